@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { ConnectionMethod, Email, IceServer, Id, IsoTime, Language, Permission, SessionMode, SessionType, Text } from "./common.js";
+import { Session } from "./session.js";
+
+/**
+ * The server's HTTP API, all under /api/v1, JSON in and out, errors as ErrorBody.
+ * Technician routes take `Authorization: Bearer <token>`.
+ *
+ *   POST /api/v1/auth/login            LoginRequest -> LoginResponse
+ *   POST /api/v1/auth/logout           -> 204
+ *   GET  /api/v1/me                    -> Me
+ *   GET  /api/v1/config                -> ServerConfig (ICE servers for peers)
+ *   POST /api/v1/sessions              CreateSessionRequest -> Session (with delivery when sms/email)
+ *   GET  /api/v1/sessions?status=S     -> Session[] (the caller's sessions)
+ *   GET  /api/v1/sessions/:id          -> Session
+ *   POST /api/v1/sessions/:id/pin      -> Session with a new PIN ("create another PIN")
+ *   POST /api/v1/sessions/:id/start    -> Session  (waiting -> active)
+ *   POST /api/v1/sessions/:id/hold     -> Session  (active|collaborating -> on-hold)
+ *   POST /api/v1/sessions/:id/resume   -> Session  (on-hold -> active)
+ *   POST /api/v1/sessions/:id/end      -> Session  (any live status -> closed)
+ *   GET  /api/v1/sessions/:id/log      -> SessionLogEntry[]
+ *   POST /api/v1/sessions/:id/chat     ChatRequest -> ChatMessage
+ *   GET  /api/v1/admin/groups          -> Group[]                       (admin)
+ *   POST /api/v1/admin/groups          GroupRequest -> Group            (admin)
+ *   PATCH /api/v1/admin/groups/:name   GroupPatch -> Group              (admin)
+ *   GET  /api/v1/admin/technicians     -> Technician[]                  (admin)
+ *   POST /api/v1/admin/technicians     AddTechnicianRequest -> AddTechnicianResponse (admin)
+ *   GET  /api/v1/ws                    technician WebSocket (see technician-ws.ts)
+ *   GET  /api/v1/customer/ws           customer WebSocket (see customer-ws.ts)
+ */
+
+export const LoginRequest = z.object({
+  email: Email,
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const Technician = z.object({
+  id: Id,
+  email: z.string(),
+  name: z.string(),
+  group: z.string(),
+  admin: z.boolean(),
+  permissions: z.array(Permission),
+});
+export type Technician = z.infer<typeof Technician>;
+
+export const LoginResponse = z.object({
+  token: z.string(),
+  expiresAt: IsoTime,
+  technician: Technician,
+});
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const Me = Technician;
+export type Me = Technician;
+
+export const ServerConfig = z.object({
+  iceServers: z.array(IceServer),
+  publicUrl: z.string().url(),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+export const CreateSessionRequest = z
+  .object({
+    type: SessionType.default("lens"),
+    mode: SessionMode.default("view"),
+    name: Text(100).optional(),
+    method: ConnectionMethod,
+    /** Phone number (E.164 or national with `region`) for sms, address for email. */
+    to: z.string().trim().min(1).max(254).optional(),
+    language: Language.default("en"),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.method === "sms" || v.method === "email") && !v.to) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: `method ${v.method} needs "to"` });
+    }
+  });
+export type CreateSessionRequest = z.input<typeof CreateSessionRequest>;
+
+export const SessionListQuery = z.object({
+  status: z.string().optional(),
+});
+
+export const ChatRequest = z.object({ text: Text(2000) });
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+export const GroupSettings = z.object({
+  /** Minutes a PIN stays valid. */
+  pinExpiryMinutes: z.number().int().min(1).max(24 * 60).default(20),
+  /** Technicians in one session, lead included. */
+  maxTechnicians: z.number().int().min(1).max(10).default(5),
+});
+
+export const Group = z.object({
+  name: z.string(),
+  permissions: z.array(Permission),
+  settings: GroupSettings,
+});
+export type Group = z.infer<typeof Group>;
+
+export const GroupName = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N} ._-]+$/u, "letters, digits, space, . _ -");
+
+export const GroupRequest = z.object({
+  name: GroupName,
+  permissions: z.array(Permission).default([]),
+  settings: GroupSettings.partial().optional(),
+});
+export type GroupRequest = z.input<typeof GroupRequest>;
+
+export const GroupPatch = z.object({
+  permissions: z.array(Permission).optional(),
+  settings: GroupSettings.partial().optional(),
+});
+export type GroupPatch = z.input<typeof GroupPatch>;
+
+export const AddTechnicianRequest = z.object({
+  email: Email,
+  group: GroupName,
+  name: Text(100).optional(),
+  admin: z.boolean().default(false),
+});
+export type AddTechnicianRequest = z.input<typeof AddTechnicianRequest>;
+
+/** The generated password is shown once and never again. */
+export const AddTechnicianResponse = z.object({ email: z.string(), password: z.string() });
+export type AddTechnicianResponse = z.infer<typeof AddTechnicianResponse>;
+
+export const SessionList = z.array(Session);

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { IceServer, Id, Pin, SessionStatus, Text } from "./common.js";
+import { ChatMessage } from "./session.js";
+import { Signal } from "./signal.js";
+
+/**
+ * Customer WebSocket, GET /api/v1/customer/ws. The first message must be `join` with the PIN;
+ * a wrong or expired PIN closes with WS_CLOSE.invalidPin and the same reason either way.
+ * Order: join -> devices -> eula; the session becomes `waiting` only on eula accepted.
+ * Only then may the customer send signals (its offer); media flows once status is `active`.
+ */
+export const CustomerToServer = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),
+  z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }),
+  z.object({ type: z.literal("eula"), accepted: z.boolean() }),
+  z.object({ type: z.literal("signal"), signal: Signal }),
+  z.object({ type: z.literal("chat"), text: Text(2000) }),
+  /** The customer pauses or resumes their own stream, or leaves. */
+  z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
+  z.object({ type: z.literal("leave") }),
+]);
+export type CustomerToServer = z.infer<typeof CustomerToServer>;
+
+export const ServerToCustomer = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("joined"),
+    sessionId: Id,
+    sessionType: z.enum(["lens", "desktop"]),
+    /** Shown to the customer before anything is streamed. */
+    recorded: z.boolean(),
+    eula: z.string(),
+    iceServers: z.array(IceServer),
+  }),
+  z.object({ type: z.literal("status"), status: SessionStatus }),
+  z.object({ type: z.literal("signal"), signal: Signal }),
+  z.object({ type: z.literal("chat"), message: ChatMessage }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+]);
+export type ServerToCustomer = z.infer<typeof ServerToCustomer>;

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * Error codes shared by the server API, the local API and the CLI. The CLI maps them to
+ * exit codes in one place (src/cli/exit.ts); HTTP statuses are fixed here too.
+ */
+export const ERROR_CODES = {
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  delivery_failed: 502,
+  unavailable: 503,
+  timeout: 504,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    /** Extra facts a script may use, e.g. which session holds the Lens slot. */
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** An error that knows how it crosses a wire. Throw it anywhere; edges turn it into ErrorBody. */
+export class RescueError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "RescueError";
+    this.code = code;
+    this.details = details;
+  }
+  get httpStatus(): number {
+    return ERROR_CODES[this.code];
+  }
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+  static fromBody(body: ErrorBody): RescueError {
+    return new RescueError(body.error.code, body.error.message, body.error.details);
+  }
+}
+
+/** WebSocket close codes used by the server (4000-4999 is the application range). */
+export const WS_CLOSE = {
+  badMessage: 4400,
+  unauthenticated: 4401,
+  forbidden: 4403,
+  invalidPin: 4404,
+  tooLarge: 4413,
+  rateLimited: 4429,
+  sessionEnded: 4410,
+  replaced: 4409,
+} as const;

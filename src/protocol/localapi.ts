@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { Id, IsoTime } from "./common.js";
+import { ChatMessage, Session } from "./session.js";
+
+/**
+ * The daemon's local API: HTTP over the unix socket RESCUE_HOME/run/rescued.sock, routes under
+ * /api/v1, one table in daemon/localapi/routes.ts. Every request carries LOCALAPI_VERSION_HEADER;
+ * the daemon answers with it too and refuses a mismatch (the client says "restart the daemon").
+ * Any request with Origin or Referer gets 403. Errors are ErrorBody, as on the server.
+ *
+ *   GET  /api/v1/status                 -> DaemonStatus
+ *   POST /api/v1/reload                 re-read credentials (after login/logout) -> DaemonStatus
+ *   POST /api/v1/shutdown               -> 202, then the daemon exits
+ *   GET  /api/v1/events?since=N         NDJSON stream of DaemonEvent, gap-free ids
+ *   GET  /api/v1/sessions?status=S      -> Session[]
+ *   POST /api/v1/sessions               CreateSessionRequest -> Session
+ *   GET  /api/v1/sessions/:id           -> Session
+ *   POST /api/v1/sessions/:id/pin       -> Session
+ *   POST /api/v1/sessions/:id/start     StartRequest -> StartResponse
+ *   POST /api/v1/sessions/:id/hold|resume|end -> Session
+ *   GET  /api/v1/sessions/:id/log       -> SessionLogEntry[]
+ *   GET  /api/v1/sessions/:id/stats     -> SessionStats
+ *   POST /api/v1/sessions/:id/chat      ChatRequest -> ChatMessage
+ *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202
+ *   POST /api/v1/sessions/:id/mute|unmute -> 204
+ *   GET  /api/v1/recordings             -> Recording[]
+ *   /api/v1/admin/...                   proxied to the server with the technician's token
+ */
+export const LOCALAPI_VERSION = "1";
+export const LOCALAPI_VERSION_HEADER = "rescue-localapi-version";
+
+export const BackendState = z.enum(["logged-out", "connecting", "connected", "reconnecting"]);
+export type BackendState = z.infer<typeof BackendState>;
+
+export const DaemonStatus = z.object({
+  pid: z.number().int(),
+  version: z.string(),
+  startedAt: IsoTime,
+  home: z.string(),
+  server: z.string().nullable(),
+  technician: z.string().nullable(),
+  backend: z.object({
+    state: BackendState,
+    since: IsoTime,
+    lastError: z.string().optional(),
+  }),
+});
+export type DaemonStatus = z.infer<typeof DaemonStatus>;
+
+export const StartRequest = z.object({
+  record: z.boolean().default(true),
+  /** Where to write the recording instead of RESCUE_HOME/recordings. */
+  recordPath: z.string().min(1).max(4096).optional(),
+});
+export type StartRequest = z.input<typeof StartRequest>;
+
+export const StartResponse = z.object({
+  id: Id,
+  status: z.literal("active"),
+  recording: z.string().optional(),
+});
+export type StartResponse = z.infer<typeof StartResponse>;
+
+export const TalkRequest = z.object({ audioPath: z.string().min(1).max(4096) });
+
+export const SessionStats = z.object({
+  video: z.object({
+    codec: z.string().nullable(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    frames: z.number().int(),
+    fps: z.number(),
+    bitrateKbps: z.number(),
+    packetsLost: z.number().int(),
+    packetsRecovered: z.number().int(),
+  }),
+  audio: z.object({
+    codec: z.string().nullable(),
+    packets: z.number().int(),
+    packetsLost: z.number().int(),
+    /** Technician -> customer direction (VoIP). */
+    sentPackets: z.number().int(),
+    muted: z.boolean(),
+  }),
+  recording: z.object({ path: z.string(), bytes: z.number().int() }).optional(),
+});
+export type SessionStats = z.infer<typeof SessionStats>;
+
+export const Recording = z.object({
+  session: Id,
+  path: z.string(),
+  bytes: z.number().int(),
+  durationMs: z.number().nullable(),
+});
+export type Recording = z.infer<typeof Recording>;
+
+const EventBase = { id: z.number().int().nonnegative(), at: IsoTime };
+export const DaemonEvent = z.discriminatedUnion("type", [
+  /** Full list, sent after (re)connecting to the server: replace what you hold. */
+  z.object({ ...EventBase, type: z.literal("sessions"), sessions: z.array(Session) }),
+  z.object({ ...EventBase, type: z.literal("session"), session: Session }),
+  z.object({ ...EventBase, type: z.literal("chat"), message: ChatMessage }),
+  z.object({ ...EventBase, type: z.literal("backend"), state: BackendState, error: z.string().optional() }),
+  z.object({ ...EventBase, type: z.literal("media"), sessionId: Id, event: z.string(), detail: z.record(z.string(), z.unknown()).optional() }),
+]);
+export type DaemonEvent = z.infer<typeof DaemonEvent>;

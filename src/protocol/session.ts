@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { ConnectionMethod, Id, IsoTime, Pin, SessionMode, SessionStatus, SessionType } from "./common.js";
+
+export const SessionLinks = z.object({
+  /** Desktop link, `/?code=PIN` on the server's public URL. */
+  desktop: z.string().url(),
+  /** Mobile link, `/m/PIN`. */
+  mobile: z.string().url(),
+  /** Page where the customer types the PIN by hand. */
+  pinEntry: z.string().url(),
+});
+export type SessionLinks = z.infer<typeof SessionLinks>;
+
+export const DeliveryStatus = z.enum(["sent", "failed"]);
+export const Delivery = z.object({
+  channel: z.enum(["sms", "email"]),
+  to: z.string(),
+  status: DeliveryStatus,
+  /** The carrier's reason when status is failed. */
+  reason: z.string().optional(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+/** A session as the server reports it to technicians (and the daemon to the CLI). */
+export const Session = z.object({
+  id: Id,
+  name: z.string(),
+  type: SessionType,
+  mode: SessionMode,
+  status: SessionStatus,
+  method: ConnectionMethod,
+  /** The live PIN; null once the customer has joined or the session has ended. */
+  pin: Pin.nullable(),
+  expiresAt: IsoTime.nullable(),
+  links: SessionLinks.nullable(),
+  /** Email of the technician who holds the session. */
+  technician: z.string(),
+  createdAt: IsoTime,
+  statusSince: IsoTime,
+  /** Whether the group allows recording; the customer is told when true. */
+  recordable: z.boolean(),
+  customer: z
+    .object({
+      camera: z.boolean(),
+      microphone: z.boolean(),
+      eulaAcceptedAt: IsoTime.nullable(),
+    })
+    .nullable(),
+  delivery: Delivery.optional(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const SESSION_LOG_EVENTS = [
+  "created",
+  "pin-issued",
+  "sms-sent",
+  "sms-failed",
+  "email-sent",
+  "email-failed",
+  "customer-connected",
+  "devices-granted",
+  "eula-accepted",
+  "eula-declined",
+  "started",
+  "held",
+  "resumed",
+  "chat",
+  "recording-started",
+  "recording-stopped",
+  "media-connected",
+  "customer-disconnected",
+  "invited",
+  "joined",
+  "transferred",
+  "closed",
+  "timed-out",
+  "aborted",
+] as const;
+export const SessionLogEvent = z.enum(SESSION_LOG_EVENTS);
+export type SessionLogEvent = z.infer<typeof SessionLogEvent>;
+
+/** One line of the persisted session log: `at`, `event`, then event-specific fields. */
+export const SessionLogEntry = z
+  .object({
+    at: IsoTime,
+    event: SessionLogEvent,
+    by: z.string().optional(),
+  })
+  .catchall(z.unknown());
+export type SessionLogEntry = z.infer<typeof SessionLogEntry>;
+
+export const ChatMessage = z.object({
+  sessionId: Id,
+  from: z.enum(["technician", "customer", "system"]),
+  /** Technician email or customer name. */
+  author: z.string(),
+  text: z.string(),
+  at: IsoTime,
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;

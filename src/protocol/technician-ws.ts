@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { Id, Text } from "./common.js";
+import { ChatMessage, Session } from "./session.js";
+import { Signal } from "./signal.js";
+import { Technician } from "./api.js";
+
+/**
+ * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
+ * On open the server sends `hello` then a full `sessions` snapshot; after that a `session`
+ * message for every change. A reconnecting client gets a fresh snapshot: that is the truth.
+ */
+export const ServerToTechnician = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("hello"), technician: Technician }),
+  z.object({ type: z.literal("sessions"), sessions: z.array(Session) }),
+  z.object({ type: z.literal("session"), session: Session }),
+  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
+  z.object({ type: z.literal("chat"), message: ChatMessage }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+]);
+export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
+
+export const TechnicianToServer = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
+  z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
+  /** The daemon's media state, logged by the server (media-connected, recording-started ...). */
+  z.object({
+    type: z.literal("media"),
+    sessionId: Id,
+    event: z.enum(["media-connected", "recording-started", "recording-stopped"]),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  }),
+]);
+export type TechnicianToServer = z.infer<typeof TechnicianToServer>;
