@@ -36,6 +36,8 @@ export function openSqliteStore(dataDir: string): Store {
   const db = new Database(file);
   chmodSync(file, 0o600);
   db.pragma("journal_mode = WAL");
+  // In WAL mode NORMAL never corrupts; a power cut may lose the last commits, not the store.
+  db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);
