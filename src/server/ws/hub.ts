@@ -79,10 +79,4 @@ export class Hub implements SessionNotifier {
       for (const s of set) if (s.tokenHash === tokenHash) s.ws.close(WS_CLOSE.unauthenticated, "logged out");
     }
   }
-
-  openSockets(): number {
-    let n = this.customers.size;
-    for (const set of this.technicians.values()) n += set.size;
-    return n;
-  }
 }
