@@ -40,9 +40,8 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  // SQLite creates the -wal and -shm side files with the database file's mode, 0600.
   migrate(db);
-  // WAL side files hold the same data as the database.
-  for (const side of ["-wal", "-shm"]) if (existsSync(file + side)) chmodSync(file + side, 0o600);
 
   const stmt = memo(db);
   const inList = (values: readonly string[]) => values.map(() => "?").join(", ");
