@@ -1,0 +1,60 @@
+import { RescueError } from "../protocol/index.js";
+import type { ConsoleClient } from "./client.js";
+import { describeError } from "./errors.js";
+import type { ConsoleAction } from "./state/actions.js";
+
+export interface FollowOptions {
+  /** Pause before asking a vanished daemon again. */
+  retryMs: number;
+  /** The last event id the state holds, so a new subscription carries on from it. */
+  lastEventId: () => number | null;
+  now?: () => number;
+}
+
+/**
+ * Keeps the console fed: status and session list, then the event stream from the last id seen.
+ * When the daemon goes away it reports that and tries again until `signal` aborts; a daemon that
+ * restarted (another pid or start time) numbers its events afresh, so it starts from scratch.
+ */
+export async function followDaemon(
+  client: ConsoleClient,
+  dispatch: (action: ConsoleAction) => void,
+  signal: AbortSignal,
+  opts: FollowOptions,
+): Promise<void> {
+  const now = opts.now ?? Date.now;
+  let identity: string | null = null;
+  while (!signal.aborted) {
+    try {
+      const status = await client.status();
+      const sessions = await client.listSessions();
+      if (signal.aborted) return;
+      const seen = `${status.pid}@${status.startedAt}`;
+      const restarted = identity !== null && identity !== seen;
+      identity = seen;
+      dispatch({ type: "daemon/up", status, sessions, restarted });
+      const since = restarted ? undefined : (opts.lastEventId() ?? undefined);
+      for await (const event of client.events(since, signal)) {
+        dispatch({ type: "event", event, now: now() });
+      }
+      if (signal.aborted) return;
+      throw new RescueError("unavailable", "the daemon closed the event stream");
+    } catch (err) {
+      if (signal.aborted) return;
+      dispatch({ type: "daemon/down", error: describeError(err) });
+      await sleep(opts.retryMs, signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
