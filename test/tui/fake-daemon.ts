@@ -164,7 +164,8 @@ export class FakeDaemon implements ConsoleClient {
     this.enter(`regeneratePin ${id}`);
     const s = this.get(id);
     if (s.status !== "connecting") throw new RescueError("conflict", "the customer has already joined");
-    const next = Session.parse({ ...s, pin: String(this.nextPin++) });
+    const pin = String(this.nextPin++);
+    const next = Session.parse({ ...s, pin, links: links(pin) });
     this.sessions.set(id, next);
     this.addLog(id, "pin-issued", { pin: next.pin });
     this.emit({ type: "session", session: next });
@@ -292,7 +293,7 @@ export class FakeDaemon implements ConsoleClient {
       method: r.method,
       pin,
       expiresAt: new Date(at.getTime() + 20 * 60_000).toISOString(),
-      links: { desktop: `${BASE_URL}/?code=${pin}`, mobile: `${BASE_URL}/m/${pin}`, pinEntry: `${BASE_URL}/pin` },
+      links: links(pin),
       technician: TECHNICIAN,
       createdAt: at.toISOString(),
       statusSince: at.toISOString(),
@@ -318,6 +319,10 @@ export class FakeDaemon implements ConsoleClient {
     const stats = this.currentStats(id);
     this.statsById.set(id, { ...stats, audio: { ...stats.audio, muted } });
   }
+}
+
+function links(pin: string): Session["links"] {
+  return { desktop: `${BASE_URL}/?code=${pin}`, mobile: `${BASE_URL}/m/${pin}`, pinEntry: `${BASE_URL}/pin` };
 }
 
 function unavailable(): RescueError {
