@@ -72,6 +72,9 @@ describe("daemon reducer", () => {
     expect(s.backendError).toBeNull();
     s = daemonReducer(s, { type: "daemon/down", error: "connect ENOENT" });
     expect(s).toMatchObject({ reachable: false, error: "connect ENOENT", technician: "ann@example.com" });
+    // A request that failed as unavailable while the stream still delivers is corrected by the next event.
+    s = daemonReducer(s, { type: "event", now: 0, event: { id: 2, at: status.startedAt, type: "media", sessionId: "a", event: "pli" } });
+    expect(s).toMatchObject({ reachable: true, error: null });
   });
 });
 

@@ -11,7 +11,7 @@ export function plain(text: string): string {
 /** A terminal of a chosen size that keeps every frame Ink draws and can be resized. */
 export class TestStdout extends EventEmitter {
   readonly frames: string[] = [];
-  readonly isTTY = true;
+  isTTY = true;
   constructor(
     public columns: number,
     public rows: number,

@@ -35,9 +35,12 @@ export function daemonReducer(state: DaemonState, action: ConsoleAction): Daemon
     }
     case "daemon/down":
       return { ...state, reachable: false, error: action.error };
-    case "event":
-      if (action.event.type !== "backend") return state;
-      return { ...state, backend: action.event.state, backendError: action.event.error ?? null };
+    case "event": {
+      // An event arriving proves the daemon is there, whatever a failed request concluded.
+      const seen = { ...state, reachable: true, error: null };
+      if (action.event.type !== "backend") return seen;
+      return { ...seen, backend: action.event.state, backendError: action.event.error ?? null };
+    }
     default:
       return state;
   }
