@@ -67,8 +67,15 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
   useStatsPoll(client, watched, timings.statsMs, dispatch);
 
   useInput((input, key) => {
-    const result = interpretKey(stateRef.current, input, key);
-    for (const action of result.actions) dispatch(action);
+    // Keys can arrive faster than React renders (typing, pasting): each is read against the
+    // state the keys before it produced, not the last rendered one.
+    let next = stateRef.current;
+    const result = interpretKey(next, input, key);
+    for (const action of result.actions) {
+      next = consoleReducer(next, action);
+      dispatch(action);
+    }
+    stateRef.current = next;
     for (const effect of result.effects) {
       if (effect.type === "quit") exit();
       else void runEffect(client, effect, dispatch);

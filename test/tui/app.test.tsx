@@ -152,9 +152,15 @@ describe("console app", () => {
     await t.see("no messages yet");
     d.customerSays(s.id, "the camera shows the router");
     await t.see(/Bob: the camera shows the router/);
-    await t.type("c", ..."plug it in", KEYS.enter);
-    await t.see(/ann@example.com: plug it in/);
+    // All at once, as a paste or a fast typist delivers it: no letter may act as a shortcut.
+    t.stdin.write("c");
+    for (const ch of "hold it, plug it in") t.stdin.write(ch);
+    await t.see("> hold it, plug it in");
+    expect(d.calls.filter((c) => !c.startsWith("stats"))).not.toContain("hold s1");
+    await t.type(KEYS.enter);
+    await t.see(/ann@example.com: hold it, plug it in/);
     expect(t.lastFrame().match(/plug it in/g)).toHaveLength(1);
+    expect(t.lastFrame()).toMatch(/Bob\s+Lens\s+Active/);
     d.failNext.set("chat", new RescueError("forbidden", "chat is not allowed for your group"));
     await t.type("c", "x", KEYS.enter);
     await t.see("Error: chat failed: chat is not allowed for your group");

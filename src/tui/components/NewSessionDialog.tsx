@@ -30,7 +30,7 @@ export function NewSessionDialog({ dialog }: { dialog: DialogState }) {
   );
   const text = (value: string, field: DialogField) => (
     <Text>
-      {value}
+      {` ${value}`}
       {dialog.focus === field ? <Text inverse> </Text> : null}
     </Text>
   );
