@@ -19,11 +19,11 @@ export interface ConsoleClient {
   /** GET /status */
   status(): Promise<DaemonStatus>;
   /**
-   * GET /events?since=N: events whose id is greater than `since` (all the daemon still holds
-   * when `since` is omitted), then live ones until `signal` aborts. Ids are gap-free. The
-   * iteration ends or rejects when the daemon goes away.
+   * GET /events?since=N: the events the daemon still holds whose id is greater than `since`
+   * (0 for all of them), then live ones until `signal` aborts. Ids are gap-free. The iteration
+   * ends or rejects when the daemon goes away.
    */
-  events(since: number | undefined, signal: AbortSignal): AsyncIterable<DaemonEvent>;
+  events(since: number, signal: AbortSignal): AsyncIterable<DaemonEvent>;
   /** GET /sessions */
   listSessions(): Promise<Session[]>;
   /** POST /sessions */

@@ -12,7 +12,7 @@ export interface FollowOptions {
 }
 
 /**
- * Keeps the console fed: status and session list, then the event stream from the last id seen.
+ * Keeps the console fed: status and session list, then the event stream after the last id seen.
  * When the daemon goes away it reports that and tries again until `signal` aborts; a daemon that
  * restarted (another pid or start time) numbers its events afresh, so it starts from scratch.
  */
@@ -33,7 +33,9 @@ export async function followDaemon(
       const restarted = identity !== null && identity !== seen;
       identity = seen;
       dispatch({ type: "daemon/up", status, sessions, restarted });
-      const since = restarted ? undefined : (opts.lastEventId() ?? undefined);
+      // From the start of what the daemon holds the first time: chat history, and nothing lost
+      // between the list above and the subscription.
+      const since = restarted ? 0 : (opts.lastEventId() ?? 0);
       for await (const event of client.events(since, signal)) {
         dispatch({ type: "event", event, now: now() });
       }

@@ -166,6 +166,19 @@ describe("console app", () => {
     await t.see("Error: chat failed: chat is not allowed for your group");
   });
 
+  it("shows chat from before the console opened, once, and no bell for a customer already waiting", async () => {
+    const d = new FakeDaemon();
+    const s = d.seed("Bob", "active");
+    const w = d.seed("Eve", "connecting");
+    d.customerSays(s.id, "are you there?");
+    d.customerJoins(w.id);
+    const t = open(d);
+    await t.see(/Bob: are you there\?/);
+    expect(d.calls).toContain("events since=0");
+    expect(t.lastFrame().match(/are you there/g)).toHaveLength(1);
+    expect(t.stdout.frames.join("")).not.toContain("\x07");
+  });
+
   it("shows help and the session log", async () => {
     const d = new FakeDaemon();
     const t = open(d);
@@ -209,7 +222,7 @@ describe("console app", () => {
     d.stop();
     await t.see("daemon not reachable");
     d.restart({ newProcess: true });
-    await vi.waitFor(() => expect(d.calls.filter((c) => c.startsWith("events")).at(-1)).toBe("events since=-"));
+    await vi.waitFor(() => expect(d.calls.filter((c) => c.startsWith("events")).at(-1)).toBe("events since=0"));
     await t.type("s");
     await t.see(/Bob\s+Lens\s+Active/);
     // The new process numbers its events from 1 again; the console must not skip them.

@@ -119,10 +119,10 @@ export class FakeDaemon implements ConsoleClient {
     });
   }
 
-  async *events(since: number | undefined, signal: AbortSignal): AsyncIterable<DaemonEvent> {
-    this.enter(`events since=${since ?? "-"}`);
+  async *events(since: number, signal: AbortSignal): AsyncIterable<DaemonEvent> {
+    this.enter(`events since=${since}`);
     const first = () => this.buffer[0]?.id ?? this.nextEventId;
-    let next = since === undefined ? first() : since + 1;
+    let next = Math.max(since + 1, first());
     const startedAt = this.startedAt;
     while (!signal.aborted) {
       if (!this.running || startedAt !== this.startedAt) throw unavailable();

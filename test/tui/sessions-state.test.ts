@@ -84,6 +84,18 @@ describe("sessions reducer", () => {
     expect(s.fresh).toEqual(["b"]);
   });
 
+  it("lets a replayed full list add and update but not remove what the snapshot holds", () => {
+    const snap = run([{ type: "daemon/up", status, sessions: [session("a", "active"), session("b", "connecting")], restarted: false }]);
+    const old: ConsoleAction = {
+      type: "event",
+      now: NOW,
+      event: DaemonEvent.parse({ id: 1, at: "2026-01-01T09:00:00.000Z", type: "sessions", sessions: [session("a", "active"), session("c", "waiting")] }),
+    };
+    const s = run([old], snap);
+    expect(Object.keys(s.byId).sort()).toEqual(["a", "b", "c"]);
+    expect(s.bells).toBe(0);
+  });
+
   it("forgets the last event id when the daemon restarted", () => {
     const s = run([ev(7, session("a", "connecting")), { type: "daemon/up", status, sessions: [], restarted: true }]);
     expect(s.lastEventId).toBeNull();

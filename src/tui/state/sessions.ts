@@ -74,11 +74,12 @@ export function sessionsReducer(state: SessionsState, action: ConsoleAction): Se
 function applyEvent(state: SessionsState, event: Extract<ConsoleAction, { type: "event" }>["event"], now: number): SessionsState {
   if (state.lastEventId !== null && event.id <= state.lastEventId) return state;
   const gap = state.gap || (state.lastEventId !== null && event.id > state.lastEventId + 1);
-  const next = { ...state, lastEventId: event.id, gap };
+  const next: SessionsState = { ...state, lastEventId: event.id, gap };
   const live = Date.parse(event.at) >= now - LIVE_EVENT_MS;
   switch (event.type) {
     case "sessions":
-      return replaceAll(next, event.sessions, live);
+      // A replayed list is older than the snapshot: it may add and update, never remove.
+      return live ? replaceAll(next, event.sessions, true) : event.sessions.reduce<SessionsState>((s, one) => upsert(s, one, false), next);
     case "session":
       return upsert(next, event.session, live);
     default:
