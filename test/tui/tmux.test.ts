@@ -50,6 +50,17 @@ describe.skipIf(!hasTmux)(title, () => {
     expect(screen()).toContain("start the selected Waiting session");
     for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
 
+    tmux("send-keys", "-t", "console", "Escape");
+    await see("> Bob Jansen");
+    expect(screen()).not.toContain("Keys");
+
+    // Wider: the shortcut hints fit on one line and names get more room.
+    tmux("resize-window", "-t", "console", "-x", "120", "-y", "30");
+    await see(/↑↓ select {2}n new .* q quit/);
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(120);
+
+    tmux("send-keys", "-t", "console", "?");
+    await see("Keys");
     tmux("send-keys", "-t", "console", "q");
     await see("console exited with 0");
   });
