@@ -8,7 +8,7 @@ import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { consoleReducer, initialConsoleState } from "./state/console.js";
 import { interpretKey } from "./state/keys.js";
-import { selectedSession } from "./state/sessions.js";
+import { hasMedia, selectedSession } from "./state/sessions.js";
 import { followDaemon } from "./stream.js";
 
 export interface ConsoleTimings {
@@ -21,8 +21,6 @@ export interface ConsoleTimings {
 }
 
 export const DEFAULT_TIMINGS: ConsoleTimings = { retryMs: 2000, statsMs: 1000, tickMs: 1000 };
-
-const MEDIA_STATUSES = new Set(["active", "on-hold", "collaborating"]);
 
 export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClient; timings?: ConsoleTimings }) {
   const [state, dispatch] = useReducer(consoleReducer, Date.now(), initialConsoleState);
@@ -63,7 +61,7 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
   }, [client, state.sessions.gap]);
 
   const selected = selectedSession(state.sessions);
-  const watched = selected && MEDIA_STATUSES.has(selected.status) && state.daemon.reachable ? selected.id : null;
+  const watched = selected && hasMedia(selected.status) && state.daemon.reachable ? selected.id : null;
   useStatsPoll(client, watched, timings.statsMs, dispatch);
 
   useInput((input, key) => {

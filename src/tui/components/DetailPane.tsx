@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import type { ChatMessage, Session } from "../../protocol/index.js";
 import { STATUS_STYLE } from "../format.js";
 import type { SessionMedia } from "../state/media.js";
-import { isEnded } from "../state/sessions.js";
+import { hasMedia, isEnded } from "../state/sessions.js";
 import { ChatPane } from "./ChatPane.js";
 import { MediaStats } from "./MediaStats.js";
 
@@ -15,14 +15,13 @@ export interface DetailPaneProps {
   wide: boolean;
 }
 
-const MEDIA_STATUSES = new Set(["active", "on-hold", "collaborating"]);
 const STATS_ROWS = 5;
 
 export function DetailPane({ session, media, chat, chatDraft, rows, wide }: DetailPaneProps) {
   if (!session) return <Text dimColor>Select a session, or press n to create one.</Text>;
   if (session.status === "connecting") return <Invitation session={session} />;
   const chatPane = (chatRows: number) => <ChatPane messages={chat} draft={chatDraft} rows={chatRows} />;
-  if (MEDIA_STATUSES.has(session.status)) {
+  if (hasMedia(session.status)) {
     if (wide) {
       return (
         <Box>

@@ -29,6 +29,11 @@ export function isEnded(status: SessionStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+/** Statuses in which the daemon has (or keeps) a media connection with the customer. */
+export function hasMedia(status: SessionStatus): boolean {
+  return status === "active" || status === "on-hold" || status === "collaborating";
+}
+
 /** Live sessions first, oldest first (a stable place on screen); ended ones last, newest first. */
 export function orderedSessions(state: SessionsState): Session[] {
   const all = Object.values(state.byId);
