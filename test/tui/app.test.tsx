@@ -218,6 +218,21 @@ describe("console app", () => {
     await t.see(/Bob\s+Lens\s+Active/);
   });
 
+  it("fetches the whole list again when an event id was skipped", async () => {
+    const d = new FakeDaemon();
+    d.seed("Bob", "active");
+    const t = open(d);
+    d.customerSays("s1", "first");
+    await t.see("Bob: first");
+    const lists = () => d.calls.filter((c) => c === "listSessions").length;
+    const before = lists();
+    d.skipAnEventId();
+    d.customerSays("s1", "second");
+    await vi.waitFor(() => expect(lists()).toBe(before + 1));
+    await t.see("Bob: second");
+    expect(t.lastFrame()).not.toContain("Error");
+  });
+
   it("starts afresh with a daemon that was restarted as a new process", async () => {
     const d = new FakeDaemon();
     const s = d.seed("Bob", "connecting");

@@ -18,7 +18,6 @@ export type ConsoleAction =
   | { type: "sessions/resync"; sessions: Session[] }
   | { type: "tick"; now: number }
   | { type: "select/move"; delta: number }
-  | { type: "select/id"; id: string }
   | { type: "session/updated"; session: Session }
   | { type: "session/started"; response: StartResponse }
   | { type: "stats/loaded"; id: string; stats: SessionStats }

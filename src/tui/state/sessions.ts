@@ -67,8 +67,6 @@ export function sessionsReducer(state: SessionsState, action: ConsoleAction): Se
       const next = Math.min(list.length - 1, Math.max(0, (at < 0 ? 0 : at) + action.delta));
       return { ...state, selectedId: list[next]!.id };
     }
-    case "select/id":
-      return state.byId[action.id] ? { ...state, selectedId: action.id } : state;
     case "dialog/created":
       return { ...upsert(state, action.session, false), selectedId: action.session.id };
     default:

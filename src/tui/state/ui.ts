@@ -61,7 +61,6 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     case "dialog/open":
       return { ...state, view: "new", notice: null };
     case "select/move":
-    case "select/id":
       return { ...state, confirmEnd: null, chatDraft: null };
     default:
       return state;
