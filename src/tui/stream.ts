@@ -1,6 +1,6 @@
-import { RescueError } from "../protocol/index.js";
+import { RescueError, type Session } from "../protocol/index.js";
 import type { ConsoleClient } from "./client.js";
-import { describeError } from "./errors.js";
+import { describeError, isUnavailable } from "./errors.js";
 import type { ConsoleAction } from "./state/actions.js";
 
 export interface FollowOptions {
@@ -27,7 +27,15 @@ export async function followDaemon(
   while (!signal.aborted) {
     try {
       const status = await client.status();
-      const sessions = await client.listSessions();
+      // The daemon is there even when it cannot list (not logged in, server away): say why in
+      // place and keep following its events rather than calling it unreachable.
+      let sessions: Session[] | null = null;
+      try {
+        sessions = await client.listSessions();
+      } catch (err) {
+        if (isUnavailable(err)) throw err;
+        dispatch({ type: "notice", kind: "error", text: `listing sessions failed: ${describeError(err)}` });
+      }
       if (signal.aborted) return;
       const seen = `${status.pid}@${status.startedAt}`;
       const restarted = identity !== null && identity !== seen;

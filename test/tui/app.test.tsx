@@ -277,6 +277,19 @@ describe("console app", () => {
     check(60, 16);
   });
 
+  it("says why the list is missing when the daemon cannot list, without calling it unreachable", async () => {
+    const d = new FakeDaemon();
+    d.failNext.set("listSessions", new RescueError("unauthenticated", "not logged in: run rescue login --server URL"));
+    const t = open(d);
+    await t.see("Error: listing sessions failed: not logged in: run rescue login --server URL");
+    expect(t.lastFrame()).not.toContain("daemon not reachable");
+    // Events still arrive.
+    await t.type("n", KEYS.enter);
+    await t.see("Session created");
+    await t.type(KEYS.enter);
+    await t.see(/> s1\s+Lens\s+Connecting/);
+  });
+
   it("tells when the daemon is not logged in to a server", async () => {
     const d = new FakeDaemon();
     const t = open(d);

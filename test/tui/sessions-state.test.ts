@@ -96,6 +96,13 @@ describe("sessions reducer", () => {
     expect(s.bells).toBe(0);
   });
 
+  it("keeps what it holds when the daemon answered but could not list", () => {
+    const held = run([ev(1, session("a", "active"))]);
+    const s = run([{ type: "daemon/up", status, sessions: null, restarted: false }], held);
+    expect(Object.keys(s.byId)).toEqual(["a"]);
+    expect(s.lastEventId).toBe(1);
+  });
+
   it("forgets the last event id when the daemon restarted", () => {
     const s = run([ev(7, session("a", "connecting")), { type: "daemon/up", status, sessions: [], restarted: true }]);
     expect(s.lastEventId).toBeNull();

@@ -10,8 +10,8 @@ import type {
 
 /** Everything that changes the console's state: daemon events, answers to requests, keys. */
 export type ConsoleAction =
-  /** The daemon answered again: its status and a fresh session list. */
-  | { type: "daemon/up"; status: DaemonStatus; sessions: Session[]; restarted: boolean }
+  /** The daemon answered again: its status and a fresh session list (null when it could not list). */
+  | { type: "daemon/up"; status: DaemonStatus; sessions: Session[] | null; restarted: boolean }
   | { type: "daemon/down"; error: string }
   | { type: "event"; event: DaemonEvent; now: number }
   /** A fresh list after a gap in event ids. */

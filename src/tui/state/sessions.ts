@@ -50,7 +50,7 @@ export function sessionsReducer(state: SessionsState, action: ConsoleAction): Se
   switch (action.type) {
     case "daemon/up":
       return withSelection({
-        ...replaceAll(state, action.sessions, false),
+        ...(action.sessions ? replaceAll(state, action.sessions, false) : state),
         lastEventId: action.restarted ? null : state.lastEventId,
         gap: false,
       });
