@@ -1,0 +1,58 @@
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
+import { adminRoutes } from "./routes/admin.js";
+import { authRoutes } from "./routes/auth.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import type { Services } from "./services.js";
+
+/** Fastify errors that are the client's fault, mapped to protocol errors. */
+function clientError(err: FastifyError): RescueError | undefined {
+  if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new RescueError("payload_too_large", `bodies are limited to ${MAX_MESSAGE_BYTES} bytes`);
+  if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return new RescueError("bad_request", "send JSON with content-type: application/json");
+  if (err instanceof SyntaxError || err.code === "FST_ERR_CTP_INVALID_JSON_BODY") return new RescueError("bad_request", "malformed JSON body");
+  if (typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) return new RescueError("bad_request", err.message);
+  return undefined;
+}
+
+/** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */
+export function createApp(logLevel: string): FastifyInstance {
+  const app = Fastify({
+    logger: { level: logLevel, stream: process.stderr },
+    bodyLimit: MAX_MESSAGE_BYTES,
+    forceCloseConnections: true,
+  });
+
+  // An empty body is no body, so `POST .../start` works with or without a JSON content type.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new RescueError("bad_request", "malformed JSON body"), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | RescueError, req, reply) => {
+    const known = err instanceof RescueError ? err : clientError(err);
+    if (!known) {
+      req.log.error({ err }, "request failed");
+      const internal = new RescueError("internal", "internal error");
+      return reply.code(internal.httpStatus).send(internal.toBody());
+    }
+    return reply.code(known.httpStatus).send(known.toBody());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const err = new RescueError("not_found", `no route ${req.method} ${req.url.split("?")[0]}`);
+    return reply.code(err.httpStatus).send(err.toBody());
+  });
+  return app;
+}
+
+export function registerRoutes(app: FastifyInstance, services: Services): void {
+  authRoutes(app, services);
+  sessionRoutes(app, services);
+  adminRoutes(app, services);
+}

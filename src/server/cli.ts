@@ -1,0 +1,129 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
+import { ZodError } from "zod";
+import { RescueError } from "../protocol/index.js";
+import { initData, startServer } from "./index.js";
+import { openSqliteStore, storeExists } from "./store/sqlite.js";
+
+const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("a port is 0-65535 (0 picks a free one)");
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", on);
+      process.off("SIGINT", on);
+      resolveSignal(signal);
+    };
+    process.on("SIGTERM", on);
+    process.on("SIGINT", on);
+  });
+}
+
+function program(): Command {
+  const cmd = new Command("rescue-server")
+    .description("The Rescue backend: HTTP API and WebSocket signalling on one port")
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json",
+    );
+
+  cmd
+    .command("init")
+    .description("create the data folder and the first administrator (the password is shown once)")
+    .requiredOption("--data <dir>", "data folder (created 0700)")
+    .option("--admin-email <email>", "the administrator's email", "admin@rescue.local")
+    .option("--json", "print {email, password} as JSON")
+    .addHelpText("after", "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server init --data /var/lib/rescue --admin-email it@example.com")
+    .action(async (o: { data: string; adminEmail: string; json?: boolean }) => {
+      const admin = await initData(resolve(o.data), o.adminEmail);
+      if (o.json) printJson(admin);
+      else process.stdout.write(`administrator: ${admin.email}\npassword: ${admin.password}\n(the password is shown once; keep it safe)\n`);
+    });
+
+  cmd
+    .command("start")
+    .description("serve the API until SIGTERM or SIGINT")
+    .requiredOption("--data <dir>", "data folder made by init")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port (0 picks a free one)", port, 0)
+    .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
+    .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
+    .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
+    .addHelpText("after", "\nExamples:\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com")
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; logLevel: string }) => {
+      const dataDir = resolve(o.data);
+      if (!storeExists(dataDir)) throw new RescueError("not_found", `no Rescue data in ${dataDir}; run: rescue-server init --data ${o.data}`);
+      const signal = untilSignal();
+      const server = await startServer({
+        dataDir,
+        host: o.host,
+        port: o.port,
+        logLevel: o.logLevel,
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        iceServers: o.iceServer.map((urls) => ({ urls })),
+      });
+      process.stderr.write(`listening on ${server.url}\n`);
+      await signal;
+      await server.close();
+    });
+
+  cmd
+    .command("outbox")
+    .description("show the SMS and emails the dev delivery recorded instead of sending")
+    .requiredOption("--data <dir>", "data folder made by init")
+    .option("--json", "print [{channel, to, body, at}] as JSON")
+    .addHelpText("after", "\nExamples:\n  $ rescue-server outbox --data ./rescue-data --json")
+    .action(async (o: { data: string; json?: boolean }) => {
+      const dataDir = resolve(o.data);
+      if (!storeExists(dataDir)) throw new RescueError("not_found", `no Rescue data in ${dataDir}; run: rescue-server init --data ${o.data}`);
+      const store = openSqliteStore(dataDir);
+      try {
+        const rows = await store.outbox.list();
+        if (o.json) printJson(rows.map((r) => ({ channel: r.channel, to: r.to, ...(r.subject ? { subject: r.subject } : {}), body: r.body, at: r.at })));
+        else for (const r of rows) process.stdout.write(`${r.at}  ${r.channel}  ${r.to}\n  ${r.body.replace(/\n/g, "\n  ")}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  return cmd;
+}
+
+/** Runs `rescue-server` with process-style argv; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: "node" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ZodError) {
+      process.stderr.write(`rescue-server: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof RescueError) {
+      process.stderr.write(`rescue-server: ${err.message}\n`);
+      return err.code === "not_found" ? EXIT.notFound : err.code === "forbidden" ? EXIT.notPermitted : EXIT.error;
+    }
+    process.stderr.write(`rescue-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,101 @@
+import type { IceServer } from "../protocol/index.js";
+import { createApp, registerRoutes } from "./app.js";
+import type { Delivery } from "./delivery/carriers.js";
+import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
+import { buildServices, DEFAULT_LIMITS, type Limits } from "./services.js";
+import { openSqliteStore } from "./store/sqlite.js";
+import { attachWebSockets } from "./ws/upgrade.js";
+
+export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
+export type { Limits } from "./services.js";
+
+export interface StartServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** Base of the links sent to customers; defaults to http://HOST:PORT. */
+  publicUrl?: string;
+  iceServers?: IceServer[];
+  /** Real carriers; anything left out records to the store's outbox. */
+  delivery?: Partial<Delivery>;
+  /** The clock, for tests of PIN expiry. */
+  now?: () => Date;
+  limits?: { login?: Partial<Limits["login"]>; pins?: Partial<Limits["pins"]> };
+  /** pino level for the structured log on stderr; RESCUE_LOG_LEVEL or info by default. */
+  logLevel?: string;
+  /** How often expired PINs are swept. */
+  sweepIntervalMs?: number;
+  /** How long a customer socket may stay open without joining. */
+  joinTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const now = opts.now ?? (() => new Date());
+  const store = openSqliteStore(opts.dataDir);
+  const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info");
+  const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
+  const limits: Limits = {
+    login: { ...DEFAULT_LIMITS.login, ...opts.limits?.login },
+    pins: { ...DEFAULT_LIMITS.pins, ...opts.limits?.pins },
+  };
+  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log });
+  registerRoutes(app, services);
+  let stopping = false;
+  const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 });
+
+  try {
+    await app.listen({ host, port: opts.port ?? 0 });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : (opts.port ?? 0);
+  const url = `http://${urlHost(host)}:${port}`;
+  config.publicUrl ||= url;
+
+  const sweep = setInterval(() => {
+    Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
+    services.pinsByAddress.prune();
+    services.pinsGlobal.prune();
+  }, opts.sweepIntervalMs ?? 5_000);
+  sweep.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        stopping = true;
+        clearInterval(sweep);
+        await closeSockets();
+        await app.close();
+        // Queued session writes finish before the store closes.
+        await services.sessions.sweep().catch(() => undefined);
+        store.close();
+      })()),
+  };
+}
+
+/** Creates the store, an Administrators group with every permission and the first admin. */
+export async function initData(dataDir: string, adminEmail: string = DEFAULT_ADMIN_EMAIL): Promise<{ email: string; password: string }> {
+  const store = openSqliteStore(dataDir);
+  try {
+    return await new Organisation(store, () => new Date()).initAdmin(adminEmail);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { IceServer } from "../protocol/index.js";
+import { FailureLimiter } from "./auth/rate-limit.js";
+import { AuthService, type LoginLimits } from "./auth/service.js";
+import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
+import { Organisation } from "./org.js";
+import { SessionService } from "./sessions/service.js";
+import type { Store } from "./store/types.js";
+import { Hub } from "./ws/hub.js";
+
+export interface Limits {
+  login: LoginLimits;
+  /** Wrong PINs per client address and across all addresses, per window. */
+  pins: { perAddress: number; global: number; windowMs: number };
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  login: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
+  pins: { perAddress: 5, global: 50, windowMs: 60_000 },
+};
+
+export interface ServerConfig {
+  iceServers: IceServer[];
+  /** Known once the server listens, when no public URL was given. */
+  publicUrl: string;
+}
+
+/** Everything the routes and sockets use, built once per server. */
+export interface Services {
+  store: Store;
+  now: () => Date;
+  config: ServerConfig;
+  hub: Hub;
+  auth: AuthService;
+  org: Organisation;
+  sessions: SessionService;
+  pinsByAddress: FailureLimiter;
+  pinsGlobal: FailureLimiter;
+  log: FastifyBaseLogger;
+}
+
+export function buildServices(opts: {
+  store: Store;
+  now: () => Date;
+  config: ServerConfig;
+  limits: Limits;
+  delivery?: Partial<Delivery>;
+  log: FastifyBaseLogger;
+}): Services {
+  const { store, now, config, limits, log } = opts;
+  const hub = new Hub();
+  const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
+  const clock = () => now().getTime();
+  return {
+    store,
+    now,
+    config,
+    hub,
+    log,
+    auth: new AuthService(store, now, limits.login),
+    org: new Organisation(store, now),
+    sessions: new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub }),
+    pinsByAddress: new FailureLimiter(limits.pins.perAddress, limits.pins.windowMs, clock),
+    pinsGlobal: new FailureLimiter(limits.pins.global, limits.pins.windowMs, clock),
+  };
+}

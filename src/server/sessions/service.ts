@@ -1,0 +1,397 @@
+import {
+  CreateSessionRequest,
+  RescueError,
+  SessionStatus,
+  type ChatMessage,
+  type Delivery as DeliveryResult,
+  type Permission,
+  type Session,
+  type SessionLogEntry,
+  type SessionType,
+} from "../../protocol/index.js";
+import { hasPermission, type Caller } from "../auth/service.js";
+import type { Delivery } from "../delivery/carriers.js";
+import { emailText, smsText } from "../delivery/messages.js";
+import { normaliseEmail, normalisePhone } from "../delivery/recipients.js";
+import { newId } from "../org.js";
+import { Serial } from "../serial.js";
+import type { SessionPatch, SessionRow, Store } from "../store/types.js";
+import { uniquePin } from "./pin.js";
+import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
+import { sessionLinks, toSession } from "./view.js";
+
+/** At most this many sessions active at once per technician (sessions on hold do not count). */
+export const MAX_ACTIVE_SESSIONS = 10;
+const SNAPSHOT_ENDED_MS = 24 * 60 * 60 * 1000;
+/** Statuses in which the customer has accepted the EULA and may signal and chat. */
+const ACCEPTED_STATUSES: readonly SessionStatus[] = ["waiting", "active", "on-hold", "collaborating"];
+
+/** Where session changes go: the WebSocket hub. */
+export interface SessionNotifier {
+  sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
+  chat(row: SessionRow, message: ChatMessage): void;
+}
+
+export interface SessionServiceDeps {
+  store: Store;
+  now: () => Date;
+  publicUrl: () => string;
+  delivery: Delivery;
+  notifier: SessionNotifier;
+}
+
+type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
+
+/** The permissions an action on a session of this type and method needs. */
+export function requiredPermissions(type: SessionType, method: CreateRequest["method"]): Permission[] {
+  return type === "lens" ? ["lens", "private", method] : ["private", method];
+}
+
+function requirePermissions(caller: Caller, needed: readonly Permission[]): void {
+  const missing = needed.filter((p) => !hasPermission(caller, p));
+  if (missing.length > 0) {
+    throw new RescueError("forbidden", `your group lacks the permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
+  }
+}
+
+/** Sessions, their PINs, state machine, rules and log. Every mutation runs in one queue. */
+export class SessionService {
+  private readonly serial = new Serial();
+
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  private iso(): string {
+    return this.deps.now().toISOString();
+  }
+
+  view(row: SessionRow): Session {
+    return toSession(row, this.deps.publicUrl());
+  }
+
+  async create(caller: Caller, req: CreateRequest): Promise<Session> {
+    if (req.mode === "control") throw new RescueError("forbidden", "remote control needs the Rescue agent, not available yet");
+    requirePermissions(caller, requiredPermissions(req.type, req.method));
+    const to = req.method === "sms" ? normalisePhone(req.to!) : req.method === "email" ? normaliseEmail(req.to!) : undefined;
+    const by = caller.technician.email;
+
+    let row = await this.serial.run(async () => {
+      const now = this.iso();
+      const pin = await this.freePin();
+      const fresh: Omit<SessionRow, "technicianEmail"> = {
+        id: newId(),
+        technicianId: caller.technician.id,
+        name: req.name ?? "Customer",
+        type: req.type,
+        mode: req.mode,
+        status: "connecting",
+        method: req.method,
+        pin,
+        pinExpiresAt: this.pinExpiry(caller),
+        recordable: hasPermission(caller, "record"),
+        customerJoined: false,
+        customerCamera: false,
+        customerMicrophone: false,
+        eulaAcceptedAt: null,
+        delivery: null,
+        createdAt: now,
+        statusSince: now,
+      };
+      await this.store.sessions.insert(fresh);
+      await this.log(fresh.id, "created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name });
+      await this.log(fresh.id, "pin-issued", { by, pin, expiresAt: fresh.pinExpiresAt });
+      return { ...fresh, technicianEmail: by };
+    });
+    this.deps.notifier.sessionChanged(row, this.view(row), true);
+    if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to);
+    return this.view(row);
+  }
+
+  /** Sends the invitation; a carrier failure is reported on the session, not thrown. */
+  private async deliver(row: SessionRow, channel: "sms" | "email", to: string): Promise<SessionRow> {
+    const links = sessionLinks(this.deps.publicUrl(), row.pin!);
+    let result: DeliveryResult;
+    try {
+      if (channel === "sms") await this.deps.delivery.sms.send({ to, body: smsText(links, row.pin!) });
+      else await this.deps.delivery.email.send({ to, ...emailText(links, row.pin!) });
+      result = { channel, to, status: "sent" };
+    } catch (err) {
+      result = { channel, to, status: "failed", reason: err instanceof Error ? err.message : String(err) };
+    }
+    return this.serial.run(async () => {
+      await this.store.sessions.update(row.id, { delivery: JSON.stringify(result) });
+      await this.log(row.id, `${channel}-${result.status}` as SessionLogEntry["event"], {
+        to,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+      const next = (await this.store.sessions.get(row.id))!;
+      this.deps.notifier.sessionChanged(next, this.view(next), false);
+      return next;
+    });
+  }
+
+  async get(caller: Caller, id: string): Promise<Session> {
+    return this.view(await this.serial.run(() => this.own(caller, id)));
+  }
+
+  async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
+    const rows = await this.serial.run(async () => {
+      await this.expireDue();
+      return this.store.sessions.listByTechnician(caller.technician.id, statuses);
+    });
+    return rows.map((r) => this.view(r));
+  }
+
+  /** The technician's live sessions and those that ended in the last 24 hours. */
+  async snapshot(caller: Caller): Promise<Session[]> {
+    const rows = await this.serial.run(async () => {
+      await this.expireDue();
+      const since = new Date(this.deps.now().getTime() - SNAPSHOT_ENDED_MS).toISOString();
+      return [
+        ...(await this.store.sessions.listByTechnician(caller.technician.id, LIVE_STATUSES)),
+        ...(await this.store.sessions.listByTechnicianSince(caller.technician.id, ENDED_STATUSES, since)),
+      ];
+    });
+    return rows.map((r) => this.view(r));
+  }
+
+  async logOf(caller: Caller, id: string): Promise<SessionLogEntry[]> {
+    return this.serial.run(async () => {
+      await this.own(caller, id);
+      return this.store.sessionLog.list(id);
+    });
+  }
+
+  /** "Create another PIN": a fresh PIN and expiry, only while no customer has joined. */
+  async regeneratePin(caller: Caller, id: string): Promise<Session> {
+    const row = await this.serial.run(async () => {
+      const row = await this.own(caller, id);
+      requirePermissions(caller, requiredPermissions(row.type, row.method));
+      if (row.status !== "connecting" || row.customerJoined) {
+        throw new RescueError("conflict", `a new PIN can only be issued before the customer joins (session is ${row.status})`, {
+          status: row.status,
+        });
+      }
+      const pin = await this.freePin();
+      const patch: SessionPatch = { pin, pinExpiresAt: this.pinExpiry(caller) };
+      await this.store.sessions.update(id, patch);
+      await this.log(id, "pin-issued", { by: caller.technician.email, pin, expiresAt: patch.pinExpiresAt });
+      return { ...row, ...patch };
+    });
+    this.deps.notifier.sessionChanged(row, this.view(row), false);
+    return this.view(row);
+  }
+
+  async start(caller: Caller, id: string): Promise<Session> {
+    return this.technicianAction(caller, id, "start", "started", async (row) => {
+      requirePermissions(caller, row.type === "lens" ? ["lens", "private"] : ["private"]);
+      await this.checkSlots(caller, row);
+    });
+  }
+
+  async hold(caller: Caller, id: string): Promise<Session> {
+    return this.technicianAction(caller, id, "hold", "held");
+  }
+
+  async resume(caller: Caller, id: string): Promise<Session> {
+    return this.technicianAction(caller, id, "resume", "resumed", (row) => this.checkSlots(caller, row));
+  }
+
+  async end(caller: Caller, id: string): Promise<Session> {
+    return this.technicianAction(caller, id, "end", "closed");
+  }
+
+  /** One Lens session per technician, and at most MAX_ACTIVE_SESSIONS active ones. */
+  private async checkSlots(caller: Caller, row: SessionRow): Promise<void> {
+    if (row.type === "lens") {
+      const holder = (await this.store.sessions.listByTechnician(caller.technician.id, LENS_SLOT_STATUSES)).find(
+        (s) => s.type === "lens" && s.id !== row.id,
+      );
+      if (holder) {
+        throw new RescueError(
+          "forbidden",
+          `Lens session ${holder.id} (${holder.status}) already holds your Lens slot; end it before starting another Lens session`,
+          { sessionId: holder.id },
+        );
+      }
+    }
+    const active = (await this.store.sessions.listByTechnician(caller.technician.id, ACTIVE_STATUSES)).filter((s) => s.id !== row.id);
+    if (active.length >= MAX_ACTIVE_SESSIONS) {
+      throw new RescueError("forbidden", `you already have ${active.length} active sessions; hold or end one first`, {
+        limit: MAX_ACTIVE_SESSIONS,
+      });
+    }
+  }
+
+  private async technicianAction(
+    caller: Caller,
+    id: string,
+    action: SessionAction,
+    event: SessionLogEntry["event"],
+    check?: (row: SessionRow) => Promise<void> | void,
+  ): Promise<Session> {
+    const row = await this.serial.run(async () => {
+      const row = await this.own(caller, id);
+      const status = nextStatus(row.status, action);
+      await check?.(row);
+      return this.move(row, status, event, { by: caller.technician.email });
+    });
+    return this.view(row);
+  }
+
+  async chatFromTechnician(caller: Caller, id: string, text: string): Promise<ChatMessage> {
+    requirePermissions(caller, ["chat"]);
+    const { row, message } = await this.serial.run(async () => {
+      const row = await this.own(caller, id);
+      if (isTerminal(row.status)) throw new RescueError("conflict", `cannot chat in a session that is ${row.status}`, { status: row.status });
+      const message: ChatMessage = { sessionId: id, from: "technician", author: caller.technician.email, text, at: this.iso() };
+      await this.log(id, "chat", { by: caller.technician.email, from: "technician", text });
+      return { row, message };
+    });
+    this.deps.notifier.chat(row, message);
+    return message;
+  }
+
+  /** A media event the technician's daemon reports, e.g. recording-started. */
+  async mediaEvent(caller: Caller, id: string, event: "media-connected" | "recording-started" | "recording-stopped", detail: Record<string, unknown>) {
+    await this.serial.run(async () => {
+      await this.own(caller, id);
+      await this.log(id, event, { by: caller.technician.email, ...detail });
+    });
+  }
+
+  /** The session a technician may signal into: their own, with a customer who accepted the EULA. */
+  async signalTarget(caller: Caller, id: string): Promise<SessionRow> {
+    const row = await this.serial.run(() => this.own(caller, id));
+    if (!ACCEPTED_STATUSES.includes(row.status)) {
+      throw new RescueError("conflict", `cannot signal in a session that is ${row.status}`, { status: row.status });
+    }
+    return row;
+  }
+
+  // Customer side. The customer is identified by the socket that joined with the PIN.
+
+  /** Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN. */
+  async customerJoin(pin: string, name: string | undefined, address: string): Promise<SessionRow | undefined> {
+    const row = await this.serial.run(async () => {
+      const found = await this.store.sessions.byPin(pin);
+      if (!found) return undefined;
+      const row = await this.expireIfDue(found);
+      if (row.status !== "connecting" || row.customerJoined) return undefined;
+      const patch: SessionPatch = { pin: null, pinExpiresAt: null, customerJoined: true };
+      await this.store.sessions.update(row.id, patch);
+      await this.log(row.id, "customer-connected", { ...(name ? { customer: name } : {}), address });
+      return { ...row, ...patch };
+    });
+    if (row) this.deps.notifier.sessionChanged(row, this.view(row), false);
+    return row;
+  }
+
+  async customerDevices(id: string, camera: boolean, microphone: boolean): Promise<void> {
+    const row = await this.serial.run(async () => {
+      const row = await this.live(id);
+      if (row.status !== "connecting") throw new RescueError("conflict", `devices are reported before the EULA (session is ${row.status})`);
+      const patch: SessionPatch = { customerCamera: camera, customerMicrophone: microphone };
+      await this.store.sessions.update(id, patch);
+      await this.log(id, "devices-granted", { camera, microphone });
+      return { ...row, ...patch };
+    });
+    this.deps.notifier.sessionChanged(row, this.view(row), false);
+  }
+
+  async customerEula(id: string, accepted: boolean): Promise<SessionRow> {
+    return this.serial.run(async () => {
+      const row = await this.live(id);
+      return accepted
+        ? this.move(row, nextStatus(row.status, "accept-eula"), "eula-accepted", {}, { eulaAcceptedAt: this.iso() })
+        : this.move(row, nextStatus(row.status, "decline-eula"), "eula-declined", {});
+    });
+  }
+
+  /** The customer's socket closed or they left: a live session is aborted. */
+  async customerLeft(id: string): Promise<void> {
+    await this.serial.run(async () => {
+      const row = await this.store.sessions.get(id);
+      if (!row || isTerminal(row.status)) return;
+      await this.log(id, "customer-disconnected", {});
+      await this.move(row, nextStatus(row.status, "customer-left"), "aborted", {});
+    });
+  }
+
+  async customerChat(id: string, author: string, text: string): Promise<ChatMessage> {
+    const { row, message } = await this.serial.run(async () => {
+      const row = await this.live(id);
+      if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "chat opens once the EULA is accepted");
+      const message: ChatMessage = { sessionId: id, from: "customer", author, text, at: this.iso() };
+      await this.log(id, "chat", { from: "customer", author, text });
+      return { row, message };
+    });
+    this.deps.notifier.chat(row, message);
+    return message;
+  }
+
+  /** Whether the customer of this session may send signals now. */
+  async customerMaySignal(id: string): Promise<SessionRow | undefined> {
+    const row = await this.store.sessions.get(id);
+    return row && ACCEPTED_STATUSES.includes(row.status) ? row : undefined;
+  }
+
+  /** Times out every session whose PIN expired with no customer. */
+  async sweep(): Promise<void> {
+    await this.serial.run(() => this.expireDue());
+  }
+
+  // Helpers, called inside the queue.
+
+  private async own(caller: Caller, id: string): Promise<SessionRow> {
+    const row = await this.store.sessions.get(id);
+    if (!row || row.technicianId !== caller.technician.id) throw new RescueError("not_found", `no session ${id}`);
+    return this.expireIfDue(row);
+  }
+
+  private async live(id: string): Promise<SessionRow> {
+    const row = await this.store.sessions.get(id);
+    if (!row || isTerminal(row.status)) throw new RescueError("conflict", "the session has ended");
+    return row;
+  }
+
+  private async expireDue(): Promise<void> {
+    for (const row of await this.store.sessions.listExpiredPins(this.iso())) await this.expireIfDue(row);
+  }
+
+  private async expireIfDue(row: SessionRow): Promise<SessionRow> {
+    const due = row.status === "connecting" && !row.customerJoined && row.pinExpiresAt !== null && row.pinExpiresAt <= this.iso();
+    return due ? this.move(row, nextStatus(row.status, "time-out"), "timed-out", {}) : row;
+  }
+
+  /** Writes a status change and its log line, then tells the hub. Ended sessions drop their PIN. */
+  private async move(
+    row: SessionRow,
+    status: SessionStatus,
+    event: SessionLogEntry["event"],
+    fields: Record<string, unknown>,
+    extra: SessionPatch = {},
+  ): Promise<SessionRow> {
+    const patch: SessionPatch = { ...extra, status, statusSince: this.iso(), ...(isTerminal(status) ? { pin: null, pinExpiresAt: null } : {}) };
+    await this.store.sessions.update(row.id, patch);
+    await this.log(row.id, event, { ...fields, status });
+    const next = { ...row, ...patch };
+    this.deps.notifier.sessionChanged(next, this.view(next), true);
+    return next;
+  }
+
+  private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
+    await this.store.sessionLog.append(sessionId, { at: this.iso(), event, ...fields });
+  }
+
+  private async freePin(): Promise<string> {
+    return uniquePin(async (pin) => (await this.store.sessions.byPin(pin)) !== undefined);
+  }
+
+  private pinExpiry(caller: Caller): string {
+    return new Date(this.deps.now().getTime() + caller.group.pinExpiryMinutes * 60_000).toISOString();
+  }
+}

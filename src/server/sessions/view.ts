@@ -1,0 +1,30 @@
+import type { Delivery, Session, SessionLinks } from "../../protocol/index.js";
+import type { SessionRow } from "../store/types.js";
+
+export function sessionLinks(publicUrl: string, pin: string): SessionLinks {
+  const base = publicUrl.replace(/\/+$/, "");
+  return { desktop: `${base}/?code=${pin}`, mobile: `${base}/m/${pin}`, pinEntry: `${base}/pin` };
+}
+
+/** A stored session as technicians see it. */
+export function toSession(row: SessionRow, publicUrl: string): Session {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    mode: row.mode,
+    status: row.status,
+    method: row.method,
+    pin: row.pin,
+    expiresAt: row.pin ? row.pinExpiresAt : null,
+    links: row.pin ? sessionLinks(publicUrl, row.pin) : null,
+    technician: row.technicianEmail,
+    createdAt: row.createdAt,
+    statusSince: row.statusSince,
+    recordable: row.recordable,
+    customer: row.customerJoined
+      ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt }
+      : null,
+    ...(row.delivery ? { delivery: JSON.parse(row.delivery) as Delivery } : {}),
+  };
+}

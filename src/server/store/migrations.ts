@@ -1,0 +1,70 @@
+/**
+ * Schema changes, applied in order once each and recorded in `migrations`. Append only: a
+ * shipped migration is never edited. Types are the ones SQLite and PostgreSQL both read.
+ */
+export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: "organisation, auth, sessions, log, outbox",
+    sql: `
+      CREATE TABLE groups (
+        name TEXT PRIMARY KEY,
+        permissions TEXT NOT NULL,
+        pin_expiry_minutes INTEGER NOT NULL,
+        max_technicians INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE technicians (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        group_name TEXT NOT NULL REFERENCES groups(name),
+        admin INTEGER NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        technician_id TEXT NOT NULL REFERENCES technicians(id),
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        technician_id TEXT NOT NULL REFERENCES technicians(id),
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        status TEXT NOT NULL,
+        method TEXT NOT NULL,
+        pin TEXT UNIQUE,
+        pin_expires_at TEXT,
+        recordable INTEGER NOT NULL,
+        customer_joined INTEGER NOT NULL,
+        customer_camera INTEGER NOT NULL,
+        customer_microphone INTEGER NOT NULL,
+        eula_accepted_at TEXT,
+        delivery TEXT,
+        created_at TEXT NOT NULL,
+        status_since TEXT NOT NULL
+      );
+      CREATE INDEX sessions_technician ON sessions(technician_id, status);
+      CREATE TABLE session_log (
+        seq INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        entry TEXT NOT NULL
+      );
+      CREATE INDEX session_log_session ON session_log(session_id, seq);
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },
+];

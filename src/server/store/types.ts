@@ -1,0 +1,112 @@
+import type { ConnectionMethod, Permission, SessionLogEntry, SessionMode, SessionStatus, SessionType } from "../../protocol/index.js";
+
+/**
+ * The repository layer. Every method is async so that a PostgreSQL store can implement the
+ * same interface; the SQLite store answers synchronously underneath. Times are ISO strings.
+ */
+export interface GroupRow {
+  name: string;
+  permissions: Permission[];
+  pinExpiryMinutes: number;
+  maxTechnicians: number;
+  createdAt: string;
+}
+
+export interface TechnicianRow {
+  id: string;
+  email: string;
+  name: string;
+  group: string;
+  admin: boolean;
+  passwordHash: string;
+  createdAt: string;
+}
+
+export interface TokenRow {
+  hash: string;
+  technicianId: string;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface SessionRow {
+  id: string;
+  technicianId: string;
+  /** Joined from technicians, for the protocol's `technician` field. */
+  technicianEmail: string;
+  name: string;
+  type: SessionType;
+  mode: SessionMode;
+  status: SessionStatus;
+  method: ConnectionMethod;
+  pin: string | null;
+  pinExpiresAt: string | null;
+  recordable: boolean;
+  customerJoined: boolean;
+  customerCamera: boolean;
+  customerMicrophone: boolean;
+  eulaAcceptedAt: string | null;
+  /** JSON of the protocol's Delivery, when the link was sent by SMS or email. */
+  delivery: string | null;
+  createdAt: string;
+  statusSince: string;
+}
+
+/** Fields a session update may change. */
+export type SessionPatch = Partial<
+  Pick<
+    SessionRow,
+    "status" | "pin" | "pinExpiresAt" | "customerJoined" | "customerCamera" | "customerMicrophone" | "eulaAcceptedAt" | "delivery" | "statusSince"
+  >
+>;
+
+export interface OutboxRow {
+  channel: "sms" | "email";
+  to: string;
+  subject: string | null;
+  body: string;
+  at: string;
+}
+
+export interface Store {
+  groups: {
+    list(): Promise<GroupRow[]>;
+    get(name: string): Promise<GroupRow | undefined>;
+    insert(group: GroupRow): Promise<void>;
+    update(name: string, patch: Partial<Pick<GroupRow, "permissions" | "pinExpiryMinutes" | "maxTechnicians">>): Promise<void>;
+  };
+  technicians: {
+    list(): Promise<TechnicianRow[]>;
+    byId(id: string): Promise<TechnicianRow | undefined>;
+    byEmail(email: string): Promise<TechnicianRow | undefined>;
+    insert(technician: TechnicianRow): Promise<void>;
+    countAdmins(): Promise<number>;
+  };
+  tokens: {
+    insert(token: TokenRow): Promise<void>;
+    get(hash: string): Promise<TokenRow | undefined>;
+    delete(hash: string): Promise<void>;
+    deleteExpired(now: string): Promise<void>;
+  };
+  sessions: {
+    insert(session: Omit<SessionRow, "technicianEmail">): Promise<void>;
+    get(id: string): Promise<SessionRow | undefined>;
+    byPin(pin: string): Promise<SessionRow | undefined>;
+    update(id: string, patch: SessionPatch): Promise<void>;
+    /** A technician's sessions in the given statuses, newest first. */
+    listByTechnician(technicianId: string, statuses: readonly SessionStatus[]): Promise<SessionRow[]>;
+    /** Sessions in the given statuses whose status changed at or after `since`. */
+    listByTechnicianSince(technicianId: string, statuses: readonly SessionStatus[], since: string): Promise<SessionRow[]>;
+    /** Sessions still waiting for a customer whose PIN expired before `now`. */
+    listExpiredPins(now: string): Promise<SessionRow[]>;
+  };
+  sessionLog: {
+    append(sessionId: string, entry: SessionLogEntry): Promise<void>;
+    list(sessionId: string): Promise<SessionLogEntry[]>;
+  };
+  outbox: {
+    append(row: OutboxRow): Promise<void>;
+    list(): Promise<OutboxRow[]>;
+  };
+  close(): void;
+}

@@ -1,0 +1,114 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { WebSocket } from "ws";
+import { CustomerToServer, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
+import type { FailureLimiter } from "../auth/rate-limit.js";
+import { EULA_TEXT } from "../eula.js";
+import type { SessionService } from "../sessions/service.js";
+import type { Hub } from "./hub.js";
+import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
+
+export interface CustomerDeps {
+  sessions: SessionService;
+  hub: Hub;
+  pinsByAddress: FailureLimiter;
+  pinsGlobal: FailureLimiter;
+  iceServers: IceServer[];
+  log: FastifyBaseLogger;
+  /** True while the server shuts down: closing sockets then does not abort sessions. */
+  stopping: () => boolean;
+  joinTimeoutMs: number;
+}
+
+/** Steps a customer goes through, in this order. */
+type Phase = "pin" | "joined" | "devices" | "accepted";
+
+const GLOBAL = "all";
+
+/** One customer connection: join with a PIN, report devices, answer the EULA, then signal and chat. */
+export function customerConnection(ws: WebSocket, address: string, deps: CustomerDeps): void {
+  const { sessions, hub, log } = deps;
+  let phase: Phase = "pin";
+  let sessionId: string | undefined;
+  let customerName = "Customer";
+  let detach = () => {};
+  const send = (m: ServerToCustomer): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  };
+  const refuse = (message: string) => send({ type: "error", code: "conflict", message });
+
+  const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
+
+  ws.on("error", (err) => log.debug({ err: err.message }, "customer socket error"));
+  ws.on("close", () => {
+    clearTimeout(joinTimer);
+    detach();
+    if (sessionId && !deps.stopping()) {
+      sessions.customerLeft(sessionId).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
+    }
+  });
+
+  ws.on(
+    "message",
+    inOrder(
+      async (data, isBinary) => {
+        const msg = parseMessage(ws, CustomerToServer, data, isBinary);
+        if (!msg) return;
+        if (phase === "pin" && msg.type !== "join") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join");
+        switch (msg.type) {
+          case "join": {
+            if (phase !== "pin") return refuse("already joined");
+            clearTimeout(joinTimer);
+            if (deps.pinsByAddress.blocked(address) || deps.pinsGlobal.blocked(GLOBAL)) {
+              log.warn({ address }, "PIN attempts throttled");
+              return closeWith(ws, WS_CLOSE.rateLimited, "too many PIN attempts; wait a minute and try again");
+            }
+            const row = await sessions.customerJoin(msg.pin, msg.name, address);
+            if (!row) {
+              deps.pinsByAddress.fail(address);
+              deps.pinsGlobal.fail(GLOBAL);
+              return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
+            }
+            if (ws.readyState !== ws.OPEN) return sessions.customerLeft(row.id);
+            sessionId = row.id;
+            customerName = msg.name ?? customerName;
+            phase = "joined";
+            detach = hub.addCustomer(row.id, ws);
+            log.info({ sessionId, address }, "customer joined");
+            send({ type: "joined", sessionId: row.id, sessionType: row.type, recorded: row.recordable, eula: EULA_TEXT, iceServers: deps.iceServers });
+            send({ type: "status", status: row.status });
+            return;
+          }
+          case "devices":
+            if (phase !== "joined") return refuse("devices are reported once, right after join");
+            await sessions.customerDevices(sessionId!, msg.camera, msg.microphone);
+            phase = "devices";
+            return;
+          case "eula": {
+            if (phase !== "devices") return refuse(phase === "joined" ? "report devices before answering the EULA" : "the EULA is already answered");
+            const row = await sessions.customerEula(sessionId!, msg.accepted);
+            if (row.status === "waiting") phase = "accepted";
+            return;
+          }
+          case "signal": {
+            if (phase !== "accepted") return refuse("signalling opens once the EULA is accepted");
+            const row = await sessions.customerMaySignal(sessionId!);
+            if (!row) return refuse("the session does not take signals now");
+            hub.toTechnician(row.technicianId, { type: "signal", sessionId: row.id, signal: msg.signal });
+            return;
+          }
+          case "chat":
+            if (phase !== "accepted") return refuse("chat opens once the EULA is accepted");
+            await sessions.customerChat(sessionId!, customerName, msg.text);
+            return;
+          case "media":
+            // Pause and resume are the customer's own; the technician sees them in the media stats.
+            if (phase !== "accepted") return refuse("media opens once the EULA is accepted");
+            return;
+          case "leave":
+            return closeWith(ws, 1000, "left");
+        }
+      },
+      (err) => send(errorMessage(err)),
+    ),
+  );
+}

@@ -1,0 +1,88 @@
+import type { WebSocket } from "ws";
+import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import type { SessionNotifier } from "../sessions/service.js";
+import { isTerminal } from "../sessions/state.js";
+import type { SessionRow } from "../store/types.js";
+
+interface TechnicianSocket {
+  ws: WebSocket;
+  tokenHash: string;
+  /** Pushes held back until the socket has its snapshot, so `sessions` always comes first. */
+  held: string[] | null;
+}
+
+/** The open sockets, and the pushes that follow every session change. */
+export class Hub implements SessionNotifier {
+  private readonly technicians = new Map<string, Set<TechnicianSocket>>();
+  private readonly customers = new Map<string, WebSocket>();
+
+  /** Registers a socket; pushes wait until `ready` is called after the snapshot was sent. */
+  addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { ready(): void; detach(): void } {
+    const entry: TechnicianSocket = { ws, tokenHash, held: [] };
+    let set = this.technicians.get(technicianId);
+    if (!set) this.technicians.set(technicianId, (set = new Set()));
+    set.add(entry);
+    return {
+      ready: () => {
+        const held = entry.held ?? [];
+        entry.held = null;
+        for (const data of held) if (ws.readyState === ws.OPEN) ws.send(data);
+      },
+      detach: () => {
+        set.delete(entry);
+        if (set.size === 0 && this.technicians.get(technicianId) === set) this.technicians.delete(technicianId);
+      },
+    };
+  }
+
+  addCustomer(sessionId: string, ws: WebSocket): () => void {
+    this.customers.set(sessionId, ws);
+    return () => {
+      if (this.customers.get(sessionId) === ws) this.customers.delete(sessionId);
+    };
+  }
+
+  hasCustomer(sessionId: string): boolean {
+    return this.customers.has(sessionId);
+  }
+
+  toTechnician(technicianId: string, message: ServerToTechnician): void {
+    const set = this.technicians.get(technicianId);
+    if (!set) return;
+    const data = JSON.stringify(message);
+    for (const s of set) {
+      if (s.held) s.held.push(data);
+      else if (s.ws.readyState === s.ws.OPEN) s.ws.send(data);
+    }
+  }
+
+  toCustomer(sessionId: string, message: ServerToCustomer): void {
+    const ws = this.customers.get(sessionId);
+    if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify(message));
+  }
+
+  sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void {
+    this.toTechnician(row.technicianId, { type: "session", session });
+    if (!statusChanged) return;
+    this.toCustomer(row.id, { type: "status", status: row.status });
+    if (isTerminal(row.status)) this.customers.get(row.id)?.close(WS_CLOSE.sessionEnded, `session ${row.status}`);
+  }
+
+  chat(row: SessionRow, message: ChatMessage): void {
+    this.toTechnician(row.technicianId, { type: "chat", message });
+    this.toCustomer(row.id, { type: "chat", message });
+  }
+
+  /** After logout the token's sockets go too. */
+  closeToken(tokenHash: string): void {
+    for (const set of this.technicians.values()) {
+      for (const s of set) if (s.tokenHash === tokenHash) s.ws.close(WS_CLOSE.unauthenticated, "logged out");
+    }
+  }
+
+  openSockets(): number {
+    let n = this.customers.size;
+    for (const set of this.technicians.values()) n += set.size;
+    return n;
+  }
+}

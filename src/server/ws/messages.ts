@@ -1,0 +1,46 @@
+import type { RawData, WebSocket } from "ws";
+import type { z } from "zod";
+import { RescueError, WS_CLOSE } from "../../protocol/index.js";
+
+/** A close reason fits in 123 bytes. */
+export function closeWith(ws: WebSocket, code: number, reason: string): void {
+  let r = reason;
+  while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
+  ws.close(code, r);
+}
+
+/** Parses one text message with a schema; a malformed one closes the socket with badMessage. */
+export function parseMessage<S extends z.ZodType>(ws: WebSocket, schema: S, data: RawData, isBinary: boolean): z.infer<S> | undefined {
+  if (isBinary) {
+    closeWith(ws, WS_CLOSE.badMessage, "messages are JSON text");
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(String(data));
+  } catch {
+    closeWith(ws, WS_CLOSE.badMessage, "malformed JSON");
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    closeWith(ws, WS_CLOSE.badMessage, `invalid message: ${issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "rejected"}`);
+    return undefined;
+  }
+  return parsed.data;
+}
+
+/** An `error` message for a refused but well-formed request; nothing else changes. */
+export function errorMessage(err: unknown): { type: "error"; code: string; message: string } {
+  if (err instanceof RescueError) return { type: "error", code: err.code, message: err.message };
+  return { type: "error", code: "internal", message: "internal error" };
+}
+
+/** Handles messages one at a time, in arrival order. */
+export function inOrder(handle: (data: RawData, isBinary: boolean) => Promise<void>, onError: (err: unknown) => void) {
+  let chain = Promise.resolve();
+  return (data: RawData, isBinary: boolean) => {
+    chain = chain.then(() => handle(data, isBinary)).catch(onError);
+  };
+}

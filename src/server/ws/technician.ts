@@ -1,0 +1,48 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { WebSocket } from "ws";
+import { TechnicianToServer, type ServerToTechnician } from "../../protocol/index.js";
+import { technicianView, type Caller } from "../auth/service.js";
+import type { SessionService } from "../sessions/service.js";
+import type { Hub } from "./hub.js";
+import { errorMessage, inOrder, parseMessage } from "./messages.js";
+
+/** One technician connection (usually their daemon): pushes of their sessions, signalling, chat, media events. */
+export async function technicianConnection(ws: WebSocket, caller: Caller, deps: { sessions: SessionService; hub: Hub; log: FastifyBaseLogger }) {
+  const { sessions, hub, log } = deps;
+  const send = (m: ServerToTechnician): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  };
+  const registration = hub.addTechnician(caller.technician.id, caller.tokenHash, ws);
+  ws.on("error", (err) => log.debug({ err: err.message }, "technician socket error"));
+  ws.on("close", registration.detach);
+
+  ws.on(
+    "message",
+    inOrder(
+      async (data, isBinary) => {
+        const msg = parseMessage(ws, TechnicianToServer, data, isBinary);
+        if (!msg) return;
+        switch (msg.type) {
+          case "signal": {
+            const row = await sessions.signalTarget(caller, msg.sessionId);
+            if (!hub.hasCustomer(row.id)) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
+            hub.toCustomer(row.id, { type: "signal", signal: msg.signal });
+            return;
+          }
+          case "chat":
+            await sessions.chatFromTechnician(caller, msg.sessionId, msg.text);
+            return;
+          case "media":
+            await sessions.mediaEvent(caller, msg.sessionId, msg.event, msg.detail ?? {});
+            return;
+        }
+      },
+      (err) => send(errorMessage(err)),
+    ),
+  );
+
+  send({ type: "hello", technician: technicianView(caller.technician, caller.group) });
+  send({ type: "sessions", sessions: await sessions.snapshot(caller) });
+  registration.ready();
+}
+

@@ -1,0 +1,76 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { MAX_MESSAGE_BYTES, RescueError, WS_CLOSE } from "../../protocol/index.js";
+import type { Services } from "../services.js";
+import { customerConnection } from "./customer.js";
+import { closeWith } from "./messages.js";
+import { technicianConnection } from "./technician.js";
+
+export const TECHNICIAN_WS_PATH = "/api/v1/ws";
+export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
+
+/** Serves both WebSocket endpoints on the HTTP server's port. Returns a function that closes every socket. */
+export function attachWebSockets(
+  server: Server,
+  services: Services,
+  opts: { stopping: () => boolean; joinTimeoutMs: number },
+): () => Promise<void> {
+  // Oversized messages are closed by ws itself with 1009 (message too big).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const { log } = services;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "").split("?")[0];
+    const address = req.socket.remoteAddress ?? "unknown";
+    if (path === CUSTOMER_WS_PATH) {
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        customerConnection(ws, address, {
+          sessions: services.sessions,
+          hub: services.hub,
+          pinsByAddress: services.pinsByAddress,
+          pinsGlobal: services.pinsGlobal,
+          iceServers: services.config.iceServers,
+          log,
+          stopping: opts.stopping,
+          joinTimeoutMs: opts.joinTimeoutMs,
+        }),
+      );
+    } else if (path === TECHNICIAN_WS_PATH) {
+      // Authenticate first, then upgrade either way: a refused client reads the close code.
+      services.auth.authenticate(req.headers.authorization).then(
+        (caller) =>
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            technicianConnection(ws, caller, { sessions: services.sessions, hub: services.hub, log }).catch((err: unknown) => {
+              log.error({ err }, "technician connection failed");
+              ws.terminate();
+            });
+          }),
+        (err: unknown) => {
+          if (!(err instanceof RescueError)) log.error({ err }, "technician authentication failed");
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            ws.on("error", () => undefined);
+            closeWith(ws, WS_CLOSE.unauthenticated, "missing, invalid or expired token; log in again");
+          });
+        },
+      );
+    } else {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+  };
+  server.on("upgrade", onUpgrade);
+
+  return async () => {
+    server.off("upgrade", onUpgrade);
+    const closed = [...wss.clients].map((ws) => new Promise((resolve) => ws.once("close", resolve)));
+    for (const ws of wss.clients) ws.close(1001, "server shutting down");
+    // Sockets that do not answer the close in time are cut.
+    const cut = setTimeout(() => {
+      for (const ws of wss.clients) ws.terminate();
+    }, 1000);
+    await Promise.all(closed);
+    clearTimeout(cut);
+    wss.close();
+  };
+}
