@@ -68,6 +68,7 @@ export class Backend extends EventEmitter<BackendEvents> {
   /** New credentials (login) or none (logout): drop the old connection and start over. */
   setCredentials(creds: Credentials | null): void {
     this.disconnect();
+    this.rest?.close();
     this.sessions.clear();
     this.technician = null;
     this.creds = creds;
@@ -95,6 +96,7 @@ export class Backend extends EventEmitter<BackendEvents> {
 
   close(): void {
     this.disconnect();
+    this.rest?.close();
     this.creds = null;
     this.rest = null;
   }

@@ -1,4 +1,4 @@
-import { request } from "undici";
+import { Agent, request } from "undici";
 import type { z } from "zod";
 import { ErrorBody, ErrorCodeSchema, RescueError } from "../../src/protocol/index.js";
 
@@ -6,16 +6,24 @@ const TIMEOUT_MS = 10_000;
 
 /** The server's REST API with the technician's token; every answer is parsed with its schema. */
 export class RestClient {
+  /** Its own connection pool, closed with the client so a stopping daemon has nothing left open. */
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000 });
+
   constructor(
     private readonly server: string,
     private readonly token: string,
   ) {}
+
+  close(): void {
+    void this.agent.close();
+  }
 
   async call<S extends z.ZodType>(method: "GET" | "POST" | "PATCH", path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     let res;
     try {
       res = await request(new URL(path, this.server), {
         method,
+        dispatcher: this.agent,
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),

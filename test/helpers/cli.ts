@@ -70,9 +70,11 @@ export async function killDaemon(home: string, signal: NodeJS.Signals = "SIGTERM
   const pid = daemonPid(home);
   if (!pid || !alive(pid)) return;
   process.kill(pid, signal);
+  // The pid file goes when the daemon is done; its process may stay a zombie until reaped.
+  const lock = join(home, "run", "rescued.pid");
   const deadline = Date.now() + 5000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  while (existsSync(lock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (existsSync(lock) && alive(pid)) process.kill(pid, "SIGKILL");
 }
 
 /** Stops the daemon and removes the home folder. */

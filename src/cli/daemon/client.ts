@@ -1,5 +1,4 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { createInterface } from "node:readline";
 import { z } from "zod";
 import {
   AddTechnicianResponse,
@@ -112,15 +111,7 @@ export class DaemonClient {
       const err = ErrorBody.safeParse(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"));
       throw err.success ? RescueError.fromBody(err.data) : new RescueError("internal", "rescued refused the event stream");
     }
-    const lines = createInterface({ input: res, crlfDelay: Infinity });
-    async function* parse(): AsyncIterable<DaemonEvent> {
-      for await (const line of lines) {
-        if (!line.trim()) continue;
-        const parsed = DaemonEvent.safeParse(JSON.parse(line));
-        if (parsed.success) yield parsed.data;
-      }
-    }
-    return { events: parse(), close: () => res.destroy() };
+    return eventLines(res);
   }
 
   status = () => this.call("GET", "/api/v1/status", DaemonStatus);
@@ -140,4 +131,58 @@ export class DaemonClient {
   patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, Group, req);
   listTechnicians = () => this.call("GET", "/api/v1/admin/technicians", z.array(Technician));
   addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, req);
+}
+
+/**
+ * NDJSON lines of the event stream as an async iterable that ends, rather than hangs, when the
+ * stream is closed from either side.
+ */
+function eventLines(res: IncomingMessage): EventStream {
+  const queue: DaemonEvent[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  let buffer = "";
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const end = () => {
+    ended = true;
+    notify();
+  };
+  res.setEncoding("utf8");
+  res.on("data", (chunk: string) => {
+    buffer += chunk;
+    let i: number;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, i).trim();
+      buffer = buffer.slice(i + 1);
+      if (!line) continue;
+      const parsed = DaemonEvent.safeParse(JSON.parse(line));
+      if (parsed.success) queue.push(parsed.data);
+    }
+    notify();
+  });
+  res.on("end", end);
+  res.on("close", end);
+  res.on("error", end);
+  async function* events(): AsyncIterable<DaemonEvent> {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
+  return {
+    events: events(),
+    close: () => {
+      res.destroy();
+      end();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable } from "../../errors.js";
@@ -13,14 +14,6 @@ export function register(parent: Command, ctx: Context): void {
   cmd.action((opts: { json?: boolean }) => run(ctx, opts));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const out = ctx.printer(opts);
@@ -35,10 +28,12 @@ async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
     else out.info("rescued is not running");
     return;
   }
-  // The daemon answers before it exits: wait for the process, so a following start gets a clean slate.
+  // The daemon answers before it exits: wait until it has released its pid file, so a following
+  // start gets a clean slate. (Its process may linger a moment as a zombie until it is reaped.)
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  if (alive(pid)) throw new Error(`rescued (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s`);
+  const running = () => existsSync(ctx.paths.lock);
+  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (running()) throw new Error(`rescued (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s`);
   if (opts.json) out.value({ stopped: true, pid });
   else out.info(`rescued stopped (pid ${pid})`);
 }
