@@ -16,6 +16,13 @@ export interface IO {
 }
 
 export function processIO(signal: AbortSignal): IO {
+  // A reader that goes away (`rescue session list | head -1`) ends us quietly, as for any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
   return {
     stdin: process.stdin,
     stdout: process.stdout,
