@@ -72,6 +72,11 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(renewed.pin).toMatch(/^\d{6}$/);
     expect(renewed.pin).not.toBe(s.pin);
 
+    const table = await rescue(home, ["session", "list"], { tty: true });
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TYPE\s+STATUS\s+PIN\s+SINCE$/);
+    expect(lines.find((l) => l.startsWith(s.id))).toMatch(/Ann\s+lens\s+connecting\s+\d{6}\s+(just now|\d+ s ago)$/);
+
     const plain = await rescue(home, ["session", "list"]);
     expect(plain.stdout.split("\n").find((l) => l.startsWith(s.id))?.split("\t")).toEqual([s.id, "Ann", "lens", "connecting", renewed.pin, expect.any(String)]);
 
@@ -138,6 +143,11 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(timedOut.stdout).toBe("");
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(timedOut.stderr).toMatch(/not active after 0.5 s/);
+
+    const abort = new AbortController();
+    const interrupted = rescue(home, ["session", "wait", s.id, "--status", "active"], { signal: abort.signal });
+    setTimeout(() => abort.abort(), 300);
+    expect((await interrupted).code).toBe(130);
 
     for (const args of [["session", "log", "s_nope"], ["session", "wait", "s_nope", "--status", "active"], ["session", "start", "s_nope"], ["session", "stats", "s_nope"]]) {
       const r = await rescue(home, args);

@@ -21,7 +21,7 @@ export function makeHome(): string {
 }
 
 /** Runs `rescue ARGS` in-process, without a TTY, with its own RESCUE_HOME. */
-export async function rescue(home: string, args: string[], opts: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<CliResult> {
+export async function rescue(home: string, args: string[], opts: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal; tty?: boolean } = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: IO = {
@@ -29,7 +29,7 @@ export async function rescue(home: string, args: string[], opts: { stdin?: strin
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     stdinIsTTY: false,
-    stdoutIsTTY: false,
+    stdoutIsTTY: opts.tty ?? false,
     env: { ...process.env, RESCUE_HOME: home, ...opts.env },
     now: () => Date.now(),
     signal: opts.signal ?? new AbortController().signal,
