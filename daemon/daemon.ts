@@ -30,7 +30,7 @@ export class Daemon {
     readonly log: Logger,
   ) {
     this.backend = new Backend(this.events, this.sessions, log);
-    this.manager = new SessionManager(this.backend, log, paths.recordings);
+    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings);
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
 

@@ -31,7 +31,6 @@ export function routes(d: Daemon): Route[] {
     handler: async ({ params }) => {
       const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/${action}`, Session);
       d.sessions.upsert(session);
-      if (action === "end") d.manager.ended(session.id);
       return session;
     },
   });

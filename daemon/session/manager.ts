@@ -1,5 +1,6 @@
-import type { Recording, SessionStats, Signal } from "../../src/protocol/index.js";
+import { TERMINAL_STATUSES, type Recording, type SessionStats, type Signal } from "../../src/protocol/index.js";
 import type { Backend } from "../backend/client.js";
+import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 
 /**
@@ -8,12 +9,19 @@ import type { Logger } from "../log.js";
  * what it has: no recording, zero counters.
  */
 export class SessionManager {
+  private readonly unsubscribe: () => void;
+
   constructor(
     private readonly backend: Backend,
+    events: EventLog,
     private readonly log: Logger,
     readonly recordingsDir: string,
   ) {
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
+    // However a session ends (here, by the customer, on the server), its media goes with it.
+    this.unsubscribe = events.subscribe((e) => {
+      if (e.type === "session" && TERMINAL_STATUSES.includes(e.session.status)) this.ended(e.session.id);
+    });
   }
 
   private onSignal(sessionId: string, signal: Signal): void {
@@ -25,7 +33,7 @@ export class SessionManager {
     return undefined;
   }
 
-  /** Called when a session ends or leaves this daemon. */
+  /** Called when a session reaches a terminal status. */
   ended(_sessionId: string): void {}
 
   stats(_sessionId: string): SessionStats {
@@ -40,6 +48,7 @@ export class SessionManager {
   }
 
   close(): void {
+    this.unsubscribe();
     this.backend.removeAllListeners("signal");
   }
 }

@@ -222,6 +222,33 @@ describe("rescue session commands against a real server and daemon", () => {
     }
   });
 
+  it("a token revoked elsewhere turns the daemon logged-out: commands exit 4 naming the fix", async () => {
+    const h = makeHome();
+    try {
+      const t = await server.technician(["lens", "private", "pin"]);
+      await cliLogin(h, server.url, t.email, t.password);
+      expect((await rescue(h, ["session", "list", "--json"])).code).toBe(0);
+      const storage = JSON.parse(readFileSync(join(h, "config.json"), "utf8")).profile.storage;
+      const token = await loadToken(join(h, "secrets.json"), account(server.url, t.email), storage);
+      const tap = tapEvents(h, null);
+      await tap.opened;
+      expect((await server.api("POST", "/api/v1/auth/logout", { token: token! })).status).toBeLessThan(300);
+      await tap.until((evs) => evs.some((e) => e.type === "backend" && e.state === "logged-out"));
+      tap.close();
+      const r = await rescue(h, ["session", "list"]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`run rescue login --server ${server.url}`);
+    } finally {
+      await dropHome(h);
+    }
+  });
+
+  it("the console needs a terminal", async () => {
+    const r = await rescue(home, ["console"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs a terminal/);
+  });
+
   it("logout forgets the token, tells the daemon, and later commands exit 4", async () => {
     const h = makeHome();
     try {
