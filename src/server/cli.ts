@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
 import { initData, startServer } from "./index.js";
+import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { openSqliteStore, storeExists } from "./store/sqlite.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
@@ -15,6 +16,13 @@ function port(value: string): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** The data folder, resolved, or a not_found error telling how to create it. */
+function existingData(dir: string): string {
+  const dataDir = resolve(dir);
+  if (!storeExists(dataDir)) throw new RescueError("not_found", `no Rescue data in ${dataDir}; run: rescue-server init --data ${dir}`);
+  return dataDir;
 }
 
 function printJson(value: unknown): void {
@@ -48,7 +56,7 @@ function program(): Command {
     .command("init")
     .description("create the data folder and the first administrator (the password is shown once)")
     .requiredOption("--data <dir>", "data folder (created 0700)")
-    .option("--admin-email <email>", "the administrator's email", "admin@rescue.local")
+    .option("--admin-email <email>", "the administrator's email", DEFAULT_ADMIN_EMAIL)
     .option("--json", "print {email, password} as JSON")
     .addHelpText("after", "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server init --data /var/lib/rescue --admin-email it@example.com")
     .action(async (o: { data: string; adminEmail: string; json?: boolean }) => {
@@ -68,8 +76,7 @@ function program(): Command {
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText("after", "\nExamples:\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com")
     .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; logLevel: string }) => {
-      const dataDir = resolve(o.data);
-      if (!storeExists(dataDir)) throw new RescueError("not_found", `no Rescue data in ${dataDir}; run: rescue-server init --data ${o.data}`);
+      const dataDir = existingData(o.data);
       const signal = untilSignal();
       const server = await startServer({
         dataDir,
@@ -91,9 +98,7 @@ function program(): Command {
     .option("--json", "print [{channel, to, body, at}] as JSON")
     .addHelpText("after", "\nExamples:\n  $ rescue-server outbox --data ./rescue-data --json")
     .action(async (o: { data: string; json?: boolean }) => {
-      const dataDir = resolve(o.data);
-      if (!storeExists(dataDir)) throw new RescueError("not_found", `no Rescue data in ${dataDir}; run: rescue-server init --data ${o.data}`);
-      const store = openSqliteStore(dataDir);
+      const store = openSqliteStore(existingData(o.data));
       try {
         const rows = await store.outbox.list();
         if (o.json) printJson(rows.map((r) => ({ channel: r.channel, to: r.to, ...(r.subject ? { subject: r.subject } : {}), body: r.body, at: r.at })));

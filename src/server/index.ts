@@ -84,7 +84,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         await closeSockets();
         await app.close();
         // Queued session writes finish before the store closes.
-        await services.sessions.sweep().catch(() => undefined);
+        await services.sessions.idle();
         store.close();
       })()),
   };

@@ -3,10 +3,10 @@ import {
   AddTechnicianRequest,
   PERMISSIONS,
   RescueError,
+  GroupRequest,
   type AddTechnicianResponse,
   type Group,
   type GroupPatch,
-  type GroupRequest,
   type Technician,
 } from "../protocol/index.js";
 import { generatePassword, hashPassword } from "./auth/passwords.js";
@@ -37,7 +37,7 @@ export class Organisation {
     return (await this.store.groups.list()).map(groupView);
   }
 
-  async createGroup(req: GroupRequest & { permissions: Group["permissions"] }): Promise<Group> {
+  async createGroup(req: Parsed<typeof GroupRequest>): Promise<Group> {
     if (await this.store.groups.get(req.name)) throw new RescueError("conflict", `group "${req.name}" already exists`);
     const row: GroupRow = {
       name: req.name,

@@ -48,7 +48,7 @@ export function buildServices(opts: {
   log: FastifyBaseLogger;
 }): Services {
   const { store, now, config, limits, log } = opts;
-  const hub = new Hub();
+  const hub = new Hub(log);
   const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
   const clock = () => now().getTime();
   return {

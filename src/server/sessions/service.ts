@@ -339,6 +339,11 @@ export class SessionService {
     return row && ACCEPTED_STATUSES.includes(row.status) ? row : undefined;
   }
 
+  /** Resolves once every queued session write is done. */
+  async idle(): Promise<void> {
+    await this.serial.run(async () => undefined);
+  }
+
   /** Times out every session whose PIN expired with no customer. */
   async sweep(): Promise<void> {
     await this.serial.run(() => this.expireDue());

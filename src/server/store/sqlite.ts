@@ -36,11 +36,12 @@ export function openSqliteStore(dataDir: string): Store {
   const db = new Database(file);
   chmodSync(file, 0o600);
   db.pragma("journal_mode = WAL");
+  // In WAL mode NORMAL never corrupts; a power cut may lose the last commits, not the store.
+  db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  // SQLite creates the -wal and -shm side files with the database file's mode, 0600.
   migrate(db);
-  // WAL side files hold the same data as the database.
-  for (const side of ["-wal", "-shm"]) if (existsSync(file + side)) chmodSync(file + side, 0o600);
 
   const stmt = memo(db);
   const inList = (values: readonly string[]) => values.map(() => "?").join(", ");

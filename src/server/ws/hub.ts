@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
 import type { SessionNotifier } from "../sessions/service.js";
@@ -13,6 +14,8 @@ interface TechnicianSocket {
 
 /** The open sockets, and the pushes that follow every session change. */
 export class Hub implements SessionNotifier {
+  constructor(private readonly log: FastifyBaseLogger) {}
+
   private readonly technicians = new Map<string, Set<TechnicianSocket>>();
   private readonly customers = new Map<string, WebSocket>();
 
@@ -64,6 +67,7 @@ export class Hub implements SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void {
     this.toTechnician(row.technicianId, { type: "session", session });
     if (!statusChanged) return;
+    this.log.info({ sessionId: row.id, technician: row.technicianEmail, status: row.status }, "session status");
     this.toCustomer(row.id, { type: "status", status: row.status });
     if (isTerminal(row.status)) this.customers.get(row.id)?.close(WS_CLOSE.sessionEnded, `session ${row.status}`);
   }
@@ -78,11 +82,5 @@ export class Hub implements SessionNotifier {
     for (const set of this.technicians.values()) {
       for (const s of set) if (s.tokenHash === tokenHash) s.ws.close(WS_CLOSE.unauthenticated, "logged out");
     }
-  }
-
-  openSockets(): number {
-    let n = this.customers.size;
-    for (const set of this.technicians.values()) n += set.size;
-    return n;
   }
 }

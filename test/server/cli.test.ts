@@ -1,0 +1,99 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/rescue-server.js");
+let tmp: string;
+const children: ChildProcess[] = [];
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, RESCUE_LOG_LEVEL: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Starts the server and resolves with its URL once it prints the listening line. */
+function start(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, "start", ...args], { cwd: ROOT });
+  children.push(child);
+  let stderr = "";
+  const exited = new Promise<number | null>((r) => child.on("close", r));
+  return new Promise((resolveStart, reject) => {
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const m = /^listening on (http:\/\/\S+)$/m.exec(stderr);
+      if (m) resolveStart({ child, url: m[1]!, stderr: () => stderr, exited });
+    });
+    exited.then((code) => reject(new Error(`start exited ${code}: ${stderr}`)));
+  });
+}
+
+beforeAll(() => {
+  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "ignore" });
+  tmp = mkdtempSync(join(tmpdir(), "rescue-server-cli-"));
+}, 120_000);
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("rescue-server", () => {
+  it("init, start, outbox and a clean stop on SIGTERM", async () => {
+    const data = join(tmp, "data");
+    const init = await run(["init", "--data", data, "--admin-email", "boss@example.test", "--json"]);
+    expect(init.code).toBe(0);
+    const admin = JSON.parse(init.stdout);
+    expect(admin).toEqual({ email: "boss@example.test", password: expect.stringMatching(/^\S{16,}$/) });
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    expect(statSync(join(data, "rescue.db")).mode & 0o777).toBe(0o600);
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(1);
+
+    const server = await start(["--data", data, "--port", "0", "--public-url", "https://rescue.example.test"]);
+    const api = async (path: string, token?: string, body?: unknown) => {
+      const res = await fetch(server.url + path, {
+        method: body ? "POST" : "GET",
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return res.json() as Promise<any>;
+    };
+    const { token } = await api("/api/v1/auth/login", undefined, { email: admin.email, password: admin.password });
+    const session = await api("/api/v1/sessions", token, { method: "sms", to: "+31612345678" });
+    expect(session.links.mobile).toBe(`https://rescue.example.test/m/${session.pin}`);
+    await api("/api/v1/sessions", token, { method: "email", to: "c@example.test" });
+
+    const outbox = await run(["outbox", "--data", data, "--json"]);
+    expect(outbox.code).toBe(0);
+    const rows = JSON.parse(outbox.stdout);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual({ channel: "sms", to: "+31612345678", body: expect.stringContaining(session.links.mobile), at: expect.any(String) });
+    expect(rows[1]).toMatchObject({ channel: "email", to: "c@example.test" });
+    expect(server.stderr()).not.toContain(admin.password);
+    expect(server.stderr()).not.toContain(token);
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("exit codes: usage 2, missing data 6, help 0 with examples", async () => {
+    expect((await run(["start"])).code).toBe(2);
+    expect((await run(["frobnicate"])).code).toBe(2);
+    expect((await run(["start", "--data", "x", "--port", "99999"])).code).toBe(2);
+    const missing = await run(["start", "--data", join(tmp, "nothing-here")]);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toContain("rescue-server init");
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Examples:");
+    const startHelp = await run(["start", "--help"]);
+    expect(startHelp.stdout).toContain("--public-url");
+  });
+});
