@@ -120,7 +120,8 @@ describe("rescued local API", () => {
     const stop = await rescue(h, ["daemon", "stop", "--json"]);
     expect(stop.code).toBe(0);
     expect(stop.json().stopped).toBe(true);
-    expect((await rescue(h, ["daemon", "status"])).code).toBe(3);
+    const after = await rescue(h, ["daemon", "status"]);
+    expect(after.code, after.stderr).toBe(3);
   });
 
   it("usage errors exit 2 with usage; --version and --help exit 0", async () => {

@@ -31,7 +31,7 @@ export interface EventStream {
   close(): void;
 }
 
-const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "ENOTSOCK", "EACCES"]);
+const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
 const enc = encodeURIComponent;
 
 /**
