@@ -243,6 +243,31 @@ describe("rescue session commands against a real server and daemon", () => {
     }
   });
 
+  it("session list --watch follows changes from the event stream until interrupted", async () => {
+    const abort = new AbortController();
+    let created: string | null = null;
+    const seen: string[] = [];
+    const watch = rescue(home, ["session", "list", "--watch", "--status", "connecting", "--json"], {
+      signal: abort.signal,
+      onStdout: (all) => {
+        const lines = all.trimEnd().split("\n");
+        seen.splice(0, seen.length, ...lines);
+        // Done once the session has come and gone again.
+        if (created && lines.some((l) => l.includes(created!)) && !lines.at(-1)!.includes(created)) abort.abort();
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const s = Session.parse((await rescue(home, ["session", "new", "--lens", "--pin", "--json"])).json());
+    created = s.id;
+    await rescue(home, ["session", "end", s.id]);
+    const r = await watch;
+    expect(r.code, r.stderr).toBe(0);
+    const lists = seen.map((l) => JSON.parse(l) as Session[]);
+    // It appeared while connecting, then left the filtered list when it was closed.
+    expect(lists.some((l) => l.some((x) => x.id === s.id && x.status === "connecting"))).toBe(true);
+    expect(lists.at(-1)!.some((x) => x.id === s.id)).toBe(false);
+  });
+
   it("the console needs a terminal", async () => {
     const r = await rescue(home, ["console"]);
     expect(r.code).toBe(2);

@@ -21,12 +21,17 @@ export function makeHome(): string {
 }
 
 /** Runs `rescue ARGS` in-process, without a TTY, with its own RESCUE_HOME. */
-export async function rescue(home: string, args: string[], opts: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal; tty?: boolean } = {}): Promise<CliResult> {
+export async function rescue(home: string, args: string[], opts: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal; tty?: boolean; onStdout?: (soFar: string) => void } = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: IO = {
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        opts.onStdout?.(stdout);
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     stdinIsTTY: false,
     stdoutIsTTY: opts.tty ?? false,
