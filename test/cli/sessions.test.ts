@@ -1,8 +1,10 @@
 import { readFileSync, statSync } from "node:fs";
+import { PassThrough } from "node:stream";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaemonStatus, Recording, Session, SessionLogEntry, SessionStats, StartResponse } from "../../src/protocol/index.js";
 import { account, loadToken } from "../../src/cli/profile/credentials.js";
+import { main } from "../../src/cli/main.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { localRequest, tapEvents } from "../helpers/localapi.js";
 import { customerReady, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
@@ -36,6 +38,37 @@ describe("rescue session commands against a real server and daemon", () => {
     if (info.storage === "file") expect(statSync(join(home, "secrets.json")).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, "config.json")).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(home, "config.json"), "utf8")).not.toContain(tech.password);
+  });
+
+  it("on a terminal, login asks for the password without echoing it", async () => {
+    const h = makeHome();
+    try {
+      const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(raw: boolean): void };
+      const rawModes: boolean[] = [];
+      input.isTTY = true;
+      input.setRawMode = (raw) => void rawModes.push(raw);
+      let stdout = "";
+      let stderr = "";
+      const done = main(["node", "rescue", "login", "--server", server.url, "--email", tech.email, "--json"], {
+        stdin: input,
+        stdout: { write: (c: string) => (stdout += c) },
+        stderr: { write: (c: string) => (stderr += c) },
+        stdinIsTTY: true,
+        stdoutIsTTY: false,
+        env: { ...process.env, RESCUE_HOME: h },
+        now: () => Date.now(),
+        signal: new AbortController().signal,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      input.write(`${tech.password}\r`);
+      expect(await done).toBe(0);
+      expect(rawModes).toEqual([true, false]);
+      expect(stderr).toContain("Password: ");
+      expect(stderr + stdout).not.toContain(tech.password);
+      expect(JSON.parse(stdout)).toMatchObject({ email: tech.email });
+    } finally {
+      await dropHome(h);
+    }
   });
 
   it("a wrong password exits 4 and keeps the previous login", async () => {
