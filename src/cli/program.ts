@@ -84,7 +84,12 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
     .version(packageVersion(), "-V, --version", "print the version")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
+      "\nExamples:\n" +
+        "  $ printf %s \"$PASSWORD\" | rescue login --server https://rescue.example.com --email me@example.com --password-stdin\n" +
+        "  $ rescue session new --lens --pin --json\n" +
+        "  $ rescue session wait ID --status waiting --timeout 300 && rescue session start ID\n" +
+        "  $ rescue   (on a terminal: the interactive console)\n" +
+        "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
         "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
     );
   for (const r of [login, logout, whoami]) r.register(p, ctx);
