@@ -8,12 +8,13 @@ import * as chat from "./commands/chat.js";
 import * as consoleCmd from "./commands/console.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
+type Verbs = Record<string, () => Promise<Registrar>>;
 
 interface Group {
   name: string;
   description: string;
-  /** Verb modules, loaded only when this group is the one invoked. */
-  verbs: () => Promise<Registrar[]>;
+  /** Verb modules by name, loaded only when this group is the one invoked. */
+  verbs: Verbs;
   subgroups?: Group[];
 }
 
@@ -21,50 +22,68 @@ const GROUPS: Group[] = [
   {
     name: "session",
     description: "create, follow and drive support sessions",
-    verbs: () =>
-      Promise.all([
-        import("./commands/session/new.js"),
-        import("./commands/session/pin.js"),
-        import("./commands/session/list.js"),
-        import("./commands/session/wait.js"),
-        import("./commands/session/start.js"),
-        import("./commands/session/hold.js"),
-        import("./commands/session/resume.js"),
-        import("./commands/session/end.js"),
-        import("./commands/session/log.js"),
-        import("./commands/session/stats.js"),
-      ]),
+    verbs: {
+      new: () => import("./commands/session/new.js"),
+      pin: () => import("./commands/session/pin.js"),
+      list: () => import("./commands/session/list.js"),
+      wait: () => import("./commands/session/wait.js"),
+      start: () => import("./commands/session/start.js"),
+      hold: () => import("./commands/session/hold.js"),
+      resume: () => import("./commands/session/resume.js"),
+      end: () => import("./commands/session/end.js"),
+      log: () => import("./commands/session/log.js"),
+      stats: () => import("./commands/session/stats.js"),
+    },
   },
-  { name: "recordings", description: "recordings made by the daemon", verbs: () => Promise.all([import("./commands/recordings/list.js")]) },
+  { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {
     name: "daemon",
     description: "start, stop and inspect rescued, the local daemon",
-    verbs: () => Promise.all([import("./commands/daemon/start.js"), import("./commands/daemon/stop.js"), import("./commands/daemon/status.js")]),
+    verbs: {
+      start: () => import("./commands/daemon/start.js"),
+      stop: () => import("./commands/daemon/stop.js"),
+      status: () => import("./commands/daemon/status.js"),
+    },
   },
   {
     name: "admin",
     description: "organisation administration (admins only)",
-    verbs: async () => [],
+    verbs: {},
     subgroups: [
       {
         name: "group",
         description: "technician groups and their permissions",
-        verbs: () => Promise.all([import("./commands/admin/group/create.js"), import("./commands/admin/group/set.js"), import("./commands/admin/group/list.js")]),
+        verbs: {
+          create: () => import("./commands/admin/group/create.js"),
+          set: () => import("./commands/admin/group/set.js"),
+          list: () => import("./commands/admin/group/list.js"),
+        },
       },
       {
         name: "technician",
         description: "technicians",
-        verbs: () => Promise.all([import("./commands/admin/technician/add.js"), import("./commands/admin/technician/list.js")]),
+        verbs: {
+          add: () => import("./commands/admin/technician/add.js"),
+          list: () => import("./commands/admin/technician/list.js"),
+        },
       },
     ],
   },
 ];
 
-async function addGroup(parent: Command, group: Group, ctx: Context, invoked: boolean): Promise<void> {
+/**
+ * Registers a group; when it is the invoked one (`path` holds the rest of argv), loads the named
+ * verb only, or every verb when none is named (for its help).
+ */
+async function addGroup(parent: Command, group: Group, ctx: Context, path: string[] | null): Promise<void> {
   const cmd = parent.command(group.name).description(group.description);
-  if (!invoked) return;
-  for (const v of await group.verbs()) v.register(cmd, ctx);
-  for (const sub of group.subgroups ?? []) await addGroup(cmd, sub, ctx, true);
+  if (!path) return;
+  const [next, ...rest] = path;
+  const sub = group.subgroups?.find((g) => g.name === next);
+  const named = next !== undefined && Object.hasOwn(group.verbs, next) ? [group.verbs[next]!] : null;
+  const load = sub ? [] : (named ?? Object.values(group.verbs));
+  for (const v of await Promise.all(load.map((l) => l()))) v.register(cmd, ctx);
+  for (const g of group.subgroups ?? []) await addGroup(cmd, g, ctx, sub ? (g === sub ? rest : null) : named ? null : []);
 }
 
 /**
@@ -93,8 +112,8 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
     );
   for (const r of [login, logout, whoami]) r.register(p, ctx);
-  const first = argv[2];
-  for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first);
+  const [first, ...rest] = argv.slice(2);
+  for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   chat.register(p, ctx);
   consoleCmd.register(p, ctx);
   return p;

@@ -1,27 +1,20 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { z } from "zod";
+// Only the protocol modules the local API needs: each module costs startup time.
+import { AddTechnicianResponse, Group, Technician, type AddTechnicianRequest, type GroupPatch, type GroupRequest } from "../../protocol/api.js";
+import { ErrorBody, RescueError } from "../../protocol/errors.js";
 import {
-  AddTechnicianResponse,
-  ChatMessage,
   DaemonEvent,
   DaemonStatus,
-  ErrorBody,
-  Group,
   LOCALAPI_VERSION,
   LOCALAPI_VERSION_HEADER,
   Recording,
-  RescueError,
-  Session,
-  SessionLogEntry,
   SessionStats,
   StartResponse,
-  Technician,
-  type AddTechnicianRequest,
-  type CreateSessionRequest,
-  type GroupPatch,
-  type GroupRequest,
   type StartRequest,
-} from "../../protocol/index.js";
+} from "../../protocol/localapi.js";
+import { ChatMessage, Session, SessionLogEntry } from "../../protocol/session.js";
+import type { CreateSessionRequest } from "../../protocol/api.js";
 import { DaemonUnavailable } from "../errors.js";
 
 type Method = "GET" | "POST" | "PATCH";
