@@ -48,6 +48,10 @@ describe("rescued and a server that goes away", () => {
     const status = (await rescue(home, ["daemon", "status", "--json"])).json();
     expect(status.backend.state).toBe("reconnecting");
 
+    // A script waiting across the outage is answered by the snapshot after the reconnect.
+    const waitClosed = rescue(home, ["session", "wait", a.id, "--status", "closed", "--timeout", "15", "--json"]);
+    await new Promise((r) => setTimeout(r, 300));
+
     // Meanwhile the server's truth changes behind the daemon's back.
     const ended = await server.api("POST", `/api/v1/sessions/${a.id}/end`, { token: tech.token });
     expect(ended.status).toBe(200);
@@ -58,6 +62,9 @@ describe("rescued and a server that goes away", () => {
     const events = await tap.until((evs) => evs.some((e) => e.type === "backend" && e.state === "connected"), 15_000);
     tap.close();
     const snapshot = events.find((e) => e.type === "sessions");
+    const waited = await waitClosed;
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.json()).toMatchObject({ id: a.id, status: "closed" });
     expect(snapshot.sessions.map((s: Session) => s.id)).toContain(b.body.id);
 
     const after = await rescue(home, ["session", "list", "--json"]);

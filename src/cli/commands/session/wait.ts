@@ -51,13 +51,25 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
     if (TERMINAL_STATUSES.includes(s.status)) throw new Error(`session ${id} ended as ${s.status} before it was ${opts.status}`);
     return false;
   };
+  // While the daemon reconnects it cannot answer; the snapshot that follows the reconnect will.
+  const look = async (): Promise<Session | undefined> => {
+    try {
+      return await client.getSession(id);
+    } catch (e) {
+      if (e instanceof RescueError && e.code === "unavailable") return undefined;
+      throw e;
+    }
+  };
   try {
-    let found: Session | undefined = await client.getSession(id);
-    if (!settled(found)) {
+    let found: Session | undefined = await look();
+    if (!found || !settled(found)) {
       found = undefined;
       try {
         for await (const e of stream.events) {
-          const s = e.type === "session" ? (e.session.id === id ? e.session : undefined) : e.type === "sessions" ? e.sessions.find((x) => x.id === id) : undefined;
+          let s: Session | undefined;
+          if (e.type === "session" && e.session.id === id) s = e.session;
+          // A snapshot holds live and recently ended sessions; an older one is asked for.
+          else if (e.type === "sessions") s = e.sessions.find((x) => x.id === id) ?? (await look());
           if (s && settled(s)) {
             found = s;
             break;
