@@ -119,6 +119,20 @@ describe("rescue session commands against a real server and daemon", () => {
     await rescue(home, ["session", "end", s.id]);
   });
 
+  it("sends the link by SMS and email and says how the delivery went", async () => {
+    const sms = await rescue(home, ["session", "new", "--lens", "--sms", "+31612345678", "--name", "Bea", "--json"]);
+    expect(sms.code, sms.stderr).toBe(0);
+    expect(sms.json()).toMatchObject({ status: "connecting", method: "sms", delivery: { channel: "sms", status: "sent" } });
+    const mail = await rescue(home, ["session", "new", "--lens", "--email", "bea@example.test", "--json"]);
+    expect(mail.code, mail.stderr).toBe(0);
+    expect(mail.json()).toMatchObject({ method: "email", delivery: { channel: "email", to: "bea@example.test", status: "sent" } });
+    const plain = await rescue(home, ["session", "new", "--lens", "--sms", "+31612345678"]);
+    expect(plain.stdout).toMatch(/^pin\t\d{6}$/m);
+    expect(plain.stdout).toMatch(/^sms\t.*: sent$/m);
+    for (const s of [sms.json(), mail.json()]) await rescue(home, ["session", "end", s.id]);
+    await rescue(home, ["session", "end", plain.stdout.match(/^id\t(.+)$/m)![1]!]);
+  });
+
   it("a session becomes Waiting through the event stream: wait started before the customer joins", async () => {
     const s = Session.parse((await rescue(home, ["session", "new", "--lens", "--pin", "--json"])).json());
     const tap = tapEvents(home, null);
