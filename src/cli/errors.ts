@@ -1,6 +1,11 @@
 /** The CLI's own failures, next to the RescueError codes that come over the wire. */
 export class DaemonUnavailable extends Error {
-  override readonly name = "DaemonUnavailable";
+  override readonly name: string = "DaemonUnavailable";
+}
+
+/** The daemon runs but speaks another local API version (an older rescued after an upgrade). */
+export class DaemonVersionMismatch extends DaemonUnavailable {
+  override readonly name = "DaemonVersionMismatch";
 }
 
 export class UsageError extends Error {

@@ -124,6 +124,37 @@ describe("rescued local API", () => {
     expect(after.code, after.stderr).toBe(3);
   });
 
+  it("an old daemon speaking another API version: commands say restart it, and daemon stop does", async () => {
+    const h = home();
+    mkdirSync(join(h, "run"), { recursive: true, mode: 0o700 });
+    // A stand-in for a rescued of another version: answers everything with version 0.
+    const old = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("fs"), http = require("http"), path = require("path");
+         const run = path.join(process.env.RESCUE_HOME, "run");
+         const server = http.createServer((req, res) => res.writeHead(400, { "${LOCALAPI_VERSION_HEADER}": "0" }).end("{}"));
+         server.listen(path.join(run, "rescued.sock"), () => { fs.writeFileSync(path.join(run, "rescued.pid"), String(process.pid)); console.log("up"); });
+         process.on("SIGTERM", () => { fs.rmSync(path.join(run, "rescued.pid")); server.close(() => process.exit(0)); });`,
+      ],
+      { env: { ...process.env, RESCUE_HOME: h }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => old.on("exit", resolve));
+    await new Promise((resolve) => old.stdout!.once("data", resolve));
+    try {
+      const list = await rescue(h, ["session", "list"]);
+      expect(list.code).toBe(3);
+      expect(list.stderr).toMatch(/local API version 0.*rescue daemon stop/);
+      const stop = await rescue(h, ["daemon", "stop", "--json"]);
+      expect(stop.code, stop.stderr).toBe(0);
+      expect(stop.json()).toEqual({ stopped: true, pid: old.pid });
+      expect(await exited).toBe(0);
+    } finally {
+      old.kill();
+    }
+  });
+
   it("usage errors exit 2 with usage; --version and --help exit 0", async () => {
     const h = home();
     const noMethod = await rescue(h, ["session", "new", "--lens"]);

@@ -15,7 +15,7 @@ import {
 } from "../../protocol/localapi.js";
 import { ChatMessage, Session, SessionLogEntry } from "../../protocol/session.js";
 import type { CreateSessionRequest } from "../../protocol/api.js";
-import { DaemonUnavailable } from "../errors.js";
+import { DaemonUnavailable, DaemonVersionMismatch } from "../errors.js";
 
 type Method = "GET" | "POST" | "PATCH";
 
@@ -74,7 +74,7 @@ export class DaemonClient {
     const version = res.headers[LOCALAPI_VERSION_HEADER];
     if (version !== LOCALAPI_VERSION) {
       res.resume();
-      throw new DaemonUnavailable(`rescued speaks local API version ${version ?? "unknown"}, this rescue speaks ${LOCALAPI_VERSION}: restart it with rescue daemon stop`);
+      throw new DaemonVersionMismatch(`rescued speaks local API version ${version ?? "unknown"}, this rescue speaks ${LOCALAPI_VERSION}: restart it with rescue daemon stop`);
     }
     return res;
   }

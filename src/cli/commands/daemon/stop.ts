@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
-import { DaemonUnavailable } from "../../errors.js";
+import { DaemonUnavailable, DaemonVersionMismatch } from "../../errors.js";
 
 const STOP_TIMEOUT_MS = 5000;
 
@@ -23,10 +23,17 @@ async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
     pid = (await client.status()).pid;
     await client.shutdown();
   } catch (e) {
-    if (!(e instanceof DaemonUnavailable)) throw e;
-    if (opts.json) out.value({ stopped: false, running: false });
-    else out.info("rescued is not running");
-    return;
+    if (e instanceof DaemonVersionMismatch) {
+      // A daemon of another version cannot be asked over the API: signal it by its pid file.
+      pid = Number.parseInt(readFileSync(ctx.paths.lock, "utf8"), 10);
+      process.kill(pid, "SIGTERM");
+    } else if (e instanceof DaemonUnavailable) {
+      if (opts.json) out.value({ stopped: false, running: false });
+      else out.info("rescued is not running");
+      return;
+    } else {
+      throw e;
+    }
   }
   // The daemon answers before it exits: wait until it has released its pid file, so a following
   // start gets a clean slate. (Its process may linger a moment as a zombie until it is reaped.)
