@@ -36,21 +36,33 @@ export async function main(argv: string[]): Promise<number> {
 
   const daemon = new Daemon(paths, log);
   const onSignal = (sig: NodeJS.Signals) => void daemon.shutdown(`signal ${sig}`);
+  // Detached, nobody sees stderr: a crash is written to the log and the socket is left clean.
+  const onCrash = (err: unknown) => {
+    log.error(`crashed: ${(err as Error)?.stack ?? String(err)}`);
+    release();
+    process.exit(1);
+  };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
   try {
-    await daemon.start();
-  } catch (e) {
-    log.error(`cannot start: ${(e as Error).message}`);
-    process.stderr.write(`rescued: cannot start: ${(e as Error).message}\n`);
-    await daemon.shutdown("start failed");
+    try {
+      await daemon.start();
+    } catch (e) {
+      log.error(`cannot start: ${(e as Error).message}`);
+      process.stderr.write(`rescued: cannot start: ${(e as Error).message}\n`);
+      await daemon.shutdown("start failed");
+      return 1;
+    }
+    await daemon.whenStopped();
+    log.info("stopped");
+  } finally {
     release();
-    return 1;
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
   }
-  await daemon.whenStopped();
-  release();
-  process.off("SIGTERM", onSignal);
-  process.off("SIGINT", onSignal);
-  log.info("stopped");
   return 0;
 }
