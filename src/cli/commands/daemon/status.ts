@@ -18,7 +18,7 @@ export function showStatus(ctx: Context, out: Printer, s: DaemonStatus): void {
   const backend = `${s.backend.state}${s.backend.lastError ? ` (${s.backend.lastError})` : ""}`;
   if (!out.tty) return out.line([s.pid, s.backend.state, s.server ?? "-", s.technician ?? "-"].join("\t"));
   const now = ctx.io.now();
-  out.line(`rescued ${s.version}, pid ${s.pid}, up since ${relativeTime(s.startedAt, now)}`);
+  out.line(`rescued ${s.version}, pid ${s.pid}, started ${relativeTime(s.startedAt, now)}`);
   out.line(`home     ${s.home}`);
   out.line(`server   ${s.server ?? "not logged in"}${s.technician ? ` as ${s.technician}` : ""}`);
   out.line(`backend  ${backend}, since ${relativeTime(s.backend.since, now)}`);
