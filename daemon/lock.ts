@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 
 function alive(pid: number): boolean {
@@ -35,21 +35,24 @@ export class AlreadyRunning extends Error {
  * plus a probe of the socket. Once held, a leftover socket file is stale and removed.
  */
 export async function acquire(lockPath: string, socketPath: string): Promise<() => void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new AlreadyRunning(null);
-        throw e;
+  // The pid is written to a private file first and then linked into place: link is atomic, so
+  // a lock file always holds a whole pid, even while its daemon is still starting.
+  const tmp = `${lockPath}.${process.pid}`;
+  writeFileSync(tmp, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, lockPath);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const pid = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
+        if (attempt > 0 || (Number.isFinite(pid) && pid !== process.pid && alive(pid))) throw new AlreadyRunning(Number.isFinite(pid) ? pid : null);
+        rmSync(lockPath, { force: true });
       }
-      const pid = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
-      if (Number.isFinite(pid) && pid !== process.pid && alive(pid)) throw new AlreadyRunning(pid);
-      rmSync(lockPath, { force: true });
     }
+  } finally {
+    rmSync(tmp, { force: true });
   }
   if (existsSync(socketPath)) {
     if (await socketAnswers(socketPath)) {

@@ -31,7 +31,7 @@ describe("rescue session commands against a real server and daemon", () => {
 
   it("login saves the token in the keychain or a 0600 file and whoami says which", async () => {
     const who = await rescue(home, ["whoami", "--json"]);
-    expect(who.code).toBe(0);
+    expect(who.code, who.stderr).toBe(0);
     const info = who.json();
     expect(info).toMatchObject({ server: server.url, email: tech.email });
     expect(["keychain", "file"]).toContain(info.storage);
@@ -73,7 +73,7 @@ describe("rescue session commands against a real server and daemon", () => {
 
   it("a wrong password exits 4 and keeps the previous login", async () => {
     const r = await rescue(home, ["login", "--server", server.url, "--email", tech.email, "--password-stdin"], { stdin: "wrong" });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/wrong email or password/);
     expect((await rescue(home, ["whoami"])).code).toBe(0);
   });
@@ -88,7 +88,7 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(s.expiresAt).toEqual(expect.any(String));
 
     const list = await rescue(home, ["session", "list", "--json"]);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     const row = list.json<any[]>().find((x) => x.id === s.id);
     for (const k of ["id", "name", "type", "status", "pin", "technician", "statusSince"]) expect(row).toHaveProperty(k);
     expect(row.technician).toBe(tech.email);
@@ -99,7 +99,7 @@ describe("rescue session commands against a real server and daemon", () => {
     expect((await rescue(home, ["session", "list", "--status", "sleeping"])).code).toBe(2);
 
     const again = await rescue(home, ["session", "pin", s.id, "--regenerate", "--json"]);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     const renewed = Session.parse(again.json());
     expect(renewed.id).toBe(s.id);
     expect(renewed.pin).toMatch(/^\d{6}$/);
@@ -162,7 +162,7 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(StartResponse.parse(started.json())).toMatchObject({ id: s.id, status: "active" });
 
     const stats = await rescue(home, ["session", "stats", s.id, "--json"]);
-    expect(stats.code).toBe(0);
+    expect(stats.code, stats.stderr).toBe(0);
     SessionStats.parse(stats.json());
 
     const chat = await rescue(home, ["chat", s.id, "hello there", "--json"]);
@@ -178,7 +178,7 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(log).toEqual(expect.arrayContaining(["customer-connected", "eula-accepted", "started", "chat", "held", "resumed", "closed"]));
 
     const recordings = await rescue(home, ["recordings", "list", "--json"]);
-    expect(recordings.code).toBe(0);
+    expect(recordings.code, recordings.stderr).toBe(0);
     for (const r of recordings.json<unknown[]>()) Recording.parse(r);
   });
 
@@ -209,7 +209,7 @@ describe("rescue session commands against a real server and daemon", () => {
       expect(sms.code, sms.stderr).toBe(5);
       expect(sms.stdout).toBe("");
       const admin = await rescue(limitedHome, ["admin", "group", "list"]);
-      expect(admin.code).toBe(5);
+      expect(admin.code, admin.stderr).toBe(5);
       // Someone else's session is not found for this technician.
       expect((await rescue(limitedHome, ["session", "log", s.id])).code).toBe(6);
     } finally {
@@ -283,7 +283,7 @@ describe("rescue session commands against a real server and daemon", () => {
       await tap.until((evs) => evs.some((e) => e.type === "backend" && e.state === "logged-out"));
       tap.close();
       const r = await rescue(h, ["session", "list"]);
-      expect(r.code).toBe(4);
+      expect(r.code, r.stderr).toBe(4);
       expect(r.stderr).toContain(`run rescue login --server ${server.url}`);
     } finally {
       await dropHome(h);
@@ -317,7 +317,7 @@ describe("rescue session commands against a real server and daemon", () => {
 
   it("the console needs a terminal", async () => {
     const r = await rescue(home, ["console"]);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/needs a terminal/);
   });
 

@@ -1,11 +1,24 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DaemonUnavailable } from "../errors.js";
 import type { HomePaths } from "../profile/home.js";
 import { packageRoot } from "../version.js";
 
 const START_TIMEOUT_MS = 8000;
+
+/** The pid in the lock file, if that process lives: a daemon that holds (or is taking) the profile. */
+function lockHolder(lock: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
+    if (!Number.isFinite(pid)) return null;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
 
 function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -32,11 +45,11 @@ export async function startDaemon(paths: HomePaths, env: Record<string, string |
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await answers(paths.socket)) return;
-    // Another rescued may have won the race for this RESCUE_HOME: its socket is as good as ours.
-    if (exited !== null && exited !== 0 && !(await answers(paths.socket))) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (await answers(paths.socket)) return;
-      throw new DaemonUnavailable(`rescued exited with code ${exited} while starting: see ${paths.log}`);
+    // Ours may have lost the race to another rescued starting for this RESCUE_HOME (another
+    // command): then wait for that one's socket; otherwise ours failed.
+    if (exited !== null) {
+      const holder = lockHolder(paths.lock);
+      if (holder === null || holder === child.pid) throw new DaemonUnavailable(`rescued exited with code ${exited} while starting: see ${paths.log}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
