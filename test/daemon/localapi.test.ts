@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../src/protocol/index.js";
@@ -18,6 +18,23 @@ function runRescued(home: string): Promise<{ code: number | null; stderr: string
 }
 
 const mode = (p: string) => statSync(p).mode & 0o777;
+
+/** Live rescued processes started for this RESCUE_HOME. */
+function daemonsOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      if (!cmdline.includes("rescued.js") || /^State:\s+Z/m.test(status)) continue;
+      if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`RESCUE_HOME=${home}`)) pids.push(Number(entry));
+    } catch {
+      // The process went away while we looked.
+    }
+  }
+  return pids;
+}
 
 describe("rescued local API", () => {
   const homes: string[] = [];
@@ -54,6 +71,14 @@ describe("rescued local API", () => {
     const status = await rescue(h, ["daemon", "status", "--json"]);
     expect(status.code).toBe(0);
     expect(status.json().pid).toBe(first);
+  });
+
+  it("commands starting the daemon at the same time end up with one daemon", async () => {
+    const h = home();
+    const results = await Promise.all(Array.from({ length: 6 }, () => rescue(h, ["session", "list"])));
+    for (const r of results) expect(r.code, r.stderr).toBe(4);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(daemonsOf(h)).toEqual([daemonPid(h)]);
   });
 
   it("removes a stale socket file and pid file left by a dead daemon", async () => {
