@@ -69,7 +69,8 @@ export class Backend extends EventEmitter<BackendEvents> {
   setCredentials(creds: Credentials | null): void {
     this.disconnect();
     this.rest?.close();
-    this.sessions.clear();
+    // The old login's sessions are not the new one's: listeners get an empty list.
+    if (this.creds) this.sessions.replace([]);
     this.technician = null;
     this.creds = creds;
     this.rest = creds ? new RestClient(creds.server, creds.token) : null;

@@ -28,8 +28,4 @@ export class SessionState {
     const all = [...this.sessions.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     return status ? all.filter((s) => s.status === status) : all;
   }
-
-  clear(): void {
-    this.sessions.clear();
-  }
 }
