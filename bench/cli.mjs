@@ -15,10 +15,10 @@ const dataDir = mkdtempSync(join(tmpdir(), "rescue-bench-server-"));
 const home = mkdtempSync(join(tmpdir(), "rb-"));
 const env = { ...process.env, RESCUE_HOME: home };
 
-function run(args, input) {
+function run(args, input, nodeArgs = [join(ROOT, "bin", "rescue.js")]) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(ROOT, "bin", "rescue.js"), ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
@@ -38,10 +38,10 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function measure(args) {
-  await run(args); // warm the file cache
+async function measure(args, nodeArgs) {
+  await run(args, undefined, nodeArgs); // warm the file cache
   const times = [];
-  for (let i = 0; i < RUNS; i++) times.push((await run(args)).ms);
+  for (let i = 0; i < RUNS; i++) times.push((await run(args, undefined, nodeArgs)).ms);
   return { medianMs: Math.round(median(times) * 10) / 10, minMs: Math.round(Math.min(...times) * 10) / 10, maxMs: Math.round(Math.max(...times) * 10) / 10 };
 }
 
@@ -51,6 +51,8 @@ try {
   await run(["login", "--server", server.url, "--email", admin.email, "--password-stdin"], admin.password);
   await run(["daemon", "start"]);
   for (let i = 0; i < 5; i++) await run(["session", "new", "--lens", "--pin", "--json"]);
+  // What node itself costs here, for reading the figures on a busy machine.
+  const bare = await measure([], ["-e", "0"]);
   const version = await measure(["--version"]);
   const list = await measure(["session", "list", "--json"]);
   console.log(
@@ -58,6 +60,8 @@ try {
       {
         runs: RUNS,
         node: process.version,
+        nodeBare: bare,
+        loadAverage: (await import("node:os")).loadavg().map((l) => Math.round(l * 100) / 100),
         version: { ...version, targetMs: 100, ok: version.medianMs < 100 },
         sessionListJson: { ...list, sessions: JSON.parse((await run(["session", "list", "--json"])).stdout).length, targetMs: 150, ok: list.medianMs < 150 },
       },
