@@ -62,6 +62,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private readonly videoTsBase = random32();
   private readonly audioTsBase = random32();
   private keyframeWanted = false;
+  private paused = false;
   private state: ConnectionState = "new";
   private closed = false;
 
@@ -171,12 +172,15 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   }
 
   pause(): void {
+    this.paused = true;
     this.videoStream?.pause();
     this.audioStream?.pause();
   }
 
   /** Resumes after a pause; video restarts at the next keyframe so the receiver can decode at once. */
   resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     if (this.videoStream) {
       this.videoStream.seek(this.nextKeyframe(this.videoStream.nextIndex));
       this.keyframeWanted = false;
