@@ -19,6 +19,8 @@ export interface RecorderOptions {
   videoCodec: VideoCodec;
   /** How long to wait for the other track's first packet before writing without it. */
   trackWaitMs?: number;
+  /** Received packets are handed to the muxer (and the file) at least this often. */
+  batchMs?: number;
   /** How long audio may stay silent while video flows before the audio track is closed. */
   audioStallMs?: number;
 }
@@ -72,6 +74,8 @@ export class Recorder {
   private videoFrameSec = 1 / 30;
   private endSec = 0;
   private pending: Pending[] = [];
+  private batch: Array<Pending & { raw: Uint8Array }> = [];
+  private batchTimer: NodeJS.Timeout | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
@@ -81,7 +85,9 @@ export class Recorder {
 
   constructor(opts: RecorderOptions) {
     this.path = opts.path;
-    this.opts = { videoCodec: opts.videoCodec, trackWaitMs: opts.trackWaitMs ?? 1000, audioStallMs: opts.audioStallMs ?? 3000 };
+    this.opts = { videoCodec: opts.videoCodec, trackWaitMs: opts.trackWaitMs ?? 1000, audioStallMs: opts.audioStallMs ?? 3000,
+      batchMs: opts.batchMs ?? 200,
+    };
     this.fd = openSync(opts.path, "w", 0o644);
   }
 
@@ -136,6 +142,7 @@ export class Recorder {
       this.finalised = true;
       clearTimeout(this.waitTimer);
       if (!this.output && this.pending.length > 0) this.startOutput();
+      this.flushBatch();
       const output = this.output;
       if (output) this.run(async () => output.finalize());
       await this.chain;
@@ -164,13 +171,26 @@ export class Recorder {
   }
 
   private enqueue(item: Pending & { raw: Uint8Array }): void {
-    if (this.output) return this.write(item);
+    if (this.output) {
+      // Handing packets to the muxer in small bursts costs a fraction of doing it one by one.
+      this.batch.push(item);
+      this.batchTimer ??= setTimeout(this.flushBatch, this.opts.batchMs);
+      return;
+    }
     this.pending.push(item);
     const haveVideo = this.pending.some((p) => p.kind === "video");
     const haveAudio = this.pending.some((p) => p.kind === "audio");
     if (haveVideo && haveAudio) this.startOutput();
     else this.waitTimer ??= setTimeout(() => this.startOutput(), this.opts.trackWaitMs);
   }
+
+  private flushBatch = (): void => {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const items = this.batch;
+    this.batch = [];
+    for (const item of items) this.write(item);
+  };
 
   /** Creates the file once the tracks present are known (Matroska needs them before the first cluster). */
   private startOutput(): void {
