@@ -3,6 +3,7 @@ import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, typ
 import { DepacketizeCallback, JitterBufferCallback } from "werift/nonstandard";
 import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
+import { h264DecoderConfig } from "./media-h264.js";
 import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
@@ -150,13 +151,18 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     }
   }
 
-  /** Opens the tracks for recording (the session became active) and asks for a keyframe at once. */
+  /**
+   * Opens the tracks for recording (the session became active) and asks for a keyframe at once.
+   * Returns the recording's path: `.webm` becomes `.mkv` when the video is H.264.
+   */
   startMedia(opts: StartMediaOptions): { recording: string | null } {
     if (this.closing) throw new Error("peer is closed");
     if (this.mediaOn) return { recording: this.recordingPath };
     if (opts.recordPath) {
       if (!this.videoCodec) throw new Error("no negotiated video codec to record");
-      this.recorder = new Recorder({ path: opts.recordPath, videoCodec: this.videoCodec });
+      // WebM cannot hold H.264: such a recording goes to Matroska beside the requested path.
+      const path = this.videoCodec === "h264" ? opts.recordPath.replace(/\.webm$/i, ".mkv") : opts.recordPath;
+      this.recorder = new Recorder({ path, videoCodec: this.videoCodec });
       this.manifestFields = opts.manifest;
     }
     this.startedAt = new Date();
@@ -305,7 +311,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private onVideoFrame(data: Buffer, keyframe: boolean, timestamp: number): void {
     if (keyframe) {
       this.lastKeyframeMs = performance.now();
-      const size = this.videoCodec === "vp8" ? vp8KeyframeSize(data) : null;
+      const size = this.videoCodec === "vp8" ? vp8KeyframeSize(data) : h264DecoderConfig(data);
       if (size) {
         this.width = size.width;
         this.height = size.height;
@@ -316,10 +322,6 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.recorder?.addVideoFrame({ data, keyframe, timestamp });
     if (this.waitingFirstFrame) {
       this.waitingFirstFrame = false;
-      if (this.recorder?.width) {
-        this.width = this.recorder.width;
-        this.height = this.recorder.height;
-      }
       this.emit("first-frame", {
         afterMs: performance.now() - (this.mediaStartMs ?? 0),
         width: this.width,

@@ -10,6 +10,7 @@ import {
   type StreamTargetChunk,
 } from "mediabunny";
 import { opusChannels, opusHead, opusPacketSamples, vp8KeyframeSize, type FrameSize } from "./media-codecs.js";
+import { h264DecoderConfig, h264ToLengthPrefixed } from "./media-h264.js";
 import { RtpTimeline } from "./recorder-clock.js";
 
 export type VideoCodec = "vp8" | "h264";
@@ -103,9 +104,12 @@ export class Recorder {
     const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(nowMs));
     if (this.videoFrames > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
     this.lastVideoSec = Math.max(this.lastVideoSec, sec);
-    const data: Uint8Array = frame.data;
+    let data: Uint8Array = frame.data;
     let size: FrameSize | undefined;
-    if (frame.keyframe && this.opts.videoCodec === "vp8") {
+    if (this.opts.videoCodec === "h264") {
+      data = h264ToLengthPrefixed(frame.data);
+      if (frame.keyframe) size = h264DecoderConfig(frame.data) ?? undefined;
+    } else if (frame.keyframe) {
       size = vp8KeyframeSize(frame.data) ?? undefined;
     }
     if (size) {
@@ -250,7 +254,8 @@ export class Recorder {
     if (this.opts.videoCodec === "vp8") {
       return size ? { codec: "vp8", codedWidth: size.width, codedHeight: size.height } : null;
     }
-    return null;
+    const h264 = h264DecoderConfig(raw);
+    return h264 && { codec: h264.codec, codedWidth: h264.width, codedHeight: h264.height, description: h264.description };
   }
 
   /** Runs muxer steps strictly in order; the first failure stops the recording. */

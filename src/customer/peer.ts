@@ -4,22 +4,23 @@ import {
   RTCPeerConnection,
   RtpHeader,
   RtpPacket,
+  useH264,
   useOPUS,
   useVP8,
   type RTCRtpTransceiver,
 } from "werift";
 import type { IceServer, Signal } from "../protocol/index.js";
 import { bundledClip } from "./assets.js";
-import { readIvf, type IvfFrame } from "./media/ivf.js";
 import { readOggOpus, type OpusPacket } from "./media/ogg-opus.js";
 import { PacedStream } from "./media/paced-stream.js";
-import { packetizeVp8 } from "./media/vp8-packetizer.js";
+import { loadVideoClip, type ClipFrame, type VideoClip } from "./media/video-clip.js";
 
 export interface CustomerPeerOptions {
   /** From the server's `joined` message; on loopback pass `[]`. */
   iceServers: IceServer[];
   /** Also gather 127.0.0.1 (tests, demo, everything on one machine). */
   loopback?: boolean;
+  /** VP8 in IVF (`.ivf`) or H.264 Annex B (`.h264`, offered as the only video codec); default: the bundled clip. */
   videoPath?: string;
   audioPath?: string;
 }
@@ -51,11 +52,11 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   receivedAudioPackets = 0;
   keyframeRequests = 0;
 
-  private readonly video: { frames: IvfFrame[]; ticks: number[] };
+  private readonly video: VideoClip;
   private readonly audio: OpusPacket[];
   private readonly videoTransceiver: RTCRtpTransceiver;
   private readonly audioTransceiver: RTCRtpTransceiver;
-  private videoStream: PacedStream<IvfFrame> | undefined;
+  private videoStream: PacedStream<ClipFrame> | undefined;
   private audioStream: PacedStream<OpusPacket> | undefined;
   private videoSeq = random16();
   private audioSeq = random16();
@@ -69,9 +70,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   constructor(opts: CustomerPeerOptions) {
     super();
     const clip = bundledClip();
-    const ivf = readIvf(opts.videoPath ?? clip.video);
-    if (ivf.header.fourcc !== "VP80") throw new Error(`video must be VP8 in IVF, got ${ivf.header.fourcc}`);
-    this.video = { frames: ivf.frames, ticks: frameTicks(ivf.frames, ivf.header.timebaseNum, ivf.header.timebaseDen) };
+    this.video = loadVideoClip(opts.videoPath ?? clip.video);
     this.audio = readOggOpus(opts.audioPath ?? clip.audio).packets;
 
     this.pc = new RTCPeerConnection({
@@ -79,7 +78,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
       iceAdditionalHostAddresses: opts.loopback ? ["127.0.0.1"] : undefined,
       // The default policy leaks a UDP socket after close and keeps the process alive.
       bundlePolicy: "max-bundle",
-      codecs: { video: [useVP8()], audio: [useOPUS()] },
+      codecs: { video: [this.video.codec === "h264" ? useH264() : useVP8()], audio: [useOPUS()] },
     });
     this.videoTransceiver = this.pc.addTransceiver("video", { direction: "sendonly" });
     this.audioTransceiver = this.pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), {
@@ -150,7 +149,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
       this.videoStream = new PacedStream({
         items: this.video.frames,
         clockRate: VIDEO_CLOCK,
-        ticksOf: (_frame, index) => this.video.ticks[index]!,
+        ticksOf: (frame) => frame.ticks,
         send: (frame, ticks, index) => this.sendVideo(frame, ticks, index),
         loop: true,
         limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * VIDEO_CLOCK),
@@ -223,7 +222,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     return from;
   }
 
-  private sendVideo(frame: IvfFrame, ticks: number, index: number): void {
+  private sendVideo(frame: ClipFrame, ticks: number, index: number): void {
     if (this.keyframeWanted) {
       // Answer a PLI with the clip's next keyframe, sent now in place of this delta frame.
       this.keyframeWanted = false;
@@ -233,7 +232,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
         frame = this.video.frames[key]!;
       }
     }
-    const payloads = packetizeVp8(frame.data);
+    const payloads = frame.packetize();
     const timestamp = (this.videoTsBase + ticks) >>> 0;
     payloads.forEach((payload, i) => {
       const header = new RtpHeader({
@@ -259,16 +258,4 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     void this.audioTransceiver.sender.sendRtp(new RtpPacket(header, packet.data));
     this.sentAudioPackets++;
   }
-}
-
-/** Per-frame durations in 90 kHz ticks from IVF timestamps; the last frame lasts as long as the one before. */
-function frameTicks(frames: IvfFrame[], num: number, den: number): number[] {
-  const toTicks = (pts: number): number => (pts * VIDEO_CLOCK * num) / den;
-  return frames.map((frame, i) => {
-    const next = frames[i + 1];
-    const prev = frames[i - 1];
-    if (next) return Math.round(toTicks(next.pts) - toTicks(frame.pts));
-    if (prev) return Math.round(toTicks(frame.pts) - toTicks(prev.pts));
-    return VIDEO_CLOCK / 30;
-  });
 }
