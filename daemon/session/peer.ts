@@ -72,6 +72,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private lastKeyframeMs = 0;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private closing: Promise<ClosedInfo> | undefined;
+  private signalChain: Promise<void> = Promise.resolve();
   private readonly keyframeIntervalMs: number;
 
   private frames = 0;
@@ -121,7 +122,17 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     return this.recorder?.path ?? null;
   }
 
-  async handleSignal(signal: Signal): Promise<void> {
+  /**
+   * Applies a signal from the other side. Signals are applied one after another in arrival order
+   * (a candidate must not overtake the description it belongs to); the promise settles with this one.
+   */
+  handleSignal(signal: Signal): Promise<void> {
+    const applied = this.signalChain.then(() => this.applySignal(signal));
+    this.signalChain = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applySignal(signal: Signal): Promise<void> {
     if (this.closing) return;
     if (signal.kind === "offer") {
       await this.pc.setRemoteDescription({ type: "offer", sdp: signal.sdp });

@@ -66,6 +66,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private paused = false;
   private state: ConnectionState = "new";
   private closed = false;
+  private signalChain: Promise<void> = Promise.resolve();
 
   constructor(opts: CustomerPeerOptions) {
     super();
@@ -118,7 +119,17 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.emit("signal", { kind: "offer", sdp: this.pc.localDescription!.sdp });
   }
 
-  async handleSignal(signal: Signal): Promise<void> {
+  /**
+   * Applies a signal from the other side. Signals are applied one after another in arrival order
+   * (a candidate must not overtake the description it belongs to); the promise settles with this one.
+   */
+  handleSignal(signal: Signal): Promise<void> {
+    const applied = this.signalChain.then(() => this.applySignal(signal));
+    this.signalChain = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applySignal(signal: Signal): Promise<void> {
     if (this.closed) return;
     if (signal.kind === "answer") await this.pc.setRemoteDescription({ type: "answer", sdp: signal.sdp });
     else if (signal.kind === "candidate")
