@@ -43,15 +43,20 @@ export interface RecordingSummary {
   height: number | null;
 }
 
-type Pending = { kind: "video"; packet: EncodedPacket; size?: FrameSize } | { kind: "audio"; packet: EncodedPacket };
+/** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
+type Item =
+  | { kind: "video"; packet: EncodedPacket; size?: FrameSize; raw: Uint8Array }
+  | { kind: "audio"; packet: EncodedPacket; raw: Uint8Array };
 
 /**
  * Writes received video frames and audio packets to WebM (VP8) or Matroska (H264) as they arrive,
  * through a synchronous file target: every block reaches the file when the muxer flushes it, and
- * each cluster's size is patched in when the next one starts. A killed process therefore leaves a
- * file that ffprobe and players read up to the last complete cluster (one second at most is lost),
- * while a finalised file also gets its duration, cues and seek head. Append-only mode would keep the
- * last partial cluster too, but its finished files have no duration or cues.
+ * each cluster's size is patched in when the next one starts. Clusters start on keyframes, at
+ * least a second apart. A killed process therefore leaves a file that ffprobe and players read up
+ * to the last complete cluster (what is lost is bounded by the keyframe interval, which the
+ * technician's peer keeps short by asking for keyframes), while a finalised file also gets its
+ * duration, cues and seek head. Append-only mode would keep the last partial cluster too, but its
+ * finished files have no duration or cues.
  */
 export class Recorder {
   readonly path: string;
@@ -71,11 +76,12 @@ export class Recorder {
   private readonly audioClock = new RtpTimeline(48_000);
   private zeroMs: number | undefined;
   private lastAudioMs = 0;
+  private videoSinceAudio = 0;
   private lastVideoSec = 0;
   private videoFrameSec = 1 / 30;
   private endSec = 0;
-  private pending: Pending[] = [];
-  private batch: Array<Pending & { raw: Uint8Array }> = [];
+  private pending: Item[] = [];
+  private batch: Item[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -86,7 +92,10 @@ export class Recorder {
 
   constructor(opts: RecorderOptions) {
     this.path = opts.path;
-    this.opts = { videoCodec: opts.videoCodec, trackWaitMs: opts.trackWaitMs ?? 1000, audioStallMs: opts.audioStallMs ?? 3000,
+    this.opts = {
+      videoCodec: opts.videoCodec,
+      trackWaitMs: opts.trackWaitMs ?? 1000,
+      audioStallMs: opts.audioStallMs ?? 3000,
       batchMs: opts.batchMs ?? 200,
     };
     this.fd = openSync(opts.path, "w", 0o644);
@@ -120,10 +129,12 @@ export class Recorder {
     this.videoFrames++;
     this.endSec = Math.max(this.endSec, sec + this.videoFrameSec);
     this.enqueue({ kind: "video", packet, size, raw: frame.data });
-    if (!this.audioClosed && this.audio && this.audioPackets > 0 && nowMs - this.lastAudioMs > this.opts.audioStallMs) {
+    this.videoSinceAudio++;
+    if (this.audioStalled(nowMs)) {
       // Matroska interleaving waits for every open track: a silent microphone must not hold video back.
       this.audioClosed = true;
-      const audio = this.audio;
+      this.flushBatch();
+      const audio = this.audio!;
       this.run(async () => audio.close());
     }
   }
@@ -133,6 +144,7 @@ export class Recorder {
     if (this.finalised || this.failure || this.audioClosed) return;
     const nowMs = performance.now();
     this.lastAudioMs = nowMs;
+    this.videoSinceAudio = 0;
     const sec = this.audioClock.seconds(timestamp, this.offsetSec(nowMs));
     const duration = opusPacketSamples(data) / 48_000;
     this.audioPackets++;
@@ -169,12 +181,19 @@ export class Recorder {
     };
   }
 
+  /** Audio has gone silent while video kept flowing (a pause of both, as on hold, is not a stall). */
+  private audioStalled(nowMs: number): boolean {
+    if (this.audioClosed || !this.audio || this.audioPackets === 0) return false;
+    const minFrames = (this.opts.audioStallMs / 1000) * 10;
+    return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
+  }
+
   private offsetSec(nowMs: number): number {
     this.zeroMs ??= nowMs;
     return (nowMs - this.zeroMs) / 1000;
   }
 
-  private enqueue(item: Pending & { raw: Uint8Array }): void {
+  private enqueue(item: Item): void {
     if (this.output) {
       // Handing packets to the muxer in small bursts costs a fraction of doing it one by one.
       this.batch.push(item);
@@ -220,10 +239,10 @@ export class Recorder {
     this.run(async () => output.start());
     const pending = this.pending;
     this.pending = [];
-    for (const item of pending) this.write(item as Pending & { raw: Uint8Array });
+    for (const item of pending) this.write(item);
   }
 
-  private write(item: Pending & { raw: Uint8Array }): void {
+  private write(item: Item): void {
     if (item.kind === "video") {
       const source = this.video;
       if (!source) return;

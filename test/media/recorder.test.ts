@@ -53,6 +53,27 @@ describe("recorder", () => {
     expect(Number(probe.format.duration)).toBeCloseTo(4, 1);
   });
 
+  it("keeps the audio track through a pause of both tracks (hold)", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "hold.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
+    const feed = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+        await sleep(5);
+      }
+    };
+    await feed(0, 30);
+    await sleep(400);
+    await feed(60, 90); // resumes on the clip's keyframe at frame 60
+    await recorder.finalise();
+    const probe = await ffprobe(path);
+    expect(frames(probe, "video")).toBe(60);
+    expect(frames(probe, "audio")).toBe(120);
+  });
+
   it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
