@@ -295,18 +295,22 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.mediaOn && !this.held) this.recorder?.addAudioPacket(rtp.payload, rtp.header.timestamp);
   }
 
-  /** Jitter buffer (orders, waits for NACK retransmissions) then depacketizer (frames, waits for a keyframe). */
+  /** Jitter buffer (orders, waits for NACK retransmissions), depacketizer (frames), then frames from a keyframe on. */
   private resetVideoPipeline(): void {
     this.jitter?.destroy();
     this.depacketizer?.destroy();
     const codec = this.videoCodec === "h264" ? "MPEG4/ISO/AVC" : "VP8";
-    const depacketizer = new DepacketizeCallback(codec, {
-      isFinalPacketInSequence: (header) => header.marker,
-      waitForKeyframe: true,
-    });
-    depacketizer.onNeedKeyFrame.subscribe(() => this.requestKeyframe("no-keyframe-yet"));
+    // Not the depacketizer's own waitForKeyframe: it keeps the dropped frames' packets and glues
+    // them in front of the keyframe that ends the wait.
+    const depacketizer = new DepacketizeCallback(codec, { isFinalPacketInSequence: (header) => header.marker });
+    let keyframeSeen = false;
     depacketizer.pipe((output) => {
-      if (output.frame) this.onVideoFrame(output.frame.data, output.frame.isKeyframe, output.frame.timestamp as number);
+      const frame = output.frame;
+      if (!frame) return;
+      const keyframe = frame.isKeyframe && (this.videoCodec !== "vp8" || vp8KeyframeSize(frame.data) !== null);
+      if (!keyframeSeen && !keyframe) return this.requestKeyframe("no-keyframe-yet");
+      keyframeSeen = true;
+      this.onVideoFrame(frame.data, keyframe, frame.timestamp as number);
     });
     const jitter = new JitterBufferCallback(90_000, { latency: 200 });
     jitter.pipe((output) => {

@@ -25,8 +25,12 @@ describe("session controls", () => {
     void customer.play();
     await sleep(600);
     expect(technician.stats().video.frames).toBe(0);
-    const firstFrame = new Promise<{ afterMs: number }>((resolve) => technician.once("first-frame", resolve));
+    const firstFrame = new Promise<{ afterMs: number; width: number | null }>((resolve) =>
+      technician.once("first-frame", resolve),
+    );
     technician.startMedia({ recordPath });
+    // A whole keyframe (its header gives the size), not the tail of a frame started before Start.
+    expect(await firstFrame).toMatchObject({ width: 640, height: 480 });
     expect((await firstFrame).afterMs).toBeLessThan(300);
     expect(customer.keyframeRequests).toBeGreaterThan(0);
     const talking = technician.talk(bundledClip().audio);
