@@ -201,10 +201,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   /** Streams an Ogg/Opus file to the customer; resolves when it has been played. */
-  talk(oggPath: string): Promise<void> {
+  async talk(oggPath: string): Promise<void> {
     if (!this.talkStream) throw new Error("no audio transceiver to talk on");
     if (this.pc.connectionState !== "connected") throw new Error("not connected");
-    return this.talkStream.play(oggPath);
+    await this.talkStream.play(oggPath);
   }
 
   mute(): void {

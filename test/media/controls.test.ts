@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { bundledClip } from "../../src/customer/assets.js";
-import { connectedPair, ffprobe, frames, sleep, tempDir } from "./helpers.js";
+import { connectedPair, ffprobe, frames, keyframeCount, makeVp8Clip, sleep, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -81,5 +81,22 @@ describe("session controls", () => {
     await customer.close();
     const probe = await ffprobe(recordPath);
     expect(frames(probe, "video")).toBeGreaterThanOrEqual(technician.stats().video.frames - 1);
+  });
+});
+
+describe("keyframes for a crash-safe recording", () => {
+  it("asks for a keyframe when the sender sends none for too long", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const videoPath = makeVp8Clip(tmp.dir, 300, 5);
+    const { customer, technician } = await connectedPair({ keyframeIntervalMs: 1000 }, { videoPath });
+    cleanups.push(() => customer.close(), async () => void (await technician.close()));
+    const recordPath = join(tmp.dir, "sparse-keyframes.webm");
+    technician.startMedia({ recordPath });
+    await customer.play(4);
+    await technician.close();
+    // The clip itself has a single keyframe; the rest were asked for.
+    expect(customer.keyframeRequests).toBeGreaterThanOrEqual(2);
+    expect(await keyframeCount(recordPath)).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,3 +55,23 @@ export async function connectedPair(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A VP8 test clip with a chosen keyframe interval (the bundled one has a keyframe every 60 frames). */
+export function makeVp8Clip(dir: string, gop: number, seconds = 10): string {
+  const path = join(dir, `gop${gop}.ivf`);
+  execFileSync("ffmpeg", [
+    "-hide_banner", "-loglevel", "error", "-y",
+    "-f", "lavfi", "-i", `testsrc=size=640x480:rate=30:duration=${seconds}`,
+    "-c:v", "libvpx", "-b:v", "500k", "-g", String(gop), "-keyint_min", String(gop),
+    "-auto-alt-ref", "0", "-lag-in-frames", "0", "-deadline", "realtime", "-cpu-used", "8",
+    "-f", "ivf", path,
+  ]);
+  return path;
+}
+
+export async function keyframeCount(path: string): Promise<number> {
+  const { stdout } = await run("ffprobe", [
+    "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0", path,
+  ]);
+  return stdout.split("\n").filter((line) => line.trim() === "1").length;
+}
