@@ -2,9 +2,12 @@
 // Media benchmark: a 640x480 30 fps ~1 Mbit/s VP8 + Opus stream from the simulated customer to the
 // technician's peer and recorder, which run in a child process so their CPU and memory are measured
 // alone. Prints one JSON object:
-//   firstFrameMs  time from startMedia to the first video frame handed to the recorder (p50 of 10 runs)
-//   cpuSecondsPerStreamSecond, peakRssMb  of the receiving process over a 30 s stream
-// Needs the compiled tree (npm run build) and ffmpeg.
+//   firstFrameMs  time from startMedia to the first whole keyframe handed to the recorder, which
+//                 writes it at the next audio packet at the latest (p50 of 10 short sessions)
+//   cpuSecondsPerStreamSecond, peakRssMb  of the receiving process over a 30 s stream (also split:
+//                 main thread, kernel)
+// Needs the compiled tree (npm run build) and ffmpeg. Knobs for investigating: RESCUE_BENCH_SECONDS,
+// RESCUE_BENCH_SHORT_RUNS, RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
 import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,8 +29,13 @@ async function receiver() {
   peer.on("first-frame", (info) => send({ type: "first-frame", ...info }));
   process.on("message", async (message) => {
     if (message.type === "signal") await peer.handleSignal(message.signal);
-    else if (message.type === "start") peer.startMedia({ recordPath: process.env.RESCUE_BENCH_RECORD === "0" ? null : message.recordPath });
-    else if (message.type === "usage") send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb: process.resourceUsage().maxRSS });
+    else if (message.type === "start") {
+      // RESCUE_BENCH_RECORD=0 measures receiving without the recorder.
+      peer.startMedia({ recordPath: process.env.RESCUE_BENCH_RECORD === "0" ? null : message.recordPath });
+    } else if (message.type === "usage") {
+      const maxRssKb = process.resourceUsage().maxRSS;
+      send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb });
+    }
     else if (message.type === "close") {
       const info = await peer.close("ended");
       send({ type: "closed", info });

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
 import { DepacketizeCallback, JitterBufferCallback } from "werift/nonstandard";
 import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
@@ -55,7 +55,6 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
 export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   readonly pc: RTCPeerConnection;
   private videoTrack: MediaStreamTrack | undefined;
-  private audioTransceiver: RTCRtpTransceiver | undefined;
   private talkStream: TalkStream | undefined;
   private videoCodec: VideoCodec | null = null;
   private audioCodec: string | null = null;
@@ -144,7 +143,6 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
           this.audioCodec = codec === "audio/opus" ? "opus" : null;
           // Answer sendrecv so the technician's voice can go back on the customer's audio m-line.
           transceiver.setDirection("sendrecv");
-          this.audioTransceiver = transceiver;
           this.talkStream = new TalkStream(transceiver.sender);
         }
       }
