@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import {
   EncodedAudioPacketSource,
   EncodedPacket,
@@ -98,6 +99,7 @@ export class Recorder {
       audioStallMs: opts.audioStallMs ?? 3000,
       batchMs: opts.batchMs ?? 200,
     };
+    mkdirSync(dirname(opts.path), { recursive: true });
     this.fd = openSync(opts.path, "w", 0o644);
   }
 
