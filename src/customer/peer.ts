@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import {
   MediaStreamTrack,
   RTCPeerConnection,
+  RtcpRrPacket,
   RtpHeader,
   RtpPacket,
   useH264,
@@ -51,6 +52,8 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   sentAudioPackets = 0;
   receivedAudioPackets = 0;
   keyframeRequests = 0;
+  /** RTCP receiver reports about the video, from the technician. */
+  receiverReports = 0;
 
   private readonly video: VideoClip;
   private readonly audio: OpusPacket[];
@@ -88,6 +91,9 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.videoTransceiver.sender.onPictureLossIndication.subscribe(() => {
       this.keyframeRequests++;
       this.keyframeWanted = true;
+    });
+    this.videoTransceiver.sender.onRtcp.subscribe((packet) => {
+      if (packet.type === RtcpRrPacket.type) this.receiverReports++;
     });
     this.audioTransceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe(() => {

@@ -28,6 +28,7 @@ describe("customer -> technician over loopback", () => {
     // 30 fps and 50 packets/s of real-time streaming.
     expect(customer.sentVideoFrames).toBeGreaterThanOrEqual(streamSec * 30 - 2);
     expect(customer.sentAudioPackets).toBeGreaterThanOrEqual(streamSec * 50 - 2);
+    expect(customer.receiverReports).toBeGreaterThan(0);
     const probe = await ffprobe(recordPath);
     const video = probe.streams.find((s) => s.codec_type === "video")!;
     expect(video.codec_name).toBe("vp8");
