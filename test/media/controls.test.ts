@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { bundledClip } from "../../src/customer/assets.js";
+import { SessionStats } from "../../src/protocol/index.js";
 import { connectedPair, ffprobe, frames, keyframeCount, makeVp8Clip, sleep, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -36,6 +37,8 @@ describe("session controls", () => {
     const talking = technician.talk(bundledClip().audio);
     await sleep(1500);
     const live = technician.stats();
+    // Exactly the local API's shape: parsing keeps every field and adds none.
+    expect(SessionStats.parse(live)).toEqual(live);
     expect(live.video.frames).toBeGreaterThan(30);
     expect(live.video.fps).toBeGreaterThan(20);
     expect(live.video.bitrateKbps).toBeGreaterThan(100);
