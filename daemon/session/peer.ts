@@ -62,6 +62,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private manifestFields: ManifestFields | undefined;
   private startedAt: Date | undefined;
   private mediaStartMs: number | undefined;
+  private startMediaMs: number | undefined;
   private mediaOn = false;
   private held = false;
   private jitter: JitterBufferCallback | undefined;
@@ -121,6 +122,12 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     return this.recorder?.path ?? null;
   }
 
+  /** Milliseconds from startMedia until the first video frame was written to the recording, once it has been. */
+  get firstFrameWrittenMs(): number | null {
+    const at = this.recorder?.firstVideoWrittenAt;
+    return at === undefined || this.startMediaMs === undefined ? null : at - this.startMediaMs;
+  }
+
   /**
    * Applies a signal from the other side. Signals are applied one after another in arrival order
    * (a candidate must not overtake the description it belongs to); the promise settles with this one.
@@ -175,6 +182,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       this.manifestFields = opts.manifest;
     }
     this.startedAt = new Date();
+    this.startMediaMs = performance.now();
     this.mediaOn = true;
     this.resetVideoPipeline();
     this.requestKeyframe("start", true);

@@ -64,6 +64,8 @@ export class Recorder {
   videoFrames = 0;
   audioPackets = 0;
   bytes = 0;
+  /** performance.now() when the first video frame reached the file. */
+  firstVideoWrittenAt: number | undefined;
   width: number | null = null;
   height: number | null = null;
 
@@ -78,6 +80,8 @@ export class Recorder {
   private zeroMs: number | undefined;
   private lastAudioMs = 0;
   private videoSinceAudio = 0;
+  private firstVideoQueuedSec: number | undefined;
+  private audioQueuedSec = -Infinity;
   private lastVideoSec = 0;
   private videoFrameSec = 1 / 30;
   private endSec = 0;
@@ -197,7 +201,9 @@ export class Recorder {
 
   private enqueue(item: Item): void {
     if (this.output) {
-      // Handing packets to the muxer in small bursts costs a fraction of doing it one by one.
+      // Handing packets to the muxer in small bursts costs a fraction of doing it one by one;
+      // until the first video frame is in the file, every packet goes straight through.
+      if (this.firstVideoWrittenAt === undefined) return this.write(item);
       this.batch.push(item);
       this.batchTimer ??= setTimeout(this.flushBatch, this.opts.batchMs);
       return;
@@ -255,7 +261,10 @@ export class Recorder {
         this.firstVideoConfig = false;
         meta = { decoderConfig: config };
       }
-      this.run(async () => source.add(item.packet, meta));
+      this.run(async () => {
+        this.firstVideoQueuedSec ??= item.packet.timestamp;
+        await source.add(item.packet, meta);
+      });
     } else {
       const source = this.audio;
       if (!source || this.audioClosed) return;
@@ -267,7 +276,10 @@ export class Recorder {
           decoderConfig: { codec: "opus", sampleRate: 48_000, numberOfChannels: channels, description: opusHead(channels) },
         };
       }
-      this.run(async () => source.add(item.packet, meta));
+      this.run(async () => {
+        this.audioQueuedSec = item.packet.timestamp;
+        await source.add(item.packet, meta);
+      });
     }
   }
 
@@ -297,6 +309,12 @@ export class Recorder {
       write: (chunk) => {
         writeSync(this.fd, chunk.data, 0, chunk.data.byteLength, chunk.position);
         this.bytes = Math.max(this.bytes, chunk.position + chunk.data.byteLength);
+        // The muxer interleaves by timestamp: the first video block goes out with the first flush
+        // after audio has caught up with it (or when there is no audio to wait for).
+        const video = this.firstVideoQueuedSec;
+        if (this.firstVideoWrittenAt === undefined && video !== undefined) {
+          if (this.audioClosed || this.audioQueuedSec >= video) this.firstVideoWrittenAt = performance.now();
+        }
       },
     });
   }

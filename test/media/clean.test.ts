@@ -21,6 +21,8 @@ describe("customer -> technician over loopback", () => {
     const streamSec = 6;
     await customer.play(streamSec);
     await firstFrame;
+    expect(technician.firstFrameWrittenMs).toBeGreaterThan(0);
+    expect(technician.firstFrameWrittenMs).toBeLessThan(500);
     const closed = await technician.close("ended");
     await customer.close();
 

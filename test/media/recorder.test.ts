@@ -22,6 +22,7 @@ describe("recorder", () => {
       recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: 1000 + i * 3000 });
       await sleep(5);
     }
+    expect(recorder.firstVideoWrittenAt).toBeGreaterThan(0);
     const summary = await recorder.finalise();
     expect(summary).toMatchObject({ videoFrames: 60, audioPackets: 0, width: 640, height: 480 });
     const probe = await ffprobe(path);
