@@ -83,6 +83,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private readonly videoSeq = new SequenceTracker();
   private readonly audioSeq = new SequenceTracker(0);
   private audioPackets = 0;
+  /** Arrival of the first packet of recent frames, by RTP timestamp. */
+  private readonly frameArrivals = new Map<number, number>();
 
   constructor(opts: TechnicianPeerOptions) {
     super();
@@ -289,6 +291,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   private onVideoRtp(rtp: RtpPacket): void {
+    const { timestamp } = rtp.header;
+    if (!this.frameArrivals.has(timestamp)) {
+      this.frameArrivals.set(timestamp, performance.now());
+      if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
+    }
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
     if (this.mediaOn && !this.held) this.jitter?.input({ rtp });
@@ -340,7 +347,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     }
     this.frames++;
     this.fps.add(1);
-    this.recorder?.addVideoFrame({ data, keyframe, timestamp });
+    this.recorder?.addVideoFrame({ data, keyframe, timestamp, arrivalMs: this.frameArrivals.get(timestamp) });
     if (this.waitingFirstFrame) {
       this.waitingFirstFrame = false;
       this.emit("first-frame", {

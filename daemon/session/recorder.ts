@@ -32,6 +32,8 @@ export interface RecordedVideoFrame {
   keyframe: boolean;
   /** RTP timestamp (90 kHz). */
   timestamp: number;
+  /** performance.now() when the frame's first packet arrived (default: now); anchors the video track. */
+  arrivalMs?: number;
 }
 
 export interface RecordingSummary {
@@ -116,7 +118,9 @@ export class Recorder {
     if (this.finalised || this.failure) return;
     if (!this.videoClock.started && !frame.keyframe) return; // a recording starts on a keyframe
     const nowMs = performance.now();
-    const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(nowMs));
+    // Anchored at the arrival of the frame's first packet, not its last: a large keyframe takes a
+    // while to arrive and would otherwise start the video late against the audio.
+    const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(frame.arrivalMs ?? nowMs));
     if (this.videoFrames > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
     this.lastVideoSec = Math.max(this.lastVideoSec, sec);
     let data: Uint8Array = frame.data;
@@ -194,9 +198,9 @@ export class Recorder {
     return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
   }
 
-  private offsetSec(nowMs: number): number {
-    this.zeroMs ??= nowMs;
-    return (nowMs - this.zeroMs) / 1000;
+  private offsetSec(atMs: number): number {
+    this.zeroMs ??= atMs;
+    return Math.max(0, atMs - this.zeroMs) / 1000;
   }
 
   private enqueue(item: Item): void {

@@ -39,6 +39,9 @@ describe("customer -> technician over loopback", () => {
     expect(frames(probe, "video")).toBeGreaterThanOrEqual(Math.ceil(customer.sentVideoFrames * 0.98));
     expect(frames(probe, "audio")).toBeGreaterThanOrEqual(Math.ceil(customer.sentAudioPackets * 0.98));
     expect(Math.abs(Number(probe.format.duration) - streamSec) / streamSec).toBeLessThan(0.05);
+    // The customer starts both tracks together: so must the recording.
+    const start = (type: string): number => Number(probe.streams.find((s) => s.codec_type === type)?.start_time);
+    expect(Math.abs(start("video") - start("audio"))).toBeLessThan(0.04);
 
     const manifest = JSON.parse(readFileSync(closed.manifestPath!, "utf8"));
     expect(manifest).toMatchObject({ session: "S1", technician: "tech@example.com", customerName: "Ann", file: "session.webm" });

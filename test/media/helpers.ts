@@ -15,6 +15,7 @@ export interface ProbeStream {
   height?: number;
   nb_read_frames?: string;
   duration?: string;
+  start_time?: string;
 }
 
 export interface Probe {
