@@ -1,0 +1,371 @@
+import { EventEmitter } from "node:events";
+import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
+import { DepacketizeCallback, JitterBufferCallback } from "werift/nonstandard";
+import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
+import { vp8KeyframeSize } from "./media-codecs.js";
+import { h264DecoderConfig } from "./media-h264.js";
+import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
+import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
+import { RateWindow, SequenceTracker } from "./stats-counters.js";
+import { TalkStream } from "./talk.js";
+
+export interface TechnicianPeerOptions {
+  /** From the server's configuration; `[]` on loopback. */
+  iceServers: IceServer[];
+  /** Also gather 127.0.0.1 (tests, demo, everything on one machine). */
+  loopback?: boolean;
+  /** Percentage of inbound packets to keep (tests of loss recovery); 100 or unset keeps all. */
+  inboundKeepPercent?: number;
+  /** Ask for a keyframe when none came for this long while recording (bounds what a crash can lose). */
+  keyframeIntervalMs?: number;
+}
+
+export interface StartMediaOptions {
+  /** Where to record; null for no recording. */
+  recordPath: string | null;
+  /** Written into the manifest beside the recording. */
+  manifest?: ManifestFields;
+}
+
+export interface ClosedInfo {
+  reason: string;
+  recording: RecordingSummary | null;
+  manifestPath: string | null;
+  recordingError: string | null;
+}
+
+export interface TechnicianPeerEvents {
+  signal: [Signal];
+  state: [string];
+  connected: [];
+  /** First decodable video frame after startMedia (or after resume). */
+  "first-frame": [{ afterMs: number; width: number | null; height: number | null }];
+  "keyframe-request": [string];
+  closed: [ClosedInfo];
+  error: [Error];
+}
+
+const KEYFRAME_REQUEST_GAP_MS = 300;
+
+/**
+ * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
+ * all the customer offers, plus Opus; NACK and PLI feedback, RTCP receiver reports), records what
+ * arrives once media is started, and sends the technician's voice back on the audio transceiver.
+ */
+export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
+  readonly pc: RTCPeerConnection;
+  private videoTrack: MediaStreamTrack | undefined;
+  private talkStream: TalkStream | undefined;
+  private videoCodec: VideoCodec | null = null;
+  private audioCodec: string | null = null;
+  private recorder: Recorder | null = null;
+  private manifestFields: ManifestFields | undefined;
+  private startedAt: Date | undefined;
+  private mediaStartMs: number | undefined;
+  private startMediaMs: number | undefined;
+  private mediaOn = false;
+  private held = false;
+  private jitter: JitterBufferCallback | undefined;
+  private depacketizer: DepacketizeCallback | undefined;
+  private waitingFirstFrame = false;
+  private lastKeyframeRequestMs = -Infinity;
+  private lastKeyframeMs = 0;
+  private keyframeTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<ClosedInfo> | undefined;
+  private signalChain: Promise<void> = Promise.resolve();
+  private readonly keyframeIntervalMs: number;
+
+  private frames = 0;
+  private width: number | null = null;
+  private height: number | null = null;
+  private readonly fps = new RateWindow();
+  private readonly videoBytes = new RateWindow();
+  private readonly videoSeq = new SequenceTracker();
+  private readonly audioSeq = new SequenceTracker(0);
+  private audioPackets = 0;
+  /** Arrival of the first packet of recent frames, by RTP timestamp. */
+  private readonly frameArrivals = new Map<number, number>();
+
+  constructor(opts: TechnicianPeerOptions) {
+    super();
+    this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 5000;
+    this.pc = new RTCPeerConnection({
+      iceServers: opts.iceServers,
+      iceAdditionalHostAddresses: opts.loopback ? ["127.0.0.1"] : undefined,
+      // The default policy leaks a UDP socket after close and keeps the process alive.
+      bundlePolicy: "max-bundle",
+      // useVP8/useH264 carry NACK, PLI and REMB feedback; receiver reports are sent for every receiver.
+      codecs: { video: [useVP8(), useH264()], audio: [useOPUS()] },
+      debug:
+        opts.inboundKeepPercent !== undefined && opts.inboundKeepPercent < 100
+          ? { inboundPacketLoss: opts.inboundKeepPercent }
+          : undefined,
+    });
+    this.pc.onIceCandidate.subscribe((candidate) => {
+      if (!candidate || this.closing) return;
+      const c = candidate.toJSON();
+      this.emit("signal", {
+        kind: "candidate",
+        candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+      });
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      this.emit("state", state);
+      if (state === "connected") this.emit("connected");
+    });
+    this.pc.onTrack.subscribe((track) => this.onTrack(track));
+  }
+
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
+  get recordingPath(): string | null {
+    return this.recorder?.path ?? null;
+  }
+
+  /** Milliseconds from startMedia until the first video frame was written to the recording, once it has been. */
+  get firstFrameWrittenMs(): number | null {
+    const at = this.recorder?.firstVideoWrittenAt;
+    return at === undefined || this.startMediaMs === undefined ? null : at - this.startMediaMs;
+  }
+
+  /**
+   * Applies a signal from the other side. Signals are applied one after another in arrival order
+   * (a candidate must not overtake the description it belongs to); the promise settles with this one.
+   */
+  handleSignal(signal: Signal): Promise<void> {
+    const applied = this.signalChain.then(() => this.applySignal(signal));
+    this.signalChain = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applySignal(signal: Signal): Promise<void> {
+    if (this.closing) return;
+    if (signal.kind === "offer") {
+      await this.pc.setRemoteDescription({ type: "offer", sdp: signal.sdp });
+      for (const transceiver of this.pc.getTransceivers()) {
+        const codec = transceiver.codecs[0]?.mimeType.toLowerCase();
+        if (transceiver.kind === "video") {
+          this.videoCodec = codec === "video/h264" ? "h264" : codec === "video/vp8" ? "vp8" : null;
+        } else if (transceiver.kind === "audio") {
+          this.audioCodec = codec === "audio/opus" ? "opus" : null;
+          // Answer sendrecv so the technician's voice can go back on the customer's audio m-line.
+          transceiver.setDirection("sendrecv");
+          this.talkStream = new TalkStream(transceiver.sender);
+        }
+      }
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+      this.emit("signal", { kind: "answer", sdp: this.pc.localDescription!.sdp });
+    } else if (signal.kind === "candidate") {
+      await this.pc.addIceCandidate({
+        candidate: signal.candidate.candidate,
+        sdpMid: signal.candidate.sdpMid ?? undefined,
+        sdpMLineIndex: signal.candidate.sdpMLineIndex ?? undefined,
+      });
+    } else {
+      throw new Error("the technician answers; it does not take an answer");
+    }
+  }
+
+  /**
+   * Opens the tracks for recording (the session became active) and asks for a keyframe at once.
+   * Returns the recording's path: `.webm` becomes `.mkv` when the video is H.264.
+   */
+  startMedia(opts: StartMediaOptions): { recording: string | null } {
+    if (this.closing) throw new Error("peer is closed");
+    if (this.mediaOn) return { recording: this.recordingPath };
+    if (opts.recordPath) {
+      if (!this.videoCodec) throw new Error("no negotiated video codec to record");
+      // WebM cannot hold H.264: such a recording goes to Matroska beside the requested path.
+      const path = this.videoCodec === "h264" ? opts.recordPath.replace(/\.webm$/i, ".mkv") : opts.recordPath;
+      this.recorder = new Recorder({ path, videoCodec: this.videoCodec });
+      this.manifestFields = opts.manifest;
+    }
+    this.startedAt = new Date();
+    this.startMediaMs = performance.now();
+    this.mediaOn = true;
+    this.resetVideoPipeline();
+    this.requestKeyframe("start", true);
+    this.keyframeTimer = setInterval(() => {
+      if (!this.held && performance.now() - this.lastKeyframeMs > this.keyframeIntervalMs) this.requestKeyframe("interval");
+    }, 1000);
+    return { recording: this.recordingPath };
+  }
+
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Leaves hold: the decoder state is stale, so wait for and ask for a keyframe. */
+  resume(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.mediaOn) {
+      this.resetVideoPipeline();
+      this.requestKeyframe("resume", true);
+    }
+  }
+
+  /** Streams an Ogg/Opus file to the customer; resolves when it has been played. */
+  async talk(oggPath: string): Promise<void> {
+    if (!this.talkStream) throw new Error("no audio transceiver to talk on");
+    if (this.pc.connectionState !== "connected") throw new Error("not connected");
+    await this.talkStream.play(oggPath);
+  }
+
+  mute(): void {
+    if (this.talkStream) this.talkStream.muted = true;
+  }
+
+  unmute(): void {
+    if (this.talkStream) this.talkStream.muted = false;
+  }
+
+  stats(): SessionStats {
+    const stats: SessionStats = {
+      video: {
+        codec: this.videoCodec,
+        width: this.width,
+        height: this.height,
+        frames: this.frames,
+        fps: this.fps.sum(),
+        bitrateKbps: Math.round((this.videoBytes.sum() * 8) / 1000),
+        packetsLost: this.videoSeq.lost,
+        packetsRecovered: this.videoSeq.recovered,
+      },
+      audio: {
+        codec: this.audioCodec,
+        packets: this.audioPackets,
+        packetsLost: this.audioSeq.lost,
+        sentPackets: this.talkStream?.sentPackets ?? 0,
+        muted: this.talkStream?.muted ?? false,
+      },
+    };
+    if (this.recorder) stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
+    return stats;
+  }
+
+  /** Closes the connection, finalises the recording and writes its manifest. Idempotent. */
+  close(reason = "closed"): Promise<ClosedInfo> {
+    this.closing ??= this.shutdown(reason);
+    return this.closing;
+  }
+
+  private async shutdown(reason: string): Promise<ClosedInfo> {
+    clearInterval(this.keyframeTimer);
+    this.talkStream?.stop();
+    this.mediaOn = false;
+    this.jitter?.destroy();
+    this.depacketizer?.destroy();
+    await this.pc.close().catch(() => undefined);
+    const info: ClosedInfo = { reason, recording: null, manifestPath: null, recordingError: null };
+    if (this.recorder) {
+      try {
+        info.recording = await this.recorder.finalise();
+        if (this.manifestFields) {
+          const written = await writeManifest(info.recording, {
+            ...this.manifestFields,
+            startedAt: this.startedAt ?? new Date(),
+            endedAt: new Date(),
+            codecs: { video: this.videoCodec, audio: this.audioCodec },
+          });
+          info.manifestPath = written.path;
+        }
+      } catch (error) {
+        info.recordingError = error instanceof Error ? error.message : String(error);
+      }
+    }
+    this.emit("closed", info);
+    return info;
+  }
+
+  private onTrack(track: MediaStreamTrack): void {
+    if (track.kind === "video") {
+      this.videoTrack = track;
+      track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
+    } else if (track.kind === "audio") {
+      track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
+    }
+  }
+
+  private onVideoRtp(rtp: RtpPacket): void {
+    const { timestamp } = rtp.header;
+    if (!this.frameArrivals.has(timestamp)) {
+      this.frameArrivals.set(timestamp, performance.now());
+      if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
+    }
+    this.videoSeq.add(rtp.header.sequenceNumber);
+    this.videoBytes.add(rtp.payload.length);
+    if (this.mediaOn && !this.held) this.jitter?.input({ rtp });
+  }
+
+  private onAudioRtp(rtp: RtpPacket): void {
+    this.audioSeq.add(rtp.header.sequenceNumber);
+    this.audioPackets++;
+    // Audio goes straight through: the jitter buffer would drop packets around losses.
+    if (this.mediaOn && !this.held) this.recorder?.addAudioPacket(rtp.payload, rtp.header.timestamp);
+  }
+
+  /** Jitter buffer (orders, waits for NACK retransmissions), depacketizer (frames), then frames from a keyframe on. */
+  private resetVideoPipeline(): void {
+    this.jitter?.destroy();
+    this.depacketizer?.destroy();
+    const codec = this.videoCodec === "h264" ? "MPEG4/ISO/AVC" : "VP8";
+    // Not the depacketizer's own waitForKeyframe: it keeps the dropped frames' packets and glues
+    // them in front of the keyframe that ends the wait.
+    const depacketizer = new DepacketizeCallback(codec, { isFinalPacketInSequence: (header) => header.marker });
+    let keyframeSeen = false;
+    depacketizer.pipe((output) => {
+      const frame = output.frame;
+      if (!frame) return;
+      const keyframe = frame.isKeyframe && (this.videoCodec !== "vp8" || vp8KeyframeSize(frame.data) !== null);
+      if (!keyframeSeen && !keyframe) return this.requestKeyframe("no-keyframe-yet");
+      keyframeSeen = true;
+      this.onVideoFrame(frame.data, keyframe, frame.timestamp as number);
+    });
+    const jitter = new JitterBufferCallback(90_000, { latency: 200 });
+    jitter.pipe((output) => {
+      if (output.isPacketLost) this.requestKeyframe("loss");
+      if (output.rtp) depacketizer.input({ rtp: output.rtp });
+    });
+    this.jitter = jitter;
+    this.depacketizer = depacketizer;
+    this.waitingFirstFrame = true;
+    this.mediaStartMs = performance.now();
+  }
+
+  private onVideoFrame(data: Buffer, keyframe: boolean, timestamp: number): void {
+    if (keyframe) {
+      this.lastKeyframeMs = performance.now();
+      const size = this.videoCodec === "vp8" ? vp8KeyframeSize(data) : h264DecoderConfig(data);
+      if (size) {
+        this.width = size.width;
+        this.height = size.height;
+      }
+    }
+    this.frames++;
+    this.fps.add(1);
+    this.recorder?.addVideoFrame({ data, keyframe, timestamp, arrivalMs: this.frameArrivals.get(timestamp) });
+    if (this.waitingFirstFrame) {
+      this.waitingFirstFrame = false;
+      this.emit("first-frame", {
+        afterMs: performance.now() - (this.mediaStartMs ?? 0),
+        width: this.width,
+        height: this.height,
+      });
+    }
+  }
+
+  private requestKeyframe(why: string, force = false): void {
+    const ssrc = this.videoTrack?.ssrc;
+    const now = performance.now();
+    if (ssrc === undefined || this.closing) return;
+    if (!force && now - this.lastKeyframeRequestMs < KEYFRAME_REQUEST_GAP_MS) return;
+    this.lastKeyframeRequestMs = now;
+    this.emit("keyframe-request", why);
+    const receiver = this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
+    void receiver?.sendRtcpPLI(ssrc);
+  }
+}

@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import type { RecordingSummary } from "./recorder.js";
+
+export interface ManifestFields {
+  session: string;
+  technician: string | null;
+  customerName: string | null;
+}
+
+export interface RecordingManifest extends ManifestFields {
+  file: string;
+  startedAt: string;
+  endedAt: string;
+  codecs: { video: string | null; audio: string | null };
+  frames: { video: number; audio: number };
+  width: number | null;
+  height: number | null;
+  durationMs: number;
+  bytes: number;
+  sha256: string;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** `recordings/abc.webm` -> `recordings/abc.json`. */
+export function manifestPathFor(recordingPath: string): string {
+  return join(dirname(recordingPath), `${basename(recordingPath, extname(recordingPath))}.json`);
+}
+
+/** Writes the JSON manifest beside a finished recording (hashing the file as it now is). */
+export async function writeManifest(
+  summary: RecordingSummary,
+  fields: ManifestFields & {
+    startedAt: Date;
+    endedAt: Date;
+    codecs: { video: string | null; audio: string | null };
+  },
+): Promise<{ path: string; manifest: RecordingManifest }> {
+  const manifest: RecordingManifest = {
+    session: fields.session,
+    technician: fields.technician,
+    customerName: fields.customerName,
+    file: basename(summary.path),
+    startedAt: fields.startedAt.toISOString(),
+    endedAt: fields.endedAt.toISOString(),
+    codecs: fields.codecs,
+    frames: { video: summary.videoFrames, audio: summary.audioPackets },
+    width: summary.width,
+    height: summary.height,
+    durationMs: summary.durationMs,
+    bytes: summary.bytes,
+    sha256: await sha256File(summary.path),
+  };
+  const path = manifestPathFor(summary.path);
+  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+  return { path, manifest };
+}

@@ -1,0 +1,325 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  EncodedAudioPacketSource,
+  EncodedPacket,
+  EncodedVideoPacketSource,
+  MkvOutputFormat,
+  Output,
+  StreamTarget,
+  WebMOutputFormat,
+  type StreamTargetChunk,
+} from "mediabunny";
+import { opusChannels, opusHead, opusPacketSamples, vp8KeyframeSize, type FrameSize } from "./media-codecs.js";
+import { h264DecoderConfig, h264ToLengthPrefixed } from "./media-h264.js";
+import { RtpTimeline } from "./recorder-clock.js";
+
+export type VideoCodec = "vp8" | "h264";
+
+export interface RecorderOptions {
+  path: string;
+  videoCodec: VideoCodec;
+  /** How long to wait for the other track's first packet before writing without it. */
+  trackWaitMs?: number;
+  /** Received packets are handed to the muxer (and the file) at least this often. */
+  batchMs?: number;
+  /** How long audio may stay silent while video flows before the audio track is closed. */
+  audioStallMs?: number;
+}
+
+export interface RecordedVideoFrame {
+  data: Buffer;
+  keyframe: boolean;
+  /** RTP timestamp (90 kHz). */
+  timestamp: number;
+  /** performance.now() when the frame's first packet arrived (default: now); anchors the video track. */
+  arrivalMs?: number;
+}
+
+export interface RecordingSummary {
+  path: string;
+  bytes: number;
+  videoFrames: number;
+  audioPackets: number;
+  durationMs: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
+type Item =
+  | { kind: "video"; packet: EncodedPacket; size?: FrameSize; raw: Uint8Array }
+  | { kind: "audio"; packet: EncodedPacket; raw: Uint8Array };
+
+/**
+ * Writes received video frames and audio packets to WebM (VP8) or Matroska (H264) as they arrive,
+ * through a synchronous file target: every block reaches the file when the muxer flushes it, and
+ * each cluster's size is patched in when the next one starts. Clusters start on keyframes, at
+ * least a second apart. A killed process therefore leaves a file that ffprobe and players read up
+ * to the last complete cluster (what is lost is bounded by the keyframe interval, which the
+ * technician's peer keeps short by asking for keyframes), while a finalised file also gets its
+ * duration, cues and seek head. Append-only mode would keep the last partial cluster too, but its
+ * finished files have no duration or cues.
+ */
+export class Recorder {
+  readonly path: string;
+  videoFrames = 0;
+  audioPackets = 0;
+  bytes = 0;
+  /** performance.now() when the first video frame reached the file. */
+  firstVideoWrittenAt: number | undefined;
+  width: number | null = null;
+  height: number | null = null;
+
+  private readonly opts: Required<Omit<RecorderOptions, "path">>;
+  private readonly fd: number;
+  private output: Output | undefined;
+  private video: EncodedVideoPacketSource | undefined;
+  private audio: EncodedAudioPacketSource | undefined;
+  private audioClosed = false;
+  private readonly videoClock = new RtpTimeline(90_000);
+  private readonly audioClock = new RtpTimeline(48_000);
+  private zeroMs: number | undefined;
+  private lastAudioMs = 0;
+  private videoSinceAudio = 0;
+  private firstVideoQueuedSec: number | undefined;
+  private audioQueuedSec = -Infinity;
+  private lastVideoSec = 0;
+  private videoFrameSec = 1 / 30;
+  private endSec = 0;
+  private pending: Item[] = [];
+  private batch: Item[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private finalised = false;
+  private firstVideoConfig = true;
+  private firstAudioConfig = true;
+
+  constructor(opts: RecorderOptions) {
+    this.path = opts.path;
+    this.opts = {
+      videoCodec: opts.videoCodec,
+      trackWaitMs: opts.trackWaitMs ?? 1000,
+      audioStallMs: opts.audioStallMs ?? 3000,
+      batchMs: opts.batchMs ?? 200,
+    };
+    mkdirSync(dirname(opts.path), { recursive: true });
+    this.fd = openSync(opts.path, "w", 0o644);
+  }
+
+  /** Errors from the muxer surface here and on finalise; recording stops at the first one. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  addVideoFrame(frame: RecordedVideoFrame): void {
+    if (this.finalised || this.failure) return;
+    if (!this.videoClock.started && !frame.keyframe) return; // a recording starts on a keyframe
+    const nowMs = performance.now();
+    // Anchored at the arrival of the frame's first packet, not its last: a large keyframe takes a
+    // while to arrive and would otherwise start the video late against the audio.
+    const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(frame.arrivalMs ?? nowMs));
+    if (this.videoFrames > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
+    this.lastVideoSec = Math.max(this.lastVideoSec, sec);
+    let data: Uint8Array = frame.data;
+    let size: FrameSize | undefined;
+    if (this.opts.videoCodec === "h264") {
+      data = h264ToLengthPrefixed(frame.data);
+      if (frame.keyframe) size = h264DecoderConfig(frame.data) ?? undefined;
+    } else if (frame.keyframe) {
+      size = vp8KeyframeSize(frame.data) ?? undefined;
+    }
+    if (size) {
+      this.width = size.width;
+      this.height = size.height;
+    }
+    const packet = new EncodedPacket(data, frame.keyframe ? "key" : "delta", sec, this.videoFrameSec);
+    this.videoFrames++;
+    this.endSec = Math.max(this.endSec, sec + this.videoFrameSec);
+    this.enqueue({ kind: "video", packet, size, raw: frame.data });
+    this.videoSinceAudio++;
+    if (this.audioStalled(nowMs)) {
+      // Matroska interleaving waits for every open track: a silent microphone must not hold video back.
+      this.audioClosed = true;
+      this.flushBatch();
+      const audio = this.audio!;
+      this.run(async () => audio.close());
+    }
+  }
+
+  /** One Opus packet with its RTP timestamp (48 kHz). */
+  addAudioPacket(data: Buffer, timestamp: number): void {
+    if (this.finalised || this.failure || this.audioClosed) return;
+    const nowMs = performance.now();
+    this.lastAudioMs = nowMs;
+    this.videoSinceAudio = 0;
+    const sec = this.audioClock.seconds(timestamp, this.offsetSec(nowMs));
+    const duration = opusPacketSamples(data) / 48_000;
+    this.audioPackets++;
+    this.endSec = Math.max(this.endSec, sec + duration);
+    this.enqueue({ kind: "audio", packet: new EncodedPacket(data, "key", sec, duration), raw: data });
+  }
+
+  /** Flushes, completes the file and closes it. Safe to call more than once. */
+  async finalise(): Promise<RecordingSummary> {
+    if (!this.finalised) {
+      this.finalised = true;
+      clearTimeout(this.waitTimer);
+      if (!this.output && this.pending.length > 0) this.startOutput();
+      this.flushBatch();
+      const output = this.output;
+      if (output) this.run(async () => output.finalize());
+      await this.chain;
+      try {
+        fsyncSync(this.fd);
+      } finally {
+        closeSync(this.fd);
+      }
+      if (!output) this.failure ??= new Error("nothing was recorded");
+    }
+    if (this.failure) throw this.failure;
+    return {
+      path: this.path,
+      bytes: this.bytes,
+      videoFrames: this.videoFrames,
+      audioPackets: this.audioPackets,
+      durationMs: Math.round(this.endSec * 1000),
+      width: this.width,
+      height: this.height,
+    };
+  }
+
+  /** Audio has gone silent while video kept flowing (a pause of both, as on hold, is not a stall). */
+  private audioStalled(nowMs: number): boolean {
+    if (this.audioClosed || !this.audio || this.audioPackets === 0) return false;
+    const minFrames = (this.opts.audioStallMs / 1000) * 10;
+    return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
+  }
+
+  private offsetSec(atMs: number): number {
+    this.zeroMs ??= atMs;
+    return Math.max(0, atMs - this.zeroMs) / 1000;
+  }
+
+  private enqueue(item: Item): void {
+    if (this.output) {
+      // Handing packets to the muxer in small bursts costs a fraction of doing it one by one;
+      // until the first video frame is in the file, every packet goes straight through.
+      if (this.firstVideoWrittenAt === undefined) return this.write(item);
+      this.batch.push(item);
+      this.batchTimer ??= setTimeout(this.flushBatch, this.opts.batchMs);
+      return;
+    }
+    this.pending.push(item);
+    const haveVideo = this.pending.some((p) => p.kind === "video");
+    const haveAudio = this.pending.some((p) => p.kind === "audio");
+    if (haveVideo && haveAudio) this.startOutput();
+    else this.waitTimer ??= setTimeout(() => this.startOutput(), this.opts.trackWaitMs);
+  }
+
+  private flushBatch = (): void => {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const items = this.batch;
+    this.batch = [];
+    for (const item of items) this.write(item);
+  };
+
+  /** Creates the file once the tracks present are known (Matroska needs them before the first cluster). */
+  private startOutput(): void {
+    if (this.output || this.failure) return;
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    const format =
+      this.opts.videoCodec === "vp8"
+        ? new WebMOutputFormat({ minimumClusterDuration: 1 })
+        : new MkvOutputFormat({ minimumClusterDuration: 1 });
+    const output = new Output({ format, target: new StreamTarget(this.fileSink()) });
+    if (this.pending.some((p) => p.kind === "video")) {
+      this.video = new EncodedVideoPacketSource(this.opts.videoCodec === "vp8" ? "vp8" : "avc");
+      output.addVideoTrack(this.video, { frameRate: 30 });
+    }
+    if (this.pending.some((p) => p.kind === "audio")) {
+      this.audio = new EncodedAudioPacketSource("opus");
+      output.addAudioTrack(this.audio);
+    } else {
+      this.audioClosed = true;
+    }
+    this.output = output;
+    this.run(async () => output.start());
+    const pending = this.pending;
+    this.pending = [];
+    for (const item of pending) this.write(item);
+  }
+
+  private write(item: Item): void {
+    if (item.kind === "video") {
+      const source = this.video;
+      if (!source) return;
+      let meta: Parameters<EncodedVideoPacketSource["add"]>[1];
+      if (this.firstVideoConfig) {
+        const config = this.videoDecoderConfig(item.raw, item.size);
+        if (!config) return; // cannot describe the track yet: wait for a keyframe that can
+        this.firstVideoConfig = false;
+        meta = { decoderConfig: config };
+      }
+      this.run(async () => {
+        this.firstVideoQueuedSec ??= item.packet.timestamp;
+        await source.add(item.packet, meta);
+      });
+    } else {
+      const source = this.audio;
+      if (!source || this.audioClosed) return;
+      let meta: Parameters<EncodedAudioPacketSource["add"]>[1];
+      if (this.firstAudioConfig) {
+        this.firstAudioConfig = false;
+        const channels = opusChannels(item.raw);
+        meta = {
+          decoderConfig: { codec: "opus", sampleRate: 48_000, numberOfChannels: channels, description: opusHead(channels) },
+        };
+      }
+      this.run(async () => {
+        this.audioQueuedSec = item.packet.timestamp;
+        await source.add(item.packet, meta);
+      });
+    }
+  }
+
+  private videoDecoderConfig(raw: Uint8Array, size: FrameSize | undefined): VideoDecoderConfig | null {
+    if (this.opts.videoCodec === "vp8") {
+      return size ? { codec: "vp8", codedWidth: size.width, codedHeight: size.height } : null;
+    }
+    const h264 = h264DecoderConfig(raw);
+    return h264 && { codec: h264.codec, codedWidth: h264.width, codedHeight: h264.height, description: h264.description };
+  }
+
+  /** Runs muxer steps strictly in order; the first failure stops the recording. */
+  private run(step: () => Promise<unknown>): void {
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        await step();
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      }
+    });
+  }
+
+  /** Synchronous positioned writes: each muxer flush reaches the file before the next packet. */
+  private fileSink(): WritableStream<StreamTargetChunk> {
+    return new WritableStream<StreamTargetChunk>({
+      write: (chunk) => {
+        writeSync(this.fd, chunk.data, 0, chunk.data.byteLength, chunk.position);
+        this.bytes = Math.max(this.bytes, chunk.position + chunk.data.byteLength);
+        // The muxer interleaves by timestamp: the first video block goes out with the first flush
+        // after audio has caught up with it (or when there is no audio to wait for).
+        const video = this.firstVideoQueuedSec;
+        if (this.firstVideoWrittenAt === undefined && video !== undefined) {
+          if (this.audioClosed || this.audioQueuedSec >= video) this.firstVideoWrittenAt = performance.now();
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,278 @@
+import { EventEmitter } from "node:events";
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RtcpRrPacket,
+  RtpHeader,
+  RtpPacket,
+  useH264,
+  useOPUS,
+  useVP8,
+  type RTCRtpTransceiver,
+} from "werift";
+import type { IceServer, Signal } from "../protocol/index.js";
+import { bundledClip } from "./assets.js";
+import { readOggOpus, type OpusPacket } from "./media/ogg-opus.js";
+import { PacedStream } from "./media/paced-stream.js";
+import { loadVideoClip, type ClipFrame, type VideoClip } from "./media/video-clip.js";
+
+export interface CustomerPeerOptions {
+  /** From the server's `joined` message; on loopback pass `[]`. */
+  iceServers: IceServer[];
+  /** Also gather 127.0.0.1 (tests, demo, everything on one machine). */
+  loopback?: boolean;
+  /** VP8 in IVF (`.ivf`) or H.264 Annex B (`.h264`, offered as the only video codec); default: the bundled clip. */
+  videoPath?: string;
+  audioPath?: string;
+}
+
+export type ConnectionState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
+
+export interface CustomerPeerEvents {
+  signal: [Signal];
+  state: [ConnectionState];
+  /** The clip finished its duration. */
+  ended: [];
+  closed: [string];
+}
+
+const VIDEO_CLOCK = 90_000;
+const AUDIO_CLOCK = 48_000;
+
+const random32 = (): number => Math.floor(Math.random() * 0x1_0000_0000);
+const random16 = (): number => Math.floor(Math.random() * 0x1_0000);
+
+/**
+ * The customer's side of a Lens session: offers sendonly VP8 video and sendrecv Opus audio (the
+ * technician's voice comes back on it) and streams a clip from IVF + Ogg files in real time.
+ */
+export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
+  readonly pc: RTCPeerConnection;
+  sentVideoFrames = 0;
+  sentAudioPackets = 0;
+  receivedAudioPackets = 0;
+  keyframeRequests = 0;
+  /** RTCP receiver reports about the video, from the technician. */
+  receiverReports = 0;
+
+  private readonly video: VideoClip;
+  private readonly audio: OpusPacket[];
+  private readonly videoTransceiver: RTCRtpTransceiver;
+  private readonly audioTransceiver: RTCRtpTransceiver;
+  private videoStream: PacedStream<ClipFrame> | undefined;
+  private audioStream: PacedStream<OpusPacket> | undefined;
+  private videoSeq = random16();
+  private audioSeq = random16();
+  private readonly videoTsBase = random32();
+  private readonly audioTsBase = random32();
+  private keyframeWanted = false;
+  private paused = false;
+  private state: ConnectionState = "new";
+  private closed = false;
+  private signalChain: Promise<void> = Promise.resolve();
+
+  constructor(opts: CustomerPeerOptions) {
+    super();
+    const clip = bundledClip();
+    this.video = loadVideoClip(opts.videoPath ?? clip.video);
+    this.audio = readOggOpus(opts.audioPath ?? clip.audio).packets;
+
+    this.pc = new RTCPeerConnection({
+      iceServers: opts.iceServers,
+      iceAdditionalHostAddresses: opts.loopback ? ["127.0.0.1"] : undefined,
+      // The default policy leaks a UDP socket after close and keeps the process alive.
+      bundlePolicy: "max-bundle",
+      codecs: { video: [this.video.codec === "h264" ? useH264() : useVP8()], audio: [useOPUS()] },
+    });
+    this.videoTransceiver = this.pc.addTransceiver("video", { direction: "sendonly" });
+    this.audioTransceiver = this.pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), {
+      direction: "sendrecv",
+    });
+    this.videoTransceiver.sender.onPictureLossIndication.subscribe(() => {
+      this.keyframeRequests++;
+      this.keyframeWanted = true;
+    });
+    this.videoTransceiver.sender.onRtcp.subscribe((packet) => {
+      if (packet.type === RtcpRrPacket.type) this.receiverReports++;
+    });
+    this.audioTransceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe(() => {
+        this.receivedAudioPackets++;
+      });
+    });
+    this.pc.onIceCandidate.subscribe((candidate) => {
+      if (!candidate || this.closed) return;
+      const c = candidate.toJSON();
+      this.emit("signal", {
+        kind: "candidate",
+        candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+      });
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      this.state = state;
+      this.emit("state", state);
+    });
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  /** Creates the offer and emits it as a `signal`. */
+  async start(): Promise<void> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    this.emit("signal", { kind: "offer", sdp: this.pc.localDescription!.sdp });
+  }
+
+  /**
+   * Applies a signal from the other side. Signals are applied one after another in arrival order
+   * (a candidate must not overtake the description it belongs to); the promise settles with this one.
+   */
+  handleSignal(signal: Signal): Promise<void> {
+    const applied = this.signalChain.then(() => this.applySignal(signal));
+    this.signalChain = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applySignal(signal: Signal): Promise<void> {
+    if (this.closed) return;
+    if (signal.kind === "answer") await this.pc.setRemoteDescription({ type: "answer", sdp: signal.sdp });
+    else if (signal.kind === "candidate")
+      await this.pc.addIceCandidate({
+        candidate: signal.candidate.candidate,
+        sdpMid: signal.candidate.sdpMid ?? undefined,
+        sdpMLineIndex: signal.candidate.sdpMLineIndex ?? undefined,
+      });
+    else throw new Error("the customer makes the offer; it does not take one");
+  }
+
+  /**
+   * Streams the clip in real time (looping) for `durationSec`, or until closed when omitted.
+   * Packets sent before DTLS is up are dropped silently, so this waits for `connected`.
+   * Resolves when the duration has been streamed.
+   */
+  async play(durationSec?: number): Promise<void> {
+    if (this.videoStream) throw new Error("already playing");
+    await this.waitConnected();
+    const ended = new Promise<void>((resolve) => {
+      let remaining = 2;
+      const onEnd = (): void => {
+        if (--remaining === 0) {
+          this.emit("ended");
+          resolve();
+        }
+      };
+      this.videoStream = new PacedStream({
+        items: this.video.frames,
+        clockRate: VIDEO_CLOCK,
+        ticksOf: (frame) => frame.ticks,
+        send: (frame, ticks, index) => this.sendVideo(frame, ticks, index),
+        loop: true,
+        limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * VIDEO_CLOCK),
+        onEnd,
+      });
+      this.audioStream = new PacedStream({
+        items: this.audio,
+        clockRate: AUDIO_CLOCK,
+        ticksOf: (packet) => packet.samples,
+        send: (packet, ticks) => this.sendAudio(packet, ticks),
+        loop: true,
+        limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * AUDIO_CLOCK),
+        onEnd,
+      });
+    });
+    this.videoStream!.start();
+    this.audioStream!.start();
+    return ended;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.videoStream?.pause();
+    this.audioStream?.pause();
+  }
+
+  /** Resumes after a pause; video restarts at the next keyframe so the receiver can decode at once. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.videoStream) {
+      this.videoStream.seek(this.nextKeyframe(this.videoStream.nextIndex));
+      this.keyframeWanted = false;
+    }
+    this.videoStream?.resume();
+    this.audioStream?.resume();
+  }
+
+  async close(reason = "closed"): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.videoStream?.stop();
+    this.audioStream?.stop();
+    await this.pc.close();
+    this.emit("closed", reason);
+  }
+
+  private waitConnected(): Promise<void> {
+    if (this.state === "connected") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onState = (state: ConnectionState): void => {
+        if (state === "connected") {
+          this.off("state", onState);
+          resolve();
+        } else if (state === "failed" || state === "closed") {
+          this.off("state", onState);
+          reject(new Error(`connection ${state} before streaming`));
+        }
+      };
+      this.on("state", onState);
+    });
+  }
+
+  private nextKeyframe(from: number): number {
+    const frames = this.video.frames;
+    for (let i = 0; i < frames.length; i++) {
+      const index = (from + i) % frames.length;
+      if (frames[index]!.keyframe) return index;
+    }
+    return from;
+  }
+
+  private sendVideo(frame: ClipFrame, ticks: number, index: number): void {
+    if (this.keyframeWanted) {
+      // Answer a PLI with the clip's next keyframe, sent now in place of this delta frame.
+      this.keyframeWanted = false;
+      const key = this.nextKeyframe(index);
+      if (key !== index) {
+        this.videoStream!.seek(key);
+        frame = this.video.frames[key]!;
+      }
+    }
+    const payloads = frame.packetize();
+    const timestamp = (this.videoTsBase + ticks) >>> 0;
+    payloads.forEach((payload, i) => {
+      const header = new RtpHeader({
+        sequenceNumber: this.videoSeq,
+        timestamp,
+        marker: i === payloads.length - 1,
+        payloadType: 96,
+      });
+      this.videoSeq = (this.videoSeq + 1) & 0xffff;
+      void this.videoTransceiver.sender.sendRtp(new RtpPacket(header, payload));
+    });
+    this.sentVideoFrames++;
+  }
+
+  private sendAudio(packet: OpusPacket, ticks: number): void {
+    const header = new RtpHeader({
+      sequenceNumber: this.audioSeq,
+      timestamp: (this.audioTsBase + ticks) >>> 0,
+      marker: false,
+      payloadType: 111,
+    });
+    this.audioSeq = (this.audioSeq + 1) & 0xffff;
+    void this.audioTransceiver.sender.sendRtp(new RtpPacket(header, packet.data));
+    this.sentAudioPackets++;
+  }
+}

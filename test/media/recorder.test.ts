@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Recorder } from "../../daemon/session/recorder.js";
+import { bundledClip } from "../../src/customer/assets.js";
+import { readIvf } from "../../src/customer/media/ivf.js";
+import { readOggOpus } from "../../src/customer/media/ogg-opus.js";
+import { ffprobe, frames, sleep, tempDir } from "./helpers.js";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
+
+const video = readIvf(bundledClip().video).frames;
+const audio = readOggOpus(bundledClip().audio).packets;
+
+describe("recorder", () => {
+  it("writes a video-only file when no audio arrives", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "video-only.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", trackWaitMs: 100, batchMs: 20 });
+    for (let i = 0; i < 60; i++) {
+      recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: 1000 + i * 3000 });
+      await sleep(5);
+    }
+    expect(recorder.firstVideoWrittenAt).toBeGreaterThan(0);
+    const summary = await recorder.finalise();
+    expect(summary).toMatchObject({ videoFrames: 60, audioPackets: 0, width: 640, height: 480 });
+    const probe = await ffprobe(path);
+    expect(probe.streams.map((s) => s.codec_type)).toEqual(["video"]);
+    expect(frames(probe, "video")).toBe(60);
+  });
+
+  it("does not hold video back when the microphone goes silent", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "silent-mic.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
+    for (let i = 0; i < 120; i++) {
+      const ts = (0xffff_0000 + i * 3000) >>> 0; // crosses the 32-bit wrap
+      recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: ts });
+      if (i < 30) {
+        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+      }
+      await sleep(5);
+    }
+    // Written before finalising, while audio is still missing: the file grows with video.
+    await sleep(50);
+    expect(recorder.bytes).toBeGreaterThan(100_000);
+    const summary = await recorder.finalise();
+    expect(summary.videoFrames).toBe(120);
+    const probe = await ffprobe(path);
+    expect(frames(probe, "video")).toBe(120);
+    expect(frames(probe, "audio")).toBe(60);
+    expect(Number(probe.format.duration)).toBeCloseTo(4, 1);
+  });
+
+  it("keeps the audio track through a pause of both tracks (hold)", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "hold.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
+    const feed = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+        await sleep(5);
+      }
+    };
+    await feed(0, 30);
+    await sleep(400);
+    await feed(60, 90); // resumes on the clip's keyframe at frame 60
+    await recorder.finalise();
+    const probe = await ffprobe(path);
+    expect(frames(probe, "video")).toBe(60);
+    expect(frames(probe, "audio")).toBe(120);
+  });
+
+  it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const recorder = new Recorder({ path: join(tmp.dir, "empty.webm"), videoCodec: "vp8" });
+    recorder.addVideoFrame({ data: video[1]!.data, keyframe: false, timestamp: 0 });
+    expect(recorder.videoFrames).toBe(0);
+    await expect(recorder.finalise()).rejects.toThrow(/nothing was recorded/);
+  });
+});
