@@ -4,6 +4,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
+import { webRoutes } from "./web/routes.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
 function clientError(err: FastifyError): RescueError | undefined {
@@ -55,4 +56,5 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   authRoutes(app, services);
   sessionRoutes(app, services);
   adminRoutes(app, services);
+  webRoutes(app);
 }
