@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
+import { integrationRoutes } from "./integration/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -56,5 +57,6 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   authRoutes(app, services);
   sessionRoutes(app, services);
   adminRoutes(app, services);
+  integrationRoutes(app, services);
   webRoutes(app);
 }
