@@ -16,10 +16,21 @@ function clientError(err: FastifyError): RescueError | undefined {
   return undefined;
 }
 
+/** A request URL fit for the log: PINs in customer links are masked (the session log is their only record). */
+export function redactUrl(url: string): string {
+  return url.replace(/^\/m\/\d+/, "/m/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
+}
+
 /** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */
 export function createApp(logLevel: string): FastifyInstance {
   const app = Fastify({
-    logger: { level: logLevel, stream: process.stderr },
+    logger: {
+      level: logLevel,
+      stream: process.stderr,
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
     bodyLimit: MAX_MESSAGE_BYTES,
     forceCloseConnections: true,
   });

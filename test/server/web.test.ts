@@ -77,3 +77,26 @@ describe("customer pages", () => {
     expect((await get("/pin", { "accept-language": "fr-FR" })).text).toContain('<html lang="en">');
   });
 });
+
+describe("the server log", () => {
+  it("masks PINs in the URLs of customer pages", async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      server = await startTestServer({ logLevel: "info" });
+      await get("/m/482913");
+      await get("/?code=482913&lang=nl");
+      await get("/lens?lang=de&pin=482913&name=Ada");
+    } finally {
+      process.stderr.write = write;
+    }
+    const log = lines.join("");
+    expect(log).toContain("/m/******");
+    expect(log).toContain("/lens?lang=de&pin=******&name=Ada");
+    expect(log).not.toContain("482913");
+  });
+});
