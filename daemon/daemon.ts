@@ -1,0 +1,94 @@
+import type { Server } from "node:http";
+import type { DaemonStatus } from "../src/protocol/index.js";
+import { readProfile } from "../src/cli/profile/config.js";
+import { account, loadToken } from "../src/cli/profile/credentials.js";
+import type { HomePaths } from "../src/cli/profile/home.js";
+import { packageVersion } from "../src/cli/version.js";
+import { Backend } from "./backend/client.js";
+import { EventLog } from "./events.js";
+import { createLocalApi, listenOnSocket } from "./localapi/server.js";
+import { routes } from "./localapi/routes.js";
+import type { Logger } from "./log.js";
+import { SessionManager } from "./session/manager.js";
+import { SessionState } from "./session/state.js";
+
+/** The daemon's parts, wired together: event log, session list, backend connection, media, local API. */
+export class Daemon {
+  readonly events = new EventLog();
+  readonly sessions = new SessionState(this.events);
+  readonly backend: Backend;
+  readonly manager: SessionManager;
+  private readonly startedAt = new Date().toISOString();
+  private readonly version = packageVersion();
+  private server: Server | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+
+  constructor(
+    readonly paths: HomePaths,
+    readonly log: Logger,
+  ) {
+    this.backend = new Backend(this.events, this.sessions, log);
+    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings);
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.server = createLocalApi(routes(this), this.log);
+    await listenOnSocket(this.server, this.paths.runDir, this.paths.socket);
+    this.log.info(`rescued ${this.version} pid ${process.pid} listening on ${this.paths.socket}`);
+  }
+
+  /** Re-reads the saved login (after `rescue login` or `logout`) and reconnects with it. */
+  async reload(): Promise<void> {
+    const profile = readProfile(this.paths.home);
+    const token = profile ? await loadToken(this.paths.secrets, account(profile.server, profile.email), profile.storage) : null;
+    if (profile && token) {
+      this.log.info(`using the login of ${profile.email} on ${profile.server} (token from ${profile.storage})`);
+      this.backend.setCredentials({ server: profile.server, email: profile.email, token });
+    } else {
+      this.log.info("no saved login");
+      this.backend.setCredentials(null);
+    }
+  }
+
+  status(): DaemonStatus {
+    return {
+      pid: process.pid,
+      version: this.version,
+      startedAt: this.startedAt,
+      home: this.paths.home,
+      server: this.backend.server,
+      technician: this.backend.email,
+      backend: {
+        state: this.backend.state,
+        since: this.backend.since,
+        ...(this.backend.lastError ? { lastError: this.backend.lastError } : {}),
+      },
+    };
+  }
+
+  /** Resolves once the daemon has stopped, whoever asked. */
+  whenStopped(): Promise<void> {
+    return this.stopped;
+  }
+
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info(`stopping: ${reason}`);
+      this.manager.close();
+      this.backend.close();
+      const server = this.server;
+      if (server) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,155 @@
+import {
+  AddTechnicianRequest,
+  AddTechnicianResponse,
+  ChatMessage,
+  ChatRequest,
+  CreateSessionRequest,
+  Group,
+  GroupPatch,
+  GroupRequest,
+  RescueError,
+  Session,
+  SessionLogEntry,
+  SessionStatus,
+  StartRequest,
+  Technician,
+  type StartResponse,
+} from "../../src/protocol/index.js";
+import { z } from "zod";
+import type { Daemon } from "../daemon.js";
+import type { Route, RouteContext } from "./server.js";
+
+const enc = encodeURIComponent;
+
+/** Every route of the local API, in one table. */
+export function routes(d: Daemon): Route[] {
+  const rest = () => d.backend.ready();
+
+  const sessionAction = (action: "pin" | "hold" | "resume" | "end"): Route => ({
+    method: "POST",
+    path: `/api/v1/sessions/:id/${action}`,
+    handler: async ({ params }) => {
+      const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/${action}`, Session);
+      d.sessions.upsert(session);
+      return session;
+    },
+  });
+
+  const knownSession = async (id: string): Promise<Session> => {
+    const client = await rest();
+    return d.sessions.get(id) ?? client.call("GET", `/api/v1/sessions/${enc(id)}`, Session);
+  };
+
+  return [
+    { method: "GET", path: "/api/v1/status", handler: () => d.status() },
+    { method: "POST", path: "/api/v1/reload", handler: async () => (await d.reload(), d.status()) },
+    {
+      method: "POST",
+      path: "/api/v1/shutdown",
+      status: 202,
+      handler: () => {
+        setImmediate(() => void d.shutdown("asked by the local API"));
+        return { stopping: true };
+      },
+    },
+    { method: "GET", path: "/api/v1/events", streams: true, handler: (ctx) => streamEvents(d, ctx) },
+    {
+      method: "GET",
+      path: "/api/v1/sessions",
+      handler: async ({ query }) => {
+        const status = query.get("status");
+        if (status !== null && !SessionStatus.safeParse(status).success) {
+          throw new RescueError("bad_request", `unknown status "${status}": one of ${SessionStatus.options.join(", ")}`);
+        }
+        await rest();
+        return d.sessions.list(status ?? undefined);
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/v1/sessions",
+      body: CreateSessionRequest,
+      handler: async ({ body }) => {
+        const session = await (await rest()).call("POST", "/api/v1/sessions", Session, body);
+        d.sessions.upsert(session);
+        return session;
+      },
+    },
+    { method: "GET", path: "/api/v1/sessions/:id", handler: ({ params }) => knownSession(params.id!) },
+    sessionAction("pin"),
+    {
+      method: "POST",
+      path: "/api/v1/sessions/:id/start",
+      body: StartRequest,
+      handler: async ({ params, body }) => {
+        const req = body as z.infer<typeof StartRequest>;
+        const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/start`, Session);
+        d.sessions.upsert(session);
+        const recording = await d.manager.started(session.id, req);
+        const out: StartResponse = { id: session.id, status: "active", ...(recording ? { recording } : {}) };
+        return out;
+      },
+    },
+    sessionAction("hold"),
+    sessionAction("resume"),
+    sessionAction("end"),
+    {
+      method: "GET",
+      path: "/api/v1/sessions/:id/log",
+      handler: async ({ params }) => (await rest()).call("GET", `/api/v1/sessions/${enc(params.id!)}/log`, z.array(SessionLogEntry)),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/sessions/:id/stats",
+      handler: async ({ params }) => d.manager.stats((await knownSession(params.id!)).id),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/sessions/:id/chat",
+      body: ChatRequest,
+      handler: async ({ params, body }) => (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/chat`, ChatMessage, body),
+    },
+    { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
+    {
+      method: "GET",
+      path: "/api/v1/admin/groups",
+      handler: async () => (await rest()).call("GET", "/api/v1/admin/groups", z.array(Group)),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/admin/groups",
+      body: GroupRequest,
+      handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/groups", Group, body),
+    },
+    {
+      method: "PATCH",
+      path: "/api/v1/admin/groups/:name",
+      body: GroupPatch,
+      handler: async ({ params, body }) => (await rest()).call("PATCH", `/api/v1/admin/groups/${enc(params.name!)}`, Group, body),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/admin/technicians",
+      handler: async () => (await rest()).call("GET", "/api/v1/admin/technicians", z.array(Technician)),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/admin/technicians",
+      body: AddTechnicianRequest,
+      handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, body),
+    },
+  ];
+}
+
+/** NDJSON: first whatever the ring holds after `since`, then live events until the client leaves. */
+function streamEvents(d: Daemon, { query, req, res }: RouteContext): void {
+  const raw = query.get("since");
+  const since = raw === null ? d.events.lastId : Number(raw);
+  if (!Number.isSafeInteger(since) || since < 0) throw new RescueError("bad_request", "since must be a non-negative integer");
+  res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+  res.flushHeaders();
+  for (const e of d.events.since(since)) res.write(`${JSON.stringify(e)}\n`);
+  const unsubscribe = d.events.subscribe((e) => res.write(`${JSON.stringify(e)}\n`));
+  req.socket.setTimeout(0);
+  res.on("close", unsubscribe);
+}

@@ -1,0 +1,68 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import { rescueHome, homePaths } from "../src/cli/profile/home.js";
+import { Daemon } from "./daemon.js";
+import { acquire, AlreadyRunning } from "./lock.js";
+import { fileLogger } from "./log.js";
+
+const USAGE = "usage: rescued [--foreground]\n  Runs the Rescue technician daemon for RESCUE_HOME (default ~/.rescue).\n";
+
+/** rescued: one daemon per RESCUE_HOME, serving the local API until stopped. */
+export async function main(argv: string[]): Promise<number> {
+  const args = argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const unknown = args.filter((a) => a !== "--foreground");
+  if (unknown.length) {
+    process.stderr.write(`rescued: unknown argument ${unknown[0]}\n${USAGE}`);
+    return 2;
+  }
+  const foreground = args.includes("--foreground");
+  const paths = homePaths(rescueHome());
+  const log = fileLogger(paths.log, foreground);
+
+  let release: () => void;
+  try {
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    chmodSync(paths.runDir, 0o700);
+    release = await acquire(paths.lock, paths.socket);
+  } catch (e) {
+    const msg = e instanceof AlreadyRunning ? e.message : `cannot start: ${(e as Error).message}`;
+    process.stderr.write(`rescued: ${msg}\n`);
+    log.warn(msg);
+    return 1;
+  }
+
+  const daemon = new Daemon(paths, log);
+  const onSignal = (sig: NodeJS.Signals) => void daemon.shutdown(`signal ${sig}`);
+  // Detached, nobody sees stderr: a crash is written to the log and the socket is left clean.
+  const onCrash = (err: unknown) => {
+    log.error(`crashed: ${(err as Error)?.stack ?? String(err)}`);
+    release();
+    process.exit(1);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
+  try {
+    try {
+      await daemon.start();
+    } catch (e) {
+      log.error(`cannot start: ${(e as Error).message}`);
+      process.stderr.write(`rescued: cannot start: ${(e as Error).message}\n`);
+      await daemon.shutdown("start failed");
+      return 1;
+    }
+    await daemon.whenStopped();
+    log.info("stopped");
+  } finally {
+    release();
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import type { Permission } from "../../../../protocol/common.js";
+import { examples, type Context } from "../../../context.js";
+import { parsePermissions, printGroups } from "../permissions.js";
+
+interface Options {
+  permission?: string;
+  pinExpiry?: string;
+  json?: boolean;
+}
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("create")
+    .description("create a technician group with its permissions (admins only)")
+    .argument("<name>", "group name")
+    .option("--permission <list>", "comma-separated: lens, private, pin, sms, link, email, invite-internal, invite-external, transfer, record, chat")
+    .option("--pin-expiry <minutes>", "how long a PIN stays valid")
+    .option("--json", "print the group as JSON");
+  examples(cmd, "rescue admin group create Support --permission lens,pin,sms,link,email,record,chat");
+  cmd.action((name: string, opts: Options) => run(ctx, name, opts));
+}
+
+async function run(ctx: Context, name: string, opts: Options): Promise<void> {
+  const group = await (await ctx.daemon()).createGroup({
+    name,
+    permissions: parsePermissions(opts.permission ?? "") as Permission[],
+    ...(opts.pinExpiry ? { settings: { pinExpiryMinutes: Number(opts.pinExpiry) } } : {}),
+  });
+  const out = ctx.printer(opts);
+  if (opts.json) out.value(group);
+  else printGroups(out, [group]);
+}

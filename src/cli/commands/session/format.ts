@@ -1,0 +1,28 @@
+import type { Session } from "../../../protocol/session.js";
+import { relativeTime, type Column, type Printer } from "../../output.js";
+
+export const SESSION_COLUMNS: Column<Session>[] = [
+  { header: "id", value: (s) => s.id },
+  { header: "name", value: (s) => s.name || "-" },
+  { header: "type", value: (s) => s.type },
+  { header: "status", value: (s) => s.status },
+  { header: "pin", value: (s) => s.pin ?? "-" },
+  { header: "since", value: (s) => s.statusSince, human: (s, now) => relativeTime(s.statusSince, now) },
+];
+
+/** One session: JSON, a readable block on a terminal, or `key<TAB>value` lines when piped. */
+export function printSession(out: Printer, s: Session, now: number): void {
+  if (out.json) return out.value(s);
+  const rows: [string, string][] = [
+    ["id", s.id],
+    ["name", s.name || "-"],
+    ["type", `${s.type} (${s.mode})`],
+    ["status", out.tty ? `${s.status}, ${relativeTime(s.statusSince, now)}` : s.status],
+  ];
+  if (s.pin) rows.push(["pin", s.pin]);
+  if (s.expiresAt) rows.push(["expires", out.tty ? relativeTime(s.expiresAt, now) : s.expiresAt]);
+  if (s.links) rows.push(["desktop", s.links.desktop], ["mobile", s.links.mobile], ["pin-entry", s.links.pinEntry]);
+  if (s.delivery) rows.push([s.delivery.channel, `${s.delivery.to}: ${s.delivery.status}${s.delivery.reason ? ` (${s.delivery.reason})` : ""}`]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) out.line(out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`);
+}

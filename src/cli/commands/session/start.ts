@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { examples, type Context } from "../../context.js";
+
+interface Options {
+  record: boolean;
+  recordPath?: string;
+  json?: boolean;
+}
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("start")
+    .description("start a waiting session: live video and audio, recorded unless --no-record")
+    .argument("<id>", "session id")
+    .option("--no-record", "do not record this session")
+    .option("--record-path <file>", "write the recording here instead of RESCUE_HOME/recordings")
+    .option("--json", "print the result as JSON");
+  examples(cmd, "rescue session start s_abc123", "rescue session start s_abc123 --no-record --json");
+  cmd.action((id: string, opts: Options) => run(ctx, id, opts));
+}
+
+async function run(ctx: Context, id: string, opts: Options): Promise<void> {
+  const client = await ctx.daemon();
+  const started = await client.startSession(id, {
+    record: opts.record,
+    ...(opts.recordPath ? { recordPath: resolve(opts.recordPath) } : {}),
+  });
+  const out = ctx.printer(opts);
+  if (opts.json) out.value(started);
+  else if (out.tty) out.line(`session ${started.id} is active${started.recording ? `, recording to ${started.recording}` : ""}`);
+  else out.line([started.id, started.status, started.recording ?? ""].join("\t"));
+}

@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import type { DaemonClient } from "./daemon/client.js";
+import type { IO } from "./io.js";
+import { homePaths, rescueHome, type HomePaths } from "./profile/home.js";
+import { Printer } from "./output.js";
+
+/** What every command gets: its IO, the profile's paths, and the daemon on demand. */
+export class Context {
+  readonly paths: HomePaths;
+
+  constructor(readonly io: IO) {
+    this.paths = homePaths(rescueHome(io.env));
+  }
+
+  /**
+   * The daemon client, loaded only by commands that need it. Unless told otherwise (or
+   * RESCUE_NO_AUTOSTART=1), a daemon that is not running is started on the first request.
+   */
+  async daemon(opts: { autostart?: boolean } = {}): Promise<DaemonClient> {
+    const { DaemonClient } = await import("./daemon/client.js");
+    const autostart = (opts.autostart ?? true) && this.io.env.RESCUE_NO_AUTOSTART !== "1";
+    const start = async () => {
+      const { startDaemon } = await import("./daemon/spawn.js");
+      await startDaemon(this.paths, this.io.env);
+    };
+    return new DaemonClient(this.paths.socket, autostart ? start : undefined);
+  }
+
+  printer(opts: { json?: boolean }): Printer {
+    return new Printer(this.io, Boolean(opts.json));
+  }
+}
+
+/** Help text listing examples, shown after the options of `--help`. */
+export function examples(cmd: Command, ...lines: string[]): Command {
+  return cmd.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
+}

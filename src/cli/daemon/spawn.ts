@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DaemonUnavailable } from "../errors.js";
+import type { HomePaths } from "../profile/home.js";
+import { packageRoot } from "../version.js";
+
+const START_TIMEOUT_MS = 8000;
+
+/** The pid in the lock file, if that process lives: a daemon that holds (or is taking) the profile. */
+function lockHolder(lock: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
+    if (!Number.isFinite(pid)) return null;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socket);
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts rescued as a detached child for this RESCUE_HOME and waits until its socket answers.
+ * Its output goes to its own log; a daemon that exits early is reported with that log's path.
+ */
+export async function startDaemon(paths: HomePaths, env: Record<string, string | undefined>): Promise<void> {
+  const child = spawn(process.execPath, [join(packageRoot(), "bin", "rescued.js")], {
+    detached: true,
+    stdio: "ignore",
+    env: { ...env, RESCUE_HOME: paths.home },
+  });
+  let exited: number | null = null;
+  child.once("exit", (code) => (exited = code ?? 1));
+  child.once("error", () => (exited = 1));
+  child.unref();
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await answers(paths.socket)) return;
+    // Ours may have lost the race to another rescued starting for this RESCUE_HOME (another
+    // command): then wait for that one's socket; otherwise ours failed.
+    if (exited !== null) {
+      const holder = lockHolder(paths.lock);
+      if (holder === null || holder === child.pid) throw new DaemonUnavailable(`rescued exited with code ${exited} while starting: see ${paths.log}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new DaemonUnavailable(`rescued did not start within ${START_TIMEOUT_MS / 1000} s: see ${paths.log}`);
+}

@@ -1,0 +1,36 @@
+/** Everything a command touches of the outside world, injected so tests run commands in-process. */
+export interface Output {
+  write(chunk: string): unknown;
+}
+
+export interface IO {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout: Output;
+  stderr: Output;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  env: Record<string, string | undefined>;
+  now(): number;
+  /** Aborted when the user interrupts (Ctrl-C); long waits listen to it. */
+  signal: AbortSignal;
+}
+
+export function processIO(signal: AbortSignal): IO {
+  // A reader that goes away (`rescue session list | head -1`) ends us quietly, as for any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+    now: () => Date.now(),
+    signal,
+  };
+}

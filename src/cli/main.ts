@@ -1,0 +1,47 @@
+import { Context } from "./context.js";
+import { EXIT, exitCodeFor } from "./exit.js";
+import { processIO, type IO } from "./io.js";
+import { packageVersion } from "./version.js";
+
+/** Runs one `rescue` invocation and returns its exit code; errors become exit codes only here. */
+export async function main(argv: string[], injected?: IO): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  if (!injected) process.on("SIGINT", onSigint);
+  const io = injected ?? processIO(abort.signal);
+  try {
+    // Scripts ask for the version often: answer before loading anything else.
+    if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V")) {
+      io.stdout.write(`${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    return await run(argv, io);
+  } finally {
+    if (!injected) process.off("SIGINT", onSigint);
+  }
+}
+
+async function run(argv: string[], io: IO): Promise<number> {
+  const ctx = new Context(io);
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([import("commander"), import("./program.js")]);
+  try {
+    if (argv.length <= 2) {
+      if (io.stdinIsTTY && io.stdoutIsTTY) {
+        const { runConsoleCommand } = await import("./commands/console.js");
+        await runConsoleCommand(ctx);
+        return EXIT.ok;
+      }
+      (await buildProgram(ctx, argv)).outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    await (await buildProgram(ctx, argv)).parseAsync(argv, { from: "node" });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    io.stderr.write(`rescue: ${(e as Error).message}\n`);
+    return exitCodeFor(e);
+  }
+}

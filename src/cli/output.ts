@@ -1,0 +1,70 @@
+import type { IO } from "./io.js";
+
+/** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  if (!iso) return "-";
+  const diff = Date.parse(iso) - now;
+  const abs = Math.abs(diff);
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "min"],
+    [1000, "s"],
+  ];
+  if (abs < 1000) return "just now";
+  const [size, name] = units.find(([ms]) => abs >= ms) ?? [1000, "s"];
+  const n = Math.floor(abs / size);
+  return diff < 0 ? `${n} ${name} ago` : `in ${n} ${name}`;
+}
+
+export interface Column<T> {
+  header: string;
+  value(row: T): string;
+  /** Shown instead of `value` on a terminal, e.g. a relative time. */
+  human?(row: T, now: number): string;
+}
+
+/**
+ * Writes what a command found: JSON when asked, an aligned table with headers on a terminal,
+ * and tab-separated plain lines without decoration when piped.
+ */
+export class Printer {
+  constructor(
+    private readonly io: IO,
+    readonly json: boolean,
+  ) {}
+
+  get tty(): boolean {
+    return this.io.stdoutIsTTY;
+  }
+
+  value(v: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(v, null, this.tty ? 2 : undefined)}\n`);
+  }
+
+  line(text: string): void {
+    this.io.stdout.write(`${text}\n`);
+  }
+
+  /** A message for people, on stderr so stdout stays data. */
+  info(text: string): void {
+    this.io.stderr.write(`${text}\n`);
+  }
+
+  table<T>(rows: T[], columns: Column<T>[], empty = "nothing to show"): void {
+    if (!this.tty) {
+      for (const r of rows) this.line(columns.map((c) => c.value(r)).join("\t"));
+      return;
+    }
+    if (rows.length === 0) {
+      this.info(empty);
+      return;
+    }
+    const now = this.io.now();
+    const cells = rows.map((r) => columns.map((c) => (c.human ? c.human(r, now) : c.value(r))));
+    const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+    const fmt = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+    this.line(fmt(columns.map((c) => c.header.toUpperCase())));
+    for (const row of cells) this.line(fmt(row));
+  }
+}

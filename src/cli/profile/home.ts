@@ -1,0 +1,37 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+type Env = Record<string, string | undefined>;
+
+/** RESCUE_HOME holds every file of the tool: config, secrets fallback, run/, logs/, recordings/. */
+export function rescueHome(env: Env = process.env): string {
+  if (env.RESCUE_HOME) return env.RESCUE_HOME;
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, "rescue");
+  return join(homedir(), ".rescue");
+}
+
+export interface HomePaths {
+  home: string;
+  runDir: string;
+  socket: string;
+  lock: string;
+  logsDir: string;
+  log: string;
+  recordings: string;
+  secrets: string;
+}
+
+export function homePaths(home: string): HomePaths {
+  const runDir = join(home, "run");
+  const logsDir = join(home, "logs");
+  return {
+    home,
+    runDir,
+    socket: join(runDir, "rescued.sock"),
+    lock: join(runDir, "rescued.pid"),
+    logsDir,
+    log: join(logsDir, "rescued.log"),
+    recordings: join(home, "recordings"),
+    secrets: join(home, "secrets.json"),
+  };
+}

@@ -1,0 +1,120 @@
+import { Command } from "commander";
+import type { Context } from "./context.js";
+import { packageVersion } from "./version.js";
+import * as login from "./commands/login.js";
+import * as logout from "./commands/logout.js";
+import * as whoami from "./commands/whoami.js";
+import * as chat from "./commands/chat.js";
+import * as consoleCmd from "./commands/console.js";
+
+type Registrar = { register(parent: Command, ctx: Context): void };
+type Verbs = Record<string, () => Promise<Registrar>>;
+
+interface Group {
+  name: string;
+  description: string;
+  /** Verb modules by name, loaded only when this group is the one invoked. */
+  verbs: Verbs;
+  subgroups?: Group[];
+}
+
+const GROUPS: Group[] = [
+  {
+    name: "session",
+    description: "create, follow and drive support sessions",
+    verbs: {
+      new: () => import("./commands/session/new.js"),
+      pin: () => import("./commands/session/pin.js"),
+      list: () => import("./commands/session/list.js"),
+      wait: () => import("./commands/session/wait.js"),
+      start: () => import("./commands/session/start.js"),
+      hold: () => import("./commands/session/hold.js"),
+      resume: () => import("./commands/session/resume.js"),
+      end: () => import("./commands/session/end.js"),
+      log: () => import("./commands/session/log.js"),
+      stats: () => import("./commands/session/stats.js"),
+    },
+  },
+  { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
+  {
+    name: "daemon",
+    description: "start, stop and inspect rescued, the local daemon",
+    verbs: {
+      start: () => import("./commands/daemon/start.js"),
+      stop: () => import("./commands/daemon/stop.js"),
+      status: () => import("./commands/daemon/status.js"),
+    },
+  },
+  {
+    name: "admin",
+    description: "organisation administration (admins only)",
+    verbs: {},
+    subgroups: [
+      {
+        name: "group",
+        description: "technician groups and their permissions",
+        verbs: {
+          create: () => import("./commands/admin/group/create.js"),
+          set: () => import("./commands/admin/group/set.js"),
+          list: () => import("./commands/admin/group/list.js"),
+        },
+      },
+      {
+        name: "technician",
+        description: "technicians",
+        verbs: {
+          add: () => import("./commands/admin/technician/add.js"),
+          list: () => import("./commands/admin/technician/list.js"),
+        },
+      },
+    ],
+  },
+];
+
+/**
+ * Registers a group; when it is the invoked one (`path` holds the rest of argv), loads the named
+ * verb only, or every verb when none is named (for its help).
+ */
+async function addGroup(parent: Command, group: Group, ctx: Context, path: string[] | null): Promise<void> {
+  const cmd = parent.command(group.name).description(group.description);
+  if (!path) return;
+  const [next, ...rest] = path;
+  const sub = group.subgroups?.find((g) => g.name === next);
+  const named = next !== undefined && Object.hasOwn(group.verbs, next) ? [group.verbs[next]!] : null;
+  const load = sub ? [] : (named ?? Object.values(group.verbs));
+  for (const v of await Promise.all(load.map((l) => l()))) v.register(cmd, ctx);
+  for (const g of group.subgroups ?? []) await addGroup(cmd, g, ctx, sub ? (g === sub ? rest : null) : named ? null : []);
+}
+
+/**
+ * The command tree. Only the invoked group's verbs are loaded: startup stays light, and the
+ * top-level help still lists every group.
+ */
+export async function buildProgram(ctx: Context, argv: string[]): Promise<Command> {
+  const { io } = ctx;
+  const p = new Command("rescue")
+    .description("Rescue technician tool: drive support sessions from the terminal (through the local daemon rescued)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .showHelpAfterError()
+    .version(packageVersion(), "-V, --version", "print the version")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  $ printf %s \"$PASSWORD\" | rescue login --server https://rescue.example.com --email me@example.com --password-stdin\n" +
+        "  $ rescue session new --lens --pin --json\n" +
+        "  $ rescue session wait ID --status waiting --timeout 300 && rescue session start ID\n" +
+        "  $ rescue   (on a terminal: the interactive console)\n" +
+        "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
+        "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
+    );
+  for (const r of [login, logout, whoami]) r.register(p, ctx);
+  const [first, ...rest] = argv.slice(2);
+  for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
+  chat.register(p, ctx);
+  consoleCmd.register(p, ctx);
+  return p;
+}

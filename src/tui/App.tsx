@@ -1,0 +1,84 @@
+import { useApp, useInput, useStdout } from "ink";
+import { useEffect, useReducer, useRef } from "react";
+import type { ConsoleClient } from "./client.js";
+import { Screen } from "./components/Screen.js";
+import { runEffect } from "./effects.js";
+import { describeError } from "./errors.js";
+import { useStatsPoll } from "./hooks/useStatsPoll.js";
+import { useTerminalSize } from "./hooks/useTerminalSize.js";
+import { consoleReducer, initialConsoleState } from "./state/console.js";
+import { interpretKey } from "./state/keys.js";
+import { hasMedia, selectedSession } from "./state/sessions.js";
+import { followDaemon } from "./stream.js";
+
+export interface ConsoleTimings {
+  /** Pause before reaching a vanished daemon again. */
+  retryMs: number;
+  /** Media stats refresh. */
+  statsMs: number;
+  /** Clock for the "time in status" column. */
+  tickMs: number;
+}
+
+export const DEFAULT_TIMINGS: ConsoleTimings = { retryMs: 2000, statsMs: 1000, tickMs: 1000 };
+
+export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClient; timings?: ConsoleTimings }) {
+  const [state, dispatch] = useReducer(consoleReducer, Date.now(), initialConsoleState);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const { exit } = useApp();
+  const { write } = useStdout();
+  const { columns, rows } = useTerminalSize();
+
+  useEffect(() => {
+    const abort = new AbortController();
+    void followDaemon(client, dispatch, abort.signal, {
+      retryMs: timings.retryMs,
+      lastEventId: () => stateRef.current.sessions.lastEventId,
+    });
+    return () => abort.abort();
+  }, [client, timings.retryMs]);
+
+  useEffect(() => {
+    const timer = setInterval(() => dispatch({ type: "tick", now: Date.now() }), timings.tickMs);
+    return () => clearInterval(timer);
+  }, [timings.tickMs]);
+
+  // The terminal bell, once per newly Waiting session.
+  const bells = useRef(state.sessions.bells);
+  useEffect(() => {
+    if (state.sessions.bells > bells.current) write("\x07");
+    bells.current = state.sessions.bells;
+  }, [state.sessions.bells, write]);
+
+  // A gap in event ids means something was missed: fetch the whole list again.
+  useEffect(() => {
+    if (!state.sessions.gap) return;
+    client.listSessions().then(
+      (sessions) => dispatch({ type: "sessions/resync", sessions }),
+      (err: unknown) => dispatch({ type: "notice", kind: "error", text: `refreshing the list failed: ${describeError(err)}` }),
+    );
+  }, [client, state.sessions.gap]);
+
+  const selected = selectedSession(state.sessions);
+  const watched = selected && hasMedia(selected.status) && state.daemon.reachable ? selected.id : null;
+  useStatsPoll(client, watched, timings.statsMs, dispatch);
+
+  useInput((input, key) => {
+    // Keys can arrive faster than React renders (typing, pasting): each is read against the
+    // state the keys before it produced, not the last rendered one.
+    let next = stateRef.current;
+    const result = interpretKey(next, input, key);
+    for (const action of result.actions) {
+      next = consoleReducer(next, action);
+      dispatch(action);
+    }
+    stateRef.current = next;
+    for (const effect of result.effects) {
+      if (effect.type === "quit") exit();
+      else void runEffect(client, effect, dispatch);
+    }
+  });
+
+  return <Screen state={state} columns={columns} rows={rows} />;
+}

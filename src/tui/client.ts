@@ -1,0 +1,51 @@
+import type {
+  ChatMessage,
+  CreateSessionRequest,
+  DaemonEvent,
+  DaemonStatus,
+  Session,
+  SessionLogEntry,
+  SessionStats,
+  StartRequest,
+  StartResponse,
+} from "../protocol/index.js";
+
+/**
+ * What the console needs from the daemon, one method per local API route it uses
+ * (src/protocol/localapi.ts). Implementations parse every answer with the protocol schemas and
+ * reject with RescueError; code `unavailable` means the daemon cannot be reached.
+ */
+export interface ConsoleClient {
+  /** GET /status */
+  status(): Promise<DaemonStatus>;
+  /**
+   * GET /events?since=N: the events the daemon still holds whose id is greater than `since`
+   * (0 for all of them), then live ones until `signal` aborts. Ids are gap-free. The iteration
+   * ends or rejects when the daemon goes away.
+   */
+  events(since: number, signal: AbortSignal): AsyncIterable<DaemonEvent>;
+  /** GET /sessions */
+  listSessions(): Promise<Session[]>;
+  /** POST /sessions */
+  createSession(req: CreateSessionRequest): Promise<Session>;
+  /** POST /sessions/:id/pin ("create another PIN") */
+  regeneratePin(id: string): Promise<Session>;
+  /** POST /sessions/:id/start */
+  start(id: string, opts?: StartRequest): Promise<StartResponse>;
+  /** POST /sessions/:id/hold */
+  hold(id: string): Promise<Session>;
+  /** POST /sessions/:id/resume */
+  resume(id: string): Promise<Session>;
+  /** POST /sessions/:id/end */
+  end(id: string): Promise<Session>;
+  /** GET /sessions/:id/log */
+  log(id: string): Promise<SessionLogEntry[]>;
+  /** GET /sessions/:id/stats */
+  stats(id: string): Promise<SessionStats>;
+  /** POST /sessions/:id/chat */
+  chat(id: string, text: string): Promise<ChatMessage>;
+  /** POST /sessions/:id/mute */
+  mute(id: string): Promise<void>;
+  /** POST /sessions/:id/unmute */
+  unmute(id: string): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { Box, Text } from "ink";
+import type { ChatMessage, Session } from "../../protocol/index.js";
+import { STATUS_STYLE } from "../format.js";
+import type { SessionMedia } from "../state/media.js";
+import { hasMedia, isEnded } from "../state/sessions.js";
+import { ChatPane } from "./ChatPane.js";
+import { MediaStats } from "./MediaStats.js";
+
+export interface DetailPaneProps {
+  session: Session | null;
+  media: SessionMedia | undefined;
+  chat: ChatMessage[];
+  chatDraft: string | null;
+  rows: number;
+  wide: boolean;
+}
+
+const STATS_ROWS = 5;
+
+export function DetailPane({ session, media, chat, chatDraft, rows, wide }: DetailPaneProps) {
+  if (!session) return <Text dimColor>Select a session, or press n to create one.</Text>;
+  if (session.status === "connecting") return <Invitation session={session} />;
+  const chatPane = (chatRows: number) => <ChatPane messages={chat} draft={chatDraft} rows={chatRows} />;
+  if (hasMedia(session.status)) {
+    if (wide) {
+      return (
+        <Box>
+          <Box width="50%" flexDirection="column" marginRight={1}>
+            <MediaStats media={media} />
+          </Box>
+          <Box flexGrow={1} flexDirection="column">
+            {chatPane(rows)}
+          </Box>
+        </Box>
+      );
+    }
+    return (
+      <Box flexDirection="column">
+        <MediaStats media={media} />
+        {rows > STATS_ROWS ? chatPane(rows - STATS_ROWS) : null}
+      </Box>
+    );
+  }
+  const note = isEnded(session.status)
+    ? `Session ended: ${STATUS_STYLE[session.status].label}. l shows its log.`
+    : `Customer ready${customerFacts(session)}. Press s to start.`;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">{note}</Text>
+      {rows > 1 ? chatPane(rows - 1) : null}
+    </Box>
+  );
+}
+
+function customerFacts(session: Session): string {
+  const c = session.customer;
+  if (!c) return "";
+  const facts = [c.camera ? "camera on" : "no camera", c.microphone ? "microphone on" : "no microphone"];
+  if (c.eulaAcceptedAt) facts.push("EULA accepted");
+  return ` (${facts.join(", ")})`;
+}
+
+/** What to tell the customer while the session waits for them. */
+function Invitation({ session }: { session: Session }) {
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        PIN <Text bold>{session.pin ?? "-"}</Text>
+        <Text dimColor> — waiting for the customer to join</Text>
+      </Text>
+      {session.links ? (
+        <>
+          <Text wrap="truncate">Desktop link  {session.links.desktop}</Text>
+          <Text wrap="truncate">Mobile link   {session.links.mobile}</Text>
+          <Text wrap="truncate">PIN entry     {session.links.pinEntry}</Text>
+        </>
+      ) : null}
+      {session.delivery ? <DeliveryLine delivery={session.delivery} /> : null}
+    </Box>
+  );
+}
+
+export function DeliveryLine({ delivery }: { delivery: NonNullable<Session["delivery"]> }) {
+  const what = delivery.channel === "sms" ? "SMS" : "Email";
+  return delivery.status === "sent" ? (
+    <Text color="green" wrap="truncate">
+      {what} sent to {delivery.to}
+    </Text>
+  ) : (
+    <Text color="red" wrap="truncate">
+      {what} to {delivery.to} failed{delivery.reason ? `: ${delivery.reason}` : ""}
+    </Text>
+  );
+}

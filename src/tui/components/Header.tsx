@@ -1,0 +1,32 @@
+import { Box, Text } from "ink";
+import type { DaemonState } from "../state/daemon.js";
+
+const BACKEND_TEXT: Record<string, { text: string; color: string }> = {
+  connected: { text: "server connected", color: "green" },
+  connecting: { text: "server connecting", color: "yellow" },
+  reconnecting: { text: "server reconnecting", color: "yellow" },
+  "logged-out": { text: "not logged in (rescue login)", color: "red" },
+};
+
+export function Header({ daemon }: { daemon: DaemonState }) {
+  const backend = daemon.backend ? BACKEND_TEXT[daemon.backend] : null;
+  return (
+    <Box>
+      <Text bold wrap="truncate">
+        Rescue console
+      </Text>
+      <Text wrap="truncate">{daemon.technician ? `  ${daemon.technician}` : ""}</Text>
+      <Box flexGrow={1} />
+      {daemon.reachable === null ? <Text dimColor>reaching the daemon…</Text> : null}
+      {daemon.reachable && backend ? <Text color={backend.color}>{backend.text}</Text> : null}
+    </Box>
+  );
+}
+
+export function Banner({ error }: { error: string | null }) {
+  return (
+    <Text backgroundColor="red" color="white" bold wrap="truncate">
+      {` daemon not reachable — retrying${error ? ` (${error})` : ""} `}
+    </Text>
+  );
+}

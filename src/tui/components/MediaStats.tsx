@@ -1,0 +1,50 @@
+import { Box, Text } from "ink";
+import { formatBitrate, formatBytes, formatLoss } from "../format.js";
+import type { SessionMedia } from "../state/media.js";
+
+/** Live media figures of the active session; the app refreshes them every second. */
+export function MediaStats({ media }: { media: SessionMedia | undefined }) {
+  const stats = media?.stats ?? null;
+  const v = stats?.video;
+  const a = stats?.audio;
+  const size = v?.width && v?.height ? `${v.width}x${v.height}` : "no video yet";
+  const recording = stats?.recording ?? (media?.recording ? { path: media.recording, bytes: null } : null);
+  return (
+    <Box flexDirection="column">
+      {v ? (
+        <>
+          <Text wrap="truncate">
+            <Text bold>Video </Text>
+            {`${v.codec ?? "-"}  ${size}  ${v.fps.toFixed(1)} fps  ${formatBitrate(v.bitrateKbps)}`}
+          </Text>
+          <Text wrap="truncate">
+            <Text bold>Loss  </Text>
+            {`video ${v.packetsLost} lost, ${v.packetsRecovered} recovered · audio ${formatLoss(a?.packetsLost ?? 0, a?.packets ?? 0)}`}
+          </Text>
+          <Text wrap="truncate">
+            <Text bold>Audio </Text>
+            {`${a?.codec ?? "-"}  `}
+            {a?.muted ? (
+              <Text color="red" bold>
+                mic MUTED
+              </Text>
+            ) : (
+              <Text color="green">mic on</Text>
+            )}
+          </Text>
+        </>
+      ) : (
+        <Text dimColor>{media?.error ? "" : "waiting for media stats…"}</Text>
+      )}
+      <Text wrap="truncate">
+        <Text bold>Rec   </Text>
+        {recording ? `${recording.path}${recording.bytes === null ? "" : `  ${formatBytes(recording.bytes)}`}` : "not recording"}
+      </Text>
+      {media?.error ? (
+        <Text color="red" wrap="truncate">
+          stats: {media.error}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

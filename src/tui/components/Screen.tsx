@@ -1,0 +1,98 @@
+import { Box, Text } from "ink";
+import { STATUS_STYLE, TYPE_LABEL, formatElapsed } from "../format.js";
+import { layout } from "../layout.js";
+import type { ConsoleState } from "../state/console.js";
+import { orderedSessions, selectedSession } from "../state/sessions.js";
+import { DetailPane } from "./DetailPane.js";
+import { Footer } from "./Footer.js";
+import { Banner, Header } from "./Header.js";
+import { HelpOverlay } from "./HelpOverlay.js";
+import { LogView } from "./LogView.js";
+import { NewSessionDialog } from "./NewSessionDialog.js";
+import { SessionList } from "./SessionList.js";
+
+export interface ScreenProps {
+  state: ConsoleState;
+  columns: number;
+  rows: number;
+}
+
+/** The whole console for one state and terminal size; holds no state of its own. */
+export function Screen({ state, columns, rows }: ScreenProps) {
+  const sessions = orderedSessions(state.sessions);
+  const selected = selectedSession(state.sessions);
+  const banner = state.daemon.reachable === false;
+  const l = layout(columns, rows, sessions.length, banner);
+  const { ui } = state;
+  let body;
+  if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} />;
+  else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
+  else if (ui.view === "log" && ui.log) {
+    const s = state.sessions.byId[ui.log.sessionId];
+    body = <LogView log={ui.log} title={s?.name || ui.log.sessionId} rows={l.overlayRows} />;
+  } else {
+    body = (
+      <>
+        <SessionList
+          sessions={sessions}
+          selectedId={state.sessions.selectedId}
+          fresh={state.sessions.fresh}
+          now={state.now}
+          rows={l.listRows}
+          columns={l.columns}
+        />
+        <Text bold color="gray" wrap="truncate">
+          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}` : "no session selected", l.columns)}
+        </Text>
+        <Box height={l.detailRows} flexDirection="column" overflow="hidden">
+          <DetailPane
+            session={selected}
+            media={selected ? state.media[selected.id] : undefined}
+            chat={selected ? (state.chat[selected.id] ?? []) : []}
+            chatDraft={ui.chatDraft}
+            rows={l.detailRows}
+            wide={l.wide}
+          />
+        </Box>
+      </>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={l.columns}>
+      <Header daemon={state.daemon} />
+      {banner ? <Banner error={state.daemon.error} /> : null}
+      {ui.view === "main" ? (
+        body
+      ) : (
+        <Box height={l.overlayRows} flexDirection="column" overflow="hidden">
+          {body}
+        </Box>
+      )}
+      <NoticeLine state={state} />
+      <Footer lines={l.footer} />
+    </Box>
+  );
+}
+
+function heading(text: string, columns: number): string {
+  const head = `── ${text} `;
+  return head.length >= columns ? head : head + "─".repeat(columns - head.length);
+}
+
+function NoticeLine({ state }: { state: ConsoleState }) {
+  const { confirmEnd, notice } = state.ui;
+  if (confirmEnd !== null) {
+    const s = state.sessions.byId[confirmEnd];
+    return (
+      <Text color="yellow" bold wrap="truncate">
+        End session {s?.name || confirmEnd}? y ends it, any other key keeps it
+      </Text>
+    );
+  }
+  if (!notice) return <Text> </Text>;
+  return (
+    <Text color={notice.kind === "error" ? "red" : "green"} wrap="truncate">
+      {notice.kind === "error" ? `Error: ${notice.text}` : notice.text}
+    </Text>
+  );
+}

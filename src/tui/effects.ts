@@ -1,0 +1,53 @@
+import type { ConsoleClient } from "./client.js";
+import { describeError, isUnavailable } from "./errors.js";
+import type { ConsoleAction } from "./state/actions.js";
+import type { Effect } from "./state/keys.js";
+
+type Dispatch = (action: ConsoleAction) => void;
+
+/**
+ * Carries out one effect against the daemon and reports the outcome as actions. Never throws:
+ * every failure becomes an error shown where the person asked for the thing.
+ */
+export async function runEffect(client: ConsoleClient, effect: Exclude<Effect, { type: "quit" }>, dispatch: Dispatch): Promise<void> {
+  try {
+    switch (effect.type) {
+      case "create":
+        dispatch({ type: "dialog/created", session: await client.createSession(effect.request) });
+        return;
+      case "regenerate":
+        dispatch({ type: "dialog/created", session: await client.regeneratePin(effect.id) });
+        return;
+      case "start": {
+        const response = await client.start(effect.id, { record: true });
+        dispatch({ type: "session/started", response });
+        dispatch({ type: "notice", kind: "info", text: response.recording ? `started, recording to ${response.recording}` : "started" });
+        return;
+      }
+      case "hold":
+      case "resume":
+      case "end": {
+        const session = await client[effect.type](effect.id);
+        dispatch({ type: "session/updated", session });
+        dispatch({ type: "notice", kind: "info", text: `${session.name || session.id}: ${session.status}` });
+        return;
+      }
+      case "log":
+        dispatch({ type: "log/loaded", id: effect.id, entries: await client.log(effect.id) });
+        return;
+      case "chat":
+        dispatch({ type: "chat/sent", message: await client.chat(effect.id, effect.text) });
+        return;
+      case "mute":
+        await (effect.mute ? client.mute(effect.id) : client.unmute(effect.id));
+        dispatch({ type: "audio/muted", id: effect.id, muted: effect.mute });
+        return;
+    }
+  } catch (err) {
+    const text = describeError(err);
+    if (effect.type === "create" || effect.type === "regenerate") dispatch({ type: "dialog/failed", error: text });
+    else if (effect.type === "log") dispatch({ type: "log/failed", id: effect.id, error: text });
+    else dispatch({ type: "notice", kind: "error", text: `${effect.type} failed: ${text}` });
+    if (isUnavailable(err)) dispatch({ type: "daemon/down", error: text });
+  }
+}

@@ -1,0 +1,57 @@
+import { SHORTCUTS } from "./state/keys.js";
+
+export interface Layout {
+  columns: number;
+  /** Session rows shown (scrolling keeps the selection in view). */
+  listRows: number;
+  /** Lines for the body under the list: stats, chat, hints. */
+  detailRows: number;
+  /** Lines an overlay (help, log, new session) may use in place of list and detail. */
+  overlayRows: number;
+  footer: string[];
+  /** Stats and chat side by side instead of stacked. */
+  wide: boolean;
+}
+
+export const MIN_COLUMNS = 40;
+export const MIN_ROWS = 12;
+const MIN_DETAIL = 6;
+
+/** Packs the shortcut hints into as few lines as the width allows. */
+export function footerLines(columns: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const s of SHORTCUTS) {
+    const item = `${s.key} ${s.label}`;
+    if (line && line.length + 2 + item.length > columns) {
+      lines.push(line);
+      line = item;
+    } else {
+      line = line ? `${line}  ${item}` : item;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * Splits the terminal between the parts of the main screen. Ink redraws the whole screen once
+ * its output reaches the last row, so everything is kept one row short of the height.
+ */
+export function layout(columns: number, rows: number, sessionCount: number, banner: boolean): Layout {
+  const cols = Math.max(MIN_COLUMNS, columns);
+  const height = Math.max(MIN_ROWS, rows) - 1;
+  const footer = footerLines(cols);
+  // header, banner, list heading, detail heading, notice line, footer
+  const fixed = 1 + (banner ? 1 : 0) + 1 + 1 + 1 + footer.length;
+  const free = Math.max(2, height - fixed);
+  const listRows = Math.max(1, Math.min(Math.max(1, sessionCount), free - MIN_DETAIL, Math.ceil(free / 2)));
+  return {
+    columns: cols,
+    listRows,
+    detailRows: Math.max(1, free - listRows),
+    overlayRows: free + 2,
+    footer,
+    wide: cols >= 100,
+  };
+}

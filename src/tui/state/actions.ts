@@ -1,0 +1,47 @@
+import type {
+  ChatMessage,
+  DaemonEvent,
+  DaemonStatus,
+  Session,
+  SessionLogEntry,
+  SessionStats,
+  StartResponse,
+} from "../../protocol/index.js";
+
+/** Everything that changes the console's state: daemon events, answers to requests, keys. */
+export type ConsoleAction =
+  /** The daemon answered again: its status and a fresh session list (null when it could not list). */
+  | { type: "daemon/up"; status: DaemonStatus; sessions: Session[] | null; restarted: boolean }
+  | { type: "daemon/down"; error: string }
+  | { type: "event"; event: DaemonEvent; now: number }
+  /** A fresh list after a gap in event ids. */
+  | { type: "sessions/resync"; sessions: Session[] }
+  | { type: "tick"; now: number }
+  | { type: "select/move"; delta: number }
+  | { type: "session/updated"; session: Session }
+  | { type: "session/started"; response: StartResponse }
+  | { type: "stats/loaded"; id: string; stats: SessionStats }
+  | { type: "stats/failed"; id: string; error: string }
+  | { type: "audio/muted"; id: string; muted: boolean }
+  | { type: "chat/sent"; message: ChatMessage }
+  | { type: "notice"; kind: "error" | "info"; text: string }
+  | { type: "notice/clear" }
+  | { type: "help/toggle" }
+  | { type: "view/close" }
+  | { type: "confirm-end/ask"; id: string }
+  | { type: "chat-draft/open" }
+  | { type: "chat-draft/input"; text: string }
+  | { type: "chat-draft/backspace" }
+  | { type: "log/open"; id: string }
+  | { type: "log/loaded"; id: string; entries: SessionLogEntry[] }
+  | { type: "log/failed"; id: string; error: string }
+  | { type: "log/scroll"; delta: number }
+  | { type: "dialog/open" }
+  | { type: "dialog/focus"; delta: number }
+  | { type: "dialog/cycle"; delta: number }
+  | { type: "dialog/input"; text: string }
+  | { type: "dialog/backspace" }
+  | { type: "dialog/submitting" }
+  | { type: "dialog/created"; session: Session }
+  | { type: "dialog/failed"; error: string }
+  | { type: "dialog/again" };

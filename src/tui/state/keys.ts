@@ -1,0 +1,160 @@
+import type { CreateSessionRequest } from "../../protocol/index.js";
+import type { ConsoleAction } from "./actions.js";
+import type { ConsoleState } from "./console.js";
+import { dialogRequest } from "./dialog.js";
+import { selectedSession } from "./sessions.js";
+
+/** Work a key asks for beyond a state change: talking to the daemon, or leaving. */
+export type Effect =
+  | { type: "quit" }
+  | { type: "create"; request: CreateSessionRequest }
+  | { type: "regenerate"; id: string }
+  | { type: "start" | "hold" | "resume" | "end" | "log"; id: string }
+  | { type: "chat"; id: string; text: string }
+  | { type: "mute"; id: string; mute: boolean };
+
+/** The parts of Ink's Key the console reads. */
+export interface KeyPress {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  meta?: boolean;
+}
+
+export interface KeyResult {
+  actions: ConsoleAction[];
+  effects: Effect[];
+}
+
+/** The shortcuts, in the order the footer and the help overlay show them. */
+export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string }> = [
+  { key: "↑↓", label: "select", help: "select a session (also j / k)" },
+  { key: "n", label: "new", help: "new session: type, name, PIN / SMS / email / link" },
+  { key: "s", label: "start", help: "start the selected Waiting session (records when allowed)" },
+  { key: "h", label: "hold", help: "put the active session on hold" },
+  { key: "r", label: "resume", help: "resume a session on hold" },
+  { key: "e", label: "end", help: "end the selected session (asks y/n)" },
+  { key: "t", label: "transfer", help: "transfer to another technician" },
+  { key: "i", label: "invite", help: "invite a technician to collaborate" },
+  { key: "c", label: "chat", help: "type a chat message; Enter sends, Esc cancels" },
+  { key: "l", label: "log", help: "view the session log" },
+  { key: "m", label: "mute", help: "mute or unmute your microphone" },
+  { key: "?", label: "help", help: "show or hide this help" },
+  { key: "q", label: "quit", help: "leave the console (also Ctrl-C); sessions go on" },
+];
+
+const none: KeyResult = { actions: [], effects: [] };
+const act = (...actions: ConsoleAction[]): KeyResult => ({ actions, effects: [] });
+const quit: KeyResult = { actions: [], effects: [{ type: "quit" }] };
+
+/** What a key press means in the state the console is in. Pure, so every binding is testable. */
+export function interpretKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
+  if (key.ctrl && input === "c") return quit;
+  switch (state.ui.view) {
+    case "new":
+      return dialogKey(state, input, key);
+    case "help":
+      if (input === "q") return quit;
+      return key.escape || input === "?" ? act({ type: "help/toggle" }) : none;
+    case "log":
+      if (input === "q") return quit;
+      if (key.escape || input === "l") return act({ type: "view/close" });
+      if (key.upArrow || input === "k") return act({ type: "log/scroll", delta: -1 });
+      if (key.downArrow || input === "j") return act({ type: "log/scroll", delta: 1 });
+      return none;
+    case "main":
+      return mainKey(state, input, key);
+  }
+}
+
+function dialogKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
+  const d = state.dialog;
+  if (key.escape) return act({ type: "view/close" });
+  if (d.phase === "created") {
+    if (input === "a" && d.session) return { actions: [{ type: "dialog/again" }], effects: [{ type: "regenerate", id: d.session.id }] };
+    if (key.return) return act({ type: "view/close" });
+    return none;
+  }
+  if (d.phase === "creating") return none;
+  if (key.tab || key.downArrow) return act({ type: "dialog/focus", delta: key.shift ? -1 : 1 });
+  if (key.upArrow) return act({ type: "dialog/focus", delta: -1 });
+  if (key.return) {
+    const req = dialogRequest(d);
+    if (!req.ok) return act({ type: "dialog/failed", error: req.error });
+    return { actions: [{ type: "dialog/submitting" }], effects: [{ type: "create", request: req.request }] };
+  }
+  const choice = d.focus === "type" || d.focus === "method";
+  if (choice) {
+    if (key.leftArrow) return act({ type: "dialog/cycle", delta: -1 });
+    if (key.rightArrow || input === " ") return act({ type: "dialog/cycle", delta: 1 });
+    return none;
+  }
+  if (key.backspace || key.delete) return act({ type: "dialog/backspace" });
+  if (input && !key.ctrl && !key.meta) return act({ type: "dialog/input", text: input });
+  return none;
+}
+
+function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
+  const { ui } = state;
+  const session = selectedSession(state.sessions);
+  if (ui.chatDraft !== null) {
+    if (key.escape) return act({ type: "view/close" });
+    if (key.return) {
+      const text = ui.chatDraft.trim();
+      if (!text || !session) return act({ type: "view/close" });
+      return { actions: [], effects: [{ type: "chat", id: session.id, text }] };
+    }
+    if (key.backspace || key.delete) return act({ type: "chat-draft/backspace" });
+    if (input && !key.ctrl && !key.meta) return act({ type: "chat-draft/input", text: input.replace(/[\r\n]/g, " ") });
+    return none;
+  }
+  if (ui.confirmEnd !== null) {
+    if (input === "y" || input === "Y") return { actions: [{ type: "view/close" }], effects: [{ type: "end", id: ui.confirmEnd }] };
+    return act({ type: "view/close" }, { type: "notice", kind: "info", text: "kept the session" });
+  }
+  if (key.upArrow || input === "k") return act({ type: "select/move", delta: -1 });
+  if (key.downArrow || input === "j") return act({ type: "select/move", delta: 1 });
+  if (key.escape) return act({ type: "notice/clear" });
+  switch (input) {
+    case "q":
+      return quit;
+    case "?":
+      return act({ type: "help/toggle" });
+    case "n":
+      return act({ type: "dialog/open" });
+  }
+  if (!"shreticlm".includes(input) || input.length !== 1) return none;
+  if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });
+  const id = session.id;
+  switch (input) {
+    case "s":
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: "start", id }] };
+    case "h":
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: "hold", id }] };
+    case "r":
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: "resume", id }] };
+    case "e":
+      return act({ type: "confirm-end/ask", id });
+    case "t":
+      return act({ type: "notice", kind: "info", text: "transfer: not available yet" });
+    case "i":
+      return act({ type: "notice", kind: "info", text: "invite: not available yet" });
+    case "c":
+      return act({ type: "chat-draft/open" });
+    case "l":
+      return { actions: [{ type: "log/open", id }], effects: [{ type: "log", id }] };
+    case "m": {
+      const muted = state.media[id]?.stats?.audio.muted ?? false;
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: "mute", id, mute: !muted }] };
+    }
+  }
+  return none;
+}

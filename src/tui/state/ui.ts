@@ -1,0 +1,68 @@
+import type { SessionLogEntry } from "../../protocol/index.js";
+import type { ConsoleAction } from "./actions.js";
+
+export type View = "main" | "help" | "log" | "new";
+
+export interface LogView {
+  sessionId: string;
+  entries: SessionLogEntry[] | null;
+  error: string | null;
+  /** Index of the first entry shown. */
+  scroll: number;
+}
+
+export interface UiState {
+  view: View;
+  /** Session id waiting for a y/n before it is ended. */
+  confirmEnd: string | null;
+  /** Chat line being typed; null when the chat input is closed. */
+  chatDraft: string | null;
+  notice: { kind: "error" | "info"; text: string } | null;
+  log: LogView | null;
+}
+
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null };
+
+export const CHAT_MAX = 2000;
+
+export function uiReducer(state: UiState, action: ConsoleAction): UiState {
+  switch (action.type) {
+    case "notice":
+      return { ...state, notice: { kind: action.kind, text: action.text } };
+    case "notice/clear":
+      return { ...state, notice: null };
+    case "help/toggle":
+      return { ...state, view: state.view === "help" ? "main" : "help" };
+    case "view/close":
+      return { ...state, view: "main", confirmEnd: null, chatDraft: null, log: null };
+    case "confirm-end/ask":
+      return { ...state, confirmEnd: action.id, notice: null };
+    case "chat-draft/open":
+      return { ...state, chatDraft: "", notice: null };
+    case "chat-draft/input":
+      return state.chatDraft === null ? state : { ...state, chatDraft: (state.chatDraft + action.text).slice(0, CHAT_MAX) };
+    case "chat-draft/backspace":
+      return state.chatDraft === null ? state : { ...state, chatDraft: state.chatDraft.slice(0, -1) };
+    case "chat/sent":
+      return { ...state, chatDraft: null };
+    case "log/open":
+      return { ...state, view: "log", log: { sessionId: action.id, entries: null, error: null, scroll: 0 } };
+    case "log/loaded":
+      if (state.log?.sessionId !== action.id) return state;
+      return { ...state, log: { ...state.log, entries: action.entries, error: null } };
+    case "log/failed":
+      if (state.log?.sessionId !== action.id) return state;
+      return { ...state, log: { ...state.log, error: action.error } };
+    case "log/scroll": {
+      if (!state.log) return state;
+      const max = Math.max(0, (state.log.entries?.length ?? 0) - 1);
+      return { ...state, log: { ...state.log, scroll: Math.min(max, Math.max(0, state.log.scroll + action.delta)) } };
+    }
+    case "dialog/open":
+      return { ...state, view: "new", notice: null };
+    case "select/move":
+      return { ...state, confirmEnd: null, chatDraft: null };
+    default:
+      return state;
+  }
+}

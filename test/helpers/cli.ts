@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { main } from "../../src/cli/main.js";
+import type { IO } from "../../src/cli/io.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = any>(): T;
+}
+
+/** A temporary RESCUE_HOME; short, because unix socket paths are limited to ~100 bytes. */
+export function makeHome(): string {
+  if (!existsSync(join(ROOT, "dist", "daemon", "main.js"))) throw new Error("dist/ is missing: run npx tsc -p tsconfig.json first");
+  return mkdtempSync(join(tmpdir(), "rh-"));
+}
+
+/** Runs `rescue ARGS` in-process, without a TTY, with its own RESCUE_HOME. */
+export async function rescue(home: string, args: string[], opts: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal; tty?: boolean; onStdout?: (soFar: string) => void } = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const io: IO = {
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        opts.onStdout?.(stdout);
+      },
+    },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdinIsTTY: false,
+    stdoutIsTTY: opts.tty ?? false,
+    env: { ...process.env, RESCUE_HOME: home, ...opts.env },
+    now: () => Date.now(),
+    signal: opts.signal ?? new AbortController().signal,
+  };
+  const code = await main(["node", "rescue", ...args], io);
+  return {
+    code,
+    stdout,
+    stderr,
+    json() {
+      try {
+        return JSON.parse(stdout);
+      } catch {
+        throw new Error(`not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
+      }
+    },
+  };
+}
+
+export function daemonPid(home: string): number | null {
+  const file = join(home, "run", "rescued.pid");
+  if (!existsSync(file)) return null;
+  const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
+  return Number.isFinite(pid) ? pid : null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the daemon of this home (if any) by its pid and waits for it to exit. */
+export async function killDaemon(home: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  const pid = daemonPid(home);
+  if (!pid || !alive(pid)) return;
+  process.kill(pid, signal);
+  // The pid file goes when the daemon is done; its process may stay a zombie until reaped.
+  const lock = join(home, "run", "rescued.pid");
+  const deadline = Date.now() + 5000;
+  while (existsSync(lock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (existsSync(lock) && alive(pid)) process.kill(pid, "SIGKILL");
+}
+
+/** Stops the daemon and removes the home folder. */
+export async function dropHome(home: string): Promise<void> {
+  await killDaemon(home);
+  rmSync(home, { recursive: true, force: true });
+}
+
+/** Logs in with the CLI (password on stdin, as scripts do). */
+export async function cliLogin(home: string, server: string, email: string, password: string): Promise<CliResult> {
+  const r = await rescue(home, ["login", "--server", server, "--email", email, "--password-stdin", "--json"], { stdin: `${password}\n` });
+  if (r.code !== 0) throw new Error(`login failed (${r.code}): ${r.stderr}`);
+  return r;
+}

@@ -1,0 +1,334 @@
+import {
+  ChatMessage,
+  ChatRequest,
+  CreateSessionRequest,
+  DaemonEvent,
+  DaemonStatus,
+  RescueError,
+  Session,
+  SessionLogEntry,
+  SessionStats,
+  StartRequest,
+  type BackendState,
+  type StartResponse,
+} from "../../src/protocol/index.js";
+import type { ConsoleClient } from "../../src/tui/client.js";
+
+const LIVE = ["connecting", "waiting", "active", "on-hold", "collaborating"];
+const MEDIA = ["active", "on-hold", "collaborating"];
+const BASE_URL = "http://127.0.0.1:8080";
+export const TECHNICIAN = "ann@example.com";
+
+/**
+ * An in-memory daemon behind the ConsoleClient seam. It keeps the local API's promises: every
+ * answer and event parses with the protocol schemas, event ids are gap-free and `since` is
+ * honoured, status changes follow the session state machine, and a stopped daemon answers every
+ * call, open streams included, with RescueError("unavailable").
+ */
+export class FakeDaemon implements ConsoleClient {
+  readonly calls: string[] = [];
+  private sessions = new Map<string, Session>();
+  private logs = new Map<string, SessionLogEntry[]>();
+  private statsById = new Map<string, SessionStats>();
+  private buffer: DaemonEvent[] = [];
+  private nextEventId = 1;
+  private nextSession = 1;
+  private nextPin = 482913;
+  private wake = new Set<() => void>();
+  private running = true;
+  private pid = 4242;
+  private startedAt = new Date().toISOString();
+  private backend: BackendState = "connected";
+  /** Errors the next call of a method answers with, as the daemon would relay them. */
+  readonly failNext = new Map<string, RescueError>();
+
+  // ---- the protocol side: things that happen to the daemon ----
+
+  /** Adds a session as the server would report it after creation, without an event. */
+  seed(name: string, status: Session["status"], at = new Date()): Session {
+    const s = this.newSession({ method: "pin", name }, at);
+    const seeded = Session.parse({ ...s, status, statusSince: at.toISOString(), pin: status === "connecting" ? s.pin : null });
+    this.sessions.set(seeded.id, seeded);
+    return seeded;
+  }
+
+  /** The customer entered the PIN, granted camera and microphone and accepted the EULA. */
+  customerJoins(id: string): Session {
+    const now = new Date().toISOString();
+    return this.transition(id, ["connecting"], "waiting", {
+      pin: null,
+      customer: { camera: true, microphone: true, eulaAcceptedAt: now },
+    }, ["customer-connected", "eula-accepted"]);
+  }
+
+  customerSays(id: string, text: string): ChatMessage {
+    const s = this.get(id);
+    const message = ChatMessage.parse({ sessionId: id, from: "customer", author: s.name || "customer", text, at: new Date().toISOString() });
+    this.emit({ type: "chat", message });
+    return message;
+  }
+
+  setStats(id: string, stats: Partial<SessionStats["video"]>, recordingBytes?: number): void {
+    const held = this.currentStats(id);
+    const next = SessionStats.parse({
+      ...held,
+      video: { ...held.video, ...stats },
+      ...(held.recording && recordingBytes !== undefined ? { recording: { ...held.recording, bytes: recordingBytes } } : {}),
+    });
+    this.statsById.set(id, next);
+  }
+
+  setBackend(state: BackendState): void {
+    this.backend = state;
+    this.emit({ type: "backend", state });
+  }
+
+  /** The daemon exits: every call and open stream fails as unavailable. */
+  stop(): void {
+    this.running = false;
+    this.wakeAll();
+  }
+
+  /** The daemon comes back; a new process numbers its events from 1 again. */
+  restart({ newProcess }: { newProcess: boolean }): void {
+    if (newProcess) {
+      this.pid += 1;
+      this.startedAt = new Date(Date.now() + 1).toISOString();
+      this.buffer = [];
+      this.nextEventId = 1;
+    }
+    this.running = true;
+  }
+
+  /** Breaks the gap-free promise once, as a daemon bug or a dropped line would: the next id is skipped. */
+  skipAnEventId(): void {
+    this.nextEventId += 1;
+  }
+
+  get eventCount(): number {
+    return this.nextEventId - 1;
+  }
+
+  // ---- ConsoleClient ----
+
+  async status(): Promise<DaemonStatus> {
+    this.enter("status");
+    return DaemonStatus.parse({
+      pid: this.pid,
+      version: "0.1.0",
+      startedAt: this.startedAt,
+      home: "/tmp/rescue-home",
+      server: BASE_URL,
+      technician: TECHNICIAN,
+      backend: { state: this.backend, since: this.startedAt },
+    });
+  }
+
+  async *events(since: number, signal: AbortSignal): AsyncIterable<DaemonEvent> {
+    this.enter(`events since=${since}`);
+    let next = since + 1;
+    const startedAt = this.startedAt;
+    while (!signal.aborted) {
+      if (!this.running || startedAt !== this.startedAt) throw unavailable();
+      const event = this.buffer.find((e) => e.id >= next);
+      if (event) {
+        next = event.id + 1;
+        yield event;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake.add(resolve);
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+  }
+
+  async listSessions(): Promise<Session[]> {
+    this.enter("listSessions");
+    return [...this.sessions.values()];
+  }
+
+  async createSession(req: CreateSessionRequest): Promise<Session> {
+    this.enter("createSession");
+    const parsed = CreateSessionRequest.safeParse(req);
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const r = parsed.data;
+    if (r.method === "sms" && !/^\+\d{8,15}$/.test(r.to ?? "")) throw new RescueError("bad_request", `not a phone number: ${r.to}`);
+    const s = this.newSession(r, new Date());
+    this.sessions.set(s.id, s);
+    this.logs.set(s.id, [
+      SessionLogEntry.parse({ at: s.createdAt, event: "created", by: TECHNICIAN }),
+      SessionLogEntry.parse({ at: s.createdAt, event: "pin-issued", pin: s.pin }),
+    ]);
+    this.emit({ type: "session", session: s });
+    return s;
+  }
+
+  async regeneratePin(id: string): Promise<Session> {
+    this.enter(`regeneratePin ${id}`);
+    const s = this.get(id);
+    if (s.status !== "connecting") throw new RescueError("conflict", "the customer has already joined");
+    const pin = String(this.nextPin++);
+    const next = Session.parse({ ...s, pin, links: links(pin) });
+    this.sessions.set(id, next);
+    this.addLog(id, "pin-issued", { pin: next.pin });
+    this.emit({ type: "session", session: next });
+    return next;
+  }
+
+  async start(id: string, opts?: StartRequest): Promise<StartResponse> {
+    this.enter(`start ${id}`);
+    const { record } = StartRequest.parse(opts ?? {});
+    this.transition(id, ["waiting"], "active", {}, ["started"]);
+    const recording = record ? `/tmp/rescue-home/recordings/${id}.webm` : undefined;
+    const stats = this.currentStats(id);
+    this.statsById.set(id, { ...stats, ...(recording ? { recording: { path: recording, bytes: 0 } } : {}) });
+    return { id, status: "active", ...(recording ? { recording } : {}) };
+  }
+
+  async hold(id: string): Promise<Session> {
+    this.enter(`hold ${id}`);
+    return this.transition(id, ["active", "collaborating"], "on-hold", {}, ["held"]);
+  }
+
+  async resume(id: string): Promise<Session> {
+    this.enter(`resume ${id}`);
+    return this.transition(id, ["on-hold"], "active", {}, ["resumed"]);
+  }
+
+  async end(id: string): Promise<Session> {
+    this.enter(`end ${id}`);
+    return this.transition(id, LIVE, "closed", { pin: null }, ["closed"]);
+  }
+
+  async log(id: string): Promise<SessionLogEntry[]> {
+    this.enter(`log ${id}`);
+    this.get(id);
+    return [...(this.logs.get(id) ?? [])];
+  }
+
+  async stats(id: string): Promise<SessionStats> {
+    this.enter(`stats ${id}`);
+    const s = this.get(id);
+    if (!MEDIA.includes(s.status)) throw new RescueError("conflict", `session ${id} has no media (${s.status})`);
+    return this.currentStats(id);
+  }
+
+  async chat(id: string, text: string): Promise<ChatMessage> {
+    this.enter(`chat ${id}`);
+    const { text: clean } = ChatRequest.parse({ text });
+    const s = this.get(id);
+    if (!LIVE.includes(s.status)) throw new RescueError("conflict", `session ${id} is ${s.status}`);
+    const message = ChatMessage.parse({ sessionId: id, from: "technician", author: TECHNICIAN, text: clean, at: new Date().toISOString() });
+    this.addLog(id, "chat", { text: clean });
+    this.emit({ type: "chat", message });
+    return message;
+  }
+
+  async mute(id: string): Promise<void> {
+    this.enter(`mute ${id}`);
+    this.setMuted(id, true);
+  }
+
+  async unmute(id: string): Promise<void> {
+    this.enter(`unmute ${id}`);
+    this.setMuted(id, false);
+  }
+
+  // ---- inside ----
+
+  private enter(call: string): void {
+    this.calls.push(call);
+    if (!this.running) throw unavailable();
+    const method = call.split(" ")[0]!;
+    const failure = this.failNext.get(method);
+    if (failure) {
+      this.failNext.delete(method);
+      throw failure;
+    }
+  }
+
+  private emit(body: Record<string, unknown>): void {
+    const event = DaemonEvent.parse({ id: this.nextEventId, at: new Date().toISOString(), ...body });
+    this.nextEventId += 1;
+    this.buffer.push(event);
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiting = [...this.wake];
+    this.wake.clear();
+    for (const resolve of waiting) resolve();
+  }
+
+  private get(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new RescueError("not_found", `no session ${id}`);
+    return s;
+  }
+
+  private transition(id: string, from: string[], to: Session["status"], change: Partial<Session>, log: SessionLogEntry["event"][]): Session {
+    const s = this.get(id);
+    if (!from.includes(s.status)) throw new RescueError("conflict", `session ${id} is ${s.status}, not ${from.join(" or ")}`);
+    const next = Session.parse({ ...s, ...change, status: to, statusSince: new Date().toISOString() });
+    this.sessions.set(id, next);
+    for (const event of log) this.addLog(id, event, {});
+    this.emit({ type: "session", session: next });
+    return next;
+  }
+
+  private addLog(id: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): void {
+    const list = this.logs.get(id) ?? [];
+    list.push(SessionLogEntry.parse({ at: new Date().toISOString(), event, by: TECHNICIAN, ...fields }));
+    this.logs.set(id, list);
+  }
+
+  private newSession(r: { type?: Session["type"]; name?: string; method: Session["method"]; to?: string }, at: Date): Session {
+    const id = `s${this.nextSession++}`;
+    const pin = String(this.nextPin++);
+    const delivery =
+      r.method === "sms" || r.method === "email" ? { channel: r.method, to: r.to ?? "", status: "sent" as const } : undefined;
+    return Session.parse({
+      id,
+      name: r.name ?? "",
+      type: r.type ?? "lens",
+      mode: "view",
+      status: "connecting",
+      method: r.method,
+      pin,
+      expiresAt: new Date(at.getTime() + 20 * 60_000).toISOString(),
+      links: links(pin),
+      technician: TECHNICIAN,
+      createdAt: at.toISOString(),
+      statusSince: at.toISOString(),
+      recordable: true,
+      customer: null,
+      ...(delivery ? { delivery } : {}),
+    });
+  }
+
+  private currentStats(id: string): SessionStats {
+    return (
+      this.statsById.get(id) ??
+      SessionStats.parse({
+        video: { codec: null, width: null, height: null, frames: 0, fps: 0, bitrateKbps: 0, packetsLost: 0, packetsRecovered: 0 },
+        audio: { codec: null, packets: 0, packetsLost: 0, sentPackets: 0, muted: false },
+      })
+    );
+  }
+
+  private setMuted(id: string, muted: boolean): void {
+    const s = this.get(id);
+    if (!MEDIA.includes(s.status)) throw new RescueError("conflict", `session ${id} has no media`);
+    const stats = this.currentStats(id);
+    this.statsById.set(id, { ...stats, audio: { ...stats.audio, muted } });
+  }
+}
+
+function links(pin: string): Session["links"] {
+  return { desktop: `${BASE_URL}/?code=${pin}`, mobile: `${BASE_URL}/m/${pin}`, pinEntry: `${BASE_URL}/pin` };
+}
+
+function unavailable(): RescueError {
+  return new RescueError("unavailable", "daemon not running");
+}

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runConsole } from "../../src/tui/main.js";
+import { FakeDaemon } from "./fake-daemon.js";
+import { KEYS, TestStdin, TestStdout, plain } from "./terminal.js";
+
+const FAST = { retryMs: 40, statsMs: 40, tickMs: 100 };
+let stdin: TestStdin | null = null;
+
+afterEach(() => {
+  // Leave nothing running if an assertion failed before the console quit.
+  stdin?.write(KEYS.ctrlC);
+  stdin = null;
+});
+
+async function start() {
+  const d = new FakeDaemon();
+  d.seed("Bob Jansen", "waiting");
+  const stdout = new TestStdout(80, 24);
+  stdin = new TestStdin();
+  const done = runConsole(d, { stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream }, FAST);
+  await vi.waitFor(() => expect(plain(stdout.frames.join(""))).toContain("Bob Jansen"));
+  return { done, stdout, stdin };
+}
+
+describe("runConsole", () => {
+  it("draws the console and exits with 0 on q", async () => {
+    const { done, stdin } = await start();
+    stdin.write("q");
+    await expect(done).resolves.toBe(0);
+  });
+
+  it("refuses to run without a terminal", async () => {
+    const stdout = Object.assign(new TestStdout(80, 24), { isTTY: false });
+    const d = new FakeDaemon();
+    await expect(
+      runConsole(d, { stdin: new TestStdin() as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream }, FAST),
+    ).rejects.toMatchObject({ code: "bad_request", message: expect.stringContaining("needs a terminal") });
+    expect(d.calls).toEqual([]);
+  });
+
+  it("exits with 0 on Ctrl-C", async () => {
+    const { done, stdin } = await start();
+    stdin.write(KEYS.ctrlC);
+    await expect(done).resolves.toBe(0);
+  });
+});
