@@ -66,6 +66,20 @@ async function nextOf<T extends ServerToTechnician["type"]>(ws: WsProbe, type: T
   return ServerToTechnician.parse(await ws.next(type, timeoutMs)) as Extract<ServerToTechnician, { type: T }>;
 }
 
+/** Whether an RTP payload starts a VP8 key frame (RFC 7741: descriptor, then the payload header's P bit). */
+function startsVp8KeyFrame(payload: Buffer): boolean {
+  const first = payload[0]!;
+  if ((first & 0x10) === 0 || (first & 0x07) !== 0) return false; // not S=1 with partition 0
+  let i = 1;
+  if (first & 0x80) {
+    const ext = payload[i++]!;
+    if (ext & 0x80) i += payload[i]! & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    if (ext & 0x40) i += 1; // TL0PICIDX
+    if (ext & 0x30) i += 1; // TID/KEYIDX
+  }
+  return (payload[i]! & 0x01) === 0;
+}
+
 const unavailable = netnsUnavailable();
 
 describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () => {
@@ -148,8 +162,13 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
 
       // The technician's side: answer with werift, count the video RTP that arrives.
       let videoPackets = 0;
+      let keyFrames = 0;
       peer.onTrack.subscribe((track: MediaStreamTrack) => {
-        if (track.kind === "video") track.onReceiveRtp.subscribe(() => videoPackets++);
+        if (track.kind !== "video") return;
+        track.onReceiveRtp.subscribe((rtp) => {
+          videoPackets++;
+          if (startsVp8KeyFrame(rtp.payload)) keyFrames++;
+        });
       });
       // Chrome trickles its candidates after the offer.
       techWs.ws.on("message", (data) => {
@@ -172,7 +191,8 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
       expect(videoPackets - liveFrom).toBeGreaterThanOrEqual(100);
       const videoCodec = peer.getTransceivers().find((t) => t.kind === "video")?.codecs[0]?.mimeType ?? "";
       expect(videoCodec.toLowerCase()).toBe("video/vp8");
-      console.log(`browser->werift: DTLS/ICE connected ${connectMs} ms after the answer; ${videoPackets} video RTP packets`);
+      expect(keyFrames).toBeGreaterThanOrEqual(1);
+      console.log(`browser->werift: DTLS/ICE connected ${connectMs} ms after the answer; ${videoPackets} video RTP packets, ${keyFrames} VP8 key frames`);
 
       // Chat both ways.
       await api("POST", `/api/v1/sessions/${session.id}/chat`, { text: "Point the camera at the router, please" });
