@@ -69,5 +69,5 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   sessionRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
-  webRoutes(app);
+  webRoutes(app, () => services.config.publicUrl);
 }

@@ -24,6 +24,7 @@ describe("customer pages", () => {
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("script-src 'self'");
       expect(csp).not.toContain("unsafe-inline");
+      expect(csp).toContain(`connect-src 'self' ${server.url.replace(/^http/, "ws")}`);
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.text).toContain('value="123456"');

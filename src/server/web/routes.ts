@@ -8,22 +8,31 @@ import { pickLanguage, STRINGS } from "./strings.js";
 
 /**
  * Strict by default: scripts and styles from this origin only, WebSockets back to it, media from
- * the page itself. The PIN rides in URLs, so no referrer ever leaves.
+ * the page itself. The PIN rides in URLs, so no referrer ever leaves. The WebSocket origin is
+ * named as well as 'self', for browsers that do not match ws: and wss: against 'self'.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export function contentSecurityPolicy(publicUrl: string): string {
+  let socket = "";
+  try {
+    const u = new URL(publicUrl);
+    socket = ` ${u.protocol === "https:" ? "wss:" : "ws:"}//${u.host}`;
+  } catch {
+    // No public URL yet: 'self' alone.
+  }
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self' blob: mediastream:",
+    `connect-src 'self'${socket}`,
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 const SECURITY_HEADERS: Record<string, string> = {
-  "content-security-policy": CONTENT_SECURITY_POLICY,
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
@@ -47,16 +56,16 @@ const ASSET_TYPES: Record<string, string> = {
 const PageQuery = z.object({ code: z.string().optional(), lang: z.string().max(16).optional() });
 const LensQuery = z.object({ pin: z.string().optional(), name: z.string().optional(), lang: z.string().max(16).optional() });
 
-function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
-  return reply.code(status).headers(SECURITY_HEADERS).header("cache-control", "no-store").type("text/html; charset=utf-8").send(body);
-}
 
 function language(req: FastifyRequest, lang: string | undefined) {
   return pickLanguage(lang, req.headers["accept-language"]);
 }
 
 /** The customer pages: PIN entry, the mobile link page and the Lens page, plus their assets. */
-export function webRoutes(app: FastifyInstance): void {
+export function webRoutes(app: FastifyInstance, publicUrl: () => string): void {
+  const secure = (reply: FastifyReply) => reply.headers(SECURITY_HEADERS).header("content-security-policy", contentSecurityPolicy(publicUrl()));
+  const html = (reply: FastifyReply, body: string, status = 200) =>
+    secure(reply).code(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(body);
   const dir = assetDir();
   const assets = new Map(Object.entries(ASSET_TYPES).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
 
@@ -89,7 +98,7 @@ export function webRoutes(app: FastifyInstance): void {
 
   app.get("/assets/:file", async (req, reply) => {
     const asset = assets.get((req.params as { file: string }).file);
-    if (!asset) return reply.code(404).headers(SECURITY_HEADERS).type("text/plain").send("not found");
-    return reply.headers(SECURITY_HEADERS).header("cache-control", "public, max-age=300").type(asset.type).send(asset.body);
+    if (!asset) return secure(reply).code(404).type("text/plain").send("not found");
+    return secure(reply).header("cache-control", "public, max-age=300").type(asset.type).send(asset.body);
   });
 }
