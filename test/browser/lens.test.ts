@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { RTCPeerConnection, type MediaStreamTrack } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerToTechnician, Session, type Permission, type Signal } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
@@ -125,7 +125,7 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
     if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
   });
 
-  it("PIN entry -> EULA -> offer -> live video to a werift peer, chat, hold, pause, disconnect", async () => {
+  it("PIN entry -> EULA -> offer -> live video to a werift peer and its voice back, chat, hold, pause, disconnect", async () => {
     const session = await newSession();
     const techWs = await openWs(`${server.url.replace(/^http/, "ws")}/api/v1/ws`, { headers: { authorization: `Bearer ${tech.token}` } });
     const page = await context.newPage();
@@ -176,11 +176,31 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
         if (msg.type === "signal" && msg.signal.kind === "candidate") peer.addIceCandidate(msg.signal.candidate as never).catch(() => undefined);
       });
       await peer.setRemoteDescription({ type: "offer", sdp });
+      // The technician talks back on the customer's sendrecv audio.
+      const audio = peer.getTransceivers().find((t) => t.kind === "audio")!;
+      audio.setDirection("sendrecv");
+      const voice = new MediaStreamTrack({ kind: "audio" });
+      await audio.sender.replaceTrack(voice);
       await peer.setLocalDescription(await peer.createAnswer());
       techWs.send({ type: "signal", sessionId: session.id, signal: { kind: "answer", sdp: peer.localDescription!.sdp } });
       const connectedAt = Date.now();
       await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });
       const connectMs = Date.now() - connectedAt;
+      // 20 ms Opus silence frames (TOC 0xf8: CELT fullband 20 ms, one frame).
+      let seq = 0;
+      const talking = setInterval(() => {
+        voice.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: (seq * 960) >>> 0, marker: seq === 0 }), Buffer.from([0xf8, 0xff, 0xfe])));
+        seq++;
+      }, 20);
+      try {
+        // A remote track stays muted until its first RTP arrives.
+        const hearing = `(function () { var s = document.getElementById("remote-audio").srcObject; return !!s && s.getAudioTracks().length === 1 && !s.getAudioTracks()[0].muted; })()`;
+        const until = Date.now() + 10_000;
+        while (!(await page.evaluate(hearing)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+        expect(await page.evaluate(hearing)).toBe(true);
+      } finally {
+        clearInterval(talking);
+      }
 
       expect((await api("POST", `/api/v1/sessions/${session.id}/start`)).body.status).toBe("active");
       await state(page, "live");
