@@ -271,6 +271,30 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
     }
   });
 
+  it("offers again on start when the technician's daemon missed the first offer", async () => {
+    const session = await newSession();
+    const page = await context.newPage();
+    let techWs: WsProbe | undefined;
+    try {
+      await page.goto(`${server.url}/lens?pin=${session.pin}`);
+      await state(page, "eula");
+      await page.click("#accept");
+      await state(page, "waiting");
+      // The daemon connects only now: the first offer went nowhere.
+      techWs = await openWs(`${server.url.replace(/^http/, "ws")}/api/v1/ws`, { headers: { authorization: `Bearer ${tech.token}` } });
+      await nextOf(techWs, "sessions");
+      expect((await api("POST", `/api/v1/sessions/${session.id}/start`)).status).toBe(200);
+      const offer = await nextOf(techWs, "signal");
+      expect(offer).toMatchObject({ sessionId: session.id, signal: { kind: "offer" } });
+      // Gathered by now, so the repeated offer carries the browser's candidates itself.
+      expect((offer.signal as Extract<Signal, { kind: "offer" }>).sdp).toMatch(new RegExp(`a=candidate:.* ${ns.nsAddress.replace(/\./g, "\\.")} `));
+      await state(page, "live");
+    } finally {
+      await techWs?.close();
+      await page.close();
+    }
+  });
+
   it("a wrong PIN says so and offers the PIN page", async () => {
     const page = await context.newPage();
     try {
