@@ -10,7 +10,11 @@ import { Session } from "./session.js";
  *   POST /api/v1/auth/logout           -> 204
  *   GET  /api/v1/me                    -> Me
  *   GET  /api/v1/config                -> ServerConfig (ICE servers for peers)
- *   POST /api/v1/sessions              CreateSessionRequest -> Session (with delivery when sms/email)
+ *   POST /api/v1/sessions              CreateSessionRequest -> 201 Session (with delivery when sms/email)
+ *                                      A bad phone number or address is a 400 and creates nothing. A carrier
+ *                                      that refuses or fails still answers 201: the session and its PIN stay
+ *                                      valid (the PIN can be read out), delivery.status is "failed" with the
+ *                                      carrier's reason, and the log holds sms-failed/email-failed.
  *   GET  /api/v1/sessions?status=S     -> Session[] (the caller's sessions)
  *   GET  /api/v1/sessions/:id          -> Session
  *   POST /api/v1/sessions/:id/pin      -> Session with a new PIN ("create another PIN")
@@ -27,6 +31,8 @@ import { Session } from "./session.js";
  *   POST /api/v1/admin/technicians     AddTechnicianRequest -> AddTechnicianResponse (admin)
  *   GET  /api/v1/ws                    technician WebSocket (see technician-ws.ts)
  *   GET  /api/v1/customer/ws           customer WebSocket (see customer-ws.ts)
+ *   /api/v1/apikeys, /api/v1/integration/..., /api/v1/openapi.json: the contact-center API (see integration.ts)
+ * Customer pages (HTML): GET / and /pin (PIN entry, ?code=PIN prefills), /m/:pin (mobile link), /lens?pin=PIN.
  */
 
 export const LoginRequest = z.object({

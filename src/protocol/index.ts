@@ -6,3 +6,4 @@ export * from "./api.js";
 export * from "./technician-ws.js";
 export * from "./customer-ws.js";
 export * from "./localapi.js";
+export * from "./integration.js";

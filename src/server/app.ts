@@ -1,9 +1,11 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
+import { integrationRoutes } from "./integration/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
+import { webRoutes } from "./web/routes.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
 function clientError(err: FastifyError): RescueError | undefined {
@@ -14,10 +16,21 @@ function clientError(err: FastifyError): RescueError | undefined {
   return undefined;
 }
 
+/** A request URL fit for the log: PINs in customer links are masked (the session log is their only record). */
+export function redactUrl(url: string): string {
+  return url.replace(/^\/m\/\d+/, "/m/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
+}
+
 /** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */
 export function createApp(logLevel: string): FastifyInstance {
   const app = Fastify({
-    logger: { level: logLevel, stream: process.stderr },
+    logger: {
+      level: logLevel,
+      stream: process.stderr,
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
     bodyLimit: MAX_MESSAGE_BYTES,
     forceCloseConnections: true,
   });
@@ -55,4 +68,6 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   authRoutes(app, services);
   sessionRoutes(app, services);
   adminRoutes(app, services);
+  integrationRoutes(app, services);
+  webRoutes(app, () => services.config.publicUrl);
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
+import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initData, startServer } from "./index.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { openSqliteStore, storeExists } from "./store/sqlite.js";
@@ -73,10 +74,24 @@ function program(): Command {
     .option("--port <n>", "port (0 picks a free one)", port, 0)
     .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
+    .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
-    .addHelpText("after", "\nExamples:\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com")
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; logLevel: string }) => {
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Delivery: without a delivery file SMS and email go to the outbox (see `outbox`). The file, JSON, mode 0600:",
+        '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
+        '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
+        "",
+        "Examples:",
+        "  $ rescue-server start --data ./rescue-data --port 8080",
+        "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
+      ].join("\n"),
+    )
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; logLevel: string }) => {
       const dataDir = existingData(o.data);
+      const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
       const signal = untilSignal();
       const server = await startServer({
         dataDir,
@@ -85,8 +100,9 @@ function program(): Command {
         logLevel: o.logLevel,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         iceServers: o.iceServer.map((urls) => ({ urls })),
+        delivery: carriersFrom(deliveryConfig),
       });
-      process.stderr.write(`listening on ${server.url}\n`);
+      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\nlistening on ${server.url}\n`);
       await signal;
       await server.close();
     });

@@ -20,7 +20,7 @@ export interface StartServerOptions {
   delivery?: Partial<Delivery>;
   /** The clock, for tests of PIN expiry. */
   now?: () => Date;
-  limits?: { login?: Partial<Limits["login"]>; pins?: Partial<Limits["pins"]> };
+  limits?: { login?: Partial<Limits["login"]>; pins?: Partial<Limits["pins"]>; integration?: Partial<Limits["integration"]> };
   /** pino level for the structured log on stderr; RESCUE_LOG_LEVEL or info by default. */
   logLevel?: string;
   /** How often expired PINs are swept. */
@@ -49,6 +49,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const limits: Limits = {
     login: { ...DEFAULT_LIMITS.login, ...opts.limits?.login },
     pins: { ...DEFAULT_LIMITS.pins, ...opts.limits?.pins },
+    integration: { ...DEFAULT_LIMITS.integration, ...opts.limits?.integration },
   };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log });
   registerRoutes(app, services);
@@ -70,6 +71,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
     services.pinsByAddress.prune();
     services.pinsGlobal.prune();
+    services.integrationLimiter.prune();
   }, opts.sweepIntervalMs ?? 5_000);
   sweep.unref();
 

@@ -3,6 +3,8 @@ import type { IceServer } from "../protocol/index.js";
 import { FailureLimiter } from "./auth/rate-limit.js";
 import { AuthService, type LoginLimits } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
+import { ApiKeyService } from "./integration/keys.js";
+import { RequestLimiter } from "./integration/limiter.js";
 import { Organisation } from "./org.js";
 import { SessionService } from "./sessions/service.js";
 import type { Store } from "./store/types.js";
@@ -12,11 +14,14 @@ export interface Limits {
   login: LoginLimits;
   /** Wrong PINs per client address and across all addresses, per window. */
   pins: { perAddress: number; global: number; windowMs: number };
+  /** Integration API requests per key per window. */
+  integration: { perKey: number; windowMs: number };
 }
 
 export const DEFAULT_LIMITS: Limits = {
   login: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
   pins: { perAddress: 5, global: 50, windowMs: 60_000 },
+  integration: { perKey: 60, windowMs: 60_000 },
 };
 
 export interface ServerConfig {
@@ -36,6 +41,9 @@ export interface Services {
   sessions: SessionService;
   pinsByAddress: FailureLimiter;
   pinsGlobal: FailureLimiter;
+  apiKeys: ApiKeyService;
+  integrationLimiter: RequestLimiter;
+  limits: Limits;
   log: FastifyBaseLogger;
 }
 
@@ -62,5 +70,8 @@ export function buildServices(opts: {
     sessions: new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub }),
     pinsByAddress: new FailureLimiter(limits.pins.perAddress, limits.pins.windowMs, clock),
     pinsGlobal: new FailureLimiter(limits.pins.global, limits.pins.windowMs, clock),
+    apiKeys: new ApiKeyService(store, now),
+    integrationLimiter: new RequestLimiter(limits.integration.perKey, limits.integration.windowMs, clock),
+    limits,
   };
 }

@@ -27,6 +27,10 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
     const who = await caller(req);
     const session = await s.sessions.create(who, parseInput(CreateSessionRequest, req.body));
     req.log.info({ sessionId: session.id, technician: who.technician.email, type: session.type, method: session.method }, "session created");
+    if (session.delivery?.status === "failed") {
+      const { channel, to, reason } = session.delivery;
+      req.log.warn({ sessionId: session.id, channel, to, reason }, `${channel}-failed`);
+    }
     return reply.code(201).send(session);
   });
 

@@ -4,6 +4,7 @@ import {
   SessionStatus,
   type ChatMessage,
   type Delivery as DeliveryResult,
+  type Language,
   type Permission,
   type Session,
   type SessionLogEntry,
@@ -106,17 +107,17 @@ export class SessionService {
       return { ...fresh, technicianEmail: by };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), true);
-    if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to);
+    if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to, req.language);
     return this.view(row);
   }
 
   /** Sends the invitation; a carrier failure is reported on the session, not thrown. */
-  private async deliver(row: SessionRow, channel: "sms" | "email", to: string): Promise<SessionRow> {
+  private async deliver(row: SessionRow, channel: "sms" | "email", to: string, language: Language): Promise<SessionRow> {
     const links = sessionLinks(this.deps.publicUrl(), row.pin!);
     let result: DeliveryResult;
     try {
-      if (channel === "sms") await this.deps.delivery.sms.send({ to, body: smsText(links, row.pin!) });
-      else await this.deps.delivery.email.send({ to, ...emailText(links, row.pin!) });
+      if (channel === "sms") await this.deps.delivery.sms.send({ to, body: smsText(links, row.pin!, language) });
+      else await this.deps.delivery.email.send({ to, ...emailText(links, row.pin!, language) });
       result = { channel, to, status: "sent" };
     } catch (err) {
       result = { channel, to, status: "failed", reason: err instanceof Error ? err.message : String(err) };

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionLogEntry, SessionStatus } from "../../protocol/index.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { GroupRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
+import type { ApiKeyRow, GroupRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
 
 export const DATABASE_FILE = "rescue.db";
 
@@ -134,6 +134,21 @@ export function openSqliteStore(dataDir: string): Store {
       list: async (sessionId) =>
         stmt("SELECT entry FROM session_log WHERE session_id = ? ORDER BY seq").all(sessionId).map((r) => JSON.parse(String((r as Row).entry)) as SessionLogEntry),
     },
+    apiKeys: {
+      insert: async (k) => {
+        stmt("INSERT INTO api_keys (id, technician_id, name, hash, prefix, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
+          k.id, k.technicianId, k.name, k.hash, k.prefix, k.createdAt, k.lastUsedAt, k.revokedAt,
+        );
+      },
+      byHash: async (hash) => maybe(stmt("SELECT * FROM api_keys WHERE hash = ?").get(hash), toApiKey),
+      listByTechnician: async (technicianId) =>
+        stmt("SELECT * FROM api_keys WHERE technician_id = ? ORDER BY created_at DESC, id").all(technicianId).map((r) => toApiKey(r as Row)),
+      revoke: async (id, technicianId, at) =>
+        stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND technician_id = ? AND revoked_at IS NULL").run(at, id, technicianId).changes > 0,
+      touch: async (id, at) => {
+        stmt("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(at, id);
+      },
+    },
     outbox: {
       append: async (o) => {
         stmt("INSERT INTO outbox (channel, recipient, subject, body, at) VALUES (?, ?, ?, ?, ?)").run(o.channel, o.to, o.subject, o.body, o.at);
@@ -231,4 +246,17 @@ function toSession(r: Row): SessionRow {
 
 function toOutbox(r: Row): OutboxRow {
   return { channel: str(r.channel) as OutboxRow["channel"], to: str(r.recipient), subject: strOrNull(r.subject), body: str(r.body), at: str(r.at) };
+}
+
+function toApiKey(r: Row): ApiKeyRow {
+  return {
+    id: str(r.id),
+    technicianId: str(r.technician_id),
+    name: str(r.name),
+    hash: str(r.hash),
+    prefix: str(r.prefix),
+    createdAt: str(r.created_at),
+    lastUsedAt: strOrNull(r.last_used_at),
+    revokedAt: strOrNull(r.revoked_at),
+  };
 }

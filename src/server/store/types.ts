@@ -60,6 +60,19 @@ export type SessionPatch = Partial<
   >
 >;
 
+/** A technician's integration key; only its SHA-256 is stored. */
+export interface ApiKeyRow {
+  id: string;
+  technicianId: string;
+  name: string;
+  hash: string;
+  /** The first characters of the key, to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface OutboxRow {
   channel: "sms" | "email";
   to: string;
@@ -103,6 +116,15 @@ export interface Store {
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;
     list(sessionId: string): Promise<SessionLogEntry[]>;
+  };
+  apiKeys: {
+    insert(key: ApiKeyRow): Promise<void>;
+    byHash(hash: string): Promise<ApiKeyRow | undefined>;
+    /** A technician's keys, revoked ones included, newest first. */
+    listByTechnician(technicianId: string): Promise<ApiKeyRow[]>;
+    /** Marks a live key of this technician revoked; false when there is none. */
+    revoke(id: string, technicianId: string, at: string): Promise<boolean>;
+    touch(id: string, at: string): Promise<void>;
   };
   outbox: {
     append(row: OutboxRow): Promise<void>;
