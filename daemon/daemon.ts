@@ -78,7 +78,7 @@ export class Daemon {
   shutdown(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info(`stopping: ${reason}`);
-      this.manager.close();
+      await this.manager.close();
       this.backend.close();
       const server = this.server;
       if (server) {

@@ -12,6 +12,7 @@ import {
   SessionLogEntry,
   SessionStatus,
   StartRequest,
+  TalkRequest,
   Technician,
   type StartResponse,
 } from "../../src/protocol/index.js";
@@ -32,6 +33,16 @@ export function routes(d: Daemon): Route[] {
       const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/${action}`, Session);
       d.sessions.upsert(session);
       return session;
+    },
+  });
+
+  const mute = (action: "mute" | "unmute", muted: boolean): Route => ({
+    method: "POST",
+    path: `/api/v1/sessions/:id/${action}`,
+    handler: async ({ params }) => {
+      const id = (await knownSession(params.id!)).id;
+      d.manager.setMuted(id, muted);
+      return d.manager.stats(id).audio;
     },
   });
 
@@ -83,9 +94,10 @@ export function routes(d: Daemon): Route[] {
       body: StartRequest,
       handler: async ({ params, body }) => {
         const req = body as z.infer<typeof StartRequest>;
+        await d.manager.prepare(await knownSession(params.id!), req);
         const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/start`, Session);
         d.sessions.upsert(session);
-        const recording = await d.manager.started(session.id, req);
+        const recording = await d.manager.started(session, req);
         const out: StartResponse = { id: session.id, status: "active", ...(recording ? { recording } : {}) };
         return out;
       },
@@ -109,6 +121,21 @@ export function routes(d: Daemon): Route[] {
       body: ChatRequest,
       handler: async ({ params, body }) => (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/chat`, ChatMessage, body),
     },
+    {
+      method: "POST",
+      path: "/api/v1/sessions/:id/talk",
+      body: TalkRequest,
+      status: 202,
+      handler: async ({ params, body }) => {
+        const { audioPath } = body as z.infer<typeof TalkRequest>;
+        const id = (await knownSession(params.id!)).id;
+        // Playing takes as long as the clip: answer at once, report failures in the log.
+        d.manager.talk(id, audioPath).catch((e: Error) => d.log.error(e.message));
+        return { playing: audioPath };
+      },
+    },
+    mute("mute", true),
+    mute("unmute", false),
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
     {
       method: "GET",

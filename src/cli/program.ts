@@ -33,7 +33,15 @@ const GROUPS: Group[] = [
       end: () => import("./commands/session/end.js"),
       log: () => import("./commands/session/log.js"),
       stats: () => import("./commands/session/stats.js"),
+      talk: () => import("./commands/session/talk.js"),
+      mute: () => import("./commands/session/mute.js"),
+      unmute: () => import("./commands/session/unmute.js"),
     },
+  },
+  {
+    name: "simulate",
+    description: "QA: play the customer's side of a session",
+    verbs: { customer: () => import("./commands/simulate/customer.js") },
   },
   { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {

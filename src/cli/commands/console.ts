@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import type { DaemonClient } from "../daemon/client.js";
+import type { ConsoleClient } from "../../tui/client.js";
 import { examples, type Context } from "../context.js";
-import { UsageError } from "../errors.js";
+import { ExitWith, UsageError } from "../errors.js";
 
 interface ConsoleModule {
-  runConsole(client: DaemonClient): Promise<number | void>;
+  runConsole(client: ConsoleClient): Promise<number | void>;
 }
 
 /** The Ink console lives in src/tui and is loaded only here, so other commands never load Ink or React. */
@@ -25,5 +25,7 @@ export async function runConsoleCommand(ctx: Context): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") throw new Error("console not available in this build: use rescue session ... commands");
     throw e;
   }
-  await mod.runConsole(await ctx.daemon());
+  const { consoleClient } = await import("../console-client.js");
+  const code = await mod.runConsole(consoleClient(await ctx.daemon()));
+  if (typeof code === "number" && code !== 0) throw new ExitWith(code);
 }

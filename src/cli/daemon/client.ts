@@ -117,6 +117,9 @@ export class DaemonClient {
   startSession = (id: string, req: StartRequest) => this.call("POST", `/api/v1/sessions/${enc(id)}/start`, StartResponse, req);
   sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/log`, z.array(SessionLogEntry));
   sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, SessionStats);
+  talk = (id: string, audioPath: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, z.object({ playing: z.string() }), { audioPath });
+  setMuted = (id: string, muted: boolean) =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, SessionStats.shape.audio);
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, ChatMessage, { text });
   recordings = () => this.call("GET", "/api/v1/recordings", z.array(Recording));
   listGroups = () => this.call("GET", "/api/v1/admin/groups", z.array(Group));

@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { examples, type Context } from "../../context.js";
+import { Interrupted, UsageError } from "../../errors.js";
+
+interface Options {
+  server: string;
+  pin: string;
+  name?: string;
+  declineEula?: boolean;
+  duration: string;
+  video?: string;
+  audio?: string;
+  json?: boolean;
+}
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("customer")
+    .description("join a session by PIN as a customer would and stream a clip once the technician starts it")
+    .requiredOption("--server <url>", "the Rescue server")
+    .requiredOption("--pin <pin>", "the 6-digit PIN the technician gave")
+    .option("--name <name>", "the customer's name")
+    .option("--decline-eula", "refuse the licence agreement (the session becomes declined)")
+    .option("--duration <seconds>", "seconds of media to stream; the clip loops", "10")
+    .option("--video <file.ivf>", "VP8 IVF file instead of the bundled clip")
+    .option("--audio <file.ogg>", "Ogg/Opus file instead of the bundled clip")
+    .option("--json", "print what was sent as JSON");
+  examples(
+    cmd,
+    "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json",
+    "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --duration 60 --video clip.ivf --audio clip.ogg",
+    "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --decline-eula",
+  );
+  cmd.action((opts: Options) => run(ctx, opts));
+}
+
+async function run(ctx: Context, opts: Options): Promise<void> {
+  if (!/^\d{6}$/.test(opts.pin)) throw new UsageError("--pin must be 6 digits");
+  const durationSec = Number(opts.duration);
+  if (!Number.isFinite(durationSec) || durationSec <= 0 || durationSec > 24 * 3600) throw new UsageError("--duration must be a number of seconds > 0");
+  for (const f of [opts.video, opts.audio]) if (f && !existsSync(f)) throw new UsageError(`${f}: no such file`);
+  const { simulateCustomer } = await import("../../../customer/run.js");
+  const out = ctx.printer(opts);
+  const result = await simulateCustomer({
+    server: opts.server,
+    pin: opts.pin,
+    name: opts.name,
+    acceptEula: !opts.declineEula,
+    durationSec,
+    videoPath: opts.video && resolve(opts.video),
+    audioPath: opts.audio && resolve(opts.audio),
+    signal: ctx.io.signal,
+    progress: (text) => out.info(text),
+  });
+  if (result.endedBy === "left" && ctx.io.signal.aborted) throw new Interrupted();
+  if (opts.json) out.value(result);
+  else out.line(out.tty ? `session ${result.session}: sent ${result.sentVideoFrames} video frames and ${result.sentAudioPackets} audio packets (${result.endedBy})` : [result.session, result.sentVideoFrames, result.sentAudioPackets, result.endedBy].join("\t"));
+}

@@ -1,0 +1,45 @@
+import { RescueError } from "../protocol/errors.js";
+import type { ConsoleClient } from "../tui/client.js";
+import type { DaemonClient } from "./daemon/client.js";
+import { DaemonUnavailable } from "./errors.js";
+
+/** The console's view of the daemon: the local API client, with "daemon gone" as RescueError `unavailable`. */
+export function consoleClient(d: DaemonClient): ConsoleClient {
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await f(...a);
+      } catch (e) {
+        if (e instanceof DaemonUnavailable) throw new RescueError("unavailable", e.message);
+        throw e;
+      }
+    };
+  const openEvents = wrap((since: number) => d.events(since));
+  return {
+    status: wrap(d.status),
+    listSessions: wrap(() => d.listSessions()),
+    createSession: wrap(d.createSession),
+    regeneratePin: wrap((id: string) => d.sessionAction(id, "pin")),
+    start: wrap((id: string, opts = {}) => d.startSession(id, opts)),
+    hold: wrap((id: string) => d.sessionAction(id, "hold")),
+    resume: wrap((id: string) => d.sessionAction(id, "resume")),
+    end: wrap((id: string) => d.sessionAction(id, "end")),
+    log: wrap(d.sessionLog),
+    stats: wrap(d.sessionStats),
+    chat: wrap(d.chat),
+    mute: wrap(async (id: string) => void (await d.setMuted(id, true))),
+    unmute: wrap(async (id: string) => void (await d.setMuted(id, false))),
+    async *events(since, signal) {
+      const stream = await openEvents(since);
+      const stop = () => stream.close();
+      signal.addEventListener("abort", stop, { once: true });
+      try {
+        yield* stream.events;
+      } finally {
+        signal.removeEventListener("abort", stop);
+        stream.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { RescueError, type SessionStatus } from "../protocol/index.js";
+import { CustomerConnection } from "./connection.js";
+import { runSimulatedCustomer } from "./simulator.js";
+import { isLoopbackUrl } from "./loopback.js";
+
+export interface SimulateCustomerOptions {
+  server: string;
+  pin: string;
+  name?: string;
+  acceptEula: boolean;
+  durationSec: number;
+  videoPath?: string;
+  audioPath?: string;
+  /** Leaving early (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Human progress lines (stderr in the CLI). */
+  progress?: (text: string) => void;
+}
+
+export interface SimulateCustomerResult {
+  session: string;
+  sentVideoFrames: number;
+  sentAudioPackets: number;
+  receivedAudioPackets: number;
+  /** "streamed", "declined", "left", or the status that ended the session. */
+  endedBy: string;
+}
+
+const EULA_ANSWER_MS = 10_000;
+
+/** The whole customer: join by PIN, grant devices, answer the EULA, then stream until done. */
+export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<SimulateCustomerResult> {
+  const say = opts.progress ?? (() => undefined);
+  const conn = await CustomerConnection.join(opts.server, opts.pin, opts.name);
+  const session = conn.sessionId;
+  try {
+    say(`joined session ${session}${conn.joined.recorded ? " (this session may be recorded)" : ""}`);
+    conn.grantDevices(true, true);
+    conn.answerEula(opts.acceptEula);
+    const after = await conn.waitForStatus(["waiting", "declined", "closed", "aborted", "timed-out"], EULA_ANSWER_MS);
+    if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, endedBy: after };
+    say("waiting for the technician to start the session");
+
+    const statusListeners: ((s: SessionStatus) => void)[] = [];
+    conn.on("status", (s) => {
+      if (s === "active") say("the technician started the session: streaming");
+      for (const l of statusListeners) l(s);
+    });
+    const closed = new AbortController();
+    conn.on("closed", () => closed.abort());
+    const result = await runSimulatedCustomer({
+      signalling: {
+        send: (signal) => conn.sendSignal(signal),
+        onSignal: (l) => conn.on("signal", l),
+        onStatus: (l) => statusListeners.push(l),
+      },
+      iceServers: conn.iceServers,
+      loopback: isLoopbackUrl(opts.server),
+      durationSec: opts.durationSec,
+      videoPath: opts.videoPath,
+      audioPath: opts.audioPath,
+      signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
+    });
+    if (result.endedBy === "left" && closed.signal.aborted && !opts.signal?.aborted) {
+      throw new RescueError("unavailable", "the server closed the connection");
+    }
+    return { session, ...result };
+  } finally {
+    conn.leave();
+  }
+}
