@@ -6,6 +6,7 @@ import * as logout from "./commands/logout.js";
 import * as whoami from "./commands/whoami.js";
 import * as chat from "./commands/chat.js";
 import * as consoleCmd from "./commands/console.js";
+import * as demo from "./commands/demo.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
 type Verbs = Record<string, () => Promise<Registrar>>;
@@ -124,5 +125,6 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   chat.register(p, ctx);
   consoleCmd.register(p, ctx);
+  demo.register(p, ctx);
   return p;
 }
