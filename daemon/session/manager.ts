@@ -21,6 +21,15 @@ const EMPTY_STATS: SessionStats = {
   audio: { codec: null, packets: 0, packetsLost: 0, sentPackets: 0, muted: false },
 };
 
+/**
+ * QA knob: RESCUE_DEBUG_INBOUND_LOSS=N drops N% of the inbound RTP packets (werift's debug hook),
+ * to show NACK and PLI repairing a lossy network.
+ */
+function inboundKeepPercent(env: NodeJS.ProcessEnv): number | undefined {
+  const loss = Number(env.RESCUE_DEBUG_INBOUND_LOSS);
+  return loss > 0 && loss < 100 ? 100 - loss : undefined;
+}
+
 /** How long Start waits for the customer's offer when it has not arrived yet. */
 const OFFER_WAIT_MS = 10_000;
 
@@ -79,7 +88,11 @@ export class SessionManager {
       this.log.error(`session ${sessionId}: cannot answer the offer without the server's ICE configuration: ${(e as Error).message}`);
       return;
     }
-    const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server) });
+    const peer = new TechnicianPeer({
+      iceServers,
+      loopback: isLoopbackUrl(this.backend.server),
+      inboundKeepPercent: inboundKeepPercent(process.env),
+    });
     const m: MediaSession = { peer, answered: Promise.resolve(), status: null };
     this.media.set(sessionId, m);
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));

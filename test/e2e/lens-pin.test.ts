@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SessionStats } from "../../src/protocol/index.js";
+import { daemonPid, dropHome, rescue } from "../helpers/cli.js";
+import { finishedRecording, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { buildDist } from "../media/build.js";
+import { ffprobe, frames } from "../media/helpers.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { timeout: 90_000 }, () => {
+  let server: TestServer;
+  let setup: LensSetup | undefined;
+
+  beforeAll(async () => {
+    await buildDist();
+    server = await startTestServer();
+  });
+  afterEach(async () => {
+    setup?.customer.child.kill("SIGKILL");
+    if (setup) await dropHome(setup.home);
+    setup = undefined;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("records what the customer streamed: VP8 + Opus, >= 98% of frames, duration within 5%", async () => {
+    const seconds = 6;
+    setup = await waitingLensSession(server, { seconds });
+    const { home, session } = setup;
+
+    const start = await rescue(home, ["session", "start", session.id, "--json"]);
+    expect(start.code, start.stderr).toBe(0);
+    const started = start.json();
+    expect(started).toMatchObject({ id: session.id, status: "active" });
+    expect(started.recording).toMatch(/\.webm$/);
+
+    await sleep(2500);
+    const stats = SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
+    expect(stats.video).toMatchObject({ codec: "vp8", width: 640, height: 480 });
+    expect(stats.video.frames).toBeGreaterThan(30);
+    expect(stats.audio.codec).toBe("opus");
+    expect(stats.recording?.path).toBe(started.recording);
+    expect((await rescue(home, ["chat", session.id, "can you show the back of the router?"])).code).toBe(0);
+
+    const sent = await setup.customer.result;
+    expect(sent.endedBy).toBe("streamed");
+    const rec = await finishedRecording(home, session.id);
+    expect(rec.path).toBe(started.recording);
+
+    const probe = await ffprobe(rec.path);
+    expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(["opus", "vp8"]);
+    expect(frames(probe, "video")).toBeGreaterThanOrEqual(Math.ceil(sent.sentVideoFrames * 0.98));
+    const streamedSec = sent.sentVideoFrames / 30;
+    expect(Math.abs(Number(probe.format.duration) - streamedSec) / streamedSec).toBeLessThan(0.05);
+
+    const manifest = JSON.parse(readFileSync(rec.path.replace(/\.webm$/, ".json"), "utf8"));
+    expect(manifest).toMatchObject({ session: session.id, technician: setup.tech.email, customerName: "Ann", codecs: { video: "vp8", audio: "opus" } });
+    expect(manifest.sha256).toBe(createHash("sha256").update(readFileSync(rec.path)).digest("hex"));
+
+    const log = (await rescue(home, ["session", "log", session.id, "--json"])).json<{ event: string; pin?: string }[]>();
+    const events = log.map((e) => e.event);
+    for (const e of ["created", "pin-issued", "customer-connected", "eula-accepted", "started", "recording-started", "media-connected", "chat", "recording-stopped"]) {
+      expect(events, `log has ${e}`).toContain(e);
+    }
+    expect(log.find((e) => e.event === "pin-issued")?.pin).toBe(session.pin);
+  });
+
+  it("repairs 5% inbound packet loss: >= 95% of the frames recorded", async () => {
+    setup = await waitingLensSession(server, { seconds: 6, daemonEnv: { RESCUE_DEBUG_INBOUND_LOSS: "5" } });
+    const { home, session } = setup;
+    expect((await rescue(home, ["session", "start", session.id, "--json"])).code).toBe(0);
+    await sleep(4000);
+    const mid = SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
+    // The loss happened and NACK brought packets back.
+    expect(mid.video.packetsRecovered).toBeGreaterThan(0);
+
+    const sent = await setup.customer.result;
+    const rec = await finishedRecording(home, session.id);
+    const probe = await ffprobe(rec.path);
+    expect(frames(probe, "video")).toBeGreaterThanOrEqual(Math.ceil(sent.sentVideoFrames * 0.95));
+  });
+
+  it("leaves a playable partial file when the daemon is killed with SIGKILL mid-session", async () => {
+    setup = await waitingLensSession(server, { seconds: 20 });
+    const { home, session } = setup;
+    const started = (await rescue(home, ["session", "start", session.id, "--json"])).json();
+    await sleep(4500);
+    const pid = daemonPid(home);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, "SIGKILL");
+    await sleep(300);
+
+    const probe = await ffprobe(started.recording);
+    expect(probe.streams.map((s) => s.codec_name)).toContain("vp8");
+    // Clusters start on keyframes (every 2 s in the clip): at least the first cluster is complete.
+    expect(frames(probe, "video")).toBeGreaterThanOrEqual(30);
+  });
+
+  it("holds, resumes with a keyframe, talks and mutes through the CLI", async () => {
+    setup = await waitingLensSession(server, { seconds: 20 });
+    const { home, session } = setup;
+    expect((await rescue(home, ["session", "start", session.id])).code).toBe(0);
+    await sleep(1500);
+    const stats = async () => SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
+
+    expect((await rescue(home, ["session", "hold", session.id, "--json"])).json().status).toBe("on-hold");
+    await sleep(500);
+    const held = (await stats()).video.frames;
+    await sleep(1000);
+    expect((await stats()).video.frames - held).toBeLessThanOrEqual(2);
+
+    expect((await rescue(home, ["session", "resume", session.id, "--json"])).json().status).toBe("active");
+    await sleep(1500);
+    expect((await stats()).video.frames - held).toBeGreaterThan(20);
+
+    const clip = new URL("../../src/customer/assets/clip.ogg", import.meta.url).pathname;
+    const talk = await rescue(home, ["session", "talk", session.id, "--audio", clip, "--json"]);
+    expect(talk.code, talk.stderr).toBe(0);
+    await sleep(1000);
+    const talking = (await stats()).audio;
+    expect(talking.sentPackets).toBeGreaterThan(20);
+    expect((await rescue(home, ["session", "mute", session.id, "--json"])).json()).toEqual({ id: session.id, muted: true });
+    await sleep(200);
+    const mutedAt = (await stats()).audio.sentPackets;
+    await sleep(600);
+    expect((await stats()).audio.sentPackets - mutedAt).toBeLessThanOrEqual(1);
+
+    const ended = await rescue(home, ["session", "end", session.id, "--json"]);
+    expect(ended.json().status).toBe("closed");
+    const sent = await setup.customer.result;
+    expect(sent.endedBy).toBe("closed");
+    expect(sent.receivedAudioPackets).toBeGreaterThan(20);
+    await finishedRecording(home, session.id);
+  });
+});

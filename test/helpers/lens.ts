@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { cliLogin, makeHome, rescue } from "./cli.js";
+import type { Account, TestServer } from "./server.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
+
+export interface SimulatedCustomer {
+  child: ChildProcess;
+  /** Resolves with the simulator's JSON result when it exits 0; rejects with its stderr otherwise. */
+  result: Promise<{ session: string; sentVideoFrames: number; sentAudioPackets: number; receivedAudioPackets: number; endedBy: string }>;
+}
+
+/** `rescue simulate customer` as its own process, as QA runs it. */
+export function simulateCustomer(server: string, pin: string, args: string[] = []): SimulatedCustomer {
+  const child = spawn(process.execPath, [BIN, "simulate", "customer", "--server", server, "--pin", pin, "--json", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const result = new Promise<SimulatedCustomer["result"] extends Promise<infer R> ? R : never>((resolve, reject) => {
+    child.on("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(stdout));
+      else reject(new Error(`simulator exited ${code}: ${stderr}`));
+    });
+  });
+  result.catch(() => undefined);
+  return { child, result };
+}
+
+export interface LensSetup {
+  home: string;
+  tech: Account;
+  session: { id: string; pin: string };
+  customer: SimulatedCustomer;
+}
+
+/**
+ * A logged-in technician (own RESCUE_HOME, daemon started with `daemonEnv`), a Lens session by PIN,
+ * and a simulated customer that has accepted the EULA: the session is waiting.
+ */
+export async function waitingLensSession(server: TestServer, opts: { seconds: number; daemonEnv?: Record<string, string> }): Promise<LensSetup> {
+  const tech = await server.technician(["lens", "private", "pin", "record", "chat"]);
+  const home = makeHome();
+  await cliLogin(home, server.url, tech.email, tech.password);
+  const started = await rescue(home, ["daemon", "start", "--json"], { env: opts.daemonEnv ?? {} });
+  expect(started.code, started.stderr).toBe(0);
+  const created = await rescue(home, ["session", "new", "--lens", "--pin", "--name", "Ann", "--json"]);
+  expect(created.code, created.stderr).toBe(0);
+  const session = created.json<{ id: string; pin: string }>();
+  const customer = simulateCustomer(server.url, session.pin, ["--duration", String(opts.seconds), "--name", "Ann"]);
+  const waited = await rescue(home, ["session", "wait", session.id, "--status", "waiting", "--timeout", "15", "--json"]);
+  expect(waited.code, waited.stderr).toBe(0);
+  return { home, tech, session, customer };
+}
+
+export interface RecordingEntry {
+  session: string;
+  path: string;
+  bytes: number;
+  durationMs: number | null;
+}
+
+/** The finished recording of a session, once the daemon has finalised it (its manifest exists). */
+export async function finishedRecording(home: string, session: string, timeoutMs = 10_000): Promise<RecordingEntry> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = (await rescue(home, ["recordings", "list", "--json"])).json<RecordingEntry[]>();
+    const found = list.find((r) => r.session === session && r.durationMs !== null);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no finished recording for ${session}: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
