@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Whole-system Lens benchmark: a real server, the real daemon (rescued, started by the CLI), the CLI
+// as scripts run it, and `rescue simulate customer` in its own process streaming 640x480 30 fps at
+// about 1 Mbit/s. Prints one JSON object:
+//   startToFirstFrameMs  from launching `rescue session start` to the daemon's first-frame event
+//                        (the frame is in the recording file by then), p50/p90 of RUNS sessions
+//   daemon.cpuSecondsPerStreamSecond, daemon.peakRssMb   of rescued over one SECONDS-long stream
+// Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (30).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = join(root, "bin", "rescue.js");
+const RUNS = Number(process.env.RESCUE_BENCH_RUNS ?? 10);
+const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 30);
+const TICK = 100; // USER_HZ of /proc/PID/stat
+
+const { initData, startServer } = await import(join(root, "dist/src/server/index.js"));
+const work = mkdtempSync(join(tmpdir(), "rescue-bench-lens-"));
+const home = join(work, "home");
+const env = { ...process.env, RESCUE_HOME: home, RESCUE_KEYCHAIN: "off" };
+const clip = makeClip(work);
+
+const admin = await initData(join(work, "data"), "bench@example.test");
+const server = await startServer({ dataDir: join(work, "data"), host: "127.0.0.1", port: 0, logLevel: "warn" });
+try {
+  await rescue(["login", "--server", server.url, "--email", admin.email, "--password-stdin"], admin.password);
+  await rescue(["daemon", "start"]);
+  const pid = Number(readFileSync(join(home, "run", "rescued.pid"), "utf8"));
+
+  const firstFrame = [];
+  for (let i = 0; i < RUNS; i++) firstFrame.push((await session(2)).startToFirstFrameMs);
+
+  const before = procStat(pid);
+  const long = await session(SECONDS);
+  const after = procStat(pid);
+  const cpu = (after.ticks - before.ticks) / TICK;
+  console.log(
+    JSON.stringify(
+      {
+        stream: { width: 640, height: 480, fps: 30, kbps: 1000 },
+        runs: RUNS,
+        startToFirstFrameMs: { p50: pct(firstFrame, 0.5), p90: pct(firstFrame, 0.9), all: firstFrame },
+        daemon: {
+          streamSeconds: long.streamSeconds,
+          cpuSeconds: round(cpu),
+          cpuSecondsPerStreamSecond: round(cpu / long.streamSeconds, 4),
+          peakRssMb: round(after.hwmKb / 1024, 1),
+        },
+        recordedFrames: long.frames,
+        sentFrames: long.sent,
+        loadavg: (await import("node:os")).loadavg().map((l) => round(l)),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await rescue(["daemon", "stop"]).catch(() => undefined);
+  await server.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** One Lens session by PIN: create, customer joins, start (timed), stream, end. */
+async function session(seconds) {
+  const s = JSON.parse(await rescue(["session", "new", "--lens", "--pin", "--json"]));
+  const customer = run(["simulate", "customer", "--server", server.url, "--pin", s.pin, "--duration", String(seconds + 30), "--video", clip.video, "--audio", clip.audio, "--json"]);
+  await rescue(["session", "wait", s.id, "--status", "waiting", "--timeout", "20", "--json"]);
+  const events = await eventStream();
+  const t0 = performance.now();
+  await rescue(["session", "start", s.id, "--json"]);
+  await events.until((e) => e.type === "media" && e.sessionId === s.id && e.event === "first-frame");
+  const startToFirstFrameMs = round(performance.now() - t0, 1);
+  const streamStart = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const stats = JSON.parse(await rescue(["session", "stats", s.id, "--json"]));
+  const streamSeconds = (performance.now() - streamStart) / 1000;
+  await rescue(["session", "end", s.id]);
+  const sent = JSON.parse(await customer.done);
+  await events.until((e) => e.type === "media" && e.sessionId === s.id && e.event === "recording-stopped");
+  events.close();
+  return { startToFirstFrameMs, streamSeconds: round(streamSeconds, 2), frames: stats.video.frames, sent: sent.sentVideoFrames };
+}
+
+function run(args, stdin = "") {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  child.stdin.end(stdin);
+  const done = new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`rescue ${args.join(" ")}: exit ${code}: ${err}`)))),
+  );
+  return { child, done };
+}
+
+function rescue(args, stdin) {
+  return run(args, stdin).done;
+}
+
+/** The daemon's NDJSON event stream over its unix socket, from now on. */
+function eventStream() {
+  const waiters = [];
+  const seen = [];
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: join(home, "run", "rescued.sock"), path: "/api/v1/events", headers: { "rescue-localapi-version": "1" } }, (res) => {
+      let buf = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          const e = JSON.parse(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          seen.push(e);
+          for (const w of [...waiters]) if (w.test(e)) waiters.splice(waiters.indexOf(w), 1), w.resolve(e);
+        }
+      });
+      resolve({
+        until: (test) => {
+          const found = seen.find(test);
+          return found ? Promise.resolve(found) : new Promise((r) => waiters.push({ test, resolve: r }));
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+function procStat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { ticks: Number(fields[11]) + Number(fields[12]), hwmKb: Number(hwm?.[1] ?? 0) };
+}
+
+function makeClip(dir) {
+  const clip = { video: join(dir, "clip.ivf"), audio: join(dir, "clip.ogg") };
+  const ffmpeg = (args) => execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
+  ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=10,noise=alls=12:allf=t", "-c:v", "libvpx", "-b:v", "1M", "-minrate", "1M", "-maxrate", "1M", "-g", "60", "-keyint_min", "60", "-auto-alt-ref", "0", "-lag-in-frames", "0", "-deadline", "realtime", "-cpu-used", "8", "-error-resilient", "1", "-f", "ivf", clip.video]);
+  ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10", "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-ac", "1", "-f", "ogg", clip.audio]);
+  return clip;
+}
+
+function pct(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function round(n, digits = 3) {
+  return Math.round(n * 10 ** digits) / 10 ** digits;
+}
