@@ -94,7 +94,7 @@ export function routes(d: Daemon): Route[] {
       body: StartRequest,
       handler: async ({ params, body }) => {
         const req = body as z.infer<typeof StartRequest>;
-        await d.manager.prepare(await knownSession(params.id!), req);
+        d.manager.prepare(await knownSession(params.id!), req);
         const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/start`, Session);
         d.sessions.upsert(session);
         const recording = await d.manager.started(session, req);

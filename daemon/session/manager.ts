@@ -30,8 +30,16 @@ function inboundKeepPercent(env: NodeJS.ProcessEnv): number | undefined {
   return loss > 0 && loss < 100 ? 100 - loss : undefined;
 }
 
-/** How long Start waits for the customer's offer when it has not arrived yet. */
-const OFFER_WAIT_MS = 10_000;
+export interface StartOptions {
+  record: boolean;
+  recordPath?: string;
+}
+
+/** What Start decided, kept until the session ends so a (re)connecting customer is recorded too. */
+interface PendingStart {
+  session: Session;
+  recordPath: string | null;
+}
 
 interface MediaSession {
   peer: TechnicianPeer;
@@ -47,7 +55,7 @@ interface MediaSession {
  */
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
-  private readonly offerWaiters = new Map<string, () => void>();
+  private readonly starts = new Map<string, PendingStart>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -108,33 +116,49 @@ export class SessionManager {
     });
     peer.on("error", (e) => this.log.error(`session ${sessionId}: ${e.message}`));
     m.answered = peer.handleSignal(offer);
-    m.answered.catch((e: Error) => this.log.error(`session ${sessionId}: cannot answer the offer: ${e.message}`));
-    this.offerWaiters.get(sessionId)?.();
+    try {
+      await m.answered;
+    } catch (e) {
+      this.log.error(`session ${sessionId}: cannot answer the offer: ${(e as Error).message}`);
+      return;
+    }
+    const start = this.starts.get(sessionId);
+    if (start && this.media.get(sessionId) === m) this.startMedia(sessionId, m, start);
   }
 
-  /**
-   * Before Start goes to the server: the customer's connection must be there (its offer comes
-   * right after the EULA) and an explicit recording path needs the group's `record` permission.
-   */
-  async prepare(session: Session, opts: { record: boolean; recordPath?: string }): Promise<void> {
+  /** Before Start goes to the server: an explicit recording path needs the group's `record` permission. */
+  prepare(session: Session, opts: StartOptions): void {
     if (opts.record && opts.recordPath && !session.recordable) {
       throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
     }
-    const m = await this.waitForPeer(session.id);
-    await m.answered;
   }
 
-  /** Called once the server has made the session active. Returns the recording path, if any. */
-  async started(session: Session, opts: { record: boolean; recordPath?: string }): Promise<string | undefined> {
-    const m = this.media.get(session.id);
-    if (!m) throw new RescueError("unavailable", `the customer's media connection of session ${session.id} went away`);
-    m.status = session.status;
+  /**
+   * The server made the session active: record what the customer sends. When their offer has not
+   * come yet (a page that offers on Start), media starts as soon as it does. Returns the recording path.
+   */
+  async started(session: Session, opts: StartOptions): Promise<string | undefined> {
     const recordPath = opts.record && session.recordable ? (opts.recordPath ?? this.defaultRecordingPath(session.id)) : null;
+    const start: PendingStart = { session, recordPath };
+    this.starts.set(session.id, start);
+    const m = this.media.get(session.id);
+    if (!m) {
+      this.log.info(`session ${session.id}: started before the customer's media; recording begins when it arrives`);
+      return recordPath ?? undefined;
+    }
+    await m.answered;
+    return this.startMedia(session.id, m, start);
+  }
+
+  private startMedia(sessionId: string, m: MediaSession, start: PendingStart): string | undefined {
+    m.status = start.session.status;
     const { recording } = m.peer.startMedia({
-      recordPath,
-      manifest: { session: session.id, technician: session.technician, customerName: session.name || null },
+      recordPath: start.recordPath,
+      manifest: { session: sessionId, technician: start.session.technician, customerName: start.session.name || null },
     });
-    if (recording) this.mediaEvent(session.id, "recording-started", { path: recording });
+    // A later connection of the same session (the customer reloaded) records to a new file.
+    if (start.recordPath) start.recordPath = nextRecordingPath(start.recordPath);
+    if (recording) this.mediaEvent(sessionId, "recording-started", { path: recording });
     return recording ?? undefined;
   }
 
@@ -176,6 +200,7 @@ export class SessionManager {
   private follow(session: Session): void {
     const m = this.media.get(session.id);
     if (TERMINAL_STATUSES.includes(session.status)) {
+      this.starts.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
@@ -201,22 +226,6 @@ export class SessionManager {
       });
     }
     if (info.recordingError) this.log.error(`session ${sessionId}: recording failed: ${info.recordingError}`);
-  }
-
-  private waitForPeer(sessionId: string): Promise<MediaSession> {
-    const m = this.media.get(sessionId);
-    if (m) return Promise.resolve(m);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.offerWaiters.delete(sessionId);
-        reject(new RescueError("unavailable", `no media connection from the customer of session ${sessionId} yet`));
-      }, OFFER_WAIT_MS);
-      this.offerWaiters.set(sessionId, () => {
-        clearTimeout(timer);
-        this.offerWaiters.delete(sessionId);
-        resolve(this.media.get(sessionId)!);
-      });
-    });
   }
 
   private peerOf(sessionId: string): TechnicianPeer {
@@ -257,4 +266,11 @@ export class SessionManager {
       this.log.error(`cannot reach the server: ${(e as Error).message}`);
     }
   }
+}
+
+/** `x.webm` -> `x-2.webm` -> `x-3.webm`. */
+function nextRecordingPath(path: string): string {
+  const m = /^(.*?)(?:-(\d+))?(\.[^./]+)$/.exec(path);
+  if (!m) return `${path}-2`;
+  return `${m[1]}-${Number(m[2] ?? 1) + 1}${m[3]}`;
 }

@@ -22,8 +22,17 @@ export function groupView(g: GroupRow): Group {
   return { name: g.name, permissions: [...g.permissions], settings: { pinExpiryMinutes: g.pinExpiryMinutes, maxTechnicians: g.maxTechnicians } };
 }
 
+const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+/**
+ * 14 characters from an alphabet without look-alikes (70 bits). Never starts with "-", which a
+ * command line would take for an option.
+ */
 export function newId(): string {
-  return randomBytes(9).toString("base64url");
+  const bytes = randomBytes(14);
+  let id = "";
+  for (const b of bytes) id += ID_ALPHABET[b % ID_ALPHABET.length];
+  return id;
 }
 
 /** Technician groups and technicians: what admins manage. */
