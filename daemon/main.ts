@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { rescueHome, homePaths } from "../src/cli/profile/home.js";
-import { Daemon } from "./daemon.js";
 import { acquire, AlreadyRunning } from "./lock.js";
 import { fileLogger } from "./log.js";
 
@@ -34,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
+  // Loaded only once the lock is ours: a second daemon is refused before it loads werift.
+  const { Daemon } = await import("./daemon.js");
   const daemon = new Daemon(paths, log);
   const onSignal = (sig: NodeJS.Signals) => void daemon.shutdown(`signal ${sig}`);
   // Detached, nobody sees stderr: a crash is written to the log and the socket is left clean.

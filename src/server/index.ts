@@ -53,6 +53,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log });
   registerRoutes(app, services);
+  const orphans = await services.sessions.abortOrphans();
+  if (orphans > 0) app.log.warn(`aborted ${orphans} session(s) whose customers were connected to the previous server process`);
   let stopping = false;
   const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 });
 

@@ -346,6 +346,21 @@ export class SessionService {
   }
 
   /** Times out every session whose PIN expired with no customer. */
+  /**
+   * At start-up: customers who had joined lost their connection with the old process and cannot
+   * rejoin (their PIN is spent), so their sessions are aborted rather than left hanging.
+   */
+  async abortOrphans(): Promise<number> {
+    return this.serial.run(async () => {
+      const rows = await this.store.sessions.listJoinedLive();
+      for (const row of rows) {
+        await this.log(row.id, "customer-disconnected", { reason: "server restarted" });
+        await this.move(row, nextStatus(row.status, "customer-left"), "aborted", { reason: "server restarted" });
+      }
+      return rows.length;
+    });
+  }
+
   async sweep(): Promise<void> {
     await this.serial.run(() => this.expireDue());
   }

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { SessionLogEntry, SessionStatus } from "../../protocol/index.js";
+import { TERMINAL_STATUSES, type SessionLogEntry, type SessionStatus } from "../../protocol/index.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { ApiKeyRow, GroupRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
 
@@ -125,6 +125,10 @@ export function openSqliteStore(dataDir: string): Store {
       listExpiredPins: async (now) =>
         stmt(`${SELECT_SESSION} WHERE s.status = 'connecting' AND s.customer_joined = 0 AND s.pin_expires_at < ?`)
           .all(now)
+          .map((r) => toSession(r as Row)),
+      listJoinedLive: async () =>
+        stmt(`${SELECT_SESSION} WHERE s.customer_joined = 1 AND s.status NOT IN (${inList(TERMINAL_STATUSES)})`)
+          .all(...TERMINAL_STATUSES)
           .map((r) => toSession(r as Row)),
     },
     sessionLog: {

@@ -112,6 +112,8 @@ export interface Store {
     listByTechnicianSince(technicianId: string, statuses: readonly SessionStatus[], since: string): Promise<SessionRow[]>;
     /** Sessions still waiting for a customer whose PIN expired before `now`. */
     listExpiredPins(now: string): Promise<SessionRow[]>;
+    /** Sessions not ended whose customer had joined: at start-up, none of those customers is connected. */
+    listJoinedLive(): Promise<SessionRow[]>;
   };
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;
