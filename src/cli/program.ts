@@ -117,6 +117,8 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "  $ rescue session new --lens --pin --json\n" +
         "  $ rescue session wait ID --status waiting --timeout 300 && rescue session start ID\n" +
         "  $ rescue   (on a terminal: the interactive console)\n" +
+        "  $ rescue demo   (a whole Lens session on this machine: embedded server, daemon, simulated customer)\n" +
+        "  $ rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json\n" +
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
         "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
     );
