@@ -7,7 +7,7 @@ import { describeError } from "./errors.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { consoleReducer, initialConsoleState } from "./state/console.js";
-import { interpretKey } from "./state/keys.js";
+import { interpretKey, splitChunk } from "./state/keys.js";
 import { hasMedia, selectedSession } from "./state/sessions.js";
 import { followDaemon } from "./stream.js";
 
@@ -68,16 +68,18 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
     // Keys can arrive faster than React renders (typing, pasting): each is read against the
     // state the keys before it produced, not the last rendered one.
     let next = stateRef.current;
-    const result = interpretKey(next, input, key);
-    for (const action of result.actions) {
-      next = consoleReducer(next, action);
-      dispatch(action);
+    for (const [text, press] of splitChunk(input, key)) {
+      const result = interpretKey(next, text, press);
+      for (const action of result.actions) {
+        next = consoleReducer(next, action);
+        dispatch(action);
+      }
+      for (const effect of result.effects) {
+        if (effect.type === "quit") exit();
+        else void runEffect(client, effect, dispatch);
+      }
     }
     stateRef.current = next;
-    for (const effect of result.effects) {
-      if (effect.type === "quit") exit();
-      else void runEffect(client, effect, dispatch);
-    }
   });
 
   return <Screen state={state} columns={columns} rows={rows} />;

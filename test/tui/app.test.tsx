@@ -167,6 +167,10 @@ describe("console app", () => {
     await t.see(/ann@example.com: hold it, plug it in/);
     expect(t.lastFrame().match(/plug it in/g)).toHaveLength(1);
     expect(t.lastFrame()).toMatch(/Bob\s+Lens\s+Active/);
+    // A pasted line with its newline, in one chunk, is sent.
+    await t.type("c");
+    t.stdin.write("the cable is loose\r");
+    await t.see(/ann@example.com: the cable is loose/);
     d.failNext.set("chat", new RescueError("forbidden", "chat is not allowed for your group"));
     await t.type("c", "x", KEYS.enter);
     await t.see("Error: chat failed: chat is not allowed for your group");

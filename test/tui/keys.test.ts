@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConsoleAction } from "../../src/tui/state/actions.js";
 import { consoleReducer, initialConsoleState, type ConsoleState } from "../../src/tui/state/console.js";
-import { interpretKey, type KeyPress } from "../../src/tui/state/keys.js";
+import { interpretKey, splitChunk, type KeyPress } from "../../src/tui/state/keys.js";
 import { session, sessionEvent } from "./make.js";
 
 const at = Date.parse("2026-01-01T10:05:00.000Z");
@@ -123,5 +123,25 @@ describe("key bindings", () => {
     const two = withSessions(session("a", "active", { createdAt: "2026-01-01T10:00:00.000Z" }), session("b", "active", { createdAt: "2026-01-01T10:01:00.000Z" }));
     expect(press(two, { downArrow: true }).state.sessions.selectedId).toBe("b");
     expect(press(two, "j", "k").state.sessions.selectedId).toBe("a");
+  });
+});
+
+describe("splitChunk", () => {
+  it("reads a pasted chunk as its text and then Enter, line by line", () => {
+    expect(splitChunk("hello\r", {})).toEqual([
+      ["hello", {}],
+      ["", { return: true }],
+    ]);
+    expect(splitChunk("a\r\nb", {})).toEqual([
+      ["a", {}],
+      ["", { return: true }],
+      ["b", {}],
+    ]);
+  });
+
+  it("leaves single keys and control chords alone", () => {
+    expect(splitChunk("q", {})).toEqual([["q", {}]]);
+    expect(splitChunk("\r", { return: true })).toEqual([["\r", { return: true }]]);
+    expect(splitChunk("c", { ctrl: true })).toEqual([["c", { ctrl: true }]]);
   });
 });

@@ -55,6 +55,18 @@ const none: KeyResult = { actions: [], effects: [] };
 const act = (...actions: ConsoleAction[]): KeyResult => ({ actions, effects: [] });
 const quit: KeyResult = { actions: [], effects: [{ type: "quit" }] };
 
+/**
+ * A paste (or keys sent faster than the terminal is read) arrives as one chunk: "text\r" is the
+ * text and then Enter, so a pasted line with its newline sends a chat message.
+ */
+export function splitChunk(input: string, key: KeyPress): Array<[string, KeyPress]> {
+  if (input.length <= 1 || key.ctrl || key.meta || !/[\r\n]/.test(input)) return [[input, key]];
+  return input
+    .split(/(\r\n|\r|\n)/)
+    .filter((part) => part !== "")
+    .map((part): [string, KeyPress] => (/^[\r\n]+$/.test(part) ? ["", { return: true }] : [part, {}]));
+}
+
 /** What a key press means in the state the console is in. Pure, so every binding is testable. */
 export function interpretKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
   if (key.ctrl && input === "c") return quit;
