@@ -18,6 +18,8 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   /** The customer pauses or resumes their own stream, or leaves. */
   z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
   z.object({ type: z.literal("leave") }),
+  /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */
+  z.object({ type: z.literal("screen-share"), state: z.literal("stopped") }),
 ]);
 export type CustomerToServer = z.infer<typeof CustomerToServer>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoTime, Language, Pin, Text } from "./common.js";
+import { Id, IsoTime, Language, Pin, SessionType, Text } from "./common.js";
 import { SessionLinks } from "./session.js";
 
 /**
@@ -46,6 +46,8 @@ export const IntegrationSessionRequest = z.object({
   name: Text(100).optional(),
   /** The customer's language, for the pages the links open. */
   language: Language.default("en"),
+  /** lens (the customer's camera) or desktop (the customer shares their screen; the technician views it). */
+  type: SessionType.default("lens"),
 });
 export type IntegrationSessionRequest = z.input<typeof IntegrationSessionRequest>;
 

@@ -57,7 +57,7 @@ export function openApiDocument(serverUrl: string, perKeyPerMinute: number): Rec
       "/api/v1/integration/sessions": {
         post: {
           operationId: "createSession",
-          summary: "Create a Lens session: PIN, desktop link, mobile link, PIN-entry URL and expiry",
+          summary: "Create a Lens (camera) or desktop (screen viewing) session: PIN, desktop link, mobile link, PIN-entry URL and expiry",
           security: keyAuth,
           requestBody: { required: false, content: json("IntegrationSessionRequest") },
           responses: {
