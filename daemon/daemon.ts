@@ -9,7 +9,6 @@ import { EventLog } from "./events.js";
 import { createLocalApi, listenOnSocket } from "./localapi/server.js";
 import { routes } from "./localapi/routes.js";
 import type { Logger } from "./log.js";
-import { iceHostAddresses } from "./session/ice-hosts.js";
 import { SessionManager } from "./session/manager.js";
 import { SessionState } from "./session/state.js";
 
@@ -31,9 +30,7 @@ export class Daemon {
     readonly log: Logger,
   ) {
     this.backend = new Backend(this.events, this.sessions, log);
-    const ice = iceHostAddresses(process.env);
-    if (ice.invalid.length > 0) log.warn(`RESCUE_ICE_HOST_ADDRESSES: not IP addresses, ignored: ${ice.invalid.join(", ")}`);
-    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings, ice.addresses);
+    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings);
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
 

@@ -4,9 +4,7 @@ import { Daemon } from "./daemon.js";
 import { acquire, AlreadyRunning } from "./lock.js";
 import { fileLogger } from "./log.js";
 
-const USAGE =
-  "usage: rescued [--foreground]\n  Runs the Rescue technician daemon for RESCUE_HOME (default ~/.rescue).\n" +
-  "  RESCUE_ICE_HOST_ADDRESSES=A,B also offers these local addresses to customers' media connections.\n";
+const USAGE = "usage: rescued [--foreground]\n  Runs the Rescue technician daemon for RESCUE_HOME (default ~/.rescue).\n";
 
 /** rescued: one daemon per RESCUE_HOME, serving the local API until stopped. */
 export async function main(argv: string[]): Promise<number> {

@@ -47,8 +47,6 @@ export class SessionManager {
     private readonly events: EventLog,
     private readonly log: Logger,
     readonly recordingsDir: string,
-    /** Extra local addresses for ICE host candidates (RESCUE_ICE_HOST_ADDRESSES). */
-    private readonly hostAddresses: string[] = [],
   ) {
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
     // A new login or server may bring other ICE servers.
@@ -81,7 +79,7 @@ export class SessionManager {
       this.log.error(`session ${sessionId}: cannot answer the offer without the server's ICE configuration: ${(e as Error).message}`);
       return;
     }
-    const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server), hostAddresses: this.hostAddresses });
+    const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server) });
     const m: MediaSession = { peer, answered: Promise.resolve(), status: null };
     this.media.set(sessionId, m);
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));

@@ -14,8 +14,6 @@ export interface TechnicianPeerOptions {
   iceServers: IceServer[];
   /** Also gather 127.0.0.1 (tests, demo, everything on one machine). */
   loopback?: boolean;
-  /** More local addresses to gather as host candidates (RESCUE_ICE_HOST_ADDRESSES). */
-  hostAddresses?: string[];
   /** Percentage of inbound packets to keep (tests of loss recovery); 100 or unset keeps all. */
   inboundKeepPercent?: number;
   /** Ask for a keyframe when none came for this long while recording (bounds what a crash can lose). */
@@ -48,11 +46,6 @@ export interface TechnicianPeerEvents {
 }
 
 const KEYFRAME_REQUEST_GAP_MS = 300;
-
-function additionalHosts(opts: TechnicianPeerOptions): string[] | undefined {
-  const hosts = [...(opts.loopback ? ["127.0.0.1"] : []), ...(opts.hostAddresses ?? [])];
-  return hosts.length > 0 ? hosts : undefined;
-}
 
 /**
  * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
@@ -98,7 +91,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 5000;
     this.pc = new RTCPeerConnection({
       iceServers: opts.iceServers,
-      iceAdditionalHostAddresses: additionalHosts(opts),
+      iceAdditionalHostAddresses: opts.loopback ? ["127.0.0.1"] : undefined,
       // The default policy leaks a UDP socket after close and keeps the process alive.
       bundlePolicy: "max-bundle",
       // useVP8/useH264 carry NACK, PLI and REMB feedback; receiver reports are sent for every receiver.

@@ -23,7 +23,9 @@ export function groupView(g: GroupRow): Group {
 }
 
 export function newId(): string {
-  return randomBytes(9).toString("base64url");
+  const id = randomBytes(9).toString("base64url");
+  // A leading dash would read as an option where the id is an argument (rescue session start ID).
+  return id.startsWith("-") ? newId() : id;
 }
 
 /** Technician groups and technicians: what admins manage. */

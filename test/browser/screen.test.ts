@@ -14,7 +14,8 @@ import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
  * A desktop session end to end: the technician works with the real CLI and a real daemon (a child
  * process), the customer shares a screen from Chromium (its fake capture stands in for a monitor)
  * inside a private network namespace, and the daemon's recording is judged by ffprobe. The daemon
- * offers the namespace's veth peer through RESCUE_ICE_HOST_ADDRESSES.
+ * needs no setting to reach the browser: werift gathers the veth peer's address like any other
+ * interface's (only loopback needs adding, which the server's URL tells it).
  */
 const SHOTS = join(process.cwd(), "test-output", "screenshots");
 const PERMISSIONS: Permission[] = ["private", "pin", "link", "chat", "record"];
@@ -26,8 +27,7 @@ let context: BrowserContext;
 let profile: string;
 let home: string;
 
-const cli = (args: string[], stdin?: string): Promise<CliResult> =>
-  rescueIn(home, args, { env: { RESCUE_ICE_HOST_ADDRESSES: ns.hostAddress }, ...(stdin === undefined ? {} : { stdin }) });
+const cli = (args: string[], stdin?: string): Promise<CliResult> => rescueIn(home, args, stdin === undefined ? {} : { stdin });
 
 async function ok(args: string[]): Promise<CliResult> {
   const r = await cli(args);
