@@ -8,6 +8,7 @@ import { Signal } from "./signal.js";
  * a wrong or expired PIN closes with WS_CLOSE.invalidPin and the same reason either way.
  * Order: join -> devices -> eula; the session becomes `waiting` only on eula accepted.
  * Only then may the customer send signals (its offer); media flows once status is `active`.
+ * In a desktop session the shared screen is the video: `devices.camera` says whether one was picked.
  */
 export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),

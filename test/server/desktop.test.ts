@@ -116,6 +116,7 @@ describe("desktop sessions on the server", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const made = IntegrationSession.parse(res.body);
     const mobile = await page(new URL(made.links.mobile).pathname);
+    expect(mobile.text).toContain("Your technician invites you to share your screen");
     const next = /href="([^"]+)"/.exec(mobile.text.slice(mobile.text.indexOf('id="start"')))![1]!.replace(/&amp;/g, "&");
     expect((await page(next)).text).toContain("screen.js");
     const listed = (await server.api<Session[]>("GET", "/api/v1/sessions", { token: tech.token })).body;

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { Pin } from "../../protocol/index.js";
 import { lensPage, mobilePage, pinPage } from "./pages.js";
-import { screenPage } from "./screen-page.js";
+import { screenInvitePage, screenPage } from "./screen-page.js";
 import type { PageKind } from "./session-kind.js";
 import { pickLanguage, STRINGS } from "./strings.js";
 
@@ -90,6 +90,7 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: 
     const q = PageQuery.safeParse(req.query);
     const lang = language(req, q.success ? q.data.lang : undefined);
     if (!Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 404);
+    if ((await kind?.(pin, req.socket.remoteAddress ?? "unknown")) === "desktop") return html(reply, screenInvitePage(lang, pin));
     return html(reply, mobilePage(lang, pin));
   });
 

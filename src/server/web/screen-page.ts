@@ -3,6 +3,22 @@ import { esc, layout } from "./pages.js";
 import { SCREEN_STRINGS } from "./screen-strings.js";
 import { STRINGS } from "./strings.js";
 
+/** The mobile link page, `/m/PIN`, of a desktop session: the same one button, about the screen. */
+export function screenInvitePage(lang: Language, pin: string): string {
+  const t = { ...STRINGS[lang], ...SCREEN_STRINGS[lang] };
+  return layout(
+    lang,
+    t,
+    `<section class="card">
+<div class="hero" aria-hidden="true"></div>
+<h1>${esc(t.inviteHeading)}</h1>
+<p>${esc(t.inviteIntro)}</p>
+<a class="button primary" id="start" href="/lens?pin=${esc(pin)}&amp;lang=${lang}">${esc(t.start)}</a>
+<p class="small"><a href="/pin?lang=${lang}">${esc(t.orEnterPin)}</a></p>
+</section>`,
+  );
+}
+
 /**
  * The screen-sharing page of a desktop session (view mode): the script drives it through join,
  * EULA and the browser's screen picker, then live, stopped or ended. While the screen is shown the
