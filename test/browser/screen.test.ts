@@ -144,7 +144,9 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });
     expect(await page.isVisible("#viewing")).toBe(true);
     expect(await page.textContent("#viewing")).toContain("Your technician is viewing your screen.");
-    expect(await page.getAttribute("body", "data-sender")).toBe("tuned");
+    // Screen content: full resolution kept, the frame rate capped, the encoder told it is text.
+    expect(await page.getAttribute("body", "data-capture")).toBe("1920x1080@15 detail");
+    expect(await page.getAttribute("body", "data-sender")).toBe("maintain-resolution 15fps");
     await tap.until((evs) => evs.some((e) => e.type === "media" && e.sessionId === created.id && e.event === "first-frame"), 15_000);
 
     // Let a few seconds of screen arrive, then read the daemon's figures.
@@ -203,4 +205,23 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("the mobile link of a desktop session leads to the screen page; declining captures nothing", async () => {
+    const created = Session.parse((await ok(["session", "new", "--desktop", "--pin", "--json"])).json());
+    const page = await context.newPage();
+    try {
+      await page.goto(created.links!.mobile);
+      expect(await page.textContent("h1")).toBe("Your technician invites you to share your screen");
+      await page.click("#start");
+      await state(page, "eula");
+      await page.click("#decline");
+      await state(page, "declined");
+      expect(await page.getAttribute("body", "data-capture")).toBeNull();
+      expect(await page.isVisible("#viewing")).toBe(false);
+      const after = Session.parse((await ok(["session", "wait", created.id, "--status", "declined", "--timeout", "10", "--json"])).json());
+      expect(after.customer).toMatchObject({ camera: false, microphone: false, eulaAcceptedAt: null });
+    } finally {
+      await page.close();
+    }
+  });
 });

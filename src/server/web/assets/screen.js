@@ -114,6 +114,8 @@
         var video = s.getVideoTracks()[0];
         // Tells the encoder this is text and lines: keep detail rather than motion.
         if ("contentHint" in video) video.contentHint = "detail";
+        var settings = video.getSettings ? video.getSettings() : {};
+        document.body.dataset.capture = settings.width + "x" + settings.height + "@" + settings.frameRate + " " + video.contentHint;
         video.addEventListener("ended", stopSharing);
         $("preview").srcObject = new MediaStream([video.clone()]);
         show("stage", true);
@@ -138,10 +140,13 @@
       encoding.maxFramerate = MAX_FPS;
       encoding.maxBitrate = MAX_BITRATE;
     });
-    sender.setParameters(params).then(
-      function () { document.body.dataset.sender = "tuned"; },
-      function () { document.body.dataset.sender = "default"; },
-    );
+    // What the sender runs with, for tests and for anyone inspecting the page.
+    var report = function () {
+      var p = sender.getParameters();
+      var fps = (p.encodings || []).map(function (e) { return e.maxFramerate; }).join(",");
+      document.body.dataset.sender = (p.degradationPreference || "balanced") + " " + fps + "fps";
+    };
+    sender.setParameters(params).then(report, report);
   }
 
   /** The offer: the screen as video, sendonly, ICE trickled. */
