@@ -165,6 +165,15 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     await page.fill("#chat-text", "Done");
     await page.click("#chat-form button[type=submit]");
 
+    // On hold the screen goes dark and the banner with it; resuming brings both back.
+    await ok(["session", "hold", created.id]);
+    await state(page, "on-hold");
+    expect(await page.getAttribute("body", "data-sharing")).toBe("no");
+    expect(await page.isVisible("#viewing")).toBe(false);
+    await ok(["session", "resume", created.id]);
+    await state(page, "live");
+    expect(await page.isVisible("#viewing")).toBe(true);
+
     // The customer stops sharing: the stream ends, the technician is told, the session stays active.
     await page.click("#stop");
     await state(page, "stopped");
