@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -212,6 +212,11 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     expect(file.width).toBeLessThanOrEqual(1920);
     expect(file.height).toBeLessThanOrEqual(1080);
     expect(errors).toEqual([]);
+    // Every candidate the page trickled was taken up, even those that came while the offer was; nothing failed.
+    const daemonLog = readFileSync(join(home, "logs", "rescued.log"), "utf8");
+    expect(daemonLog).toContain(`session ${created.id}: media connected`);
+    expect(daemonLog).not.toMatch(/before its offer: ignored/);
+    expect(daemonLog).not.toMatch(/ error /);
     await page.close();
   }, 90_000);
 

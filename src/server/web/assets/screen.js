@@ -22,6 +22,8 @@
   var iceServers = [];
   var status = "connecting";
   var answered = false;
+  /** Candidates held until the offer is out; null once it is. */
+  var early = [];
   var stopped = false;
   var finished = false;
 
@@ -159,8 +161,12 @@
       sendEncodings: [{ maxFramerate: MAX_FPS, maxBitrate: MAX_BITRATE }],
     });
     tuneSender(transceiver.sender);
+    // Candidates found while the offer is being made would reach the technician before it: hold them.
     pc.onicecandidate = function (event) {
-      if (event.candidate) send({ type: "signal", signal: { kind: "candidate", candidate: event.candidate.toJSON() } });
+      if (!event.candidate) return;
+      var signal = { type: "signal", signal: { kind: "candidate", candidate: event.candidate.toJSON() } };
+      if (early) early.push(signal);
+      else send(signal);
     };
     pc.onconnectionstatechange = function () {
       document.body.dataset.peer = pc.connectionState;
@@ -172,7 +178,10 @@
   }
 
   function sendOffer() {
-    if (pc && pc.localDescription) send({ type: "signal", signal: { kind: "offer", sdp: pc.localDescription.sdp } });
+    if (!pc || !pc.localDescription) return;
+    send({ type: "signal", signal: { kind: "offer", sdp: pc.localDescription.sdp } });
+    if (early) early.forEach(send);
+    early = null;
   }
 
   function onSignal(signal) {
