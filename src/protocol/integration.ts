@@ -3,7 +3,7 @@ import { Id, IsoTime, Language, Pin, SessionType, Text } from "./common.js";
 import { SessionLinks } from "./session.js";
 
 /**
- * The contact-center integration API: a chat or CRM system creates Lens sessions for a
+ * The contact-center integration API: a chat or CRM system creates Lens or desktop sessions for a
  * technician with that technician's API key. Documented as OpenAPI 3 at GET /api/v1/openapi.json.
  *
  * Key management, with the technician's login token (`Authorization: Bearer <token>`); the CLI's
