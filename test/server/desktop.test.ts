@@ -51,8 +51,13 @@ describe("desktop sessions on the server", () => {
     const desktop = await create(tech.token, { type: "desktop", method: "pin" });
     expect((await page(`/lens?pin=${desktop.pin}`)).text).toContain("screen.js");
     for (const pin of ["000001", "000002", "000003"]) expect((await page(`/lens?pin=${pin}`)).text).toContain("lens.js");
-    // Blocked now: even the right PIN gets the camera page, whose socket refuses the address too.
-    expect((await page(`/lens?pin=${desktop.pin}`)).text).toContain("lens.js");
+    // Blocked now: told to wait whatever the PIN, on both pages that look it up.
+    for (const path of [`/lens?pin=${desktop.pin}`, `/lens?pin=000004`, `/m/${desktop.pin}`]) {
+      const blocked = await page(path);
+      expect(blocked.status, path).toBe(429);
+      expect(blocked.text).toContain("Too many PIN attempts. Wait a minute and try again.");
+      expect(blocked.text).not.toContain(".js");
+    }
   });
 
   it("the customer stopping the screen share is logged and reaches the technician as customer-media; the session stays active", async () => {

@@ -90,8 +90,9 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: 
     const q = PageQuery.safeParse(req.query);
     const lang = language(req, q.success ? q.data.lang : undefined);
     if (!Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 404);
-    if ((await kind?.(pin, req.socket.remoteAddress ?? "unknown")) === "desktop") return html(reply, screenInvitePage(lang, pin));
-    return html(reply, mobilePage(lang, pin));
+    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
+    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
+    return html(reply, found === "desktop" ? screenInvitePage(lang, pin) : mobilePage(lang, pin));
   });
 
   app.get("/lens", async (req, reply) => {
@@ -101,8 +102,9 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: 
     const pin = query.pin?.trim();
     if (!pin || !Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 400);
     const name = query.name?.trim().slice(0, 100) || undefined;
-    if ((await kind?.(pin, req.socket.remoteAddress ?? "unknown")) === "desktop") return html(reply, screenPage(lang, pin, name));
-    return html(reply, lensPage(lang, pin, name));
+    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
+    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
+    return html(reply, found === "desktop" ? screenPage(lang, pin, name) : lensPage(lang, pin, name));
   });
 
   app.get("/assets/:file", async (req, reply) => {
