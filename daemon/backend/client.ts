@@ -223,6 +223,11 @@ export class Backend extends EventEmitter<BackendEvents> {
       case "signal":
         this.emit("signal", msg.sessionId, msg.signal);
         break;
+      case "customer-media":
+        // A status for the technician (the customer stopped sharing), not a failure.
+        this.log.info(`session ${msg.sessionId}: ${msg.event}`);
+        this.events.emit({ type: "media", sessionId: msg.sessionId, event: msg.event });
+        break;
       case "error":
         this.log.warn(`server error ${msg.code}: ${msg.message}`);
         break;

@@ -56,6 +56,8 @@ interface MediaSession {
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
   private readonly starts = new Map<string, PendingStart>();
+  /** Offers being taken up, by session: their candidates wait for them. */
+  private readonly answering = new Map<string, Promise<void>>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -78,7 +80,17 @@ export class SessionManager {
 
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
-      void this.answer(sessionId, signal);
+      const answering = this.answer(sessionId, signal);
+      this.answering.set(sessionId, answering);
+      void answering.finally(() => {
+        if (this.answering.get(sessionId) === answering) this.answering.delete(sessionId);
+      });
+      return;
+    }
+    // Candidates trickle in while the offer is still being taken up (the ICE servers are fetched first).
+    const answering = this.answering.get(sessionId);
+    if (answering) {
+      void answering.then(() => this.onSignal(sessionId, signal));
       return;
     }
     const m = this.media.get(sessionId);

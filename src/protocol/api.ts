@@ -32,7 +32,8 @@ import { Session } from "./session.js";
  *   GET  /api/v1/ws                    technician WebSocket (see technician-ws.ts)
  *   GET  /api/v1/customer/ws           customer WebSocket (see customer-ws.ts)
  *   /api/v1/apikeys, /api/v1/integration/..., /api/v1/openapi.json: the contact-center API (see integration.ts)
- * Customer pages (HTML): GET / and /pin (PIN entry, ?code=PIN prefills), /m/:pin (mobile link), /lens?pin=PIN.
+ * Customer pages (HTML): GET / and /pin (PIN entry, ?code=PIN prefills), /m/:pin (mobile link), /lens?pin=PIN
+ * (the session page: the camera page for a Lens PIN, the screen-sharing page for a desktop PIN).
  */
 
 export const LoginRequest = z.object({

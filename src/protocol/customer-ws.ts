@@ -8,6 +8,7 @@ import { Signal } from "./signal.js";
  * a wrong or expired PIN closes with WS_CLOSE.invalidPin and the same reason either way.
  * Order: join -> devices -> eula; the session becomes `waiting` only on eula accepted.
  * Only then may the customer send signals (its offer); media flows once status is `active`.
+ * In a desktop session the shared screen is the video: `devices.camera` says whether one was picked.
  */
 export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),
@@ -18,6 +19,8 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   /** The customer pauses or resumes their own stream, or leaves. */
   z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
   z.object({ type: z.literal("leave") }),
+  /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */
+  z.object({ type: z.literal("screen-share"), state: z.literal("stopped") }),
 ]);
 export type CustomerToServer = z.infer<typeof CustomerToServer>;
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { Id, IsoTime, Language, Pin, Text } from "./common.js";
+import { Id, IsoTime, Language, Pin, SessionType, Text } from "./common.js";
 import { SessionLinks } from "./session.js";
 
 /**
- * The contact-center integration API: a chat or CRM system creates Lens sessions for a
+ * The contact-center integration API: a chat or CRM system creates Lens or desktop sessions for a
  * technician with that technician's API key. Documented as OpenAPI 3 at GET /api/v1/openapi.json.
  *
  * Key management, with the technician's login token (`Authorization: Bearer <token>`); the CLI's
@@ -46,6 +46,8 @@ export const IntegrationSessionRequest = z.object({
   name: Text(100).optional(),
   /** The customer's language, for the pages the links open. */
   language: Language.default("en"),
+  /** lens (the customer's camera) or desktop (the customer shares their screen; the technician views it). */
+  type: SessionType.default("lens"),
 });
 export type IntegrationSessionRequest = z.input<typeof IntegrationSessionRequest>;
 

@@ -69,6 +69,8 @@ export const SESSION_LOG_EVENTS = [
   "recording-stopped",
   "media-connected",
   "customer-disconnected",
+  /** The customer of a desktop session stopped sharing their screen; the session goes on (chat). */
+  "screen-share-stopped",
   "invited",
   "joined",
   "transferred",

@@ -16,6 +16,8 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
   z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
   z.object({ type: z.literal("chat"), message: ChatMessage }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+  /** What the customer did with their media, e.g. screen-share-stopped: a status to show, not an error. */
+  z.object({ type: z.literal("customer-media"), sessionId: Id, event: z.enum(["screen-share-stopped"]) }),
 ]);
 export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 

@@ -6,6 +6,7 @@ import { authRoutes } from "./routes/auth.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
+import { pageKind } from "./web/session-kind.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
 function clientError(err: FastifyError): RescueError | undefined {
@@ -69,5 +70,5 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   sessionRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
-  webRoutes(app, () => services.config.publicUrl);
+  webRoutes(app, () => services.config.publicUrl, pageKind(services));
 }

@@ -34,8 +34,9 @@ export function openApiDocument(serverUrl: string, perKeyPerMinute: number): Rec
       title: "Rescue contact-center integration API",
       version: "1.0.0",
       description:
-        "Create Rescue Lens sessions from a chat or CRM system. Each call acts as the technician who owns the API key, " +
-        "with their group's permissions (lens, private, link). Keys are created and revoked by the technician " +
+        "Create Rescue Lens sessions (the customer's camera) or desktop sessions (the customer shares their screen, " +
+        "the technician views it) from a chat or CRM system. Each call acts as the technician who owns the API key, " +
+        "with their group's permissions (lens for Lens sessions, private, link). Keys are created and revoked by the technician " +
         "(`rescue apikey create|revoke`, or the /api/v1/apikeys routes with a login token) and shown once.",
     },
     servers: [{ url: serverUrl }],
@@ -57,7 +58,7 @@ export function openApiDocument(serverUrl: string, perKeyPerMinute: number): Rec
       "/api/v1/integration/sessions": {
         post: {
           operationId: "createSession",
-          summary: "Create a Lens session: PIN, desktop link, mobile link, PIN-entry URL and expiry",
+          summary: "Create a Lens (camera) or desktop (screen viewing) session: PIN, desktop link, mobile link, PIN-entry URL and expiry",
           security: keyAuth,
           requestBody: { required: false, content: json("IntegrationSessionRequest") },
           responses: {

@@ -72,7 +72,7 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
     const who = await keyCaller(req, reply);
     const body = parseInput(IntegrationSessionRequest, req.body);
     const session = await s.sessions.create(who, {
-      type: "lens",
+      type: body.type,
       mode: "view",
       method: "link",
       language: body.language,

@@ -31,6 +31,7 @@ const ACCEPTED_STATUSES: readonly SessionStatus[] = ["waiting", "active", "on-ho
 export interface SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
   chat(row: SessionRow, message: ChatMessage): void;
+  customerMedia(row: SessionRow, event: "screen-share-stopped"): void;
 }
 
 export interface SessionServiceDeps {
@@ -275,6 +276,13 @@ export class SessionService {
 
   // Customer side. The customer is identified by the socket that joined with the PIN.
 
+  /** The type of the session a live PIN opens, without joining; undefined when no such PIN. */
+  async pinType(pin: string): Promise<SessionType | undefined> {
+    const row = await this.store.sessions.byPin(pin);
+    const open = row && row.status === "connecting" && !row.customerJoined && (row.pinExpiresAt === null || row.pinExpiresAt > this.iso());
+    return open ? row.type : undefined;
+  }
+
   /** Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN. */
   async customerJoin(pin: string, name: string | undefined, address: string): Promise<SessionRow | undefined> {
     const row = await this.serial.run(async () => {
@@ -332,6 +340,18 @@ export class SessionService {
     });
     this.deps.notifier.chat(row, message);
     return message;
+  }
+
+  /** The customer stopped sharing their screen: logged and told to the technician; the session goes on. */
+  async customerScreenStopped(id: string): Promise<void> {
+    const row = await this.serial.run(async () => {
+      const row = await this.live(id);
+      if (row.type !== "desktop") throw new RescueError("conflict", "only a desktop session shares a screen");
+      if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "screen sharing opens once the EULA is accepted");
+      await this.log(id, "screen-share-stopped", {});
+      return row;
+    });
+    this.deps.notifier.customerMedia(row, "screen-share-stopped");
   }
 
   /** Whether the customer of this session may send signals now. */

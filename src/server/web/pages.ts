@@ -6,7 +6,7 @@ export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function layout(lang: Language, t: Strings, body: string, scripts: string[] = []): string {
+export function layout(lang: Language, t: Strings, body: string, scripts: string[] = []): string {
   return `<!doctype html>
 <html lang="${lang}">
 <head>

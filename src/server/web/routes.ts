@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { Pin } from "../../protocol/index.js";
 import { lensPage, mobilePage, pinPage } from "./pages.js";
+import { screenInvitePage, screenPage } from "./screen-page.js";
+import type { PageKind } from "./session-kind.js";
 import { pickLanguage, STRINGS } from "./strings.js";
 
 /**
@@ -50,6 +52,7 @@ function assetDir(): string {
 
 const ASSET_TYPES: Record<string, string> = {
   "lens.js": "text/javascript; charset=utf-8",
+  "screen.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 };
 
@@ -61,8 +64,12 @@ function language(req: FastifyRequest, lang: string | undefined) {
   return pickLanguage(lang, req.headers["accept-language"]);
 }
 
-/** The customer pages: PIN entry, the mobile link page and the Lens page, plus their assets. */
-export function webRoutes(app: FastifyInstance, publicUrl: () => string): void {
+/**
+ * The customer pages: PIN entry, the mobile link page and the session page, plus their assets.
+ * The session page is the Lens page (camera), or the screen-sharing page when the PIN opens a
+ * desktop session.
+ */
+export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: PageKind): void {
   const secure = (reply: FastifyReply) => reply.headers(SECURITY_HEADERS).header("content-security-policy", contentSecurityPolicy(publicUrl()));
   const html = (reply: FastifyReply, body: string, status = 200) =>
     secure(reply).code(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(body);
@@ -83,7 +90,9 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string): void {
     const q = PageQuery.safeParse(req.query);
     const lang = language(req, q.success ? q.data.lang : undefined);
     if (!Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 404);
-    return html(reply, mobilePage(lang, pin));
+    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
+    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
+    return html(reply, found === "desktop" ? screenInvitePage(lang, pin) : mobilePage(lang, pin));
   });
 
   app.get("/lens", async (req, reply) => {
@@ -93,7 +102,9 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string): void {
     const pin = query.pin?.trim();
     if (!pin || !Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 400);
     const name = query.name?.trim().slice(0, 100) || undefined;
-    return html(reply, lensPage(lang, pin, name));
+    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
+    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
+    return html(reply, found === "desktop" ? screenPage(lang, pin, name) : lensPage(lang, pin, name));
   });
 
   app.get("/assets/:file", async (req, reply) => {

@@ -37,6 +37,7 @@ export const STRINGS = {
     you: "You",
     technician: "Technician",
     tryAgain: "Enter a PIN",
+    pinThrottled: "Too many PIN attempts. Wait a minute and try again.",
   },
   nl: {
     title: "Rescue-ondersteuning",
@@ -73,6 +74,7 @@ export const STRINGS = {
     you: "U",
     technician: "Supportmedewerker",
     tryAgain: "Pincode invoeren",
+    pinThrottled: "Te veel pogingen. Wacht een minuut en probeer het opnieuw.",
   },
   de: {
     title: "Rescue-Support",
@@ -109,6 +111,7 @@ export const STRINGS = {
     you: "Sie",
     technician: "Techniker",
     tryAgain: "PIN eingeben",
+    pinThrottled: "Zu viele PIN-Versuche. Warten Sie eine Minute und versuchen Sie es erneut.",
   },
 } as const satisfies Record<Language, Record<string, string>>;
 

@@ -104,6 +104,10 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             // Pause and resume are the customer's own; the technician sees them in the media stats.
             if (phase !== "accepted") return refuse("media opens once the EULA is accepted");
             return;
+          case "screen-share":
+            if (phase !== "accepted") return refuse("screen sharing opens once the EULA is accepted");
+            await sessions.customerScreenStopped(sessionId!);
+            return;
           case "leave":
             return closeWith(ws, 1000, "left");
         }

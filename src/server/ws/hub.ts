@@ -77,6 +77,11 @@ export class Hub implements SessionNotifier {
     this.toCustomer(row.id, { type: "chat", message });
   }
 
+  customerMedia(row: SessionRow, event: "screen-share-stopped"): void {
+    this.log.info({ sessionId: row.id, technician: row.technicianEmail, event }, "customer media");
+    this.toTechnician(row.technicianId, { type: "customer-media", sessionId: row.id, event });
+  }
+
   /** After logout the token's sockets go too. */
   closeToken(tokenHash: string): void {
     for (const set of this.technicians.values()) {

@@ -40,6 +40,11 @@ export function MediaStats({ media }: { media: SessionMedia | undefined }) {
         <Text bold>Rec   </Text>
         {recording ? `${recording.path}${recording.bytes === null ? "" : `  ${formatBytes(recording.bytes)}`}` : "not recording"}
       </Text>
+      {media?.screenStopped ? (
+        <Text color="yellow" wrap="truncate">
+          Screen: the customer stopped sharing (chat still works)
+        </Text>
+      ) : null}
       {media?.error ? (
         <Text color="red" wrap="truncate">
           stats: {media.error}

@@ -6,6 +6,8 @@ export interface SessionMedia {
   error: string | null;
   /** Where the daemon said it records, known from start before the first stats arrive. */
   recording: string | null;
+  /** The customer of a desktop session stopped sharing their screen: a status, not an error. */
+  screenStopped?: boolean;
 }
 
 export type MediaState = Record<string, SessionMedia>;
@@ -24,6 +26,10 @@ export function mediaReducer(state: MediaState, action: ConsoleAction): MediaSta
       });
     case "stats/failed":
       return patch(state, action.id, { error: action.error });
+    case "event": {
+      const e = action.event;
+      return e.type === "media" && e.event === "screen-share-stopped" ? patch(state, e.sessionId, { screenStopped: true }) : state;
+    }
     case "audio/muted": {
       const stats = state[action.id]?.stats;
       if (!stats) return state;

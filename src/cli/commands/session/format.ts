@@ -5,6 +5,7 @@ export const SESSION_COLUMNS: Column<Session>[] = [
   { header: "id", value: (s) => s.id },
   { header: "name", value: (s) => s.name || "-" },
   { header: "type", value: (s) => s.type },
+  { header: "mode", value: (s) => s.mode },
   { header: "status", value: (s) => s.status },
   { header: "pin", value: (s) => s.pin ?? "-" },
   { header: "since", value: (s) => s.statusSince, human: (s, now) => relativeTime(s.statusSince, now) },
