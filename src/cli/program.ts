@@ -43,6 +43,15 @@ const GROUPS: Group[] = [
     description: "QA: play the customer's side of a session",
     verbs: { customer: () => import("./commands/simulate/customer.js") },
   },
+  {
+    name: "apikey",
+    description: "API keys for the contact-center integration",
+    verbs: {
+      create: () => import("./commands/apikey/create.js"),
+      list: () => import("./commands/apikey/list.js"),
+      revoke: () => import("./commands/apikey/revoke.js"),
+    },
+  },
   { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {
     name: "daemon",

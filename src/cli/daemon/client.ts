@@ -3,6 +3,7 @@ import { z } from "zod";
 // Only the protocol modules the local API needs: each module costs startup time.
 import { AddTechnicianResponse, Group, Technician, type AddTechnicianRequest, type GroupPatch, type GroupRequest } from "../../protocol/api.js";
 import { ErrorBody, RescueError } from "../../protocol/errors.js";
+import { ApiKey, CreatedApiKey } from "../../protocol/integration.js";
 import {
   DaemonEvent,
   DaemonStatus,
@@ -17,7 +18,7 @@ import { ChatMessage, Session, SessionLogEntry } from "../../protocol/session.js
 import type { CreateSessionRequest } from "../../protocol/api.js";
 import { DaemonUnavailable, DaemonVersionMismatch } from "../errors.js";
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface EventStream {
   events: AsyncIterable<DaemonEvent>;
@@ -127,6 +128,9 @@ export class DaemonClient {
   patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, Group, req);
   listTechnicians = () => this.call("GET", "/api/v1/admin/technicians", z.array(Technician));
   addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, req);
+  createApiKey = (name: string) => this.call("POST", "/api/v1/apikeys", CreatedApiKey, { name });
+  listApiKeys = () => this.call("GET", "/api/v1/apikeys", z.array(ApiKey));
+  revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, z.undefined());
 }
 
 /**
