@@ -29,8 +29,7 @@ import { ChatMessage, Session } from "./session.js";
  *   DELETE /api/v1/apikeys/:id          -> 204
  *   /api/v1/admin/...                   proxied to the server with the technician's token
  */
-export const LOCALAPI_VERSION = "1";
-export const LOCALAPI_VERSION_HEADER = "rescue-localapi-version";
+export { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "./localapi-version.js";
 
 export const BackendState = z.enum(["logged-out", "connecting", "connected", "reconnecting"]);
 export type BackendState = z.infer<typeof BackendState>;

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { RescueError } from "../../../protocol/errors.js";
 import { findClipboard, NO_CLIPBOARD } from "../../clipboard.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
@@ -80,6 +79,7 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   // The session stands and its PIN was printed: the technician can still pass it on by hand.
   const d = session.delivery;
   if (d?.status === "failed") {
+    const { RescueError } = await import("../../../protocol/errors.js");
     throw new RescueError("delivery_failed", `the ${d.channel === "sms" ? "SMS" : "email"} to ${d.to} was not delivered: ${d.reason ?? "no reason given"}`);
   }
 }
