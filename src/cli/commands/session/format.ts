@@ -30,6 +30,7 @@ export function printSession(out: Printer, s: Session, now: number): void {
   const link = s.method === "link" ? customerLink(s) : null;
   if (link) rows.push(["link", link]);
   if (s.links) rows.push(["desktop", s.links.desktop], ["mobile", s.links.mobile], ["pin-entry", s.links.pinEntry]);
+  if (s.customer?.paused) rows.push(["customer", "paused"]);
   if (s.delivery) rows.push([s.delivery.channel, `${s.delivery.to}: ${s.delivery.status}${s.delivery.reason ? ` (${s.delivery.reason})` : ""}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) out.line(out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`);
