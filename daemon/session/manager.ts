@@ -47,6 +47,8 @@ export class SessionManager {
     private readonly events: EventLog,
     private readonly log: Logger,
     readonly recordingsDir: string,
+    /** RESCUE_ICE_HOST_ADDRESSES: offered as host candidates beside the interfaces' own. */
+    private readonly iceHostAddresses: string[] = [],
   ) {
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
     // A new login or server may bring other ICE servers.
@@ -79,7 +81,7 @@ export class SessionManager {
       this.log.error(`session ${sessionId}: cannot answer the offer without the server's ICE configuration: ${(e as Error).message}`);
       return;
     }
-    const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server) });
+    const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server), hostAddresses: this.iceHostAddresses });
     const m: MediaSession = { peer, answered: Promise.resolve(), status: null };
     this.media.set(sessionId, m);
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));
