@@ -117,6 +117,22 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
       expect(stats.video.frames).toBeGreaterThanOrEqual(60);
       expect(stats.audio.packets).toBeGreaterThan(0);
 
+      // The customer's own pause reaches the technician's daemon as a session field.
+      const pausedNow = async (want: boolean) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const s = (await cli(["session", "list", "--json"])).json<Session[]>().find((x) => x.id === session.id);
+          if (s?.customer?.paused === want || Date.now() > deadline) return s?.customer?.paused;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="paused"]');
+      expect(await pausedNow(true)).toBe(true);
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="live"]');
+      expect(await pausedNow(false)).toBe(false);
+
       const ended = await cli(["session", "end", session.id, "--json"]);
       expect(ended.code, ended.stderr).toBe(0);
       await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
@@ -142,7 +158,9 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
       console.log(`browser -> rescued: ${video?.nb_read_frames} VP8 frames, ${audio?.nb_read_frames} Opus frames in ${recording}`);
 
       const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string }[]>().map((e) => e.event);
-      expect(log).toEqual(expect.arrayContaining(["customer-connected", "eula-accepted", "started", "media-connected", "recording-started", "closed"]));
+      expect(log).toEqual(
+        expect.arrayContaining(["customer-connected", "eula-accepted", "started", "media-connected", "recording-started", "customer-paused", "customer-resumed", "closed"]),
+      );
       expect(errors).toEqual([]);
     } finally {
       await page.close();
