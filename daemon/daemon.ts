@@ -10,6 +10,7 @@ import { createLocalApi, listenOnSocket } from "./localapi/server.js";
 import { routes } from "./localapi/routes.js";
 import type { Logger } from "./log.js";
 import { SessionManager } from "./session/manager.js";
+import type { DaemonSettings } from "./settings.js";
 import { SessionState } from "./session/state.js";
 
 /** The daemon's parts, wired together: event log, session list, backend connection, media, local API. */
@@ -28,9 +29,10 @@ export class Daemon {
   constructor(
     readonly paths: HomePaths,
     readonly log: Logger,
+    settings: DaemonSettings = { iceHostAddresses: [] },
   ) {
     this.backend = new Backend(this.events, this.sessions, log);
-    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings);
+    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings, settings.iceHostAddresses);
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
 

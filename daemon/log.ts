@@ -9,10 +9,11 @@ export interface Logger {
   error(msg: string): void;
 }
 
-/** Bearer tokens and passwords must never reach the log, whatever a message carries. */
+/** Bearer tokens, passwords and API keys must never reach the log, whatever a message carries. */
 function redact(msg: string): string {
   return msg
     .replace(/(bearer\s+)[^\s"']+/gi, "$1[redacted]")
+    .replace(/\brk_[A-Za-z0-9_-]{43}/g, "rk_[redacted]")
     .replace(/("?(?:password|token)"?\s*[:=]\s*)("[^"]*"|[^\s,}]+)/gi, "$1[redacted]");
 }
 

@@ -2,8 +2,11 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { rescueHome, homePaths } from "../src/cli/profile/home.js";
 import { acquire, AlreadyRunning } from "./lock.js";
 import { fileLogger } from "./log.js";
+import { daemonSettings, type DaemonSettings } from "./settings.js";
 
-const USAGE = "usage: rescued [--foreground]\n  Runs the Rescue technician daemon for RESCUE_HOME (default ~/.rescue).\n";
+const USAGE =
+  "usage: rescued [--foreground]\n  Runs the Rescue technician daemon for RESCUE_HOME (default ~/.rescue).\n" +
+  "  RESCUE_ICE_HOST_ADDRESSES=ADDR[,ADDR...] adds local addresses to the WebRTC host candidates.\n";
 
 /** rescued: one daemon per RESCUE_HOME, serving the local API until stopped. */
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const foreground = args.includes("--foreground");
+  let settings: DaemonSettings;
+  try {
+    settings = daemonSettings(process.env);
+  } catch (e) {
+    process.stderr.write(`rescued: ${(e as Error).message}\n`);
+    return 2;
+  }
   const paths = homePaths(rescueHome());
   const log = fileLogger(paths.log, foreground);
 
@@ -35,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Loaded only once the lock is ours: a second daemon is refused before it loads werift.
   const { Daemon } = await import("./daemon.js");
-  const daemon = new Daemon(paths, log);
+  const daemon = new Daemon(paths, log, settings);
   const onSignal = (sig: NodeJS.Signals) => void daemon.shutdown(`signal ${sig}`);
   // Detached, nobody sees stderr: a crash is written to the log and the socket is left clean.
   const onCrash = (err: unknown) => {

@@ -18,7 +18,7 @@ export class RestClient {
     void this.agent.close();
   }
 
-  async call<S extends z.ZodType>(method: "GET" | "POST" | "PATCH", path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async call<S extends z.ZodType>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     let res;
     try {
       res = await request(new URL(path, this.server), {

@@ -1,7 +1,10 @@
 import {
   AddTechnicianRequest,
   AddTechnicianResponse,
+  ApiKey,
   ChatMessage,
+  CreateApiKeyRequest,
+  CreatedApiKey,
   ChatRequest,
   CreateSessionRequest,
   Group,
@@ -137,6 +140,20 @@ export function routes(d: Daemon): Route[] {
     mute("mute", true),
     mute("unmute", false),
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
+    // The created key passes through to the CLI once; the daemon neither keeps nor logs it.
+    {
+      method: "POST",
+      path: "/api/v1/apikeys",
+      body: CreateApiKeyRequest,
+      status: 201,
+      handler: async ({ body }) => (await rest()).call("POST", "/api/v1/apikeys", CreatedApiKey, body),
+    },
+    { method: "GET", path: "/api/v1/apikeys", handler: async () => (await rest()).call("GET", "/api/v1/apikeys", z.array(ApiKey)) },
+    {
+      method: "DELETE",
+      path: "/api/v1/apikeys/:id",
+      handler: async ({ params }) => void (await (await rest()).call("DELETE", `/api/v1/apikeys/${enc(params.id!)}`, z.undefined())),
+    },
     {
       method: "GET",
       path: "/api/v1/admin/groups",

@@ -13,7 +13,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** Segments starting with ":" are parameters. */
   path: string;
   body?: z.ZodType;

@@ -66,6 +66,8 @@ export class SessionManager {
     private readonly events: EventLog,
     private readonly log: Logger,
     readonly recordingsDir: string,
+    /** RESCUE_ICE_HOST_ADDRESSES: offered as host candidates beside the interfaces' own. */
+    private readonly iceHostAddresses: string[] = [],
   ) {
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
     // A new login or server may bring other ICE servers.
@@ -111,6 +113,7 @@ export class SessionManager {
     const peer = new TechnicianPeer({
       iceServers,
       loopback: isLoopbackUrl(this.backend.server),
+      hostAddresses: this.iceHostAddresses,
       inboundKeepPercent: inboundKeepPercent(process.env),
     });
     const m: MediaSession = { peer, answered: Promise.resolve(), status: null };

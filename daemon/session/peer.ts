@@ -14,6 +14,8 @@ export interface TechnicianPeerOptions {
   iceServers: IceServer[];
   /** Also gather 127.0.0.1 (tests, demo, everything on one machine). */
   loopback?: boolean;
+  /** More local addresses to offer as host candidates (RESCUE_ICE_HOST_ADDRESSES). */
+  hostAddresses?: string[];
   /** Percentage of inbound packets to keep (tests of loss recovery); 100 or unset keeps all. */
   inboundKeepPercent?: number;
   /** Ask for a keyframe when none came for this long while recording (bounds what a crash can lose). */
@@ -91,7 +93,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 5000;
     this.pc = new RTCPeerConnection({
       iceServers: opts.iceServers,
-      iceAdditionalHostAddresses: opts.loopback ? ["127.0.0.1"] : undefined,
+      iceAdditionalHostAddresses: additionalHostAddresses(opts),
       // The default policy leaks a UDP socket after close and keeps the process alive.
       bundlePolicy: "max-bundle",
       // useVP8/useH264 carry NACK, PLI and REMB feedback; receiver reports are sent for every receiver.
@@ -368,4 +370,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     const receiver = this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
     void receiver?.sendRtcpPLI(ssrc);
   }
+}
+
+function additionalHostAddresses(opts: TechnicianPeerOptions): string[] | undefined {
+  const all = [...(opts.loopback ? ["127.0.0.1"] : []), ...(opts.hostAddresses ?? [])];
+  return all.length ? all : undefined;
 }

@@ -1,12 +1,6 @@
 import { Command } from "commander";
 import type { Context } from "./context.js";
 import { packageVersion } from "./version.js";
-import * as login from "./commands/login.js";
-import * as logout from "./commands/logout.js";
-import * as whoami from "./commands/whoami.js";
-import * as chat from "./commands/chat.js";
-import * as consoleCmd from "./commands/console.js";
-import * as demo from "./commands/demo.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
 type Verbs = Record<string, () => Promise<Registrar>>;
@@ -18,6 +12,18 @@ interface Group {
   verbs: Verbs;
   subgroups?: Group[];
 }
+
+/** Verbs without a group, listed before and after the groups in the help. */
+const FIRST_VERBS: Verbs = {
+  login: () => import("./commands/login.js"),
+  logout: () => import("./commands/logout.js"),
+  whoami: () => import("./commands/whoami.js"),
+};
+const LAST_VERBS: Verbs = {
+  chat: () => import("./commands/chat.js"),
+  console: () => import("./commands/console.js"),
+  demo: () => import("./commands/demo.js"),
+};
 
 const GROUPS: Group[] = [
   {
@@ -43,6 +49,15 @@ const GROUPS: Group[] = [
     name: "simulate",
     description: "QA: play the customer's side of a session",
     verbs: { customer: () => import("./commands/simulate/customer.js") },
+  },
+  {
+    name: "apikey",
+    description: "API keys for the contact-center integration",
+    verbs: {
+      create: () => import("./commands/apikey/create.js"),
+      list: () => import("./commands/apikey/list.js"),
+      revoke: () => import("./commands/apikey/revoke.js"),
+    },
   },
   { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {
@@ -122,11 +137,15 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
         "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
     );
-  for (const r of [login, logout, whoami]) r.register(p, ctx);
   const [first, ...rest] = argv.slice(2);
+  // An invoked group or verb needs no other verb; the top-level help and errors list them all.
+  const named = first !== undefined && (GROUPS.some((g) => g.name === first) || Object.hasOwn(FIRST_VERBS, first) || Object.hasOwn(LAST_VERBS, first));
+  const verbs = async (all: Verbs) => {
+    const load = named ? Object.entries(all).filter(([name]) => name === first).map(([, l]) => l) : Object.values(all);
+    for (const v of await Promise.all(load.map((l) => l()))) v.register(p, ctx);
+  };
+  await verbs(FIRST_VERBS);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
-  chat.register(p, ctx);
-  consoleCmd.register(p, ctx);
-  demo.register(p, ctx);
+  await verbs(LAST_VERBS);
   return p;
 }

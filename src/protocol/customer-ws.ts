@@ -16,7 +16,10 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("eula"), accepted: z.boolean() }),
   z.object({ type: z.literal("signal"), signal: Signal }),
   z.object({ type: z.literal("chat"), text: Text(2000) }),
-  /** The customer pauses or resumes their own stream, or leaves. */
+  /**
+   * The customer pauses or resumes their own stream (after the EULA): logged, and shown to the
+   * technician as `customer.paused` on the session. `leave` ends the session.
+   */
   z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
   z.object({ type: z.literal("leave") }),
   /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */

@@ -24,10 +24,12 @@ import { ChatMessage, Session } from "./session.js";
  *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202
  *   POST /api/v1/sessions/:id/mute|unmute -> 204
  *   GET  /api/v1/recordings             -> Recording[]
+ *   POST /api/v1/apikeys                CreateApiKeyRequest -> 201 CreatedApiKey (passed through, never kept or logged)
+ *   GET  /api/v1/apikeys                -> ApiKey[]
+ *   DELETE /api/v1/apikeys/:id          -> 204
  *   /api/v1/admin/...                   proxied to the server with the technician's token
  */
-export const LOCALAPI_VERSION = "1";
-export const LOCALAPI_VERSION_HEADER = "rescue-localapi-version";
+export { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "./localapi-version.js";
 
 export const BackendState = z.enum(["logged-out", "connecting", "connected", "reconnecting"]);
 export type BackendState = z.infer<typeof BackendState>;

@@ -44,6 +44,11 @@ export const Session = z.object({
       camera: z.boolean(),
       microphone: z.boolean(),
       eulaAcceptedAt: IsoTime.nullable(),
+      /**
+       * True while the customer has paused their own camera and microphone (the Lens page's
+       * pause); the server logs customer-paused and customer-resumed. Absent from older servers.
+       */
+      paused: z.boolean().optional(),
     })
     .nullable(),
   delivery: Delivery.optional(),
@@ -68,6 +73,8 @@ export const SESSION_LOG_EVENTS = [
   "recording-started",
   "recording-stopped",
   "media-connected",
+  "customer-paused",
+  "customer-resumed",
   "customer-disconnected",
   /** The customer of a desktop session stopped sharing their screen; the session goes on (chat). */
   "screen-share-stopped",

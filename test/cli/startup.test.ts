@@ -49,5 +49,9 @@ describe("CLI startup stays light", () => {
     expect(modules.some((m) => m.includes("/dist/src/cli/daemon/client.js"))).toBe(true);
     expect(modules.filter((m) => /\/(ink|react|werift|conf)\//.test(m))).toEqual([]);
     expect(modules.filter((m) => /commands\/(admin|daemon|recordings)\//.test(m))).toEqual([]);
+    // Only the schemas its answer needs, and no other top-level verb.
+    expect(modules.filter((m) => /protocol\/(api|localapi|integration|technician-ws|customer-ws|index)\.js$/.test(m))).toEqual([]);
+    expect(modules.some((m) => m.endsWith("/dist/src/protocol/session.js"))).toBe(true);
+    expect(modules.filter((m) => /commands\/(login|logout|whoami|chat|console)\.js$/.test(m))).toEqual([]);
   });
 });

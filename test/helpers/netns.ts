@@ -29,10 +29,14 @@ export function netnsUnavailable(): string | undefined {
   return undefined;
 }
 
-export function createNetns(): NetNs {
+/**
+ * `hostInterfacePrefix` names this side's interface: "veth" makes it one that WebRTC stacks
+ * (werift, Chrome) leave out of their own host candidates, as on a machine with containers.
+ */
+export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs {
   const tag = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
   const name = `rescue-${tag}`;
-  const hostIf = `vh${tag}`;
+  const hostIf = `${opts.hostInterfacePrefix ?? "vh"}${tag}`;
   const nsIf = `vn${tag}`;
   const block = 4 * (1 + Math.floor(Math.random() * 62));
   const hostAddress = `198.51.100.${block + 1}`;

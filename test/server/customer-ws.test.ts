@@ -298,6 +298,36 @@ describe("technician WebSocket", () => {
     expect(log.filter((e: { event: string }) => e.event === "chat").map((e: { text: string }) => e.text)).toEqual(["my camera is on", "I can see it"]);
   });
 
+  it("the customer's pause and resume are logged and pushed to the technician on the session", async () => {
+    server = await startTestServer();
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const t = await technicianWs(tech.token);
+    await t.next("sessions");
+    const early = await customer();
+    early.send({ type: "join", pin: s.pin, name: "Jane" });
+    await early.next("joined");
+    early.send({ type: "media", state: "paused" });
+    expect(await early.next("error")).toMatchObject({ code: "conflict", message: expect.stringMatching(/EULA/) });
+    early.send({ type: "devices", camera: true, microphone: true });
+    early.send({ type: "eula", accepted: true });
+    const pausedOf = async () => {
+      for (;;) {
+        const m = ServerToTechnician.parse(await t.next("session"));
+        if (m.type === "session" && m.session.id === s.id && m.session.status === "waiting") return m.session.customer!.paused;
+      }
+    };
+    expect(await pausedOf()).toBe(false);
+    early.send({ type: "media", state: "paused" });
+    expect(await pausedOf()).toBe(true);
+    expect((await sessionOf(tech.token, s.id)).customer!.paused).toBe(true);
+    // A repeat changes nothing; resuming does.
+    early.send({ type: "media", state: "paused" });
+    early.send({ type: "media", state: "resumed" });
+    expect(await pausedOf()).toBe(false);
+    expect((await logEvents(tech.token, s.id)).filter((e: string) => e.startsWith("customer-"))).toEqual(["customer-connected", "customer-paused", "customer-resumed"]);
+  });
+
   it("refuses chat over the socket without the chat permission", async () => {
     server = await startTestServer();
     const tech = await server.technician(["lens", "private", "pin"]);

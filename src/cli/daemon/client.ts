@@ -1,27 +1,39 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { z } from "zod";
-// Only the protocol modules the local API needs: each module costs startup time.
-import { AddTechnicianResponse, Group, Technician, type AddTechnicianRequest, type GroupPatch, type GroupRequest } from "../../protocol/api.js";
-import { ErrorBody, RescueError } from "../../protocol/errors.js";
-import {
-  DaemonEvent,
-  DaemonStatus,
-  LOCALAPI_VERSION,
-  LOCALAPI_VERSION_HEADER,
-  Recording,
-  SessionStats,
-  StartResponse,
-  type StartRequest,
-} from "../../protocol/localapi.js";
-import { ChatMessage, Session, SessionLogEntry } from "../../protocol/session.js";
-import type { CreateSessionRequest } from "../../protocol/api.js";
+import type { z } from "zod";
+import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
+import type { RescueError } from "../../protocol/errors.js";
+import type { DaemonEvent, StartRequest } from "../../protocol/localapi.js";
+import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../protocol/localapi-version.js";
 import { DaemonUnavailable, DaemonVersionMismatch } from "../errors.js";
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface EventStream {
   events: AsyncIterable<DaemonEvent>;
   close(): void;
+}
+
+/** A schema, or how to load it: loading runs while the request is on its way (see `call`). */
+type SchemaOrLoader<S extends z.ZodType> = S | (() => Promise<S>);
+
+// Schemas load on first use, each module only when a call needs it: zod and the protocol
+// modules are most of a command's startup time.
+const zod = async () => (await import("zod")).z;
+const api = () => import("../../protocol/api.js");
+const errors = () => import("../../protocol/errors.js");
+const integration = () => import("../../protocol/integration.js");
+const localapi = () => import("../../protocol/localapi.js");
+const session = () => import("../../protocol/session.js");
+const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await zod()).array(await item);
+
+async function fail(code: RescueError["code"], message: string): Promise<never> {
+  throw new (await errors()).RescueError(code, message);
+}
+
+async function errorFrom(json: unknown, fallback: string): Promise<RescueError> {
+  const { ErrorBody, RescueError } = await errors();
+  const err = ErrorBody.safeParse(json);
+  return err.success ? RescueError.fromBody(err.data) : new RescueError("internal", fallback);
 }
 
 const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
@@ -79,61 +91,67 @@ export class DaemonClient {
     return res;
   }
 
-  async call<S extends z.ZodType>(method: Method, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
-    const res = await this.openStarting(method, path, body);
+  /**
+   * One request, its answer parsed with `schema`. A loader is started after the request is
+   * sent, so the daemon answers while the schema loads.
+   */
+  async call<S extends z.ZodType>(method: Method, path: string, schema: SchemaOrLoader<S>, body?: unknown): Promise<z.infer<S>> {
+    const [res, parser] = await Promise.all([this.openStarting(method, path, body), typeof schema === "function" ? schema() : schema]);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const json: unknown = text ? JSON.parse(text) : undefined;
     const status = res.statusCode ?? 500;
-    if (status >= 400) {
-      const err = ErrorBody.safeParse(json);
-      throw err.success ? RescueError.fromBody(err.data) : new RescueError("internal", `rescued answered ${status}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new RescueError("internal", `unexpected answer from rescued for ${method} ${path}`);
+    if (status >= 400) throw await errorFrom(json, `rescued answered ${status}`);
+    const parsed = parser.safeParse(json);
+    if (!parsed.success) return fail("internal", `unexpected answer from rescued for ${method} ${path}`);
     return parsed.data;
   }
 
   /** The event stream; resolves once the daemon has subscribed us, so nothing after this is missed. */
   async events(since?: number): Promise<EventStream> {
-    const res = await this.openStarting("GET", `/api/v1/events${since === undefined ? "" : `?since=${since}`}`);
+    const [res, { DaemonEvent }] = await Promise.all([this.openStarting("GET", `/api/v1/events${since === undefined ? "" : `?since=${since}`}`), localapi()]);
     if ((res.statusCode ?? 500) >= 400) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      const err = ErrorBody.safeParse(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"));
-      throw err.success ? RescueError.fromBody(err.data) : new RescueError("internal", "rescued refused the event stream");
+      throw await errorFrom(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"), "rescued refused the event stream");
     }
-    return eventLines(res);
+    return eventLines(res, DaemonEvent);
   }
 
-  status = () => this.call("GET", "/api/v1/status", DaemonStatus);
-  reload = () => this.call("POST", "/api/v1/reload", DaemonStatus);
-  shutdown = () => this.call("POST", "/api/v1/shutdown", z.unknown());
-  listSessions = (status?: string) => this.call("GET", `/api/v1/sessions${status ? `?status=${enc(status)}` : ""}`, z.array(Session));
-  createSession = (req: CreateSessionRequest) => this.call("POST", "/api/v1/sessions", Session, req);
-  getSession = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}`, Session);
-  sessionAction = (id: string, action: "pin" | "hold" | "resume" | "end") => this.call("POST", `/api/v1/sessions/${enc(id)}/${action}`, Session);
-  startSession = (id: string, req: StartRequest) => this.call("POST", `/api/v1/sessions/${enc(id)}/start`, StartResponse, req);
-  sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/log`, z.array(SessionLogEntry));
-  sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, SessionStats);
-  talk = (id: string, audioPath: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, z.object({ playing: z.string() }), { audioPath });
+  status = () => this.call("GET", "/api/v1/status", async () => (await localapi()).DaemonStatus);
+  reload = () => this.call("POST", "/api/v1/reload", async () => (await localapi()).DaemonStatus);
+  shutdown = () => this.call("POST", "/api/v1/shutdown", async () => (await zod()).unknown());
+  listSessions = (status?: string) =>
+    this.call("GET", `/api/v1/sessions${status ? `?status=${enc(status)}` : ""}`, () => arrayOf(session().then((m) => m.Session)));
+  createSession = (req: CreateSessionRequest) => this.call("POST", "/api/v1/sessions", async () => (await session()).Session, req);
+  getSession = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}`, async () => (await session()).Session);
+  sessionAction = (id: string, action: "pin" | "hold" | "resume" | "end") =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/${action}`, async () => (await session()).Session);
+  startSession = (id: string, req: StartRequest) => this.call("POST", `/api/v1/sessions/${enc(id)}/start`, async () => (await localapi()).StartResponse, req);
+  sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/log`, () => arrayOf(session().then((m) => m.SessionLogEntry)));
+  sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, async () => (await localapi()).SessionStats);
+  talk = (id: string, audioPath: string) =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, async () => (await zod()).object({ playing: (await zod()).string() }), { audioPath });
   setMuted = (id: string, muted: boolean) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, SessionStats.shape.audio);
-  chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, ChatMessage, { text });
-  recordings = () => this.call("GET", "/api/v1/recordings", z.array(Recording));
-  listGroups = () => this.call("GET", "/api/v1/admin/groups", z.array(Group));
-  createGroup = (req: GroupRequest) => this.call("POST", "/api/v1/admin/groups", Group, req);
-  patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, Group, req);
-  listTechnicians = () => this.call("GET", "/api/v1/admin/technicians", z.array(Technician));
-  addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, req);
+    this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
+  chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
+  recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
+  listGroups = () => this.call("GET", "/api/v1/admin/groups", () => arrayOf(api().then((m) => m.Group)));
+  createGroup = (req: GroupRequest) => this.call("POST", "/api/v1/admin/groups", async () => (await api()).Group, req);
+  patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, async () => (await api()).Group, req);
+  listTechnicians = () => this.call("GET", "/api/v1/admin/technicians", () => arrayOf(api().then((m) => m.Technician)));
+  addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", async () => (await api()).AddTechnicianResponse, req);
+  createApiKey = (name: string) => this.call("POST", "/api/v1/apikeys", async () => (await integration()).CreatedApiKey, { name });
+  listApiKeys = () => this.call("GET", "/api/v1/apikeys", () => arrayOf(integration().then((m) => m.ApiKey)));
+  revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, async () => (await zod()).undefined());
 }
 
 /**
  * NDJSON lines of the event stream as an async iterable that ends, rather than hangs, when the
  * stream is closed from either side.
  */
-function eventLines(res: IncomingMessage): EventStream {
+function eventLines(res: IncomingMessage, schema: typeof DaemonEvent): EventStream {
   const queue: DaemonEvent[] = [];
   let ended = false;
   let wake: (() => void) | null = null;
@@ -155,7 +173,7 @@ function eventLines(res: IncomingMessage): EventStream {
       const line = buffer.slice(0, i).trim();
       buffer = buffer.slice(i + 1);
       if (!line) continue;
-      const parsed = DaemonEvent.safeParse(JSON.parse(line));
+      const parsed = schema.safeParse(JSON.parse(line));
       if (parsed.success) queue.push(parsed.data);
     }
     notify();

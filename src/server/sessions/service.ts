@@ -59,6 +59,8 @@ function requirePermissions(caller: Caller, needed: readonly Permission[]): void
 /** Sessions, their PINs, state machine, rules and log. Every mutation runs in one queue. */
 export class SessionService {
   private readonly serial = new Serial();
+  /** Sessions whose customer has paused their stream; it lasts no longer than their socket, so memory will do. */
+  private readonly paused = new Set<string>();
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
@@ -71,7 +73,7 @@ export class SessionService {
   }
 
   view(row: SessionRow): Session {
-    return toSession(row, this.deps.publicUrl());
+    return toSession(row, this.deps.publicUrl(), this.paused.has(row.id));
   }
 
   async create(caller: Caller, req: CreateRequest): Promise<Session> {
@@ -320,8 +322,24 @@ export class SessionService {
     });
   }
 
+  /** The customer paused or resumed their own stream: logged and pushed to the technician; a repeat changes nothing. */
+  async customerMedia(id: string, state: "paused" | "resumed"): Promise<void> {
+    const row = await this.serial.run(async () => {
+      const row = await this.live(id);
+      if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "media opens once the EULA is accepted");
+      const paused = state === "paused";
+      if (this.paused.has(id) === paused) return undefined;
+      if (paused) this.paused.add(id);
+      else this.paused.delete(id);
+      await this.log(id, paused ? "customer-paused" : "customer-resumed", {});
+      return row;
+    });
+    if (row) this.deps.notifier.sessionChanged(row, this.view(row), false);
+  }
+
   /** The customer's socket closed or they left: a live session is aborted. */
   async customerLeft(id: string): Promise<void> {
+    this.paused.delete(id);
     await this.serial.run(async () => {
       const row = await this.store.sessions.get(id);
       if (!row || isTerminal(row.status)) return;

@@ -7,7 +7,7 @@ export function sessionLinks(publicUrl: string, pin: string): SessionLinks {
 }
 
 /** A stored session as technicians see it. */
-export function toSession(row: SessionRow, publicUrl: string): Session {
+export function toSession(row: SessionRow, publicUrl: string, customerPaused = false): Session {
   return {
     id: row.id,
     name: row.name,
@@ -23,7 +23,7 @@ export function toSession(row: SessionRow, publicUrl: string): Session {
     statusSince: row.statusSince,
     recordable: row.recordable,
     customer: row.customerJoined
-      ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt }
+      ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt, paused: customerPaused }
       : null,
     ...(row.delivery ? { delivery: JSON.parse(row.delivery) as Delivery } : {}),
   };

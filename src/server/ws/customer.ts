@@ -101,8 +101,9 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             await sessions.customerChat(sessionId!, customerName, msg.text);
             return;
           case "media":
-            // Pause and resume are the customer's own; the technician sees them in the media stats.
             if (phase !== "accepted") return refuse("media opens once the EULA is accepted");
+            log.info({ sessionId, state: msg.state }, `customer-${msg.state}`);
+            await sessions.customerMedia(sessionId!, msg.state);
             return;
           case "screen-share":
             if (phase !== "accepted") return refuse("screen sharing opens once the EULA is accepted");

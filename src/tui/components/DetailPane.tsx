@@ -57,6 +57,7 @@ function customerFacts(session: Session): string {
   if (!c) return "";
   const facts = [c.camera ? "camera on" : "no camera", c.microphone ? "microphone on" : "no microphone"];
   if (c.eulaAcceptedAt) facts.push("EULA accepted");
+  if (c.paused) facts.push("customer paused");
   return ` (${facts.join(", ")})`;
 }
 

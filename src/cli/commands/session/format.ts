@@ -11,6 +11,12 @@ export const SESSION_COLUMNS: Column<Session>[] = [
   { header: "since", value: (s) => s.statusSince, human: (s, now) => relativeTime(s.statusSince, now) },
 ];
 
+/** The one link to hand the customer: the mobile page for Lens (a phone's camera), else the desktop one. */
+export function customerLink(s: Session): string | null {
+  if (!s.links) return null;
+  return s.type === "lens" ? s.links.mobile : s.links.desktop;
+}
+
 /** One session: JSON, a readable block on a terminal, or `key<TAB>value` lines when piped. */
 export function printSession(out: Printer, s: Session, now: number): void {
   if (out.json) return out.value(s);
@@ -22,7 +28,10 @@ export function printSession(out: Printer, s: Session, now: number): void {
   ];
   if (s.pin) rows.push(["pin", s.pin]);
   if (s.expiresAt) rows.push(["expires", out.tty ? relativeTime(s.expiresAt, now) : s.expiresAt]);
+  const link = s.method === "link" ? customerLink(s) : null;
+  if (link) rows.push(["link", link]);
   if (s.links) rows.push(["desktop", s.links.desktop], ["mobile", s.links.mobile], ["pin-entry", s.links.pinEntry]);
+  if (s.customer?.paused) rows.push(["customer", "paused"]);
   if (s.delivery) rows.push([s.delivery.channel, `${s.delivery.to}: ${s.delivery.status}${s.delivery.reason ? ` (${s.delivery.reason})` : ""}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) out.line(out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`);

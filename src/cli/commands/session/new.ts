@@ -1,7 +1,8 @@
 import type { Command } from "commander";
+import { findClipboard, NO_CLIPBOARD } from "../../clipboard.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { printSession } from "./format.js";
+import { customerLink, printSession } from "./format.js";
 
 interface Options {
   lens?: boolean;
@@ -10,11 +11,15 @@ interface Options {
   pin?: boolean;
   sms?: string;
   link?: boolean;
+  copy?: boolean;
   email?: string;
   name?: string;
+  lang?: string;
   language?: string;
   json?: boolean;
 }
+
+const LANGUAGES = ["en", "nl", "de"] as const;
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
@@ -25,18 +30,22 @@ export function register(parent: Command, ctx: Context): void {
     .option("--mode <mode>", "desktop sessions: view (watch the screen, the default) or control (needs the Rescue agent, refused for now)")
     .option("--pin", "show the PIN to tell the customer")
     .option("--sms <phone>", "send the link by SMS to this number")
-    .option("--link", "show a link to copy to the customer")
+    .option("--link", "show a link to pass on to the customer")
+    .option("--copy", "with --link: also copy the link to the clipboard (wl-copy, xclip or pbcopy)")
     .option("--email <address>", "send the link by email to this address")
     .option("--name <name>", "the customer's name")
-    .option("--language <lang>", "language of the SMS or email (en, nl, de)")
+    .option("--lang <lang>", "language of the SMS or email text (en, nl, de)")
+    .option("--language <lang>", "the same as --lang")
     .option("--json", "print the session as JSON");
   examples(
     cmd,
     "rescue session new --lens --pin --name 'Ann Smith'",
-    "rescue session new --lens --sms +31612345678 --json",
+    "rescue session new --lens --sms +31612345678 --lang nl --json",
     "rescue session new --lens --email ann@example.com",
     "rescue session new --desktop --link --name 'Ann Smith' --json",
+    "rescue session new --lens --link --copy",
   );
+  cmd.addHelpText("after", "\nA failed SMS or email exits 1 with the carrier's reason on stderr; the session (and its PIN) is printed all the same.\n");
   cmd.action((opts: Options) => run(ctx, opts, cmd));
 }
 
@@ -51,15 +60,32 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   if (opts.lens && opts.desktop) cmd.error("error: --lens and --desktop exclude each other", { exitCode: 2, code: "rescue.usage" });
   if (opts.mode !== undefined && !opts.desktop) throw new UsageError("--mode applies to desktop sessions: add --desktop");
   if (opts.mode !== undefined && opts.mode !== "view" && opts.mode !== "control") throw new UsageError(`--mode ${opts.mode}: one of view, control`);
-  const language = opts.language;
-  if (language !== undefined && !["en", "nl", "de"].includes(language)) throw new UsageError(`--language ${language}: one of en, nl, de`);
+  if (opts.copy && !opts.link) throw new UsageError("--copy goes with --link");
+  const language = opts.lang ?? opts.language;
+  if (language !== undefined && !LANGUAGES.includes(language as (typeof LANGUAGES)[number])) throw new UsageError(`--lang ${language}: one of ${LANGUAGES.join(", ")}`);
+  // Before the session exists: a missing clipboard must not leave one behind.
+  const clipboard = opts.copy ? findClipboard(ctx.io.env) : null;
+  if (opts.copy && !clipboard) throw new UsageError(NO_CLIPBOARD);
+
   const client = await ctx.daemon();
   const session = await client.createSession({
     type: opts.desktop ? "desktop" : "lens",
     ...(opts.mode ? { mode: opts.mode as "view" | "control" } : {}),
     ...methods[0]!,
     ...(opts.name ? { name: opts.name } : {}),
-    ...(language ? { language: language as "en" | "nl" | "de" } : {}),
+    ...(language ? { language: language as (typeof LANGUAGES)[number] } : {}),
   });
-  printSession(ctx.printer(opts), session, ctx.io.now());
+  const out = ctx.printer(opts);
+  printSession(out, session, ctx.io.now());
+  const link = customerLink(session);
+  if (clipboard && link) {
+    await clipboard.copy(link);
+    out.info(`link copied to the clipboard (${clipboard.tool})`);
+  }
+  // The session stands and its PIN was printed: the technician can still pass it on by hand.
+  const d = session.delivery;
+  if (d?.status === "failed") {
+    const { RescueError } = await import("../../../protocol/errors.js");
+    throw new RescueError("delivery_failed", `the ${d.channel === "sms" ? "SMS" : "email"} to ${d.to} was not delivered: ${d.reason ?? "no reason given"}`);
+  }
 }

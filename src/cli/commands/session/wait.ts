@@ -6,6 +6,7 @@ import { printSession } from "./format.js";
 
 interface Options {
   status: string;
+  any?: boolean;
   timeout?: string;
   json?: boolean;
 }
@@ -14,20 +15,23 @@ export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("wait")
     .description("wait until a session reaches a status, following the daemon's event stream (exit 8 on timeout)")
-    .argument("<id>", "session id")
+    .argument("[id]", "session id (or --any)")
     .requiredOption("--status <status>", "the status to wait for (waiting, active, closed ...)")
+    .option("--any", "any of your sessions: the first one in that status (the oldest, if some already are)")
     .option("--timeout <seconds>", "give up after this many seconds (exit 8)")
     .option("--json", "print the session as JSON once it is there");
   examples(
     cmd,
     "rescue session wait s_abc123 --status waiting --timeout 300 && rescue session start s_abc123",
     "rescue session wait s_abc123 --status closed --json",
+    "while s=$(rescue session wait --any --status waiting --json); do rescue session start \"$(echo \"$s\" | jq -r .id)\"; done",
   );
-  cmd.action((id: string, opts: Options) => run(ctx, id, opts));
+  cmd.action((id: string | undefined, opts: Options) => run(ctx, id, opts));
 }
 
-async function run(ctx: Context, id: string, opts: Options): Promise<void> {
+async function run(ctx: Context, id: string | undefined, opts: Options): Promise<void> {
   const { RescueError, SessionStatus, TERMINAL_STATUSES } = await import("../../../protocol/index.js");
+  if ((id === undefined) === !opts.any) throw new UsageError("give a session id or --any");
   if (!SessionStatus.safeParse(opts.status).success) throw new UsageError(`--status ${opts.status}: one of ${SessionStatus.options.join(", ")}`);
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
@@ -48,12 +52,13 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
   ctx.io.signal.addEventListener("abort", onAbort);
   const settled = (s: Session): boolean => {
     if (s.status === opts.status) return true;
-    if (TERMINAL_STATUSES.includes(s.status)) throw new Error(`session ${id} ended as ${s.status} before it was ${opts.status}`);
+    if (id !== undefined && TERMINAL_STATUSES.includes(s.status)) throw new Error(`session ${id} ended as ${s.status} before it was ${opts.status}`);
     return false;
   };
   // While the daemon reconnects it cannot answer; the snapshot that follows the reconnect will.
   const look = async (): Promise<Session | undefined> => {
     try {
+      if (id === undefined) return oldest(await client.listSessions(opts.status));
       return await client.getSession(id);
     } catch (e) {
       if (e instanceof RescueError && e.code === "unavailable") return undefined;
@@ -67,9 +72,9 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
       try {
         for await (const e of stream.events) {
           let s: Session | undefined;
-          if (e.type === "session" && e.session.id === id) s = e.session;
+          if (e.type === "session" && (id === undefined || e.session.id === id)) s = e.session;
           // A snapshot holds live and recently ended sessions; an older one is asked for.
-          else if (e.type === "sessions") s = e.sessions.find((x) => x.id === id) ?? (await look());
+          else if (e.type === "sessions") s = id === undefined ? oldest(e.sessions.filter(settled)) : (e.sessions.find((x) => x.id === id) ?? (await look()));
           if (s && settled(s)) {
             found = s;
             break;
@@ -80,7 +85,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
       }
     }
     if (!found) {
-      if (why === "timeout") throw new RescueError("timeout", `session ${id} is not ${opts.status} after ${opts.timeout} s`);
+      if (why === "timeout") throw new RescueError("timeout", `${id === undefined ? "no session is" : `session ${id} is not`} ${opts.status} after ${opts.timeout} s`);
       if (why === "interrupt") throw new Interrupted();
       throw new DaemonUnavailable("rescued stopped while waiting: run rescue daemon start");
     }
@@ -90,4 +95,8 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
     ctx.io.signal.removeEventListener("abort", onAbort);
     stream.close();
   }
+}
+
+function oldest(sessions: Session[]): Session | undefined {
+  return sessions.reduce<Session | undefined>((a, s) => (a && a.statusSince <= s.statusSince ? a : s), undefined);
 }

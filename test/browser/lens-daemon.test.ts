@@ -1,0 +1,169 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Session, SessionStats, StartResponse, type Permission } from "../../src/protocol/index.js";
+import { initData, startServer, type RunningServer } from "../../src/server/index.js";
+import { dropHome, makeHome, rescue, type CliResult } from "../helpers/cli.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+
+/**
+ * The whole Lens path with every real part: Chromium (inside a network namespace, since it
+ * gathers no loopback candidates) -> the server on the namespace's veth peer -> a real rescued,
+ * started by the CLI for a temporary RESCUE_HOME, which answers, records, and is driven by the
+ * CLI; ffprobe judges the recording. The veth is named so that werift skips it on its own: the
+ * daemon reaches the browser only through RESCUE_ICE_HOST_ADDRESSES.
+ */
+const ALL: Permission[] = ["lens", "private", "pin", "chat", "record"];
+const unavailable = netnsUnavailable();
+
+interface Probe {
+  streams: { codec_type: string; codec_name: string; nb_read_frames?: string }[];
+}
+
+describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, driven by the CLI", () => {
+  let ns: NetNs;
+  let server: RunningServer;
+  let dataDir: string;
+  let profile: string;
+  let context: BrowserContext;
+  let home: string;
+  let cli: (args: string[], stdin?: string) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    ns = createNetns({ hostInterfacePrefix: "veth" });
+    dataDir = join(mkdtempSync(join(tmpdir(), "rescue-browser-daemon-")), "data");
+    const admin = await initData(dataDir, "admin@example.test");
+    server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
+    const post = async (path: string, body: unknown, token: string) =>
+      (await fetch(server.url + path, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<any>;
+    const login = await (await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(admin) })).json() as { token: string };
+    await post("/api/v1/admin/groups", { name: "Support", permissions: ALL }, login.token);
+    const tech = await post("/api/v1/admin/technicians", { email: "tech@example.test", group: "Support" }, login.token);
+
+    home = makeHome();
+    // Every command may start the daemon; each passes the setting on to it.
+    const env = { RESCUE_ICE_HOST_ADDRESSES: ns.hostAddress };
+    cli = (args, stdin) => rescue(home, args, { env, ...(stdin === undefined ? {} : { stdin }) });
+    const r = await cli(["login", "--server", server.url, "--email", tech.email, "--password-stdin"], tech.password);
+    expect(r.code, r.stderr).toBe(0);
+
+    profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: ns.wrapper("/usr/bin/chromium"),
+      headless: true,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+        `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (home) await dropHome(home);
+    await server?.close();
+    ns?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
+  });
+
+  it("PIN entry -> EULA -> rescue session start -> the daemon records VP8 and Opus that ffprobe reads", async () => {
+    const created = await cli(["session", "new", "--lens", "--pin", "--name", "Browser customer", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const session = Session.parse(created.json());
+
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    try {
+      await page.goto(session.links!.desktop);
+      await page.fill("#name", "Ada");
+      await page.click("button[type=submit]");
+      await page.waitForSelector('body[data-state="eula"]', { timeout: 10_000 });
+      await page.click("#accept");
+
+      const waiting = await cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
+      expect(waiting.code, waiting.stderr).toBe(0);
+      const started = await cli(["session", "start", session.id, "--json"]);
+      expect(started.code, started.stderr).toBe(0);
+      const { recording } = StartResponse.parse(started.json());
+      expect(recording).toEqual(expect.any(String));
+      await page.waitForSelector('body[data-state="live"]', { timeout: 15_000 });
+      await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });
+
+      // Frames arrive at the daemon: its stats say so before the session ends.
+      let stats = SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
+      const until = Date.now() + 15_000;
+      while (stats.video.frames < 60 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        stats = SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
+      }
+      expect(stats.video.codec?.toLowerCase()).toContain("vp8");
+      expect(stats.video.frames).toBeGreaterThanOrEqual(60);
+      expect(stats.audio.packets).toBeGreaterThan(0);
+
+      // The customer's own pause reaches the technician's daemon as a session field.
+      const pausedNow = async (want: boolean) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const s = (await cli(["session", "list", "--json"])).json<Session[]>().find((x) => x.id === session.id);
+          if (s?.customer?.paused === want || Date.now() > deadline) return s?.customer?.paused;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="paused"]');
+      expect(await pausedNow(true)).toBe(true);
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="live"]');
+      expect(await pausedNow(false)).toBe(false);
+
+      const ended = await cli(["session", "end", session.id, "--json"]);
+      expect(ended.code, ended.stderr).toBe(0);
+      await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
+
+      // The recording is finalised once the session has ended; the recordings list shows it.
+      let listed: { session: string; path: string; bytes: number }[] = [];
+      const done = Date.now() + 10_000;
+      while (!listed.some((r) => r.session === session.id && r.bytes > 0) && Date.now() < done) {
+        await new Promise((r) => setTimeout(r, 300));
+        listed = (await cli(["recordings", "list", "--json"])).json();
+      }
+      expect(listed.find((r) => r.session === session.id)?.path).toBe(recording);
+      expect(existsSync(recording!)).toBe(true);
+      const probe = JSON.parse(
+        execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_type,codec_name,nb_read_frames", "-of", "json", recording!]).toString(),
+      ) as Probe;
+      const video = probe.streams.find((s) => s.codec_type === "video");
+      const audio = probe.streams.find((s) => s.codec_type === "audio");
+      expect(video?.codec_name).toBe("vp8");
+      expect(audio?.codec_name).toBe("opus");
+      expect(Number(video?.nb_read_frames)).toBeGreaterThanOrEqual(60);
+      expect(Number(audio?.nb_read_frames)).toBeGreaterThan(0);
+      console.log(`browser -> rescued: ${video?.nb_read_frames} VP8 frames, ${audio?.nb_read_frames} Opus frames in ${recording}`);
+
+      const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string }[]>().map((e) => e.event);
+      expect(log).toEqual(
+        expect.arrayContaining(["customer-connected", "eula-accepted", "started", "media-connected", "recording-started", "customer-paused", "customer-resumed", "closed"]),
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
