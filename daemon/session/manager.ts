@@ -56,6 +56,8 @@ interface MediaSession {
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
   private readonly starts = new Map<string, PendingStart>();
+  /** The offer each session's connection answers, to tell a repeat from a new one. */
+  private readonly offers = new Map<string, string>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
@@ -82,6 +84,9 @@ export class SessionManager {
 
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
+      // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
+      if (this.offers.get(sessionId) === signal.sdp) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
+      this.offers.set(sessionId, signal.sdp);
       const answering = this.answer(sessionId, signal);
       this.answering.set(sessionId, answering);
       void answering.finally(() => {
@@ -216,6 +221,7 @@ export class SessionManager {
     const m = this.media.get(session.id);
     if (TERMINAL_STATUSES.includes(session.status)) {
       this.starts.delete(session.id);
+      this.offers.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SessionStats } from "../../src/protocol/index.js";
 import { daemonPid, dropHome, rescue } from "../helpers/cli.js";
-import { finishedRecording, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { finishedRecording, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { buildDist } from "../media/build.js";
 import { ffprobe, frames } from "../media/helpers.js";
@@ -38,8 +38,7 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
     expect(started).toMatchObject({ id: session.id, status: "active" });
     expect(started.recording).toMatch(/\.webm$/);
 
-    await sleep(2500);
-    const stats = SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
+    const stats = await statsWhen(home, session.id, (s) => s.video.frames > 30);
     expect(stats.video).toMatchObject({ codec: "vp8", width: 640, height: 480 });
     expect(stats.video.frames).toBeGreaterThan(30);
     expect(stats.audio.codec).toBe("opus");
@@ -73,10 +72,9 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
     setup = await waitingLensSession(server, { seconds: 6, daemonEnv: { RESCUE_DEBUG_INBOUND_LOSS: "5" } });
     const { home, session } = setup;
     expect((await rescue(home, ["session", "start", session.id, "--json"])).code).toBe(0);
-    await sleep(4000);
-    const mid = SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
-    // The loss happened and NACK brought packets back.
-    expect(mid.video.packetsRecovered).toBeGreaterThan(0);
+    // The loss happens and NACK brings packets back.
+    const mid = await statsWhen(home, session.id, (s) => s.video.packetsRecovered > 0);
+    expect(mid.video.frames).toBeGreaterThan(0);
 
     const sent = await setup.customer.result;
     const rec = await finishedRecording(home, session.id);
@@ -88,7 +86,8 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
     setup = await waitingLensSession(server, { seconds: 20 });
     const { home, session } = setup;
     const started = (await rescue(home, ["session", "start", session.id, "--json"])).json();
-    await sleep(4500);
+    // Past the second keyframe (every 2 s in the clip): at least one whole cluster is on disk.
+    await statsWhen(home, session.id, (s) => s.video.frames >= 75);
     const pid = daemonPid(home);
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, "SIGKILL");
@@ -104,7 +103,7 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
     setup = await waitingLensSession(server, { seconds: 20 });
     const { home, session } = setup;
     expect((await rescue(home, ["session", "start", session.id])).code).toBe(0);
-    await sleep(1500);
+    await statsWhen(home, session.id, (s) => s.video.frames > 20);
     const stats = async () => SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
 
     expect((await rescue(home, ["session", "hold", session.id, "--json"])).json().status).toBe("on-hold");
@@ -114,15 +113,12 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
     expect((await stats()).video.frames - held).toBeLessThanOrEqual(2);
 
     expect((await rescue(home, ["session", "resume", session.id, "--json"])).json().status).toBe("active");
-    await sleep(1500);
-    expect((await stats()).video.frames - held).toBeGreaterThan(20);
+    await statsWhen(home, session.id, (s) => s.video.frames - held > 20);
 
     const clip = new URL("../../src/customer/assets/clip.ogg", import.meta.url).pathname;
     const talk = await rescue(home, ["session", "talk", session.id, "--audio", clip, "--json"]);
     expect(talk.code, talk.stderr).toBe(0);
-    await sleep(1000);
-    const talking = (await stats()).audio;
-    expect(talking.sentPackets).toBeGreaterThan(20);
+    await statsWhen(home, session.id, (s) => s.audio.sentPackets > 20);
     expect((await rescue(home, ["session", "mute", session.id, "--json"])).json()).toEqual({ id: session.id, muted: true });
     await sleep(200);
     const mutedAt = (await stats()).audio.sentPackets;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { SessionStats } from "../../src/protocol/index.js";
 import { cliLogin, makeHome, rescue } from "./cli.js";
 import type { Account, TestServer } from "./server.js";
 
@@ -72,6 +73,17 @@ export async function finishedRecording(home: string, session: string, timeoutMs
     const found = list.find((r) => r.session === session && r.durationMs !== null);
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no finished recording for ${session}: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls `session stats` until `ok` holds (media takes a moment to flow, longer on a busy machine). */
+export async function statsWhen(home: string, session: string, ok: (s: SessionStats) => boolean, timeoutMs = 15_000): Promise<SessionStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = SessionStats.parse((await rescue(home, ["session", "stats", session, "--json"])).json());
+    if (ok(stats)) return stats;
+    if (Date.now() > deadline) throw new Error(`stats of ${session} never matched: ${JSON.stringify(stats)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

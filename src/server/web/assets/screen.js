@@ -187,6 +187,8 @@
   function onSignal(signal) {
     if (!pc) return;
     if (signal.kind === "answer") {
+      // Only the answer to the offer out there counts; a repeat would tear the connection down.
+      if (pc.signalingState !== "have-local-offer") return;
       answered = true;
       pc.setRemoteDescription({ type: "answer", sdp: signal.sdp }).catch(function () { end("error", t.lost); });
     } else if (signal.kind === "candidate") {
