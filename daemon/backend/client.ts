@@ -220,6 +220,9 @@ export class Backend extends EventEmitter<BackendEvents> {
       case "chat":
         this.events.emit({ type: "chat", message: msg.message });
         break;
+      case "invitation":
+        this.events.emit({ type: "invitation", invitation: msg.invitation });
+        break;
       case "signal":
         this.emit("signal", msg.sessionId, msg.signal);
         break;

@@ -18,6 +18,7 @@ import {
 } from "../../src/protocol/index.js";
 import { z } from "zod";
 import type { Daemon } from "../daemon.js";
+import { collaborationRoutes } from "./collaboration-routes.js";
 import type { Route, RouteContext } from "./server.js";
 
 const enc = encodeURIComponent;
@@ -137,6 +138,7 @@ export function routes(d: Daemon): Route[] {
     mute("mute", true),
     mute("unmute", false),
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
+    ...collaborationRoutes(d),
     {
       method: "GET",
       path: "/api/v1/admin/groups",

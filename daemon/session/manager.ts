@@ -29,7 +29,17 @@ interface MediaSession {
   /** Settles once the customer's offer is answered. */
   answered: Promise<void>;
   status: Session["status"] | null;
+  /** Media (and recording) started, by Start or on its own. */
+  started: boolean;
+  /**
+   * The offer came into a running session (a collaborator joining, a transfer, a reconnect):
+   * media starts without a Start command once the session is active.
+   */
+  auto: boolean;
 }
+
+/** Statuses in which media flows. */
+const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
 
 /**
  * Each session's media: the customer's offer creates a werift peer (the connection is set up
@@ -39,6 +49,8 @@ interface MediaSession {
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
   private readonly offerWaiters = new Map<string, () => void>();
+  /** The sessions as last pushed, to tell this technician's role in each. */
+  private readonly known = new Map<string, Session>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -80,7 +92,9 @@ export class SessionManager {
       return;
     }
     const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server) });
-    const m: MediaSession = { peer, answered: Promise.resolve(), status: null };
+    const session = this.known.get(sessionId);
+    const auto = session !== undefined && (session.status === "on-hold" || RUNNING.includes(session.status) || !this.isLead(session));
+    const m: MediaSession = { peer, answered: Promise.resolve(), status: null, started: false, auto };
     this.media.set(sessionId, m);
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));
     peer.on("connected", () => {
@@ -95,7 +109,10 @@ export class SessionManager {
     });
     peer.on("error", (e) => this.log.error(`session ${sessionId}: ${e.message}`));
     m.answered = peer.handleSignal(offer);
-    m.answered.catch((e: Error) => this.log.error(`session ${sessionId}: cannot answer the offer: ${e.message}`));
+    m.answered.then(
+      () => this.startIfRunning(sessionId, m),
+      (e: Error) => this.log.error(`session ${sessionId}: cannot answer the offer: ${e.message}`),
+    );
     this.offerWaiters.get(sessionId)?.();
   }
 
@@ -116,6 +133,7 @@ export class SessionManager {
     const m = this.media.get(session.id);
     if (!m) throw new RescueError("unavailable", `the customer's media connection of session ${session.id} went away`);
     m.status = session.status;
+    m.started = true;
     const recordPath = opts.record && session.recordable ? (opts.recordPath ?? this.defaultRecordingPath(session.id)) : null;
     const { recording } = m.peer.startMedia({
       recordPath,
@@ -130,6 +148,11 @@ export class SessionManager {
   }
 
   async talk(sessionId: string, audioPath: string): Promise<void> {
+    const session = this.known.get(sessionId);
+    const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
+    if (session && !this.isLead(session) && !me?.permissions.includes("talk")) {
+      throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
+    }
     const peer = this.peerOf(sessionId);
     try {
       await peer.talk(audioPath);
@@ -161,9 +184,19 @@ export class SessionManager {
   }
 
   private follow(session: Session): void {
+    this.known.set(session.id, session);
     const m = this.media.get(session.id);
     if (TERMINAL_STATUSES.includes(session.status)) {
       if (m) void this.closePeer(session.id, `session ${session.status}`);
+      return;
+    }
+    // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
+    if (!this.takesPart(session)) {
+      if (m) void this.closePeer(session.id, "no longer in the session");
+      return;
+    }
+    if (m && !m.started && m.auto && RUNNING.includes(session.status)) {
+      m.answered.then(() => this.startIfRunning(session.id, m)).catch(() => undefined);
       return;
     }
     if (!m || m.status === session.status) return;
@@ -171,6 +204,33 @@ export class SessionManager {
     m.status = session.status;
     if (session.status === "on-hold") m.peer.hold();
     else if (was === "on-hold" && (session.status === "active" || session.status === "collaborating")) m.peer.resume();
+  }
+
+  private isLead(session: Session): boolean {
+    return session.technician === this.backend.email;
+  }
+
+  private takesPart(session: Session): boolean {
+    return this.isLead(session) || (session.collaborators ?? []).some((c) => c.technician === this.backend.email);
+  }
+
+  /**
+   * Media for an offer that came into a running session: a collaborator records only with the
+   * `record` permission; a lead (after a transfer) records anew when the group allows it.
+   */
+  private startIfRunning(sessionId: string, m: MediaSession): void {
+    const session = this.known.get(sessionId);
+    if (!session || !m.auto || m.started || this.media.get(sessionId) !== m || !RUNNING.includes(session.status)) return;
+    m.started = true;
+    m.status = session.status;
+    const me = session.collaborators?.find((c) => c.technician === this.backend.email);
+    const records = session.recordable && (this.isLead(session) || me?.permissions.includes("record") === true);
+    const { recording } = m.peer.startMedia({
+      recordPath: records ? this.defaultRecordingPath(sessionId) : null,
+      manifest: { session: sessionId, technician: this.backend.email ?? session.technician, customerName: session.name || null },
+    });
+    this.log.info(`session ${sessionId}: media started on joining the running session${recording ? `, recording to ${recording}` : ""}`);
+    if (recording) this.mediaEvent(sessionId, "recording-started", { path: recording });
   }
 
   private async closePeer(sessionId: string, reason: string): Promise<void> {

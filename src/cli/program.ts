@@ -6,6 +6,8 @@ import * as logout from "./commands/logout.js";
 import * as whoami from "./commands/whoami.js";
 import * as chat from "./commands/chat.js";
 import * as consoleCmd from "./commands/console.js";
+import * as invite from "./commands/collaboration/invite.js";
+import * as join from "./commands/collaboration/join.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
 type Verbs = Record<string, () => Promise<Registrar>>;
@@ -36,12 +38,18 @@ const GROUPS: Group[] = [
       talk: () => import("./commands/session/talk.js"),
       mute: () => import("./commands/session/mute.js"),
       unmute: () => import("./commands/session/unmute.js"),
+      transfer: () => import("./commands/session/transfer.js"),
     },
   },
   {
     name: "simulate",
     description: "QA: play the customer's side of a session",
     verbs: { customer: () => import("./commands/simulate/customer.js") },
+  },
+  {
+    name: "collaborator",
+    description: "the lead technician manages who collaborates in a session",
+    verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },
   },
   { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {
@@ -123,6 +131,8 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   const [first, ...rest] = argv.slice(2);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   chat.register(p, ctx);
+  invite.register(p, ctx);
+  join.register(p, ctx);
   consoleCmd.register(p, ctx);
   return p;
 }

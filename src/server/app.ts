@@ -3,6 +3,7 @@ import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
 import { integrationRoutes } from "./integration/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
+import { collaborationRoutes } from "./routes/collaboration.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
@@ -67,6 +68,7 @@ export function createApp(logLevel: string): FastifyInstance {
 export function registerRoutes(app: FastifyInstance, services: Services): void {
   authRoutes(app, services);
   sessionRoutes(app, services);
+  collaborationRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
   webRoutes(app, () => services.config.publicUrl);
