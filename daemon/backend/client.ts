@@ -174,7 +174,7 @@ export class Backend extends EventEmitter<BackendEvents> {
       if (gen !== this.generation) return;
       this.clearPing();
       this.ws = null;
-      if (rejected || code === WS_CLOSE.unauthenticated) {
+      if (rejected || code === WS_CLOSE.unauthenticated || code === WS_CLOSE.forbidden) {
         this.log.warn(`server ${creds.server} rejected the token`);
         this.setState("logged-out", "the server rejected the saved login");
         return;

@@ -96,4 +96,5 @@ export type TransferRequest = z.infer<typeof TransferRequest>;
 export const LocalJoinRequest = JoinRequest.extend({ server: z.string().url().optional() });
 export type LocalJoinRequest = z.infer<typeof LocalJoinRequest>;
 
-export const CollaboratorParams = z.object({ id: Id, cid: Id });
+/** `cid` is the collaborator id (the invitation id) or the collaborator's email. */
+export const CollaboratorParams = z.object({ id: Id, cid: z.union([Id, Email]) });

@@ -276,6 +276,11 @@ export class SessionService {
   /** A media event the technician's daemon reports, e.g. recording-started. */
   async mediaEvent(caller: Caller, id: string, event: "media-connected" | "recording-started" | "recording-stopped", detail: Record<string, unknown>) {
     await this.serial.run(async () => {
+      // A technician who handed the session over still reports how their recording ended.
+      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {
+        await this.log(id, event, { by: caller.technician.email, ...detail });
+        return;
+      }
       const { collaborator } = await this.participant(caller, id);
       if (collaborator && event === "recording-started") requireCollaborator(collaborator, "record");
       await this.log(id, event, { by: caller.technician.email, ...detail });
@@ -395,6 +400,13 @@ export class SessionService {
   }
 
   // Helpers, called inside the queue.
+
+  private async heldBefore(caller: Caller, id: string): Promise<boolean> {
+    if (caller.external) return false;
+    const row = await this.store.sessions.get(id);
+    if (!row || row.technicianId === caller.technician.id) return false;
+    return (await this.store.sessionLog.list(id)).some((e) => e.event === "transferred" && e.from === caller.technician.email);
+  }
 
   /** The caller's session as its lead or one of its collaborators; anyone else gets not_found. */
   async participant(caller: Caller, id: string): Promise<{ row: SessionRow; collaborator?: CollaboratorRow }> {
