@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { InviteResponse, type InviteRequest } from "../../../protocol/index.js";
+import type { InviteRequest } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { parsePermissions } from "../admin/permissions.js";
 
 interface Options {
   session: string;
@@ -37,10 +36,15 @@ export function register(parent: Command, ctx: Context): void {
   cmd.action((opts: Options) => run(ctx, opts));
 }
 
+/** "--permission view,chat" -> ["view", "chat"]; the server validates the names. */
+function permissionList(raw: string): string[] {
+  return raw.split(",").map((p) => p.trim()).filter(Boolean);
+}
+
 function request(opts: Options): InviteRequest {
   const methods = [opts.pin, opts.email, opts.link].filter(Boolean).length;
   if (Boolean(opts.internal) === Boolean(opts.external)) throw new UsageError("pass one of --internal EMAIL or --external");
-  const permissions = opts.permission ? (parsePermissions(opts.permission) as InviteRequest["permissions"]) : undefined;
+  const permissions = opts.permission ? (permissionList(opts.permission) as InviteRequest["permissions"]) : undefined;
   const common = { ...(permissions ? { permissions } : {}), ...(opts.comment ? { comment: opts.comment } : {}) };
   if (opts.internal) {
     if (methods > 0) throw new UsageError("--pin, --email and --link are for --external");
@@ -53,6 +57,8 @@ function request(opts: Options): InviteRequest {
 
 async function run(ctx: Context, opts: Options): Promise<void> {
   const req = request(opts);
+  // Loaded only when run: every command registers this one, startup stays light.
+  const { InviteResponse } = await import("../../../protocol/index.js");
   const client = await ctx.daemon();
   const out = await client.call("POST", `/api/v1/sessions/${encodeURIComponent(opts.session)}/invitations`, InviteResponse, req);
   const p = ctx.printer(opts);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { JoinResponse } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 
@@ -42,6 +41,8 @@ function target(opts: Options): { pin: string; server?: string } {
 
 async function run(ctx: Context, opts: Options): Promise<void> {
   const req = target(opts);
+  // Loaded only when run: every command registers this one, startup stays light.
+  const { JoinResponse } = await import("../../../protocol/index.js");
   const client = await ctx.daemon();
   const out = await client.call("POST", "/api/v1/join", JoinResponse.omit({ token: true }), req);
   const p = ctx.printer(opts);
