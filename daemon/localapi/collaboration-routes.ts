@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
+  AddExternalTechnicianRequest,
   CollaboratorPatch,
+  ExternalTechnician,
   Invitation,
   InviteRequest,
   InviteResponse,
@@ -62,6 +64,18 @@ export function collaborationRoutes(d: Daemon): Route[] {
       path: "/api/v1/sessions/:id/collaborators/:cid/remove",
       handler: async ({ params }) =>
         upsert(await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/collaborators/${enc(params.cid!)}/remove`, Session)),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/admin/external-technicians",
+      handler: async () => (await rest()).call("GET", "/api/v1/admin/external-technicians", z.array(ExternalTechnician)),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/admin/external-technicians",
+      body: AddExternalTechnicianRequest,
+      status: 201,
+      handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/external-technicians", ExternalTechnician, body),
     },
     {
       method: "POST",

@@ -83,6 +83,14 @@ const GROUPS: Group[] = [
           list: () => import("./commands/admin/technician/list.js"),
         },
       },
+      {
+        name: "external",
+        description: "external technicians approved for collaboration invitations",
+        verbs: {
+          add: () => import("./commands/admin/external/add.js"),
+          list: () => import("./commands/admin/external/list.js"),
+        },
+      },
     ],
   },
 ];

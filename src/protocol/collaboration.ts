@@ -14,6 +14,8 @@ import { Session } from "./session.js";
  *   PATCH /api/v1/sessions/:id/collaborators/:cid CollaboratorPatch -> Session (lead)
  *   POST  /api/v1/sessions/:id/collaborators/:cid/remove -> Session (lead)
  *   POST  /api/v1/sessions/:id/transfer           TransferRequest -> Session (to an online internal technician)
+ *   GET   /api/v1/admin/external-technicians      -> ExternalTechnician[] (admin)
+ *   POST  /api/v1/admin/external-technicians      AddExternalTechnicianRequest -> 201 ExternalTechnician (admin)
  *
  * The external token opens the technician WebSocket like a login token but reaches only its
  * session (signalling, chat, log, per the collaborator's permissions); removal or the session's
@@ -34,6 +36,8 @@ export const Invitation = z.object({
   from: z.string(),
   kind: InvitationKind,
   via: InvitationVia,
+  /** External only: the invitee is on the approved list kept by admins. */
+  approved: z.boolean(),
   /** The invitee's address, when known. */
   to: z.string().nullable(),
   permissions: z.array(CollaboratorPermission),
@@ -52,7 +56,10 @@ export const InviteRequest = z
   .object({
     kind: InvitationKind,
     via: InvitationVia.default("email"),
-    /** The internal technician's email, or the external one's address when via is email. */
+    /**
+     * The internal technician's email; for an external one, their address (needed when via is
+     * email; with pin or link it names an approved technician, or labels an unlisted one).
+     */
     to: Email.optional(),
     permissions: z.array(CollaboratorPermission).default(DEFAULT_COLLABORATOR_PERMISSIONS),
     comment: Text(500).optional(),
@@ -91,6 +98,12 @@ export type CollaboratorPatch = z.infer<typeof CollaboratorPatch>;
 
 export const TransferRequest = z.object({ to: Email });
 export type TransferRequest = z.infer<typeof TransferRequest>;
+
+/** An external technician admins approved for invitations (GET/POST /api/v1/admin/external-technicians). */
+export const ExternalTechnician = z.object({ email: z.string(), name: z.string(), addedAt: IsoTime });
+export type ExternalTechnician = z.infer<typeof ExternalTechnician>;
+export const AddExternalTechnicianRequest = z.object({ email: Email, name: Text(100).optional() });
+export type AddExternalTechnicianRequest = z.input<typeof AddExternalTechnicianRequest>;
 
 /** Local API: `rescue join` with a server for a daemon that is not logged in (external technicians). */
 export const LocalJoinRequest = JoinRequest.extend({ server: z.string().url().optional() });

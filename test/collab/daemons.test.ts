@@ -4,7 +4,7 @@ import { SessionLogEntry, type Permission } from "../../src/protocol/index.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { startTestServer, type Account, type TestServer } from "../helpers/server.js";
 
-const LEAD: Permission[] = ["lens", "private", "pin", "link", "chat", "record", "invite-internal", "invite-external", "transfer"];
+const LEAD: Permission[] = ["lens", "private", "pin", "link", "chat", "record", "invite-internal", "invite-external", "invite-unlisted", "transfer"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Three daemons in their own RESCUE_HOMEs against one server: a lead, an internal and an external technician. */
@@ -47,6 +47,31 @@ describe("collaboration and transfer with real daemons and media", () => {
       await sleep(250);
     }
   };
+
+  it("admins keep the approved external list; invite checks its flags", async () => {
+    const adminHome = makeHome();
+    try {
+      await cliLogin(adminHome, server.url, server.admin.email, server.admin.password);
+      const added = await rescue(adminHome, ["admin", "external", "add", "partner@vendor.test", "--name", "Partner", "--json"]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.json()).toMatchObject({ email: "partner@vendor.test", name: "Partner" });
+      const list = await rescue(adminHome, ["admin", "external", "list", "--json"]);
+      expect(list.json().map((e: { email: string }) => e.email)).toEqual(["partner@vendor.test"]);
+      expect((await rescue(homes.lead, ["admin", "external", "list"])).code).toBe(5);
+    } finally {
+      await dropHome(adminHome);
+    }
+    for (const args of [
+      ["invite", "--session", "s1", "--internal", "a@b.test", "--external", "--pin"],
+      ["invite", "--session", "s1", "--external"],
+      ["invite", "--session", "s1", "--external", "--pin", "--link"],
+      ["invite", "--session", "s1", "--internal", "a@b.test", "--pin"],
+      ["join"],
+      ["join", "--link", "http://127.0.0.1:1/elsewhere"],
+    ]) {
+      expect((await rescue(homes.lead, args)).code, args.join(" ")).toBe(2);
+    }
+  });
 
   it("invites by email and link, streams to every collaborator, enforces permissions, removes, transfers, and logs it all", async () => {
     const created = await rescue(homes.lead, ["session", "new", "--lens", "--pin", "--json"]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, Session, SessionLogEntry, type Permission } from "../../src/protocol/index.js";
 import { customerReady, openTechnicianWs, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 
-const LEAD: Permission[] = ["lens", "private", "pin", "link", "email", "chat", "record", "invite-internal", "invite-external", "transfer"];
+const LEAD: Permission[] = ["lens", "private", "pin", "link", "email", "chat", "record", "invite-internal", "invite-external", "invite-unlisted", "transfer"];
 
 /** The collaboration rules on the server's API, with a customer socket and technician sockets (no media). */
 describe("collaboration rules on the server", () => {
@@ -111,6 +111,35 @@ describe("collaboration rules on the server", () => {
     expect(log.find((e: SessionLogEntry) => e.event === "joined" && e.external === true)).toMatchObject({ status: "collaborating" });
     expect(log.find((e: SessionLogEntry) => e.event === "permissions-changed")).toMatchObject({ by: lead.email, technician: other.email, from: ["view"], to: ["view", "chat"] });
     expect(log.find((e: SessionLogEntry) => e.event === "removed")).toMatchObject({ by: lead.email, status: "active" });
+  });
+
+  it("invites approved external technicians with invite-external, unlisted ones only with invite-unlisted too", async () => {
+    const approvedOnly = await server.technician(LEAD.filter((p) => p !== "invite-unlisted"));
+    const { id } = await activeSession(approvedOnly);
+    expect((await server.api("POST", "/api/v1/admin/external-technicians", { token: approvedOnly.token, body: { email: "x@partner.test" } })).status).toBe(403);
+    const added = await server.api("POST", "/api/v1/admin/external-technicians", { token: server.admin.token, body: { email: "Vendor@Partner.test", name: "Vendor" } });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ email: "vendor@partner.test", name: "Vendor" });
+    expect((await server.api("GET", "/api/v1/admin/external-technicians", { token: server.admin.token })).body.map((e: { email: string }) => e.email)).toContain("vendor@partner.test");
+
+    const approved = await invite(approvedOnly, id, { kind: "external", via: "pin", to: "vendor@partner.test" });
+    expect(approved.status).toBe(201);
+    expect(approved.body.invitation).toMatchObject({ approved: true, to: "vendor@partner.test" });
+    for (const body of [{ kind: "external", via: "link" }, { kind: "external", via: "email", to: "someone@else.test" }]) {
+      const refused = await invite(approvedOnly, id, body);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(/invite-unlisted/);
+    }
+    const joined = JoinResponse.parse((await join(approved.body.pin)).body);
+    expect(joined.as).toBe("vendor@partner.test");
+
+    const anyone = await server.technician(LEAD);
+    const other = await activeSession(anyone);
+    const unlisted = await invite(anyone, other.id, { kind: "external", via: "link" });
+    expect(unlisted.status).toBe(201);
+    expect(unlisted.body.invitation.approved).toBe(false);
+    const log = (await server.api("GET", `/api/v1/sessions/${id}/log`, { token: approvedOnly.token })).body;
+    expect(log.find((e: SessionLogEntry) => e.event === "invited")).toMatchObject({ kind: "external", approved: true, to: "vendor@partner.test" });
   });
 
   it("mails an external invitation with its link, permissions and comment", async () => {

@@ -1,6 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CollaboratorParams, CollaboratorPatch, Id, InviteRequest, JoinRequest, RescueError, TransferRequest } from "../../protocol/index.js";
+import {
+  AddExternalTechnicianRequest,
+  CollaboratorParams,
+  CollaboratorPatch,
+  Id,
+  InviteRequest,
+  JoinRequest,
+  RescueError,
+  TransferRequest,
+  type ExternalTechnician,
+} from "../../protocol/index.js";
 import type { Caller } from "../auth/service.js";
 import type { Services } from "../services.js";
 import { parseInput } from "./parse.js";
@@ -46,6 +56,28 @@ export function collaborationRoutes(app: FastifyInstance, s: Services): void {
   app.post("/api/v1/sessions/:id/collaborators/:cid/remove", async (req) => {
     const { id, cid } = parseInput(CollaboratorParams, req.params, "path");
     return c.remove(await caller(req), id, cid);
+  });
+
+  // The approved external technicians, kept by admins.
+  const admin = async (req: FastifyRequest): Promise<Caller> => {
+    const who = await caller(req);
+    if (!who.technician.admin) throw new RescueError("forbidden", "this needs an administrator");
+    return who;
+  };
+  const external = (r: { email: string; name: string; addedAt: string }): ExternalTechnician => ({ email: r.email, name: r.name, addedAt: r.addedAt });
+  app.get("/api/v1/admin/external-technicians", async (req) => {
+    await admin(req);
+    return (await s.store.externalTechnicians.list()).map(external);
+  });
+  app.post("/api/v1/admin/external-technicians", async (req, reply) => {
+    const who = await admin(req);
+    const body = parseInput(AddExternalTechnicianRequest, req.body);
+    if (await s.store.externalTechnicians.get(body.email)) throw new RescueError("conflict", `${body.email} is already approved`);
+    if (await s.store.technicians.byEmail(body.email)) throw new RescueError("conflict", `${body.email} is a technician of the organisation`);
+    const row = { email: body.email, name: body.name ?? body.email.split("@")[0]!, addedAt: s.now().toISOString() };
+    await s.store.externalTechnicians.insert(row);
+    req.log.info({ email: row.email, by: who.technician.email }, "external technician approved");
+    return reply.code(201).send(external(row));
   });
 
   app.post("/api/v1/sessions/:id/transfer", async (req) => {

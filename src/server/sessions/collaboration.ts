@@ -75,6 +75,10 @@ export class CollaborationService {
       requirePermission(caller, "invite-external", "invite external technicians");
       requirePermission(caller, req.via, `send invitations by ${req.via}`);
     }
+    const approved = req.kind === "external" && req.to !== undefined && (await this.store.externalTechnicians.get(req.to)) !== undefined;
+    if (req.kind === "external" && !approved) {
+      requirePermission(caller, "invite-unlisted", `invite external technicians who are not on the approved list${req.to ? ` (${req.to} is not)` : ""}`);
+    }
     const { invitation, row, inviteeId } = await this.deps.sessions.run(async () => {
       const row = await this.deps.sessions.own(caller, sessionId);
       if (!COLLABORATION_STATUSES.includes(row.status)) {
@@ -97,6 +101,7 @@ export class CollaborationService {
         inviterId: caller.technician.id,
         kind: req.kind,
         via: req.via,
+        approved,
         to: req.to ?? null,
         inviteeId,
         permissions: unique(req.permissions),
@@ -114,6 +119,7 @@ export class CollaborationService {
         invitation: invitation.id,
         kind: invitation.kind,
         via: invitation.via,
+        ...(invitation.kind === "external" ? { approved } : {}),
         ...(invitation.to ? { to: invitation.to } : {}),
         permissions: invitation.permissions,
         ...(invitation.comment ? { comment: invitation.comment } : {}),
@@ -368,6 +374,7 @@ export class CollaborationService {
       from: row.technicianEmail,
       kind: i.kind,
       via: i.via,
+      approved: i.approved,
       to: i.to,
       permissions: i.permissions,
       comment: i.comment,

@@ -108,6 +108,12 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
       );
       CREATE INDEX invitations_session ON invitations(session_id);
       CREATE INDEX invitations_invitee ON invitations(invitee_id, status);
+      ALTER TABLE invitations ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE external_technicians (
+        email TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        added_at TEXT NOT NULL
+      );
     `,
   },
 ];

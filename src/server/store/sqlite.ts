@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionLogEntry, SessionStatus } from "../../protocol/index.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { ApiKeyRow, GroupRow, InvitationPatch, InvitationRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
+import type { ApiKeyRow, ExternalTechnicianRow, GroupRow, InvitationPatch, InvitationRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
 
 export const DATABASE_FILE = "rescue.db";
 
@@ -140,11 +140,11 @@ export function openSqliteStore(dataDir: string): Store {
     invitations: {
       insert: async (i) => {
         stmt(
-          `INSERT INTO invitations (id, session_id, inviter_id, kind, via, to_address, invitee_id, permissions, comment, status, pin,
-             pin_expires_at, token_hash, created_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO invitations (id, session_id, inviter_id, kind, via, approved, to_address, invitee_id, permissions, comment, status, pin,
+             pin_expires_at, token_hash, created_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
-          i.id, i.sessionId, i.inviterId, i.kind, i.via, i.to, i.inviteeId, JSON.stringify(i.permissions), i.comment, i.status, i.pin,
-          i.pinExpiresAt, i.tokenHash, i.createdAt, i.joinedAt,
+          i.id, i.sessionId, i.inviterId, i.kind, i.via, i.approved ? 1 : 0, i.to, i.inviteeId, JSON.stringify(i.permissions), i.comment, i.status,
+          i.pin, i.pinExpiresAt, i.tokenHash, i.createdAt, i.joinedAt,
         );
       },
       get: async (id) => maybe(stmt("SELECT * FROM invitations WHERE id = ?").get(id), toInvitation),
@@ -164,6 +164,13 @@ export function openSqliteStore(dataDir: string): Store {
           : stmt(`SELECT * FROM invitations WHERE invitee_id = ? AND status IN (${inList(statuses)}) ORDER BY created_at DESC`)
               .all(technicianId, ...statuses)
               .map((r) => toInvitation(r as Row)),
+    },
+    externalTechnicians: {
+      list: async () => stmt("SELECT * FROM external_technicians ORDER BY email").all().map((r) => toExternal(r as Row)),
+      get: async (email) => maybe(stmt("SELECT * FROM external_technicians WHERE email = ?").get(email), toExternal),
+      insert: async (e) => {
+        stmt("INSERT INTO external_technicians (email, name, added_at) VALUES (?, ?, ?)").run(e.email, e.name, e.addedAt);
+      },
     },
     sessionLog: {
       append: async (sessionId, entry: SessionLogEntry) => {
@@ -284,6 +291,10 @@ function toSession(r: Row): SessionRow {
   };
 }
 
+function toExternal(r: Row): ExternalTechnicianRow {
+  return { email: str(r.email), name: str(r.name), addedAt: str(r.added_at) };
+}
+
 function toInvitation(r: Row): InvitationRow {
   return {
     id: str(r.id),
@@ -291,6 +302,7 @@ function toInvitation(r: Row): InvitationRow {
     inviterId: str(r.inviter_id),
     kind: str(r.kind) as InvitationRow["kind"],
     via: str(r.via) as InvitationRow["via"],
+    approved: Number(r.approved) === 1,
     to: strOrNull(r.to_address),
     inviteeId: strOrNull(r.invitee_id),
     permissions: JSON.parse(str(r.permissions)) as InvitationRow["permissions"],

@@ -72,6 +72,8 @@ export interface InvitationRow {
   inviterId: string;
   kind: InvitationKind;
   via: InvitationVia;
+  /** External only: on the admins' approved list. */
+  approved: boolean;
   to: string | null;
   /** The internal technician invited; null for external ones. */
   inviteeId: string | null;
@@ -84,6 +86,12 @@ export interface InvitationRow {
   tokenHash: string | null;
   createdAt: string;
   joinedAt: string | null;
+}
+
+export interface ExternalTechnicianRow {
+  email: string;
+  name: string;
+  addedAt: string;
 }
 
 export type InvitationPatch = Partial<Pick<InvitationRow, "status" | "pin" | "tokenHash" | "joinedAt" | "permissions">>;
@@ -158,6 +166,11 @@ export interface Store {
     listBySession(sessionId: string): Promise<InvitationRow[]>;
     /** Invitations addressed to an internal technician, in the given statuses. */
     listByInvitee(technicianId: string, statuses: readonly InvitationRow["status"][]): Promise<InvitationRow[]>;
+  };
+  externalTechnicians: {
+    list(): Promise<ExternalTechnicianRow[]>;
+    get(email: string): Promise<ExternalTechnicianRow | undefined>;
+    insert(row: ExternalTechnicianRow): Promise<void>;
   };
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;

@@ -10,6 +10,7 @@ interface Options {
   pin?: boolean;
   email?: string;
   link?: boolean;
+  to?: string;
   permission?: string;
   comment?: string;
   json?: boolean;
@@ -25,6 +26,7 @@ export function register(parent: Command, ctx: Context): void {
     .option("--pin", "external: show a PIN to read out")
     .option("--email <address>", "external: mail the invitation")
     .option("--link", "external: show a link to send")
+    .option("--to <email>", "external with --pin or --link: who it is for (an approved technician, or a label for an unlisted one)")
     .option("--permission <list>", "what the invitee may do: view,chat,talk,annotate,record (default view,chat)")
     .option("--comment <text>", "a message the invitee sees")
     .option("--json", "print {invitation, pin, link} as JSON");
@@ -47,12 +49,14 @@ function request(opts: Options): InviteRequest {
   const permissions = opts.permission ? (permissionList(opts.permission) as InviteRequest["permissions"]) : undefined;
   const common = { ...(permissions ? { permissions } : {}), ...(opts.comment ? { comment: opts.comment } : {}) };
   if (opts.internal) {
-    if (methods > 0) throw new UsageError("--pin, --email and --link are for --external");
+    if (methods > 0 || opts.to) throw new UsageError("--pin, --email, --link and --to are for --external");
     return { kind: "internal", via: "email", to: opts.internal, ...common };
   }
   if (methods !== 1) throw new UsageError("--external needs one of --pin, --email ADDRESS or --link");
   const via = opts.pin ? "pin" : opts.email ? "email" : "link";
-  return { kind: "external", via, ...(opts.email ? { to: opts.email } : {}), ...common };
+  if (opts.email && opts.to) throw new UsageError("--email already names the technician; drop --to");
+  const to = opts.email ?? opts.to;
+  return { kind: "external", via, ...(to ? { to } : {}), ...common };
 }
 
 async function run(ctx: Context, opts: Options): Promise<void> {
