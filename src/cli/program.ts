@@ -47,6 +47,11 @@ const GROUPS: Group[] = [
     verbs: { customer: () => import("./commands/simulate/customer.js") },
   },
   {
+    name: "invitations",
+    description: "invitations to collaborate that are addressed to you",
+    verbs: { list: () => import("./commands/invitations/list.js") },
+  },
+  {
     name: "collaborator",
     description: "the lead technician manages who collaborates in a session",
     verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },

@@ -88,6 +88,9 @@ describe("collaboration and transfer with real daemons and media", () => {
     expect(inv.code, inv.stderr).toBe(0);
     const internalInvite = inv.json();
     expect(internalInvite.invitation).toMatchObject({ kind: "internal", permissions: ["view", "talk"], comment: "check the cabling" });
+    const pending = await rescue(homes.internal, ["invitations", "list", "--json"]);
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.json()).toEqual([expect.objectContaining({ pin: internalInvite.pin, from: lead.email, permissions: ["view", "talk"], comment: "check the cabling" })]);
     const joined = await rescue(homes.internal, ["join", "--pin", internalInvite.pin, "--json"]);
     expect(joined.code, joined.stderr).toBe(0);
     expect(joined.json().invitation).toMatchObject({ from: lead.email, permissions: ["view", "talk"], comment: "check the cabling" });
@@ -96,6 +99,8 @@ describe("collaboration and transfer with real daemons and media", () => {
     const ext = await rescue(homes.lead, ["invite", "--session", id, "--external", "--link", "--permission", "view,chat", "--json"]);
     expect(ext.code, ext.stderr).toBe(0);
     const externalInvite = ext.json();
+    const page = await fetch(externalInvite.link);
+    expect(await page.text()).toContain(`rescue join --link ${externalInvite.link}`);
     const extJoined = await rescue(homes.external, ["join", "--link", externalInvite.link, "--json"]);
     expect(extJoined.code, extJoined.stderr).toBe(0);
     expect(extJoined.stdout).not.toMatch(/token/);

@@ -32,6 +32,16 @@ export function collaborationRoutes(app: FastifyInstance, s: Services): void {
 
   app.get("/api/v1/invitations", async (req) => c.pendingFor(await caller(req)));
 
+  // The link an external technician receives is for the console; opened in a browser it says so.
+  app.get("/collaborate/:pin", async (req, reply) => {
+    const { pin } = parseInput(z.object({ pin: z.string().regex(/^\d{6}$/) }), req.params, "path");
+    const url = `${s.config.publicUrl.replace(/\/+$/, "")}/collaborate/${pin}`;
+    return reply
+      .type("text/plain; charset=utf-8")
+      .header("cache-control", "no-store")
+      .send(`You are invited to collaborate on a Rescue session.\nJoin from the technician console:\n\n  rescue join --link ${url}\n`);
+  });
+
   // No login needed for an external invitation: the PIN is the credential (wrong ones are throttled like customers').
   app.post("/api/v1/invitations/join", async (req) => {
     const address = req.ip;
