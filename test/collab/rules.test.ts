@@ -72,6 +72,10 @@ describe("collaboration rules on the server", () => {
     expect(joinedExternal.session.status).toBe("collaborating");
     expect(joinedExternal.session.collaborators?.map((c) => c.external)).toEqual([false, true]);
 
+    // Hold and resume keep the session Collaborating while an external technician is in.
+    expect((await server.api("POST", `/api/v1/sessions/${id}/hold`, { token: lead.token })).body.status).toBe("on-hold");
+    expect((await server.api("POST", `/api/v1/sessions/${id}/resume`, { token: lead.token })).body.status).toBe("collaborating");
+
     // The scoped token reaches its session and nothing else.
     const scoped = joinedExternal.token!;
     expect((await server.api("GET", `/api/v1/sessions/${id}`, { token: scoped })).status).toBe(200);

@@ -209,7 +209,9 @@ export class SessionService {
   }
 
   async resume(caller: Caller, id: string): Promise<Session> {
-    return this.technicianAction(caller, id, "resume", "resumed", (row) => this.checkSlots(caller, row));
+    // External technicians still in the session make it Collaborating again.
+    const action = (row: SessionRow): SessionAction => (row.collaborators.some((c) => c.external) ? "resume-collaborating" : "resume");
+    return this.technicianAction(caller, id, action, "resumed", (row) => this.checkSlots(caller, row));
   }
 
   async end(caller: Caller, id: string): Promise<Session> {
@@ -246,13 +248,13 @@ export class SessionService {
   private async technicianAction(
     caller: Caller,
     id: string,
-    action: SessionAction,
+    action: SessionAction | ((row: SessionRow) => SessionAction),
     event: SessionLogEntry["event"],
     check?: (row: SessionRow) => Promise<void> | void,
   ): Promise<Session> {
     const row = await this.serial.run(async () => {
       const row = await this.own(caller, id);
-      const status = nextStatus(row.status, action);
+      const status = nextStatus(row.status, typeof action === "function" ? action(row) : action);
       await check?.(row);
       return this.move(row, status, event, { by: caller.technician.email });
     });
