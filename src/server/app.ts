@@ -17,9 +17,9 @@ function clientError(err: FastifyError): RescueError | undefined {
   return undefined;
 }
 
-/** A request URL fit for the log: PINs in customer links are masked (the session log is their only record). */
+/** A request URL fit for the log: PINs in customer and invitation links are masked (the session log is their only record). */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/m\/\d+/, "/m/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
+  return url.replace(/^\/m\/\d+/, "/m/******").replace(/^\/collaborate\/\d+/, "/collaborate/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
 }
 
 /** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, Session, SessionLogEntry, type Permission } from "../../src/protocol/index.js";
+import { redactUrl } from "../../src/server/app.js";
 import { customerReady, openTechnicianWs, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const LEAD: Permission[] = ["lens", "private", "pin", "link", "email", "chat", "record", "invite-internal", "invite-external", "invite-unlisted", "transfer"];
@@ -144,6 +145,10 @@ describe("collaboration rules on the server", () => {
     expect(unlisted.body.invitation.approved).toBe(false);
     const log = (await server.api("GET", `/api/v1/sessions/${id}/log`, { token: approvedOnly.token })).body;
     expect(log.find((e: SessionLogEntry) => e.event === "invited")).toMatchObject({ kind: "external", approved: true, to: "vendor@partner.test" });
+  });
+
+  it("keeps invitation PINs out of the request log", () => {
+    expect(redactUrl("/collaborate/123456")).toBe("/collaborate/******");
   });
 
   it("mails an external invitation with its link, permissions and comment", async () => {
