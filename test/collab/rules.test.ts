@@ -66,6 +66,11 @@ describe("collaboration rules on the server", () => {
     expect(joinedInternal.session.status).toBe("active");
     expect(await customer.next("peer")).toEqual({ type: "peer", peer: internal.invitation.id, event: "joined" });
     expect((await join(internal.pin!, other.token)).status).toBe(404);
+    // A reconnecting collaborator finds the session in their snapshot, and the customer offers to them again.
+    const again = await openTechnicianWs(server, other.token);
+    expect((await again.next("sessions")).sessions.map((s: Session) => s.id)).toContain(id);
+    expect(await customer.next("peer")).toEqual({ type: "peer", peer: internal.invitation.id, event: "joined" });
+    await again.close();
 
     expect((await join(external.pin!, other.token)).status).toBe(403);
     const joinedExternal = JoinResponse.parse((await join(external.pin!)).body);

@@ -156,9 +156,10 @@ export class SessionService {
         const row = await this.store.sessions.get(caller.external.sessionId);
         return row ? [row] : [];
       }
+      // Live sessions this technician collaborates in.
       const joined = await this.store.invitations.listByInvitee(caller.technician.id, ["joined"]);
       const collaborating = (await Promise.all(joined.map((i) => this.store.sessions.get(i.sessionId)))).filter(
-        (r): r is SessionRow => r !== undefined && !isTerminal(r.status) && r.collaborators.some((c) => c.id === joined.find((i) => i.sessionId === r.id)?.id),
+        (r): r is SessionRow => r !== undefined && !isTerminal(r.status) && r.collaborators.some((c) => c.technicianId === caller.technician.id),
       );
       const since = new Date(this.deps.now().getTime() - SNAPSHOT_ENDED_MS).toISOString();
       return [
