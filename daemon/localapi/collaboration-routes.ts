@@ -12,6 +12,7 @@ import {
   Session,
   TransferRequest,
 } from "../../src/protocol/index.js";
+import { readProfile } from "../../src/cli/profile/config.js";
 import { RestClient } from "../backend/rest.js";
 import type { Daemon } from "../daemon.js";
 import type { Route } from "./server.js";
@@ -40,16 +41,17 @@ export function collaborationRoutes(d: Daemon): Route[] {
       body: LocalJoinRequest,
       handler: async ({ body }) => {
         const { pin, server } = body as LocalJoinRequest;
-        if (d.backend.server && (!server || sameOrigin(server, d.backend.server))) {
+        // A saved login is an organisation's technician; without one, this is an external technician's console.
+        const profile = readProfile(d.paths.home);
+        if (profile && (!server || sameOrigin(server, profile.server))) {
           const out = await (await rest()).call("POST", "/api/v1/invitations/join", JoinResponse, { pin });
           upsert(out.session);
           return out;
         }
-        if (d.backend.server) {
-          throw new RescueError("conflict", `this daemon is logged in to ${d.backend.server}; join ${server} from another RESCUE_HOME`);
-        }
-        if (!server) throw new RescueError("bad_request", "not logged in: an external technician passes --server URL (or --link)");
-        return joinAsExternal(d, server, pin);
+        if (profile) throw new RescueError("conflict", `this console is logged in to ${profile.server}; join ${server} from another RESCUE_HOME`);
+        const target = server ?? d.backend.server;
+        if (!target) throw new RescueError("bad_request", "not logged in: an external technician passes --server URL (or --link)");
+        return joinAsExternal(d, target, pin);
       },
     },
     {

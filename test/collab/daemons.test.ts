@@ -73,7 +73,7 @@ describe("collaboration and transfer with real daemons and media", () => {
     }
   });
 
-  it("invites by email and link, streams to every collaborator, enforces permissions, removes, transfers, and logs it all", async () => {
+  it("invites internally and externally (link, then PIN), streams to every collaborator, enforces permissions, removes, transfers, and logs it all", async () => {
     const created = await rescue(homes.lead, ["session", "new", "--lens", "--pin", "--json"]);
     expect(created.code, created.stderr).toBe(0);
     const { id, pin } = created.json();
@@ -128,6 +128,17 @@ describe("collaboration and transfer with real daemons and media", () => {
     const after = await rescue(homes.external, ["chat", id, "still here?"]);
     expect(after.code).toBe(4);
 
+    // Invited again, by PIN, as an approved technician: the same console joins with the new invitation alone.
+    await server.api("POST", "/api/v1/admin/external-technicians", { token: server.admin.token, body: { email: "approved@vendor.test" } });
+    const byPin = await rescue(homes.lead, ["invite", "--session", id, "--external", "--pin", "--to", "approved@vendor.test", "--permission", "view", "--json"]);
+    expect(byPin.code, byPin.stderr).toBe(0);
+    expect(byPin.json().invitation).toMatchObject({ approved: true, via: "pin" });
+    const rejoined = await rescue(homes.external, ["join", "--pin", byPin.json().pin, "--server", server.url, "--json"]);
+    expect(rejoined.code, rejoined.stderr).toBe(0);
+    expect(rejoined.json().as).toBe("approved@vendor.test");
+    expect(await framesAbove(homes.external, id, 30)).toBeGreaterThan(30);
+    expect((await rescue(homes.external, ["chat", id, "view only"])).code).toBe(5);
+
     // Transfer: never to an external technician; to the internal one, whose daemon takes over the stream and records anew.
     const refused = await rescue(homes.lead, ["session", "transfer", id, "--to", "vendor@example.test"]);
     expect(refused.code).toBe(5);
@@ -136,16 +147,19 @@ describe("collaboration and transfer with real daemons and media", () => {
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.json()).toMatchObject({ technician: internal.email });
     const list = await rescue(homes.internal, ["session", "list", "--json"]);
-    expect(list.json().find((s: { id: string }) => s.id === id)).toMatchObject({ technician: internal.email, status: "active" });
+    // The external technician (back in by PIN) keeps the session Collaborating and keeps their stream.
+    expect(list.json().find((s: { id: string }) => s.id === id)).toMatchObject({ technician: internal.email, status: "collaborating" });
     const before = await frames(homes.internal, id);
     expect(await framesAbove(homes.internal, id, before + 30)).toBeGreaterThan(before + 30);
+    const externalBefore = await frames(homes.external, id);
+    expect(await framesAbove(homes.external, id, externalBefore + 30)).toBeGreaterThan(externalBefore + 30);
 
     const log = await rescue(homes.internal, ["session", "log", id, "--json"]);
     expect(log.code, log.stderr).toBe(0);
     const entries = log.json().map((e: unknown) => SessionLogEntry.parse(e));
     const of = (event: string) => entries.filter((e: SessionLogEntry) => e.event === event);
-    expect(of("invited")).toHaveLength(2);
-    expect(of("joined").map((e: SessionLogEntry) => e.technician)).toEqual([internal.email, extJoined.json().as]);
+    expect(of("invited")).toHaveLength(3);
+    expect(of("joined").map((e: SessionLogEntry) => e.technician)).toEqual([internal.email, extJoined.json().as, "approved@vendor.test"]);
     expect(of("permissions-changed")).toHaveLength(1);
     expect(of("removed")).toHaveLength(1);
     expect(of("transferred")[0]).toMatchObject({ from: lead.email, to: internal.email });
