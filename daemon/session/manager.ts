@@ -49,6 +49,8 @@ const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
   private readonly offerWaiters = new Map<string, () => void>();
+  /** Candidates that arrive while an offer waits for the ICE configuration, by session. */
+  private readonly early = new Map<string, Signal[]>();
   /** The sessions as last pushed, to tell this technician's role in each. */
   private readonly known = new Map<string, Session>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
@@ -77,19 +79,26 @@ export class SessionManager {
       return;
     }
     const m = this.media.get(sessionId);
+    const early = this.early.get(sessionId);
+    if (!m && early) return void early.push(signal);
     if (!m) return this.log.info(`signal ${signal.kind} for session ${sessionId} before its offer: ignored`);
     m.answered.then(() => m.peer.handleSignal(signal)).catch((e: Error) => this.log.error(`session ${sessionId}: ${e.message}`));
   }
 
   private async answer(sessionId: string, offer: Signal): Promise<void> {
     // A new offer (the customer reloaded the page) replaces the old connection.
+    const early: Signal[] = [];
+    this.early.set(sessionId, early);
     await this.closePeer(sessionId, "new offer from the customer");
     let iceServers: ServerConfig["iceServers"];
     try {
+      // The first answer of a fresh login asks the server for its ICE servers: trickled candidates wait meanwhile.
       iceServers = await this.serverIceServers();
     } catch (e) {
       this.log.error(`session ${sessionId}: cannot answer the offer without the server's ICE configuration: ${(e as Error).message}`);
       return;
+    } finally {
+      if (this.early.get(sessionId) === early) this.early.delete(sessionId);
     }
     const peer = new TechnicianPeer({ iceServers, loopback: isLoopbackUrl(this.backend.server) });
     const session = this.known.get(sessionId);
@@ -109,6 +118,7 @@ export class SessionManager {
     });
     peer.on("error", (e) => this.log.error(`session ${sessionId}: ${e.message}`));
     m.answered = peer.handleSignal(offer);
+    for (const signal of early) m.answered.then(() => peer.handleSignal(signal)).catch((e: Error) => this.log.error(`session ${sessionId}: ${e.message}`));
     m.answered.then(
       () => this.startIfRunning(sessionId, m),
       (e: Error) => this.log.error(`session ${sessionId}: cannot answer the offer: ${e.message}`),
@@ -147,12 +157,17 @@ export class SessionManager {
     return this.media.get(sessionId)?.peer.stats() ?? EMPTY_STATS;
   }
 
-  async talk(sessionId: string, audioPath: string): Promise<void> {
+  /** Refuses at once (not in the background playing) when a collaborator lacks `talk`. */
+  talk(sessionId: string, audioPath: string): Promise<void> {
     const session = this.known.get(sessionId);
     const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
     if (session && !this.isLead(session) && !me?.permissions.includes("talk")) {
       throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
     }
+    return this.play(sessionId, audioPath);
+  }
+
+  private async play(sessionId: string, audioPath: string): Promise<void> {
     const peer = this.peerOf(sessionId);
     try {
       await peer.talk(audioPath);

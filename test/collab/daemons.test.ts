@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundledClip } from "../../src/customer/assets.js";
 import { simulateCustomer, type SimulateCustomerResult } from "../../src/customer/run.js";
 import { SessionLogEntry, type Permission } from "../../src/protocol/index.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
@@ -121,7 +122,7 @@ describe("collaboration and transfer with real daemons and media", () => {
     expect((await rescue(homes.internal, ["chat", id, "now I can"])).code).toBe(0);
 
     // Removing the external technician: status back to active, their media stops.
-    const removed = await rescue(homes.lead, ["collaborator", "remove", id, externalInvite.invitation.id, "--json"]);
+    const removed = await rescue(homes.lead, ["collaborator", "remove", "--json", "--", id, externalInvite.invitation.id]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json().status).toBe("active");
     // Their scoped token is revoked: the daemon is cut off from the session.
@@ -138,6 +139,9 @@ describe("collaboration and transfer with real daemons and media", () => {
     expect(rejoined.json().as).toBe("approved@vendor.test");
     expect(await framesAbove(homes.external, id, 30)).toBeGreaterThan(30);
     expect((await rescue(homes.external, ["chat", id, "view only"])).code).toBe(5);
+    const talk = await rescue(homes.external, ["session", "talk", id, "--audio", bundledClip().audio]);
+    expect(talk.code).toBe(5);
+    expect(talk.stderr).toMatch(/permission: talk/);
 
     // Transfer: never to an external technician; to the internal one, whose daemon takes over the stream and records anew.
     const refused = await rescue(homes.lead, ["session", "transfer", id, "--to", "vendor@example.test"]);
