@@ -174,7 +174,7 @@ export class Backend extends EventEmitter<BackendEvents> {
       if (gen !== this.generation) return;
       this.clearPing();
       this.ws = null;
-      if (rejected || code === WS_CLOSE.unauthenticated) {
+      if (rejected || code === WS_CLOSE.unauthenticated || code === WS_CLOSE.forbidden) {
         this.log.warn(`server ${creds.server} rejected the token`);
         this.setState("logged-out", "the server rejected the saved login");
         return;
@@ -219,6 +219,9 @@ export class Backend extends EventEmitter<BackendEvents> {
         break;
       case "chat":
         this.events.emit({ type: "chat", message: msg.message });
+        break;
+      case "invitation":
+        this.events.emit({ type: "invitation", invitation: msg.invitation });
         break;
       case "signal":
         this.emit("signal", msg.sessionId, msg.signal);

@@ -25,7 +25,8 @@ export class RestClient {
         method,
         dispatcher: this.agent,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          // No token: the one unauthenticated call, an external technician joining by invitation PIN.
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

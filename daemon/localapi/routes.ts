@@ -21,6 +21,7 @@ import {
 } from "../../src/protocol/index.js";
 import { z } from "zod";
 import type { Daemon } from "../daemon.js";
+import { collaborationRoutes } from "./collaboration-routes.js";
 import type { Route, RouteContext } from "./server.js";
 
 const enc = encodeURIComponent;
@@ -154,6 +155,7 @@ export function routes(d: Daemon): Route[] {
       path: "/api/v1/apikeys/:id",
       handler: async ({ params }) => void (await (await rest()).call("DELETE", `/api/v1/apikeys/${enc(params.id!)}`, z.undefined())),
     },
+    ...collaborationRoutes(d),
     {
       method: "GET",
       path: "/api/v1/admin/groups",

@@ -46,7 +46,17 @@ interface MediaSession {
   /** Settles once the customer's offer is answered. */
   answered: Promise<void>;
   status: Session["status"] | null;
+  /** Media (and recording) started, by Start or on its own. */
+  started: boolean;
+  /**
+   * The offer came into a running session (a collaborator joining, a transfer, a reconnect):
+   * media starts without a Start command once the session is active.
+   */
+  auto: boolean;
 }
+
+/** Statuses in which media flows. */
+const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
 
 /**
  * Each session's media: the customer's offer creates a werift peer (the connection is set up
@@ -60,6 +70,8 @@ export class SessionManager {
   private readonly offers = new Map<string, string>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
+  /** The sessions as last pushed, to tell this technician's role in each. */
+  private readonly known = new Map<string, Session>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -121,7 +133,9 @@ export class SessionManager {
       hostAddresses: this.iceHostAddresses,
       inboundKeepPercent: inboundKeepPercent(process.env),
     });
-    const m: MediaSession = { peer, answered: Promise.resolve(), status: null };
+    const session = this.known.get(sessionId);
+    const auto = session !== undefined && (session.status === "on-hold" || RUNNING.includes(session.status) || !this.isLead(session));
+    const m: MediaSession = { peer, answered: Promise.resolve(), status: null, started: false, auto };
     this.media.set(sessionId, m);
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));
     peer.on("connected", () => {
@@ -142,8 +156,10 @@ export class SessionManager {
       this.log.error(`session ${sessionId}: cannot answer the offer: ${(e as Error).message}`);
       return;
     }
+    if (this.media.get(sessionId) !== m) return;
     const start = this.starts.get(sessionId);
-    if (start && this.media.get(sessionId) === m) this.startMedia(sessionId, m, start);
+    if (start) this.startMedia(sessionId, m, start);
+    else this.startIfRunning(sessionId, m);
   }
 
   /** Before Start goes to the server: an explicit recording path needs the group's `record` permission. */
@@ -167,10 +183,12 @@ export class SessionManager {
       return recordPath ?? undefined;
     }
     await m.answered;
+    if (m.started) return m.peer.recordingPath ?? undefined;
     return this.startMedia(session.id, m, start);
   }
 
   private startMedia(sessionId: string, m: MediaSession, start: PendingStart): string | undefined {
+    m.started = true;
     m.status = start.session.status;
     const { recording } = m.peer.startMedia({
       recordPath: start.recordPath,
@@ -186,7 +204,17 @@ export class SessionManager {
     return this.media.get(sessionId)?.peer.stats() ?? EMPTY_STATS;
   }
 
-  async talk(sessionId: string, audioPath: string): Promise<void> {
+  /** Refuses at once (not in the background playing) when a collaborator lacks `talk`. */
+  talk(sessionId: string, audioPath: string): Promise<void> {
+    const session = this.known.get(sessionId);
+    const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
+    if (session && !this.isLead(session) && !me?.permissions.includes("talk")) {
+      throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
+    }
+    return this.play(sessionId, audioPath);
+  }
+
+  private async play(sessionId: string, audioPath: string): Promise<void> {
     const peer = this.peerOf(sessionId);
     try {
       await peer.talk(audioPath);
@@ -218,6 +246,7 @@ export class SessionManager {
   }
 
   private follow(session: Session): void {
+    this.known.set(session.id, session);
     const m = this.media.get(session.id);
     if (TERMINAL_STATUSES.includes(session.status)) {
       this.starts.delete(session.id);
@@ -225,11 +254,44 @@ export class SessionManager {
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
+    // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
+    if (!this.takesPart(session)) {
+      if (m) void this.closePeer(session.id, "no longer in the session");
+      return;
+    }
+    if (m && !m.started && m.auto && !this.starts.has(session.id) && RUNNING.includes(session.status)) {
+      m.answered.then(() => this.startIfRunning(session.id, m)).catch(() => undefined);
+      return;
+    }
     if (!m || m.status === session.status) return;
     const was = m.status;
     m.status = session.status;
     if (session.status === "on-hold") m.peer.hold();
     else if (was === "on-hold" && (session.status === "active" || session.status === "collaborating")) m.peer.resume();
+  }
+
+  private isLead(session: Session): boolean {
+    return session.technician === this.backend.email;
+  }
+
+  private takesPart(session: Session): boolean {
+    return this.isLead(session) || (session.collaborators ?? []).some((c) => c.technician === this.backend.email);
+  }
+
+  /**
+   * Media for an offer that came into a running session: a collaborator records only with the
+   * `record` permission; a lead (after a transfer) records anew when the group allows it.
+   */
+  private startIfRunning(sessionId: string, m: MediaSession): void {
+    const session = this.known.get(sessionId);
+    if (!session || !m.auto || m.started || this.media.get(sessionId) !== m || !RUNNING.includes(session.status)) return;
+    const me = session.collaborators?.find((c) => c.technician === this.backend.email);
+    const records = session.recordable && (this.isLead(session) || me?.permissions.includes("record") === true);
+    const recording = this.startMedia(sessionId, m, {
+      session: { ...session, technician: this.backend.email ?? session.technician },
+      recordPath: records ? this.defaultRecordingPath(sessionId) : null,
+    });
+    this.log.info(`session ${sessionId}: media started on joining the running session${recording ? `, recording to ${recording}` : ""}`);
   }
 
   private async closePeer(sessionId: string, reason: string): Promise<void> {

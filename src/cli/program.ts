@@ -21,6 +21,8 @@ const FIRST_VERBS: Verbs = {
 };
 const LAST_VERBS: Verbs = {
   chat: () => import("./commands/chat.js"),
+  invite: () => import("./commands/collaboration/invite.js"),
+  join: () => import("./commands/collaboration/join.js"),
   console: () => import("./commands/console.js"),
   demo: () => import("./commands/demo.js"),
 };
@@ -43,6 +45,7 @@ const GROUPS: Group[] = [
       talk: () => import("./commands/session/talk.js"),
       mute: () => import("./commands/session/mute.js"),
       unmute: () => import("./commands/session/unmute.js"),
+      transfer: () => import("./commands/session/transfer.js"),
     },
   },
   {
@@ -58,6 +61,16 @@ const GROUPS: Group[] = [
       list: () => import("./commands/apikey/list.js"),
       revoke: () => import("./commands/apikey/revoke.js"),
     },
+  },
+  {
+    name: "invitations",
+    description: "invitations to collaborate that are addressed to you",
+    verbs: { list: () => import("./commands/invitations/list.js") },
+  },
+  {
+    name: "collaborator",
+    description: "the lead technician manages who collaborates in a session",
+    verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },
   },
   { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
   {
@@ -89,6 +102,14 @@ const GROUPS: Group[] = [
         verbs: {
           add: () => import("./commands/admin/technician/add.js"),
           list: () => import("./commands/admin/technician/list.js"),
+        },
+      },
+      {
+        name: "external",
+        description: "external technicians approved for collaboration invitations",
+        verbs: {
+          add: () => import("./commands/admin/external/add.js"),
+          list: () => import("./commands/admin/external/list.js"),
         },
       },
     ],

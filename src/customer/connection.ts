@@ -15,7 +15,10 @@ type Joined = Extract<ServerToCustomer, { type: "joined" }>;
 
 export interface CustomerConnectionEvents {
   status: [SessionStatus];
-  signal: [Signal];
+  /** `peer` is the technician's peer name; undefined is the lead. */
+  signal: [Signal, string | undefined];
+  /** A technician's peer joined (offer to it) or left. */
+  peer: [string, "joined" | "left"];
   chat: [ChatMessage];
   "server-error": [RescueError];
   closed: [{ code: number; reason: string }];
@@ -82,8 +85,8 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
   answerEula(accepted: boolean): void {
     send(this.ws, { type: "eula", accepted });
   }
-  sendSignal(signal: Signal): void {
-    send(this.ws, { type: "signal", signal });
+  sendSignal(signal: Signal, peer?: string): void {
+    send(this.ws, { type: "signal", signal, ...(peer ? { peer } : {}) });
   }
   chat(text: string): void {
     send(this.ws, { type: "chat", text });
@@ -132,7 +135,10 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
         this.emit("status", m.status);
         break;
       case "signal":
-        this.emit("signal", m.signal);
+        this.emit("signal", m.signal, m.peer);
+        break;
+      case "peer":
+        this.emit("peer", m.peer, m.event);
         break;
       case "chat":
         this.emit("chat", m.message);

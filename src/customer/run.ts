@@ -50,9 +50,10 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
     conn.on("closed", () => closed.abort());
     const result = await runSimulatedCustomer({
       signalling: {
-        send: (signal) => conn.sendSignal(signal),
+        send: (signal, peer) => conn.sendSignal(signal, peer),
         onSignal: (l) => conn.on("signal", l),
         onStatus: (l) => statusListeners.push(l),
+        onPeer: (l) => conn.on("peer", l),
       },
       iceServers: conn.iceServers,
       loopback: isLoopbackUrl(opts.server),

@@ -1,4 +1,4 @@
-import { Signal, TERMINAL_STATUSES, type IceServer, type SessionStatus } from "../protocol/index.js";
+import { LEAD_PEER, Signal, TERMINAL_STATUSES, type IceServer, type SessionStatus } from "../protocol/index.js";
 import { CustomerPeer } from "./peer.js";
 
 /**
@@ -9,9 +9,12 @@ import { CustomerPeer } from "./peer.js";
  * pauses, a terminal status ends the run).
  */
 export interface SimulatorSignalling {
-  send(signal: Signal): void;
-  onSignal(listener: (signal: unknown) => void): void;
+  /** `peer` names a collaborating technician; undefined is the lead. */
+  send(signal: Signal, peer?: string): void;
+  onSignal(listener: (signal: unknown, peer?: string) => void): void;
   onStatus(listener: (status: SessionStatus) => void): void;
+  /** Technicians joining (offer to them; the lead again after a transfer) and leaving. */
+  onPeer?(listener: (peer: string, event: "joined" | "left") => void): void;
 }
 
 export interface SimulatorOptions {
@@ -37,50 +40,96 @@ export interface SimulatorResult {
 }
 
 /**
- * Runs the customer's peer: sends the offer at once (the connection is set up while the session
- * waits), streams when the session becomes active, pauses on hold, resumes with a keyframe.
+ * Runs the customer's side: one peer per technician (the lead, and each collaborator who may
+ * view), so no technician forwards media. Each peer offers at once; the lead's connection is set
+ * up while the session waits. Streaming starts when the session becomes active (for a peer
+ * added later: once it connects), pauses on hold, resumes with a keyframe. The lead's peer
+ * plays the duration; the others stream until the run ends.
  */
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
-  const peer = new CustomerPeer({
-    iceServers: opts.iceServers,
-    loopback: opts.loopback,
-    videoPath: opts.videoPath,
-    audioPath: opts.audioPath,
-  });
-  let playing = false;
+  const peers = new Map<string, CustomerPeer>();
+  const totals = { sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0 };
+  let status: SessionStatus | null = null;
+  let firstPlayAt: number | null = null;
+  let heldSince: number | null = null;
+  let heldMs = 0;
   let finish!: (endedBy: string) => void;
   const finished = new Promise<string>((resolve) => (finish = resolve));
+  const running = () => status === "active" || status === "collaborating";
 
-  peer.on("signal", (signal) => opts.signalling.send(signal));
-  peer.on("state", (state) => {
-    if (state === "failed") finish("connection-failed");
-  });
-  opts.signalling.onSignal((raw) => {
-    const parsed = Signal.safeParse(raw);
-    if (!parsed.success) return;
-    peer.handleSignal(parsed.data).catch(() => finish("signalling-failed"));
-  });
-  opts.signalling.onStatus((status) => {
-    if (TERMINAL_STATUSES.includes(status)) return finish(status);
-    if (status === "on-hold") return peer.pause();
-    if (status !== "active" && status !== "collaborating") return;
-    if (playing) return peer.resume();
-    playing = true;
-    peer.play(opts.durationSec).then(
-      () => finish("streamed"),
-      () => finish("connection-failed"),
+  /** Seconds of the lead's duration still to stream (a new lead after a transfer plays the rest). */
+  const remainingSec = (): number => {
+    if (firstPlayAt === null) return opts.durationSec;
+    const held = heldMs + (heldSince === null ? 0 : Date.now() - heldSince);
+    return Math.max(0.1, opts.durationSec - (Date.now() - firstPlayAt - held) / 1000);
+  };
+
+  const playing = new WeakSet<CustomerPeer>();
+  const play = (name: string, peer: CustomerPeer): void => {
+    if (playing.has(peer)) return peer.resume();
+    playing.add(peer);
+    const lead = name === LEAD_PEER;
+    const seconds = lead ? remainingSec() : undefined;
+    firstPlayAt ??= Date.now();
+    peer.play(seconds).then(
+      () => lead && peers.get(name) === peer && finish("streamed"),
+      () => lead && peers.get(name) === peer && finish("connection-failed"),
     );
+  };
+
+  const drop = async (name: string, reason: string): Promise<void> => {
+    const peer = peers.get(name);
+    if (!peer) return;
+    peers.delete(name);
+    await peer.close(reason);
+    totals.sentVideoFrames += peer.sentVideoFrames;
+    totals.sentAudioPackets += peer.sentAudioPackets;
+    totals.receivedAudioPackets += peer.receivedAudioPackets;
+  };
+
+  const add = async (name: string): Promise<void> => {
+    await drop(name, "replaced");
+    const peer = new CustomerPeer({ iceServers: opts.iceServers, loopback: opts.loopback, videoPath: opts.videoPath, audioPath: opts.audioPath });
+    peers.set(name, peer);
+    peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));
+    peer.on("state", (state) => {
+      if (state !== "failed") return;
+      if (name === LEAD_PEER) finish("connection-failed");
+      else void drop(name, "connection failed");
+    });
+    await peer.start();
+    if (running()) play(name, peer);
+  };
+
+  opts.signalling.onSignal((raw, name) => {
+    const parsed = Signal.safeParse(raw);
+    const peer = peers.get(name ?? LEAD_PEER);
+    if (!parsed.success || !peer) return;
+    peer.handleSignal(parsed.data).catch(() => (name ? void drop(name, "signalling failed") : finish("signalling-failed")));
+  });
+  opts.signalling.onStatus((next) => {
+    const was = status;
+    status = next;
+    if (TERMINAL_STATUSES.includes(next)) return finish(next);
+    if (next === "on-hold") {
+      heldSince ??= Date.now();
+      for (const p of peers.values()) p.pause();
+      return;
+    }
+    if (!running()) return;
+    if (heldSince !== null) heldMs += Date.now() - heldSince;
+    heldSince = null;
+    if (was !== "active" && was !== "collaborating") for (const [name, p] of peers) play(name, p);
+  });
+  opts.signalling.onPeer?.((name, event) => {
+    if (event === "left") void drop(name, "the technician left");
+    else add(name).catch(() => (name === LEAD_PEER ? finish("connection-failed") : drop(name, "could not connect")));
   });
   if (opts.signal?.aborted) finish("left");
   opts.signal?.addEventListener("abort", () => finish("left"), { once: true });
 
-  await peer.start();
+  await add(LEAD_PEER);
   const endedBy = await finished;
-  await peer.close(endedBy);
-  return {
-    sentVideoFrames: peer.sentVideoFrames,
-    sentAudioPackets: peer.sentAudioPackets,
-    receivedAudioPackets: peer.receivedAudioPackets,
-    endedBy,
-  };
+  await Promise.all([...peers.keys()].map((name) => drop(name, endedBy)));
+  return { ...totals, endedBy };
 }

@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   "email",
   "invite-internal",
   "invite-external",
+  /** With invite-external: also external technicians who are not on the admins' approved list. */
+  "invite-unlisted",
   "transfer",
   "record",
   "chat",

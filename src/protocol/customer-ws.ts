@@ -14,7 +14,8 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),
   z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }),
   z.object({ type: z.literal("eula"), accepted: z.boolean() }),
-  z.object({ type: z.literal("signal"), signal: Signal }),
+  /** `peer` names the technician (see LEAD_PEER); absent means the lead. */
+  z.object({ type: z.literal("signal"), signal: Signal, peer: Id.optional() }),
   z.object({ type: z.literal("chat"), text: Text(2000) }),
   /**
    * The customer pauses or resumes their own stream (after the EULA): logged, and shown to the
@@ -38,7 +39,12 @@ export const ServerToCustomer = z.discriminatedUnion("type", [
     iceServers: z.array(IceServer),
   }),
   z.object({ type: z.literal("status"), status: SessionStatus }),
-  z.object({ type: z.literal("signal"), signal: Signal }),
+  z.object({ type: z.literal("signal"), signal: Signal, peer: Id.optional() }),
+  /**
+   * A technician's media peer: on `joined` the customer offers to it (replacing any peer of that
+   * name, e.g. the lead after a transfer); on `left` it closes it.
+   */
+  z.object({ type: z.literal("peer"), peer: Id, event: z.enum(["joined", "left"]) }),
   z.object({ type: z.literal("chat"), message: ChatMessage }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
 ]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, IsoTime } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
+import { Invitation } from "./collaboration.js";
 
 /**
  * The daemon's local API: HTTP over the unix socket RESCUE_HOME/run/rescued.sock, routes under
@@ -27,6 +28,12 @@ import { ChatMessage, Session } from "./session.js";
  *   POST /api/v1/apikeys                CreateApiKeyRequest -> 201 CreatedApiKey (passed through, never kept or logged)
  *   GET  /api/v1/apikeys                -> ApiKey[]
  *   DELETE /api/v1/apikeys/:id          -> 204
+ *   POST /api/v1/sessions/:id/invitations InviteRequest -> InviteResponse
+ *   POST /api/v1/join                   LocalJoinRequest -> JoinResponse (without its token)
+ *   GET  /api/v1/invitations            -> Invitation[]
+ *   PATCH /api/v1/sessions/:id/collaborators/:cid CollaboratorPatch -> Session
+ *   POST /api/v1/sessions/:id/collaborators/:cid/remove -> Session
+ *   POST /api/v1/sessions/:id/transfer  TransferRequest -> Session
  *   /api/v1/admin/...                   proxied to the server with the technician's token
  */
 export { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "./localapi-version.js";
@@ -102,6 +109,7 @@ export const DaemonEvent = z.discriminatedUnion("type", [
   z.object({ ...EventBase, type: z.literal("sessions"), sessions: z.array(Session) }),
   z.object({ ...EventBase, type: z.literal("session"), session: Session }),
   z.object({ ...EventBase, type: z.literal("chat"), message: ChatMessage }),
+  z.object({ ...EventBase, type: z.literal("invitation"), invitation: Invitation }),
   z.object({ ...EventBase, type: z.literal("backend"), state: BackendState, error: z.string().optional() }),
   z.object({ ...EventBase, type: z.literal("media"), sessionId: Id, event: z.string(), detail: z.record(z.string(), z.unknown()).optional() }),
 ]);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Collaborator } from "./collaborator.js";
 import { ConnectionMethod, Id, IsoTime, Pin, SessionMode, SessionStatus, SessionType } from "./common.js";
 
 export const SessionLinks = z.object({
@@ -52,6 +53,8 @@ export const Session = z.object({
     })
     .nullable(),
   delivery: Delivery.optional(),
+  /** Technicians who joined by invitation (absent when none). */
+  collaborators: z.array(Collaborator).optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -81,6 +84,8 @@ export const SESSION_LOG_EVENTS = [
   "invited",
   "joined",
   "transferred",
+  "permissions-changed",
+  "removed",
   "closed",
   "timed-out",
   "aborted",

@@ -3,6 +3,7 @@ import { Id, Text } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
 import { Signal } from "./signal.js";
 import { Technician } from "./api.js";
+import { Invitation } from "./collaboration.js";
 
 /**
  * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
@@ -15,6 +16,8 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
   z.object({ type: z.literal("session"), session: Session }),
   z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
   z.object({ type: z.literal("chat"), message: ChatMessage }),
+  /** An internal invitation addressed to this technician: its permissions and comment. */
+  z.object({ type: z.literal("invitation"), invitation: Invitation }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
   /** What the customer did with their media, e.g. screen-share-stopped: a status to show, not an error. */
   z.object({ type: z.literal("customer-media"), sessionId: Id, event: z.enum(["screen-share-stopped"]) }),

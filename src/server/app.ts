@@ -3,6 +3,7 @@ import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
 import { integrationRoutes } from "./integration/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
+import { collaborationRoutes } from "./routes/collaboration.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
@@ -17,9 +18,9 @@ function clientError(err: FastifyError): RescueError | undefined {
   return undefined;
 }
 
-/** A request URL fit for the log: PINs in customer links are masked (the session log is their only record). */
+/** A request URL fit for the log: PINs in customer and invitation links are masked (the session log is their only record). */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/m\/\d+/, "/m/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
+  return url.replace(/^\/m\/\d+/, "/m/******").replace(/^\/collaborate\/\d+/, "/collaborate/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
 }
 
 /** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */
@@ -68,6 +69,7 @@ export function createApp(logLevel: string): FastifyInstance {
 export function registerRoutes(app: FastifyInstance, services: Services): void {
   authRoutes(app, services);
   sessionRoutes(app, services);
+  collaborationRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
   webRoutes(app, () => services.config.publicUrl, pageKind(services));

@@ -1,11 +1,12 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { IceServer } from "../protocol/index.js";
 import { FailureLimiter } from "./auth/rate-limit.js";
-import { AuthService, type LoginLimits } from "./auth/service.js";
+import { AuthService, type Caller, type LoginLimits } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
 import { ApiKeyService } from "./integration/keys.js";
 import { RequestLimiter } from "./integration/limiter.js";
 import { Organisation } from "./org.js";
+import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
 import type { Store } from "./store/types.js";
 import { Hub } from "./ws/hub.js";
@@ -39,6 +40,9 @@ export interface Services {
   auth: AuthService;
   org: Organisation;
   sessions: SessionService;
+  collaboration: CollaborationService;
+  /** A technician's login token, or an external technician's session-scoped one. */
+  participant(authorization: string | undefined): Promise<Caller>;
   pinsByAddress: FailureLimiter;
   pinsGlobal: FailureLimiter;
   apiKeys: ApiKeyService;
@@ -59,15 +63,28 @@ export function buildServices(opts: {
   const hub = new Hub(log);
   const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
   const clock = () => now().getTime();
+  const auth = new AuthService(store, now, limits.login);
+  const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub });
+  const collaboration = new CollaborationService({ store, now, publicUrl: () => config.publicUrl, delivery, sessions, hub });
   return {
     store,
     now,
     config,
     hub,
     log,
-    auth: new AuthService(store, now, limits.login),
+    auth,
     org: new Organisation(store, now),
-    sessions: new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub }),
+    sessions,
+    collaboration,
+    participant: async (authorization) => {
+      try {
+        return await auth.authenticate(authorization);
+      } catch (err) {
+        const external = await collaboration.externalCaller(authorization);
+        if (external) return external;
+        throw err;
+      }
+    },
     pinsByAddress: new FailureLimiter(limits.pins.perAddress, limits.pins.windowMs, clock),
     pinsGlobal: new FailureLimiter(limits.pins.global, limits.pins.windowMs, clock),
     apiKeys: new ApiKeyService(store, now),

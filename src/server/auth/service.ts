@@ -9,6 +9,8 @@ export interface Caller {
   technician: TechnicianRow;
   group: GroupRow;
   tokenHash: string;
+  /** Set for an external technician: their token reaches this one session and nothing else. */
+  external?: { invitationId: string; sessionId: string };
 }
 
 export interface LoginLimits {

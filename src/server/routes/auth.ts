@@ -24,8 +24,9 @@ export function authRoutes(app: FastifyInstance, s: Services): void {
     return technicianView(caller.technician, caller.group);
   });
 
+  // External collaborators' daemons need the ICE servers too.
   app.get("/api/v1/config", async (req) => {
-    await s.auth.authenticate(req.headers.authorization);
+    await s.participant(req.headers.authorization);
     return { iceServers: s.config.iceServers, publicUrl: s.config.publicUrl };
   });
 }

@@ -22,6 +22,8 @@ function statusesOf(query: unknown): SessionStatus[] {
 export function sessionRoutes(app: FastifyInstance, s: Services): void {
   const caller = (req: FastifyRequest): Promise<Caller> => s.auth.authenticate(req.headers.authorization);
   const id = (req: FastifyRequest): string => parseInput(IdParams, req.params, "path").id;
+  // Routes a collaborator uses too, an external one with their session-scoped token.
+  const participant = (req: FastifyRequest): Promise<Caller> => s.participant(req.headers.authorization);
 
   app.post("/api/v1/sessions", async (req, reply) => {
     const who = await caller(req);
@@ -35,8 +37,8 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
   });
 
   app.get("/api/v1/sessions", async (req) => s.sessions.list(await caller(req), statusesOf(req.query)));
-  app.get("/api/v1/sessions/:id", async (req) => s.sessions.get(await caller(req), id(req)));
-  app.get("/api/v1/sessions/:id/log", async (req) => s.sessions.logOf(await caller(req), id(req)));
+  app.get("/api/v1/sessions/:id", async (req) => s.sessions.get(await participant(req), id(req)));
+  app.get("/api/v1/sessions/:id/log", async (req) => s.sessions.logOf(await participant(req), id(req)));
   app.post("/api/v1/sessions/:id/pin", async (req) => s.sessions.regeneratePin(await caller(req), id(req)));
 
   const actions = { start: "start", hold: "hold", resume: "resume", end: "end" } as const satisfies Record<string, keyof SessionService>;
@@ -50,7 +52,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
   }
 
   app.post("/api/v1/sessions/:id/chat", async (req) => {
-    const who = await caller(req);
+    const who = await participant(req);
     return s.sessions.chatFromTechnician(who, id(req), parseInput(ChatRequest, req.body).text);
   });
 }

@@ -1,8 +1,10 @@
 import {
   CreateSessionRequest,
+  LEAD_PEER,
   RescueError,
   SessionStatus,
   type ChatMessage,
+  type CollaboratorPermission,
   type Delivery as DeliveryResult,
   type Language,
   type Permission,
@@ -16,7 +18,7 @@ import { emailText, smsText } from "../delivery/messages.js";
 import { normaliseEmail, normalisePhone } from "../delivery/recipients.js";
 import { newId } from "../org.js";
 import { Serial } from "../serial.js";
-import type { SessionPatch, SessionRow, Store } from "../store/types.js";
+import type { CollaboratorRow, SessionPatch, SessionRow, Store } from "../store/types.js";
 import { uniquePin } from "./pin.js";
 import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
 import { sessionLinks, toSession } from "./view.js";
@@ -85,7 +87,7 @@ export class SessionService {
     let row = await this.serial.run(async () => {
       const now = this.iso();
       const pin = await this.freePin();
-      const fresh: Omit<SessionRow, "technicianEmail"> = {
+      const fresh: Omit<SessionRow, "technicianEmail" | "collaborators"> = {
         id: newId(),
         technicianId: caller.technician.id,
         name: req.name ?? "Customer",
@@ -107,7 +109,7 @@ export class SessionService {
       await this.store.sessions.insert(fresh);
       await this.log(fresh.id, "created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name });
       await this.log(fresh.id, "pin-issued", { by, pin, expiresAt: fresh.pinExpiresAt });
-      return { ...fresh, technicianEmail: by };
+      return { ...fresh, technicianEmail: by, collaborators: [] as SessionRow["collaborators"] };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), true);
     if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to, req.language);
@@ -138,7 +140,7 @@ export class SessionService {
   }
 
   async get(caller: Caller, id: string): Promise<Session> {
-    return this.view(await this.serial.run(() => this.own(caller, id)));
+    return this.view(await this.serial.run(async () => (await this.participant(caller, id)).row));
   }
 
   async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
@@ -153,10 +155,20 @@ export class SessionService {
   async snapshot(caller: Caller): Promise<Session[]> {
     const rows = await this.serial.run(async () => {
       await this.expireDue();
+      if (caller.external) {
+        const row = await this.store.sessions.get(caller.external.sessionId);
+        return row ? [row] : [];
+      }
+      // Live sessions this technician collaborates in.
+      const joined = await this.store.invitations.listByInvitee(caller.technician.id, ["joined"]);
+      const collaborating = (await Promise.all(joined.map((i) => this.store.sessions.get(i.sessionId)))).filter(
+        (r): r is SessionRow => r !== undefined && !isTerminal(r.status) && r.collaborators.some((c) => c.technicianId === caller.technician.id),
+      );
       const since = new Date(this.deps.now().getTime() - SNAPSHOT_ENDED_MS).toISOString();
       return [
         ...(await this.store.sessions.listByTechnician(caller.technician.id, LIVE_STATUSES)),
         ...(await this.store.sessions.listByTechnicianSince(caller.technician.id, ENDED_STATUSES, since)),
+        ...collaborating,
       ];
     });
     return rows.map((r) => this.view(r));
@@ -164,7 +176,7 @@ export class SessionService {
 
   async logOf(caller: Caller, id: string): Promise<SessionLogEntry[]> {
     return this.serial.run(async () => {
-      await this.own(caller, id);
+      await this.participant(caller, id);
       return this.store.sessionLog.list(id);
     });
   }
@@ -201,7 +213,9 @@ export class SessionService {
   }
 
   async resume(caller: Caller, id: string): Promise<Session> {
-    return this.technicianAction(caller, id, "resume", "resumed", (row) => this.checkSlots(caller, row));
+    // External technicians still in the session make it Collaborating again.
+    const action = (row: SessionRow): SessionAction => (row.collaborators.some((c) => c.external) ? "resume-collaborating" : "resume");
+    return this.technicianAction(caller, id, action, "resumed", (row) => this.checkSlots(caller, row));
   }
 
   async end(caller: Caller, id: string): Promise<Session> {
@@ -210,21 +224,26 @@ export class SessionService {
 
   /** One Lens session per technician, and at most MAX_ACTIVE_SESSIONS active ones. */
   private async checkSlots(caller: Caller, row: SessionRow): Promise<void> {
+    await this.checkSlotsOf(caller.technician.id, row, "your");
+  }
+
+  /** The slot rules for any technician (a transfer's receiver too); `whose` words the refusal. */
+  async checkSlotsOf(technicianId: string, row: SessionRow, whose: string): Promise<void> {
     if (row.type === "lens") {
-      const holder = (await this.store.sessions.listByTechnician(caller.technician.id, LENS_SLOT_STATUSES)).find(
+      const holder = (await this.store.sessions.listByTechnician(technicianId, LENS_SLOT_STATUSES)).find(
         (s) => s.type === "lens" && s.id !== row.id,
       );
       if (holder) {
         throw new RescueError(
           "forbidden",
-          `Lens session ${holder.id} (${holder.status}) already holds your Lens slot; end it before starting another Lens session`,
+          `Lens session ${holder.id} (${holder.status}) already holds ${whose} Lens slot; end it before starting another Lens session`,
           { sessionId: holder.id },
         );
       }
     }
-    const active = (await this.store.sessions.listByTechnician(caller.technician.id, ACTIVE_STATUSES)).filter((s) => s.id !== row.id);
+    const active = (await this.store.sessions.listByTechnician(technicianId, ACTIVE_STATUSES)).filter((s) => s.id !== row.id);
     if (active.length >= MAX_ACTIVE_SESSIONS) {
-      throw new RescueError("forbidden", `you already have ${active.length} active sessions; hold or end one first`, {
+      throw new RescueError("forbidden", `${whose === "your" ? "you already have" : `${whose} technician already has`} ${active.length} active sessions; hold or end one first`, {
         limit: MAX_ACTIVE_SESSIONS,
       });
     }
@@ -233,13 +252,13 @@ export class SessionService {
   private async technicianAction(
     caller: Caller,
     id: string,
-    action: SessionAction,
+    action: SessionAction | ((row: SessionRow) => SessionAction),
     event: SessionLogEntry["event"],
     check?: (row: SessionRow) => Promise<void> | void,
   ): Promise<Session> {
     const row = await this.serial.run(async () => {
       const row = await this.own(caller, id);
-      const status = nextStatus(row.status, action);
+      const status = nextStatus(row.status, typeof action === "function" ? action(row) : action);
       await check?.(row);
       return this.move(row, status, event, { by: caller.technician.email });
     });
@@ -247,9 +266,10 @@ export class SessionService {
   }
 
   async chatFromTechnician(caller: Caller, id: string, text: string): Promise<ChatMessage> {
-    requirePermissions(caller, ["chat"]);
     const { row, message } = await this.serial.run(async () => {
-      const row = await this.own(caller, id);
+      const { row, collaborator } = await this.participant(caller, id);
+      if (collaborator) requireCollaborator(collaborator, "chat");
+      else requirePermissions(caller, ["chat"]);
       if (isTerminal(row.status)) throw new RescueError("conflict", `cannot chat in a session that is ${row.status}`, { status: row.status });
       const message: ChatMessage = { sessionId: id, from: "technician", author: caller.technician.email, text, at: this.iso() };
       await this.log(id, "chat", { by: caller.technician.email, from: "technician", text });
@@ -262,18 +282,28 @@ export class SessionService {
   /** A media event the technician's daemon reports, e.g. recording-started. */
   async mediaEvent(caller: Caller, id: string, event: "media-connected" | "recording-started" | "recording-stopped", detail: Record<string, unknown>) {
     await this.serial.run(async () => {
-      await this.own(caller, id);
+      // A technician who handed the session over still reports how their recording ended.
+      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {
+        await this.log(id, event, { by: caller.technician.email, ...detail });
+        return;
+      }
+      const { collaborator } = await this.participant(caller, id);
+      if (collaborator && event === "recording-started") requireCollaborator(collaborator, "record");
       await this.log(id, event, { by: caller.technician.email, ...detail });
     });
   }
 
-  /** The session a technician may signal into: their own, with a customer who accepted the EULA. */
-  async signalTarget(caller: Caller, id: string): Promise<SessionRow> {
-    const row = await this.serial.run(() => this.own(caller, id));
+  /**
+   * The session a technician may signal into (their own, or one they collaborate in with `view`),
+   * with a customer who accepted the EULA, and the peer name the customer knows them by.
+   */
+  async signalTarget(caller: Caller, id: string): Promise<{ row: SessionRow; peer: string }> {
+    const { row, collaborator } = await this.serial.run(() => this.participant(caller, id));
+    if (collaborator) requireCollaborator(collaborator, "view");
     if (!ACCEPTED_STATUSES.includes(row.status)) {
       throw new RescueError("conflict", `cannot signal in a session that is ${row.status}`, { status: row.status });
     }
-    return row;
+    return { row, peer: collaborator?.id ?? LEAD_PEER };
   }
 
   // Customer side. The customer is identified by the socket that joined with the PIN.
@@ -403,9 +433,47 @@ export class SessionService {
     await this.serial.run(() => this.expireDue());
   }
 
+  // Hooks for the collaboration service, which shares this queue, log and state machine.
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial.run(fn);
+  }
+
+  record(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
+    return this.log(sessionId, event, fields);
+  }
+
+  changeStatus(row: SessionRow, action: SessionAction, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<SessionRow> {
+    return this.move(row, nextStatus(row.status, action), event, fields);
+  }
+
+  /** Writes a patch that is not a status change and tells the hub. */
+  async patch(row: SessionRow, patch: SessionPatch): Promise<SessionRow> {
+    await this.store.sessions.update(row.id, patch);
+    const next = (await this.store.sessions.get(row.id))!;
+    this.deps.notifier.sessionChanged(next, this.view(next), false);
+    return next;
+  }
+
   // Helpers, called inside the queue.
 
-  private async own(caller: Caller, id: string): Promise<SessionRow> {
+  private async heldBefore(caller: Caller, id: string): Promise<boolean> {
+    if (caller.external) return false;
+    const row = await this.store.sessions.get(id);
+    if (!row || row.technicianId === caller.technician.id) return false;
+    return (await this.store.sessionLog.list(id)).some((e) => e.event === "transferred" && e.from === caller.technician.email);
+  }
+
+  /** The caller's session as its lead or one of its collaborators; anyone else gets not_found. */
+  async participant(caller: Caller, id: string): Promise<{ row: SessionRow; collaborator?: CollaboratorRow }> {
+    const found = await this.store.sessions.get(id);
+    if (found && !caller.external && found.technicianId === caller.technician.id) return { row: await this.expireIfDue(found) };
+    const collaborator = found?.collaborators.find((c) => c.technicianId === caller.technician.id);
+    if (!found || !collaborator) throw new RescueError("not_found", `no session ${id}`);
+    return { row: found, collaborator };
+  }
+
+  async own(caller: Caller, id: string): Promise<SessionRow> {
     const row = await this.store.sessions.get(id);
     if (!row || row.technicianId !== caller.technician.id) throw new RescueError("not_found", `no session ${id}`);
     return this.expireIfDue(row);
@@ -452,5 +520,11 @@ export class SessionService {
 
   private pinExpiry(caller: Caller): string {
     return new Date(this.deps.now().getTime() + caller.group.pinExpiryMinutes * 60_000).toISOString();
+  }
+}
+
+function requireCollaborator(c: CollaboratorRow, p: CollaboratorPermission): void {
+  if (!c.permissions.includes(p)) {
+    throw new RescueError("forbidden", `the lead technician has not given you the permission: ${p}`, { missing: [p] });
   }
 }

@@ -8,6 +8,7 @@ export type SessionAction =
   | "start" // technician
   | "hold" // technician
   | "resume" // technician
+  | "resume-collaborating" // technician, with an external technician still in the session
   | "collaborate" // an external technician joined
   | "end-collaboration" // the last external technician left
   | "end" // technician
@@ -18,7 +19,7 @@ const TRANSITIONS: Readonly<Record<SessionStatus, Partial<Record<SessionAction, 
   connecting: { "accept-eula": "waiting", "decline-eula": "declined", "time-out": "timed-out", end: "closed", "customer-left": "aborted" },
   waiting: { start: "active", end: "closed", "customer-left": "aborted" },
   active: { hold: "on-hold", collaborate: "collaborating", end: "closed", "customer-left": "aborted" },
-  "on-hold": { resume: "active", end: "closed", "customer-left": "aborted" },
+  "on-hold": { resume: "active", "resume-collaborating": "collaborating", end: "closed", "customer-left": "aborted" },
   collaborating: { "end-collaboration": "active", hold: "on-hold", end: "closed", "customer-left": "aborted" },
   closed: {},
   "timed-out": {},

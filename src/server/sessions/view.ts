@@ -26,5 +26,8 @@ export function toSession(row: SessionRow, publicUrl: string, customerPaused = f
       ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt, paused: customerPaused }
       : null,
     ...(row.delivery ? { delivery: JSON.parse(row.delivery) as Delivery } : {}),
+    ...(row.collaborators.length > 0
+      ? { collaborators: row.collaborators.map(({ id, technician, external, permissions, joinedAt }) => ({ id, technician, external, permissions, joinedAt })) }
+      : {}),
   };
 }

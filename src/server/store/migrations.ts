@@ -84,4 +84,36 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
       CREATE INDEX api_keys_technician ON api_keys(technician_id);
     `,
   },
+  {
+    id: 3,
+    name: "technician collaboration: invitations and each session's collaborators",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN collaborators TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        inviter_id TEXT NOT NULL REFERENCES technicians(id),
+        kind TEXT NOT NULL,
+        via TEXT NOT NULL,
+        to_address TEXT,
+        invitee_id TEXT REFERENCES technicians(id),
+        permissions TEXT NOT NULL,
+        comment TEXT,
+        status TEXT NOT NULL,
+        pin TEXT UNIQUE,
+        pin_expires_at TEXT NOT NULL,
+        token_hash TEXT UNIQUE,
+        created_at TEXT NOT NULL,
+        joined_at TEXT
+      );
+      CREATE INDEX invitations_session ON invitations(session_id);
+      CREATE INDEX invitations_invitee ON invitations(invitee_id, status);
+      ALTER TABLE invitations ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE external_technicians (
+        email TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        added_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

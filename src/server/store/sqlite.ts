@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { TERMINAL_STATUSES, type SessionLogEntry, type SessionStatus } from "../../protocol/index.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { ApiKeyRow, GroupRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
+import type { ApiKeyRow, ExternalTechnicianRow, GroupRow, InvitationPatch, InvitationRow, OutboxRow, SessionPatch, SessionRow, Store, TechnicianRow, TokenRow } from "./types.js";
 
 export const DATABASE_FILE = "rescue.db";
 
@@ -19,6 +19,16 @@ const SESSION_COLUMNS: Record<keyof SessionPatch, string> = {
   eulaAcceptedAt: "eula_accepted_at",
   delivery: "delivery",
   statusSince: "status_since",
+  technicianId: "technician_id",
+  collaborators: "collaborators",
+};
+
+const INVITATION_COLUMNS: Record<keyof InvitationPatch, string> = {
+  status: "status",
+  pin: "pin",
+  tokenHash: "token_hash",
+  joinedAt: "joined_at",
+  permissions: "permissions",
 };
 
 const SELECT_SESSION = `SELECT s.*, t.email AS technician_email FROM sessions s JOIN technicians t ON t.id = s.technician_id`;
@@ -131,6 +141,41 @@ export function openSqliteStore(dataDir: string): Store {
           .all(...TERMINAL_STATUSES)
           .map((r) => toSession(r as Row)),
     },
+    invitations: {
+      insert: async (i) => {
+        stmt(
+          `INSERT INTO invitations (id, session_id, inviter_id, kind, via, approved, to_address, invitee_id, permissions, comment, status, pin,
+             pin_expires_at, token_hash, created_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          i.id, i.sessionId, i.inviterId, i.kind, i.via, i.approved ? 1 : 0, i.to, i.inviteeId, JSON.stringify(i.permissions), i.comment, i.status,
+          i.pin, i.pinExpiresAt, i.tokenHash, i.createdAt, i.joinedAt,
+        );
+      },
+      get: async (id) => maybe(stmt("SELECT * FROM invitations WHERE id = ?").get(id), toInvitation),
+      byPin: async (pin) => maybe(stmt("SELECT * FROM invitations WHERE pin = ?").get(pin), toInvitation),
+      byTokenHash: async (hash) => maybe(stmt("SELECT * FROM invitations WHERE token_hash = ?").get(hash), toInvitation),
+      update: async (id, patch) => {
+        const keys = Object.keys(patch) as (keyof InvitationPatch)[];
+        if (keys.length === 0) return;
+        const sets = keys.map((k) => `${INVITATION_COLUMNS[k]} = ?`).join(", ");
+        stmt(`UPDATE invitations SET ${sets} WHERE id = ?`).run(...keys.map((k) => toColumn(patch[k])), id);
+      },
+      listBySession: async (sessionId) =>
+        stmt("SELECT * FROM invitations WHERE session_id = ? ORDER BY created_at, id").all(sessionId).map((r) => toInvitation(r as Row)),
+      listByInvitee: async (technicianId, statuses) =>
+        statuses.length === 0
+          ? []
+          : stmt(`SELECT * FROM invitations WHERE invitee_id = ? AND status IN (${inList(statuses)}) ORDER BY created_at DESC`)
+              .all(technicianId, ...statuses)
+              .map((r) => toInvitation(r as Row)),
+    },
+    externalTechnicians: {
+      list: async () => stmt("SELECT * FROM external_technicians ORDER BY email").all().map((r) => toExternal(r as Row)),
+      get: async (email) => maybe(stmt("SELECT * FROM external_technicians WHERE email = ?").get(email), toExternal),
+      insert: async (e) => {
+        stmt("INSERT INTO external_technicians (email, name, added_at) VALUES (?, ?, ?)").run(e.email, e.name, e.addedAt);
+      },
+    },
     sessionLog: {
       append: async (sessionId, entry: SessionLogEntry) => {
         stmt("INSERT INTO session_log (session_id, at, event, entry) VALUES (?, ?, ?, ?)").run(sessionId, entry.at, entry.event, JSON.stringify(entry));
@@ -193,6 +238,7 @@ function maybe<T>(row: unknown, map: (r: Row) => T): T | undefined {
 }
 
 function toColumn(v: unknown): unknown {
+  if (Array.isArray(v)) return JSON.stringify(v);
   return typeof v === "boolean" ? (v ? 1 : 0) : v;
 }
 
@@ -245,6 +291,32 @@ function toSession(r: Row): SessionRow {
     delivery: strOrNull(r.delivery),
     createdAt: str(r.created_at),
     statusSince: str(r.status_since),
+    collaborators: JSON.parse(str(r.collaborators ?? "[]")) as SessionRow["collaborators"],
+  };
+}
+
+function toExternal(r: Row): ExternalTechnicianRow {
+  return { email: str(r.email), name: str(r.name), addedAt: str(r.added_at) };
+}
+
+function toInvitation(r: Row): InvitationRow {
+  return {
+    id: str(r.id),
+    sessionId: str(r.session_id),
+    inviterId: str(r.inviter_id),
+    kind: str(r.kind) as InvitationRow["kind"],
+    via: str(r.via) as InvitationRow["via"],
+    approved: Number(r.approved) === 1,
+    to: strOrNull(r.to_address),
+    inviteeId: strOrNull(r.invitee_id),
+    permissions: JSON.parse(str(r.permissions)) as InvitationRow["permissions"],
+    comment: strOrNull(r.comment),
+    status: str(r.status) as InvitationRow["status"],
+    pin: strOrNull(r.pin),
+    pinExpiresAt: str(r.pin_expires_at),
+    tokenHash: strOrNull(r.token_hash),
+    createdAt: str(r.created_at),
+    joinedAt: strOrNull(r.joined_at),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ConnectionMethod, Permission, SessionLogEntry, SessionMode, SessionStatus, SessionType } from "../../protocol/index.js";
+import type { CollaboratorPermission, ConnectionMethod, InvitationKind, InvitationVia, Permission, SessionLogEntry, SessionMode, SessionStatus, SessionType } from "../../protocol/index.js";
 
 /**
  * The repository layer. Every method is async so that a PostgreSQL store can implement the
@@ -50,13 +50,57 @@ export interface SessionRow {
   delivery: string | null;
   createdAt: string;
   statusSince: string;
+  /** Technicians who joined by invitation. */
+  collaborators: CollaboratorRow[];
 }
+
+/** One collaborator of a session, stored with the session so every push knows whom to reach. */
+export interface CollaboratorRow {
+  /** The invitation id (the customer's peer name). */
+  id: string;
+  /** Where pushes go: the technician's id, or the external technician's scoped id. */
+  technicianId: string;
+  technician: string;
+  external: boolean;
+  permissions: CollaboratorPermission[];
+  joinedAt: string;
+}
+
+export interface InvitationRow {
+  id: string;
+  sessionId: string;
+  inviterId: string;
+  kind: InvitationKind;
+  via: InvitationVia;
+  /** External only: on the admins' approved list. */
+  approved: boolean;
+  to: string | null;
+  /** The internal technician invited; null for external ones. */
+  inviteeId: string | null;
+  permissions: CollaboratorPermission[];
+  comment: string | null;
+  status: "pending" | "joined" | "removed" | "expired";
+  pin: string | null;
+  pinExpiresAt: string;
+  /** SHA-256 of an external technician's session-scoped token. */
+  tokenHash: string | null;
+  createdAt: string;
+  joinedAt: string | null;
+}
+
+export interface ExternalTechnicianRow {
+  email: string;
+  name: string;
+  addedAt: string;
+}
+
+export type InvitationPatch = Partial<Pick<InvitationRow, "status" | "pin" | "tokenHash" | "joinedAt" | "permissions">>;
 
 /** Fields a session update may change. */
 export type SessionPatch = Partial<
   Pick<
     SessionRow,
-    "status" | "pin" | "pinExpiresAt" | "customerJoined" | "customerCamera" | "customerMicrophone" | "eulaAcceptedAt" | "delivery" | "statusSince"
+    "status" | "pin" | "pinExpiresAt" | "customerJoined" | "customerCamera" | "customerMicrophone" | "eulaAcceptedAt" | "delivery" | "statusSince" | "technicianId" | "collaborators"
   >
 >;
 
@@ -102,7 +146,7 @@ export interface Store {
     deleteExpired(now: string): Promise<void>;
   };
   sessions: {
-    insert(session: Omit<SessionRow, "technicianEmail">): Promise<void>;
+    insert(session: Omit<SessionRow, "technicianEmail" | "collaborators">): Promise<void>;
     get(id: string): Promise<SessionRow | undefined>;
     byPin(pin: string): Promise<SessionRow | undefined>;
     update(id: string, patch: SessionPatch): Promise<void>;
@@ -114,6 +158,21 @@ export interface Store {
     listExpiredPins(now: string): Promise<SessionRow[]>;
     /** Sessions not ended whose customer had joined: at start-up, none of those customers is connected. */
     listJoinedLive(): Promise<SessionRow[]>;
+  };
+  invitations: {
+    insert(invitation: InvitationRow): Promise<void>;
+    get(id: string): Promise<InvitationRow | undefined>;
+    byPin(pin: string): Promise<InvitationRow | undefined>;
+    byTokenHash(hash: string): Promise<InvitationRow | undefined>;
+    update(id: string, patch: InvitationPatch): Promise<void>;
+    listBySession(sessionId: string): Promise<InvitationRow[]>;
+    /** Invitations addressed to an internal technician, in the given statuses. */
+    listByInvitee(technicianId: string, statuses: readonly InvitationRow["status"][]): Promise<InvitationRow[]>;
+  };
+  externalTechnicians: {
+    list(): Promise<ExternalTechnicianRow[]>;
+    get(email: string): Promise<ExternalTechnicianRow | undefined>;
+    insert(row: ExternalTechnicianRow): Promise<void>;
   };
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;

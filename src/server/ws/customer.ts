@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { CustomerToServer, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
+import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
 import type { FailureLimiter } from "../auth/rate-limit.js";
 import { EULA_TEXT } from "../eula.js";
 import type { SessionService } from "../sessions/service.js";
@@ -93,7 +93,10 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             if (phase !== "accepted") return refuse("signalling opens once the EULA is accepted");
             const row = await sessions.customerMaySignal(sessionId!);
             if (!row) return refuse("the session does not take signals now");
-            hub.toTechnician(row.technicianId, { type: "signal", sessionId: row.id, signal: msg.signal });
+            // A collaborator's peer is named by its invitation id; no name (or LEAD_PEER) is the lead.
+            const to = !msg.peer || msg.peer === LEAD_PEER ? row.technicianId : row.collaborators.find((c) => c.id === msg.peer)?.technicianId;
+            if (!to) return refuse(`no technician ${msg.peer} in this session`);
+            hub.toTechnician(to, { type: "signal", sessionId: row.id, signal: msg.signal });
             return;
           }
           case "chat":

@@ -64,8 +64,19 @@ export class Hub implements SessionNotifier {
     if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify(message));
   }
 
+  /** Whether the technician has a connected client (their daemon): transfers need one. */
+  isOnline(technicianId: string): boolean {
+    return (this.technicians.get(technicianId)?.size ?? 0) > 0;
+  }
+
+  /** Closes every socket of one technician id (a removed external technician). */
+  closeTechnician(technicianId: string, code: number, reason: string): void {
+    for (const s of this.technicians.get(technicianId) ?? []) s.ws.close(code, reason);
+  }
+
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void {
     this.toTechnician(row.technicianId, { type: "session", session });
+    for (const c of row.collaborators) this.toTechnician(c.technicianId, { type: "session", session });
     if (!statusChanged) return;
     this.log.info({ sessionId: row.id, technician: row.technicianEmail, status: row.status }, "session status");
     this.toCustomer(row.id, { type: "status", status: row.status });
@@ -74,6 +85,7 @@ export class Hub implements SessionNotifier {
 
   chat(row: SessionRow, message: ChatMessage): void {
     this.toTechnician(row.technicianId, { type: "chat", message });
+    for (const c of row.collaborators) if (c.permissions.includes("chat")) this.toTechnician(c.technicianId, { type: "chat", message });
     this.toCustomer(row.id, { type: "chat", message });
   }
 

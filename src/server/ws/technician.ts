@@ -1,13 +1,14 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { TechnicianToServer, type ServerToTechnician } from "../../protocol/index.js";
+import { LEAD_PEER, TechnicianToServer, type ServerToTechnician } from "../../protocol/index.js";
 import { technicianView, type Caller } from "../auth/service.js";
+import type { CollaborationService } from "../sessions/collaboration.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Hub } from "./hub.js";
 import { errorMessage, inOrder, parseMessage } from "./messages.js";
 
 /** One technician connection (usually their daemon): pushes of their sessions, signalling, chat, media events. */
-export async function technicianConnection(ws: WebSocket, caller: Caller, deps: { sessions: SessionService; hub: Hub; log: FastifyBaseLogger }) {
+export async function technicianConnection(ws: WebSocket, caller: Caller, deps: { sessions: SessionService; collaboration: CollaborationService; hub: Hub; log: FastifyBaseLogger }) {
   const { sessions, hub, log } = deps;
   const send = (m: ServerToTechnician): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
@@ -24,9 +25,9 @@ export async function technicianConnection(ws: WebSocket, caller: Caller, deps: 
         if (!msg) return;
         switch (msg.type) {
           case "signal": {
-            const row = await sessions.signalTarget(caller, msg.sessionId);
+            const { row, peer } = await sessions.signalTarget(caller, msg.sessionId);
             if (!hub.hasCustomer(row.id)) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
-            hub.toCustomer(row.id, { type: "signal", signal: msg.signal });
+            hub.toCustomer(row.id, { type: "signal", signal: msg.signal, ...(peer === LEAD_PEER ? {} : { peer }) });
             return;
           }
           case "chat":
@@ -42,7 +43,10 @@ export async function technicianConnection(ws: WebSocket, caller: Caller, deps: 
   );
 
   send({ type: "hello", technician: technicianView(caller.technician, caller.group) });
-  send({ type: "sessions", sessions: await sessions.snapshot(caller) });
+  const snapshot = await sessions.snapshot(caller);
+  send({ type: "sessions", sessions: snapshot });
   registration.ready();
+  // The customer's device offers (again) to this technician in sessions they collaborate in.
+  await deps.collaboration.connected(caller, snapshot);
 }
 

@@ -39,10 +39,10 @@ export function attachWebSockets(
       );
     } else if (path === TECHNICIAN_WS_PATH) {
       // Authenticate first, then upgrade either way: a refused client reads the close code.
-      services.auth.authenticate(req.headers.authorization).then(
+      services.participant(req.headers.authorization).then(
         (caller) =>
           wss.handleUpgrade(req, socket, head, (ws) => {
-            technicianConnection(ws, caller, { sessions: services.sessions, hub: services.hub, log }).catch((err: unknown) => {
+            technicianConnection(ws, caller, { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log }).catch((err: unknown) => {
               log.error({ err }, "technician connection failed");
               ws.terminate();
             });

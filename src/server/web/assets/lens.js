@@ -11,6 +11,8 @@
 
   var ws = null;
   var pc = null;
+  /** Collaborating technicians' peer connections, by peer name (the lead's is `pc`). */
+  var others = {};
   var stream = null;
   var iceServers = [];
   var status = "connecting";
@@ -57,6 +59,7 @@
     finished = true;
     setState(state, text);
     if (pc) pc.close();
+    Object.keys(others).forEach(dropPeer);
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
     var preview = $("preview").srcObject;
     if (preview) preview.getTracks().forEach(function (track) { track.stop(); });
@@ -109,43 +112,93 @@
     );
   }
 
-  /** The offer: video sendonly, audio sendrecv (the technician talks back), ICE trickled. */
-  function startPeer() {
-    pc = new RTCPeerConnection({ iceServers: iceServers, bundlePolicy: "max-bundle" });
+  /**
+   * An offer to one technician: video sendonly, audio sendrecv (the technician talks back), ICE
+   * trickled. Every technician in the session gets their own connection from this page; `peer`
+   * names a collaborator, none is the lead.
+   */
+  function newPeer(peer) {
+    var conn = new RTCPeerConnection({ iceServers: iceServers, bundlePolicy: "max-bundle" });
     var video = stream.getVideoTracks()[0];
     var audio = stream.getAudioTracks()[0];
-    if (video) pc.addTransceiver(video, { direction: "sendonly", streams: [stream] });
-    if (audio) pc.addTransceiver(audio, { direction: "sendrecv", streams: [stream] });
-    else pc.addTransceiver("audio", { direction: "recvonly" });
+    if (video) conn.addTransceiver(video, { direction: "sendonly", streams: [stream] });
+    if (audio) conn.addTransceiver(audio, { direction: "sendrecv", streams: [stream] });
+    else conn.addTransceiver("audio", { direction: "recvonly" });
+    conn.onicecandidate = function (event) {
+      if (event.candidate) sendSignal({ kind: "candidate", candidate: event.candidate.toJSON() }, peer);
+    };
+    conn.createOffer()
+      .then(function (offer) { return conn.setLocalDescription(offer); })
+      .then(function () { sendSignal({ kind: "offer", sdp: conn.localDescription.sdp }, peer); })
+      .catch(function () { if (peer) dropPeer(peer); else end("error", t.lost); });
+    return conn;
+  }
+
+  function startPeer() {
+    pc = newPeer();
     pc.ontrack = function (event) {
       if (event.track.kind === "audio") $("remote-audio").srcObject = event.streams[0] || new MediaStream([event.track]);
-    };
-    pc.onicecandidate = function (event) {
-      if (event.candidate) send({ type: "signal", signal: { kind: "candidate", candidate: event.candidate.toJSON() } });
     };
     pc.onconnectionstatechange = function () {
       document.body.dataset.peer = pc.connectionState;
     };
-    pc.createOffer()
-      .then(function (offer) { return pc.setLocalDescription(offer); })
-      .then(sendOffer)
-      .catch(function () { end("error", t.lost); });
+  }
+
+  /** A collaborator's connection; their voice plays on an audio element of its own. */
+  function startOther(peer) {
+    dropPeer(peer);
+    var conn = newPeer(peer);
+    var audio = document.createElement("audio");
+    audio.autoplay = true;
+    conn.ontrack = function (event) {
+      if (event.track.kind === "audio") audio.srcObject = event.streams[0] || new MediaStream([event.track]);
+    };
+    others[peer] = { pc: conn, audio: audio };
+    document.body.dataset.others = String(Object.keys(others).length);
+  }
+
+  function dropPeer(peer) {
+    var other = others[peer];
+    if (!other) return;
+    delete others[peer];
+    other.pc.close();
+    other.audio.srcObject = null;
+    document.body.dataset.others = String(Object.keys(others).length);
+  }
+
+  function sendSignal(signal, peer) {
+    var message = { type: "signal", signal: signal };
+    if (peer) message.peer = peer;
+    send(message);
   }
 
   function sendOffer() {
-    if (pc && pc.localDescription) send({ type: "signal", signal: { kind: "offer", sdp: pc.localDescription.sdp } });
+    if (pc && pc.localDescription) sendSignal({ kind: "offer", sdp: pc.localDescription.sdp });
   }
 
-  function onSignal(signal) {
-    if (!pc) return;
+  function onSignal(signal, peer) {
+    var conn = peer ? others[peer] && others[peer].pc : pc;
+    if (!conn) return;
     if (signal.kind === "answer") {
       // Only the answer to the offer out there counts; a repeat would tear the connection down.
-      if (pc.signalingState !== "have-local-offer") return;
-      answered = true;
-      pc.setRemoteDescription({ type: "answer", sdp: signal.sdp }).catch(function () { end("error", t.lost); });
+      if (conn.signalingState !== "have-local-offer") return;
+      if (!peer) answered = true;
+      conn.setRemoteDescription({ type: "answer", sdp: signal.sdp }).catch(function () { if (peer) dropPeer(peer); else end("error", t.lost); });
     } else if (signal.kind === "candidate") {
-      pc.addIceCandidate(signal.candidate).catch(function () { /* a late or foreign candidate is harmless */ });
+      conn.addIceCandidate(signal.candidate).catch(function () { /* a late or foreign candidate is harmless */ });
     }
+  }
+
+  /** A technician joined (offer to them; "lead" again after a transfer) or left. */
+  function onPeer(peer, event) {
+    if (!stream || finished) return;
+    if (peer === "lead") {
+      if (event !== "joined") return;
+      if (pc) pc.close();
+      answered = false;
+      startPeer();
+    } else if (event === "joined") startOther(peer);
+    else dropPeer(peer);
   }
 
   function onStatus(next) {
@@ -195,7 +248,8 @@
       }
       if (msg.type === "joined") onJoined(msg);
       else if (msg.type === "status") onStatus(msg.status);
-      else if (msg.type === "signal") onSignal(msg.signal);
+      else if (msg.type === "signal") onSignal(msg.signal, msg.peer);
+      else if (msg.type === "peer") onPeer(msg.peer, msg.event);
       else if (msg.type === "chat") addChat(msg.message);
     };
     ws.onclose = function (event) {

@@ -1,0 +1,20 @@
+import type { Command } from "commander";
+import { Session } from "../../../protocol/index.js";
+import { examples, type Context } from "../../context.js";
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("remove")
+    .description("remove a collaborating technician from a session")
+    .argument("<session>", "session id")
+    .argument("<collaborator>", "the collaborator's id or email")
+    .option("--json", "print the session as JSON");
+  examples(cmd, "rescue collaborator remove s_abc123 ann@example.com");
+  cmd.action(async (session: string, collaborator: string, opts: { json?: boolean }) => {
+    const client = await ctx.daemon();
+    const out = await client.call("POST", `/api/v1/sessions/${encodeURIComponent(session)}/collaborators/${encodeURIComponent(collaborator)}/remove`, Session);
+    const p = ctx.printer(opts);
+    if (opts.json) p.value(out);
+    else p.info(`removed ${collaborator} from session ${out.id} (now ${out.status})`);
+  });
+}

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { Session, type CollaboratorPatch } from "../../../protocol/index.js";
+import { examples, type Context } from "../../context.js";
+import { parsePermissions } from "../admin/permissions.js";
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("set")
+    .description("change what a collaborating technician may do")
+    .argument("<session>", "session id")
+    .argument("<collaborator>", "the collaborator's id or email (see rescue session list --json)")
+    .requiredOption("--permission <list>", "view,chat,talk,annotate,record; replaces the current set")
+    .option("--json", "print the session as JSON");
+  examples(cmd, "rescue collaborator set s_abc123 ann@example.com --permission view,chat");
+  cmd.action(async (session: string, collaborator: string, opts: { permission: string; json?: boolean }) => {
+    const body = { permissions: parsePermissions(opts.permission) } as CollaboratorPatch;
+    const client = await ctx.daemon();
+    const out = await client.call("PATCH", `/api/v1/sessions/${encodeURIComponent(session)}/collaborators/${encodeURIComponent(collaborator)}`, Session, body);
+    const p = ctx.printer(opts);
+    if (opts.json) p.value(out);
+    else p.info(`${collaborator} may now: ${body.permissions.join(", ") || "nothing"}`);
+  });
+}
