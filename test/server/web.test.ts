@@ -46,7 +46,8 @@ describe("customer pages", () => {
     expect(desktop.text).toContain(`value="${s.pin}"`);
     const lens = await get(`/lens?pin=${s.pin}&name=${encodeURIComponent("<b>Ada</b>")}`);
     expect(lens.status).toBe(200);
-    expect(lens.text).toContain('<script src="/assets/lens.js" defer></script>');
+    // The shared customer script runs first; both are deferred, so they run in document order.
+    expect(lens.text).toContain('<script src="/assets/customer.js" defer></script>\n<script src="/assets/lens.js" defer></script>');
     // The data block carries the PIN and name, with no way to close the script element early.
     const data = /<script type="application\/json" id="lens-data">(.*?)<\/script>/s.exec(lens.text)![1]!;
     expect(JSON.parse(data)).toMatchObject({ pin: s.pin, name: "<b>Ada</b>" });
@@ -61,7 +62,14 @@ describe("customer pages", () => {
     const js = await get("/assets/lens.js");
     expect(js.status).toBe(200);
     expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
-    expect(js.text).toContain("/api/v1/customer/ws");
+    expect(js.text).toContain("getUserMedia");
+    // The WebSocket, chat and signalling both session pages share.
+    const shared = await get("/assets/customer.js");
+    expect(shared.status).toBe(200);
+    expect(shared.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(shared.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(shared.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(shared.text).toContain("/api/v1/customer/ws");
     expect((await get("/assets/style.css")).headers.get("content-type")).toMatch(/^text\/css/);
     expect((await get("/assets/..%2Fpages.ts")).status).toBe(404);
     expect((await get("/assets/nothing.js")).status).toBe(404);

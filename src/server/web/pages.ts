@@ -50,61 +50,23 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}
   );
 }
 
-/** The mobile link page, `/m/PIN`: one big button, no typing. */
-export function mobilePage(lang: Language, pin: string): string {
-  const t = STRINGS[lang];
+/** A page of one big button that opens the session page, no typing: `/m/PIN`. */
+export function startPage(lang: Language, t: Strings, heading: string, intro: string, pin: string): string {
   return layout(
     lang,
     t,
     `<section class="card">
 <div class="hero" aria-hidden="true"></div>
-<h1>${esc(t.mobileHeading)}</h1>
-<p>${esc(t.mobileIntro)}</p>
+<h1>${esc(heading)}</h1>
+<p>${esc(intro)}</p>
 <a class="button primary" id="start" href="/lens?pin=${esc(pin)}&amp;lang=${lang}">${esc(t.start)}</a>
 <p class="small"><a href="/pin?lang=${lang}">${esc(t.orEnterPin)}</a></p>
 </section>`,
   );
 }
 
-/** The Lens page: the script drives it through join, devices, EULA, live, ended. */
-export function lensPage(lang: Language, pin: string, name: string | undefined): string {
+/** The mobile link page of a Lens session. */
+export function mobilePage(lang: Language, pin: string): string {
   const t = STRINGS[lang];
-  // Data for the script; a JSON block is not executed, so the CSP allows it.
-  const data = JSON.stringify({ pin, name: name ?? null, strings: t }).replace(/</g, "\\u003c");
-  return layout(
-    lang,
-    t,
-    `<script type="application/json" id="lens-data">${data}</script>
-<section class="card" id="lens" aria-live="polite">
-<p id="status" class="status">${esc(t.connecting)}</p>
-<div class="stage" hidden id="stage">
-<video id="preview" autoplay muted playsinline></video>
-<span id="badge" class="badge" hidden></span>
-</div>
-<p id="recorded" class="recorded" hidden>● ${esc(t.recorded)}</p>
-<div id="eula" hidden>
-<h2>${esc(t.eulaHeading)}</h2>
-<p id="eula-text" class="eula"></p>
-<div class="row">
-<button type="button" id="accept" class="primary">${esc(t.accept)}</button>
-<button type="button" id="decline">${esc(t.decline)}</button>
-</div>
-</div>
-<div id="controls" class="row" hidden>
-<button type="button" id="pause">${esc(t.pause)}</button>
-<button type="button" id="disconnect" class="danger">${esc(t.disconnect)}</button>
-</div>
-<p id="again" hidden><a class="button" href="/pin?lang=${lang}">${esc(t.tryAgain)}</a></p>
-</section>
-<section class="card" id="chat" hidden>
-<h2>${esc(t.chatHeading)}</h2>
-<ol id="messages" class="messages"></ol>
-<form id="chat-form" class="row">
-<input id="chat-text" maxlength="2000" autocomplete="off" placeholder="${esc(t.chatPlaceholder)}" aria-label="${esc(t.chatPlaceholder)}">
-<button type="submit">${esc(t.send)}</button>
-</form>
-</section>
-<audio id="remote-audio" autoplay></audio>`,
-    ["lens.js"],
-  );
+  return startPage(lang, t, t.mobileHeading, t.mobileIntro, pin);
 }

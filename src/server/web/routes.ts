@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { Pin } from "../../protocol/index.js";
-import { lensPage, mobilePage, pinPage } from "./pages.js";
+import { lensPage } from "./lens-page.js";
+import { mobilePage, pinPage } from "./pages.js";
 import { screenInvitePage, screenPage } from "./screen-page.js";
 import type { PageKind } from "./session-kind.js";
 import { pickLanguage, STRINGS } from "./strings.js";
@@ -51,6 +52,7 @@ function assetDir(): string {
 }
 
 const ASSET_TYPES: Record<string, string> = {
+  "customer.js": "text/javascript; charset=utf-8",
   "lens.js": "text/javascript; charset=utf-8",
   "screen.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",

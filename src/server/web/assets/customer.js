@@ -1,0 +1,222 @@
+// What the customer's session pages (lens.js, screen.js) share: the customer WebSocket, the
+// status line, chat, the lead technician's offer and answer, and the end of the session.
+// Protocol: src/protocol/customer-ws.ts. A page creates the core from its JSON data block, then
+// starts it with hooks for what it does its own way (devices, tracks, its peer connection).
+"use strict";
+/** The core of one page; `dataId` names its JSON data block (pin, name, strings). */
+window.rescueCustomer = function (dataId) {
+  var data = JSON.parse(document.getElementById(dataId).textContent);
+  var t = data.strings;
+  var $ = function (id) { return document.getElementById(id); };
+  var show = function (id, on) { $(id).hidden = !on; };
+  var hooks = {};
+
+  var c = {
+    data: data,
+    t: t,
+    $: $,
+    show: show,
+    ws: null,
+    /** The lead technician's peer connection. */
+    pc: null,
+    stream: null,
+    iceServers: [],
+    status: "connecting",
+    /** Whether the lead's answer to the offer out there has arrived. */
+    answered: false,
+    finished: false,
+  };
+
+  /** The page's state for people (the status line) and for tests (data-state on body). */
+  c.setState = function (state, text) {
+    document.body.dataset.state = state;
+    $("status").textContent = text;
+  };
+
+  c.send = function (message) {
+    if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(message));
+  };
+
+  c.sendSignal = function (signal, peer) {
+    var message = { type: "signal", signal: signal };
+    if (peer) message.peer = peer;
+    c.send(message);
+  };
+
+  c.live = function () {
+    return c.status === "active" || c.status === "collaborating";
+  };
+
+  /** The badge on the customer's own picture: LIVE while it goes out, paused otherwise. */
+  c.badge = function (hidden, on) {
+    var badge = $("badge");
+    badge.hidden = hidden;
+    badge.textContent = on ? "LIVE" : "II";
+    badge.className = on ? "badge live" : "badge";
+  };
+
+  c.stopTracks = function () {
+    if (c.stream) c.stream.getTracks().forEach(function (track) { track.stop(); });
+    var preview = $("preview").srcObject;
+    if (preview) preview.getTracks().forEach(function (track) { track.stop(); });
+  };
+
+  c.end = function (state, text) {
+    if (c.finished) return;
+    c.finished = true;
+    c.setState(state, text);
+    if (c.pc) c.pc.close();
+    hooks.cleanup();
+    c.stopTracks();
+    show("controls", false);
+    show("recorded", false);
+    show("chat-form", false);
+    show("eula", false);
+    show("stage", false);
+    if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.close(1000, "done");
+  };
+
+  /** A connection that failed: a collaborator's is dropped, the lead's ends the session. */
+  function failed(peer) {
+    if (peer) hooks.peers.drop(peer);
+    else c.end("error", t.lost);
+  }
+
+  /** Makes and sends the offer of one connection; `peer` names a collaborator, none is the lead. */
+  c.offer = function (conn, peer) {
+    conn.createOffer()
+      .then(function (offer) { return conn.setLocalDescription(offer); })
+      .then(function () {
+        c.sendSignal({ kind: "offer", sdp: conn.localDescription.sdp }, peer);
+        if (!peer) hooks.offered();
+      })
+      .catch(function () { failed(peer); });
+  };
+
+  /** The lead's connection, made by the page; its state is on body for tests. */
+  c.startPeer = function () {
+    c.pc = hooks.startPeer();
+    c.pc.onconnectionstatechange = function () {
+      document.body.dataset.peer = c.pc.connectionState;
+    };
+  };
+
+  function sendOffer() {
+    if (!c.pc || !c.pc.localDescription) return;
+    c.sendSignal({ kind: "offer", sdp: c.pc.localDescription.sdp });
+    hooks.offered();
+  }
+
+  function onJoined(msg) {
+    c.iceServers = msg.iceServers || [];
+    $("eula-text").textContent = msg.eula;
+    show("recorded", msg.recorded);
+    hooks.joined(msg);
+  }
+
+  function onSignal(signal, peer) {
+    var conn = peer ? hooks.peers.conn(peer) : c.pc;
+    if (!conn) return;
+    if (signal.kind === "answer") {
+      // Only the answer to the offer out there counts; a repeat would tear the connection down.
+      if (conn.signalingState !== "have-local-offer") return;
+      if (!peer) c.answered = true;
+      conn.setRemoteDescription({ type: "answer", sdp: signal.sdp }).catch(function () { failed(peer); });
+    } else if (signal.kind === "candidate") {
+      conn.addIceCandidate(signal.candidate).catch(function () { /* a late or foreign candidate is harmless */ });
+    }
+  }
+
+  function onStatus(next) {
+    var before = c.status;
+    c.status = next;
+    if (next === "declined") return c.end("declined", t.declined);
+    if (next === "closed" || next === "aborted" || next === "timed-out") return c.end("ended", t.ended);
+    if (next === "waiting" && !c.pc && hooks.canStart()) {
+      show("eula", false);
+      show("controls", true);
+      show("chat", true);
+      c.startPeer();
+    }
+    // A technician whose daemon was not listening when the offer went out gets it again on start.
+    if (c.live() && before === "waiting" && !c.answered) sendOffer();
+    hooks.applyTracks();
+    hooks.describe();
+  }
+
+  function addChat(message) {
+    var li = document.createElement("li");
+    li.className = message.from;
+    var who = document.createElement("b");
+    who.textContent = message.from === "customer" ? t.you : message.from === "technician" ? t.technician : "";
+    var text = document.createElement("span");
+    text.textContent = message.text;
+    li.appendChild(who);
+    li.appendChild(text);
+    $("messages").appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    c.ws = new WebSocket(scheme + location.host + "/api/v1/customer/ws");
+    c.ws.onopen = function () {
+      var join = { type: "join", pin: data.pin };
+      if (data.name) join.name = data.name;
+      c.send(join);
+    };
+    c.ws.onmessage = function (event) {
+      var msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (msg.type === "joined") onJoined(msg);
+      else if (msg.type === "status") onStatus(msg.status);
+      // A page without collaborators treats every signal as the lead's.
+      else if (msg.type === "signal") onSignal(msg.signal, hooks.peers ? msg.peer : undefined);
+      else if (msg.type === "peer" && hooks.peers) hooks.peers.event(msg.peer, msg.event);
+      else if (msg.type === "chat") addChat(msg.message);
+    };
+    c.ws.onclose = function (event) {
+      if (c.finished) return;
+      if (event.code === 4404 || event.code === 4429) {
+        show("again", true);
+        return c.end("bad-pin", event.code === 4404 ? t.badPin : event.reason);
+      }
+      c.end("lost", t.lost);
+    };
+  }
+
+  /**
+   * Runs the page. Hooks: joined(msg) after the shared part of "joined"; startPeer() returns the
+   * lead's connection; applyTracks() and describe() after every status; cleanup() on the end;
+   * optional: canStart() before the lead's connection is made, offered() after the lead's offer
+   * went out, peers { conn(peer), drop(peer), event(peer, event) } for collaborators.
+   */
+  c.start = function (pageHooks) {
+    hooks = pageHooks;
+    hooks.canStart = hooks.canStart || function () { return true; };
+    hooks.offered = hooks.offered || function () {};
+    $("disconnect").addEventListener("click", function () {
+      c.send({ type: "leave" });
+      c.end("ended", t.ended);
+    });
+    $("chat-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("chat-text").value.trim();
+      if (!text) return;
+      c.send({ type: "chat", text: text });
+      $("chat-text").value = "";
+    });
+    if (!/^\d{6}$/.test(data.pin)) {
+      show("again", true);
+      c.end("bad-pin", t.badPin);
+    } else {
+      connect();
+    }
+  };
+
+  return c;
+};
