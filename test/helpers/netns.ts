@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
  * A private network namespace joined to this one by a veth pair, so a browser inside it has a
  * non-loopback address (Chrome gathers no loopback ICE candidates). Addresses come from the
- * TEST-NET-2 range (198.51.100.0/24) in a random /30, so parallel runs rarely collide; traffic
- * never leaves the machine.
+ * TEST-NET-2 range (198.51.100.0/24), one /30 per namespace, claimed through a lock file so that
+ * parallel runs never share one (two routes for one subnet break both); traffic never leaves the machine.
  */
 export interface NetNs {
   name: string;
@@ -38,7 +38,7 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
   const name = `rescue-${tag}`;
   const hostIf = `${opts.hostInterfacePrefix ?? "vh"}${tag}`;
   const nsIf = `vn${tag}`;
-  const block = 4 * (1 + Math.floor(Math.random() * 62));
+  const { block, release } = claimBlock();
   const hostAddress = `198.51.100.${block + 1}`;
   const nsAddress = `198.51.100.${block + 2}`;
   const dir = mkdtempSync(join(tmpdir(), "rescue-netns-"));
@@ -55,6 +55,7 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
       // Never made.
     }
     rmSync(dir, { recursive: true, force: true });
+    release();
   };
 
   try {
@@ -83,4 +84,40 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
     },
     close,
   };
+}
+
+const BLOCKS_DIR = join(tmpdir(), "rescue-netns-blocks");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A /30 of 198.51.100.0/24 no other live test holds: its lock file names the holder's pid. */
+function claimBlock(): { block: number; release: () => void } {
+  mkdirSync(BLOCKS_DIR, { recursive: true });
+  const start = Math.floor(Math.random() * 62);
+  for (let i = 0; i < 62; i++) {
+    const block = 4 * (1 + ((start + i) % 62));
+    const lock = join(BLOCKS_DIR, String(block));
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch {
+      const holder = Number.parseInt(readFileSync(lock, "utf8"), 10);
+      if (alive(holder)) continue;
+      // Left by a run that died: take it over (a rival doing the same loses the wx race below).
+      rmSync(lock, { force: true });
+      try {
+        writeFileSync(lock, String(process.pid), { flag: "wx" });
+      } catch {
+        continue;
+      }
+    }
+    return { block, release: () => rmSync(lock, { force: true }) };
+  }
+  throw new Error("every test subnet of 198.51.100.0/24 is in use");
 }
