@@ -30,6 +30,8 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
     chat: wrap(d.chat),
     mute: wrap(async (id: string) => void (await d.setMuted(id, true))),
     unmute: wrap(async (id: string) => void (await d.setMuted(id, false))),
+    invite: wrap(d.invite),
+    transfer: wrap(d.transfer),
     async *events(since, signal) {
       const stream = await openEvents(since);
       const stop = () => stream.close();

@@ -3,6 +3,8 @@ import type {
   CreateSessionRequest,
   DaemonEvent,
   DaemonStatus,
+  InviteRequest,
+  InviteResponse,
   Session,
   SessionLogEntry,
   SessionStats,
@@ -48,4 +50,8 @@ export interface ConsoleClient {
   mute(id: string): Promise<void>;
   /** POST /sessions/:id/unmute */
   unmute(id: string): Promise<void>;
+  /** POST /sessions/:id/invitations */
+  invite(id: string, req: InviteRequest): Promise<InviteResponse>;
+  /** POST /sessions/:id/transfer, to an online technician of the organisation by email */
+  transfer(id: string, to: string): Promise<Session>;
 }

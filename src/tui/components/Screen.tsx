@@ -7,9 +7,11 @@ import { DetailPane } from "./DetailPane.js";
 import { Footer } from "./Footer.js";
 import { Banner, Header } from "./Header.js";
 import { HelpOverlay } from "./HelpOverlay.js";
+import { InviteDialog } from "./InviteDialog.js";
 import { LogView } from "./LogView.js";
 import { NewSessionDialog } from "./NewSessionDialog.js";
 import { SessionList } from "./SessionList.js";
+import { TransferDialog } from "./TransferDialog.js";
 
 export interface ScreenProps {
   state: ConsoleState;
@@ -27,6 +29,10 @@ export function Screen({ state, columns, rows }: ScreenProps) {
   let body;
   if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} />;
   else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
+  else if (ui.view === "invite" && state.invite) body = <InviteDialog invite={state.invite} sessionName={nameOf(state, state.invite.sessionId)} />;
+  else if (ui.view === "transfer" && state.transfer) {
+    body = <TransferDialog transfer={state.transfer} sessionName={nameOf(state, state.transfer.sessionId)} />;
+  }
   else if (ui.view === "log" && ui.log) {
     const s = state.sessions.byId[ui.log.sessionId];
     body = <LogView log={ui.log} title={s?.name || ui.log.sessionId} rows={l.overlayRows} />;
@@ -72,6 +78,10 @@ export function Screen({ state, columns, rows }: ScreenProps) {
       <Footer lines={l.footer} />
     </Box>
   );
+}
+
+function nameOf(state: ConsoleState, id: string): string {
+  return state.sessions.byId[id]?.name || id;
 }
 
 function heading(text: string, columns: number): string {

@@ -1,7 +1,7 @@
-import type { SessionLogEntry } from "../../protocol/index.js";
+import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 
-export type View = "main" | "help" | "log" | "new";
+export type View = "main" | "help" | "log" | "new" | "invite" | "transfer";
 
 export interface LogView {
   sessionId: string;
@@ -19,16 +19,33 @@ export interface UiState {
   chatDraft: string | null;
   notice: { kind: "error" | "info"; text: string } | null;
   log: LogView | null;
+  /** Ids of invitations addressed to me already announced, so a replayed event does not announce again. */
+  invitationsSeen: string[];
 }
 
-export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null };
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [] };
 
 export const CHAT_MAX = 2000;
+const INVITATIONS_REMEMBERED = 100;
+
+/** What a person needs to act on an invitation: who, which session, what they may do, the PIN. */
+export function invitationNotice(inv: Invitation): string {
+  const what = `${inv.from} invites you to ${inv.sessionName || inv.sessionId} (${inv.permissions.join(", ") || "no permissions"})`;
+  const comment = inv.comment ? ` "${inv.comment}"` : "";
+  return inv.pin ? `${what}${comment}: join with PIN ${inv.pin} (rescue join --pin ${inv.pin})` : `${what}${comment}`;
+}
 
 export function uiReducer(state: UiState, action: ConsoleAction): UiState {
   switch (action.type) {
     case "notice":
       return { ...state, notice: { kind: action.kind, text: action.text } };
+    case "event": {
+      const { event } = action;
+      if (event.type !== "invitation" || state.invitationsSeen.includes(event.invitation.id)) return state;
+      const seen = [...state.invitationsSeen, event.invitation.id].slice(-INVITATIONS_REMEMBERED);
+      const open = event.invitation.status === "pending" && Date.parse(event.invitation.expiresAt) > action.now;
+      return open ? { ...state, invitationsSeen: seen, notice: { kind: "info", text: invitationNotice(event.invitation) } } : { ...state, invitationsSeen: seen };
+    }
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":
@@ -60,6 +77,10 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     }
     case "dialog/open":
       return { ...state, view: "new", notice: null };
+    case "invite/open":
+      return { ...state, view: "invite", notice: null };
+    case "transfer/open":
+      return { ...state, view: "transfer", notice: null };
     case "select/move":
       return { ...state, confirmEnd: null, chatDraft: null };
     default:
