@@ -128,7 +128,7 @@ describe("invitations addressed to me", () => {
     const state = consoleReducer(initialConsoleState(now), invitationEvent(1, inv));
     expect(state.ui.notice).toEqual({
       kind: "info",
-      text: 'bob@example.com invites you to Router at Jansen (view, chat) "second pair of eyes": join with PIN 771203 (rescue join --pin 771203)',
+      text: 'bob@example.com invites you to Router at Jansen: join with PIN 771203 · view, chat · "second pair of eyes"',
     });
     // The same invitation replayed after a reconnect does not come back once dismissed.
     const cleared = consoleReducer(state, { type: "notice/clear" });
@@ -140,6 +140,6 @@ describe("invitations addressed to me", () => {
     expect(used.ui.notice).toBeNull();
     const expired = consoleReducer(initialConsoleState(now), invitationEvent(1, invitation({ expiresAt: "2026-01-01T09:59:00.000Z" })));
     expect(expired.ui.notice).toBeNull();
-    expect(invitationNotice(invitation({ pin: null, permissions: [] }))).toBe("bob@example.com invites you to Router at Jansen (no permissions)");
+    expect(invitationNotice(invitation({ pin: null, permissions: [] }))).toBe("bob@example.com invites you to Router at Jansen · no permissions");
   });
 });

@@ -112,7 +112,7 @@ export class FakeDaemon implements ConsoleClient {
     const now = new Date();
     const invitation = Invitation.parse({
       id: `i${this.nextInvitation++}`,
-      sessionId: `s-${from}`,
+      sessionId: `r${this.nextInvitation}`,
       sessionName,
       from,
       kind: "internal",

@@ -56,7 +56,7 @@ export function InviteDialog({ invite, sessionName }: { invite: InviteState; ses
       {row("permissions", "Permissions", permissions)}
       {row("comment", "Comment", text(invite.comment, "comment"))}
       {invite.error ? (
-        <Text color="red" wrap="truncate">
+        <Text color="red">
           Error: {invite.error}
         </Text>
       ) : null}

@@ -28,7 +28,7 @@ export function TransferDialog({ transfer, sessionName }: { transfer: TransferSt
         </Text>
       </Box>
       {transfer.error ? (
-        <Text color="red" wrap="truncate">
+        <Text color="red">
           Error: {transfer.error}
         </Text>
       ) : null}

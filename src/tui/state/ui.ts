@@ -28,11 +28,15 @@ export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: n
 export const CHAT_MAX = 2000;
 const INVITATIONS_REMEMBERED = 100;
 
-/** What a person needs to act on an invitation: who, which session, what they may do, the PIN. */
+/**
+ * What a person needs to act on an invitation, most important first (the notice line is cut at
+ * the terminal's width): who, which session, the PIN for `rescue join --pin`, permissions, comment.
+ */
 export function invitationNotice(inv: Invitation): string {
-  const what = `${inv.from} invites you to ${inv.sessionName || inv.sessionId} (${inv.permissions.join(", ") || "no permissions"})`;
-  const comment = inv.comment ? ` "${inv.comment}"` : "";
-  return inv.pin ? `${what}${comment}: join with PIN ${inv.pin} (rescue join --pin ${inv.pin})` : `${what}${comment}`;
+  const head = `${inv.from} invites you to ${inv.sessionName || inv.sessionId}`;
+  const parts = [inv.pin ? `${head}: join with PIN ${inv.pin}` : head, inv.permissions.join(", ") || "no permissions"];
+  if (inv.comment) parts.push(`"${inv.comment}"`);
+  return parts.join(" · ");
 }
 
 export function uiReducer(state: UiState, action: ConsoleAction): UiState {
