@@ -40,13 +40,15 @@ describe("console collaboration", () => {
     await t.type("i");
     await t.see("Invite a technician to Bob");
     expect(t.lastFrame()).toMatch(/> Technician\s+Internal\s+External/);
-    expect(t.lastFrame()).toContain("[x] view [x] chat [ ] talk [ ] annotate [ ] record");
+    expect(t.lastFrame()).toContain("[x] view  [x] chat  [ ] talk  [ ] annotate  [ ] record");
     expect(t.lastFrame()).not.toContain("Send by");
     await t.type(KEYS.tab, ..."zed@example.com".split(""), KEYS.enter);
     await t.see("Error: no technician zed@example.com in your organisation; invite them as an external technician");
     expect(t.lastFrame()).toMatch(/> Email\s+zed@example.com/);
     for (let i = 0; i < "zed@example.com".length; i++) await t.type(KEYS.backspace);
-    await t.type(..."bob@example.com".split(""), KEYS.tab, KEYS.right, KEYS.right, " ", KEYS.tab, ..."router issue".split(""), KEYS.enter);
+    await t.type(..."bob@example.com".split(""), KEYS.tab, KEYS.right, KEYS.right, " ");
+    await t.see("[x] view  [x] chat ›[x] talk  [ ] annotate");
+    await t.type(KEYS.tab, ..."router issue".split(""), KEYS.enter);
     await t.see("Invited bob@example.com (internal) to Bob");
     const frame = t.lastFrame();
     expect(frame).toContain("Permissions  view, chat, talk");
@@ -88,6 +90,7 @@ describe("console collaboration", () => {
     d.seed("Bob", "active");
     const t = open(d);
     await t.see(/Bob\s+Lens\s+Active/);
+    expect(t.lastFrame()).not.toContain("held by");
     await t.type("t");
     await t.see("Transfer Bob to another technician");
     await t.type(..."carol@example.com".split(""), KEYS.enter);
@@ -101,7 +104,7 @@ describe("console collaboration", () => {
     await t.see("Transferred Bob to bob@example.com");
     expect(d.calls.filter((c) => c.startsWith("transfer"))).toEqual(["transfer s1", "transfer s1", "transfer s1"]);
     await t.type(KEYS.enter);
-    await t.see(/Bob\s+Lens\s+Active/);
+    await t.see(/Bob · Lens · Active \d+s · held by bob@example.com/);
   });
 
   it("announces an invitation addressed to me with the PIN to join", async () => {

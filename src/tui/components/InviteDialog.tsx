@@ -34,14 +34,17 @@ export function InviteDialog({ invite, sessionName }: { invite: InviteState; ses
       {invite.focus === field ? <Text inverse> </Text> : null}
     </Text>
   );
-  // Ticked permissions read as [x] so the state shows without colour; the cursor is underlined.
+  // Ticks read as [x] and the cursor as › (and underlined), so neither depends on colour.
   const permissions = (
     <Text>
-      {COLLABORATOR_PERMISSIONS.map((p, i) => (
-        <Text key={p} underline={invite.focus === "permissions" && invite.permissionAt === i}>
-          {` [${invite.permissions.includes(p) ? "x" : " "}] ${p}`}
-        </Text>
-      ))}
+      {COLLABORATOR_PERMISSIONS.map((p, i) => {
+        const here = invite.focus === "permissions" && invite.permissionAt === i;
+        return (
+          <Text key={p} underline={here}>
+            {` ${here ? "›" : " "}[${invite.permissions.includes(p) ? "x" : " "}] ${p}`}
+          </Text>
+        );
+      })}
     </Text>
   );
   const toLabel = inviteNeedsTo(invite) ? "Email" : "For (opt.)";

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { Session } from "../../protocol/index.js";
 import { STATUS_STYLE, TYPE_LABEL, formatElapsed } from "../format.js";
 import { layout } from "../layout.js";
 import type { ConsoleState } from "../state/console.js";
@@ -48,7 +49,7 @@ export function Screen({ state, columns, rows }: ScreenProps) {
           columns={l.columns}
         />
         <Text bold color="gray" wrap="truncate">
-          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}` : "no session selected", l.columns)}
+          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${heldBy(selected, state.daemon.technician)}` : "no session selected", l.columns)}
         </Text>
         <Box height={l.detailRows} flexDirection="column" overflow="hidden">
           <DetailPane
@@ -78,6 +79,11 @@ export function Screen({ state, columns, rows }: ScreenProps) {
       <Footer lines={l.footer} />
     </Box>
   );
+}
+
+/** Names the lead when it is someone else: after a transfer, or in a session I joined. */
+function heldBy(session: Session, me: string | null): string {
+  return me && session.technician !== me ? ` · held by ${session.technician}` : "";
 }
 
 function nameOf(state: ConsoleState, id: string): string {
