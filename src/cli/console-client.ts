@@ -31,6 +31,7 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
     mute: wrap(async (id: string) => void (await d.setMuted(id, true))),
     unmute: wrap(async (id: string) => void (await d.setMuted(id, false))),
     invite: wrap(d.invite),
+    join: wrap(d.join),
     transfer: wrap(d.transfer),
     async *events(since, signal) {
       const stream = await openEvents(since);

@@ -45,6 +45,13 @@ export async function runEffect(client: ConsoleClient, effect: Exclude<Effect, {
       case "invite":
         dispatch({ type: "invite/sent", response: await client.invite(effect.id, effect.request) });
         return;
+      case "join": {
+        const response = await client.join(effect.pin);
+        dispatch({ type: "invitation/joined", response });
+        const inv = response.invitation;
+        dispatch({ type: "notice", kind: "info", text: `joined ${response.session.name || response.session.id} of ${inv.from} as ${response.as}: ${inv.permissions.join(", ")}` });
+        return;
+      }
       case "transfer": {
         const session = await client.transfer(effect.id, effect.to);
         dispatch({ type: "session/updated", session });

@@ -126,9 +126,10 @@ describe("invitations addressed to me", () => {
   it("announces a pending invitation with who, where, permissions and the PIN to join, once", () => {
     const inv = invitation({ comment: "second pair of eyes" });
     const state = consoleReducer(initialConsoleState(now), invitationEvent(1, inv));
+    expect(state.ui.invitation).toEqual(inv);
     expect(state.ui.notice).toEqual({
       kind: "info",
-      text: 'bob@example.com invites you to Router at Jansen: join with PIN 771203 · view, chat · "second pair of eyes"',
+      text: 'bob@example.com invites you to Router at Jansen: J joins (PIN 771203) · view, chat · "second pair of eyes"',
     });
     // The same invitation replayed after a reconnect does not come back once dismissed.
     const cleared = consoleReducer(state, { type: "notice/clear" });
@@ -138,6 +139,7 @@ describe("invitations addressed to me", () => {
   it("stays quiet about invitations already used or expired", () => {
     const used = consoleReducer(initialConsoleState(now), invitationEvent(1, invitation({ status: "joined", pin: null })));
     expect(used.ui.notice).toBeNull();
+    expect(used.ui.invitation).toBeNull();
     const expired = consoleReducer(initialConsoleState(now), invitationEvent(1, invitation({ expiresAt: "2026-01-01T09:59:00.000Z" })));
     expect(expired.ui.notice).toBeNull();
     expect(invitationNotice(invitation({ pin: null, permissions: [] }))).toBe("bob@example.com invites you to Router at Jansen · no permissions");

@@ -113,7 +113,33 @@ describe("console collaboration", () => {
     await t.see("No sessions yet");
     d.invitedBy("bob@example.com", "Printer at Smit", { permissions: ["view", "chat", "talk"], pin: "771203" });
     // At 80 columns the PIN still shows; the permissions follow as far as the line allows.
-    await t.see("bob@example.com invites you to Printer at Smit: join with PIN 771203 · view");
+    await t.see("bob@example.com invites you to Printer at Smit: J joins (PIN 771203) · view");
+  });
+
+  it("joins the session I was invited to with J, and says why when it cannot", async () => {
+    const d = new FakeDaemon();
+    const t = open(d);
+    await t.see("No sessions yet");
+    // Not in the footer (it has no room), but in the help.
+    expect(t.lastFrame()).not.toContain("J join");
+    await t.type("?");
+    await t.see("J   join the session you were last invited to");
+    await t.type("?", "J");
+    await t.see("Error: no invitation to join");
+    d.invitedBy("bob@example.com", "Printer at Smit", { pin: "771203" });
+    await t.see("J joins (PIN 771203)");
+    d.failNext.set("join", new RescueError("conflict", "the session has ended"));
+    await t.type("J");
+    await t.see("Error: join failed: the session has ended");
+    await t.type("J");
+    await t.see("joined Printer at Smit of bob@example.com as ann@example.com: view, chat");
+    expect(d.calls.filter((c) => c.startsWith("join"))).toEqual(["join 771203", "join 771203"]);
+    await t.see(/> Printer at Smit\s+Lens\s+Collaborating/);
+    await t.see(/Printer at Smit · Lens · Collaborating \d+s · held by bob@example.com/);
+    expect(t.lastFrame()).toContain("With  ann@example.com (internal: view, chat)");
+    // Joined: J has nothing left to join.
+    await t.type("J");
+    await t.see("Error: no invitation to join");
   });
 });
 

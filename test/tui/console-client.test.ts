@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { consoleClient } from "../../src/cli/console-client.js";
 import { DaemonClient } from "../../src/cli/daemon/client.js";
-import { Invitation, InviteRequest, LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, RescueError, TransferRequest } from "../../src/protocol/index.js";
+import { Invitation, InviteRequest, JoinRequest, LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, RescueError, TransferRequest } from "../../src/protocol/index.js";
 import { session } from "./make.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -56,6 +56,27 @@ async function localApi(): Promise<{ socket: string; seen: unknown[] }> {
       });
       return send(201, { invitation, pin: "551020", link: "http://127.0.0.1:8080/collaborate/551020" });
     }
+    if (req.method === "POST" && req.url === "/api/v1/join") {
+      const { pin } = JoinRequest.parse(json);
+      if (pin !== "551020") return send(404, new RescueError("not_found", "no pending invitation with that PIN").toBody());
+      const invitation = Invitation.parse({
+        id: "inv2",
+        sessionId: "s7",
+        sessionName: "Printer",
+        from: "bob@example.com",
+        kind: "internal",
+        via: "email",
+        approved: false,
+        to: "ann@example.com",
+        permissions: ["view", "chat"],
+        comment: null,
+        status: "joined",
+        pin: null,
+        expiresAt: "2026-01-01T10:20:00.000Z",
+        createdAt: "2026-01-01T10:00:00.000Z",
+      });
+      return send(200, { invitation, session: session("s7", "collaborating", { technician: "bob@example.com" }), as: "ann@example.com" });
+    }
     if (req.method === "POST" && req.url === "/api/v1/sessions/s1/transfer") {
       const { to } = TransferRequest.parse(json);
       if (to !== "bob@example.com") return send(409, new RescueError("conflict", `${to} is not online`).toBody());
@@ -69,6 +90,18 @@ async function localApi(): Promise<{ socket: string; seen: unknown[] }> {
 }
 
 describe("console client over the local API", () => {
+  it("joins by PIN through the daemon, relaying a refusal", async () => {
+    const { socket, seen } = await localApi();
+    const client = consoleClient(new DaemonClient(socket));
+    const out = await client.join("551020");
+    expect(out).toMatchObject({ as: "ann@example.com", invitation: { id: "inv2", status: "joined" }, session: { id: "s7", status: "collaborating" } });
+    await expect(client.join("000000")).rejects.toMatchObject({ code: "not_found", message: "no pending invitation with that PIN" });
+    expect(seen).toEqual([
+      { method: "POST", url: "/api/v1/join", json: { pin: "551020" } },
+      { method: "POST", url: "/api/v1/join", json: { pin: "000000" } },
+    ]);
+  });
+
   it("invites and transfers through the daemon's routes, parsing answers and relaying refusals", async () => {
     const { socket, seen } = await localApi();
     const client = consoleClient(new DaemonClient(socket));

@@ -7,6 +7,8 @@ import {
   Invitation,
   InviteRequest,
   InviteResponse,
+  JoinRequest,
+  JoinResponse,
   RescueError,
   Session,
   SessionLogEntry,
@@ -127,6 +129,7 @@ export class FakeDaemon implements ConsoleClient {
       createdAt: now.toISOString(),
       ...over,
     });
+    this.invitations.set(invitation.id, invitation);
     this.emit({ type: "invitation", invitation });
     return invitation;
   }
@@ -320,6 +323,23 @@ export class FakeDaemon implements ConsoleClient {
     this.invitations.set(invitation.id, invitation);
     this.addLog(id, "invited", { invitation: invitation.id, kind: r.kind, via: r.via, permissions: r.permissions, pin });
     return InviteResponse.parse({ invitation, pin, ...(r.kind === "external" ? { link: `${BASE_URL}/collaborate/${pin}` } : {}) });
+  }
+
+  async join(pin: string): Promise<Omit<JoinResponse, "token">> {
+    this.enter(`join ${pin}`);
+    const parsed = JoinRequest.safeParse({ pin });
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const inv = [...this.invitations.values()].find((i) => i.pin === pin && i.to === TECHNICIAN && i.status === "pending");
+    if (!inv) throw new RescueError("not_found", "no pending invitation with that PIN");
+    const joined = Invitation.parse({ ...inv, status: "joined", pin: null });
+    this.invitations.set(inv.id, joined);
+    const at = new Date();
+    const lead = this.newSession({ method: "pin", name: inv.sessionName }, at);
+    const collaborator = { id: inv.id, technician: TECHNICIAN, external: false, permissions: inv.permissions, joinedAt: at.toISOString() };
+    const session = Session.parse({ ...lead, id: inv.sessionId, technician: inv.from, status: "collaborating", pin: null, links: null, collaborators: [collaborator] });
+    this.sessions.set(session.id, session);
+    this.emit({ type: "session", session });
+    return JoinResponse.omit({ token: true }).parse({ invitation: joined, session, as: TECHNICIAN });
   }
 
   async transfer(id: string, to: string): Promise<Session> {

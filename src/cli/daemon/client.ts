@@ -140,6 +140,7 @@ export class DaemonClient {
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
   invite = (id: string, req: InviteRequest) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);
+  join = (pin: string) => this.call("POST", "/api/v1/join", async () => (await collaboration()).JoinResponse.omit({ token: true }), { pin });
   transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/transfer`, async () => (await session()).Session, { to });
   recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
   listGroups = () => this.call("GET", "/api/v1/admin/groups", () => arrayOf(api().then((m) => m.Group)));

@@ -3,6 +3,7 @@ import type {
   DaemonEvent,
   DaemonStatus,
   InviteResponse,
+  JoinResponse,
   Session,
   SessionLogEntry,
   SessionStats,
@@ -60,4 +61,5 @@ export type ConsoleAction =
   | { type: "transfer/backspace" }
   | { type: "transfer/sending" }
   | { type: "transfer/done"; session: Session }
-  | { type: "transfer/failed"; error: string };
+  | { type: "transfer/failed"; error: string }
+  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> };

@@ -15,7 +15,8 @@ export type Effect =
   | { type: "chat"; id: string; text: string }
   | { type: "mute"; id: string; mute: boolean }
   | { type: "invite"; id: string; request: InviteRequest }
-  | { type: "transfer"; id: string; to: string };
+  | { type: "transfer"; id: string; to: string }
+  | { type: "join"; pin: string };
 
 /** The parts of Ink's Key the console reads. */
 export interface KeyPress {
@@ -38,8 +39,11 @@ export interface KeyResult {
   effects: Effect[];
 }
 
-/** The shortcuts, in the order the footer and the help overlay show them. */
-export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string }> = [
+/**
+ * The shortcuts, in the order the footer and the help overlay show them. Those with footer false
+ * appear only in the help and where they apply (J in an invitation's notice): the footer must fit two lines at 80 columns.
+ */
+export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string; footer?: false }> = [
   { key: "↑↓", label: "select", help: "select a session (also j / k)" },
   { key: "n", label: "new", help: "new session: type, name, PIN / SMS / email / link" },
   { key: "s", label: "start", help: "start the selected Waiting session (records when allowed)" },
@@ -48,6 +52,7 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "e", label: "end", help: "end the selected session (asks y/n)" },
   { key: "t", label: "transfer", help: "transfer the session to another technician of your organisation" },
   { key: "i", label: "invite", help: "invite a technician to collaborate: internal or external, permissions" },
+  { key: "J", label: "join", help: "join the session you were last invited to (its notice shows the PIN)", footer: false },
   { key: "c", label: "chat", help: "type a chat message; Enter sends, Esc cancels" },
   { key: "l", label: "log", help: "view the session log" },
   { key: "m", label: "mute", help: "mute or unmute your microphone" },
@@ -188,6 +193,11 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return act({ type: "help/toggle" });
     case "n":
       return act({ type: "dialog/open" });
+    case "J": {
+      const pin = ui.invitation?.pin;
+      if (!pin) return act({ type: "notice", kind: "error", text: "no invitation to join" });
+      return { actions: [{ type: "notice", kind: "info", text: `joining ${ui.invitation!.sessionName || ui.invitation!.sessionId}…` }], effects: [{ type: "join", pin }] };
+    }
   }
   if (!"shreticlm".includes(input) || input.length !== 1) return none;
   if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });

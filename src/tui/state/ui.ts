@@ -21,20 +21,22 @@ export interface UiState {
   log: LogView | null;
   /** Ids of invitations addressed to me already announced, so a replayed event does not announce again. */
   invitationsSeen: string[];
+  /** The last invitation announced that J can still join. */
+  invitation: Invitation | null;
 }
 
-export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [] };
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null };
 
 export const CHAT_MAX = 2000;
 const INVITATIONS_REMEMBERED = 100;
 
 /**
  * What a person needs to act on an invitation, most important first (the notice line is cut at
- * the terminal's width): who, which session, the PIN for `rescue join --pin`, permissions, comment.
+ * the terminal's width): who, which session, how to join (J here, or `rescue join --pin`), permissions, comment.
  */
 export function invitationNotice(inv: Invitation): string {
   const head = `${inv.from} invites you to ${inv.sessionName || inv.sessionId}`;
-  const parts = [inv.pin ? `${head}: join with PIN ${inv.pin}` : head, inv.permissions.join(", ") || "no permissions"];
+  const parts = [inv.pin ? `${head}: J joins (PIN ${inv.pin})` : head, inv.permissions.join(", ") || "no permissions"];
   if (inv.comment) parts.push(`"${inv.comment}"`);
   return parts.join(" · ");
 }
@@ -48,8 +50,11 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
       if (event.type !== "invitation" || state.invitationsSeen.includes(event.invitation.id)) return state;
       const seen = [...state.invitationsSeen, event.invitation.id].slice(-INVITATIONS_REMEMBERED);
       const open = event.invitation.status === "pending" && Date.parse(event.invitation.expiresAt) > action.now;
-      return open ? { ...state, invitationsSeen: seen, notice: { kind: "info", text: invitationNotice(event.invitation) } } : { ...state, invitationsSeen: seen };
+      if (!open) return { ...state, invitationsSeen: seen };
+      return { ...state, invitationsSeen: seen, invitation: event.invitation, notice: { kind: "info", text: invitationNotice(event.invitation) } };
     }
+    case "invitation/joined":
+      return { ...state, invitation: state.invitation?.id === action.response.invitation.id ? null : state.invitation };
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":
