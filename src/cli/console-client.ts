@@ -30,6 +30,9 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
     chat: wrap(d.chat),
     mute: wrap(async (id: string) => void (await d.setMuted(id, true))),
     unmute: wrap(async (id: string) => void (await d.setMuted(id, false))),
+    invite: wrap(d.invite),
+    join: wrap(d.join),
+    transfer: wrap(d.transfer),
     async *events(since, signal) {
       const stream = await openEvents(since);
       const stop = () => stream.close();

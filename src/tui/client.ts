@@ -3,6 +3,9 @@ import type {
   CreateSessionRequest,
   DaemonEvent,
   DaemonStatus,
+  InviteRequest,
+  InviteResponse,
+  JoinResponse,
   Session,
   SessionLogEntry,
   SessionStats,
@@ -48,4 +51,10 @@ export interface ConsoleClient {
   mute(id: string): Promise<void>;
   /** POST /sessions/:id/unmute */
   unmute(id: string): Promise<void>;
+  /** POST /sessions/:id/invitations */
+  invite(id: string, req: InviteRequest): Promise<InviteResponse>;
+  /** POST /join: an invitation addressed to me, by its PIN (the daemon is logged in, so no token comes back) */
+  join(pin: string): Promise<Omit<JoinResponse, "token">>;
+  /** POST /sessions/:id/transfer, to an online technician of the organisation by email */
+  transfer(id: string, to: string): Promise<Session>;
 }

@@ -42,10 +42,28 @@ export async function runEffect(client: ConsoleClient, effect: Exclude<Effect, {
         await (effect.mute ? client.mute(effect.id) : client.unmute(effect.id));
         dispatch({ type: "audio/muted", id: effect.id, muted: effect.mute });
         return;
+      case "invite":
+        dispatch({ type: "invite/sent", response: await client.invite(effect.id, effect.request) });
+        return;
+      case "join": {
+        const response = await client.join(effect.pin);
+        dispatch({ type: "invitation/joined", response });
+        const inv = response.invitation;
+        dispatch({ type: "notice", kind: "info", text: `joined ${response.session.name || response.session.id} of ${inv.from} as ${response.as}: ${inv.permissions.join(", ")}` });
+        return;
+      }
+      case "transfer": {
+        const session = await client.transfer(effect.id, effect.to);
+        dispatch({ type: "session/updated", session });
+        dispatch({ type: "transfer/done", session });
+        return;
+      }
     }
   } catch (err) {
     const text = describeError(err);
     if (effect.type === "create" || effect.type === "regenerate") dispatch({ type: "dialog/failed", error: text });
+    else if (effect.type === "invite") dispatch({ type: "invite/failed", error: text });
+    else if (effect.type === "transfer") dispatch({ type: "transfer/failed", error: text });
     else if (effect.type === "log") dispatch({ type: "log/failed", id: effect.id, error: text });
     else dispatch({ type: "notice", kind: "error", text: `${effect.type} failed: ${text}` });
     if (isUnavailable(err)) dispatch({ type: "daemon/down", error: text });

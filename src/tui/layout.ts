@@ -21,7 +21,7 @@ const MIN_DETAIL = 6;
 export function footerLines(columns: number): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const s of SHORTCUTS) {
+  for (const s of SHORTCUTS.filter((one) => one.footer !== false)) {
     const item = `${s.key} ${s.label}`;
     if (line && line.length + 2 + item.length > columns) {
       lines.push(line);

@@ -128,8 +128,8 @@ describe("console app", () => {
     await t.see("Press s to start");
     await t.type("h");
     await t.see("Error: hold failed: session s1 is waiting, not active or collaborating");
-    await t.type("t");
-    await t.see("transfer: not available yet");
+    await t.type("i");
+    await t.see("Error: invite: start the session first (invitations are for Active sessions)");
   });
 
   it("holds, resumes and ends (after confirming) the selected session", async () => {

@@ -4,11 +4,17 @@ import {
   CreateSessionRequest,
   DaemonEvent,
   DaemonStatus,
+  Invitation,
+  InviteRequest,
+  InviteResponse,
+  JoinRequest,
+  JoinResponse,
   RescueError,
   Session,
   SessionLogEntry,
   SessionStats,
   StartRequest,
+  TransferRequest,
   type BackendState,
   type StartResponse,
 } from "../../src/protocol/index.js";
@@ -18,6 +24,11 @@ const LIVE = ["connecting", "waiting", "active", "on-hold", "collaborating"];
 const MEDIA = ["active", "on-hold", "collaborating"];
 const BASE_URL = "http://127.0.0.1:8080";
 export const TECHNICIAN = "ann@example.com";
+/** Technicians of the organisation besides me, and whether each is online. */
+export const COLLEAGUES: Record<string, { online: boolean }> = { "bob@example.com": { online: true }, "carol@example.com": { online: false } };
+/** Statuses the server accepts invitations and transfers in (src/server/sessions/collaboration.ts). */
+const INVITABLE = ["active", "collaborating"];
+const TRANSFERABLE = ["waiting", "active", "on-hold", "collaborating"];
 
 /**
  * An in-memory daemon behind the ConsoleClient seam. It keeps the local API's promises: every
@@ -34,6 +45,8 @@ export class FakeDaemon implements ConsoleClient {
   private nextEventId = 1;
   private nextSession = 1;
   private nextPin = 482913;
+  private nextInvitation = 1;
+  private invitations = new Map<string, Invitation>();
   private wake = new Set<() => void>();
   private running = true;
   private pid = 4242;
@@ -76,6 +89,49 @@ export class FakeDaemon implements ConsoleClient {
       ...(held.recording && recordingBytes !== undefined ? { recording: { ...held.recording, bytes: recordingBytes } } : {}),
     });
     this.statsById.set(id, next);
+  }
+
+  /** The invitee joins with the PIN: the session lists them and is Collaborating. */
+  collaboratorJoins(invitationId: string): Session {
+    const inv = this.invitations.get(invitationId);
+    if (!inv || inv.status !== "pending") throw new Error(`no pending invitation ${invitationId}`);
+    this.invitations.set(inv.id, Invitation.parse({ ...inv, status: "joined", pin: null }));
+    const s = this.get(inv.sessionId);
+    const collaborator = { id: inv.id, technician: inv.to ?? "external technician", external: inv.kind === "external", permissions: inv.permissions, joinedAt: new Date().toISOString() };
+    const change = { collaborators: [...(s.collaborators ?? []), collaborator] };
+    if (s.status === "collaborating") {
+      const next = Session.parse({ ...s, ...change });
+      this.sessions.set(s.id, next);
+      this.addLog(s.id, "joined", { technician: collaborator.technician });
+      this.emit({ type: "session", session: next });
+      return next;
+    }
+    return this.transition(s.id, ["active"], "collaborating", change, ["joined"]);
+  }
+
+  /** Another technician invites me into their session: the daemon relays the server's invitation. */
+  invitedBy(from: string, sessionName: string, over: Partial<Invitation> = {}): Invitation {
+    const now = new Date();
+    const invitation = Invitation.parse({
+      id: `i${this.nextInvitation++}`,
+      sessionId: `r${this.nextInvitation}`,
+      sessionName,
+      from,
+      kind: "internal",
+      via: "email",
+      approved: false,
+      to: TECHNICIAN,
+      permissions: ["view", "chat"],
+      comment: null,
+      status: "pending",
+      pin: String(this.nextPin++),
+      expiresAt: new Date(now.getTime() + 20 * 60_000).toISOString(),
+      createdAt: now.toISOString(),
+      ...over,
+    });
+    this.invitations.set(invitation.id, invitation);
+    this.emit({ type: "invitation", invitation });
+    return invitation;
   }
 
   setBackend(state: BackendState): void {
@@ -233,6 +289,79 @@ export class FakeDaemon implements ConsoleClient {
   async unmute(id: string): Promise<void> {
     this.enter(`unmute ${id}`);
     this.setMuted(id, false);
+  }
+
+  async invite(id: string, req: InviteRequest): Promise<InviteResponse> {
+    this.enter(`invite ${id}`);
+    const parsed = InviteRequest.safeParse(req);
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const r = parsed.data;
+    const s = this.get(id);
+    if (!INVITABLE.includes(s.status)) throw new RescueError("conflict", `technicians can be invited only into an Active session (session is ${s.status})`);
+    if (r.kind === "internal") {
+      if (r.to === TECHNICIAN) throw new RescueError("bad_request", "you lead this session already");
+      if (!COLLEAGUES[r.to!]) throw new RescueError("not_found", `no technician ${r.to} in your organisation; invite them as an external technician`);
+    }
+    const now = new Date();
+    const pin = String(this.nextPin++);
+    const invitation = Invitation.parse({
+      id: `i${this.nextInvitation++}`,
+      sessionId: id,
+      sessionName: s.name,
+      from: TECHNICIAN,
+      kind: r.kind,
+      via: r.via,
+      approved: false,
+      to: r.to ?? null,
+      permissions: r.permissions,
+      comment: r.comment ?? null,
+      status: "pending",
+      pin,
+      expiresAt: new Date(now.getTime() + 20 * 60_000).toISOString(),
+      createdAt: now.toISOString(),
+    });
+    this.invitations.set(invitation.id, invitation);
+    this.addLog(id, "invited", { invitation: invitation.id, kind: r.kind, via: r.via, permissions: r.permissions, pin });
+    return InviteResponse.parse({ invitation, pin, ...(r.kind === "external" ? { link: `${BASE_URL}/collaborate/${pin}` } : {}) });
+  }
+
+  async join(pin: string): Promise<Omit<JoinResponse, "token">> {
+    this.enter(`join ${pin}`);
+    const parsed = JoinRequest.safeParse({ pin });
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const inv = [...this.invitations.values()].find((i) => i.pin === pin && i.to === TECHNICIAN && i.status === "pending");
+    if (!inv) throw new RescueError("not_found", "no pending invitation with that PIN");
+    const joined = Invitation.parse({ ...inv, status: "joined", pin: null });
+    this.invitations.set(inv.id, joined);
+    const at = new Date();
+    const lead = this.newSession({ method: "pin", name: inv.sessionName }, at);
+    const collaborator = { id: inv.id, technician: TECHNICIAN, external: false, permissions: inv.permissions, joinedAt: at.toISOString() };
+    const session = Session.parse({ ...lead, id: inv.sessionId, technician: inv.from, status: "collaborating", pin: null, links: null, collaborators: [collaborator] });
+    this.sessions.set(session.id, session);
+    this.emit({ type: "session", session });
+    return JoinResponse.omit({ token: true }).parse({ invitation: joined, session, as: TECHNICIAN });
+  }
+
+  async transfer(id: string, to: string): Promise<Session> {
+    this.enter(`transfer ${id}`);
+    const parsed = TransferRequest.safeParse({ to });
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const s = this.get(id);
+    if (!TRANSFERABLE.includes(s.status)) throw new RescueError("conflict", `a session that is ${s.status} cannot be transferred`);
+    const target = COLLEAGUES[to];
+    if (to === TECHNICIAN) throw new RescueError("bad_request", "you already hold this session");
+    if (!target) throw new RescueError("forbidden", `sessions cannot be transferred to external technicians: ${to} is not a technician of your organisation`);
+    if (!target.online) throw new RescueError("conflict", `${to} is not online: a transfer needs their connected console or daemon`);
+    const next = Session.parse({ ...s, technician: to, collaborators: (s.collaborators ?? []).filter((c) => c.technician !== to) });
+    this.sessions.set(id, next);
+    this.addLog(id, "transferred", { from: TECHNICIAN, to });
+    this.emit({ type: "session", session: next });
+    return next;
+  }
+
+  /** Invitations the console created, for tests to let the invitee join. */
+  invitationsOf(id: string): Invitation[] {
+    return [...this.invitations.values()].filter((i) => i.sessionId === id);
   }
 
   // ---- inside ----

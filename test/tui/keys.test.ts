@@ -39,9 +39,55 @@ describe("key bindings", () => {
     expect(kept.state.ui.notice?.text).toBe("kept the session");
   });
 
-  it("says transfer and invite are not available yet instead of ignoring them", () => {
-    expect(press(waiting, "t").state.ui.notice).toEqual({ kind: "info", text: "transfer: not available yet" });
-    expect(press(waiting, "i").state.ui.notice).toEqual({ kind: "info", text: "invite: not available yet" });
+  it("opens transfer on a live session and invite only on an Active or Collaborating one", () => {
+    const t = press(waiting, "t").state;
+    expect(t.ui.view).toBe("transfer");
+    expect(t.transfer).toMatchObject({ sessionId: "a", phase: "form", to: "" });
+    const refused = press(waiting, "i").state;
+    expect(refused.ui.view).toBe("main");
+    expect(refused.ui.notice).toEqual({ kind: "error", text: "invite: start the session first (invitations are for Active sessions)" });
+    for (const status of ["active", "collaborating"] as const) {
+      const opened = press(withSessions(session("b", status)), "i").state;
+      expect(opened.ui.view).toBe("invite");
+      expect(opened.invite?.sessionId).toBe("b");
+    }
+    const ended = press(withSessions(session("c", "closed")), "t").state;
+    expect(ended.ui.view).toBe("main");
+    expect(ended.ui.notice?.text).toBe("transfer: the session has ended");
+  });
+
+  it("invites from the dialog: kind, address, permission toggles, comment, Enter", () => {
+    const active = withSessions(session("a", "active"));
+    let r = press(active, "i", { return: true });
+    expect(r.effects).toEqual([]);
+    expect(r.state.invite?.error).toBe("enter the technician's email address");
+    // internal: kind, to, permissions, comment
+    r = press(r.state, { tab: true }, ..."bob@example.com".split(""), { tab: true }, { rightArrow: true }, { rightArrow: true }, " ", { leftArrow: true }, " ");
+    expect(r.state.invite?.permissions).toEqual(["view", "talk"]);
+    r = press(r.state, { tab: true }, ..."router issue".split(""), { return: true });
+    expect(r.effects).toEqual([
+      { type: "invite", id: "a", request: { kind: "internal", via: "email", to: "bob@example.com", permissions: ["view", "talk"], comment: "router issue" } },
+    ]);
+    expect(r.state.invite?.phase).toBe("sending");
+    // Keys while sending do nothing; Esc closes the dialog.
+    expect(press(r.state, "x").state.invite).toEqual(r.state.invite);
+    expect(press(r.state, { escape: true }).state.invite).toBeNull();
+  });
+
+  it("invites an external technician by link with no address", () => {
+    const active = withSessions(session("a", "active"));
+    const r = press(active, "i", { rightArrow: true }, { tab: true }, { rightArrow: true }, { rightArrow: true }, { return: true });
+    expect(r.effects).toEqual([{ type: "invite", id: "a", request: { kind: "external", via: "link", permissions: ["view", "chat"] } }]);
+  });
+
+  it("transfers to a typed address, refusing a malformed one without asking the daemon", () => {
+    const active = withSessions(session("a", "active"));
+    let r = press(active, "t", ..."bob".split(""), { return: true });
+    expect(r.effects).toEqual([]);
+    expect(r.state.transfer?.error).toBe("not an email address: bob");
+    r = press(r.state, ..."@example.com".split(""), { return: true });
+    expect(r.effects).toEqual([{ type: "transfer", id: "a", to: "bob@example.com" }]);
+    expect(r.state.transfer?.phase).toBe("sending");
   });
 
   it("explains that a session must be selected first", () => {

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { z } from "zod";
 import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
+import type { InviteRequest } from "../../protocol/collaboration.js";
 import type { RescueError } from "../../protocol/errors.js";
 import type { DaemonEvent, StartRequest } from "../../protocol/localapi.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../protocol/localapi-version.js";
@@ -20,6 +21,7 @@ type SchemaOrLoader<S extends z.ZodType> = S | (() => Promise<S>);
 // modules are most of a command's startup time.
 const zod = async () => (await import("zod")).z;
 const api = () => import("../../protocol/api.js");
+const collaboration = () => import("../../protocol/collaboration.js");
 const errors = () => import("../../protocol/errors.js");
 const integration = () => import("../../protocol/integration.js");
 const localapi = () => import("../../protocol/localapi.js");
@@ -136,6 +138,10 @@ export class DaemonClient {
   setMuted = (id: string, muted: boolean) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
+  invite = (id: string, req: InviteRequest) =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);
+  join = (pin: string) => this.call("POST", "/api/v1/join", async () => (await collaboration()).JoinResponse.omit({ token: true }), { pin });
+  transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/transfer`, async () => (await session()).Session, { to });
   recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
   listGroups = () => this.call("GET", "/api/v1/admin/groups", () => arrayOf(api().then((m) => m.Group)));
   createGroup = (req: GroupRequest) => this.call("POST", "/api/v1/admin/groups", async () => (await api()).Group, req);

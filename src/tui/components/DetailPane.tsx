@@ -4,6 +4,7 @@ import { STATUS_STYLE } from "../format.js";
 import type { SessionMedia } from "../state/media.js";
 import { hasMedia, isEnded } from "../state/sessions.js";
 import { ChatPane } from "./ChatPane.js";
+import { Collaborators } from "./Collaborators.js";
 import { MediaStats } from "./MediaStats.js";
 
 export interface DetailPaneProps {
@@ -22,11 +23,13 @@ export function DetailPane({ session, media, chat, chatDraft, rows, wide }: Deta
   if (session.status === "connecting") return <Invitation session={session} />;
   const chatPane = (chatRows: number) => <ChatPane messages={chat} draft={chatDraft} rows={chatRows} />;
   if (hasMedia(session.status)) {
+    const collaborators = session.collaborators ?? [];
     if (wide) {
       return (
         <Box>
           <Box width="50%" flexDirection="column" marginRight={1}>
             <MediaStats media={media} />
+            <Collaborators collaborators={collaborators} rows={rows - STATS_ROWS} />
           </Box>
           <Box flexGrow={1} flexDirection="column">
             {chatPane(rows)}
@@ -34,10 +37,14 @@ export function DetailPane({ session, media, chat, chatDraft, rows, wide }: Deta
         </Box>
       );
     }
+    // Collaborators take at most half of what is left under the stats; chat keeps the rest.
+    const withRows = Math.min(collaborators.length, Math.floor((rows - STATS_ROWS) / 2));
+    const chatRows = rows - STATS_ROWS - withRows;
     return (
       <Box flexDirection="column">
         <MediaStats media={media} />
-        {rows > STATS_ROWS ? chatPane(rows - STATS_ROWS) : null}
+        <Collaborators collaborators={collaborators} rows={withRows} />
+        {chatRows > 0 ? chatPane(chatRows) : null}
       </Box>
     );
   }

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { Session } from "../../protocol/index.js";
 import { STATUS_STYLE, TYPE_LABEL, formatElapsed } from "../format.js";
 import { layout } from "../layout.js";
 import type { ConsoleState } from "../state/console.js";
@@ -7,9 +8,11 @@ import { DetailPane } from "./DetailPane.js";
 import { Footer } from "./Footer.js";
 import { Banner, Header } from "./Header.js";
 import { HelpOverlay } from "./HelpOverlay.js";
+import { InviteDialog } from "./InviteDialog.js";
 import { LogView } from "./LogView.js";
 import { NewSessionDialog } from "./NewSessionDialog.js";
 import { SessionList } from "./SessionList.js";
+import { TransferDialog } from "./TransferDialog.js";
 
 export interface ScreenProps {
   state: ConsoleState;
@@ -27,6 +30,10 @@ export function Screen({ state, columns, rows }: ScreenProps) {
   let body;
   if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} />;
   else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
+  else if (ui.view === "invite" && state.invite) body = <InviteDialog invite={state.invite} sessionName={nameOf(state, state.invite.sessionId)} />;
+  else if (ui.view === "transfer" && state.transfer) {
+    body = <TransferDialog transfer={state.transfer} sessionName={nameOf(state, state.transfer.sessionId)} />;
+  }
   else if (ui.view === "log" && ui.log) {
     const s = state.sessions.byId[ui.log.sessionId];
     body = <LogView log={ui.log} title={s?.name || ui.log.sessionId} rows={l.overlayRows} />;
@@ -42,7 +49,7 @@ export function Screen({ state, columns, rows }: ScreenProps) {
           columns={l.columns}
         />
         <Text bold color="gray" wrap="truncate">
-          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}` : "no session selected", l.columns)}
+          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${heldBy(selected, state.daemon.technician)}` : "no session selected", l.columns)}
         </Text>
         <Box height={l.detailRows} flexDirection="column" overflow="hidden">
           <DetailPane
@@ -72,6 +79,15 @@ export function Screen({ state, columns, rows }: ScreenProps) {
       <Footer lines={l.footer} />
     </Box>
   );
+}
+
+/** Names the lead when it is someone else: after a transfer, or in a session I joined. */
+function heldBy(session: Session, me: string | null): string {
+  return me && session.technician !== me ? ` · held by ${session.technician}` : "";
+}
+
+function nameOf(state: ConsoleState, id: string): string {
+  return state.sessions.byId[id]?.name || id;
 }
 
 function heading(text: string, columns: number): string {

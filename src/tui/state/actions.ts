@@ -2,6 +2,8 @@ import type {
   ChatMessage,
   DaemonEvent,
   DaemonStatus,
+  InviteResponse,
+  JoinResponse,
   Session,
   SessionLogEntry,
   SessionStats,
@@ -44,4 +46,20 @@ export type ConsoleAction =
   | { type: "dialog/submitting" }
   | { type: "dialog/created"; session: Session }
   | { type: "dialog/failed"; error: string }
-  | { type: "dialog/again" };
+  | { type: "dialog/again" }
+  | { type: "invite/open"; id: string }
+  | { type: "invite/focus"; delta: number }
+  | { type: "invite/cycle"; delta: number }
+  | { type: "invite/toggle" }
+  | { type: "invite/input"; text: string }
+  | { type: "invite/backspace" }
+  | { type: "invite/sending" }
+  | { type: "invite/sent"; response: InviteResponse }
+  | { type: "invite/failed"; error: string }
+  | { type: "transfer/open"; id: string }
+  | { type: "transfer/input"; text: string }
+  | { type: "transfer/backspace" }
+  | { type: "transfer/sending" }
+  | { type: "transfer/done"; session: Session }
+  | { type: "transfer/failed"; error: string }
+  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> };

@@ -4,6 +4,8 @@ import { daemonReducer, initialDaemon, type DaemonState } from "./daemon.js";
 import { dialogReducer, initialDialog, type DialogState } from "./dialog.js";
 import { mediaReducer, type MediaState } from "./media.js";
 import { initialSessions, sessionsReducer, type SessionsState } from "./sessions.js";
+import { inviteReducer, type InviteState } from "./invite.js";
+import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
 
 export interface ConsoleState {
@@ -15,10 +17,14 @@ export interface ConsoleState {
   media: MediaState;
   ui: UiState;
   dialog: DialogState;
+  /** The invite dialog, while open. */
+  invite: InviteState | null;
+  /** The transfer dialog, while open. */
+  transfer: TransferState | null;
 }
 
 export function initialConsoleState(now: number): ConsoleState {
-  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog };
+  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null };
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
@@ -30,5 +36,7 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     media: mediaReducer(state.media, action),
     ui: uiReducer(state.ui, action),
     dialog: dialogReducer(state.dialog, action),
+    invite: inviteReducer(state.invite, action),
+    transfer: transferReducer(state.transfer, action),
   };
 }

@@ -1,8 +1,10 @@
-import type { CreateSessionRequest } from "../../protocol/index.js";
+import type { CreateSessionRequest, InviteRequest } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 import type { ConsoleState } from "./console.js";
 import { dialogRequest } from "./dialog.js";
-import { selectedSession } from "./sessions.js";
+import { inviteRequest } from "./invite.js";
+import { isEnded, selectedSession } from "./sessions.js";
+import { transferTarget } from "./transfer.js";
 
 /** Work a key asks for beyond a state change: talking to the daemon, or leaving. */
 export type Effect =
@@ -11,7 +13,10 @@ export type Effect =
   | { type: "regenerate"; id: string }
   | { type: "start" | "hold" | "resume" | "end" | "log"; id: string }
   | { type: "chat"; id: string; text: string }
-  | { type: "mute"; id: string; mute: boolean };
+  | { type: "mute"; id: string; mute: boolean }
+  | { type: "invite"; id: string; request: InviteRequest }
+  | { type: "transfer"; id: string; to: string }
+  | { type: "join"; pin: string };
 
 /** The parts of Ink's Key the console reads. */
 export interface KeyPress {
@@ -34,16 +39,20 @@ export interface KeyResult {
   effects: Effect[];
 }
 
-/** The shortcuts, in the order the footer and the help overlay show them. */
-export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string }> = [
+/**
+ * The shortcuts, in the order the footer and the help overlay show them. Those with footer false
+ * appear only in the help and where they apply (J in an invitation's notice): the footer must fit two lines at 80 columns.
+ */
+export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string; footer?: false }> = [
   { key: "↑↓", label: "select", help: "select a session (also j / k)" },
   { key: "n", label: "new", help: "new session: type, name, PIN / SMS / email / link" },
   { key: "s", label: "start", help: "start the selected Waiting session (records when allowed)" },
   { key: "h", label: "hold", help: "put the active session on hold" },
   { key: "r", label: "resume", help: "resume a session on hold" },
   { key: "e", label: "end", help: "end the selected session (asks y/n)" },
-  { key: "t", label: "transfer", help: "transfer to another technician" },
-  { key: "i", label: "invite", help: "invite a technician to collaborate" },
+  { key: "t", label: "transfer", help: "transfer the session to another technician of your organisation" },
+  { key: "i", label: "invite", help: "invite a technician to collaborate: internal or external, permissions" },
+  { key: "J", label: "join", help: "join the session you were last invited to (its notice shows the PIN)", footer: false },
   { key: "c", label: "chat", help: "type a chat message; Enter sends, Esc cancels" },
   { key: "l", label: "log", help: "view the session log" },
   { key: "m", label: "mute", help: "mute or unmute your microphone" },
@@ -73,6 +82,10 @@ export function interpretKey(state: ConsoleState, input: string, key: KeyPress):
   switch (state.ui.view) {
     case "new":
       return dialogKey(state, input, key);
+    case "invite":
+      return inviteKey(state, input, key);
+    case "transfer":
+      return transferKey(state, input, key);
     case "help":
       if (input === "q") return quit;
       return key.escape || input === "?" ? act({ type: "help/toggle" }) : none;
@@ -114,6 +127,44 @@ function dialogKey(state: ConsoleState, input: string, key: KeyPress): KeyResult
   return none;
 }
 
+function inviteKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
+  const d = state.invite;
+  if (key.escape || !d) return act({ type: "view/close" });
+  if (d.phase === "sent") return key.return ? act({ type: "view/close" }) : none;
+  if (d.phase === "sending") return none;
+  if (key.tab || key.downArrow) return act({ type: "invite/focus", delta: key.shift ? -1 : 1 });
+  if (key.upArrow) return act({ type: "invite/focus", delta: -1 });
+  if (key.return) {
+    const req = inviteRequest(d);
+    if (!req.ok) return act({ type: "invite/failed", error: req.error });
+    return { actions: [{ type: "invite/sending" }], effects: [{ type: "invite", id: d.sessionId, request: req.request }] };
+  }
+  if (d.focus === "kind" || d.focus === "via" || d.focus === "permissions") {
+    if (key.leftArrow) return act({ type: "invite/cycle", delta: -1 });
+    if (key.rightArrow) return act({ type: "invite/cycle", delta: 1 });
+    if (input === " ") return act(d.focus === "permissions" ? { type: "invite/toggle" } : { type: "invite/cycle", delta: 1 });
+    return none;
+  }
+  if (key.backspace || key.delete) return act({ type: "invite/backspace" });
+  if (input && !key.ctrl && !key.meta) return act({ type: "invite/input", text: input });
+  return none;
+}
+
+function transferKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
+  const d = state.transfer;
+  if (key.escape || !d) return act({ type: "view/close" });
+  if (d.phase === "done") return key.return ? act({ type: "view/close" }) : none;
+  if (d.phase === "sending") return none;
+  if (key.return) {
+    const target = transferTarget(d);
+    if (!target.ok) return act({ type: "transfer/failed", error: target.error });
+    return { actions: [{ type: "transfer/sending" }], effects: [{ type: "transfer", id: d.sessionId, to: target.to }] };
+  }
+  if (key.backspace || key.delete) return act({ type: "transfer/backspace" });
+  if (input && !key.ctrl && !key.meta) return act({ type: "transfer/input", text: input });
+  return none;
+}
+
 function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
   const { ui } = state;
   const session = selectedSession(state.sessions);
@@ -142,6 +193,11 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return act({ type: "help/toggle" });
     case "n":
       return act({ type: "dialog/open" });
+    case "J": {
+      const pin = ui.invitation?.pin;
+      if (!pin) return act({ type: "notice", kind: "error", text: "no invitation to join" });
+      return { actions: [{ type: "notice", kind: "info", text: `joining ${ui.invitation!.sessionName || ui.invitation!.sessionId}…` }], effects: [{ type: "join", pin }] };
+    }
   }
   if (!"shreticlm".includes(input) || input.length !== 1) return none;
   if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });
@@ -156,9 +212,13 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
     case "e":
       return act({ type: "confirm-end/ask", id });
     case "t":
-      return act({ type: "notice", kind: "info", text: "transfer: not available yet" });
+      if (isEnded(session.status)) return act({ type: "notice", kind: "error", text: "transfer: the session has ended" });
+      return act({ type: "transfer/open", id });
     case "i":
-      return act({ type: "notice", kind: "info", text: "invite: not available yet" });
+      if (session.status !== "active" && session.status !== "collaborating") {
+        return act({ type: "notice", kind: "error", text: "invite: start the session first (invitations are for Active sessions)" });
+      }
+      return act({ type: "invite/open", id });
     case "c":
       return act({ type: "chat-draft/open" });
     case "l":

@@ -69,6 +69,8 @@ export function sessionsReducer(state: SessionsState, action: ConsoleAction): Se
     }
     case "dialog/created":
       return { ...upsert(state, action.session, false), selectedId: action.session.id };
+    case "invitation/joined":
+      return { ...upsert(state, action.response.session, false), selectedId: action.response.session.id };
     default:
       return state;
   }

@@ -1,7 +1,7 @@
-import type { SessionLogEntry } from "../../protocol/index.js";
+import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 
-export type View = "main" | "help" | "log" | "new";
+export type View = "main" | "help" | "log" | "new" | "invite" | "transfer";
 
 export interface LogView {
   sessionId: string;
@@ -19,16 +19,42 @@ export interface UiState {
   chatDraft: string | null;
   notice: { kind: "error" | "info"; text: string } | null;
   log: LogView | null;
+  /** Ids of invitations addressed to me already announced, so a replayed event does not announce again. */
+  invitationsSeen: string[];
+  /** The last invitation announced that J can still join. */
+  invitation: Invitation | null;
 }
 
-export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null };
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null };
 
 export const CHAT_MAX = 2000;
+const INVITATIONS_REMEMBERED = 100;
+
+/**
+ * What a person needs to act on an invitation, most important first (the notice line is cut at
+ * the terminal's width): who, which session, how to join (J here, or `rescue join --pin`), permissions, comment.
+ */
+export function invitationNotice(inv: Invitation): string {
+  const head = `${inv.from} invites you to ${inv.sessionName || inv.sessionId}`;
+  const parts = [inv.pin ? `${head}: J joins (PIN ${inv.pin})` : head, inv.permissions.join(", ") || "no permissions"];
+  if (inv.comment) parts.push(`"${inv.comment}"`);
+  return parts.join(" · ");
+}
 
 export function uiReducer(state: UiState, action: ConsoleAction): UiState {
   switch (action.type) {
     case "notice":
       return { ...state, notice: { kind: action.kind, text: action.text } };
+    case "event": {
+      const { event } = action;
+      if (event.type !== "invitation" || state.invitationsSeen.includes(event.invitation.id)) return state;
+      const seen = [...state.invitationsSeen, event.invitation.id].slice(-INVITATIONS_REMEMBERED);
+      const open = event.invitation.status === "pending" && Date.parse(event.invitation.expiresAt) > action.now;
+      if (!open) return { ...state, invitationsSeen: seen };
+      return { ...state, invitationsSeen: seen, invitation: event.invitation, notice: { kind: "info", text: invitationNotice(event.invitation) } };
+    }
+    case "invitation/joined":
+      return { ...state, invitation: state.invitation?.id === action.response.invitation.id ? null : state.invitation };
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":
@@ -60,6 +86,10 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     }
     case "dialog/open":
       return { ...state, view: "new", notice: null };
+    case "invite/open":
+      return { ...state, view: "invite", notice: null };
+    case "transfer/open":
+      return { ...state, view: "transfer", notice: null };
     case "select/move":
       return { ...state, confirmEnd: null, chatDraft: null };
     default:
