@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Media and e2e tests spawn real processes; two cores do not like more than two at once.
+    // Two cores. `npm test` runs the real-time suites (media, e2e, collab, browser) afterwards,
+    // one file at a time: they judge frame counts and timing, which a busy machine distorts.
     maxWorkers: 2,
     reporters: ["default"],
   },
