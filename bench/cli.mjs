@@ -2,13 +2,17 @@
 // Wall time of `rescue --version` and of `rescue session list --json` with the daemon running
 // and logged in against a real server on loopback: median of 20 runs each. Prints JSON.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(fileURLToPath(import.meta.url), "..", "..");
 const RUNS = 20;
+// bin/rescue.js runs the bundle (npm run build) unless a later tsc left it stale.
+const mtime = (path) => statSync(join(ROOT, path), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const entry = mtime("dist/cli/main.js") >= mtime("dist/src/cli/main.js") ? "bundle dist/cli" : "tsc output dist/src";
+if (!entry.startsWith("bundle")) console.error("measuring the tsc output: npm run build makes the bundle that rescue runs once installed");
 const { initData, startServer } = await import(join(ROOT, "dist", "src", "server", "index.js"));
 
 const dataDir = mkdtempSync(join(tmpdir(), "rescue-bench-server-"));
@@ -60,6 +64,7 @@ try {
       {
         runs: RUNS,
         node: process.version,
+        entry,
         nodeBare: bare,
         loadAverage: (await import("node:os")).loadavg().map((l) => Math.round(l * 100) / 100),
         version: { ...version, targetMs: 100, ok: version.medianMs < 100 },

@@ -1,3 +1,5 @@
+import { isatty } from "node:tty";
+
 /** Everything a command touches of the outside world, injected so tests run commands in-process. */
 export interface Output {
   write(chunk: string): unknown;
@@ -24,10 +26,13 @@ export function processIO(signal: AbortSignal): IO {
     });
   }
   return {
-    stdin: process.stdin,
+    // process.stdin builds its stream on first use (a few ms): only commands that read it pay.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdinIsTTY: isatty(0),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     env: process.env,
     now: () => Date.now(),

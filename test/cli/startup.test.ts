@@ -1,16 +1,40 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { dropHome, makeHome } from "../helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+const BUNDLE = join(ROOT, "dist", "cli");
 const dir = mkdtempSync(join(tmpdir(), "rescue-trace-"));
 let n = 0;
 
-/** Runs bin/rescue.js and returns the modules it loaded. */
-function modulesOf(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; modules: string[] }> {
+const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+/** What bin/rescue.js runs: the bundle once `npm run build` (or `npm test`) made it, after tsc the tsc output. */
+const bundled = mtime(join(BUNDLE, "main.js")) >= mtime(join(ROOT, "dist", "src", "cli", "main.js"));
+
+/**
+ * The source modules behind the loaded files: a bundle file holds several, each after a
+ * `// path` line; a tsc output file is one. Paths are project-relative, without extension.
+ */
+function sourcesOf(urls: string[]): string[] {
+  const sources = new Set<string>();
+  for (const url of urls) {
+    if (!url.startsWith("file:")) continue;
+    const file = fileURLToPath(url);
+    if (file.startsWith(BUNDLE)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)) sources.add(m[1]!.replace(/\.[cm]?[jt]sx?$/, ""));
+    } else {
+      sources.add(file.slice(ROOT.length + 1).replace(/^dist\//, "").replace(/\.[cm]?js$/, ""));
+    }
+  }
+  return [...sources];
+}
+
+/** Runs bin/rescue.js and returns the files it loaded and the source modules behind them. */
+function modulesOf(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; files: string[]; sources: string[] }> {
   const trace = join(dir, `trace-${++n}.txt`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", join(ROOT, "test", "helpers", "module-trace.mjs"), join(ROOT, "bin", "rescue.js"), ...args], {
@@ -24,7 +48,8 @@ function modulesOf(args: string[], env: Record<string, string> = {}): Promise<{ 
       } catch {
         // Nothing resolved.
       }
-      resolve({ code, modules: text.split("\n").filter(Boolean) });
+      const files = [...new Set(text.split("\n").filter((u) => u.startsWith("file:")))];
+      resolve({ code, files, sources: sourcesOf(files) });
     });
   });
 }
@@ -37,21 +62,31 @@ describe("CLI startup stays light", () => {
   });
 
   it("rescue --version loads neither commander, zod nor the daemon client", async () => {
-    const { code, modules } = await modulesOf(["--version"]);
+    const { code, files, sources } = await modulesOf(["--version"]);
     expect(code).toBe(0);
-    expect(modules.some((m) => m.endsWith("/dist/src/cli/main.js"))).toBe(true);
-    expect(modules.filter((m) => /commander|zod|daemon\/client|undici|conf/.test(m))).toEqual([]);
+    expect(sources).toContain("src/cli/main");
+    expect(files.some((f) => f.endsWith(bundled ? "/dist/cli/main.js" : "/dist/src/cli/main.js"))).toBe(true);
+    expect(sources.filter((m) => /commander|zod|daemon\/client|undici|conf/.test(m))).toEqual([]);
   });
 
   it("a daemon command loads no Ink, React or werift", async () => {
-    const { code, modules } = await modulesOf(["session", "list", "--json"], { RESCUE_HOME: home, RESCUE_NO_AUTOSTART: "1" });
+    const { code, sources } = await modulesOf(["session", "list", "--json"], { RESCUE_HOME: home, RESCUE_NO_AUTOSTART: "1" });
     expect(code).toBe(3);
-    expect(modules.some((m) => m.includes("/dist/src/cli/daemon/client.js"))).toBe(true);
-    expect(modules.filter((m) => /\/(ink|react|werift|conf)\//.test(m))).toEqual([]);
-    expect(modules.filter((m) => /commands\/(admin|daemon|recordings)\//.test(m))).toEqual([]);
+    expect(sources).toContain("src/cli/daemon/client");
+    expect(sources.filter((m) => /\/(ink|react|werift|conf)\//.test(m))).toEqual([]);
+    expect(sources.filter((m) => /commands\/(admin|daemon|recordings)\//.test(m))).toEqual([]);
     // Only the schemas its answer needs, and no other top-level verb.
-    expect(modules.filter((m) => /protocol\/(api|localapi|integration|technician-ws|customer-ws|index)\.js$/.test(m))).toEqual([]);
-    expect(modules.some((m) => m.endsWith("/dist/src/protocol/session.js"))).toBe(true);
-    expect(modules.filter((m) => /commands\/(login|logout|whoami|chat|console)\.js$/.test(m))).toEqual([]);
+    expect(sources.filter((m) => /protocol\/(api|localapi|integration|technician-ws|customer-ws|index)$/.test(m))).toEqual([]);
+    expect(sources).toContain("src/protocol/session");
+    expect(sources.filter((m) => /commands\/(login|logout|whoami|chat|console)$/.test(m))).toEqual([]);
+  });
+
+  it.runIf(bundled)("the bundle answers a daemon command from a handful of files, with zod's English messages only", async () => {
+    const { code, files, sources } = await modulesOf(["session", "list", "--json"], { RESCUE_HOME: home, RESCUE_NO_AUTOSTART: "1" });
+    expect(code).toBe(3);
+    expect(files.every((f) => f.includes("/dist/cli/") || f.endsWith("/bin/rescue.js"))).toBe(true);
+    expect(files.length).toBeLessThan(20);
+    expect(sources.filter((m) => m.startsWith("node_modules/zod/"))).not.toEqual([]);
+    expect(sources.filter((m) => m.startsWith("node_modules/zod/v4/locales/"))).toEqual(["node_modules/zod/v4/locales/en"]);
   });
 });

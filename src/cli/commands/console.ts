@@ -3,13 +3,6 @@ import type { ConsoleClient } from "../../tui/client.js";
 import { examples, type Context } from "../context.js";
 import { ExitWith, UsageError } from "../errors.js";
 
-interface ConsoleModule {
-  runConsole(client: ConsoleClient): Promise<number | void>;
-}
-
-/** The Ink console lives in src/tui and is loaded only here, so other commands never load Ink or React. */
-const CONSOLE_MODULE = "../../tui/main.js";
-
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent.command("console").description("open the interactive console (also: rescue alone on a terminal)");
   examples(cmd, "rescue console", "rescue");
@@ -18,9 +11,10 @@ export function register(parent: Command, ctx: Context): void {
 
 export async function runConsoleCommand(ctx: Context): Promise<void> {
   if (!ctx.io.stdinIsTTY || !ctx.io.stdoutIsTTY) throw new UsageError("the console needs a terminal: use rescue session ... commands in scripts");
-  let mod: ConsoleModule;
+  let mod: { runConsole(client: ConsoleClient): Promise<number | void> };
   try {
-    mod = (await import(CONSOLE_MODULE)) as ConsoleModule;
+    // The Ink console is loaded only here, so other commands never load Ink or React.
+    mod = await import("../../tui/main.js");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") throw new Error("console not available in this build: use rescue session ... commands");
     throw e;

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Bundles the `rescue` CLI (src/cli, the protocol, zod, commander) into dist/cli/, run after tsc.
+// On Node 20 most of a command's startup went to resolving and loading ~120 small modules; the
+// bundle is a few files. Code splitting keeps every verb lazy: `--version` loads main.js alone.
+// Server, customer, console and daemon code stays the tsc output in dist/ (it finds its assets
+// next to itself), and npm packages other than zod and commander load from node_modules.
+import { build } from "esbuild";
+import { rmSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "dist", "cli");
+const BUNDLED_PACKAGES = /^(zod|commander)(\/|$)/;
+/** Source trees the CLI only reaches through `await import()`, kept as their tsc output. */
+const SEPARATE = ["src/server/", "src/customer/", "src/tui/", "daemon/"].map((d) => join(ROOT, d));
+
+const keepSeparate = {
+  name: "keep-separate",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      if (!args.path.startsWith(".")) return BUNDLED_PACKAGES.test(args.path) || args.path.startsWith("node:") ? undefined : { external: true };
+      const target = join(args.resolveDir, args.path);
+      if (!SEPARATE.some((d) => target.startsWith(d))) return undefined;
+      // The same module compiled by tsc, addressed from the bundle's directory.
+      const compiled = join(ROOT, "dist", relative(ROOT, target));
+      const path = relative(OUT, compiled).split(sep).join("/");
+      return { path: path.startsWith(".") ? path : `./${path}`, external: true };
+    });
+  },
+};
+
+/**
+ * zod's `z.locales` holds every language's error messages (half of zod's size); rescue's messages
+ * are English, so the bundle's `z.locales` holds `en` only.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, "..", "locales", "en.js"), namespace: "zod-locales" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+// Chunk names carry hashes: start empty so no stale chunk stays behind.
+rmSync(OUT, { recursive: true, force: true });
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { main: join(ROOT, "src", "cli", "main.ts") },
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // Chunks sit beside main.js: the paths to the separate trees are relative to this directory.
+  chunkNames: "[name]-[hash]",
+  // commander is CommonJS and requires node built-ins.
+  banner: { js: 'import { createRequire as __rescueRequire } from "node:module"; const require = __rescueRequire(import.meta.url);' },
+  plugins: [zodEnglishOnly, keepSeparate],
+  logLevel: "warning",
+});
