@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Box, Text } from "ink";
+import { Choice, FieldRow, TextValue } from "./Form.js";
 import { COLLABORATOR_PERMISSIONS } from "../../protocol/index.js";
 import { INVITATION_KINDS, INVITATION_VIAS, inviteFields, inviteNeedsTo, type InviteField, type InviteState } from "../state/invite.js";
 
@@ -9,31 +10,13 @@ const VIA_LABEL = { pin: "PIN", email: "Email", link: "Link" } as const;
 export function InviteDialog({ invite, sessionName }: { invite: InviteState; sessionName: string }) {
   if (invite.phase === "sent" && invite.result) return <Sent invite={invite} />;
   const fields = inviteFields(invite);
-  const row = (field: InviteField, label: string, value: ReactNode) => {
-    const focused = invite.focus === field;
-    return (
-      <Box key={field}>
-        <Text color={focused ? "cyan" : undefined} bold={focused}>
-          {focused ? "> " : "  "}
-          {label.padEnd(12)}
-        </Text>
-        {value}
-      </Box>
-    );
-  };
-  const choice = <T extends string>(values: readonly T[], current: T, label: (v: T) => string) => (
-    <Text>
-      {values.map((v) => (
-        <Text key={v} inverse={v === current}>{` ${label(v)} `}</Text>
-      ))}
-    </Text>
+  const row = (field: InviteField, label: string, value: ReactNode) => (
+    <FieldRow key={field} focused={invite.focus === field} label={label} width={12}>
+      {value}
+    </FieldRow>
   );
-  const text = (value: string, field: InviteField) => (
-    <Text wrap="truncate">
-      {` ${value}`}
-      {invite.focus === field ? <Text inverse> </Text> : null}
-    </Text>
-  );
+  const choice = <T extends string>(values: readonly T[], current: T, label: (v: T) => string) => <Choice values={values} current={current} label={label} />;
+  const text = (value: string, field: InviteField) => <TextValue value={value} cursor={invite.focus === field} truncate />;
   // Ticks read as [x] and the cursor as › (and underlined), so neither depends on colour.
   const permissions = (
     <Text>

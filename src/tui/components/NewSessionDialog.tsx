@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Box, Text } from "ink";
+import { Choice, FieldRow, TextValue } from "./Form.js";
 import { TYPE_LABEL } from "../format.js";
 import { METHODS, SESSION_TYPES, dialogFields, type DialogField, type DialogState } from "../state/dialog.js";
 import { DeliveryLine } from "./DetailPane.js";
@@ -9,31 +10,13 @@ const METHOD_LABEL = { pin: "PIN", sms: "SMS", email: "Email", link: "Link" } as
 export function NewSessionDialog({ dialog }: { dialog: DialogState }) {
   if (dialog.phase === "created" && dialog.session) return <Created dialog={dialog} />;
   const fields = dialogFields(dialog);
-  const row = (field: DialogField, label: string, value: ReactNode) => {
-    const focused = dialog.focus === field;
-    return (
-      <Box key={field}>
-        <Text color={focused ? "cyan" : undefined} bold={focused}>
-          {focused ? "> " : "  "}
-          {label.padEnd(10)}
-        </Text>
-        {value}
-      </Box>
-    );
-  };
-  const choice = <T extends string>(values: readonly T[], current: T, label: (v: T) => string) => (
-    <Text>
-      {values.map((v) => (
-        <Text key={v} inverse={v === current}>{` ${label(v)} `}</Text>
-      ))}
-    </Text>
+  const row = (field: DialogField, label: string, value: ReactNode) => (
+    <FieldRow key={field} focused={dialog.focus === field} label={label} width={10}>
+      {value}
+    </FieldRow>
   );
-  const text = (value: string, field: DialogField) => (
-    <Text>
-      {` ${value}`}
-      {dialog.focus === field ? <Text inverse> </Text> : null}
-    </Text>
-  );
+  const choice = <T extends string>(values: readonly T[], current: T, label: (v: T) => string) => <Choice values={values} current={current} label={label} />;
+  const text = (value: string, field: DialogField) => <TextValue value={value} cursor={dialog.focus === field} />;
   return (
     <Box flexDirection="column">
       <Text bold>New session</Text>

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { FieldRow, TextValue } from "./Form.js";
 import type { TransferState } from "../state/transfer.js";
 
 export function TransferDialog({ transfer, sessionName }: { transfer: TransferState; sessionName: string }) {
@@ -17,16 +18,9 @@ export function TransferDialog({ transfer, sessionName }: { transfer: TransferSt
       <Text bold wrap="truncate">
         Transfer {sessionName} to another technician
       </Text>
-      <Box>
-        <Text color="cyan" bold>
-          {"> "}
-          {"Email".padEnd(12)}
-        </Text>
-        <Text wrap="truncate">
-          {` ${transfer.to}`}
-          <Text inverse> </Text>
-        </Text>
-      </Box>
+      <FieldRow focused label="Email" width={12}>
+        <TextValue value={transfer.to} cursor truncate />
+      </FieldRow>
       {transfer.error ? (
         <Text color="red">
           Error: {transfer.error}
