@@ -1,9 +1,13 @@
+// First: Ink must load with the CI variables hidden (see interactive-env.ts).
+import { restoreCiEnv } from "./interactive-env.js";
 import { render } from "ink";
 import { RescueError } from "../protocol/index.js";
 import { App, DEFAULT_TIMINGS, type ConsoleTimings } from "./App.js";
 import type { ConsoleClient } from "./client.js";
 
 export type { ConsoleClient } from "./client.js";
+
+restoreCiEnv();
 
 export interface ConsoleIo {
   stdin: NodeJS.ReadStream;
