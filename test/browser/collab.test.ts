@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { RTCPeerConnection, type MediaStreamTrack } from "werift";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerToTechnician, type Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { launchChromium, type Chromium } from "../helpers/chromium.js";
 import { openWs, type WsProbe } from "../helpers/server.js";
 
 /**
@@ -20,7 +21,7 @@ let ns: NetNs;
 let server: RunningServer;
 let dataDir: string;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 const techs: Record<"lead" | "second" | "third", { email: string; token: string }> = {} as never;
 
 async function api<T = any>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -75,16 +76,8 @@ describe.skipIf(unavailable !== undefined)("the Lens page with collaborating tec
     dataDir = join(mkdtempSync(join(tmpdir(), "rescue-browser-collab-")), "data");
     const admin = await initData(dataDir, "admin@example.test");
     server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
-    profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: ns.wrapper("/usr/bin/chromium"),
-      headless: true,
-      args: [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns", `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
-      ],
-    });
+    browser = await launchChromium(ns, server.url);
+    context = browser.context;
     const adminToken = await login(admin.email, admin.password);
     await api("POST", "/api/v1/admin/groups", adminToken, { name: "Support", permissions: ALL });
     for (const name of ["lead", "second", "third"] as const) {
@@ -94,10 +87,9 @@ describe.skipIf(unavailable !== undefined)("the Lens page with collaborating tec
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     ns?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
   });
 

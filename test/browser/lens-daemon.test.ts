@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionStats, StartResponse, type Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { dropHome, makeHome, rescue, type CliResult } from "../helpers/cli.js";
 import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**
  * The whole Lens path with every real part: Chromium (inside a network namespace, since it
@@ -27,7 +28,7 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
   let ns: NetNs;
   let server: RunningServer;
   let dataDir: string;
-  let profile: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
   let home: string;
   let cli: (args: string[], stdin?: string) => Promise<CliResult>;
@@ -50,35 +51,15 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
     const r = await cli(["login", "--server", server.url, "--email", tech.email, "--password-stdin"], tech.password);
     expect(r.code, r.stderr).toBe(0);
 
-    profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: ns.wrapper("/usr/bin/chromium"),
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
-      ],
-    });
+    browser = await launchChromium(ns, server.url, { viewport: { width: 390, height: 844 }, mobile: true });
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (home) await dropHome(home);
     await server?.close();
     ns?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
   });
 

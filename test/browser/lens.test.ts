@@ -1,12 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerToTechnician, Session, type Permission, type Signal } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { launchChromium, type Chromium } from "../helpers/chromium.js";
 import { openWs, type WsProbe } from "../helpers/server.js";
 
 /**
@@ -23,7 +24,7 @@ let ns: NetNs;
 let server: RunningServer;
 let dataDir: string;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 let tech: { token: string; email: string };
 
 async function api<T = any>(method: string, path: string, body?: unknown, token = tech?.token): Promise<{ status: number; body: T }> {
@@ -93,35 +94,14 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
     await api("POST", "/api/v1/admin/groups", { name: "Support", permissions: ALL }, adminToken);
     const added = await api("POST", "/api/v1/admin/technicians", { email: "tech@example.test", group: "Support" }, adminToken);
     tech = { email: "tech@example.test", token: await loginAs(added.body.email, added.body.password) };
-    profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: ns.wrapper("/usr/bin/chromium"),
-      headless: true,
-      viewport: PHONE,
-      isMobile: true,
-      hasTouch: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        // getUserMedia needs a secure context; the test origin is plain HTTP on a private address.
-        `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
-      ],
-    });
+    browser = await launchChromium(ns, server.url, { viewport: PHONE, mobile: true });
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     ns?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
   });
 

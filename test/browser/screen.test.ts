@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionLogEntry, SessionStats, StartResponse, type Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { dropHome, makeHome, rescue as rescueIn, type CliResult } from "../helpers/cli.js";
 import { tapEvents } from "../helpers/localapi.js";
 import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**
  * A desktop session end to end: the technician works with the real CLI and a real daemon (a child
@@ -24,7 +25,7 @@ let ns: NetNs;
 let server: RunningServer;
 let dataDir: string;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 let home: string;
 
 const cli = (args: string[], stdin?: string): Promise<CliResult> => rescueIn(home, args, stdin === undefined ? {} : { stdin });
@@ -77,34 +78,15 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     home = makeHome();
     const login = await cli(["login", "--server", server.url, "--email", tech.email, "--password-stdin", "--json"], `${tech.password}\n`);
     expect(login.code, login.stderr).toBe(0);
-    profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: ns.wrapper("/usr/bin/chromium"),
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        // With these two, getDisplayMedia picks a fake monitor without a picker.
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
-      ],
-    });
+    browser = await launchChromium(ns, server.url, { viewport: { width: 1280, height: 800 } });
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (home) await dropHome(home);
     await server?.close();
     ns?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
   });
 

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+import type { NetNs } from "./netns.js";
+
+export interface Chromium {
+  context: BrowserContext;
+  /** Closes the browser and removes its profile folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium, headless, inside the test's network namespace (it gathers no loopback
+ * candidates), with fake camera, microphone and screen and no picker or permission prompts.
+ */
+export async function launchChromium(
+  ns: NetNs,
+  serverUrl: string,
+  opts: { viewport?: { width: number; height: number }; mobile?: boolean } = {},
+): Promise<Chromium> {
+  const profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
+  try {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: ns.wrapper("/usr/bin/chromium"),
+      headless: true,
+      ...(opts.viewport ? { viewport: opts.viewport } : {}),
+      ...(opts.mobile ? { isMobile: true, hasTouch: true } : {}),
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        // Without these Chromium keeps calling out to a network this machine does not have.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        // Fake devices; with both, getDisplayMedia also picks a fake monitor without a picker.
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+        // getUserMedia needs a secure context; the test origin is plain HTTP on a private address.
+        `--unsafely-treat-insecure-origin-as-secure=${serverUrl}`,
+      ],
+    });
+    return {
+      context,
+      close: async () => {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
+}
