@@ -6,12 +6,13 @@
 //                        (the frame is in the recording file by then), p50/p90 of RUNS sessions
 //   daemon.cpuSecondsPerStreamSecond, daemon.peakRssMb   of rescued over one SECONDS-long stream
 // Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (30).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeClip } from "./clip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(root, "bin", "rescue.js");
@@ -139,13 +140,6 @@ function procStat(pid) {
   return { ticks: Number(fields[11]) + Number(fields[12]), hwmKb: Number(hwm?.[1] ?? 0) };
 }
 
-function makeClip(dir) {
-  const clip = { video: join(dir, "clip.ivf"), audio: join(dir, "clip.ogg") };
-  const ffmpeg = (args) => execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
-  ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=10,noise=alls=12:allf=t", "-c:v", "libvpx", "-b:v", "1M", "-minrate", "1M", "-maxrate", "1M", "-g", "60", "-keyint_min", "60", "-auto-alt-ref", "0", "-lag-in-frames", "0", "-deadline", "realtime", "-cpu-used", "8", "-error-resilient", "1", "-f", "ivf", clip.video]);
-  ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10", "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-ac", "1", "-f", "ogg", clip.audio]);
-  return clip;
-}
 
 function pct(values, p) {
   const sorted = [...values].sort((a, b) => a - b);

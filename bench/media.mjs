@@ -8,11 +8,12 @@
 //                 main thread, kernel)
 // Needs the compiled tree (npm run build) and ffmpeg. Knobs for investigating: RESCUE_BENCH_SECONDS,
 // RESCUE_BENCH_SHORT_RUNS, RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
-import { execFileSync, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeClip } from "./clip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
@@ -138,21 +139,6 @@ function median(sorted) {
 }
 
 /** A 10 s clip whose video really needs ~1 Mbit/s: moving test pattern plus temporal noise. */
-function makeClip(dir) {
-  const clip = { video: join(dir, "clip.ivf"), audio: join(dir, "clip.ogg") };
-  const ffmpeg = (args) => execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
-  ffmpeg([
-    "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=10,noise=alls=12:allf=t",
-    "-c:v", "libvpx", "-b:v", "1M", "-minrate", "1M", "-maxrate", "1M", "-g", "60", "-keyint_min", "60",
-    "-auto-alt-ref", "0", "-lag-in-frames", "0", "-deadline", "realtime", "-cpu-used", "8", "-error-resilient", "1",
-    "-f", "ivf", clip.video,
-  ]);
-  ffmpeg([
-    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10",
-    "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-ac", "1", "-f", "ogg", clip.audio,
-  ]);
-  return clip;
-}
 
 async function main() {
   const { CustomerPeer } = await import(dist("src/customer/peer.js"));
