@@ -246,14 +246,16 @@ export class SessionManager {
   }
 
   private follow(session: Session): void {
-    this.known.set(session.id, session);
     const m = this.media.get(session.id);
     if (TERMINAL_STATUSES.includes(session.status)) {
+      // An ended session is never needed again: the daemon runs all day.
+      this.known.delete(session.id);
       this.starts.delete(session.id);
       this.offers.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
+    this.known.set(session.id, session);
     // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
     if (!this.takesPart(session)) {
       if (m) void this.closePeer(session.id, "no longer in the session");
