@@ -85,7 +85,9 @@ export class SessionService {
     const by = caller.technician.email;
 
     let row = await this.serial.run(async () => {
-      const now = this.iso();
+      // One reading of the clock: the PIN's expiry is exactly the group's setting after creation.
+      const at = this.deps.now();
+      const now = at.toISOString();
       const pin = await this.freePin();
       const fresh: Omit<SessionRow, "technicianEmail" | "collaborators"> = {
         id: newId(),
@@ -96,7 +98,7 @@ export class SessionService {
         status: "connecting",
         method: req.method,
         pin,
-        pinExpiresAt: this.pinExpiry(caller),
+        pinExpiresAt: this.pinExpiry(caller, at),
         recordable: hasPermission(caller, "record"),
         customerJoined: false,
         customerCamera: false,
@@ -518,8 +520,8 @@ export class SessionService {
     return uniquePin(async (pin) => (await this.store.sessions.byPin(pin)) !== undefined);
   }
 
-  private pinExpiry(caller: Caller): string {
-    return new Date(this.deps.now().getTime() + caller.group.pinExpiryMinutes * 60_000).toISOString();
+  private pinExpiry(caller: Caller, from: Date = this.deps.now()): string {
+    return new Date(from.getTime() + caller.group.pinExpiryMinutes * 60_000).toISOString();
   }
 }
 
