@@ -66,7 +66,7 @@ const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
 export class SessionManager {
   private readonly media = new Map<string, MediaSession>();
   private readonly starts = new Map<string, PendingStart>();
-  /** The offer each session's connection answers, to tell a repeat from a new one. */
+  /** The identity of the offer each session's connection answers, to tell a repeat from a new one. */
   private readonly offers = new Map<string, string>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
@@ -97,8 +97,9 @@ export class SessionManager {
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
       // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
-      if (this.offers.get(sessionId) === signal.sdp) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
-      this.offers.set(sessionId, signal.sdp);
+      const identity = offerIdentity(signal.sdp);
+      if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
+      this.offers.set(sessionId, identity);
       const answering = this.answer(sessionId, signal);
       this.answering.set(sessionId, answering);
       void answering.finally(() => {
@@ -358,4 +359,15 @@ function nextRecordingPath(path: string): string {
   const m = /^(.*?)(?:-(\d+))?(\.[^./]+)$/.exec(path);
   if (!m) return `${path}-2`;
   return `${m[1]}-${Number(m[2] ?? 1) + 1}${m[3]}`;
+}
+
+/**
+ * What makes an offer the same offer: its origin line (session id and version) and ICE
+ * credentials. A browser re-sending its local description includes the candidates gathered since,
+ * so the text differs while the offer does not.
+ */
+export function offerIdentity(sdp: string): string {
+  const origin = /^o=.*$/m.exec(sdp)?.[0];
+  const ufrag = /^a=ice-ufrag:.*$/m.exec(sdp)?.[0];
+  return origin && ufrag ? `${origin.trim()}\n${ufrag.trim()}` : sdp;
 }
