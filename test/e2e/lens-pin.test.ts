@@ -5,7 +5,7 @@ import { SessionStats } from "../../src/protocol/index.js";
 import { daemonPid, dropHome, rescue } from "../helpers/cli.js";
 import { finishedRecording, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { buildDist } from "../media/build.js";
+import { buildDist } from "../helpers/build.js";
 import { ffprobe, frames } from "../media/helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

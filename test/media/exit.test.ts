@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
-import { buildDist } from "./build.js";
+import { buildDist } from "../helpers/build.js";
 import { tempDir } from "./helpers.js";
 
 const cleanups: Array<() => void> = [];

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CustomerPeer } from "../../src/customer/peer.js";
 import type { Signal } from "../../src/protocol/index.js";
-import { buildDist } from "./build.js";
+import { buildDist } from "../helpers/build.js";
 import { ffprobe, frames, sleep, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];

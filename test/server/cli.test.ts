@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildDist } from "../helpers/build.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rescue-server.js");
@@ -36,8 +37,8 @@ function start(args: string[]): Promise<{ child: ChildProcess; url: string; stde
   });
 }
 
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "ignore" });
+beforeAll(async () => {
+  await buildDist();
   tmp = mkdtempSync(join(tmpdir(), "rescue-server-cli-"));
 }, 120_000);
 afterEach(() => {

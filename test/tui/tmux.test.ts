@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildDist } from "../helpers/build.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
@@ -18,8 +19,8 @@ const see = (text: string | RegExp) =>
 const title = hasTmux ? "console in a real 80x24 terminal (tmux)" : "console in a real terminal: skipped, tmux is not installed";
 
 describe.skipIf(!hasTmux)(title, () => {
-  beforeAll(() => {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  beforeAll(async () => {
+    await buildDist();
     tmux(
       "new-session", "-d", "-s", "console", "-x", "80", "-y", "24",
       // CI variables switch Ink to plain output; the shell stays after the console so its exit shows.
