@@ -1,5 +1,5 @@
 import { Agent, request } from "undici";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ErrorBody, ErrorCodeSchema, RescueError } from "../../src/protocol/index.js";
 
 const TIMEOUT_MS = 10_000;

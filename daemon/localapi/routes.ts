@@ -19,7 +19,7 @@ import {
   Technician,
   type StartResponse,
 } from "../../src/protocol/index.js";
-import { z } from "zod";
+import * as z from "zod";
 import type { Daemon } from "../daemon.js";
 import { collaborationRoutes } from "./collaboration-routes.js";
 import type { Route, RouteContext } from "./server.js";

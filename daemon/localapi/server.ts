@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { z } from "zod";
+import type * as z from "zod";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, MAX_MESSAGE_BYTES, RescueError } from "../../src/protocol/index.js";
 import type { Logger } from "../log.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConnectionMethod, Email, IceServer, Id, IsoTime, Language, Permission, SessionMode, SessionType, Text } from "./common.js";
 import { Session } from "./session.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Email, Id, IsoTime, Pin, Text } from "./common.js";
 import { CollaboratorPermission } from "./collaborator.js";
 import { Session } from "./session.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Id, IsoTime } from "./common.js";
 
 /** What a collaborating technician may do in a session; the lead chooses and may change them. */

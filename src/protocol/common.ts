@@ -1,7 +1,10 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Largest JSON body or WebSocket message any side accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** A list of `item`, for callers that do not import zod themselves (the CLI's lazy loaders). */
+export const listOf = <S extends z.ZodType>(item: S) => z.array(item);
 
 export const PERMISSIONS = [
   "lens",

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { IceServer, Id, Pin, SessionStatus, Text } from "./common.js";
 import { ChatMessage } from "./session.js";
 import { Signal } from "./signal.js";

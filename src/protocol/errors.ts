@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Error codes shared by the server API, the local API and the CLI. The CLI maps them to

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Id, IsoTime, Language, Pin, SessionType, Text } from "./common.js";
 import { SessionLinks } from "./session.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Id, IsoTime } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
 import { Invitation } from "./collaboration.js";
@@ -71,6 +71,11 @@ export const StartResponse = z.object({
 export type StartResponse = z.infer<typeof StartResponse>;
 
 export const TalkRequest = z.object({ audioPath: z.string().min(1).max(4096) });
+export const TalkResponse = z.object({ playing: z.string() });
+
+/** Answers that carry nothing a caller reads (shutdown: anything; a DELETE: no body). */
+export const AnyAnswer = z.unknown();
+export const NoAnswer = z.undefined();
 
 export const SessionStats = z.object({
   video: z.object({

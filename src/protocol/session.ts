@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Collaborator } from "./collaborator.js";
 import { ConnectionMethod, Id, IsoTime, Pin, SessionMode, SessionStatus, SessionType } from "./common.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** WebRTC signalling relayed by the server between the customer and the technician's daemon. */
 export const Signal = z.discriminatedUnion("kind", [

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Id, Text } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
 import { Signal } from "./signal.js";

@@ -15,17 +15,23 @@ const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtime
 /** What bin/rescue.js runs: the bundle once `npm run build` (or `npm test`) made it, after tsc the tsc output. */
 const bundled = mtime(join(BUNDLE, "main.js")) >= mtime(join(ROOT, "dist", "src", "cli", "main.js"));
 
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
 /**
- * The source modules behind the loaded files: a bundle file holds several, each after a
- * `// path` line; a tsc output file is one. Paths are project-relative, without extension.
+ * The source modules behind the loaded files: a bundle file holds several (the build's metafile
+ * says which); a tsc output file is one. Paths are project-relative, without extension.
  */
 function sourcesOf(urls: string[]): string[] {
   const sources = new Set<string>();
+  const meta = bundled ? (JSON.parse(readFileSync(join(BUNDLE, "metafile.json"), "utf8")) as Metafile) : undefined;
   for (const url of urls) {
     if (!url.startsWith("file:")) continue;
     const file = fileURLToPath(url);
     if (file.startsWith(BUNDLE)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)) sources.add(m[1]!.replace(/\.[cm]?[jt]sx?$/, ""));
+      const inputs = meta?.outputs[file.slice(ROOT.length + 1)]?.inputs ?? {};
+      for (const input of Object.keys(inputs)) sources.add(input.replace(/\.[cm]?[jt]sx?$/, ""));
     } else {
       sources.add(file.slice(ROOT.length + 1).replace(/^dist\//, "").replace(/\.[cm]?js$/, ""));
     }

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import type { z } from "zod";
+import { connect } from "node:net";
+import type * as z from "zod";
 import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
 import type { InviteRequest } from "../../protocol/collaboration.js";
 import type { RescueError } from "../../protocol/errors.js";
@@ -19,14 +20,13 @@ type SchemaOrLoader<S extends z.ZodType> = S | (() => Promise<S>);
 
 // Schemas load on first use, each module only when a call needs it: zod and the protocol
 // modules are most of a command's startup time.
-const zod = async () => (await import("zod")).z;
 const api = () => import("../../protocol/api.js");
 const collaboration = () => import("../../protocol/collaboration.js");
 const errors = () => import("../../protocol/errors.js");
 const integration = () => import("../../protocol/integration.js");
 const localapi = () => import("../../protocol/localapi.js");
 const session = () => import("../../protocol/session.js");
-const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await zod()).array(await item);
+const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await import("../../protocol/common.js")).listOf(await item);
 
 async function fail(code: RescueError["code"], message: string): Promise<never> {
   throw new (await errors()).RescueError(code, message);
@@ -57,7 +57,9 @@ export class DaemonClient {
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
-          socketPath: this.socketPath,
+          // Our own connection rather than `socketPath`: the default agent would test the host
+          // name for an IP address, and compiling that regular expression costs 4 ms per command.
+          createConnection: () => connect(this.socketPath),
           method,
           path,
           headers: {
@@ -124,7 +126,7 @@ export class DaemonClient {
 
   status = () => this.call("GET", "/api/v1/status", async () => (await localapi()).DaemonStatus);
   reload = () => this.call("POST", "/api/v1/reload", async () => (await localapi()).DaemonStatus);
-  shutdown = () => this.call("POST", "/api/v1/shutdown", async () => (await zod()).unknown());
+  shutdown = () => this.call("POST", "/api/v1/shutdown", async () => (await localapi()).AnyAnswer);
   listSessions = (status?: string) =>
     this.call("GET", `/api/v1/sessions${status ? `?status=${enc(status)}` : ""}`, () => arrayOf(session().then((m) => m.Session)));
   createSession = (req: CreateSessionRequest) => this.call("POST", "/api/v1/sessions", async () => (await session()).Session, req);
@@ -135,7 +137,7 @@ export class DaemonClient {
   sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/log`, () => arrayOf(session().then((m) => m.SessionLogEntry)));
   sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, async () => (await localapi()).SessionStats);
   talk = (id: string, audioPath: string) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, async () => (await zod()).object({ playing: (await zod()).string() }), { audioPath });
+    this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, async () => (await localapi()).TalkResponse, { audioPath });
   setMuted = (id: string, muted: boolean) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
@@ -151,7 +153,7 @@ export class DaemonClient {
   addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", async () => (await api()).AddTechnicianResponse, req);
   createApiKey = (name: string) => this.call("POST", "/api/v1/apikeys", async () => (await integration()).CreatedApiKey, { name });
   listApiKeys = () => this.call("GET", "/api/v1/apikeys", () => arrayOf(integration().then((m) => m.ApiKey)));
-  revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, async () => (await zod()).undefined());
+  revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, async () => (await localapi()).NoAnswer);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { Email, RescueError } from "../../protocol/index.js";
 import type { Delivery } from "./carriers.js";
 import { smtpEmail } from "./smtp.js";

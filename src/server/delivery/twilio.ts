@@ -1,5 +1,5 @@
 import { request } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 import type { SmsCarrier } from "./carriers.js";
 
 export interface TwilioConfig {

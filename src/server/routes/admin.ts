@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { AddTechnicianRequest, GroupName, GroupPatch, GroupRequest, RescueError } from "../../protocol/index.js";
 import type { Caller } from "../auth/service.js";
 import type { Services } from "../services.js";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { RescueError } from "../../protocol/index.js";
 
 /** Parses request input with a protocol schema; a mismatch is a 400 naming the first problem. */

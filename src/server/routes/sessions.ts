@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { ChatRequest, CreateSessionRequest, Id, RescueError, SESSION_STATUSES, SessionListQuery, SessionStatus } from "../../protocol/index.js";
 import type { Caller } from "../auth/service.js";
 import type { SessionService } from "../sessions/service.js";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { Pin } from "../../protocol/index.js";
 import { lensPage } from "./lens-page.js";
 import { mobilePage, pinPage } from "./pages.js";

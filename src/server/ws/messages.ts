@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from "ws";
-import type { z } from "zod";
+import type * as z from "zod";
 import { RescueError, WS_CLOSE } from "../../protocol/index.js";
 
 /** A close reason fits in 123 bytes. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { z } from "zod";
+import * as z from "zod";
 import { Invitation } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 
