@@ -10,6 +10,7 @@ import {
   Group,
   GroupPatch,
   GroupRequest,
+  NoAnswer,
   RescueError,
   Session,
   SessionLogEntry,
@@ -18,6 +19,7 @@ import {
   TalkRequest,
   Technician,
   type StartResponse,
+  type TalkResponse,
 } from "../../src/protocol/index.js";
 import * as z from "zod";
 import type { Daemon } from "../daemon.js";
@@ -135,7 +137,7 @@ export function routes(d: Daemon): Route[] {
         const id = (await knownSession(params.id!)).id;
         // Playing takes as long as the clip: answer at once, report failures in the log.
         d.manager.talk(id, audioPath).catch((e: Error) => d.log.error(e.message));
-        return { playing: audioPath };
+        return { playing: audioPath } satisfies TalkResponse;
       },
     },
     mute("mute", true),
@@ -153,7 +155,7 @@ export function routes(d: Daemon): Route[] {
     {
       method: "DELETE",
       path: "/api/v1/apikeys/:id",
-      handler: async ({ params }) => void (await (await rest()).call("DELETE", `/api/v1/apikeys/${enc(params.id!)}`, z.undefined())),
+      handler: async ({ params }) => void (await (await rest()).call("DELETE", `/api/v1/apikeys/${enc(params.id!)}`, NoAnswer)),
     },
     ...collaborationRoutes(d),
     {

@@ -72,6 +72,7 @@ export type StartResponse = z.infer<typeof StartResponse>;
 
 export const TalkRequest = z.object({ audioPath: z.string().min(1).max(4096) });
 export const TalkResponse = z.object({ playing: z.string() });
+export type TalkResponse = z.infer<typeof TalkResponse>;
 
 /** Answers that carry nothing a caller reads (shutdown: anything; a DELETE: no body). */
 export const AnyAnswer = z.unknown();

@@ -22,11 +22,12 @@ type SchemaOrLoader<S extends z.ZodType> = S | (() => Promise<S>);
 // modules are most of a command's startup time.
 const api = () => import("../../protocol/api.js");
 const collaboration = () => import("../../protocol/collaboration.js");
+const common = () => import("../../protocol/common.js");
 const errors = () => import("../../protocol/errors.js");
 const integration = () => import("../../protocol/integration.js");
 const localapi = () => import("../../protocol/localapi.js");
 const session = () => import("../../protocol/session.js");
-const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await import("../../protocol/common.js")).listOf(await item);
+const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await common()).listOf(await item);
 
 async function fail(code: RescueError["code"], message: string): Promise<never> {
   throw new (await errors()).RescueError(code, message);
