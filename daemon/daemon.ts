@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import type { DaemonStatus } from "../src/protocol/index.js";
-import { readProfile } from "../src/cli/profile/config.js";
-import { account, loadToken } from "../src/cli/profile/credentials.js";
-import type { HomePaths } from "../src/cli/profile/home.js";
-import { packageVersion } from "../src/cli/version.js";
+import { readProfile } from "../src/profile/config.js";
+import { account, loadToken } from "../src/profile/credentials.js";
+import type { HomePaths } from "../src/profile/home.js";
+import { packageVersion } from "../src/profile/package.js";
 import { Backend } from "./backend/client.js";
 import { EventLog } from "./events.js";
 import { createLocalApi, listenOnSocket } from "./localapi/server.js";

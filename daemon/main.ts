@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync } from "node:fs";
-import { rescueHome, homePaths } from "../src/cli/profile/home.js";
+import { rescueHome, homePaths } from "../src/profile/home.js";
 import { acquire, AlreadyRunning } from "./lock.js";
 import { fileLogger } from "./log.js";
 import { daemonSettings, type DaemonSettings } from "./settings.js";

@@ -12,7 +12,7 @@ import {
   Session,
   TransferRequest,
 } from "../../src/protocol/index.js";
-import { readProfile } from "../../src/cli/profile/config.js";
+import { readProfile } from "../../src/profile/config.js";
 import { RestClient } from "../backend/rest.js";
 import type { Daemon } from "../daemon.js";
 import type { Route } from "./server.js";

@@ -14,7 +14,7 @@ import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 import { TechnicianPeer } from "./peer.js";
 import { listRecordings } from "./recordings.js";
-import { isLoopbackUrl } from "../../src/customer/loopback.js";
+import { isLoopbackUrl } from "../../src/media/loopback.js";
 
 const EMPTY_STATS: SessionStats = {
   video: { codec: null, width: null, height: null, frames: 0, fps: 0, bitrateKbps: 0, packetsLost: 0, packetsRecovered: 0 },

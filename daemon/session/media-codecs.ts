@@ -1,5 +1,5 @@
 /** Codec helpers for what arrives over RTP: VP8 keyframe headers and Opus decoder configuration. */
-export { opusPacketSamples } from "../../src/customer/media/ogg-opus.js";
+export { opusPacketSamples } from "../../src/media/ogg-opus.js";
 
 export interface FrameSize {
   width: number;

@@ -2,7 +2,7 @@
  * H.264 as Matroska wants it: the depacketizer yields Annex B access units; Matroska stores
  * length-prefixed NAL units and an AVCDecoderConfigurationRecord (avcC) built from SPS and PPS.
  */
-import { splitAnnexB } from "../../src/customer/media/h264.js";
+import { splitAnnexB } from "../../src/media/h264.js";
 
 const NAL_SPS = 7;
 const NAL_PPS = 8;

@@ -1,6 +1,6 @@
 import { RtpHeader, RtpPacket, type RTCRtpSender } from "werift";
-import { readOggOpus, type OpusPacket } from "../../src/customer/media/ogg-opus.js";
-import { PacedStream } from "../../src/customer/media/paced-stream.js";
+import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
+import { PacedStream } from "../../src/media/paced-stream.js";
 
 /**
  * The technician's voice to the customer: streams an Ogg/Opus file in real time on the audio

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { DaemonClient } from "./daemon/client.js";
 import type { IO } from "./io.js";
-import { homePaths, rescueHome, type HomePaths } from "./profile/home.js";
+import { homePaths, rescueHome, type HomePaths } from "../profile/home.js";
 import { Printer } from "./output.js";
 
 /** What every command gets: its IO, the profile's paths, and the daemon on demand. */

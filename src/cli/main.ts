@@ -1,7 +1,7 @@
 import { Context } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../profile/package.js";
 
 /** Runs one `rescue` invocation and returns its exit code; errors become exit codes only here. */
 export async function main(argv: string[], injected?: IO): Promise<number> {

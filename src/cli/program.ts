@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Context } from "./context.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../profile/package.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
 type Verbs = Record<string, () => Promise<Registrar>>;

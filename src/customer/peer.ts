@@ -12,9 +12,9 @@ import {
 } from "werift";
 import type { IceServer, Signal } from "../protocol/index.js";
 import { bundledClip } from "./assets.js";
-import { readOggOpus, type OpusPacket } from "./media/ogg-opus.js";
-import { PacedStream } from "./media/paced-stream.js";
-import { loadVideoClip, type ClipFrame, type VideoClip } from "./media/video-clip.js";
+import { readOggOpus, type OpusPacket } from "../media/ogg-opus.js";
+import { PacedStream } from "../media/paced-stream.js";
+import { loadVideoClip, type ClipFrame, type VideoClip } from "../media/video-clip.js";
 
 export interface CustomerPeerOptions {
   /** From the server's `joined` message; on loopback pass `[]`. */

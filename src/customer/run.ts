@@ -1,7 +1,7 @@
 import { RescueError, type SessionStatus } from "../protocol/index.js";
 import { CustomerConnection } from "./connection.js";
 import { runSimulatedCustomer } from "./simulator.js";
-import { isLoopbackUrl } from "./loopback.js";
+import { isLoopbackUrl } from "../media/loopback.js";
 
 export interface SimulateCustomerOptions {
   server: string;

@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaemonStatus, Recording, Session, SessionLogEntry, SessionStats, StartResponse } from "../../src/protocol/index.js";
-import { account, loadToken } from "../../src/cli/profile/credentials.js";
+import { account, loadToken } from "../../src/profile/credentials.js";
 import { main } from "../../src/cli/main.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { localRequest, tapEvents } from "../helpers/localapi.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { h264DecoderConfig } from "../../daemon/session/media-h264.js";
-import { readH264 } from "../../src/customer/media/h264.js";
+import { readH264 } from "../../src/media/h264.js";
 import { connectedPair, ffprobe, frames, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];

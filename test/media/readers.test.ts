@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
-import { readIvf } from "../../src/customer/media/ivf.js";
-import { opusPacketSamples, readOggOpus } from "../../src/customer/media/ogg-opus.js";
-import { packetizeVp8 } from "../../src/customer/media/vp8-packetizer.js";
+import { readIvf } from "../../src/media/ivf.js";
+import { opusPacketSamples, readOggOpus } from "../../src/media/ogg-opus.js";
+import { packetizeVp8 } from "../../src/media/vp8-packetizer.js";
 import { opusHead, vp8KeyframeSize } from "../../daemon/session/media-codecs.js";
 import { RtpTimeline } from "../../daemon/session/recorder-clock.js";
 import { SequenceTracker } from "../../daemon/session/stats-counters.js";

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Recorder } from "../../daemon/session/recorder.js";
 import { bundledClip } from "../../src/customer/assets.js";
-import { readIvf } from "../../src/customer/media/ivf.js";
-import { readOggOpus } from "../../src/customer/media/ogg-opus.js";
+import { readIvf } from "../../src/media/ivf.js";
+import { readOggOpus } from "../../src/media/ogg-opus.js";
 import { ffprobe, frames, sleep, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => void> = [];

@@ -42,8 +42,8 @@ function normalizeServer(raw: string): string {
 
 async function run(ctx: Context, opts: Options): Promise<void> {
   const { io } = ctx;
-  const { readProfile, writeProfile } = await import("../profile/config.js");
-  const { account, deleteToken, saveToken } = await import("../profile/credentials.js");
+  const { readProfile, writeProfile } = await import("../../profile/config.js");
+  const { account, deleteToken, saveToken } = await import("../../profile/credentials.js");
   const { ErrorBody, LoginResponse, RescueError } = await import("../../protocol/index.js");
   const previous = readProfile(ctx.paths.home);
   const canAsk = io.stdinIsTTY && !opts.passwordStdin;

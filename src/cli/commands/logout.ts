@@ -12,8 +12,8 @@ export function register(parent: Command, ctx: Context): void {
 }
 
 async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const { readProfile, clearProfile } = await import("../profile/config.js");
-  const { account, deleteToken, loadToken } = await import("../profile/credentials.js");
+  const { readProfile, clearProfile } = await import("../../profile/config.js");
+  const { account, deleteToken, loadToken } = await import("../../profile/credentials.js");
   const out = ctx.printer(opts);
   const profile = readProfile(ctx.paths.home);
   if (!profile) {

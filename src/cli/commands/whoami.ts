@@ -12,8 +12,8 @@ export function register(parent: Command, ctx: Context): void {
 }
 
 async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const { readProfile } = await import("../profile/config.js");
-  const { account, loadToken } = await import("../profile/credentials.js");
+  const { readProfile } = await import("../../profile/config.js");
+  const { account, loadToken } = await import("../../profile/credentials.js");
   const profile = readProfile(ctx.paths.home);
   if (!profile || !(await loadToken(ctx.paths.secrets, account(profile.server, profile.email), profile.storage))) {
     throw new NotLoggedIn();

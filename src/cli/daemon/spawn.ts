@@ -3,8 +3,8 @@ import { connect } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DaemonUnavailable } from "../errors.js";
-import type { HomePaths } from "../profile/home.js";
-import { packageRoot } from "../version.js";
+import type { HomePaths } from "../../profile/home.js";
+import { packageRoot } from "../../profile/package.js";
 
 const START_TIMEOUT_MS = 8000;
 

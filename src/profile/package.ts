@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The package root, found by walking up: this file runs from src/ in tests and dist/src/ when built. */
+/** The package root, found by walking up: this file runs from src/profile in tests and dist/src/ when built. */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
