@@ -21,6 +21,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const foreground = args.includes("--foreground");
+  // Everything the daemon writes (recordings, snapshots, logs) is customer media or private:
+  // files 0600, folders 0700, including those ffmpeg creates for us.
+  process.umask(0o077);
   let settings: DaemonSettings;
   try {
     settings = daemonSettings(process.env);

@@ -15,12 +15,14 @@ import {
   Session,
   SessionLogEntry,
   SessionStatus,
+  SnapshotRequest,
   StartRequest,
   TalkRequest,
   Technician,
   type StartResponse,
   type TalkResponse,
 } from "../../src/protocol/index.js";
+import { join } from "node:path";
 import * as z from "zod";
 import type { Daemon } from "../daemon.js";
 import { collaborationRoutes } from "./collaboration-routes.js";
@@ -142,6 +144,23 @@ export function routes(d: Daemon): Route[] {
     },
     mute("mute", true),
     mute("unmute", false),
+    {
+      method: "GET",
+      path: "/api/v1/sessions/:id/video",
+      streams: true,
+      handler: async (ctx) => streamVideo(d, (await knownSession(ctx.params.id!)).id, ctx),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/sessions/:id/snapshot",
+      body: SnapshotRequest,
+      handler: async ({ params, body }) => {
+        const id = (await knownSession(params.id!)).id;
+        const { out } = body as z.infer<typeof SnapshotRequest>;
+        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+        return d.manager.snapshot(id, out ?? join(d.paths.snapshots, `${id}-${stamp}.png`));
+      },
+    },
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
     // The created key passes through to the CLI once; the daemon neither keeps nor logs it.
     {
@@ -187,6 +206,17 @@ export function routes(d: Daemon): Route[] {
       handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, body),
     },
   ];
+}
+
+/** The live video as one decodable stream, from the current keyframe on, until the media or the client ends. */
+function streamVideo(d: Daemon, id: string, { req, res }: RouteContext): void {
+  const tap = d.manager.videoTap(id);
+  res.writeHead(200, { "content-type": tap.format === "ivf" ? "video/x-ivf" : "video/h264", "cache-control": "no-store" });
+  res.flushHeaders();
+  req.socket.setTimeout(0);
+  req.socket.setNoDelay?.(true);
+  const unsubscribe = tap.subscribe(res);
+  res.on("close", unsubscribe);
 }
 
 /** NDJSON: first whatever the ring holds after `since`, then live events until the client leaves. */

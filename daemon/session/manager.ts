@@ -7,6 +7,7 @@ import {
   type Recording,
   type Session,
   type SessionStats,
+  type MediaLogEvent,
   type Signal,
 } from "../../src/protocol/index.js";
 import type { Backend } from "../backend/client.js";
@@ -14,6 +15,8 @@ import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 import { TechnicianPeer } from "./peer.js";
 import { listRecordings } from "./recordings.js";
+import { takeSnapshot, type Snapshot } from "./snapshot.js";
+import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
 const EMPTY_STATS: SessionStats = {
@@ -224,6 +227,27 @@ export class SessionManager {
     }
   }
 
+  /** The session's live video for a viewer; conflict when its media is not connected. */
+  videoTap(sessionId: string): VideoTap {
+    const tap = this.peerOf(sessionId).video;
+    if (!tap.format) throw new RescueError("conflict", `session ${sessionId} has no video yet`);
+    return tap;
+  }
+
+  /** Saves the newest frame as a PNG at `outPath` and writes `snapshot` into the session log. */
+  async snapshot(sessionId: string, outPath: string): Promise<Snapshot> {
+    let shot: Snapshot;
+    try {
+      shot = await takeSnapshot(this.videoTap(sessionId), outPath);
+    } catch (e) {
+      if (e instanceof RescueError) throw e;
+      throw new RescueError("conflict", `cannot take a snapshot of session ${sessionId}: ${(e as Error).message}`);
+    }
+    // The path is the technician's own business: the log, which collaborators read, gets the size.
+    this.mediaEvent(sessionId, "snapshot", { width: shot.width, height: shot.height });
+    return shot;
+  }
+
   setMuted(sessionId: string, muted: boolean): void {
     const peer = this.peerOf(sessionId);
     if (muted) peer.mute();
@@ -338,7 +362,7 @@ export class SessionManager {
   /** Logged on the server (session log) and on the local event stream. */
   private mediaEvent(
     sessionId: string,
-    event: "media-connected" | "recording-started" | "recording-stopped",
+    event: MediaLogEvent,
     detail: Record<string, string | number>,
   ): void {
     this.events.emit({ type: "media", sessionId, event, detail });

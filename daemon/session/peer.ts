@@ -8,6 +8,7 @@ import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js"
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { TalkStream } from "./talk.js";
+import { VideoTap } from "./video-tap.js";
 
 export interface TechnicianPeerOptions {
   /** From the server's configuration; `[]` on loopback. */
@@ -56,6 +57,11 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
  */
 export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   readonly pc: RTCPeerConnection;
+  /** The live picture for viewers and snapshots. */
+  readonly video = new VideoTap(
+    () => this.videoCodec,
+    (why) => this.requestKeyframe(why),
+  );
   private videoTrack: MediaStreamTrack | undefined;
   private talkStream: TalkStream | undefined;
   private videoCodec: VideoCodec | null = null;
@@ -259,6 +265,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     clearInterval(this.keyframeTimer);
     this.talkStream?.stop();
     this.mediaOn = false;
+    this.video.close();
     this.jitter?.destroy();
     this.depacketizer?.destroy();
     await this.pc.close().catch(() => undefined);
@@ -350,6 +357,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.frames++;
     this.fps.add(1);
     this.recorder?.addVideoFrame({ data, keyframe, timestamp, arrivalMs: this.frameArrivals.get(timestamp) });
+    this.video.publish({ data, keyframe, timestamp });
     if (this.waitingFirstFrame) {
       this.waitingFirstFrame = false;
       this.emit("first-frame", {

@@ -2,7 +2,8 @@ import { isatty } from "node:tty";
 
 /** Everything a command touches of the outside world, injected so tests run commands in-process. */
 export interface Output {
-  write(chunk: string): unknown;
+  /** `done` is called once the chunk was handed on (a terminal took it): the pace of live output. */
+  write(chunk: string, done?: () => void): unknown;
 }
 
 export interface IO {

@@ -55,3 +55,31 @@ export function parseIvf(buf: Buffer): IvfFile {
 export function readIvf(path: string): IvfFile {
   return parseIvf(readFileSync(path));
 }
+
+/** IVF's fixed file header is 32 bytes; each frame has a 12-byte header (size, 64-bit pts). */
+export const IVF_FILE_HEADER_BYTES = 32;
+
+/**
+ * The 32-byte IVF file header (libvpx's format, as `parseIvf` reads it). `width`/`height` are
+ * only a hint: decoders take the real size from each keyframe.
+ */
+export function ivfFileHeader(h: Omit<IvfHeader, "timebaseNum"> & { timebaseNum?: number }): Buffer {
+  const buf = Buffer.alloc(IVF_FILE_HEADER_BYTES);
+  buf.write("DKIF", 0, "ascii");
+  buf.writeUInt16LE(0, 4);
+  buf.writeUInt16LE(IVF_FILE_HEADER_BYTES, 6);
+  buf.write(h.fourcc, 8, "ascii");
+  buf.writeUInt16LE(h.width & 0xffff, 12);
+  buf.writeUInt16LE(h.height & 0xffff, 14);
+  buf.writeUInt32LE(h.timebaseDen, 16);
+  buf.writeUInt32LE(h.timebaseNum ?? 1, 20);
+  return buf;
+}
+
+/** The 12-byte header that precedes each frame: its size in bytes and its pts in timebase ticks. */
+export function ivfFrameHeader(size: number, pts: number): Buffer {
+  const buf = Buffer.alloc(12);
+  buf.writeUInt32LE(size, 0);
+  buf.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(pts))), 4);
+  return buf;
+}

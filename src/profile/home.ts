@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 type Env = Record<string, string | undefined>;
 
-/** RESCUE_HOME holds every file of the tool: config, secrets fallback, run/, logs/, recordings/. */
+/** RESCUE_HOME holds every file of the tool: config, secrets fallback, run/, logs/, recordings/, snapshots/. */
 export function rescueHome(env: Env = process.env): string {
   if (env.RESCUE_HOME) return env.RESCUE_HOME;
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, "rescue");
@@ -18,6 +18,8 @@ export interface HomePaths {
   logsDir: string;
   log: string;
   recordings: string;
+  /** PNG stills of the live video (`session snapshot`). */
+  snapshots: string;
   secrets: string;
 }
 
@@ -32,6 +34,7 @@ export function homePaths(home: string): HomePaths {
     logsDir,
     log: join(logsDir, "rescued.log"),
     recordings: join(home, "recordings"),
+    snapshots: join(home, "snapshots"),
     secrets: join(home, "secrets.json"),
   };
 }

@@ -24,6 +24,9 @@ import { Invitation } from "./collaboration.js";
  *   POST /api/v1/sessions/:id/chat      ChatRequest -> ChatMessage
  *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202
  *   POST /api/v1/sessions/:id/mute|unmute -> 204
+ *   GET  /api/v1/sessions/:id/video     the live video: VP8 in IVF (video/x-ivf) or H.264 Annex B
+ *                                       (video/h264), from the current keyframe on, until the media ends
+ *   POST /api/v1/sessions/:id/snapshot  SnapshotRequest -> Snapshot (PNG of the newest frame)
  *   GET  /api/v1/recordings             -> Recording[]
  *   POST /api/v1/apikeys                CreateApiKeyRequest -> 201 CreatedApiKey (passed through, never kept or logged)
  *   GET  /api/v1/apikeys                -> ApiKey[]
@@ -73,6 +76,14 @@ export type StartResponse = z.infer<typeof StartResponse>;
 export const TalkRequest = z.object({ audioPath: z.string().min(1).max(4096) });
 export const TalkResponse = z.object({ playing: z.string() });
 export type TalkResponse = z.infer<typeof TalkResponse>;
+
+export const SnapshotRequest = z.object({
+  /** Absolute path of the PNG to write; default RESCUE_HOME/snapshots/ID-TIME.png. */
+  out: z.string().min(1).max(4096).refine((p) => p.startsWith("/"), "an absolute path").optional(),
+});
+export type SnapshotRequest = z.input<typeof SnapshotRequest>;
+export const Snapshot = z.object({ path: z.string(), width: z.number().int().positive(), height: z.number().int().positive(), at: IsoTime });
+export type Snapshot = z.infer<typeof Snapshot>;
 
 /** Answers that carry nothing a caller reads (shutdown: anything; a DELETE: no body). */
 export const AnyAnswer = z.unknown();

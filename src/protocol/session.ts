@@ -76,6 +76,8 @@ export const SESSION_LOG_EVENTS = [
   "recording-started",
   "recording-stopped",
   "media-connected",
+  /** The technician saved a still of the live video (`session snapshot`). */
+  "snapshot",
   "customer-paused",
   "customer-resumed",
   "customer-disconnected",

@@ -24,6 +24,10 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
 ]);
 export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 
+/** Media events a daemon may write into the session log; any other is refused. */
+export const MediaLogEvent = z.enum(["media-connected", "recording-started", "recording-stopped", "snapshot"]);
+export type MediaLogEvent = z.infer<typeof MediaLogEvent>;
+
 export const TechnicianToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
   z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
@@ -31,7 +35,7 @@ export const TechnicianToServer = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("media"),
     sessionId: Id,
-    event: z.enum(["media-connected", "recording-started", "recording-stopped"]),
+    event: MediaLogEvent,
     detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   }),
 ]);

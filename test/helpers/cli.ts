@@ -27,9 +27,10 @@ export async function rescue(home: string, args: string[], opts: { stdin?: strin
   const io: IO = {
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
     stdout: {
-      write: (s: string) => {
+      write: (s: string, done?: () => void) => {
         stdout += s;
         opts.onStdout?.(stdout);
+        if (done) setImmediate(done);
       },
     },
     stderr: { write: (s: string) => (stderr += s) },

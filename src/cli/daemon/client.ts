@@ -39,6 +39,13 @@ async function errorFrom(json: unknown, fallback: string): Promise<RescueError> 
   return err.success ? RescueError.fromBody(err.data) : new RescueError("internal", fallback);
 }
 
+/** The error a streaming route answered with instead of its stream. */
+async function refusal(res: IncomingMessage, fallback: string): Promise<RescueError> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return errorFrom(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"), fallback);
+}
+
 const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
 const enc = encodeURIComponent;
 
@@ -117,12 +124,19 @@ export class DaemonClient {
   /** The event stream; resolves once the daemon has subscribed us, so nothing after this is missed. */
   async events(since?: number): Promise<EventStream> {
     const [res, { DaemonEvent }] = await Promise.all([this.openStarting("GET", `/api/v1/events${since === undefined ? "" : `?since=${since}`}`), localapi()]);
-    if ((res.statusCode ?? 500) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw await errorFrom(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"), "rescued refused the event stream");
-    }
+    if ((res.statusCode ?? 500) >= 400) throw await refusal(res, "rescued refused the event stream");
     return eventLines(res, DaemonEvent);
+  }
+
+  /**
+   * The live video of a session: VP8 in IVF or H.264 Annex B, from its current keyframe on, until
+   * the session's media ends or `close` is called. Rejects with the daemon's error (no media yet).
+   */
+  async videoStream(id: string): Promise<{ format: "ivf" | "h264"; body: IncomingMessage; close(): void }> {
+    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/video`);
+    if ((res.statusCode ?? 500) >= 400) throw await refusal(res, `rescued refused the video of ${id}`);
+    const format = res.headers["content-type"] === "video/h264" ? "h264" : "ivf";
+    return { format, body: res, close: () => res.destroy() };
   }
 
   status = () => this.call("GET", "/api/v1/status", async () => (await localapi()).DaemonStatus);
@@ -139,6 +153,8 @@ export class DaemonClient {
   sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, async () => (await localapi()).SessionStats);
   talk = (id: string, audioPath: string) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, async () => (await localapi()).TalkResponse, { audioPath });
+  snapshot = (id: string, out?: string) =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/snapshot`, async () => (await localapi()).Snapshot, out ? { out } : {});
   setMuted = (id: string, muted: boolean) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });

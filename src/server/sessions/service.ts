@@ -7,6 +7,7 @@ import {
   type CollaboratorPermission,
   type Delivery as DeliveryResult,
   type Language,
+  type MediaLogEvent,
   type Permission,
   type Session,
   type SessionLogEntry,
@@ -282,7 +283,7 @@ export class SessionService {
   }
 
   /** A media event the technician's daemon reports, e.g. recording-started. */
-  async mediaEvent(caller: Caller, id: string, event: "media-connected" | "recording-started" | "recording-stopped", detail: Record<string, unknown>) {
+  async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: Record<string, unknown>) {
     await this.serial.run(async () => {
       // A technician who handed the session over still reports how their recording ended.
       if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {

@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { examples, type Context } from "../../context.js";
+import { UsageError } from "../../errors.js";
+
+interface Options {
+  renderer?: string;
+  frames?: string;
+  window?: boolean;
+  size?: string;
+}
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("view")
+    .description("show the customer's live video in the terminal (or a desktop window) until Ctrl-C or the session ends")
+    .argument("<id>", "session id")
+    .option("--renderer <kind>", "kitty, iterm, sixel or blocks (truecolor half blocks); default: the best the terminal supports")
+    .option("--frames <n>", "show this many frames, then exit (scripts, tests)")
+    .option("--window", "play the stream in a desktop window at full resolution (mpv or ffplay)")
+    .option("--size <COLSxROWS>", "picture size in cells when stdout is not a terminal (default: $COLUMNS x $LINES, or 80x24)");
+  examples(
+    cmd,
+    "rescue session view s_abc123",
+    "rescue session view s_abc123 --window",
+    "rescue session view s_abc123 --renderer blocks --frames 1 --size 64x24 > frame.ans",
+  );
+  cmd.addHelpText("after", "\nDecoding needs ffmpeg (Debian/Ubuntu: apt install ffmpeg). Over SSH and in tmux the picture is drawn with half blocks.\n");
+  cmd.action((id: string, opts: Options) => run(ctx, id, opts));
+}
+
+async function run(ctx: Context, id: string, opts: Options): Promise<void> {
+  const { RENDERERS } = await import("../../../picture/renderer.js");
+  type Kind = (typeof RENDERERS)[number];
+  if (opts.renderer !== undefined && !RENDERERS.includes(opts.renderer as Kind)) throw new UsageError(`--renderer ${opts.renderer}: one of ${RENDERERS.join(", ")}`);
+  const frames = opts.frames === undefined ? undefined : Number(opts.frames);
+  if (frames !== undefined && !(Number.isInteger(frames) && frames > 0)) throw new UsageError(`--frames ${opts.frames}: a whole number above 0`);
+  const sizeMatch = opts.size === undefined ? null : /^(\d+)x(\d+)$/.exec(opts.size);
+  if (opts.size !== undefined && (!sizeMatch || Number(sizeMatch[1]) < 2 || Number(sizeMatch[2]) < 1)) throw new UsageError(`--size ${opts.size}: COLSxROWS, e.g. 80x24`);
+  if (opts.window && (opts.renderer || frames !== undefined)) throw new UsageError("--window plays in a desktop window: leave out --renderer and --frames");
+
+  const client = await ctx.daemon();
+  const session = await client.getSession(id);
+  const open = () => client.videoStream(session.id);
+  if (opts.window) {
+    const { viewInWindow } = await import("../../view/window.js");
+    const why = await viewInWindow(ctx.io.env as NodeJS.ProcessEnv, open, `Rescue: ${session.name || session.id}`, ctx.io.signal);
+    if (why === "ended") ctx.io.stderr.write(`the video of ${session.id} ended\n`);
+    return;
+  }
+  const { viewInTerminal } = await import("../../view/terminal.js");
+  let stats = "";
+  const poll = setInterval(() => {
+    client
+      .sessionStats(session.id)
+      .then((s) => (stats = s.video.width ? `${s.video.width}x${s.video.height} ${s.video.fps} fps ${s.video.bitrateKbps} kbps` : "waiting for video"))
+      .catch(() => undefined);
+  }, 1000);
+  try {
+    const result = await viewInTerminal(ctx.io, open, {
+      renderer: opts.renderer as Kind | undefined,
+      frames,
+      size: sizeMatch ? { cols: Number(sizeMatch[1]), rows: Number(sizeMatch[2]) } : undefined,
+      status: () => `${session.id}  ${stats || "waiting for video"}  Ctrl-C to stop`,
+    });
+    if (result.error) throw result.error;
+    if (result.end === "ended") {
+      if (frames !== undefined) throw new Error(`the video of ${session.id} ended after ${result.shown} of ${frames} frames`);
+      ctx.io.stderr.write(`the video of ${session.id} ended\n`);
+    }
+  } finally {
+    clearInterval(poll);
+  }
+}

@@ -1,0 +1,44 @@
+import { spawn } from "node:child_process";
+import { MissingToolError, whichTool } from "../../media/ffmpeg.js";
+import type { VideoSource } from "../../picture/live-picture.js";
+
+/** Desktop players that read a live stream on stdin, in order of preference. */
+const PLAYERS = ["mpv", "ffplay"] as const;
+
+function playerArgs(player: string, format: VideoSource["format"], title: string): string[] {
+  if (player.endsWith("mpv")) {
+    return ["--really-quiet", "--no-cache", "--untimed", "--profile=low-latency", `--demuxer-lavf-format=${format}`, `--title=${title}`, "-"];
+  }
+  return ["-hide_banner", "-loglevel", "error", "-fflags", "nobuffer", "-flags", "low_delay", "-framedrop", "-autoexit", "-window_title", title, "-f", format, "-i", "pipe:0"];
+}
+
+/**
+ * Plays the live video in a desktop window at full resolution (mpv, else ffplay), until the window
+ * is closed, the session's video ends, or `signal` aborts. Throws MissingToolError naming both
+ * players when neither is installed.
+ */
+export async function viewInWindow(env: NodeJS.ProcessEnv, source: () => Promise<VideoSource>, title: string, signal: AbortSignal): Promise<"closed" | "ended" | "interrupted"> {
+  const player = whichTool(PLAYERS, env);
+  if (!player) throw new MissingToolError("no video player for --window: install mpv or ffplay (Debian/Ubuntu: apt install mpv, or apt install ffmpeg for ffplay); without one, view in the terminal");
+  const video = await source();
+  const child = spawn(player, playerArgs(player, video.format, title), { stdio: ["pipe", "ignore", "inherit"], env });
+  child.stdin.on("error", () => undefined);
+  video.body.pipe(child.stdin);
+  let why: "closed" | "ended" | "interrupted" = "closed";
+  video.body.on("end", () => (why = "ended"));
+  const onAbort = () => {
+    why = "interrupted";
+    child.kill("SIGTERM");
+  };
+  signal.addEventListener("abort", onAbort);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", () => resolve());
+    });
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    video.close();
+  }
+  return why;
+}

@@ -1,0 +1,108 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { bundledClip } from "../../src/customer/assets.js";
+import { parseBlockLines } from "../../src/picture/blocks.js";
+import { buildDist } from "../helpers/build.js";
+import { dropHome, rescue } from "../helpers/cli.js";
+import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { cellsToRgb, decodeFrames, meanAbsDiff, mirrored } from "../helpers/picture.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+/** A picture within this mean difference (of 255) of a clip frame shows that frame. */
+const SAME_PICTURE = 12;
+
+describe("live view: the technician sees the customer's camera in the terminal", { timeout: 90_000 }, () => {
+  let server: TestServer;
+  let setup: LensSetup | undefined;
+  let clipFrames: Buffer[];
+
+  beforeAll(async () => {
+    await buildDist();
+    server = await startTestServer();
+    clipFrames = decodeFrames(bundledClip().video, 48, 36);
+  });
+  afterEach(async () => {
+    setup?.customer.child.kill("SIGKILL");
+    if (setup) await dropHome(setup.home);
+    setup = undefined;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const activeSession = async (): Promise<LensSetup> => {
+    setup = await waitingLensSession(server, { seconds: 30 });
+    const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
+    expect(start.code, start.stderr).toBe(0);
+    await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 10);
+    return setup;
+  };
+
+  it("view --frames 3 --renderer blocks prints three frames whose colours are the clip's", async () => {
+    const { home, session } = await activeSession();
+    const view = await rescue(home, ["session", "view", session.id, "--frames", "3", "--renderer", "blocks", "--size", "48x18"]);
+    expect(view.code, view.stderr).toBe(0);
+    const frames = view.stdout.split("\x1b[1;1H").filter(Boolean).map((f) => "\x1b[1;1H" + f);
+    expect(frames).toHaveLength(3);
+    for (const text of frames) {
+      const picture = cellsToRgb(parseBlockLines(text));
+      expect([picture.width, picture.height]).toEqual([48, 36]);
+      const nearest = Math.min(...clipFrames.map((f) => meanAbsDiff(picture.rgb, f)));
+      expect(nearest).toBeLessThan(SAME_PICTURE);
+      // The check can fail: the same colours in the wrong places are far from every clip frame.
+      const wrong = Math.min(...clipFrames.map((f) => meanAbsDiff(mirrored(picture.rgb, 48, 36), f)));
+      expect(wrong).toBeGreaterThan(3 * SAME_PICTURE);
+    }
+  });
+
+  it("a portrait-shaped terminal area letterboxes the 4:3 picture instead of stretching it", async () => {
+    const { home, session } = await activeSession();
+    const view = await rescue(home, ["session", "view", session.id, "--frames", "1", "--renderer", "blocks", "--size", "24x24"]);
+    expect(view.code, view.stderr).toBe(0);
+    const cells = parseBlockLines(view.stdout);
+    expect(cells).toHaveLength(24);
+    // 24 wide by 48 tall: a 24x18 picture in the middle, black bands of 15 pixel rows above and below.
+    const black = (c: number[]) => c.every((v) => v < 8);
+    expect(cells.slice(0, 7).every((row) => row.every((c) => black(c.top) && black(c.bottom)))).toBe(true);
+    expect(cells.slice(-7).every((row) => row.every((c) => black(c.top) && black(c.bottom)))).toBe(true);
+    expect(cells.slice(9, 15).flat().filter((c) => !black(c.top)).length).toBeGreaterThan(100);
+  });
+
+  it("snapshot writes a PNG of the clip's size, private to the technician, and logs it without the path", async () => {
+    const { home, session } = await activeSession();
+    const out = join(home, "shots", "router.png");
+    const shot = await rescue(home, ["session", "snapshot", session.id, "--out", out, "--json"]);
+    expect(shot.code, shot.stderr).toBe(0);
+    const result = shot.json<{ path: string; width: number; height: number; at: string }>();
+    expect(result).toMatchObject({ path: out, width: 640, height: 480 });
+    expect(Date.parse(result.at)).toBeGreaterThan(Date.now() - 60_000);
+    const png = readFileSync(out);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    // The PNG shows the clip: decoded at the clip-frame size, it is near one of its frames.
+    const picture = decodeFrames(out, 48, 36)[0]!;
+    expect(Math.min(...clipFrames.map((f) => meanAbsDiff(picture, f)))).toBeLessThan(SAME_PICTURE);
+
+    const byDefault = await rescue(home, ["session", "snapshot", session.id, "--json"]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.json().path).toMatch(new RegExp(`^${home}/snapshots/${session.id}-.*\\.png$`));
+    expect(statSync(join(home, "snapshots")).mode & 0o777).toBe(0o700);
+
+    const log = await rescue(home, ["session", "log", session.id, "--json"]);
+    const snapshots = log.json<Array<{ event: string; width?: number; path?: string }>>().filter((e) => e.event === "snapshot");
+    expect(snapshots).toHaveLength(2);
+    expect(snapshots[0]).toMatchObject({ width: 640, height: 480 });
+    expect(JSON.stringify(snapshots)).not.toContain(home);
+  });
+
+  it("refuses clearly: an unknown renderer is a usage error, a session without media a conflict", async () => {
+    setup = await waitingLensSession(server, { seconds: 30 });
+    const { home, session } = setup;
+    const bad = await rescue(home, ["session", "view", session.id, "--renderer", "ascii"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("one of kitty, iterm, sixel, blocks");
+    const unknown = await rescue(home, ["session", "snapshot", "nosuchsession", "--json"]);
+    expect(unknown.code).toBe(6);
+  });
+});
