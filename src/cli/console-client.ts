@@ -27,6 +27,7 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
     end: wrap((id: string) => d.sessionAction(id, "end")),
     log: wrap(d.sessionLog),
     stats: wrap(d.sessionStats),
+    videoStream: wrap((id: string) => d.videoStream(id)),
     chat: wrap(d.chat),
     mute: wrap(async (id: string) => void (await d.setMuted(id, true))),
     unmute: wrap(async (id: string) => void (await d.setMuted(id, false))),

@@ -4,11 +4,13 @@ import type { ConsoleClient } from "./client.js";
 import { Screen } from "./components/Screen.js";
 import { runEffect } from "./effects.js";
 import { describeError } from "./errors.js";
+import { useLivePicture } from "./hooks/useLivePicture.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { consoleReducer, initialConsoleState } from "./state/console.js";
 import { interpretKey, splitChunk } from "./state/keys.js";
-import { hasMedia, selectedSession } from "./state/sessions.js";
+import { layout } from "./layout.js";
+import { hasMedia, orderedSessions, selectedSession } from "./state/sessions.js";
 import { followDaemon } from "./stream.js";
 
 export interface ConsoleTimings {
@@ -63,6 +65,9 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
   const selected = selectedSession(state.sessions);
   const watched = selected && hasMedia(selected.status) && state.daemon.reachable ? selected.id : null;
   useStatsPoll(client, watched, timings.statsMs, dispatch);
+  // The live picture only where it is seen: the main screen, an active session, room for it.
+  const area = layout(columns, rows, orderedSessions(state.sessions).length, state.daemon.reachable === false).picture;
+  const picture = useLivePicture(client, watched && selected?.status !== "on-hold" && state.ui.view === "main" ? watched : null, area);
 
   useInput((input, key) => {
     // Keys can arrive faster than React renders (typing, pasting): each is read against the
@@ -82,5 +87,5 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
     stateRef.current = next;
   });
 
-  return <Screen state={state} columns={columns} rows={rows} />;
+  return <Screen state={state} columns={columns} rows={rows} picture={picture} />;
 }

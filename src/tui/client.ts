@@ -12,6 +12,7 @@ import type {
   StartRequest,
   StartResponse,
 } from "../protocol/index.js";
+import type { VideoSource } from "../picture/live-picture.js";
 
 /**
  * What the console needs from the daemon, one method per local API route it uses
@@ -45,6 +46,8 @@ export interface ConsoleClient {
   log(id: string): Promise<SessionLogEntry[]>;
   /** GET /sessions/:id/stats */
   stats(id: string): Promise<SessionStats>;
+  /** GET /sessions/:id/video: the live video stream, from its current keyframe on */
+  videoStream(id: string): Promise<VideoSource>;
   /** POST /sessions/:id/chat */
   chat(id: string, text: string): Promise<ChatMessage>;
   /** POST /sessions/:id/mute */

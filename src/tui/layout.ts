@@ -11,6 +11,8 @@ export interface Layout {
   footer: string[];
   /** Stats and chat side by side instead of stacked. */
   wide: boolean;
+  /** Cells for the live picture at the left of the detail pane; null when it would not fit. */
+  picture: { cols: number; rows: number } | null;
 }
 
 export const MIN_COLUMNS = 40;
@@ -46,12 +48,28 @@ export function layout(columns: number, rows: number, sessionCount: number, bann
   const fixed = 1 + (banner ? 1 : 0) + 1 + 1 + 1 + footer.length;
   const free = Math.max(2, height - fixed);
   const listRows = Math.max(1, Math.min(Math.max(1, sessionCount), free - MIN_DETAIL, Math.ceil(free / 2)));
+  const detailRows = Math.max(1, free - listRows);
   return {
     columns: cols,
     listRows,
-    detailRows: Math.max(1, free - listRows),
+    detailRows,
     overlayRows: free + 2,
     footer,
     wide: cols >= 100,
+    picture: pictureArea(cols, detailRows),
   };
+}
+
+/** Below this many rows a picture shows nothing recognisable. */
+const MIN_PICTURE_ROWS = 6;
+
+/**
+ * The live picture's cells: 4:3 in half-block pixels (two per row, as a camera sends it), as
+ * large as the pane's height allows but never more than 35% of the width, so the figures and
+ * chat keep room beside it.
+ */
+function pictureArea(columns: number, detailRows: number): Layout["picture"] {
+  const cols = Math.min(Math.round((detailRows * 2 * 4) / 3), Math.floor(columns * 0.35));
+  const rows = Math.min(detailRows, Math.round((cols * 3) / 8));
+  return rows >= MIN_PICTURE_ROWS && cols >= 16 ? { cols, rows } : null;
 }

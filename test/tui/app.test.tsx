@@ -271,10 +271,11 @@ describe("console app", () => {
     await t.see("Customer number 0 ");
     expect(t.lastFrame()).not.toContain("of 12");
     check(120, 40);
-    // Wide: stats and chat of the active session side by side.
+    // Wide: the live picture, then stats and chat of the active session side by side.
     await t.type(KEYS.down);
     await t.see(/── Customer number 10 · Lens · Active/);
-    await t.see(/Video -  no video yet  0\.0 fps  0 kbit\/s\s+Chat/);
+    await t.see(/\n\u2580{42} Video -  no video yet  0\.0 fps  0 kbit\S* +Chat/);
+    expect(lines(t.lastFrame()).filter((l) => /^\u2580{42}( |$)/.test(l)).length).toBeGreaterThanOrEqual(10);
     check(120, 40);
     t.stdout.resize(60, 16);
     await t.see(/1-\d of 12/);

@@ -19,6 +19,9 @@ import {
   type StartResponse,
 } from "../../src/protocol/index.js";
 import type { ConsoleClient } from "../../src/tui/client.js";
+import type { VideoSource } from "../../src/picture/live-picture.js";
+import { bundledClip } from "../../src/customer/assets.js";
+import { createReadStream } from "node:fs";
 
 const LIVE = ["connecting", "waiting", "active", "on-hold", "collaborating"];
 const MEDIA = ["active", "on-hold", "collaborating"];
@@ -268,6 +271,15 @@ export class FakeDaemon implements ConsoleClient {
     const s = this.get(id);
     if (!MEDIA.includes(s.status)) throw new RescueError("conflict", `session ${id} has no media (${s.status})`);
     return this.currentStats(id);
+  }
+
+  /** The bundled clip's VP8 as the daemon streams it (IVF), for sessions with media. */
+  async videoStream(id: string): Promise<VideoSource> {
+    this.enter(`video ${id}`);
+    const s = this.get(id);
+    if (!MEDIA.includes(s.status)) throw new RescueError("conflict", `session ${id} has no media connection`);
+    const body = createReadStream(bundledClip().video);
+    return { format: "ivf", body, close: () => body.destroy() };
   }
 
   async chat(id: string, text: string): Promise<ChatMessage> {

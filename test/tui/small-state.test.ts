@@ -132,4 +132,16 @@ describe("layout", () => {
     expect(layout(80, 24, 0, false).listRows).toBe(1);
     expect(layout(120, 40, 2, false).wide).toBe(true);
   });
+
+  it("gives the live picture a 4:3 area in half-block pixels inside the detail pane, or none when it is too small", () => {
+    for (const [cols, rows] of [[80, 24], [120, 40], [160, 45], [200, 60]] as const) {
+      const l = layout(cols, rows, 2, false);
+      const p = l.picture!;
+      expect(p.rows).toBeLessThanOrEqual(l.detailRows);
+      expect(p.cols).toBeLessThanOrEqual(Math.floor(cols * 0.35));
+      // Two pixel rows per cell: cols / (2 * rows) is 4:3 within a row's rounding.
+      expect(Math.abs(p.cols / (2 * p.rows) - 4 / 3)).toBeLessThan(0.1);
+    }
+    expect(layout(40, 12, 1, false).picture).toBeNull();
+  });
 });

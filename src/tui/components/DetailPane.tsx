@@ -3,6 +3,7 @@ import type { ChatMessage, Session } from "../../protocol/index.js";
 import { STATUS_STYLE } from "../format.js";
 import type { SessionMedia } from "../state/media.js";
 import { hasMedia, isEnded } from "../state/sessions.js";
+import type { LivePictureState } from "../hooks/useLivePicture.js";
 import { ChatPane } from "./ChatPane.js";
 import { Collaborators } from "./Collaborators.js";
 import { MediaStats } from "./MediaStats.js";
@@ -14,11 +15,34 @@ export interface DetailPaneProps {
   chatDraft: string | null;
   rows: number;
   wide: boolean;
+  /** The live picture and the cells it takes at the left; null for none. */
+  picture?: (LivePictureState & { cols: number }) | null;
 }
 
 const STATS_ROWS = 5;
 
-export function DetailPane({ session, media, chat, chatDraft, rows, wide }: DetailPaneProps) {
+export function DetailPane(props: DetailPaneProps) {
+  const { session, picture } = props;
+  if (!picture || !session || !hasMedia(session.status)) return <DetailBody {...props} />;
+  return (
+    <Box>
+      <Box width={picture.cols} flexShrink={0} marginRight={1} flexDirection="column">
+        <LivePicture picture={picture} />
+      </Box>
+      <Box flexGrow={1} flexDirection="column">
+        <DetailBody {...props} />
+      </Box>
+    </Box>
+  );
+}
+
+/** Half-block lines, or why there are none yet. */
+function LivePicture({ picture }: { picture: LivePictureState }) {
+  if (picture.lines) return <>{picture.lines.map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}</>;
+  return <Text dimColor wrap="wrap">{picture.error ? `No picture: ${picture.error}` : "Waiting for the picture…"}</Text>;
+}
+
+function DetailBody({ session, media, chat, chatDraft, rows, wide }: DetailPaneProps) {
   if (!session) return <Text dimColor>Select a session, or press n to create one.</Text>;
   if (session.status === "connecting") return <Invitation session={session} />;
   const chatPane = (chatRows: number) => <ChatPane messages={chat} draft={chatDraft} rows={chatRows} />;

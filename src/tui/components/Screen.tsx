@@ -4,6 +4,7 @@ import { STATUS_STYLE, TYPE_LABEL, formatElapsed } from "../format.js";
 import { layout } from "../layout.js";
 import type { ConsoleState } from "../state/console.js";
 import { orderedSessions, selectedSession } from "../state/sessions.js";
+import type { LivePictureState } from "../hooks/useLivePicture.js";
 import { DetailPane } from "./DetailPane.js";
 import { Footer } from "./Footer.js";
 import { Banner, Header } from "./Header.js";
@@ -18,10 +19,12 @@ export interface ScreenProps {
   state: ConsoleState;
   columns: number;
   rows: number;
+  /** The selected session's live picture, when the app follows one. */
+  picture?: LivePictureState;
 }
 
 /** The whole console for one state and terminal size; holds no state of its own. */
-export function Screen({ state, columns, rows }: ScreenProps) {
+export function Screen({ state, columns, rows, picture }: ScreenProps) {
   const sessions = orderedSessions(state.sessions);
   const selected = selectedSession(state.sessions);
   const banner = state.daemon.reachable === false;
@@ -58,7 +61,8 @@ export function Screen({ state, columns, rows }: ScreenProps) {
             chat={selected ? (state.chat[selected.id] ?? []) : []}
             chatDraft={ui.chatDraft}
             rows={l.detailRows}
-            wide={l.wide}
+            wide={l.picture && picture ? l.columns - l.picture.cols - 1 >= WIDE_BESIDE_PICTURE : l.wide}
+            picture={l.picture && picture ? { ...picture, cols: l.picture.cols } : null}
           />
         </Box>
       </>
@@ -80,6 +84,9 @@ export function Screen({ state, columns, rows }: ScreenProps) {
     </Box>
   );
 }
+
+/** Columns beside the picture that still fit figures and chat side by side. */
+const WIDE_BESIDE_PICTURE = 70;
 
 /** Names the lead when it is someone else: after a transfer, or in a session I joined. */
 function heldBy(session: Session, me: string | null): string {
