@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
@@ -8,6 +8,7 @@ import { dropHome, rescue } from "../helpers/cli.js";
 import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
 import { cellsToRgb, decodeFrames, meanAbsDiff, mirrored } from "../helpers/picture.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { ffprobe, frames } from "./helpers.js";
 
 /** A picture within this mean difference (of 255) of a clip frame shows that frame. */
 const SAME_PICTURE = 12;
@@ -21,7 +22,7 @@ describe("live view: the technician sees the customer's camera in the terminal",
     await buildDist();
     server = await startTestServer();
     clipFrames = decodeFrames(bundledClip().video, 48, 36);
-  });
+  }, 120_000);
   afterEach(async () => {
     setup?.customer.child.kill("SIGKILL");
     if (setup) await dropHome(setup.home);
@@ -94,6 +95,26 @@ describe("live view: the technician sees the customer's camera in the terminal",
     expect(snapshots).toHaveLength(2);
     expect(snapshots[0]).toMatchObject({ width: 640, height: 480 });
     expect(JSON.stringify(snapshots)).not.toContain(home);
+  });
+
+  it("--window hands the live stream to a desktop player, and names mpv and ffplay when neither is installed", async () => {
+    const { home, session } = await activeSession();
+    const bin = join(home, "bin");
+    mkdirSync(bin);
+    const none = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: bin } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/install mpv or ffplay/);
+
+    // A stand-in "mpv" that keeps what it is given: it must be a stream any player decodes.
+    const got = join(home, "player-input.ivf");
+    writeFileSync(join(bin, "mpv"), `#!/bin/sh\necho "$@" > "${got}.args"\nhead -c 200000 > "${got}"\n`, { mode: 0o755 });
+    const played = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(played.code, played.stderr).toBe(0);
+    expect(readFileSync(`${got}.args`, "utf8")).toContain("--demuxer-lavf-format=ivf");
+    const probe = await ffprobe(got);
+    const video = probe.streams.find((st) => st.codec_type === "video");
+    expect(video).toMatchObject({ codec_name: "vp8", width: 640, height: 480 });
+    expect(frames(probe, "video")).toBeGreaterThan(5);
   });
 
   it("refuses clearly: an unknown renderer is a usage error, a session without media a conflict", async () => {
