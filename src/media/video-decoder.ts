@@ -52,7 +52,8 @@ export class FrameDecoder extends EventEmitter<FrameDecoderEvents> {
         ...["-hide_banner", "-loglevel", "error", "-nostdin"],
         ...["-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-threads", "1"],
         ...["-f", opts.format, "-i", "pipe:0"],
-        ...["-vf", filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-flush_packets", "1", "pipe:1"],
+        // One picture out per frame in: the default would repeat frames to a constant rate.
+        ...["-vf", filter, "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-flush_packets", "1", "pipe:1"],
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
