@@ -24,6 +24,8 @@ export interface CustomerPeerOptions {
   /** VP8 in IVF (`.ivf`) or H.264 Annex B (`.h264`, offered as the only video codec); default: the bundled clip. */
   videoPath?: string;
   audioPath?: string;
+  /** Called as each clip frame (by its index in the clip) or audio packet goes out; `atMs` is Date.now()-based. Benchmarks time glass-to-terminal with it. */
+  onSent?: (kind: "video" | "audio", index: number, atMs: number) => void;
 }
 
 export type ConnectionState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
@@ -71,8 +73,11 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private closed = false;
   private signalChain: Promise<void> = Promise.resolve();
 
+  private readonly onSent: CustomerPeerOptions["onSent"];
+
   constructor(opts: CustomerPeerOptions) {
     super();
+    this.onSent = opts.onSent;
     const clip = bundledClip();
     this.video = loadVideoClip(opts.videoPath ?? clip.video);
     this.audio = readOggOpus(opts.audioPath ?? clip.audio).packets;
@@ -176,7 +181,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
         items: this.audio,
         clockRate: AUDIO_CLOCK,
         ticksOf: (packet) => packet.samples,
-        send: (packet, ticks) => this.sendAudio(packet, ticks),
+        send: (packet, ticks, index) => this.sendAudio(packet, ticks, index),
         loop: true,
         limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * AUDIO_CLOCK),
         onEnd,
@@ -240,6 +245,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   }
 
   private sendVideo(frame: ClipFrame, ticks: number, index: number): void {
+    let sentIndex = index;
     if (this.keyframeWanted) {
       // Answer a PLI with the clip's next keyframe, sent now in place of this delta frame.
       this.keyframeWanted = false;
@@ -247,6 +253,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
       if (key !== index) {
         this.videoStream!.seek(key);
         frame = this.video.frames[key]!;
+        sentIndex = key;
       }
     }
     const payloads = frame.packetize();
@@ -262,9 +269,10 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
       void this.videoTransceiver.sender.sendRtp(new RtpPacket(header, payload));
     });
     this.sentVideoFrames++;
+    this.onSent?.("video", sentIndex, performance.timeOrigin + performance.now());
   }
 
-  private sendAudio(packet: OpusPacket, ticks: number): void {
+  private sendAudio(packet: OpusPacket, ticks: number, index: number): void {
     const header = new RtpHeader({
       sequenceNumber: this.audioSeq,
       timestamp: (this.audioTsBase + ticks) >>> 0,
@@ -274,5 +282,6 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.audioSeq = (this.audioSeq + 1) & 0xffff;
     void this.audioTransceiver.sender.sendRtp(new RtpPacket(header, packet.data));
     this.sentAudioPackets++;
+    this.onSent?.("audio", index, performance.timeOrigin + performance.now());
   }
 }

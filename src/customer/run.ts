@@ -1,6 +1,6 @@
 import { RescueError, type SessionStatus } from "../protocol/index.js";
 import { CustomerConnection } from "./connection.js";
-import { runSimulatedCustomer } from "./simulator.js";
+import { runSimulatedCustomer, type SimulatorOptions } from "./simulator.js";
 import { isLoopbackUrl } from "../media/loopback.js";
 
 export interface SimulateCustomerOptions {
@@ -11,6 +11,8 @@ export interface SimulateCustomerOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
+  /** Each frame or packet as it is sent (benchmarks). */
+  onSent?: SimulatorOptions["onSent"];
   /** Leaving early (Ctrl-C). */
   signal?: AbortSignal;
   /** Human progress lines (stderr in the CLI). */
@@ -60,6 +62,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       durationSec: opts.durationSec,
       videoPath: opts.videoPath,
       audioPath: opts.audioPath,
+      onSent: opts.onSent,
       signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
     });
     if (result.endedBy === "left" && closed.signal.aborted && !opts.signal?.aborted) {

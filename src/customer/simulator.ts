@@ -1,5 +1,5 @@
 import { LEAD_PEER, Signal, TERMINAL_STATUSES, type IceServer, type SessionStatus } from "../protocol/index.js";
-import { CustomerPeer } from "./peer.js";
+import { CustomerPeer, type CustomerPeerOptions } from "./peer.js";
 
 /**
  * The seam between the simulated customer's media and its connection to the server. The
@@ -27,6 +27,7 @@ export interface SimulatorOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
+  onSent?: CustomerPeerOptions["onSent"];
   /** Leaving early (Ctrl-C): closes the peer and resolves. */
   signal?: AbortSignal;
 }
@@ -89,7 +90,7 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
 
   const add = async (name: string): Promise<void> => {
     await drop(name, "replaced");
-    const peer = new CustomerPeer({ iceServers: opts.iceServers, loopback: opts.loopback, videoPath: opts.videoPath, audioPath: opts.audioPath });
+    const peer = new CustomerPeer({ iceServers: opts.iceServers, loopback: opts.loopback, videoPath: opts.videoPath, audioPath: opts.audioPath, onSent: opts.onSent });
     peers.set(name, peer);
     peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));
     peer.on("state", (state) => {
