@@ -60,9 +60,11 @@ describe("live view: the technician sees the customer's camera in the terminal",
     }
   });
 
-  it("a portrait-shaped terminal area letterboxes the 4:3 picture instead of stretching it", async () => {
+  it("letterboxes the 4:3 picture in a tall area, decoding with the ffmpeg npm installed when PATH has none", async () => {
     const { home, session } = await activeSession();
-    const view = await rescue(home, ["session", "view", session.id, "--frames", "1", "--renderer", "blocks", "--size", "24x24"]);
+    const bin = join(home, "empty-bin");
+    mkdirSync(bin);
+    const view = await rescue(home, ["session", "view", session.id, "--frames", "1", "--renderer", "blocks", "--size", "24x24"], { env: { PATH: bin } });
     expect(view.code, view.stderr).toBe(0);
     const cells = parseBlockLines(view.stdout);
     expect(cells).toHaveLength(24);

@@ -52,7 +52,7 @@ export async function viewInTerminal(io: IO, open: () => Promise<VideoSource>, o
   };
   let { cols, rows } = area();
   let box = renderer.box(cols, rows);
-  const picture = new LivePicture(open, box);
+  const picture = new LivePicture(open, box, io.env as NodeJS.ProcessEnv);
 
   let shown = 0;
   let busy = false;
