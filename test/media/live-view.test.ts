@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
 import { parseBlockLines } from "../../src/picture/blocks.js";
 import { buildDist } from "../helpers/build.js";
@@ -9,6 +10,9 @@ import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.j
 import { cellsToRgb, decodeFrames, meanAbsDiff, mirrored } from "../helpers/picture.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { ffprobe, frames } from "./helpers.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 
 /** A picture within this mean difference (of 255) of a clip frame shows that frame. */
 const SAME_PICTURE = 12;
@@ -120,6 +124,33 @@ describe("live view: the technician sees the customer's camera in the terminal",
     const video = probe.streams.find((st) => st.codec_type === "video");
     expect(video).toMatchObject({ codec_name: "vp8", width: 640, height: 480 });
     expect(frames(probe, "video")).toBeGreaterThan(5);
+  });
+
+  it.skipIf(!hasTmux)("in a real terminal (tmux): fills it, says what it shows, follows a resize, and Ctrl-C restores the screen", async () => {
+    const { home, session } = await activeSession();
+    const socket = `rescue-view-test-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+    const screen = () => tmux("capture-pane", "-p", "-t", "view");
+    const see = (re: RegExp) => vi.waitFor(() => expect(screen()).toMatch(re), { timeout: 15_000, interval: 100 });
+    try {
+      tmux("new-session", "-d", "-s", "view", "-x", "80", "-y", "24", `echo before-view; RESCUE_HOME='${home}' node '${BIN}' session view ${session.id}; echo "view exited with $?"; sleep 60`);
+      await see(new RegExp(`${session.id}  640x480 \\d+ fps \\d+ kbps  Ctrl-C to stop`));
+      // 23 rows of picture above the status line: a 4:3 picture of 61x46 pixels centred in 80 columns.
+      const painted = () => screen().split("\n").slice(0, 23).filter((l) => l.includes("\u2580"));
+      expect(painted()).toHaveLength(23);
+      expect(screen()).not.toContain("before-view");
+      tmux("resize-window", "-t", "view", "-x", "50", "-y", "16");
+      await see(new RegExp(`${session.id}  640x480`));
+      await vi.waitFor(() => expect(painted()).toHaveLength(15), { timeout: 15_000 });
+      for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(50);
+      tmux("send-keys", "-t", "view", "C-c");
+      await see(/view exited with 0/);
+      // The alternate screen is gone: what was there before the view is back, the picture is not.
+      expect(screen()).toContain("before-view");
+      expect(screen()).not.toContain("\u2580");
+    } finally {
+      spawnSync("tmux", ["-L", socket, "kill-server"]);
+    }
   });
 
   it("refuses clearly: an unknown renderer is a usage error, a session without media a conflict", async () => {
