@@ -10,31 +10,20 @@
 //                        its DTLS handshake, start, stream, end, finalise) per stream-second
 //   daemon.peakRssMb     of rescued
 // Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (30).
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { makeClip } from "./clip.mjs";
+import { pct, round, startSystem } from "./system.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(root, "bin", "rescue.js");
 const RUNS = Number(process.env.RESCUE_BENCH_RUNS ?? 10);
 const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 30);
 const TICK = 100; // USER_HZ of /proc/PID/stat
 
-const { initData, startServer } = await import(join(root, "dist/src/server/index.js"));
-const work = mkdtempSync(join(tmpdir(), "rescue-bench-lens-"));
-const home = join(work, "home");
-const env = { ...process.env, RESCUE_HOME: home, RESCUE_KEYCHAIN: "off" };
-const clip = makeClip(work);
-
-const admin = await initData(join(work, "data"), "bench@example.test");
-const server = await startServer({ dataDir: join(work, "data"), host: "127.0.0.1", port: 0, logLevel: "warn" });
+const system = await startSystem("lens");
+const { home, server, run, rescue } = system;
+const clip = makeClip(system.work);
 try {
-  await rescue(["login", "--server", server.url, "--email", admin.email, "--password-stdin"], admin.password);
-  await rescue(["daemon", "start"]);
   const pid = Number(readFileSync(join(home, "run", "rescued.pid"), "utf8"));
 
   const firstFrame = [];
@@ -69,9 +58,7 @@ try {
     ),
   );
 } finally {
-  await rescue(["daemon", "stop"]).catch(() => undefined);
-  await server.close();
-  rmSync(work, { recursive: true, force: true });
+  await system.close();
 }
 
 /**
@@ -98,23 +85,6 @@ async function session(seconds, mark = () => undefined) {
   await events.until((e) => e.type === "media" && e.sessionId === s.id && e.event === "recording-stopped");
   events.close();
   return { startToFirstFrameMs, streamSeconds: round(streamSeconds, 2), frames: stats.video.frames, sent: sent.sentVideoFrames };
-}
-
-function run(args, stdin = "") {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  child.stdin.end(stdin);
-  const done = new Promise((resolve, reject) =>
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`rescue ${args.join(" ")}: exit ${code}: ${err}`)))),
-  );
-  return { child, done };
-}
-
-function rescue(args, stdin) {
-  return run(args, stdin).done;
 }
 
 /** The daemon's NDJSON event stream over its unix socket, from now on. */
@@ -154,11 +124,3 @@ function procStat(pid) {
 }
 
 
-function pct(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-function round(n, digits = 3) {
-  return Math.round(n * 10 ** digits) / 10 ** digits;
-}

@@ -9,13 +9,11 @@
 //   view.cpuSecondsPerStreamSecond  of the viewer and its ffmpeg decoder together
 // Needs `npm run build` and ffmpeg. Knob: RESCUE_BENCH_SECONDS (20).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { pct, root, round, startSystem } from "./system.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(root, "bin", "rescue.js");
 const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 20);
 const BITS = 10;
 const CLIP_FRAMES = 300;
@@ -23,19 +21,13 @@ const COLS = 40; // 40x15 cells = 40x30 pixels, the clip's 4:3 without bars: 4 c
 const ROWS = 15;
 const TICK = 100; // USER_HZ of /proc/PID/stat
 
-const { initData, startServer } = await import(join(root, "dist/src/server/index.js"));
 const { simulateCustomer } = await import(join(root, "dist/src/customer/run.js"));
 const { parseBlockLines } = await import(join(root, "dist/src/picture/blocks.js"));
 
-const work = mkdtempSync(join(tmpdir(), "rescue-bench-live-"));
-const home = join(work, "home");
-const env = { ...process.env, RESCUE_HOME: home, RESCUE_KEYCHAIN: "off" };
-const video = numberedClip(work);
-const admin = await initData(join(work, "data"), "bench@example.test");
-const server = await startServer({ dataDir: join(work, "data"), host: "127.0.0.1", port: 0, logLevel: "warn" });
+const system = await startSystem("live");
+const { env, server, rescue } = system;
+const video = numberedClip(system.work);
 try {
-  await rescue(["login", "--server", server.url, "--email", admin.email, "--password-stdin"], admin.password);
-  await rescue(["daemon", "start"]);
   const s = JSON.parse(await rescue(["session", "new", "--lens", "--pin", "--json"]));
   /** Send times of each clip frame, newest last. */
   const sent = new Map();
@@ -58,7 +50,7 @@ try {
   await rescue(["session", "wait", s.id, "--status", "waiting", "--timeout", "20"]);
   await rescue(["session", "start", s.id]);
 
-  const view = spawn(process.execPath, [BIN, "session", "view", s.id, "--renderer", "blocks", "--size", `${COLS}x${ROWS}`], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const view = spawn(process.execPath, [system.bin, "session", "view", s.id, "--renderer", "blocks", "--size", `${COLS}x${ROWS}`], { env, stdio: ["ignore", "pipe", "inherit"] });
   const latencies = [];
   let shown = 0;
   let buf = "";
@@ -107,9 +99,7 @@ try {
     ),
   );
 } finally {
-  await rescue(["daemon", "stop"]).catch(() => undefined);
-  await server.close();
-  rmSync(work, { recursive: true, force: true });
+  await system.close();
 }
 
 /** 640x480 VP8 at 30 fps whose frame N shows N's bits as stripes, bit 0 at the left: white is 1. */
@@ -150,23 +140,4 @@ function treeTicks(pid) {
     }
   }
   return total;
-}
-
-function rescue(args, stdin = "") {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  child.stdin.end(stdin);
-  return new Promise((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`rescue ${args.join(" ")}: exit ${code}: ${err}`)))));
-}
-
-function pct(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
-
-function round(n, digits = 3) {
-  return Math.round(n * 10 ** digits) / 10 ** digits;
 }
