@@ -29,9 +29,9 @@ export class Daemon {
   constructor(
     readonly paths: HomePaths,
     readonly log: Logger,
-    settings: DaemonSettings = { iceHostAddresses: [] },
+    settings: DaemonSettings = { iceHostAddresses: [], heartbeatMs: undefined },
   ) {
-    this.backend = new Backend(this.events, this.sessions, log);
+    this.backend = new Backend(this.events, this.sessions, log, settings.heartbeatMs);
     this.manager = new SessionManager(this.backend, this.events, log, paths.recordings, settings.iceHostAddresses);
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }

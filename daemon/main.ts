@@ -24,15 +24,17 @@ export async function main(argv: string[]): Promise<number> {
   // Everything the daemon writes (recordings, snapshots, logs) is customer media or private:
   // files 0600, folders 0700, including those ffmpeg creates for us.
   process.umask(0o077);
+  const paths = homePaths(rescueHome());
+  const log = fileLogger(paths.log, foreground);
   let settings: DaemonSettings;
   try {
     settings = daemonSettings(process.env);
   } catch (e) {
-    process.stderr.write(`rescued: ${(e as Error).message}\n`);
+    // Started by the CLI, nobody sees stderr: the log says why, and the CLI quotes its last line.
+    log.error(`cannot start: ${(e as Error).message}`);
+    if (!foreground) process.stderr.write(`rescued: ${(e as Error).message}\n`);
     return 2;
   }
-  const paths = homePaths(rescueHome());
-  const log = fileLogger(paths.log, foreground);
 
   let release: () => void;
   try {

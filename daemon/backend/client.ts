@@ -12,6 +12,7 @@ import {
 import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 import type { SessionState } from "../session/state.js";
+import { keepAlive } from "../../src/net/heartbeat.js";
 import { backoffDelay } from "./backoff.js";
 import { RestClient } from "./rest.js";
 
@@ -28,6 +29,7 @@ interface BackendEvents {
 
 /** How long a command issued while the first connection is being made waits for it. */
 const FIRST_CONNECT_WAIT_MS = 5000;
+/** A server that answers no ping for twice this long is taken as gone (a sleeping laptop, a dead link). */
 const PING_EVERY_MS = 15_000;
 const MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
@@ -46,13 +48,15 @@ export class Backend extends EventEmitter<BackendEvents> {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
+  private stopPing: () => void = () => undefined;
   private generation = 0;
 
   constructor(
     private readonly events: EventLog,
     private readonly sessions: SessionState,
     private readonly log: Logger,
+    /** Ping interval of the heartbeat (RESCUE_HEARTBEAT_MS); a silent server is dropped after twice this. */
+    private readonly heartbeatMs = PING_EVERY_MS,
   ) {
     super();
   }
@@ -162,7 +166,10 @@ export class Backend extends EventEmitter<BackendEvents> {
     ws.on("open", () => {
       if (gen !== this.generation) return;
       this.log.info(`connected to ${creds.server}`);
-      this.pingTimer = setInterval(() => ws.ping(), PING_EVERY_MS);
+      this.stopPing = keepAlive(ws, this.heartbeatMs, () => {
+        this.lastError = `the server answered no ping for ${(2 * this.heartbeatMs) / 1000} s`;
+        this.log.warn(`${creds.server}: ${this.lastError}; reconnecting`);
+      });
     });
     ws.on("message", (data) => {
       if (gen === this.generation) this.onMessage(data.toString());
@@ -238,8 +245,8 @@ export class Backend extends EventEmitter<BackendEvents> {
   }
 
   private clearPing(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = null;
+    this.stopPing();
+    this.stopPing = () => undefined;
   }
 
   private disconnect(): void {

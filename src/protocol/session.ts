@@ -81,6 +81,8 @@ export const SESSION_LOG_EVENTS = [
   "customer-paused",
   "customer-resumed",
   "customer-disconnected",
+  /** The customer's socket answered no heartbeat: they vanished without closing (phone locked, radio lost). */
+  "customer-lost",
   /** The customer of a desktop session stopped sharing their screen; the session goes on (chat). */
   "screen-share-stopped",
   "invited",

@@ -27,6 +27,11 @@ export interface StartServerOptions {
   sweepIntervalMs?: number;
   /** How long a customer socket may stay open without joining. */
   joinTimeoutMs?: number;
+  /**
+   * Ping interval on every WebSocket (customers and technicians' daemons): a peer that answers no
+   * ping for twice this long is taken as gone. Default 10 s: a vanished customer is found in 20 s.
+   */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -56,7 +61,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const orphans = await services.sessions.abortOrphans();
   if (orphans > 0) app.log.warn(`aborted ${orphans} session(s) whose customers were connected to the previous server process`);
   let stopping = false;
-  const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 });
+  const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000, heartbeatMs: opts.heartbeatMs ?? 10_000 });
 
   try {
     await app.listen({ host, port: opts.port ?? 0 });

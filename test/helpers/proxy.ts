@@ -38,6 +38,17 @@ export class TcpProxy {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Stops forwarding on every open connection without closing any: the link is a black hole, as
+   * when a laptop sleeps or a route dies. New connections are forwarded as before.
+   */
+  freeze(): void {
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
   /** Drops every connection and stops accepting: to the daemon the server is gone. */
   async cut(): Promise<void> {
     for (const s of this.sockets) s.destroy();

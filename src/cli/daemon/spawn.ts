@@ -28,11 +28,23 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
+/** The message of the daemon log's last error line written since `since` (ISO time), if any. */
+function lastError(log: string, since: string): string | null {
+  try {
+    const lines = readFileSync(log, "utf8").slice(-4096).trimEnd().split("\n");
+    const line = lines.reverse().find((l) => / error /.test(l) && l.slice(0, since.length) >= since);
+    return line ? line.replace(/^\S+ error /, "") : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Starts rescued as a detached child for this RESCUE_HOME and waits until its socket answers.
  * Its output goes to its own log; a daemon that exits early is reported with that log's path.
  */
 export async function startDaemon(paths: HomePaths, env: Record<string, string | undefined>): Promise<void> {
+  const startedAt = new Date(Date.now() - 1000).toISOString();
   const child = spawn(process.execPath, [join(packageRoot(), "bin", "rescued.js")], {
     detached: true,
     stdio: "ignore",
@@ -49,7 +61,10 @@ export async function startDaemon(paths: HomePaths, env: Record<string, string |
     // command): then wait for that one's socket; otherwise ours failed.
     if (exited !== null) {
       const holder = lockHolder(paths.lock);
-      if (holder === null || holder === child.pid) throw new DaemonUnavailable(`rescued exited with code ${exited} while starting: see ${paths.log}`);
+      if (holder === null || holder === child.pid) {
+        const why = lastError(paths.log, startedAt);
+        throw new DaemonUnavailable(`rescued exited with code ${exited} while starting${why ? `: ${why}` : ""} (see ${paths.log})`);
+      }
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -371,12 +371,17 @@ export class SessionService {
   }
 
   /** The customer's socket closed or they left: a live session is aborted. */
-  async customerLeft(id: string): Promise<void> {
+  /**
+   * The customer's socket closed: they left (or the page went), or with `lost` they answered no
+   * ping of the heartbeat (every `heartbeatMs`), logged as customer-lost so the technician knows why.
+   */
+  async customerLeft(id: string, how: { lost?: { heartbeatMs: number } } = {}): Promise<void> {
     this.paused.delete(id);
     await this.serial.run(async () => {
       const row = await this.store.sessions.get(id);
       if (!row || isTerminal(row.status)) return;
-      await this.log(id, "customer-disconnected", {});
+      if (how.lost) await this.log(id, "customer-lost", { heartbeatMs: how.lost.heartbeatMs });
+      else await this.log(id, "customer-disconnected", {});
       await this.move(row, nextStatus(row.status, "customer-left"), "aborted", {});
     });
   }

@@ -6,6 +6,7 @@ import { EULA_TEXT } from "../eula.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Hub } from "./hub.js";
 import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
+import { keepAlive } from "../../net/heartbeat.js";
 
 export interface CustomerDeps {
   sessions: SessionService;
@@ -17,6 +18,7 @@ export interface CustomerDeps {
   /** True while the server shuts down: closing sockets then does not abort sessions. */
   stopping: () => boolean;
   joinTimeoutMs: number;
+  heartbeatMs: number;
 }
 
 /** Steps a customer goes through, in this order. */
@@ -37,13 +39,19 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
+  // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
+  let lost = false;
+  keepAlive(ws, deps.heartbeatMs, () => {
+    lost = true;
+    log.info({ sessionId }, "customer lost: no pong");
+  });
 
   ws.on("error", (err) => log.debug({ err: err.message }, "customer socket error"));
   ws.on("close", () => {
     clearTimeout(joinTimer);
     detach();
     if (sessionId && !deps.stopping()) {
-      sessions.customerLeft(sessionId).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
+      sessions.customerLeft(sessionId, lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {}).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
     }
   });
 

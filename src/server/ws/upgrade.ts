@@ -6,6 +6,7 @@ import type { Services } from "../services.js";
 import { customerConnection } from "./customer.js";
 import { closeWith } from "./messages.js";
 import { technicianConnection } from "./technician.js";
+import { keepAlive } from "../../net/heartbeat.js";
 
 export const TECHNICIAN_WS_PATH = "/api/v1/ws";
 export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
@@ -14,7 +15,7 @@ export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
 export function attachWebSockets(
   server: Server,
   services: Services,
-  opts: { stopping: () => boolean; joinTimeoutMs: number },
+  opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number },
 ): () => Promise<void> {
   // Oversized messages are closed by ws itself with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -35,6 +36,7 @@ export function attachWebSockets(
           log,
           stopping: opts.stopping,
           joinTimeoutMs: opts.joinTimeoutMs,
+          heartbeatMs: opts.heartbeatMs,
         }),
       );
     } else if (path === TECHNICIAN_WS_PATH) {
@@ -42,6 +44,8 @@ export function attachWebSockets(
       services.participant(req.headers.authorization).then(
         (caller) =>
           wss.handleUpgrade(req, socket, head, (ws) => {
+            // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
+            keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
             technicianConnection(ws, caller, { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log }).catch((err: unknown) => {
               log.error({ err }, "technician connection failed");
               ws.terminate();
