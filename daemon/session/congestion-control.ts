@@ -27,7 +27,7 @@ export interface CongestionBitrates {
   maxKbps: number;
 }
 
-export const DEFAULT_BITRATES: CongestionBitrates = { startKbps: 2500, minKbps: 300, maxKbps: 2500 };
+export const DEFAULT_BITRATES: CongestionBitrates = { startKbps: 1500, minKbps: 300, maxKbps: 2500 };
 
 /** RTP header extensions the answer may accept, per media kind: only abs-send-time, which the estimator reads. */
 export function congestionHeaderExtensions(): { video: RTCRtpHeaderExtensionParameters[]; audio: RTCRtpHeaderExtensionParameters[] } {

@@ -61,6 +61,7 @@
     getDevices().then(
       function (s) {
         c.stream = s;
+        s.getVideoTracks().forEach(function (track) { track.contentHint = "detail"; });
         var camera = s.getVideoTracks().length > 0;
         // The customer always sees their own camera; what is sent stays dark until the session is live.
         if (camera) {
