@@ -144,6 +144,7 @@ export class RembController {
   sent = 0;
   private lastSentMs = -Infinity;
   private readonly ssrcs = new Set<number>();
+  private readonly videoSsrcs = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -154,10 +155,16 @@ export class RembController {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  /** Call for every received RTP packet of every track, with the parsed header extensions werift hands over. */
-  onRtp(rtp: RtpPacket, extensions: Record<string, unknown> | undefined): void {
+  /**
+   * Call for every received RTP packet of every track, with the parsed header extensions werift
+   * hands over. Video SSRCs are listed first in the REMB: werift, as a sender, routes a REMB by its first SSRC.
+   */
+  onRtp(rtp: RtpPacket, extensions: Record<string, unknown> | undefined, kind: "video" | "audio"): void {
     const abs = extensions?.[RTP_EXTENSION_URI.absSendTime];
-    this.ssrcs.add(rtp.header.ssrc);
+    if (!this.ssrcs.has(rtp.header.ssrc)) {
+      this.ssrcs.add(rtp.header.ssrc);
+      if (kind === "video") this.videoSsrcs.add(rtp.header.ssrc);
+    }
     this.estimator.onPacket({
       arrivalMs: this.now(),
       absSendTime: typeof abs === "number" ? abs : undefined,
@@ -182,6 +189,7 @@ export class RembController {
     this.lastSentMs = now;
     this.lastSentBps = bps;
     this.sent++;
-    this.opts.send(rembPacket(bps, ssrc, [...this.ssrcs])).catch(() => undefined);
+    const ssrcs = [...this.videoSsrcs, ...[...this.ssrcs].filter((s) => !this.videoSsrcs.has(s))];
+    this.opts.send(rembPacket(bps, ssrc, ssrcs)).catch(() => undefined);
   }
 }

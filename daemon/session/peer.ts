@@ -299,12 +299,12 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (track.kind === "video") {
       this.videoTrack = track;
       track.onReceiveRtp.subscribe((rtp, extensions) => {
-        this.remb.onRtp(rtp, extensions);
+        this.remb.onRtp(rtp, extensions, "video");
         this.onVideoRtp(rtp);
       });
     } else if (track.kind === "audio") {
       track.onReceiveRtp.subscribe((rtp, extensions) => {
-        this.remb.onRtp(rtp, extensions);
+        this.remb.onRtp(rtp, extensions, "audio");
         this.onAudioRtp(rtp);
       });
     }
