@@ -87,8 +87,9 @@ export class BandwidthEstimator {
   estimateBps: number;
   signal: UsageSignal = "normal";
   state: RateState = "hold";
-  /** Filtered inter-group delay gradient m(i), ms. */
+  /** Filtered inter-group delay variation m(i), ms per group (the Kalman filter's output). */
   delayGradientMs = 0;
+  /** Adaptive over-use threshold del_var_th, ms; compared with m(i) times the group deltas seen (at most 60). */
   thresholdMs = THRESHOLD0_MS;
   /** Fraction of packets lost in the last whole loss interval (0-1). */
   lossFraction = 0;
