@@ -5,7 +5,8 @@
  * (draft-alvestrand-rmcat-remb-03); Chrome bounds its send rate by it.
  *
  * Simplifications, each on the safe side for a single sender on one path:
- * - only the multiplicative increase of section 5.5 (no additive increase near convergence);
+ * - the round-trip time is not measured: the additive increase assumes 200 ms (libwebrtc's
+ *   default for its receive-side estimator);
  * - the loss rule works on RFC 3550 A.3 interval loss (before NACK repair), once per second.
  *
  * Times are milliseconds on one local monotonic clock (performance.now()); rates are bits per second.
@@ -54,6 +55,10 @@ const OVERUSE_TIME_MS = 10;
 const ETA = 1.08;
 const BETA = 0.85;
 const RATE_WINDOW_MS = 500;
+/** Section 5.5 additive increase: half a packet per response time (RTT + 100 ms). */
+const RESPONSE_TIME_MS = 200 + 100;
+/** Smoothing of the average and variance of the incoming rate at decreases (libwebrtc's LinkCapacityEstimator). */
+const MAX_RATE_SMOOTHING = 0.05;
 /** Section 6: loss above 10% cuts the estimate by half the loss; below 2% it may grow. */
 const LOSS_HIGH = 0.1;
 const LOSS_LOW = 0.02;
@@ -106,6 +111,9 @@ export class BandwidthEstimator {
   private deltas = 0;
   private lastThresholdUpdateMs: number | undefined;
   private lastUpdateMs: number | undefined;
+  /** Average incoming rate when decreasing, kbps, and its normalised variance (section 5.5 "average max bitrate"). */
+  private avgMaxKbps: number | undefined;
+  private varMax = 0.4;
   private readonly arrivals: { atMs: number; bytes: number }[] = [];
   private arrivalHead = 0;
   private readonly loss = new Map<number, LossState>();
@@ -148,19 +156,54 @@ export class BandwidthEstimator {
     else if (this.signal === "underuse") this.state = "hold";
     else this.state = this.state === "decrease" ? "hold" : "increase";
 
+    // Section 5.5: a receive rate well above the rates of past decreases means the path changed.
+    if (this.avgMaxKbps !== undefined && received / 1000 > this.avgMaxKbps + 3 * this.maxDeviationKbps()) this.avgMaxKbps = undefined;
     if (this.state === "decrease") {
       // A = beta * R_hat, and only ever downwards.
-      if (received > 0) this.estimateBps = Math.min(this.estimateBps, BETA * received);
+      if (received > 0) {
+        this.estimateBps = Math.min(this.estimateBps, BETA * received);
+        this.onDecrease(received / 1000);
+      }
       this.signal = "normal"; // one decrease per detected overuse
     } else if (this.state === "increase" && this.lossFraction <= LOSS_LOW) {
       // Section 6: between 2% and 10% loss the estimate holds.
-      const grown = this.estimateBps * ETA ** Math.min(dtMs / 1000, 1);
+      const grown =
+        this.avgMaxKbps === undefined
+          ? this.estimateBps * ETA ** Math.min(dtMs / 1000, 1)
+          : // Near convergence: A += max(1000, alpha * expected packet size), alpha = 0.5 min(dt / response time, 1).
+            this.estimateBps + Math.max(1000, 0.5 * Math.min(dtMs / RESPONSE_TIME_MS, 1) * this.averagePacketBits());
       // Section 5.5: A_hat < 1.5 R_hat; as libwebrtc's AimdRateControl, the cap stops growth but never cuts.
       const cap = 1.5 * received + 10_000;
       this.estimateBps = Math.max(this.estimateBps, Math.min(grown, cap));
     }
     this.estimateBps = clamp(this.estimateBps, this.minBps, this.maxBps);
     return this.estimateBps;
+  }
+
+  /** Section 5.5: the average max bitrate and its variance, updated with the incoming rate at each decrease. */
+  private onDecrease(receivedKbps: number): void {
+    if (this.avgMaxKbps === undefined) {
+      this.avgMaxKbps = receivedKbps;
+      return;
+    }
+    this.avgMaxKbps = (1 - MAX_RATE_SMOOTHING) * this.avgMaxKbps + MAX_RATE_SMOOTHING * receivedKbps;
+    const norm = Math.max(this.avgMaxKbps, 1);
+    this.varMax = (1 - MAX_RATE_SMOOTHING) * this.varMax + (MAX_RATE_SMOOTHING * (this.avgMaxKbps - receivedKbps) ** 2) / norm;
+    // libwebrtc's bounds: 0.4 and 2.5 (in kbps, normalised by the average).
+    this.varMax = clamp(this.varMax, 0.4, 2.5);
+  }
+
+  private maxDeviationKbps(): number {
+    return Math.sqrt(this.varMax * (this.avgMaxKbps ?? 0));
+  }
+
+  /** Mean size of the packets in the receive-rate window, bits (1200 bytes before any). */
+  private averagePacketBits(): number {
+    const n = this.arrivals.length - this.arrivalHead;
+    if (n === 0) return 1200 * 8;
+    let bytes = 0;
+    for (let i = this.arrivalHead; i < this.arrivals.length; i++) bytes += this.arrivals[i]!.bytes;
+    return (bytes * 8) / n;
   }
 
   /** Send time in ms on an unwrapped timeline (abs-send-time wraps every 64 s). */

@@ -61,21 +61,43 @@ function countBySize(runs: { width: number; height: number; frames: number }[]):
   return out;
 }
 
-/** Runs in the page: size, fps, target bitrate, limitation and available bitrate of the newest connection. */
-async function senderView(): Promise<string> {
+/** What Chrome says it sends: its video outbound-rtp and its bandwidth estimate (availableOutgoingBitrate). */
+interface SenderSample {
+  size: string;
+  fps: number;
+  targetKbps: number;
+  bweKbps: number;
+  limitation: string;
+  /** Video bytes sent so far. */
+  bytesSent: number;
+}
+
+/** Runs in the page: the newest connection's sender figures. */
+async function senderView(): Promise<SenderSample> {
   const pcs = (window as any).__pcs as RTCPeerConnection[];
+  const out: SenderSample = { size: "-", fps: 0, targetKbps: 0, bweKbps: 0, limitation: "-", bytesSent: 0 };
   const pc = pcs[pcs.length - 1];
-  if (!pc) return "no peer";
-  let out = "";
-  let available = "";
+  if (!pc) return out;
   (await pc.getStats()).forEach((r: any) => {
     if (r.type === "outbound-rtp" && r.kind === "video") {
-      out = `${r.frameWidth}x${r.frameHeight} ${r.framesPerSecond ?? 0} fps target ${Math.round((r.targetBitrate ?? 0) / 1000)} kbps ${r.qualityLimitationReason}`;
+      out.size = `${r.frameWidth}x${r.frameHeight}`;
+      out.fps = r.framesPerSecond ?? 0;
+      out.targetKbps = Math.round((r.targetBitrate ?? 0) / 1000);
+      out.limitation = r.qualityLimitationReason;
+      out.bytesSent = r.bytesSent ?? 0;
     }
-    if (r.type === "candidate-pair" && r.nominated && r.availableOutgoingBitrate) available = ` bwe ${Math.round(r.availableOutgoingBitrate / 1000)} kbps`;
+    if (r.type === "candidate-pair" && r.nominated && r.availableOutgoingBitrate) out.bweKbps = Math.round(r.availableOutgoingBitrate / 1000);
   });
-  return out + available;
+  return out;
 }
+
+/** Samples a second apart: video kbit/s sent in each second. */
+const sentKbps = (sent: SenderSample[]) => sent.map((x, i) => (i === 0 ? 0 : Math.round(((x.bytesSent - sent[i - 1]!.bytesSent) * 8) / 1000)));
+
+const describeSent = (sent: SenderSample[]) => {
+  const rates = sentKbps(sent);
+  return sent.map((x, i) => `${x.size} ${x.fps} fps sent ${rates[i]} target ${x.targetKbps} bwe ${x.bweKbps} kbps ${x.limitation}`).join(" | ");
+};
 
 describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer on a LAN -> rescued recording", () => {
   let ns: NetNs;
@@ -119,7 +141,10 @@ describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer o
   }
 
   /** One Lens session with a Chromium customer whose camera is `file`: start, stream, end; the recording and its manifest. */
-  async function recordCustomer(file: string): Promise<{ path: string; manifest: any; frames: Frame[] }> {
+  async function recordCustomer(
+    file: string,
+    opts: { seconds?: number; onLive?: () => void } = {},
+  ): Promise<{ path: string; manifest: any; frames: Frame[]; sent: SenderSample[] }> {
     const browser = await launchChromium(ns, server.url, { args: [`--use-file-for-fake-video-capture=${file}`] });
     try {
       const created = await cli(["session", "new", "--lens", "--pin", "--name", "Camera", "--json"]);
@@ -148,17 +173,18 @@ describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer o
       expect(started.code, started.stderr).toBe(0);
       expect(StartResponse.parse(started.json()).recording).toEqual(expect.any(String));
       await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });
-      const sent: string[] = [];
-      for (let i = 0; i < STREAM_SECONDS; i++) {
+      opts.onLive?.();
+      const sent: SenderSample[] = [];
+      for (let i = 0; i < (opts.seconds ?? STREAM_SECONDS); i++) {
         await new Promise((r) => setTimeout(r, 1000));
         sent.push(await page.evaluate(senderView));
       }
-      console.log(`Chrome sends (${file.split("/").pop()}): ${sent.join(" | ")}`);
+      console.log(`Chrome sends (${file.split("/").pop()}): ${describeSent(sent)}`);
       const ended = await cli(["session", "end", session.id, "--json"]);
       expect(ended.code, ended.stderr).toBe(0);
       const recording = await finishedRecording(home, session.id);
       const manifest = JSON.parse(readFileSync(recording.path.replace(/\.(webm|mkv)$/, ".json"), "utf8"));
-      return { path: recording.path, manifest, frames: await recordedFrames(recording.path) };
+      return { path: recording.path, manifest, frames: await recordedFrames(recording.path), sent };
     } finally {
       await browser.close();
     }
@@ -192,5 +218,23 @@ describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer o
     expect(stream).toEqual({ width: 720, height: 1280 });
     expect(countBySize(manifest.video.sizes).get("720x1280")).toBe(full);
     expect(manifest).toMatchObject({ width: 720, height: 1280 });
+  }, 120_000);
+
+  it("on a 1 Mbit/s link, REMB brings Chrome from the start bitrate down below the link rate, and video keeps flowing", async () => {
+    // The customer's uplink: a token bucket with a deep queue, so congestion first shows as delay.
+    const shape = () =>
+      execFileSync("ip", ["netns", "exec", ns.name, "tc", "qdisc", "replace", "dev", ns.nsInterface, "root", "tbf", "rate", "1mbit", "burst", "20kb", "latency", "500ms"]);
+    let shaped = false;
+    try {
+      const { frames, sent } = await recordCustomer(camera(640, 480), { seconds: 10, onLive: () => ((shaped = true), shape()) });
+      const seconds = perSecond(frames);
+      console.log(`640x480 camera on 1 Mbit/s: ${seconds.map((s) => `${s.second}s ${s.fps} fps ${s.sizes.join(",")}`).join(" | ")}`);
+      // Chrome starts at the announced start bitrate (above the link), then follows the REMB below it.
+      expect(Math.max(...sent.slice(0, 2).map((x) => x.bweKbps))).toBeGreaterThanOrEqual(1200);
+      expect(Math.min(...sent.slice(-3).map((x) => x.bweKbps))).toBeLessThan(1000);
+      for (const s of seconds.slice(-4)) expect(s.fps, `frames in second ${s.second}`).toBeGreaterThanOrEqual(10);
+    } finally {
+      if (shaped) execFileSync("ip", ["netns", "exec", ns.name, "tc", "qdisc", "del", "dev", ns.nsInterface, "root"]);
+    }
   }, 120_000);
 });

@@ -98,4 +98,35 @@ describe("receive-side bandwidth estimator (REMB)", () => {
     drive(est, { sendBps: 2_000_000, dropEvery: 2 }, 12_000, 4000);
     expect(est.estimateBps).toBe(500_000);
   });
+
+  it("closed loop: a sender that follows the estimate over a 1 Mbit/s link keeps the queue short and the rate near the link", () => {
+    const est = new BandwidthEstimator({ startBps: 1_500_000, minBps: 300_000, maxBps: 2_500_000 });
+    const linkBps = 1_000_000;
+    let t = 0;
+    let seq = 0;
+    let linkFreeAtMs = 0;
+    let rate = est.estimateBps;
+    let nextUpdateMs = 100;
+    const queueMs: number[] = [];
+    const estimates: number[] = [];
+    while (t < 20_000) {
+      t += (PACKET * 8 * 1000) / rate;
+      const start = Math.max(t, linkFreeAtMs);
+      seq++;
+      if (start - t > 500) continue; // a full queue drops
+      if (t > 3000) queueMs.push(start - t);
+      linkFreeAtMs = start + (PACKET * 8 * 1000) / linkBps;
+      const arrivalMs = linkFreeAtMs + 20;
+      while (nextUpdateMs <= arrivalMs) {
+        rate = est.update(nextUpdateMs); // the sender obeys each REMB at once
+        if (nextUpdateMs > 3000) estimates.push(rate);
+        nextUpdateMs += 100;
+      }
+      est.onPacket({ arrivalMs, absSendTime: Math.round((t / 1000) * 262_144) & 0xffffff, ssrc: 1, sequenceNumber: seq & 0xffff, bytes: PACKET });
+    }
+    // Past the start: at most a short queue, and between the back-off (0.85x) and a little above the link.
+    expect(Math.max(...queueMs)).toBeLessThan(100);
+    expect(Math.min(...estimates)).toBeGreaterThan(0.75 * linkBps);
+    expect(Math.max(...estimates)).toBeLessThan(1.1 * linkBps);
+  });
 });
