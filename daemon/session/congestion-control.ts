@@ -71,7 +71,7 @@ export function restrictOffer(sdp: string, bitrates: CongestionBitrates = DEFAUL
     const fb = /^a=rtcp-fb:(\S+) (.+)$/.exec(line);
     if (fb && !(IMPLEMENTED_FEEDBACK as readonly string[]).includes(fb[2]!.trim())) continue;
     const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
-    if (kind === "video" && fmtp && !/^apt=/.test(fmtp[2]!)) {
+    if (kind === "video" && fmtp && isMediaCodec(lines, fmtp[1]!)) {
       withFmtp.add(fmtp[1]!);
       out.push(`${line};${bitrateParams}`);
       continue;

@@ -296,17 +296,14 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   private onTrack(track: MediaStreamTrack): void {
+    // Every packet of both tracks feeds the bandwidth estimate (REMB covers the whole session).
+    const kind = track.kind === "video" ? "video" : "audio";
+    track.onReceiveRtp.subscribe((rtp, extensions) => this.remb.onRtp(rtp, extensions, kind));
     if (track.kind === "video") {
       this.videoTrack = track;
-      track.onReceiveRtp.subscribe((rtp, extensions) => {
-        this.remb.onRtp(rtp, extensions, "video");
-        this.onVideoRtp(rtp);
-      });
+      track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
     } else if (track.kind === "audio") {
-      track.onReceiveRtp.subscribe((rtp, extensions) => {
-        this.remb.onRtp(rtp, extensions, "audio");
-        this.onAudioRtp(rtp);
-      });
+      track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
     }
   }
 
