@@ -61,6 +61,8 @@
     getDevices().then(
       function (s) {
         c.stream = s;
+        // Keep the resolution, give up frame rate first: the technician reads details (labels, LEDs,
+        // cables). Without it Chrome started a 720x1280 camera at 540x960 or 360x640 even at 2 Mbit/s.
         s.getVideoTracks().forEach(function (track) { track.contentHint = "detail"; });
         var camera = s.getVideoTracks().length > 0;
         // The customer always sees their own camera; what is sent stays dark until the session is live.
