@@ -3,6 +3,7 @@ import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, typ
 import { DepacketizeCallback, JitterBufferCallback } from "werift/nonstandard";
 import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
+import { congestionHeaderExtensions, RembController, restrictOffer } from "./congestion-control.js";
 import { h264DecoderConfig } from "./media-h264.js";
 import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
@@ -82,6 +83,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private closing: Promise<ClosedInfo> | undefined;
   private signalChain: Promise<void> = Promise.resolve();
   private readonly keyframeIntervalMs: number;
+  /** Receive-side congestion control: the estimate goes to the customer in REMB. */
+  readonly remb: RembController;
 
   private frames = 0;
   private width: number | null = null;
@@ -102,8 +105,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       iceAdditionalHostAddresses: additionalHostAddresses(opts),
       // The default policy leaks a UDP socket after close and keeps the process alive.
       bundlePolicy: "max-bundle",
-      // useVP8/useH264 carry NACK, PLI and REMB feedback; receiver reports are sent for every receiver.
+      // The answer echoes the offered feedback, restricted by restrictOffer to NACK, PLI and REMB;
+      // receiver reports are sent for every receiver.
       codecs: { video: [useVP8(), useH264()], audio: [useOPUS()] },
+      headerExtensions: congestionHeaderExtensions(),
       debug:
         opts.inboundKeepPercent !== undefined && opts.inboundKeepPercent < 100
           ? { inboundPacketLoss: opts.inboundKeepPercent }
@@ -122,6 +127,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       if (state === "connected") this.emit("connected");
     });
     this.pc.onTrack.subscribe((track) => this.onTrack(track));
+    const videoReceiver = () => this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
+    this.remb = new RembController({
+      send: async (packet) => videoReceiver()?.dtlsTransport?.sendRtcp([packet]),
+      senderSsrc: () => videoReceiver()?.rtcpSsrc,
+    });
   }
 
   get connectionState(): string {
@@ -151,7 +161,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private async applySignal(signal: Signal): Promise<void> {
     if (this.closing) return;
     if (signal.kind === "offer") {
-      await this.pc.setRemoteDescription({ type: "offer", sdp: signal.sdp });
+      // werift's answer echoes the offer's feedback and fmtp: restricted to what this receiver implements.
+      await this.pc.setRemoteDescription({ type: "offer", sdp: restrictOffer(signal.sdp) });
       for (const transceiver of this.pc.getTransceivers()) {
         const codec = transceiver.codecs[0]?.mimeType.toLowerCase();
         if (transceiver.kind === "video") {
@@ -263,6 +274,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
 
   private async shutdown(reason: string): Promise<ClosedInfo> {
     clearInterval(this.keyframeTimer);
+    this.remb.stop();
     this.talkStream?.stop();
     this.mediaOn = false;
     this.video.close();
@@ -291,6 +303,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   private onTrack(track: MediaStreamTrack): void {
+    // Every packet of both tracks feeds the bandwidth estimate (REMB covers the whole session).
+    const kind = track.kind === "video" ? "video" : "audio";
+    track.onReceiveRtp.subscribe((rtp, extensions) => this.remb.onRtp(rtp, extensions, kind));
     if (track.kind === "video") {
       this.videoTrack = track;
       track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));

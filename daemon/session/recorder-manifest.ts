@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import type { RecordingSummary } from "./recorder.js";
+import type { RecordingSummary, VideoSizeRun } from "./recorder.js";
 
 export interface ManifestFields {
   session: string;
@@ -16,8 +16,11 @@ export interface RecordingManifest extends ManifestFields {
   endedAt: string;
   codecs: { video: string | null; audio: string | null };
   frames: { video: number; audio: number };
+  /** The size in the recording's header (its first keyframe's). */
   width: number | null;
   height: number | null;
+  /** The sizes really recorded, in order: a resolution change mid-stream is a new entry. */
+  video: { sizes: VideoSizeRun[] };
   durationMs: number;
   bytes: number;
   sha256: string;
@@ -54,6 +57,7 @@ export async function writeManifest(
     frames: { video: summary.videoFrames, audio: summary.audioPackets },
     width: summary.width,
     height: summary.height,
+    video: { sizes: summary.sizes },
     durationMs: summary.durationMs,
     bytes: summary.bytes,
     sha256: await sha256File(summary.path),

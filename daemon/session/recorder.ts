@@ -36,14 +36,26 @@ export interface RecordedVideoFrame {
   arrivalMs?: number;
 }
 
+/** A stretch of the recording at one picture size: frames in a row from keyframe to keyframe of that size. */
+export interface VideoSizeRun {
+  width: number;
+  height: number;
+  frames: number;
+  /** Where the stretch starts on the recording's timeline, ms. */
+  fromMs: number;
+}
+
 export interface RecordingSummary {
   path: string;
   bytes: number;
   videoFrames: number;
   audioPackets: number;
   durationMs: number;
+  /** The size in the file's header: the first recorded keyframe's (null when no video was written). */
   width: number | null;
   height: number | null;
+  /** Every size really recorded, in order; a change of resolution mid-stream starts a new run. */
+  sizes: VideoSizeRun[];
 }
 
 /** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
@@ -68,8 +80,11 @@ export class Recorder {
   bytes = 0;
   /** performance.now() when the first video frame reached the file. */
   firstVideoWrittenAt: number | undefined;
+  /** The header's size: the first written keyframe's. */
   width: number | null = null;
   height: number | null = null;
+  /** Sizes of the frames written, in runs (see VideoSizeRun). */
+  readonly sizes: VideoSizeRun[] = [];
 
   private readonly opts: Required<Omit<RecorderOptions, "path">>;
   private readonly fd: number;
@@ -131,10 +146,6 @@ export class Recorder {
     } else if (frame.keyframe) {
       size = vp8KeyframeSize(frame.data) ?? undefined;
     }
-    if (size) {
-      this.width = size.width;
-      this.height = size.height;
-    }
     const packet = new EncodedPacket(data, frame.keyframe ? "key" : "delta", sec, this.videoFrameSec);
     this.videoFrames++;
     this.endSec = Math.max(this.endSec, sec + this.videoFrameSec);
@@ -188,6 +199,7 @@ export class Recorder {
       durationMs: Math.round(this.endSec * 1000),
       width: this.width,
       height: this.height,
+      sizes: this.sizes.map((run) => ({ ...run })),
     };
   }
 
@@ -264,7 +276,10 @@ export class Recorder {
         if (!config) return; // cannot describe the track yet: wait for a keyframe that can
         this.firstVideoConfig = false;
         meta = { decoderConfig: config };
+        this.width = config.codedWidth ?? null;
+        this.height = config.codedHeight ?? null;
       }
+      this.countSize(item);
       this.run(async () => {
         this.firstVideoQueuedSec ??= item.packet.timestamp;
         await source.add(item.packet, meta);
@@ -285,6 +300,17 @@ export class Recorder {
         await source.add(item.packet, meta);
       });
     }
+  }
+
+  /** A keyframe carries its size (VP8 frame header, H.264 SPS); delta frames keep the last one. */
+  private countSize(item: Extract<Item, { kind: "video" }>): void {
+    let run = this.sizes.at(-1);
+    const size = item.size;
+    if (size && (!run || run.width !== size.width || run.height !== size.height)) {
+      run = { width: size.width, height: size.height, frames: 0, fromMs: Math.round(item.packet.timestamp * 1000) };
+      this.sizes.push(run);
+    }
+    if (run) run.frames++;
   }
 
   private videoDecoderConfig(raw: Uint8Array, size: FrameSize | undefined): VideoDecoderConfig | null {

@@ -17,7 +17,12 @@ export interface Chromium {
 export async function launchChromium(
   ns: NetNs,
   serverUrl: string,
-  opts: { viewport?: { width: number; height: number }; mobile?: boolean } = {},
+  opts: {
+    viewport?: { width: number; height: number };
+    mobile?: boolean;
+    /** More command-line flags, e.g. `--use-file-for-fake-video-capture=FILE` for a camera of a known size. */
+    args?: string[];
+  } = {},
 ): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
   try {
@@ -41,6 +46,7 @@ export async function launchChromium(
         "--disable-features=WebRtcHideLocalIpsWithMdns",
         // getUserMedia needs a secure context; the test origin is plain HTTP on a private address.
         `--unsafely-treat-insecure-origin-as-secure=${serverUrl}`,
+        ...(opts.args ?? []),
       ],
     });
     return {

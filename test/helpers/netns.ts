@@ -15,6 +15,8 @@ export interface NetNs {
   hostAddress: string;
   /** Address inside the namespace: the browser's. */
   nsAddress: string;
+  /** The veth end inside the namespace (shape the browser's sending with `tc` on it). */
+  nsInterface: string;
   /** An executable that runs `program` with its arguments inside the namespace. */
   wrapper(program: string): string;
   close(): void;
@@ -76,6 +78,7 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
     name,
     hostAddress,
     nsAddress,
+    nsInterface: nsIf,
     wrapper(program) {
       const file = join(dir, `${program.split("/").pop()}-in-${name}`);
       writeFileSync(file, `#!/bin/sh\nexec ip netns exec ${name} ${program} "$@"\n`);

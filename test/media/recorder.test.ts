@@ -1,6 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Recorder } from "../../daemon/session/recorder.js";
+import { writeManifest } from "../../daemon/session/recorder-manifest.js";
 import { bundledClip } from "../../src/customer/assets.js";
 import { readIvf } from "../../src/media/ivf.js";
 import { readOggOpus } from "../../src/media/ogg-opus.js";
@@ -82,5 +85,38 @@ describe("recorder", () => {
     recorder.addVideoFrame({ data: video[1]!.data, keyframe: false, timestamp: 0 });
     expect(recorder.videoFrames).toBe(0);
     await expect(recorder.finalise()).rejects.toThrow(/nothing was recorded/);
+  });
+
+  it("describes the sizes really recorded: the header has the first keyframe's, the manifest every run", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    // A sender that starts small and steps up, as Chrome does while its send rate ramps.
+    const clip = (w: number, h: number) => {
+      const file = join(tmp.dir, `${w}x${h}.ivf`);
+      execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc=size=${w}x${h}:rate=30:duration=1`, "-c:v", "libvpx", "-g", "300", "-deadline", "realtime", "-f", "ivf", file]);
+      return readIvf(file).frames;
+    };
+    const small = clip(320, 240);
+    const large = clip(640, 480);
+    const path = join(tmp.dir, "sizes.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", trackWaitMs: 50, batchMs: 20 });
+    const frames = [...small, ...large];
+    for (let i = 0; i < frames.length; i++) {
+      recorder.addVideoFrame({ data: frames[i]!.data, keyframe: frames[i]!.keyframe, timestamp: i * 3000 });
+      await sleep(2);
+    }
+    const summary = await recorder.finalise();
+    expect(summary).toMatchObject({ width: 320, height: 240, videoFrames: small.length + large.length });
+    expect(summary.sizes).toEqual([
+      { width: 320, height: 240, frames: small.length, fromMs: 0 },
+      { width: 640, height: 480, frames: large.length, fromMs: Math.round((small.length * 1000) / 30) },
+    ]);
+    const probe = await ffprobe(path);
+    expect(probe.streams[0]).toMatchObject({ width: 320, height: 240 });
+    const written = await writeManifest(summary, {
+      session: "S1", technician: null, customerName: null, startedAt: new Date(), endedAt: new Date(), codecs: { video: "vp8", audio: null },
+    });
+    const manifest = JSON.parse(readFileSync(written.path, "utf8"));
+    expect(manifest).toMatchObject({ width: 320, height: 240, video: { sizes: summary.sizes } });
   });
 });

@@ -35,9 +35,15 @@
     $("pause").textContent = pausedByCustomer ? t.resume : t.pause;
   }
 
-  /** Rear camera on phones where there is one, and the microphone; whatever the customer grants. */
+  /**
+   * Rear camera on phones where there is one, and the microphone; whatever the customer grants.
+   * The camera's own formats only (resizeMode "none"): 1280x720 asked of a 720x1280 phone camera
+   * gave a 720x720 crop. Asking 1280 for both sides picks, among the native formats, the one whose
+   * long side is nearest 1280 (720p landscape or portrait) rather than a smaller one of the
+   * requested shape; browsers without resizeMode keep the aspect of a native format anyway.
+   */
   function getDevices() {
-    var video = { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } };
+    var video = { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 1280 }, resizeMode: "none" };
     return navigator.mediaDevices.getUserMedia({ video: video, audio: true }).catch(function () {
       return navigator.mediaDevices.getUserMedia({ video: video }).catch(function () {
         return navigator.mediaDevices.getUserMedia({ audio: true });
@@ -55,6 +61,9 @@
     getDevices().then(
       function (s) {
         c.stream = s;
+        // Keep the resolution, give up frame rate first: the technician reads details (labels, LEDs,
+        // cables). Without it Chrome started a 720x1280 camera at 540x960 or 360x640 even at 2 Mbit/s.
+        s.getVideoTracks().forEach(function (track) { track.contentHint = "detail"; });
         var camera = s.getVideoTracks().length > 0;
         // The customer always sees their own camera; what is sent stays dark until the session is live.
         if (camera) {
