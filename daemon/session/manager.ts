@@ -152,6 +152,15 @@ export class SessionManager {
     peer.on("state", (state) => {
       if (state === "failed") this.log.error(`session ${sessionId}: media connection failed`);
     });
+    peer.path.on("lost", ({ reason }) => {
+      this.log.warn(`session ${sessionId}: media lost: ${reason}`);
+      this.mediaEvent(sessionId, "media-lost", { reason });
+    });
+    peer.path.on("restored", ({ afterMs }) => {
+      this.log.info(`session ${sessionId}: media restored after ${afterMs} ms`);
+      this.mediaEvent(sessionId, "media-restored", { afterMs });
+    });
+    peer.setCustomerPaused(session?.customer?.paused === true);
     peer.on("error", (e) => this.log.error(`session ${sessionId}: ${e.message}`));
     m.answered = peer.handleSignal(offer);
     try {
@@ -290,6 +299,7 @@ export class SessionManager {
       m.answered.then(() => this.startIfRunning(session.id, m)).catch(() => undefined);
       return;
     }
+    m?.peer.setCustomerPaused(session.customer?.paused === true);
     if (!m || m.status === session.status) return;
     const was = m.status;
     m.status = session.status;

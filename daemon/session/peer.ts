@@ -10,6 +10,7 @@ import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { TalkStream } from "./talk.js";
 import { VideoTap } from "./video-tap.js";
+import { MediaWatch } from "./media-watch.js";
 
 export interface TechnicianPeerOptions {
   /** From the server's configuration; `[]` on loopback. */
@@ -58,6 +59,8 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
  */
 export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   readonly pc: RTCPeerConnection;
+  /** Whether media arrives: lost and restored, for the session log, stats and the technician. */
+  readonly path = new MediaWatch();
   /** The live picture for viewers and snapshots. */
   readonly video = new VideoTap(
     () => this.videoCodec,
@@ -74,6 +77,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private startMediaMs: number | undefined;
   private mediaOn = false;
   private held = false;
+  private customerPaused = false;
   private jitter: JitterBufferCallback | undefined;
   private depacketizer: DepacketizeCallback | undefined;
   private waitingFirstFrame = false;
@@ -124,6 +128,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     });
     this.pc.connectionStateChange.subscribe((state) => {
       this.emit("state", state);
+      this.path.ice(state);
       if (state === "connected") this.emit("connected");
     });
     this.pc.onTrack.subscribe((track) => this.onTrack(track));
@@ -215,12 +220,20 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
 
   hold(): void {
     this.held = true;
+    this.path.setQuiet(true);
+  }
+
+  /** The customer paused their camera and microphone (the Lens page's pause): silence is expected. */
+  setCustomerPaused(paused: boolean): void {
+    this.customerPaused = paused;
+    this.path.setQuiet(paused || this.held);
   }
 
   /** Leaves hold: the decoder state is stale, so wait for and ask for a keyframe. */
   resume(): void {
     if (!this.held) return;
     this.held = false;
+    this.path.setQuiet(this.customerPaused);
     if (this.mediaOn) {
       this.resetVideoPipeline();
       this.requestKeyframe("resume", true);
@@ -244,6 +257,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
 
   stats(): SessionStats {
     const stats: SessionStats = {
+      connection: { state: this.path.state, since: new Date(this.path.since).toISOString() },
       video: {
         codec: this.videoCodec,
         width: this.width,
@@ -278,6 +292,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.talkStream?.stop();
     this.mediaOn = false;
     this.video.close();
+    this.path.close();
     this.jitter?.destroy();
     this.depacketizer?.destroy();
     await this.pc.close().catch(() => undefined);
@@ -320,12 +335,14 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       this.frameArrivals.set(timestamp, performance.now());
       if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
     }
+    this.path.packet();
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
     if (this.mediaOn && !this.held) this.jitter?.input({ rtp });
   }
 
   private onAudioRtp(rtp: RtpPacket): void {
+    this.path.packet();
     this.audioSeq.add(rtp.header.sequenceNumber);
     this.audioPackets++;
     // Audio goes straight through: the jitter buffer would drop packets around losses.

@@ -90,6 +90,8 @@ export const AnyAnswer = z.unknown();
 export const NoAnswer = z.undefined();
 
 export const SessionStats = z.object({
+  /** The media path: lost when nothing arrives (a frozen sender, a dead link) until it comes back. */
+  connection: z.object({ state: z.enum(["connecting", "connected", "lost", "closed"]), since: IsoTime }).optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

@@ -76,6 +76,10 @@ export const SESSION_LOG_EVENTS = [
   "recording-started",
   "recording-stopped",
   "media-connected",
+  /** The technician's daemon stopped receiving media (no packets, or ICE disconnected/failed). */
+  "media-lost",
+  /** Media arrives again after media-lost. */
+  "media-restored",
   /** The technician saved a still of the live video (`session snapshot`). */
   "snapshot",
   "customer-paused",

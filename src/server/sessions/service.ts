@@ -370,7 +370,6 @@ export class SessionService {
     if (row) this.deps.notifier.sessionChanged(row, this.view(row), false);
   }
 
-  /** The customer's socket closed or they left: a live session is aborted. */
   /**
    * The customer's socket closed: they left (or the page went), or with `lost` they answered no
    * ping of the heartbeat (every `heartbeatMs`), logged as customer-lost so the technician knows why.

@@ -11,6 +11,11 @@ export function MediaStats({ media }: { media: SessionMedia | undefined }) {
   const recording = stats?.recording ?? (media?.recording ? { path: media.recording, bytes: null } : null);
   return (
     <Box flexDirection="column">
+      {stats?.connection?.state === "lost" ? (
+        <Text color="red" bold wrap="truncate">
+          Media LOST: nothing arrives from the customer
+        </Text>
+      ) : null}
       {v ? (
         <>
           <Text wrap="truncate">

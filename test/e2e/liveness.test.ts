@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { buildDist } from "../helpers/build.js";
+import { dropHome, rescue } from "../helpers/cli.js";
+import { finishedRecording, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { ffprobe, frames } from "../media/helpers.js";
+
+/**
+ * A customer who vanishes without closing anything: the simulator frozen with SIGSTOP, as a
+ * locked phone or a lost radio link looks from outside. The technician must be told, and what
+ * was recorded must stay.
+ */
+describe("a customer who freezes", { timeout: 120_000 }, () => {
+  let server: TestServer | undefined;
+  let setup: LensSetup | undefined;
+
+  afterEach(async () => {
+    setup?.customer.child.kill("SIGKILL");
+    if (setup) await dropHome(setup.home);
+    setup = undefined;
+    await server?.close();
+    server = undefined;
+  });
+
+  const activeSession = async (heartbeatMs: number) => {
+    await buildDist();
+    server = await startTestServer({ heartbeatMs });
+    setup = await waitingLensSession(server, { seconds: 60 });
+    const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
+    expect(start.code, start.stderr).toBe(0);
+    await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 30);
+    return setup;
+  };
+  const logOf = async (home: string, id: string) => (await rescue(home, ["session", "log", id, "--json"])).json<Array<{ event: string; reason?: string; afterMs?: number }>>();
+
+  it("for good: the session ends with customer-lost within two heartbeats, and the recording keeps what came", async () => {
+    const { home, session, customer } = await activeSession(500);
+    customer.child.kill("SIGSTOP");
+    const ended = await rescue(home, ["session", "wait", session.id, "--status", "aborted", "--timeout", "15", "--json"]);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect((await logOf(home, session.id)).map((e) => e.event)).toContain("customer-lost");
+    const recording = await finishedRecording(home, session.id);
+    expect(frames(await ffprobe(recording.path), "video")).toBeGreaterThan(30);
+  });
+
+  it("for a few seconds: media-lost is logged and shown in stats, then media-restored, and frames flow again", async () => {
+    const { home, session, customer } = await activeSession(60_000);
+    customer.child.kill("SIGSTOP");
+    const lost = await statsWhen(home, session.id, (s) => s.connection?.state === "lost", 15_000);
+    const human = await rescue(home, ["session", "stats", session.id]);
+    expect(human.stdout).toMatch(/media\tLOST since/);
+    await expect.poll(async () => (await logOf(home, session.id)).find((e) => e.event === "media-lost")?.reason, { timeout: 5000 }).toMatch(/no packets for \d/);
+
+    customer.child.kill("SIGCONT");
+    const back = await statsWhen(home, session.id, (s) => s.connection?.state === "connected" && s.video.frames > lost.video.frames + 30, 20_000);
+    expect(back.video.frames).toBeGreaterThan(lost.video.frames);
+    const restored = (await logOf(home, session.id)).find((e) => e.event === "media-restored");
+    expect(restored?.afterMs).toBeGreaterThan(0);
+    expect((await rescue(home, ["session", "list", "--json"])).json().find((s: { id: string }) => s.id === session.id).status).toBe("active");
+  });
+});
