@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import type { RecordingSummary, VideoSizeRun } from "./recorder.js";
+import type { AudioGap, RecordingSummary, VideoSizeRun } from "./recorder.js";
 
 export interface ManifestFields {
   session: string;
@@ -21,6 +21,8 @@ export interface RecordingManifest extends ManifestFields {
   height: number | null;
   /** The sizes really recorded, in order: a resolution change mid-stream is a new entry. */
   video: { sizes: VideoSizeRun[] };
+  /** Stretches where the sender sent no audio and the recording holds silence instead. */
+  audio: { gaps: AudioGap[] };
   durationMs: number;
   bytes: number;
   sha256: string;
@@ -58,6 +60,7 @@ export async function writeManifest(
     width: summary.width,
     height: summary.height,
     video: { sizes: summary.sizes },
+    audio: { gaps: summary.audioGaps },
     durationMs: summary.durationMs,
     bytes: summary.bytes,
     sha256: await sha256File(summary.path),

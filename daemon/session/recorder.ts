@@ -23,7 +23,7 @@ export interface RecorderOptions {
   trackWaitMs?: number;
   /** Received packets are handed to the muxer (and the file) at least this often. */
   batchMs?: number;
-  /** How long audio may stay silent while video flows before the audio track is closed. */
+  /** How long audio may stay away while video flows before silence stands in for it. */
   audioStallMs?: number;
 }
 
@@ -56,7 +56,22 @@ export interface RecordingSummary {
   height: number | null;
   /** Every size really recorded, in order; a change of resolution mid-stream starts a new run. */
   sizes: VideoSizeRun[];
+  /** Where the sender sent no audio (muted, a stalled microphone) and silence was written instead. */
+  audioGaps: AudioGap[];
 }
+
+/** A stretch of the audio track filled with silence, on the recording's timeline (ms). */
+export interface AudioGap {
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * One 20 ms Opus frame of silence (TOC 0xF8: CELT-only, fullband, 20 ms, mono, one frame;
+ * RFC 6716 3.1), the frame libopus itself codes for digital silence.
+ */
+const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+const OPUS_SILENCE_SEC = 0.02;
 
 /** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
 type Item =
@@ -91,7 +106,13 @@ export class Recorder {
   private output: Output | undefined;
   private video: EncodedVideoPacketSource | undefined;
   private audio: EncodedAudioPacketSource | undefined;
-  private audioClosed = false;
+  private noAudioTrack = false;
+  /** End of the last audio packet written (real or silence), seconds on the timeline. */
+  private audioEndSec = 0;
+  /** Added to resumed audio's timestamps so it never starts inside silence already written. */
+  private audioShiftSec = 0;
+  private fillingSilence = false;
+  readonly audioGaps: AudioGap[] = [];
   private readonly videoClock = new RtpTimeline(90_000);
   private readonly audioClock = new RtpTimeline(48_000);
   private zeroMs: number | undefined;
@@ -120,8 +141,8 @@ export class Recorder {
       audioStallMs: opts.audioStallMs ?? 3000,
       batchMs: opts.batchMs ?? 200,
     };
-    mkdirSync(dirname(opts.path), { recursive: true });
-    this.fd = openSync(opts.path, "w", 0o644);
+    mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(opts.path, "w", 0o600);
   }
 
   /** Errors from the muxer surface here and on finalise; recording stops at the first one. */
@@ -151,23 +172,41 @@ export class Recorder {
     this.endSec = Math.max(this.endSec, sec + this.videoFrameSec);
     this.enqueue({ kind: "video", packet, size, raw: frame.data });
     this.videoSinceAudio++;
-    if (this.audioStalled(nowMs)) {
-      // Matroska interleaving waits for every open track: a silent microphone must not hold video back.
-      this.audioClosed = true;
-      this.flushBatch();
-      const audio = this.audio!;
-      this.run(async () => audio.close());
+    // Matroska interleaving waits for every open track: a sender that stops its audio (muted, a
+    // stalled microphone) must not hold video back, nor end the audio track for good.
+    if (this.audioStalled(nowMs)) this.fillSilence(sec);
+  }
+
+  /** Writes silence from the end of the audio so far up to `untilSec`, and notes the gap. */
+  private fillSilence(untilSec: number): void {
+    if (this.audioEndSec + OPUS_SILENCE_SEC > untilSec) return;
+    if (!this.fillingSilence) this.audioGaps.push({ fromMs: Math.round(this.audioEndSec * 1000), toMs: 0 });
+    this.fillingSilence = true;
+    while (this.audioEndSec + OPUS_SILENCE_SEC <= untilSec) {
+      const packet = new EncodedPacket(OPUS_SILENCE, "key", this.audioEndSec, OPUS_SILENCE_SEC);
+      this.enqueue({ kind: "audio", packet, raw: OPUS_SILENCE });
+      this.audioEndSec += OPUS_SILENCE_SEC;
     }
+    this.audioGaps.at(-1)!.toMs = Math.round(this.audioEndSec * 1000);
   }
 
   /** One Opus packet with its RTP timestamp (48 kHz). */
   addAudioPacket(data: Buffer, timestamp: number): void {
-    if (this.finalised || this.failure || this.audioClosed) return;
+    if (this.finalised || this.failure || this.noAudioTrack) return;
     const nowMs = performance.now();
     this.lastAudioMs = nowMs;
     this.videoSinceAudio = 0;
-    const sec = this.audioClock.seconds(timestamp, this.offsetSec(nowMs));
+    let sec = this.audioClock.seconds(timestamp, this.offsetSec(nowMs)) + this.audioShiftSec;
+    if (this.fillingSilence) {
+      // Back after a gap: continue after the silence (a sender whose clock stood still would land inside it).
+      this.fillingSilence = false;
+      if (sec < this.audioEndSec) {
+        this.audioShiftSec += this.audioEndSec - sec;
+        sec = this.audioEndSec;
+      }
+    }
     const duration = opusPacketSamples(data) / 48_000;
+    this.audioEndSec = Math.max(this.audioEndSec, sec + duration);
     this.audioPackets++;
     this.endSec = Math.max(this.endSec, sec + duration);
     this.enqueue({ kind: "audio", packet: new EncodedPacket(data, "key", sec, duration), raw: data });
@@ -200,12 +239,13 @@ export class Recorder {
       width: this.width,
       height: this.height,
       sizes: this.sizes.map((run) => ({ ...run })),
+      audioGaps: this.audioGaps.map((gap) => ({ ...gap })),
     };
   }
 
   /** Audio has gone silent while video kept flowing (a pause of both, as on hold, is not a stall). */
   private audioStalled(nowMs: number): boolean {
-    if (this.audioClosed || !this.audio || this.audioPackets === 0) return false;
+    if (this.noAudioTrack || !this.audio || this.audioPackets === 0) return false;
     const minFrames = (this.opts.audioStallMs / 1000) * 10;
     return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
   }
@@ -257,7 +297,7 @@ export class Recorder {
       this.audio = new EncodedAudioPacketSource("opus");
       output.addAudioTrack(this.audio);
     } else {
-      this.audioClosed = true;
+      this.noAudioTrack = true;
     }
     this.output = output;
     this.run(async () => output.start());
@@ -286,7 +326,7 @@ export class Recorder {
       });
     } else {
       const source = this.audio;
-      if (!source || this.audioClosed) return;
+      if (!source || this.noAudioTrack) return;
       let meta: Parameters<EncodedAudioPacketSource["add"]>[1];
       if (this.firstAudioConfig) {
         this.firstAudioConfig = false;
@@ -343,7 +383,7 @@ export class Recorder {
         // after audio has caught up with it (or when there is no audio to wait for).
         const video = this.firstVideoQueuedSec;
         if (this.firstVideoWrittenAt === undefined && video !== undefined) {
-          if (this.audioClosed || this.audioQueuedSec >= video) this.firstVideoWrittenAt = performance.now();
+          if (this.noAudioTrack || this.audioQueuedSec >= video) this.firstVideoWrittenAt = performance.now();
         }
       },
     });

@@ -53,8 +53,44 @@ describe("recorder", () => {
     expect(summary.videoFrames).toBe(120);
     const probe = await ffprobe(path);
     expect(frames(probe, "video")).toBe(120);
-    expect(frames(probe, "audio")).toBe(60);
+    // The 60 packets sent, then 20 ms silence frames up to the last video frame: the track stays.
+    expect(frames(probe, "audio")).toBeGreaterThan(60 + 120);
     expect(Number(probe.format.duration)).toBeCloseTo(4, 1);
+    expect(summary.audioGaps).toHaveLength(1);
+    expect(summary.audioGaps[0]!.fromMs).toBeCloseTo(1200, -2);
+    expect(summary.audioGaps[0]!.toMs).toBeGreaterThan(3800);
+  });
+
+  it("records the audio that comes back after the sender muted it for a while", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "muted.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
+    // Audio in frames 0-29 and 90-119: a second of no audio RTP at all in between, video all along.
+    for (let i = 0; i < 120; i++) {
+      recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+      if (i < 30 || i >= 90) for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+      await sleep(10);
+    }
+    const summary = await recorder.finalise();
+    expect(summary.audioPackets).toBe(120);
+    const probe = await ffprobe(path);
+    // Every packet sent is in the file, the silence between them too (60 sent + 60 sent + about 50 filled).
+    expect(frames(probe, "audio")).toBeGreaterThanOrEqual(120 + 40);
+    expect(summary.audioGaps).toHaveLength(1);
+    const decoded = execFileSync("ffmpeg", ["-v", "error", "-i", path, "-vn", "-f", "s16le", "-ac", "1", "-ar", "48000", "pipe:1"], { maxBuffer: 1 << 26 });
+    const level = (fromSec: number, toSec: number) => {
+      let sum = 0;
+      const from = Math.floor(fromSec * 48_000);
+      const to = Math.floor(toSec * 48_000);
+      for (let i = from; i < to; i++) sum += Math.abs(decoded.readInt16LE(i * 2));
+      return sum / (to - from);
+    };
+    // The tone before, silence in the gap, the tone again after: not the silence of a closed track.
+    const gap = summary.audioGaps[0]!;
+    expect(level(0.1, 0.9)).toBeGreaterThan(1000);
+    expect(level(gap.fromMs / 1000 + 0.1, gap.toMs / 1000 - 0.1)).toBeLessThan(50);
+    expect(level(gap.toMs / 1000 + 0.1, gap.toMs / 1000 + 0.7)).toBeGreaterThan(1000);
   });
 
   it("keeps the audio track through a pause of both tracks (hold)", async () => {
