@@ -43,6 +43,7 @@ const GROUPS: Group[] = [
       log: () => import("./commands/session/log.js"),
       stats: () => import("./commands/session/stats.js"),
       talk: () => import("./commands/session/talk.js"),
+      listen: () => import("./commands/session/listen.js"),
       mute: () => import("./commands/session/mute.js"),
       unmute: () => import("./commands/session/unmute.js"),
       transfer: () => import("./commands/session/transfer.js"),

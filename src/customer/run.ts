@@ -11,6 +11,8 @@ export interface SimulateCustomerOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
+  /** Saves what the technician says to this Ogg/Opus file. */
+  recordVoicePath?: string;
   /** Leaving early (Ctrl-C). */
   signal?: AbortSignal;
   /** Human progress lines (stderr in the CLI). */
@@ -60,6 +62,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       durationSec: opts.durationSec,
       videoPath: opts.videoPath,
       audioPath: opts.audioPath,
+      recordVoicePath: opts.recordVoicePath,
       signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
     });
     if (result.endedBy === "left" && closed.signal.aborted && !opts.signal?.aborted) {

@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
+  /** The lead's peer saves the technician's voice to this Ogg/Opus file (QA). */
+  recordVoicePath?: string;
   /** Leaving early (Ctrl-C): closes the peer and resolves. */
   signal?: AbortSignal;
 }
@@ -89,7 +91,13 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
 
   const add = async (name: string): Promise<void> => {
     await drop(name, "replaced");
-    const peer = new CustomerPeer({ iceServers: opts.iceServers, loopback: opts.loopback, videoPath: opts.videoPath, audioPath: opts.audioPath });
+    const peer = new CustomerPeer({
+      iceServers: opts.iceServers,
+      loopback: opts.loopback,
+      videoPath: opts.videoPath,
+      audioPath: opts.audioPath,
+      recordVoicePath: name === LEAD_PEER ? opts.recordVoicePath : undefined,
+    });
     peers.set(name, peer);
     peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));
     peer.on("state", (state) => {
