@@ -30,21 +30,45 @@ export function goertzel(samples: Float32Array, rate: number, freq: number): num
 }
 
 /**
- * Which of the `candidates` (Hz) carries the most power, and the power of each, plus the signal's
- * RMS and the dominant frequency from zero crossings (a second, independent estimate).
+ * Which of the `candidates` (Hz) carries the most power (Goertzel), the power of each, the RMS,
+ * and a second, independent estimate: the zero-crossing rate of the loud parts (10 ms windows
+ * above a third of the RMS, crossings counted with hysteresis so decoder noise in silences does
+ * not count).
  */
 export function dominantFrequency(samples: Float32Array, rate: number, candidates: number[]): { best: number; power: Record<number, number>; rms: number; zeroCrossingHz: number } {
   const power: Record<number, number> = {};
   for (const f of candidates) power[f] = goertzel(samples, rate, f);
   const best = candidates.reduce((a, b) => (power[b]! > power[a]! ? b : a));
   let sum = 0;
-  let crossings = 0;
-  for (let i = 0; i < samples.length; i++) {
-    sum += samples[i]! * samples[i]!;
-    if (i > 0 && samples[i - 1]! < 0 !== samples[i]! < 0) crossings++;
-  }
+  for (const x of samples) sum += x * x;
   const rms = Math.sqrt(sum / Math.max(1, samples.length));
-  return { best, power, rms, zeroCrossingHz: crossings / 2 / (samples.length / rate) };
+  const window = Math.round(rate / 100);
+  let crossings = 0;
+  let loudSamples = 0;
+  // Carried across consecutive loud windows, so crossings on window edges count too.
+  let sign = 0;
+  for (let start = 0; start + window <= samples.length; start += window) {
+    let w = 0;
+    for (let i = start; i < start + window; i++) w += samples[i]! * samples[i]!;
+    const wRms = Math.sqrt(w / window);
+    if (wRms < rms / 3) {
+      sign = 0;
+      continue;
+    }
+    const threshold = wRms / 4;
+    let changes = 0;
+    for (let i = start; i < start + window; i++) {
+      const x = samples[i]!;
+      const s = x > threshold ? 1 : x < -threshold ? -1 : 0;
+      if (s !== 0 && s !== sign) {
+        if (sign !== 0) changes++;
+        sign = s;
+      }
+    }
+    crossings += changes;
+    loudSamples += window;
+  }
+  return { best, power, rms, zeroCrossingHz: loudSamples ? crossings / 2 / (loudSamples / rate) : 0 };
 }
 
 export interface PrivatePulse {
