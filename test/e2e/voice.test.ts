@@ -109,7 +109,16 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     // 3 s of 20 ms packets.
     await statsWhen(home, session.id, (s) => s.audio.sentPackets >= 145, 20_000);
     await sleep(500);
+    // A listener still running when the session ends stops by itself, with a complete WAV.
+    const wav = join(tmp.dir, "until-end.wav");
+    const listen = spawnRescue(home, ["session", "listen", session.id, "--out", wav, "--json"]);
+    children.push(listen);
+    await fileOver(wav, 96_000, 20_000);
     expect((await rescue(home, ["session", "end", session.id])).code).toBe(0);
+    const listened = await listen.done;
+    expect(listened.code, listened.stderr).toBe(0);
+    expect(listened.json()).toMatchObject({ endedBy: "session-ended" });
+    expect(Number((await ffprobe(wav)).format.duration)).toBeGreaterThan(0.9);
     const sent = await setup.customer.result;
     expect(sent.receivedAudioPackets).toBeGreaterThanOrEqual(145);
     const t = await toneOf(heard);
@@ -147,6 +156,15 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
         const listen = spawnRescue(home, ["session", "listen", session.id, "--device", "speakers", "--json"], env);
         children.push(talk, listen);
         await statsWhen(home, session.id, (s) => s.audio.sentPackets > 100, 20_000);
+        // Mute holds back the live microphone too; unmute lets it through again.
+        const stats = async () => (await rescue(home, ["session", "stats", session.id, "--json"])).json().audio.sentPackets as number;
+        expect((await rescue(home, ["session", "mute", session.id])).code).toBe(0);
+        await sleep(200);
+        const mutedAt = await stats();
+        await sleep(600);
+        expect((await stats()) - mutedAt).toBeLessThanOrEqual(1);
+        expect((await rescue(home, ["session", "unmute", session.id])).code).toBe(0);
+        await statsWhen(home, session.id, (s) => s.audio.sentPackets > mutedAt + 20, 10_000);
         // What "the speakers" play, recorded from the sink's monitor.
         execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "pulse", "-i", "speakers.monitor", "-t", "3", "-ac", "1", "-ar", "48000", capture], {
           env: { ...process.env, ...env },
