@@ -143,6 +143,13 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
       const { home, session } = setup;
       expect((await rescue(home, ["session", "start", session.id, "--no-record"])).code).toBe(0);
       await statsWhen(home, session.id, (s) => s.audio.packets > 10);
+      // A device the sound server does not have: exit 1 with ffmpeg's reason, nothing left running.
+      const noMic = await spawnRescue(home, ["session", "talk", session.id, "--mic", "--device", "no-such-source"], env).done;
+      expect(noMic.code).toBe(1);
+      expect(noMic.stderr).toMatch(/could not record no-such-source: .+/);
+      const noSink = await spawnRescue(home, ["session", "listen", session.id, "--device", "no-such-sink"], env).done;
+      expect(noSink.code).toBe(1);
+      expect(noSink.stderr).toMatch(/could not play on no-such-sink: .+/);
 
       // "The technician speaks": a tone played into the null sink `mic`, whose monitor is the microphone.
       const toneProc = spawn(
