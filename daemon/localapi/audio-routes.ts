@@ -87,6 +87,8 @@ async function liveTalk(d: Daemon, id: string, { req, res }: RouteContext): Prom
     res.setHeader("connection", "close");
     req.resume();
   }
-  if (bad) throw new RescueError("bad_request", `the upload is not Ogg/Opus: ${bad}`);
+  // Assigned in the data handler, which type narrowing does not follow.
+  const reason = bad as string | null;
+  if (reason) throw new RescueError("bad_request", `the upload is not Ogg/Opus: ${reason}`);
   return { receivedPackets, sentPackets: live.sentPackets, endedBy: uploadEnded ? "upload-ended" : "stopped" };
 }

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
+import { request } from "node:http";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { localRequest } from "../helpers/localapi.js";
 import { dominantFrequency, pcmOf, startPrivatePulse, type PrivatePulse } from "../helpers/audio.js";
 import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../src/protocol/index.js";
 import { buildDist } from "../helpers/build.js";
 import { ffprobe, tempDir } from "../media/helpers.js";
 
@@ -16,12 +18,31 @@ const CUSTOMER_HZ = 440;
 const TECHNICIAN_HZ = 1000;
 
 /** Waits until a file exists and holds more than `bytes`. */
-async function fileOver(path: string, bytes: number, timeoutMs = 15_000): Promise<void> {
+async function fileOver(path: string, bytes: number, timeoutMs: number, writer: RescueProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(existsSync(path) && statSync(path).size > bytes)) {
-    if (Date.now() > deadline) throw new Error(`${path} did not grow over ${bytes} bytes`);
+    if (Date.now() > deadline || writer.child.exitCode !== null) {
+      throw new Error(`${path} did not grow over ${bytes} bytes (${existsSync(path) ? statSync(path).size : "no file"}); exit ${writer.child.exitCode}, stderr: ${writer.stderr()}`);
+    }
     await sleep(50);
   }
+}
+
+/** A raw upload to the daemon's live-talk route. */
+function uploadLive(home: string, id: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath: join(home, "run", "rescued.sock"), method: "POST", path: `/api/v1/sessions/${id}/talk/live`, headers: { [LOCALAPI_VERSION_HEADER]: LOCALAPI_VERSION } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** The dominant of the two tones in an audio file, with the power of each and the zero-crossing estimate. */
@@ -46,7 +67,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     await buildDist();
     server = await startTestServer();
     tmp = tempDir();
-  });
+  }, 180_000); // the build takes long on a busy machine
   afterEach(async () => {
     for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill("SIGKILL");
     setup?.customer.child.kill("SIGKILL");
@@ -67,7 +88,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     const listen = spawnRescue(home, ["session", "listen", session.id, "--out", wav, "--json"]);
     children.push(listen);
     // Three seconds of 48 kHz 16-bit mono is 288 kB.
-    await fileOver(wav, 288_000, 20_000);
+    await fileOver(wav, 288_000, 20_000, listen);
     listen.child.kill("SIGINT");
     const done = await listen.done;
     expect(done.code, done.stderr).toBe(0);
@@ -103,6 +124,9 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     const direct = await localRequest(home, "POST", `/api/v1/sessions/${session.id}/talk`, { body: { audioPath: tone } });
     expect(direct.status, direct.text).toBe(400);
     expect(JSON.parse(direct.text).error.message).toMatch(/not an Ogg\/Opus file/);
+    const live = await uploadLive(home, session.id, Buffer.from("this is text, not an Ogg stream; ".repeat(10)));
+    expect(live.status, live.text).toBe(400);
+    expect(JSON.parse(live.text).error.message).toMatch(/not Ogg\/Opus/);
 
     const talk = await rescue(home, ["session", "talk", session.id, "--audio", tone, "--json"]);
     expect(talk.code, talk.stderr).toBe(0);
@@ -113,7 +137,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     const wav = join(tmp.dir, "until-end.wav");
     const listen = spawnRescue(home, ["session", "listen", session.id, "--out", wav, "--json"]);
     children.push(listen);
-    await fileOver(wav, 96_000, 20_000);
+    await fileOver(wav, 96_000, 20_000, listen);
     expect((await rescue(home, ["session", "end", session.id])).code).toBe(0);
     const listened = await listen.done;
     expect(listened.code, listened.stderr).toBe(0);

@@ -69,7 +69,7 @@ export class DaemonClient {
           headers: {
             [LOCALAPI_VERSION_HEADER]: LOCALAPI_VERSION,
             ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
-            ...(upload ? { "content-type": "application/octet-stream", "transfer-encoding": "chunked" } : {}),
+            ...(upload ? { "content-type": "audio/ogg", "transfer-encoding": "chunked" } : {}),
           },
         },
         resolve,
