@@ -45,6 +45,18 @@ function uploadLive(home: string, id: string, body: Buffer): Promise<{ status: n
   });
 }
 
+/** Buffer + device latency in ms of the PulseAudio streams (`sink-inputs` or `source-outputs`) whose properties match `name`. */
+function pulseLatencyMs(env: Record<string, string>, kind: "sink-inputs" | "source-outputs", name: RegExp): number[] {
+  const text = execFileSync("pactl", ["list", kind], { env: { ...process.env, ...env }, encoding: "utf8" });
+  return text
+    .split(/^(?:Sink Input|Source Output) #/m)
+    .filter((block) => name.test(block))
+    .map((block) => {
+      const usec = [...block.matchAll(/(?:Buffer|Sink|Source) Latency: (\d+) usec/g)].map((m) => Number(m[1]));
+      return usec.reduce((a, b) => a + b, 0) / 1000;
+    });
+}
+
 /** The dominant of the two tones in an audio file, with the power of each and the zero-crossing estimate. */
 async function toneOf(path: string, skipSec = 0) {
   const pcm = await pcmOf(path, skipSec);
@@ -187,6 +199,13 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
         const listen = spawnRescue(home, ["session", "listen", session.id, "--device", "speakers", "--json"], env);
         children.push(talk, listen);
         await statsWhen(home, session.id, (s) => s.audio.sentPackets > 100, 20_000);
+        // What PulseAudio holds in the technician's two streams: the speakers (listen) and the microphone (talk --mic).
+        const speakersMs = pulseLatencyMs(env, "sink-inputs", /rescue: customer of/);
+        const micMs = pulseLatencyMs(env, "source-outputs", /application\.process\.binary = "ffmpeg"/);
+        expect(speakersMs.length).toBe(1);
+        expect(speakersMs[0], "speakers buffer, ms").toBeLessThan(250);
+        expect(micMs.length).toBe(1);
+        expect(micMs[0], "microphone buffer, ms").toBeLessThan(100);
         // Mute holds back the live microphone too; unmute lets it through again.
         const stats = async () => (await rescue(home, ["session", "stats", session.id, "--json"])).json().audio.sentPackets as number;
         expect((await rescue(home, ["session", "mute", session.id])).code).toBe(0);
