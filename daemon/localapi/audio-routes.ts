@@ -3,6 +3,7 @@ import { opusPacketSamples } from "../../src/media/ogg-opus.js";
 import { OggOpusStreamReader } from "../../src/media/ogg-opus-stream.js";
 import { OggOpusWriter } from "../../src/media/ogg-writer.js";
 import type { Daemon } from "../daemon.js";
+import { BoundedWriter } from "./bounded-writer.js";
 import type { Route, RouteContext } from "./server.js";
 
 /**
@@ -32,15 +33,10 @@ export function audioRoutes(d: Daemon, knownSession: (id: string) => Promise<Ses
 /** Ogg/Opus from the moment of subscription, each page written (and sent) as its packet arrives. */
 function streamCustomerAudio(d: Daemon, id: string, { req, res }: RouteContext): void {
   const writer = new OggOpusWriter({ channels: 2 });
-  let dropped = 0;
+  const out = new BoundedWriter(res, MAX_LISTENER_BACKLOG);
   const unsubscribe = d.manager.listen(id, {
-    packet: (data) => {
-      if (res.writableLength > MAX_LISTENER_BACKLOG) {
-        dropped++;
-        return;
-      }
-      res.write(writer.packet(data, opusPacketSamples(data)));
-    },
+    // A dropped packet never becomes a page: the stream stays gap-free for the reader's demuxer.
+    packet: (data) => void out.write(() => writer.packet(data, opusPacketSamples(data))),
     end: () => res.end(writer.end()),
   });
   res.writeHead(200, { "content-type": "audio/ogg", "cache-control": "no-store" });
@@ -48,7 +44,7 @@ function streamCustomerAudio(d: Daemon, id: string, { req, res }: RouteContext):
   req.socket.setTimeout(0);
   res.on("close", () => {
     unsubscribe();
-    if (dropped > 0) d.log.info(`session ${id}: a slow audio listener missed ${dropped} packets`);
+    if (out.dropped > 0) d.log.info(`session ${id}: a slow audio listener missed ${out.dropped} packets`);
   });
 }
 
