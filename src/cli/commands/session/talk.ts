@@ -3,9 +3,10 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync } from 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readOggOpus } from "../../../media/ogg-opus.js";
-import { ECHO_NOTE, OPUS_VOICE_OUT, runFfmpeg, transcodeToOggOpus, unreadableAudio } from "../../audio.js";
+import { ECHO_NOTE, transcodeToOggOpus, unreadableAudio } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
+import { startMicrophone } from "../../voice.js";
 
 interface Options {
   audio?: string;
@@ -78,29 +79,17 @@ async function talkFile(ctx: Context, id: string, file: string, opts: Options): 
 
 /** The microphone through ffmpeg (PulseAudio input, Opus encoder) streamed to the daemon until Ctrl-C. */
 async function talkLive(ctx: Context, id: string, opts: Options): Promise<void> {
-  const daemon = await ctx.daemon();
-  // Starts the daemon if needed and fails early (not found, no media) before the microphone opens.
-  await daemon.getSession(id);
   const out = ctx.printer(opts);
-  // Small capture fragments (20 ms at 48 kHz mono s16) keep the microphone's latency low; without
-  // the small probe ffmpeg spent 1.6-2.1 s analysing the input before its first page (300 ms with it).
-  const input = ["-nostdin", "-probesize", "32", "-analyzeduration", "0", "-fflags", "nobuffer", "-f", "pulse", "-sample_rate", "48000", "-channels", "1", "-fragment_size", "1920", "-i", opts.device ?? "default"];
-  const ffmpeg = runFfmpeg(ctx.io.env, [...input, ...OPUS_VOICE_OUT, "pipe:1"], ["ignore", "pipe"]);
-  const stop = (): void => void ffmpeg.child.kill("SIGINT");
+  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device);
+  const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();
   ctx.io.signal.addEventListener("abort", stop, { once: true });
   if (out.tty) out.info(`talking to the customer of ${id} from ${opts.device ?? "the default input"}; Ctrl-C to stop (rescue session mute ${id} pauses)`);
   let result;
   try {
-    result = await daemon.talkLive(id, ffmpeg.child.stdout!);
+    result = await run.done;
   } finally {
     ctx.io.signal.removeEventListener("abort", stop);
-    // The daemon answered first (the session ended): the microphone is no longer needed.
-    if (ffmpeg.child.exitCode === null) ffmpeg.child.kill("SIGINT");
-  }
-  const { code, stderr } = await ffmpeg.exited;
-  if (code !== 0 && !ctx.io.signal.aborted && result.endedBy === "upload-ended") {
-    throw new Error(`ffmpeg could not record ${opts.device ?? "the default input"}: ${stderr || `exit ${code}`}`);
   }
   const summary = { id, device: opts.device ?? "default", ...result };
   if (opts.json) out.value(summary);
