@@ -6,9 +6,11 @@ import { runEffect } from "./effects.js";
 import { describeError } from "./errors.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
+import { useVoice } from "./hooks/useVoice.js";
 import { consoleReducer, initialConsoleState } from "./state/console.js";
 import { interpretKey, splitChunk } from "./state/keys.js";
 import { hasMedia, selectedSession } from "./state/sessions.js";
+import { voiceSession } from "./state/voice.js";
 import { followDaemon } from "./stream.js";
 
 export interface ConsoleTimings {
@@ -63,6 +65,11 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
   const selected = selectedSession(state.sessions);
   const watched = selected && hasMedia(selected.status) && state.daemon.reachable ? selected.id : null;
   useStatsPoll(client, watched, timings.statsMs, dispatch);
+
+  // The customer's voice plays by default for the running Lens session; the microphone waits for its key.
+  const voiced = state.daemon.reachable ? voiceSession(state.sessions) : null;
+  useVoice(client, voiced, "speaker", state.voice.speaker, dispatch);
+  useVoice(client, voiced, "mic", state.voice.mic, dispatch);
 
   useInput((input, key) => {
     // Keys can arrive faster than React renders (typing, pasting): each is read against the

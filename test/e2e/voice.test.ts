@@ -2,7 +2,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { request } from "node:http";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { consoleClient } from "../../src/cli/console-client.js";
+import { DaemonClient } from "../../src/cli/daemon/client.js";
 import { dropHome, rescue, spawnRescue, type RescueProcess } from "../helpers/cli.js";
 import { localRequest } from "../helpers/localapi.js";
 import { dominantFrequency, pcmOf, startPrivatePulse, type PrivatePulse } from "../helpers/audio.js";
@@ -229,6 +231,14 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
         expect(summary).toMatchObject({ id: session.id, device: "mic.monitor", endedBy: "upload-ended" });
         expect(summary.sentPackets).toBeGreaterThan(100);
         expect(listened.json()).toMatchObject({ id: session.id, device: "speakers", endedBy: "interrupted" });
+
+        // The console's speaker: the same player on the default output, stopped by the console.
+        const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...env });
+        const playing = client.voice!(session.id, "speaker");
+        await vi.waitFor(() => expect(pulseLatencyMs(env, "sink-inputs", /rescue: customer of/)).toHaveLength(1), { timeout: 10_000, interval: 200 });
+        playing.stop();
+        expect(await playing.done).toBeNull();
+        expect(pulseLatencyMs(env, "sink-inputs", /rescue: customer of/)).toHaveLength(0);
       } finally {
         toneProc.kill("SIGKILL");
       }
