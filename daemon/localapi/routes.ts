@@ -25,6 +25,7 @@ import {
 import { join } from "node:path";
 import * as z from "zod";
 import type { Daemon } from "../daemon.js";
+import { audioRoutes } from "./audio-routes.js";
 import { collaborationRoutes } from "./collaboration-routes.js";
 import type { Route, RouteContext } from "./server.js";
 
@@ -137,11 +138,12 @@ export function routes(d: Daemon): Route[] {
       handler: async ({ params, body }) => {
         const { audioPath } = body as z.infer<typeof TalkRequest>;
         const id = (await knownSession(params.id!)).id;
-        // Playing takes as long as the clip: answer at once, report failures in the log.
+        // Playing takes as long as the clip: answer once it is read, report later failures in the log.
         d.manager.talk(id, audioPath).catch((e: Error) => d.log.error(e.message));
         return { playing: audioPath } satisfies TalkResponse;
       },
     },
+    ...audioRoutes(d, knownSession),
     mute("mute", true),
     mute("unmute", false),
     {

@@ -21,6 +21,8 @@ export interface Route {
   handler(ctx: RouteContext): unknown;
   status?: number;
   streams?: boolean;
+  /** The handler reads the request body itself (a media upload): it is neither read nor parsed before. */
+  rawBody?: boolean;
 }
 
 function match(route: Route, method: string, parts: string[]): Record<string, string> | null {
@@ -103,7 +105,7 @@ export function createLocalApi(routes: Route[], log: Logger): Server {
         }
       }
       if (!found) throw new RescueError("not_found", `no route ${req.method} ${url.pathname}`);
-      const raw = await readBody(req);
+      const raw = found.route.rawBody ? undefined : await readBody(req);
       let body: unknown = raw;
       if (found.route.body) {
         const parsed = found.route.body.safeParse(raw ?? {});

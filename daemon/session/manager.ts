@@ -14,6 +14,8 @@ import type { Backend } from "../backend/client.js";
 import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 import { TechnicianPeer } from "./peer.js";
+import type { LiveTalk } from "./talk.js";
+import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { listRecordings } from "./recordings.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import type { VideoTap } from "./video-tap.js";
@@ -58,6 +60,14 @@ interface MediaSession {
   auto: boolean;
 }
 
+/** Someone hearing a session's customer (the local API's audio tap). */
+export interface AudioListener {
+  /** One Opus packet, as it arrives. */
+  packet(data: Buffer): void;
+  /** The session ended or this technician left it: no more packets will come. */
+  end(reason: string): void;
+}
+
 /** Statuses in which media flows. */
 const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
 
@@ -75,6 +85,8 @@ export class SessionManager {
   private readonly answering = new Map<string, Promise<void>>();
   /** The sessions as last pushed, to tell this technician's role in each. */
   private readonly known = new Map<string, Session>();
+  /** Audio taps by session: they outlive a peer (a customer who reconnects is heard again). */
+  private readonly listeners = new Map<string, Set<AudioListener>>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -162,6 +174,9 @@ export class SessionManager {
     });
     peer.setCustomerPaused(session?.customer?.paused === true);
     peer.on("error", (e) => this.log.error(`session ${sessionId}: ${e.message}`));
+    peer.on("audio", (data) => {
+      for (const l of this.listeners.get(sessionId) ?? []) l.packet(data);
+    });
     m.answered = peer.handleSignal(offer);
     try {
       await m.answered;
@@ -217,20 +232,66 @@ export class SessionManager {
     return this.media.get(sessionId)?.peer.stats() ?? EMPTY_STATS;
   }
 
-  /** Refuses at once (not in the background playing) when a collaborator lacks `talk`. */
+  /**
+   * Plays an Ogg/Opus file to the customer; the promise settles when it has been played. Refuses
+   * at once (not in the background playing): a collaborator without `talk` (forbidden), a file
+   * that is not Ogg/Opus (bad_request; read here, before the caller answers, so a temporary file
+   * may go once this returns), no connected media (conflict).
+   */
   talk(sessionId: string, audioPath: string): Promise<void> {
+    this.mayTalk(sessionId);
+    let packets: OpusPacket[];
+    try {
+      packets = readOggOpus(audioPath).packets;
+    } catch (e) {
+      throw new RescueError("bad_request", `${audioPath}: not an Ogg/Opus file (${(e as Error).message}); rescue session talk --audio converts other formats`);
+    }
+    if (packets.length === 0) throw new RescueError("bad_request", `${audioPath}: no audio packets in it`);
+    return this.withPeer(sessionId, (peer) => peer.talk(packets));
+  }
+
+  /** A live talk (the technician's microphone): the same checks as `talk`; packets are pushed by the caller. */
+  talkLive(sessionId: string): LiveTalk {
+    this.mayTalk(sessionId);
+    return this.withPeer(sessionId, (peer) => peer.talkLive());
+  }
+
+  /**
+   * Hears the customer of a session: `listener` gets each Opus packet while media runs (not on
+   * hold, not before Start), across customer reconnects, until the session ends for this
+   * technician. Returns the unsubscribe function. Throws conflict when the session is not one
+   * this technician is in (or it has ended).
+   */
+  listen(sessionId: string, listener: AudioListener): () => void {
+    const session = this.known.get(sessionId);
+    if (!session || !this.takesPart(session)) throw new RescueError("conflict", `session ${sessionId} is not running for you (ended, or you are not in it)`);
+    let set = this.listeners.get(sessionId);
+    if (!set) this.listeners.set(sessionId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(sessionId) === set) this.listeners.delete(sessionId);
+    };
+  }
+
+  private endListeners(sessionId: string, reason: string): void {
+    const set = this.listeners.get(sessionId);
+    this.listeners.delete(sessionId);
+    for (const l of set ?? []) l.end(reason);
+  }
+
+  private mayTalk(sessionId: string): void {
     const session = this.known.get(sessionId);
     const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
     if (session && !this.isLead(session) && !me?.permissions.includes("talk")) {
       throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
     }
-    return this.play(sessionId, audioPath);
   }
 
-  private async play(sessionId: string, audioPath: string): Promise<void> {
+  private withPeer<T>(sessionId: string, use: (peer: TechnicianPeer) => T): T {
     const peer = this.peerOf(sessionId);
     try {
-      await peer.talk(audioPath);
+      return use(peer);
     } catch (e) {
       throw new RescueError("conflict", `cannot talk in session ${sessionId}: ${(e as Error).message}`);
     }
@@ -275,6 +336,7 @@ export class SessionManager {
   /** Closes every peer, finalising its recording. */
   async close(): Promise<void> {
     this.unsubscribe();
+    for (const id of [...this.listeners.keys()]) this.endListeners(id, "daemon stopping");
     this.backend.removeAllListeners("signal");
     await Promise.all([...this.media.keys()].map((id) => this.closePeer(id, "daemon stopping")));
   }
@@ -286,12 +348,14 @@ export class SessionManager {
       this.known.delete(session.id);
       this.starts.delete(session.id);
       this.offers.delete(session.id);
+      this.endListeners(session.id, `session ${session.status}`);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
     this.known.set(session.id, session);
     // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
     if (!this.takesPart(session)) {
+      this.endListeners(session.id, "no longer in the session");
       if (m) void this.closePeer(session.id, "no longer in the session");
       return;
     }

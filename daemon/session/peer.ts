@@ -8,7 +8,8 @@ import { h264DecoderConfig } from "./media-h264.js";
 import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
-import { TalkStream } from "./talk.js";
+import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
+import { TalkStream, type LiveTalk } from "./talk.js";
 import { VideoTap } from "./video-tap.js";
 import { MediaWatch } from "./media-watch.js";
 
@@ -46,6 +47,8 @@ export interface TechnicianPeerEvents {
   /** First decodable video frame after startMedia (or after resume). */
   "first-frame": [{ afterMs: number; width: number | null; height: number | null }];
   "keyframe-request": [string];
+  /** One Opus packet of the customer's voice, while media runs (started, not on hold). */
+  audio: [Buffer];
   closed: [ClosedInfo];
   error: [Error];
 }
@@ -240,11 +243,24 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     }
   }
 
-  /** Streams an Ogg/Opus file to the customer; resolves when it has been played. */
-  async talk(oggPath: string): Promise<void> {
+  /**
+   * Streams an Ogg/Opus file (a path, read at once, or its packets) to the customer, replacing any
+   * talk; resolves when it has been played. Throws at once when there is nothing to talk on.
+   */
+  talk(source: string | OpusPacket[]): Promise<void> {
+    const talk = this.talkReady();
+    return talk.play(typeof source === "string" ? readOggOpus(source).packets : source);
+  }
+
+  /** Starts a live talk (packets pushed as they arrive), replacing any talk. Throws when not connected. */
+  talkLive(): LiveTalk {
+    return this.talkReady().startLive();
+  }
+
+  private talkReady(): TalkStream {
     if (!this.talkStream) throw new Error("no audio transceiver to talk on");
     if (this.pc.connectionState !== "connected") throw new Error("not connected");
-    await this.talkStream.play(oggPath);
+    return this.talkStream;
   }
 
   mute(): void {
@@ -346,7 +362,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.audioSeq.add(rtp.header.sequenceNumber);
     this.audioPackets++;
     // Audio goes straight through: the jitter buffer would drop packets around losses.
-    if (this.mediaOn && !this.held) this.recorder?.addAudioPacket(rtp.payload, rtp.header.timestamp);
+    if (!this.mediaOn || this.held) return;
+    this.recorder?.addAudioPacket(rtp.payload, rtp.header.timestamp);
+    if (this.listenerCount("audio") > 0) this.emit("audio", rtp.payload);
   }
 
   /** Jitter buffer (orders, waits for NACK retransmissions), depacketizer (frames), then frames from a keyframe on. */

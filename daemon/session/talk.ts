@@ -1,15 +1,30 @@
 import { RtpHeader, RtpPacket, type RTCRtpSender } from "werift";
-import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
+import type { OpusPacket } from "../../src/media/ogg-opus.js";
 import { PacedStream } from "../../src/media/paced-stream.js";
 
+/** A live voice being sent as it arrives (the technician's microphone through the local API). */
+export interface LiveTalk {
+  /** Sends one Opus packet now (dropped while muted). False once this live talk has ended. */
+  push(packet: OpusPacket): boolean;
+  /** Ends this live talk (the upload ended). */
+  end(): void;
+  /** Settles when the live talk ends: by `end`, by another talk replacing it, or by the peer closing. */
+  readonly ended: Promise<void>;
+  /** Packets of this live talk that went out (not muted). */
+  readonly sentPackets: number;
+}
+
 /**
- * The technician's voice to the customer: streams an Ogg/Opus file in real time on the audio
- * transceiver. While muted, the clock runs on and packets are dropped, so unmuting continues in step.
+ * The technician's voice to the customer on the audio transceiver: an Ogg/Opus file paced in real
+ * time, or a live source whose packets go out as they arrive. One talk at a time: a new one
+ * replaces the old. RTP timestamps and sequence numbers continue across talks, so the customer's
+ * jitter buffer sees one stream. While muted, the clock runs on and packets are dropped.
  */
 export class TalkStream {
   sentPackets = 0;
   muted = false;
   private stream: PacedStream<OpusPacket> | undefined;
+  private live: { stop(): void } | undefined;
   private seq = Math.floor(Math.random() * 0x1_0000);
   private readonly tsBase = Math.floor(Math.random() * 0x1_0000_0000);
   private lastTicks = 0;
@@ -18,16 +33,13 @@ export class TalkStream {
   constructor(private readonly sender: RTCRtpSender) {}
 
   get playing(): boolean {
-    return this.stream?.running ?? false;
+    return (this.stream?.running ?? false) || this.live !== undefined;
   }
 
-  /** Plays `oggPath` once; a talk already playing is replaced. Resolves when the file has been played. */
-  play(oggPath: string): Promise<void> {
-    const packets = readOggOpus(oggPath).packets;
+  /** Plays `packets` (from readOggOpus) once, replacing any talk. Resolves when they have been played. */
+  play(packets: OpusPacket[]): Promise<void> {
     this.stop();
-    // Keep RTP timestamps increasing across files so the customer's jitter buffer sees one stream.
-    this.tsOffset += this.lastTicks + 960;
-    this.lastTicks = 0;
+    this.continueClock();
     return new Promise((resolve) => {
       this.stream = new PacedStream({
         items: packets,
@@ -41,14 +53,58 @@ export class TalkStream {
     });
   }
 
+  /**
+   * Starts a live talk, replacing any talk. The caller pushes packets as they arrive (their pace is
+   * the source's: a microphone, or ffmpeg reading a file in real time); timestamps advance by
+   * each packet's own duration.
+   */
+  startLive(): LiveTalk {
+    this.stop();
+    this.continueClock();
+    let ticks = 0;
+    let sent = 0;
+    let done = false;
+    let resolveEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+    const handle = {
+      stop: () => {
+        if (done) return;
+        done = true;
+        if (this.live === handle) this.live = undefined;
+        resolveEnded();
+      },
+    };
+    this.live = handle;
+    return {
+      push: (packet) => {
+        if (done) return false;
+        if (this.send(packet, ticks)) sent++;
+        ticks += packet.samples;
+        return true;
+      },
+      end: handle.stop,
+      ended,
+      get sentPackets() {
+        return sent;
+      },
+    };
+  }
+
   stop(): void {
     this.stream?.stop();
     this.stream = undefined;
+    this.live?.stop();
   }
 
-  private send(packet: OpusPacket, ticks: number): void {
+  /** A new talk starts a packet after where the last one ended on the RTP clock. */
+  private continueClock(): void {
+    this.tsOffset += this.lastTicks + 960;
+    this.lastTicks = 0;
+  }
+
+  private send(packet: OpusPacket, ticks: number): boolean {
     this.lastTicks = ticks + packet.samples;
-    if (this.muted) return;
+    if (this.muted) return false;
     const header = new RtpHeader({
       sequenceNumber: this.seq,
       timestamp: (this.tsBase + this.tsOffset + ticks) >>> 0,
@@ -57,5 +113,6 @@ export class TalkStream {
     this.seq = (this.seq + 1) & 0xffff;
     this.sentPackets++;
     void this.sender.sendRtp(new RtpPacket(header, packet.data));
+    return true;
   }
 }

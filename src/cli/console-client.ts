@@ -1,10 +1,13 @@
 import { RescueError } from "../protocol/errors.js";
-import type { ConsoleClient } from "../tui/client.js";
+import type { ConsoleClient, VoiceHandle, VoiceKind } from "../tui/client.js";
 import type { DaemonClient } from "./daemon/client.js";
 import { DaemonUnavailable } from "./errors.js";
 
-/** The console's view of the daemon: the local API client, with "daemon gone" as RescueError `unavailable`. */
-export function consoleClient(d: DaemonClient): ConsoleClient {
+/**
+ * The console's view of the daemon: the local API client, with "daemon gone" as RescueError
+ * `unavailable`; its sound goes through ffmpeg and the default PulseAudio devices of `env`.
+ */
+export function consoleClient(d: DaemonClient, env: Record<string, string | undefined> = process.env): ConsoleClient {
   const wrap =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
@@ -34,6 +37,7 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
     invite: wrap(d.invite),
     join: wrap(d.join),
     transfer: wrap(d.transfer),
+    voice: (id, kind) => voice(env, d, id, kind),
     async *events(since, signal) {
       const stream = await openEvents(since);
       const stop = () => stream.close();
@@ -45,5 +49,30 @@ export function consoleClient(d: DaemonClient): ConsoleClient {
         stream.close();
       }
     },
+  };
+}
+
+/** Starts one direction of sound; `done` says why it failed, or null when it was stopped or the session ended. */
+function voice(env: Record<string, string | undefined>, d: DaemonClient, id: string, kind: VoiceKind): VoiceHandle {
+  let run: { stop(): void } | null = null;
+  let stopped = false;
+  const done = (async () => {
+    try {
+      const { startListening, startMicrophone } = await import("./voice.js");
+      const started = kind === "speaker" ? await startListening(env, d, id, {}) : await startMicrophone(env, d, id);
+      run = started;
+      if (stopped) started.stop();
+      await (started.done as Promise<unknown>);
+      return null;
+    } catch (e) {
+      return stopped ? null : (e as Error).message;
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      run?.stop();
+    },
+    done,
   };
 }

@@ -45,6 +45,7 @@ const GROUPS: Group[] = [
       view: () => import("./commands/session/view.js"),
       snapshot: () => import("./commands/session/snapshot.js"),
       talk: () => import("./commands/session/talk.js"),
+      listen: () => import("./commands/session/listen.js"),
       mute: () => import("./commands/session/mute.js"),
       unmute: () => import("./commands/session/unmute.js"),
       transfer: () => import("./commands/session/transfer.js"),

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { closeSync, openSync, writeSync } from "node:fs";
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -12,7 +13,8 @@ import {
 } from "werift";
 import type { IceServer, Signal } from "../protocol/index.js";
 import { bundledClip } from "./assets.js";
-import { readOggOpus, type OpusPacket } from "../media/ogg-opus.js";
+import { opusPacketSamples, readOggOpus, type OpusPacket } from "../media/ogg-opus.js";
+import { OggOpusWriter } from "../media/ogg-writer.js";
 import { PacedStream } from "../media/paced-stream.js";
 import { loadVideoClip, type ClipFrame, type VideoClip } from "../media/video-clip.js";
 
@@ -26,6 +28,8 @@ export interface CustomerPeerOptions {
   audioPath?: string;
   /** Called as each clip frame (by its index in the clip) or audio packet goes out; `atMs` is Date.now()-based. Benchmarks time glass-to-terminal with it. */
   onSent?: (kind: "video" | "audio", index: number, atMs: number) => void;
+  /** Saves the technician's voice as it arrives to this Ogg/Opus file (mode 0600), for QA. */
+  recordVoicePath?: string;
 }
 
 export type ConnectionState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
@@ -72,6 +76,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private state: ConnectionState = "new";
   private closed = false;
   private signalChain: Promise<void> = Promise.resolve();
+  private voiceFile: { fd: number; writer: OggOpusWriter } | undefined;
 
   private readonly onSent: CustomerPeerOptions["onSent"];
 
@@ -100,9 +105,17 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.videoTransceiver.sender.onRtcp.subscribe((packet) => {
       if (packet.type === RtcpRrPacket.type) this.receiverReports++;
     });
+    if (opts.recordVoicePath) {
+      const writer = new OggOpusWriter({ channels: 2 });
+      const fd = openSync(opts.recordVoicePath, "w", 0o600);
+      writeSync(fd, writer.header());
+      this.voiceFile = { fd, writer };
+    }
     this.audioTransceiver.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe(() => {
+      track.onReceiveRtp.subscribe((rtp) => {
         this.receivedAudioPackets++;
+        const file = this.voiceFile;
+        if (file && rtp.payload.length > 0) writeSync(file.fd, file.writer.packet(rtp.payload, opusPacketSamples(rtp.payload)));
       });
     });
     this.pc.onIceCandidate.subscribe((candidate) => {
@@ -216,6 +229,11 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.videoStream?.stop();
     this.audioStream?.stop();
     await this.pc.close();
+    if (this.voiceFile) {
+      writeSync(this.voiceFile.fd, this.voiceFile.writer.end());
+      closeSync(this.voiceFile.fd);
+      this.voiceFile = undefined;
+    }
     this.emit("closed", reason);
   }
 

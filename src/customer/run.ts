@@ -13,6 +13,8 @@ export interface SimulateCustomerOptions {
   audioPath?: string;
   /** Each frame or packet as it is sent (benchmarks). */
   onSent?: SimulatorOptions["onSent"];
+  /** Saves what the technician says to this Ogg/Opus file. */
+  recordVoicePath?: string;
   /** Leaving early (Ctrl-C). */
   signal?: AbortSignal;
   /** Human progress lines (stderr in the CLI). */
@@ -63,6 +65,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       videoPath: opts.videoPath,
       audioPath: opts.audioPath,
       onSent: opts.onSent,
+      recordVoicePath: opts.recordVoicePath,
       signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
     });
     if (result.endedBy === "left" && closed.signal.aborted && !opts.signal?.aborted) {

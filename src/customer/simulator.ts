@@ -28,6 +28,8 @@ export interface SimulatorOptions {
   videoPath?: string;
   audioPath?: string;
   onSent?: CustomerPeerOptions["onSent"];
+  /** The lead's peer saves the technician's voice to this Ogg/Opus file (QA). */
+  recordVoicePath?: string;
   /** Leaving early (Ctrl-C): closes the peer and resolves. */
   signal?: AbortSignal;
 }
@@ -90,7 +92,14 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
 
   const add = async (name: string): Promise<void> => {
     await drop(name, "replaced");
-    const peer = new CustomerPeer({ iceServers: opts.iceServers, loopback: opts.loopback, videoPath: opts.videoPath, audioPath: opts.audioPath, onSent: opts.onSent });
+    const peer = new CustomerPeer({
+      iceServers: opts.iceServers,
+      loopback: opts.loopback,
+      videoPath: opts.videoPath,
+      audioPath: opts.audioPath,
+      onSent: opts.onSent,
+      recordVoicePath: name === LEAD_PEER ? opts.recordVoicePath : undefined,
+    });
     peers.set(name, peer);
     peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));
     peer.on("state", (state) => {

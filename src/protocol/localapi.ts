@@ -22,7 +22,9 @@ import { Invitation } from "./collaboration.js";
  *   GET  /api/v1/sessions/:id/log       -> SessionLogEntry[]
  *   GET  /api/v1/sessions/:id/stats     -> SessionStats
  *   POST /api/v1/sessions/:id/chat      ChatRequest -> ChatMessage
- *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202
+ *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202 (the file is read before the answer)
+ *   POST /api/v1/sessions/:id/talk/live body: a live Ogg/Opus stream (chunked) -> LiveTalkResponse when it ends
+ *   GET  /api/v1/sessions/:id/audio     the customer's voice, live: an Ogg/Opus stream (audio/ogg), a page per packet
  *   POST /api/v1/sessions/:id/mute|unmute -> 204
  *   GET  /api/v1/sessions/:id/video     the live video: VP8 in IVF (video/x-ivf) or H.264 Annex B
  *                                       (video/h264), from the current keyframe on, until the media ends
@@ -84,6 +86,16 @@ export const SnapshotRequest = z.object({
 export type SnapshotRequest = z.input<typeof SnapshotRequest>;
 export const Snapshot = z.object({ path: z.string(), width: z.number().int().positive(), height: z.number().int().positive(), at: IsoTime });
 export type Snapshot = z.infer<typeof Snapshot>;
+/** The end of a live talk (POST /api/v1/sessions/:id/talk/live). */
+export const LiveTalkResponse = z.object({
+  /** Opus packets read from the upload. */
+  receivedPackets: z.number().int(),
+  /** Of those, sent to the customer (the rest came while muted). */
+  sentPackets: z.number().int(),
+  /** "upload-ended", or "stopped": the session ended, the customer reconnected, or another talk replaced this one. */
+  endedBy: z.string(),
+});
+export type LiveTalkResponse = z.infer<typeof LiveTalkResponse>;
 
 /** Answers that carry nothing a caller reads (shutdown: anything; a DELETE: no body). */
 export const AnyAnswer = z.unknown();

@@ -7,10 +7,12 @@ import { describeError } from "./errors.js";
 import { useLivePicture } from "./hooks/useLivePicture.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
+import { useVoice } from "./hooks/useVoice.js";
 import { consoleReducer, initialConsoleState } from "./state/console.js";
 import { interpretKey, splitChunk } from "./state/keys.js";
 import { layout } from "./layout.js";
 import { hasMedia, orderedSessions, selectedSession } from "./state/sessions.js";
+import { voiceSession } from "./state/voice.js";
 import { followDaemon } from "./stream.js";
 
 export interface ConsoleTimings {
@@ -68,6 +70,11 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
   // The live picture only where it is seen: the main screen, an active session, room for it.
   const area = layout(columns, rows, orderedSessions(state.sessions).length, state.daemon.reachable === false).picture;
   const picture = useLivePicture(client, watched && selected?.status !== "on-hold" && state.ui.view === "main" ? watched : null, area);
+
+  // The customer's voice plays by default for the running Lens session; the microphone waits for its key.
+  const voiced = state.daemon.reachable ? voiceSession(state.sessions) : null;
+  useVoice(client, voiced, "speaker", state.voice.speaker, dispatch);
+  useVoice(client, voiced, "mic", state.voice.mic, dispatch);
 
   useInput((input, key) => {
     // Keys can arrive faster than React renders (typing, pasting): each is read against the

@@ -14,6 +14,14 @@ import type {
 } from "../protocol/index.js";
 import type { VideoSource } from "../picture/live-picture.js";
 
+/** A running voice of the console: the customer on the speakers, or the microphone to the customer. */
+export interface VoiceHandle {
+  /** Ends it (idempotent). */
+  stop(): void;
+  /** Settles when it has ended: null when stopped or the session ended, or why it failed. */
+  done: Promise<string | null>;
+}
+
 /**
  * What the console needs from the daemon, one method per local API route it uses
  * (src/protocol/localapi.ts). Implementations parse every answer with the protocol schemas and
@@ -60,4 +68,12 @@ export interface ConsoleClient {
   join(pin: string): Promise<Omit<JoinResponse, "token">>;
   /** POST /sessions/:id/transfer, to an online technician of the organisation by email */
   transfer(id: string, to: string): Promise<Session>;
+  /**
+   * GET /sessions/:id/audio played on the default speakers ("speaker"), or the default microphone
+   * sent with POST /sessions/:id/talk/live ("mic"), through the sound server. Absent where the
+   * console has no sound.
+   */
+  voice?(id: string, kind: VoiceKind): VoiceHandle;
 }
+
+export type VoiceKind = "speaker" | "mic";

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,4 +95,41 @@ export async function cliLogin(home: string, server: string, email: string, pass
   const r = await rescue(home, ["login", "--server", server, "--email", email, "--password-stdin", "--json"], { stdin: `${password}\n` });
   if (r.code !== 0) throw new Error(`login failed (${r.code}): ${r.stderr}`);
   return r;
+}
+
+export interface RescueProcess {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves when it exits, with its code and output. */
+  done: Promise<CliResult>;
+}
+
+/** `bin/rescue.js ARGS` as its own process (for real signals), with its own RESCUE_HOME. */
+export function spawnRescue(home: string, args: string[], env: Record<string, string> = {}): RescueProcess {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "rescue.js"), ...args], {
+    env: { ...process.env, RESCUE_HOME: home, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr,
+        json() {
+          try {
+            return JSON.parse(stdout);
+          } catch {
+            throw new Error(`not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
+          }
+        },
+      }),
+    ),
+  );
+  return { child, stderr: () => stderr, done };
 }

@@ -43,7 +43,10 @@ export interface LensSetup {
  * A logged-in technician (own RESCUE_HOME, daemon started with `daemonEnv`), a Lens session by PIN,
  * and a simulated customer that has accepted the EULA: the session is waiting.
  */
-export async function waitingLensSession(server: TestServer, opts: { seconds: number; daemonEnv?: Record<string, string> }): Promise<LensSetup> {
+export async function waitingLensSession(
+  server: TestServer,
+  opts: { seconds: number; daemonEnv?: Record<string, string>; customerArgs?: string[] },
+): Promise<LensSetup> {
   const tech = await server.technician(["lens", "private", "pin", "record", "chat"]);
   const home = makeHome();
   await cliLogin(home, server.url, tech.email, tech.password);
@@ -52,7 +55,7 @@ export async function waitingLensSession(server: TestServer, opts: { seconds: nu
   const created = await rescue(home, ["session", "new", "--lens", "--pin", "--name", "Ann", "--json"]);
   expect(created.code, created.stderr).toBe(0);
   const session = created.json<{ id: string; pin: string }>();
-  const customer = simulateCustomer(server.url, session.pin, ["--duration", String(opts.seconds), "--name", "Ann"]);
+  const customer = simulateCustomer(server.url, session.pin, ["--duration", String(opts.seconds), "--name", "Ann", ...(opts.customerArgs ?? [])]);
   const waited = await rescue(home, ["session", "wait", session.id, "--status", "waiting", "--timeout", "15", "--json"]);
   expect(waited.code, waited.stderr).toBe(0);
   return { home, tech, session, customer };

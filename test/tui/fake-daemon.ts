@@ -18,10 +18,10 @@ import {
   type BackendState,
   type StartResponse,
 } from "../../src/protocol/index.js";
-import type { ConsoleClient } from "../../src/tui/client.js";
 import type { VideoSource } from "../../src/picture/live-picture.js";
 import { bundledClip } from "../../src/customer/assets.js";
 import { createReadStream } from "node:fs";
+import type { ConsoleClient, VoiceHandle, VoiceKind } from "../../src/tui/client.js";
 
 const LIVE = ["connecting", "waiting", "active", "on-hold", "collaborating"];
 const MEDIA = ["active", "on-hold", "collaborating"];
@@ -258,6 +258,29 @@ export class FakeDaemon implements ConsoleClient {
   async end(id: string): Promise<Session> {
     this.enter(`end ${id}`);
     return this.transition(id, LIVE, "closed", { pin: null }, ["closed"]);
+  }
+
+  /** Sound the console keeps running now, as "speaker ID" / "mic ID". */
+  readonly voices = new Set<string>();
+  /** The next sound started fails at once with this reason (a missing sound device, say). */
+  voiceFailure: string | null = null;
+
+  voice(id: string, kind: VoiceKind): VoiceHandle {
+    this.calls.push(`voice ${kind} ${id}`);
+    const name = `${kind} ${id}`;
+    const failure = this.voiceFailure;
+    this.voiceFailure = null;
+    if (failure) return { stop: () => undefined, done: Promise.resolve(failure) };
+    this.voices.add(name);
+    let end!: (reason: string | null) => void;
+    const done = new Promise<string | null>((resolve) => (end = resolve));
+    return {
+      stop: () => {
+        this.voices.delete(name);
+        end(null);
+      },
+      done,
+    };
   }
 
   async log(id: string): Promise<SessionLogEntry[]> {

@@ -20,6 +20,6 @@ export async function runConsoleCommand(ctx: Context): Promise<void> {
     throw e;
   }
   const { consoleClient } = await import("../console-client.js");
-  const code = await mod.runConsole(consoleClient(await ctx.daemon()));
+  const code = await mod.runConsole(consoleClient(await ctx.daemon(), ctx.io.env));
   if (typeof code === "number" && code !== 0) throw new ExitWith(code);
 }

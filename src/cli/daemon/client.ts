@@ -1,10 +1,11 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
+import type { Readable } from "node:stream";
 import type * as z from "zod";
 import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
 import type { InviteRequest } from "../../protocol/collaboration.js";
 import type { RescueError } from "../../protocol/errors.js";
-import type { DaemonEvent, StartRequest } from "../../protocol/localapi.js";
+import type { DaemonEvent, LiveTalkResponse, StartRequest } from "../../protocol/localapi.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../protocol/localapi-version.js";
 import { DaemonUnavailable, DaemonVersionMismatch } from "../errors.js";
 
@@ -41,9 +42,7 @@ async function errorFrom(json: unknown, fallback: string): Promise<RescueError> 
 
 /** The error a streaming route answered with instead of its stream. */
 async function refusal(res: IncomingMessage, fallback: string): Promise<RescueError> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return errorFrom(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"), fallback);
+  return errorFrom(await readJson(res), fallback);
 }
 
 const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
@@ -60,8 +59,10 @@ export class DaemonClient {
     private readonly startDaemon?: () => Promise<void>,
   ) {}
 
+  /** `body` is sent as JSON, or streamed as is (chunked) when it is a stream. */
   private open(method: Method, path: string, body?: unknown): Promise<IncomingMessage> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const upload = isReadable(body) ? body : undefined;
+    const payload = body === undefined || upload ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
@@ -73,6 +74,7 @@ export class DaemonClient {
           headers: {
             [LOCALAPI_VERSION_HEADER]: LOCALAPI_VERSION,
             ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+            ...(upload ? { "content-type": "audio/ogg", "transfer-encoding": "chunked" } : {}),
           },
         },
         resolve,
@@ -81,7 +83,10 @@ export class DaemonClient {
         if (e.code && CONNECT_ERRORS.has(e.code)) reject(new DaemonUnavailable(`rescued is not running (${e.code} on ${this.socketPath}): run rescue daemon start`));
         else reject(e);
       });
-      req.end(payload);
+      if (!upload) return req.end(payload);
+      upload.pipe(req);
+      // An answer may come before the upload ends (the session ended): later write errors do not matter.
+      req.once("response", () => req.on("error", () => undefined));
     });
   }
 
@@ -139,6 +144,31 @@ export class DaemonClient {
     return { format, body: res, close: () => res.destroy() };
   }
 
+  /**
+   * The customer's voice, live, as an Ogg/Opus byte stream (a page per packet) from now on; it ends
+   * when the session ends for us. Destroy it to stop listening. Errors (no such session, not in it)
+   * are thrown before any audio.
+   */
+  async customerAudio(id: string): Promise<IncomingMessage> {
+    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/audio`);
+    if ((res.statusCode ?? 500) >= 400) throw await refusal(res, `rescued refused the audio of ${id}`);
+    return res;
+  }
+
+  /**
+   * Streams `upload` (Ogg/Opus, e.g. ffmpeg's stdout) to the customer as the technician's live
+   * voice. Resolves with the daemon's summary once the upload ends, or earlier when the daemon
+   * stops the talk (the session ended). Does not start the daemon (the stream cannot be replayed).
+   */
+  async talkLive(id: string, upload: Readable): Promise<LiveTalkResponse> {
+    const [res, { LiveTalkResponse }] = await Promise.all([this.open("POST", `/api/v1/sessions/${enc(id)}/talk/live`, upload), localapi()]);
+    const json = await readJson(res);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(json, `rescued refused the live talk in ${id}`);
+    const parsed = LiveTalkResponse.safeParse(json);
+    if (!parsed.success) return fail("internal", "unexpected answer from rescued for the live talk");
+    return parsed.data;
+  }
+
   status = () => this.call("GET", "/api/v1/status", async () => (await localapi()).DaemonStatus);
   reload = () => this.call("POST", "/api/v1/reload", async () => (await localapi()).DaemonStatus);
   shutdown = () => this.call("POST", "/api/v1/shutdown", async () => (await localapi()).AnyAnswer);
@@ -171,6 +201,21 @@ export class DaemonClient {
   createApiKey = (name: string) => this.call("POST", "/api/v1/apikeys", async () => (await integration()).CreatedApiKey, { name });
   listApiKeys = () => this.call("GET", "/api/v1/apikeys", () => arrayOf(integration().then((m) => m.ApiKey)));
   revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, async () => (await localapi()).NoAnswer);
+}
+
+function isReadable(v: unknown): v is Readable {
+  return typeof v === "object" && v !== null && typeof (v as Readable).pipe === "function";
+}
+
+async function readJson(res: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ const BACKEND_TEXT: Record<string, { text: string; color: string }> = {
   "logged-out": { text: "not logged in (rescue login)", color: "red" },
 };
 
-export function Header({ daemon }: { daemon: DaemonState }) {
+export function Header({ daemon, voice = null }: { daemon: DaemonState; voice?: string | null }) {
   const backend = daemon.backend ? BACKEND_TEXT[daemon.backend] : null;
   return (
     <Box>
@@ -17,6 +17,7 @@ export function Header({ daemon }: { daemon: DaemonState }) {
       </Text>
       <Text wrap="truncate">{daemon.technician ? `  ${daemon.technician}` : ""}</Text>
       <Box flexGrow={1} />
+      {voice ? <Text color="magenta">{`${voice}  `}</Text> : null}
       {daemon.reachable === null ? <Text dimColor>reaching the daemon…</Text> : null}
       {daemon.reachable && backend ? <Text color={backend.color}>{backend.text}</Text> : null}
     </Box>

@@ -8,6 +8,7 @@ import type { LivePictureState } from "../hooks/useLivePicture.js";
 import { DetailPane } from "./DetailPane.js";
 import { Footer } from "./Footer.js";
 import { Banner, Header } from "./Header.js";
+import { voiceSession } from "../state/voice.js";
 import { HelpOverlay } from "./HelpOverlay.js";
 import { InviteDialog } from "./InviteDialog.js";
 import { LogView } from "./LogView.js";
@@ -70,7 +71,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
   }
   return (
     <Box flexDirection="column" width={l.columns}>
-      <Header daemon={state.daemon} />
+      <Header daemon={state.daemon} voice={voiceLabel(state, columns)} />
       {banner ? <Banner error={state.daemon.error} /> : null}
       {ui.view === "main" ? (
         body
@@ -118,4 +119,14 @@ function NoticeLine({ state }: { state: ConsoleState }) {
       {notice.kind === "error" ? `Error: ${notice.text}` : notice.text}
     </Text>
   );
+}
+
+/**
+ * "speaker on · mic off" while a Lens session's sound is carried, nothing otherwise. Under 80
+ * columns the header has no room: only a microphone that is on is shown ("mic on").
+ */
+function voiceLabel(state: ConsoleState, columns: number): string | null {
+  if (voiceSession(state.sessions) === null) return null;
+  if (columns < 80) return state.voice.mic ? "mic on" : null;
+  return `speaker ${state.voice.speaker ? "on" : "off"} · mic ${state.voice.mic ? "on" : "off"}`;
 }

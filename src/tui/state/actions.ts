@@ -25,6 +25,10 @@ export type ConsoleAction =
   | { type: "stats/loaded"; id: string; stats: SessionStats }
   | { type: "stats/failed"; id: string; error: string }
   | { type: "audio/muted"; id: string; muted: boolean }
+  /** The technician turns the customer's voice on the speakers, or their own microphone, on or off. */
+  | { type: "voice/toggle"; kind: "speaker" | "mic" }
+  /** Sound could not start or stopped with an error: that direction is turned off. */
+  | { type: "voice/failed"; kind: "speaker" | "mic"; error: string }
   | { type: "chat/sent"; message: ChatMessage }
   | { type: "notice"; kind: "error" | "info"; text: string }
   | { type: "notice/clear" }

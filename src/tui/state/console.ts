@@ -7,6 +7,7 @@ import { initialSessions, sessionsReducer, type SessionsState } from "./sessions
 import { inviteReducer, type InviteState } from "./invite.js";
 import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
+import { initialVoice, voiceReducer, type VoiceState } from "./voice.js";
 
 export interface ConsoleState {
   /** Clock for "time in status", ticking once a second. */
@@ -21,10 +22,12 @@ export interface ConsoleState {
   invite: InviteState | null;
   /** The transfer dialog, while open. */
   transfer: TransferState | null;
+  /** Speaker and microphone of the active Lens session. */
+  voice: VoiceState;
 }
 
 export function initialConsoleState(now: number): ConsoleState {
-  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null };
+  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice };
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
@@ -38,5 +41,6 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     dialog: dialogReducer(state.dialog, action),
     invite: inviteReducer(state.invite, action),
     transfer: transferReducer(state.transfer, action),
+    voice: voiceReducer(state.voice, action),
   };
 }

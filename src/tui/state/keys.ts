@@ -5,6 +5,7 @@ import { dialogRequest } from "./dialog.js";
 import { inviteRequest } from "./invite.js";
 import { isEnded, selectedSession } from "./sessions.js";
 import { transferTarget } from "./transfer.js";
+import { voiceSession } from "./voice.js";
 
 /** Work a key asks for beyond a state change: talking to the daemon, or leaving. */
 export type Effect =
@@ -55,7 +56,9 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "J", label: "join", help: "join the session you were last invited to (its notice shows the PIN)", footer: false },
   { key: "c", label: "chat", help: "type a chat message; Enter sends, Esc cancels" },
   { key: "l", label: "log", help: "view the session log" },
-  { key: "m", label: "mute", help: "mute or unmute your microphone" },
+  { key: "m", label: "mute", help: "mute or unmute what you send the customer (the microphone keeps running)" },
+  { key: "a", label: "speaker", help: "the customer's voice on your speakers: on (the default) or off", footer: false },
+  { key: "M", label: "mic", help: "your microphone to the customer: on or off (off at start; use a headset: no echo cancelling)", footer: false },
   { key: "?", label: "help", help: "show or hide this help" },
   { key: "q", label: "quit", help: "leave the console (also Ctrl-C); sessions go on" },
 ];
@@ -193,6 +196,14 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return act({ type: "help/toggle" });
     case "n":
       return act({ type: "dialog/open" });
+    case "a":
+    case "M": {
+      const kind = input === "a" ? "speaker" : "mic";
+      const on = !state.voice[kind];
+      const what = kind === "speaker" ? "the customer's voice on your speakers" : "your microphone";
+      const where = voiceSession(state.sessions) === null ? " (for the next active Lens session)" : "";
+      return act({ type: "voice/toggle", kind }, { type: "notice", kind: "info", text: `${what}: ${on ? "on" : "off"}${where}` });
+    }
     case "J": {
       const pin = ui.invitation?.pin;
       if (!pin) return act({ type: "notice", kind: "error", text: "no invitation to join" });

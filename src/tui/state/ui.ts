@@ -55,6 +55,8 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     }
     case "invitation/joined":
       return { ...state, invitation: state.invitation?.id === action.response.invitation.id ? null : state.invitation };
+    case "voice/failed":
+      return { ...state, notice: { kind: "error", text: `${action.kind === "speaker" ? "speaker" : "microphone"} off: ${action.error}` } };
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":

@@ -1,23 +1,98 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { readOggOpus } from "../../../media/ogg-opus.js";
+import { ECHO_NOTE, transcodeToOggOpus, unreadableAudio } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
+import { startMicrophone } from "../../voice.js";
+
+interface Options {
+  audio?: string;
+  mic?: boolean;
+  device?: string;
+  json?: boolean;
+}
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("talk")
-    .description("send your voice to the customer: play an Ogg/Opus file on the session's audio (VoIP)")
+    .description("send your voice to the customer: your microphone live (--mic), or an audio file (--audio)")
     .argument("<id>", "session id")
-    .requiredOption("--audio <file.ogg>", "Ogg/Opus file to play to the customer")
+    .option("--mic", "send your microphone (PulseAudio/PipeWire) as Opus until Ctrl-C")
+    .option("--device <name>", "with --mic: the source to record (default: the default input; see pactl list short sources)")
+    .option("--audio <file>", "play a file once: Ogg/Opus as it is, WAV, MP3, FLAC ... converted with ffmpeg")
     .option("--json", "print the result as JSON");
-  examples(cmd, "rescue session talk s_abc123 --audio hello.ogg", "rescue session stats s_abc123 --json   # audio.sentPackets grows");
-  cmd.action(async (id: string, opts: { audio: string; json?: boolean }) => {
-    const audioPath = resolve(opts.audio);
-    if (!existsSync(audioPath)) throw new UsageError(`--audio ${opts.audio}: no such file`);
-    const res = await (await ctx.daemon()).talk(id, audioPath);
-    const out = ctx.printer(opts);
-    if (opts.json) out.value({ id, playing: res.playing });
-    else out.line(out.tty ? `playing ${res.playing} to the customer of ${id}` : `${id}\t${res.playing}`);
+  examples(
+    cmd,
+    "rescue session talk s_abc123 --mic            # until Ctrl-C; rescue session mute/unmute s_abc123 meanwhile",
+    "rescue session talk s_abc123 --mic --device alsa_input.usb-Headset-00.mono-fallback",
+    "rescue session talk s_abc123 --audio hello.ogg",
+    "rescue session talk s_abc123 --audio hello.wav",
+    "rescue session stats s_abc123 --json   # audio.sentPackets grows",
+  );
+  cmd.addHelpText("after", `\n${ECHO_NOTE}`);
+  cmd.action(async (id: string, opts: Options) => {
+    if (opts.mic && opts.audio !== undefined) throw new UsageError("--mic and --audio exclude each other: talk live, or play a file");
+    if (!opts.mic && opts.audio === undefined) throw new UsageError("say what to send: --mic (live) or --audio FILE");
+    if (opts.device !== undefined && !opts.mic) throw new UsageError("--device goes with --mic");
+    if (opts.mic) return talkLive(ctx, id, opts);
+    return talkFile(ctx, id, opts.audio!, opts);
   });
+}
+
+function isOggOpus(path: string): boolean {
+  try {
+    return readOggOpus(path).packets.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Ogg/Opus goes as it is; anything ffmpeg decodes is converted first; anything else is refused (exit 2). */
+async function talkFile(ctx: Context, id: string, file: string, opts: Options): Promise<void> {
+  const audioPath = resolve(file);
+  if (!existsSync(audioPath)) throw new UsageError(`--audio ${file}: no such file`);
+  let sendPath = audioPath;
+  let tmp: string | undefined;
+  try {
+    if (!isOggOpus(audioPath)) {
+      const reason = await unreadableAudio(ctx.io.env, audioPath);
+      if (reason) throw new UsageError(`--audio ${file}: not audio that can be played (${reason})`);
+      // mkdtemp makes the folder 0700; the file is customer-session media, 0600.
+      tmp = mkdtempSync(join(tmpdir(), "rescue-talk-"));
+      sendPath = join(tmp, "voice.ogg");
+      closeSync(openSync(sendPath, "w", 0o600));
+      chmodSync(sendPath, 0o600);
+      await transcodeToOggOpus(ctx.io.env, audioPath, sendPath);
+    }
+    // The daemon reads the file before it answers, so the converted copy can go right after.
+    await (await ctx.daemon()).talk(id, sendPath);
+    const out = ctx.printer(opts);
+    if (opts.json) out.value({ id, playing: audioPath });
+    else out.line(out.tty ? `playing ${audioPath} to the customer of ${id}` : `${id}\t${audioPath}`);
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The microphone through ffmpeg (PulseAudio input, Opus encoder) streamed to the daemon until Ctrl-C. */
+async function talkLive(ctx: Context, id: string, opts: Options): Promise<void> {
+  const out = ctx.printer(opts);
+  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device);
+  const stop = (): void => run.stop();
+  if (ctx.io.signal.aborted) stop();
+  ctx.io.signal.addEventListener("abort", stop, { once: true });
+  if (out.tty) out.info(`talking to the customer of ${id} from ${opts.device ?? "the default input"}; Ctrl-C to stop (rescue session mute ${id} pauses)`);
+  let result;
+  try {
+    result = await run.done;
+  } finally {
+    ctx.io.signal.removeEventListener("abort", stop);
+  }
+  const summary = { id, device: opts.device ?? "default", ...result };
+  if (opts.json) out.value(summary);
+  else if (out.tty) out.info(`stopped: ${result.sentPackets} packets sent (${result.endedBy === "upload-ended" ? "Ctrl-C" : "the session ended"})`);
+  else out.line([id, result.receivedPackets, result.sentPackets, result.endedBy].join("\t"));
 }

@@ -12,6 +12,7 @@ interface Options {
   duration: string;
   video?: string;
   audio?: string;
+  recordVoice?: string;
   json?: boolean;
 }
 
@@ -26,12 +27,14 @@ export function register(parent: Command, ctx: Context): void {
     .option("--duration <seconds>", "seconds of media to stream; the clip loops", "10")
     .option("--video <file.ivf>", "VP8 IVF file instead of the bundled clip")
     .option("--audio <file.ogg>", "Ogg/Opus file instead of the bundled clip")
+    .option("--record-voice <file.ogg>", "save the technician's voice as it arrives (Ogg/Opus, mode 0600)")
     .option("--json", "print what was sent as JSON");
   examples(
     cmd,
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json",
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --duration 60 --video clip.ivf --audio clip.ogg",
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --decline-eula",
+    "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --record-voice heard.ogg   # what the technician said",
   );
   cmd.action((opts: Options) => run(ctx, opts));
 }
@@ -51,6 +54,7 @@ async function run(ctx: Context, opts: Options): Promise<void> {
     durationSec,
     videoPath: opts.video && resolve(opts.video),
     audioPath: opts.audio && resolve(opts.audio),
+    recordVoicePath: opts.recordVoice && resolve(opts.recordVoice),
     signal: ctx.io.signal,
     progress: (text) => out.info(text),
   });
