@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// Live view benchmark: glass-to-terminal latency of `rescue session view` and the viewer's CPU.
+// Live session benchmark: what the technician sees and hears, and how late.
 // A real server and daemon; the customer (the simulator, in this process) streams a 640x480
-// 30 fps clip whose frames carry their number as ten black-or-white stripes; `rescue session view
-// --renderer blocks` runs as scripts run it, piped into this process, which reads each painted
-// frame's number back from the half blocks. Prints one JSON object:
-//   video.glassToTerminalMs  p50/p95 from the customer sending a frame to the viewer writing it
+// 30 fps clip whose frames carry their number as ten black-or-white stripes, and audio that is
+// silence with a 200 ms 1 kHz burst every second. Prints one JSON object:
+//   video.glassToTerminalMs  p50/p95 from the customer sending a frame to `rescue session view
+//                            --renderer blocks` (piped into this process) writing it; the frame's
+//                            number is read back from the half blocks
 //   video.framesShown / framesSent  while measuring
 //   view.cpuSecondsPerStreamSecond  of the viewer and its ffmpeg decoder together
-// Needs `npm run build` and ffmpeg. Knob: RESCUE_BENCH_SECONDS (20).
+//   audio.customerToSpeakerMs  p50/p95 from the customer sending a burst's first packet to the
+//                            burst sounding on the "speakers" of a private PulseAudio, played
+//                            there by `rescue session listen` (read back from speakers.monitor)
+//   audio.micToCustomerMs    p50/p95 from a burst played into the "mic" sink, captured by
+//                            `rescue session talk --mic`, to its first loud Opus packet at the customer
+// Needs `npm run build`, ffmpeg, and for the audio figures pulseaudio and pulseaudio-utils.
+// Knob: RESCUE_BENCH_SECONDS (20, per measurement).
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { startPrivatePulse } from "../scripts/private-pulse.mjs";
 import { pct, root, round, startSystem } from "./system.mjs";
 
 const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 20);
@@ -20,6 +28,8 @@ const CLIP_FRAMES = 300;
 const COLS = 40; // 40x15 cells = 40x30 pixels, the clip's 4:3 without bars: 4 columns per stripe
 const ROWS = 15;
 const TICK = 100; // USER_HZ of /proc/PID/stat
+/** Opus packets of the technician's voice above this size carry sound, not silence. */
+const LOUD_OPUS_BYTES = 30;
 
 const { simulateCustomer } = await import(join(root, "dist/src/customer/run.js"));
 const { parseBlockLines } = await import(join(root, "dist/src/picture/blocks.js"));
@@ -27,24 +37,47 @@ const { parseBlockLines } = await import(join(root, "dist/src/picture/blocks.js"
 const system = await startSystem("live");
 const { env, server, rescue } = system;
 const video = numberedClip(system.work);
+const audio = burstClip(system.work);
+const pulse = await startPrivatePulse();
+const RATE = 48_000;
+const BURST_EVERY_PACKETS = 50; // 1 s of 20 ms packets
 try {
   const s = JSON.parse(await rescue(["session", "new", "--lens", "--pin", "--json"]));
   /** Send times of each clip frame, newest last. */
   const sent = new Map();
   let framesSent = 0;
+  /** Send times of the customer's bursts (their first packet). */
+  const burstsSent = [];
+  /** Arrival times of the technician's bursts at the customer. */
+  const voiceArrived = [];
+  let quietPackets = 0;
   const customer = simulateCustomer({
     server: server.url,
     pin: s.pin,
     acceptEula: true,
     durationSec: SECONDS + 20,
     videoPath: video,
-    onSent: (kind, index, atMs) => {
-      if (kind !== "video") return;
-      framesSent++;
-      const times = sent.get(index) ?? [];
-      times.push(atMs);
-      if (times.length > 3) times.shift();
-      sent.set(index, times);
+    audioPath: audio,
+    probe: {
+      sent: (kind, index, atMs) => {
+        if (kind === "audio") {
+          if (index % BURST_EVERY_PACKETS === 0) burstsSent.push(atMs);
+          return;
+        }
+        framesSent++;
+        const times = sent.get(index) ?? [];
+        times.push(atMs);
+        if (times.length > 3) times.shift();
+        sent.set(index, times);
+      },
+      // Opus spends a few bytes on silence and far more on a tone: a loud packet after a quiet
+      // stretch is a burst's onset.
+      receivedVoice: (payload, atMs) => {
+        if (payload.length > LOUD_OPUS_BYTES) {
+          if (quietPackets >= 15) voiceArrived.push(atMs);
+          quietPackets = 0;
+        } else quietPackets++;
+      },
     },
   });
   await rescue(["session", "wait", s.id, "--status", "waiting", "--timeout", "20"]);
@@ -79,27 +112,105 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   measuring = false;
   view.kill("SIGINT");
+  const result = {
+    stream: { width: 640, height: 480, fps: 30 },
+    viewer: { renderer: "blocks", cols: COLS, rows: ROWS },
+    video: {
+      glassToTerminalMs: { p50: round(pct(latencies, 0.5), 1), p95: round(pct(latencies, 0.95), 1), samples: latencies.length },
+      framesShown: shown,
+      framesSent: framesSent - sentBefore,
+    },
+    view: { cpuSeconds: round(cpu), cpuSecondsPerStreamSecond: round(cpu / seconds, 4) },
+    audio: pulse ? {} : { skipped: "pulseaudio is not installed" },
+    loadavg: [],
+  };
+  if (pulse) {
+    result.audio.customerToSpeakerMs = await customerToSpeaker(s.id);
+    result.audio.micToCustomerMs = await micToCustomer(s.id);
+  }
+  result.loadavg = loadavg().map((l) => round(l));
   await rescue(["session", "end", s.id]);
   await customer.catch(() => undefined);
-  console.log(
-    JSON.stringify(
-      {
-        stream: { width: 640, height: 480, fps: 30 },
-        viewer: { renderer: "blocks", cols: COLS, rows: ROWS },
-        video: {
-          glassToTerminalMs: { p50: round(pct(latencies, 0.5), 1), p95: round(pct(latencies, 0.95), 1), samples: latencies.length },
-          framesShown: shown,
-          framesSent: framesSent - sentBefore,
-        },
-        view: { cpuSeconds: round(cpu), cpuSecondsPerStreamSecond: round(cpu / seconds, 4) },
-        loadavg: loadavg().map((l) => round(l)),
-      },
-      null,
-      2,
-    ),
-  );
+  console.log(JSON.stringify(result, null, 2));
+
+  /** `rescue session listen` into the private "speakers"; bursts found on speakers.monitor. */
+  async function customerToSpeaker(id) {
+    const penv = { ...env, ...pulse.env };
+    const listen = spawn(process.execPath, [system.bin, "session", "listen", id, "--device", "speakers"], { env: penv, stdio: ["ignore", "ignore", "inherit"] });
+    const heard = [];
+    const rec = spawn("parec", ["-d", "speakers.monitor", "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=10"], { env: penv, stdio: ["ignore", "pipe", "inherit"] });
+    let quietBlocks = 0;
+    let rest = Buffer.alloc(0);
+    rec.stdout.on("data", (chunk) => {
+      const now = performance.timeOrigin + performance.now();
+      const data = Buffer.concat([rest, chunk]);
+      const block = 480 * 2; // 10 ms
+      const blocks = Math.floor(data.length / block);
+      for (let b = 0; b < blocks; b++) {
+        let sum = 0;
+        for (let i = b * block; i < (b + 1) * block; i += 2) sum += Math.abs(data.readInt16LE(i));
+        if (sum / 480 > 2000) {
+          // The onset's block ended this many ms before the chunk arrived.
+          if (quietBlocks >= 30) heard.push(now - (blocks - b - 1) * 10);
+          quietBlocks = 0;
+        } else quietBlocks++;
+      }
+      rest = data.subarray(blocks * block);
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const from = heard.length;
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    listen.kill("SIGINT");
+    rec.kill();
+    return latencyFigures(burstsSent, heard.slice(from));
+  }
+
+  /** Bursts played into the private "mic" sink, captured by `rescue session talk --mic`. */
+  async function micToCustomer(id) {
+    const penv = { ...env, ...pulse.env };
+    const talk = spawn(process.execPath, [system.bin, "session", "talk", id, "--mic", "--device", "mic.monitor"], { env: penv, stdio: ["ignore", "ignore", "inherit"] });
+    const play = spawn("pacat", ["-d", "mic", "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=10"], { env: penv, stdio: ["pipe", "ignore", "inherit"] });
+    const burst = Buffer.alloc(RATE * 0.2 * 2);
+    for (let i = 0; i < RATE * 0.2; i++) burst.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / RATE)), i * 2);
+    const silence = Buffer.alloc(RATE * 0.8 * 2);
+    const played = [];
+    await new Promise((r) => setTimeout(r, 2000));
+    const from = voiceArrived.length;
+    const end = Date.now() + SECONDS * 1000;
+    while (Date.now() < end) {
+      played.push(performance.timeOrigin + performance.now());
+      play.stdin.write(burst);
+      play.stdin.write(silence);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    talk.kill("SIGINT");
+    play.stdin.end();
+    return latencyFigures(played, voiceArrived.slice(from));
+  }
 } finally {
+  await pulse?.stop();
   await system.close();
+}
+
+/** Each arrival against the latest send before it (within a second): p50/p95 and the count. */
+function latencyFigures(sentTimes, arrivals) {
+  const values = [];
+  for (const at of arrivals) {
+    const sentAt = sentTimes.filter((t) => t <= at && at - t < 1000).at(-1);
+    if (sentAt !== undefined) values.push(at - sentAt);
+  }
+  return { p50: round(pct(values, 0.5), 1), p95: round(pct(values, 0.95), 1), samples: values.length };
+}
+
+/** Silence with a 200 ms 1 kHz burst at the start of every second, as 20 ms Opus packets. */
+function burstClip(dir) {
+  const out = join(dir, "bursts.ogg");
+  execFileSync("ffmpeg", [
+    "-hide_banner", "-loglevel", "error", "-y",
+    "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.2):s=48000:d=10",
+    "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-application", "voip", "-ac", "1", "-f", "ogg", out,
+  ]);
+  return out;
 }
 
 /** 640x480 VP8 at 30 fps whose frame N shows N's bits as stripes, bit 0 at the left: white is 1. */

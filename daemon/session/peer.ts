@@ -204,10 +204,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.closing) throw new Error("peer is closed");
     if (this.mediaOn) return { recording: this.recordingPath };
     if (opts.recordPath) {
-      if (!this.videoCodec) throw new Error("no negotiated video codec to record");
+      if (!this.videoCodec && !this.audioCodec) throw new Error("the customer offered neither VP8/H.264 video nor Opus audio");
       // WebM cannot hold H.264: such a recording goes to Matroska beside the requested path.
       const path = this.videoCodec === "h264" ? opts.recordPath.replace(/\.webm$/i, ".mkv") : opts.recordPath;
-      this.recorder = new Recorder({ path, videoCodec: this.videoCodec });
+      // A customer without a camera (denied, or none) is recorded as audio alone, in WebM.
+      this.recorder = new Recorder({ path, videoCodec: this.videoCodec ?? "vp8" });
       this.manifestFields = opts.manifest;
     }
     this.startedAt = new Date();

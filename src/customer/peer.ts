@@ -26,10 +26,20 @@ export interface CustomerPeerOptions {
   /** VP8 in IVF (`.ivf`) or H.264 Annex B (`.h264`, offered as the only video codec); default: the bundled clip. */
   videoPath?: string;
   audioPath?: string;
-  /** Called as each clip frame (by its index in the clip) or audio packet goes out; `atMs` is Date.now()-based. Benchmarks time glass-to-terminal with it. */
-  onSent?: (kind: "video" | "audio", index: number, atMs: number) => void;
+  /** Told of each packet sent and received, for benchmarks that time media end to end. */
+  probe?: MediaProbe;
+  /** No camera (denied, or none): only audio is offered and sent, as the Lens page falls back to. */
+  noCamera?: boolean;
   /** Saves the technician's voice as it arrives to this Ogg/Opus file (mode 0600), for QA. */
   recordVoicePath?: string;
+}
+
+/** Times are `performance.timeOrigin + performance.now()`, comparable across the process. */
+export interface MediaProbe {
+  /** A clip frame (by its index in the clip) or an audio packet (by its index in the Ogg file) went out. */
+  sent?(kind: "video" | "audio", index: number, atMs: number): void;
+  /** An Opus packet of the technician's voice arrived. */
+  receivedVoice?(payload: Buffer, atMs: number): void;
 }
 
 export type ConnectionState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
@@ -63,7 +73,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
 
   private readonly video: VideoClip;
   private readonly audio: OpusPacket[];
-  private readonly videoTransceiver: RTCRtpTransceiver;
+  private readonly videoTransceiver: RTCRtpTransceiver | undefined;
   private readonly audioTransceiver: RTCRtpTransceiver;
   private videoStream: PacedStream<ClipFrame> | undefined;
   private audioStream: PacedStream<OpusPacket> | undefined;
@@ -78,11 +88,11 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private signalChain: Promise<void> = Promise.resolve();
   private voiceFile: { fd: number; writer: OggOpusWriter } | undefined;
 
-  private readonly onSent: CustomerPeerOptions["onSent"];
+  private readonly probe: MediaProbe | undefined;
 
   constructor(opts: CustomerPeerOptions) {
     super();
-    this.onSent = opts.onSent;
+    this.probe = opts.probe;
     const clip = bundledClip();
     this.video = loadVideoClip(opts.videoPath ?? clip.video);
     this.audio = readOggOpus(opts.audioPath ?? clip.audio).packets;
@@ -94,15 +104,15 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
       bundlePolicy: "max-bundle",
       codecs: { video: [this.video.codec === "h264" ? useH264() : useVP8()], audio: [useOPUS()] },
     });
-    this.videoTransceiver = this.pc.addTransceiver("video", { direction: "sendonly" });
+    this.videoTransceiver = opts.noCamera ? undefined : this.pc.addTransceiver("video", { direction: "sendonly" });
     this.audioTransceiver = this.pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), {
       direction: "sendrecv",
     });
-    this.videoTransceiver.sender.onPictureLossIndication.subscribe(() => {
+    this.videoTransceiver?.sender.onPictureLossIndication.subscribe(() => {
       this.keyframeRequests++;
       this.keyframeWanted = true;
     });
-    this.videoTransceiver.sender.onRtcp.subscribe((packet) => {
+    this.videoTransceiver?.sender.onRtcp.subscribe((packet) => {
       if (packet.type === RtcpRrPacket.type) this.receiverReports++;
     });
     if (opts.recordVoicePath) {
@@ -114,6 +124,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.audioTransceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.receivedAudioPackets++;
+        this.probe?.receivedVoice?.(rtp.payload, performance.timeOrigin + performance.now());
         const file = this.voiceFile;
         if (file && rtp.payload.length > 0) writeSync(file.fd, file.writer.packet(rtp.payload, opusPacketSamples(rtp.payload)));
       });
@@ -171,37 +182,42 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
    * Resolves when the duration has been streamed.
    */
   async play(durationSec?: number): Promise<void> {
-    if (this.videoStream) throw new Error("already playing");
+    if (this.audioStream) throw new Error("already playing");
     await this.waitConnected();
+    let onEnd!: () => void;
     const ended = new Promise<void>((resolve) => {
-      let remaining = 2;
-      const onEnd = (): void => {
+      let remaining = this.videoTransceiver ? 2 : 1;
+      onEnd = (): void => {
         if (--remaining === 0) {
           this.emit("ended");
           resolve();
         }
       };
-      this.videoStream = new PacedStream({
-        items: this.video.frames,
-        clockRate: VIDEO_CLOCK,
-        ticksOf: (frame) => frame.ticks,
-        send: (frame, ticks, index) => this.sendVideo(frame, ticks, index),
-        loop: true,
-        limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * VIDEO_CLOCK),
-        onEnd,
-      });
-      this.audioStream = new PacedStream({
-        items: this.audio,
-        clockRate: AUDIO_CLOCK,
-        ticksOf: (packet) => packet.samples,
-        send: (packet, ticks, index) => this.sendAudio(packet, ticks, index),
-        loop: true,
-        limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * AUDIO_CLOCK),
-        onEnd,
-      });
     });
-    this.videoStream!.start();
-    this.audioStream!.start();
+    const video = this.videoTransceiver
+      ? new PacedStream({
+          items: this.video.frames,
+          clockRate: VIDEO_CLOCK,
+          ticksOf: (frame) => frame.ticks,
+          send: (frame, ticks, index) => this.sendVideo(frame, ticks, index),
+          loop: true,
+          limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * VIDEO_CLOCK),
+          onEnd,
+        })
+      : undefined;
+    const audio = new PacedStream({
+      items: this.audio,
+      clockRate: AUDIO_CLOCK,
+      ticksOf: (packet) => packet.samples,
+      send: (packet, ticks, index) => this.sendAudio(packet, ticks, index),
+      loop: true,
+      limitTicks: durationSec === undefined ? undefined : Math.round(durationSec * AUDIO_CLOCK),
+      onEnd,
+    });
+    this.videoStream = video;
+    this.audioStream = audio;
+    video?.start();
+    audio.start();
     return ended;
   }
 
@@ -284,10 +300,10 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
         payloadType: 96,
       });
       this.videoSeq = (this.videoSeq + 1) & 0xffff;
-      void this.videoTransceiver.sender.sendRtp(new RtpPacket(header, payload));
+      void this.videoTransceiver!.sender.sendRtp(new RtpPacket(header, payload));
     });
     this.sentVideoFrames++;
-    this.onSent?.("video", sentIndex, performance.timeOrigin + performance.now());
+    this.probe?.sent?.("video", sentIndex, performance.timeOrigin + performance.now());
   }
 
   private sendAudio(packet: OpusPacket, ticks: number, index: number): void {
@@ -300,6 +316,6 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.audioSeq = (this.audioSeq + 1) & 0xffff;
     void this.audioTransceiver.sender.sendRtp(new RtpPacket(header, packet.data));
     this.sentAudioPackets++;
-    this.onSent?.("audio", index, performance.timeOrigin + performance.now());
+    this.probe?.sent?.("audio", index, performance.timeOrigin + performance.now());
   }
 }

@@ -11,8 +11,10 @@ export interface SimulateCustomerOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
-  /** Each frame or packet as it is sent (benchmarks). */
-  onSent?: SimulatorOptions["onSent"];
+  /** Each frame or packet as it is sent or received (benchmarks). */
+  probe?: SimulatorOptions["probe"];
+  /** Deny the camera: grant the microphone only and stream audio alone. */
+  noCamera?: boolean;
   /** Saves what the technician says to this Ogg/Opus file. */
   recordVoicePath?: string;
   /** Leaving early (Ctrl-C). */
@@ -39,7 +41,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
   const session = conn.sessionId;
   try {
     say(`joined session ${session}${conn.joined.recorded ? " (this session may be recorded)" : ""}`);
-    conn.grantDevices(true, true);
+    conn.grantDevices(!opts.noCamera, true);
     conn.answerEula(opts.acceptEula);
     const after = await conn.waitForStatus(["waiting", "declined", "closed", "aborted", "timed-out"], EULA_ANSWER_MS);
     if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, endedBy: after };
@@ -64,7 +66,8 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       durationSec: opts.durationSec,
       videoPath: opts.videoPath,
       audioPath: opts.audioPath,
-      onSent: opts.onSent,
+      probe: opts.probe,
+      noCamera: opts.noCamera,
       recordVoicePath: opts.recordVoicePath,
       signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
     });

@@ -27,7 +27,9 @@ export interface SimulatorOptions {
   durationSec: number;
   videoPath?: string;
   audioPath?: string;
-  onSent?: CustomerPeerOptions["onSent"];
+  probe?: CustomerPeerOptions["probe"];
+  /** Offer audio only, as a customer without a camera (or who denied it). */
+  noCamera?: boolean;
   /** The lead's peer saves the technician's voice to this Ogg/Opus file (QA). */
   recordVoicePath?: string;
   /** Leaving early (Ctrl-C): closes the peer and resolves. */
@@ -97,7 +99,8 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
       loopback: opts.loopback,
       videoPath: opts.videoPath,
       audioPath: opts.audioPath,
-      onSent: opts.onSent,
+      probe: opts.probe,
+      noCamera: opts.noCamera,
       recordVoicePath: name === LEAD_PEER ? opts.recordVoicePath : undefined,
     });
     peers.set(name, peer);

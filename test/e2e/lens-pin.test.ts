@@ -1,35 +1,19 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SessionStats } from "../../src/protocol/index.js";
-import { daemonPid, dropHome, rescue } from "../helpers/cli.js";
-import { finishedRecording, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { buildDist } from "../helpers/build.js";
+import { daemonPid, rescue } from "../helpers/cli.js";
+import { finishedRecording, lensSuite, statsWhen } from "../helpers/lens.js";
 import { ffprobe, frames } from "../media/helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { timeout: 90_000 }, () => {
-  let server: TestServer;
-  let setup: LensSetup | undefined;
-
-  beforeAll(async () => {
-    await buildDist();
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    setup?.customer.child.kill("SIGKILL");
-    if (setup) await dropHome(setup.home);
-    setup = undefined;
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const suite = lensSuite();
 
   it("records what the customer streamed: VP8 + Opus, >= 98% of frames, duration within 5%", async () => {
     const seconds = 6;
-    setup = await waitingLensSession(server, { seconds });
+    const setup = await suite.start({ seconds });
     const { home, session } = setup;
 
     const start = await rescue(home, ["session", "start", session.id, "--json"]);
@@ -69,7 +53,7 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
   });
 
   it("repairs 5% inbound packet loss: >= 95% of the frames recorded", async () => {
-    setup = await waitingLensSession(server, { seconds: 6, daemonEnv: { RESCUE_DEBUG_INBOUND_LOSS: "5" } });
+    const setup = await suite.start({ seconds: 6, daemonEnv: { RESCUE_DEBUG_INBOUND_LOSS: "5" } });
     const { home, session } = setup;
     expect((await rescue(home, ["session", "start", session.id, "--json"])).code).toBe(0);
     // The loss happens and NACK brings packets back.
@@ -83,7 +67,7 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
   });
 
   it("leaves a playable partial file when the daemon is killed with SIGKILL mid-session", async () => {
-    setup = await waitingLensSession(server, { seconds: 20 });
+    const setup = await suite.start({ seconds: 20 });
     const { home, session } = setup;
     const started = (await rescue(home, ["session", "start", session.id, "--json"])).json();
     // Past the second keyframe (every 2 s in the clip): at least one whole cluster is on disk.
@@ -100,7 +84,7 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
   });
 
   it("holds, resumes with a keyframe, talks and mutes through the CLI", async () => {
-    setup = await waitingLensSession(server, { seconds: 20 });
+    const setup = await suite.start({ seconds: 20 });
     const { home, session } = setup;
     expect((await rescue(home, ["session", "start", session.id])).code).toBe(0);
     await statsWhen(home, session.id, (s) => s.video.frames > 20);

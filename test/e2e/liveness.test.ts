@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { buildDist } from "../helpers/build.js";
-import { dropHome, rescue } from "../helpers/cli.js";
-import { finishedRecording, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { describe, expect, it } from "vitest";
+import { rescue } from "../helpers/cli.js";
+import { finishedRecording, lensSuite, statsWhen } from "../helpers/lens.js";
 import { ffprobe, frames } from "../media/helpers.js";
 
 /**
@@ -10,31 +8,21 @@ import { ffprobe, frames } from "../media/helpers.js";
  * locked phone or a lost radio link looks from outside. The technician must be told, and what
  * was recorded must stay.
  */
-describe("a customer who freezes", { timeout: 120_000 }, () => {
-  let server: TestServer | undefined;
-  let setup: LensSetup | undefined;
+const logOf = async (home: string, id: string) => (await rescue(home, ["session", "log", id, "--json"])).json<Array<{ event: string; reason?: string; afterMs?: number }>>();
 
-  afterEach(async () => {
-    setup?.customer.child.kill("SIGKILL");
-    if (setup) await dropHome(setup.home);
-    setup = undefined;
-    await server?.close();
-    server = undefined;
-  });
+const activeSession = async (suite: ReturnType<typeof lensSuite>) => {
+  const setup = await suite.start({ seconds: 60 });
+  const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
+  expect(start.code, start.stderr).toBe(0);
+  await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 30);
+  return setup;
+};
 
-  const activeSession = async (heartbeatMs: number) => {
-    await buildDist();
-    server = await startTestServer({ heartbeatMs });
-    setup = await waitingLensSession(server, { seconds: 60 });
-    const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
-    expect(start.code, start.stderr).toBe(0);
-    await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 30);
-    return setup;
-  };
-  const logOf = async (home: string, id: string) => (await rescue(home, ["session", "log", id, "--json"])).json<Array<{ event: string; reason?: string; afterMs?: number }>>();
+describe("a customer who freezes for good", { timeout: 120_000 }, () => {
+  const suite = lensSuite({ heartbeatMs: 500 });
 
-  it("for good: the session ends with customer-lost within two heartbeats, and the recording keeps what came", async () => {
-    const { home, session, customer } = await activeSession(500);
+  it("ends the session with customer-lost within two heartbeats, and the recording keeps what came", async () => {
+    const { home, session, customer } = await activeSession(suite);
     customer.child.kill("SIGSTOP");
     const ended = await rescue(home, ["session", "wait", session.id, "--status", "aborted", "--timeout", "15", "--json"]);
     expect(ended.code, ended.stderr).toBe(0);
@@ -42,9 +30,13 @@ describe("a customer who freezes", { timeout: 120_000 }, () => {
     const recording = await finishedRecording(home, session.id);
     expect(frames(await ffprobe(recording.path), "video")).toBeGreaterThan(30);
   });
+});
 
-  it("for a few seconds: media-lost is logged and shown in stats, then media-restored, and frames flow again", async () => {
-    const { home, session, customer } = await activeSession(60_000);
+describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () => {
+  const suite = lensSuite({ heartbeatMs: 60_000 });
+
+  it("logs and shows media-lost, then media-restored, and frames flow again", async () => {
+    const { home, session, customer } = await activeSession(suite);
     customer.child.kill("SIGSTOP");
     const lost = await statsWhen(home, session.id, (s) => s.connection?.state === "lost", 15_000);
     const human = await rescue(home, ["session", "stats", session.id]);

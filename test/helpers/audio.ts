@@ -1,7 +1,4 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -78,49 +75,11 @@ export interface PrivatePulse {
 }
 
 /**
- * A private PulseAudio server in a temporary folder with two null sinks, `speakers` and `mic`
- * (so `speakers.monitor` and `mic.monitor` are sources). Runs as root without `--system` (it only
- * warns). Returns null when pulseaudio is not installed.
+ * A private PulseAudio server with two null sinks, `speakers` and `mic` (scripts/private-pulse.mjs,
+ * shared with the benchmarks). Null when pulseaudio is not installed.
  */
 export async function startPrivatePulse(): Promise<PrivatePulse | null> {
-  const found = await run("sh", ["-c", "command -v pulseaudio"]).catch(() => null);
-  if (!found) return null;
-  const dir = mkdtempSync(join(tmpdir(), "rescue-pulse-"));
-  const socket = join(dir, "native");
-  const env = { HOME: dir, XDG_RUNTIME_DIR: dir, PULSE_RUNTIME_PATH: join(dir, "pulse"), PULSE_SERVER: `unix:${socket}` };
-  const child: ChildProcess = spawn(
-    "pulseaudio",
-    [
-      "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no", "--log-target=stderr",
-      "-L", `module-native-protocol-unix socket=${socket} auth-anonymous=1`,
-      "-L", "module-null-sink sink_name=speakers rate=48000",
-      "-L", "module-null-sink sink_name=mic rate=48000",
-    ],
-    { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  child.stderr!.on("data", (d) => (log += d));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await run("pactl", ["info"], { env: { ...process.env, ...env } }).then(() => true, () => false);
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`private pulseaudio did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    env,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // @ts-expect-error: a plain ES module without type declarations
+  const { startPrivatePulse: start } = await import("../../scripts/private-pulse.mjs");
+  return (await start()) as PrivatePulse | null;
 }

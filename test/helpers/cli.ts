@@ -15,6 +15,21 @@ export interface CliResult {
   json<T = any>(): T;
 }
 
+function cliResult(code: number, stdout: string, stderr: string): CliResult {
+  return {
+    code,
+    stdout,
+    stderr,
+    json() {
+      try {
+        return JSON.parse(stdout);
+      } catch {
+        throw new Error(`not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
+      }
+    },
+  };
+}
+
 /** A temporary RESCUE_HOME; short, because unix socket paths are limited to ~100 bytes. */
 export function makeHome(): string {
   if (!existsSync(join(ROOT, "dist", "daemon", "main.js"))) throw new Error("dist/ is missing: run npx tsc -p tsconfig.json first");
@@ -42,18 +57,7 @@ export async function rescue(home: string, args: string[], opts: { stdin?: strin
     signal: opts.signal ?? new AbortController().signal,
   };
   const code = await main(["node", "rescue", ...args], io);
-  return {
-    code,
-    stdout,
-    stderr,
-    json() {
-      try {
-        return JSON.parse(stdout);
-      } catch {
-        throw new Error(`not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
-      }
-    },
-  };
+  return cliResult(code, stdout, stderr);
 }
 
 export function daemonPid(home: string): number | null {
@@ -116,20 +120,7 @@ export function spawnRescue(home: string, args: string[], env: Record<string, st
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) =>
-    child.on("close", (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json() {
-          try {
-            return JSON.parse(stdout);
-          } catch {
-            throw new Error(`not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
-          }
-        },
-      }),
-    ),
+    child.on("close", (code) => resolve(cliResult(code ?? -1, stdout, stderr))),
   );
   return { child, stderr: () => stderr, done };
 }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { SessionStats } from "../../src/protocol/index.js";
-import { cliLogin, makeHome, rescue } from "./cli.js";
-import type { Account, TestServer } from "./server.js";
+import { cliLogin, dropHome, makeHome, rescue } from "./cli.js";
+import { buildDist } from "./build.js";
+import { startTestServer, type Account, type TestServer } from "./server.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
 
@@ -59,6 +60,37 @@ export async function waitingLensSession(
   const waited = await rescue(home, ["session", "wait", session.id, "--status", "waiting", "--timeout", "15", "--json"]);
   expect(waited.code, waited.stderr).toBe(0);
   return { home, tech, session, customer };
+}
+
+/**
+ * The hooks of a suite of Lens sessions: the project built and one server started before the
+ * suite; after each test its customer is killed and its technician's home (daemon included)
+ * dropped; the server closed at the end. `start` makes a waiting session the test then owns.
+ */
+export function lensSuite(serverOptions: Parameters<typeof startTestServer>[0] = {}) {
+  let server: TestServer;
+  let setup: LensSetup | undefined;
+  beforeAll(async () => {
+    await buildDist();
+    server = await startTestServer(serverOptions);
+  }, 120_000);
+  afterEach(async () => {
+    setup?.customer.child.kill("SIGKILL");
+    if (setup) await dropHome(setup.home);
+    setup = undefined;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server(): TestServer {
+      return server;
+    },
+    async start(opts: Parameters<typeof waitingLensSession>[1]): Promise<LensSetup> {
+      setup = await waitingLensSession(server, opts);
+      return setup;
+    },
+  };
 }
 
 export interface RecordingEntry {

@@ -1,14 +1,12 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
 import { parseBlockLines } from "../../src/picture/blocks.js";
-import { buildDist } from "../helpers/build.js";
-import { dropHome, rescue } from "../helpers/cli.js";
-import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { rescue } from "../helpers/cli.js";
+import { lensSuite, statsWhen, type LensSetup } from "../helpers/lens.js";
 import { cellsToRgb, decodeFrames, meanAbsDiff, mirrored } from "../helpers/picture.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
 import { ffprobe, frames } from "./helpers.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
@@ -18,26 +16,15 @@ const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const SAME_PICTURE = 12;
 
 describe("live view: the technician sees the customer's camera in the terminal", { timeout: 90_000 }, () => {
-  let server: TestServer;
-  let setup: LensSetup | undefined;
+  const suite = lensSuite();
   let clipFrames: Buffer[];
 
-  beforeAll(async () => {
-    await buildDist();
-    server = await startTestServer();
+  beforeAll(() => {
     clipFrames = decodeFrames(bundledClip().video, 48, 36);
-  }, 120_000);
-  afterEach(async () => {
-    setup?.customer.child.kill("SIGKILL");
-    if (setup) await dropHome(setup.home);
-    setup = undefined;
-  });
-  afterAll(async () => {
-    await server.close();
   });
 
   const activeSession = async (): Promise<LensSetup> => {
-    setup = await waitingLensSession(server, { seconds: 30 });
+    const setup = await suite.start({ seconds: 30 });
     const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
     expect(start.code, start.stderr).toBe(0);
     await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 10);
@@ -154,8 +141,7 @@ describe("live view: the technician sees the customer's camera in the terminal",
   });
 
   it("refuses clearly: an unknown renderer is a usage error, a session without media a conflict", async () => {
-    setup = await waitingLensSession(server, { seconds: 30 });
-    const { home, session } = setup;
+    const { home, session } = await suite.start({ seconds: 30 });
     const bad = await rescue(home, ["session", "view", session.id, "--renderer", "ascii"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("one of kitty, iterm, sixel, blocks");

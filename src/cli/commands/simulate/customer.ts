@@ -13,6 +13,7 @@ interface Options {
   video?: string;
   audio?: string;
   recordVoice?: string;
+  camera?: boolean;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function register(parent: Command, ctx: Context): void {
     .option("--duration <seconds>", "seconds of media to stream; the clip loops", "10")
     .option("--video <file.ivf>", "VP8 IVF file instead of the bundled clip")
     .option("--audio <file.ogg>", "Ogg/Opus file instead of the bundled clip")
+    .option("--no-camera", "deny the camera: grant the microphone only and stream audio alone")
     .option("--record-voice <file.ogg>", "save the technician's voice as it arrives (Ogg/Opus, mode 0600)")
     .option("--json", "print what was sent as JSON");
   examples(
@@ -55,6 +57,7 @@ async function run(ctx: Context, opts: Options): Promise<void> {
     videoPath: opts.video && resolve(opts.video),
     audioPath: opts.audio && resolve(opts.audio),
     recordVoicePath: opts.recordVoice && resolve(opts.recordVoice),
+    noCamera: opts.camera === false,
     signal: ctx.io.signal,
     progress: (text) => out.info(text),
   });
