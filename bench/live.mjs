@@ -55,7 +55,7 @@ try {
     server: server.url,
     pin: s.pin,
     acceptEula: true,
-    durationSec: SECONDS + 20,
+    durationSec: 3 * SECONDS + 60,
     videoPath: video,
     audioPath: audio,
     probe: {
@@ -129,7 +129,7 @@ try {
     result.audio.micToCustomerMs = await micToCustomer(s.id);
   }
   result.loadavg = loadavg().map((l) => round(l));
-  await rescue(["session", "end", s.id]);
+  await rescue(["session", "end", s.id]).catch((e) => console.error(e.message));
   await customer.catch(() => undefined);
   console.log(JSON.stringify(result, null, 2));
 
