@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
 import { cliLogin, daemonPid, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { customerReady, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import { runs } from "../helpers/processes.js";
 import { udpSocketCount } from "../helpers/sockets.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,5 +102,11 @@ describe("rescued under a flood of offers", () => {
     console.log(`UDP sockets: idle ${idle}, one peer ${onePeer}, after 30 more offers ${after}; ${answers.length} answers`);
     expect(last.connectionState).toBe("connected");
     expect(after).toBeLessThanOrEqual(onePeer);
+
+    // Whatever peers it had, a stopped daemon is a gone process.
+    const stop = await rescue(home, ["daemon", "stop", "--json"]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.json()).toEqual({ stopped: true, pid });
+    expect(runs(pid)).toBe(false);
   }, 90_000);
 });
