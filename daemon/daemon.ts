@@ -16,7 +16,7 @@ import { SessionState } from "./session/state.js";
 /** The daemon's parts, wired together: event log, session list, backend connection, media, local API. */
 export class Daemon {
   readonly events = new EventLog();
-  readonly sessions = new SessionState(this.events);
+  readonly sessions = new SessionState(this.events, () => this.backend.email);
   readonly backend: Backend;
   readonly manager: SessionManager;
   private readonly startedAt = new Date().toISOString();

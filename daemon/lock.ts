@@ -1,14 +1,6 @@
-import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { formatPidRecord, isRunning, pidRecord, readPidFile, type PidRecord } from "../src/profile/pidfile.js";
 
 /** Whether something answers on the socket (a live daemon) or it is a leftover file. */
 export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
@@ -30,15 +22,45 @@ export class AlreadyRunning extends Error {
   }
 }
 
+const same = (a: PidRecord | null, b: PidRecord | null) => a?.pid === b?.pid && a?.startTime === b?.startTime;
+
 /**
- * One daemon per RESCUE_HOME: an exclusive pid file, taken over only when its process is gone,
- * plus a probe of the socket. Once held, a leftover socket file is stale and removed.
+ * Moves a stale pid file (its process is gone) out of the way. Renamed, not removed: when another
+ * daemon replaced it meanwhile, what was moved is not `stale`, and it is put back.
+ * Throws AlreadyRunning when the file now belongs to a live daemon.
+ */
+function takeOver(lockPath: string, stale: PidRecord | null): void {
+  const aside = `${lockPath}.stale.${process.pid}`;
+  try {
+    renameSync(lockPath, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  const moved = readPidFile(aside);
+  if (!same(moved, stale)) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // Someone took the lock in between: theirs stands.
+    }
+    rmSync(aside, { force: true });
+    throw new AlreadyRunning(moved?.pid ?? null);
+  }
+  rmSync(aside, { force: true });
+}
+
+/**
+ * One daemon per RESCUE_HOME: an exclusive pid file (`PID START`, see pidfile.ts), taken over only
+ * when the process it names is gone (dead, a zombie, or its pid now another process's), plus a
+ * probe of the socket. Once held, a leftover socket file is stale and removed.
+ * Returns the release function; throws AlreadyRunning when a live daemon holds the profile.
  */
 export async function acquire(lockPath: string, socketPath: string): Promise<() => void> {
   // The pid is written to a private file first and then linked into place: link is atomic, so
-  // a lock file always holds a whole pid, even while its daemon is still starting.
+  // a lock file always holds a whole record, even while its daemon is still starting.
   const tmp = `${lockPath}.${process.pid}`;
-  writeFileSync(tmp, String(process.pid), { mode: 0o600 });
+  writeFileSync(tmp, formatPidRecord(pidRecord()), { mode: 0o600 });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -46,9 +68,9 @@ export async function acquire(lockPath: string, socketPath: string): Promise<() 
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
-        if (attempt > 0 || (Number.isFinite(pid) && pid !== process.pid && alive(pid))) throw new AlreadyRunning(Number.isFinite(pid) ? pid : null);
-        rmSync(lockPath, { force: true });
+        const held = readPidFile(lockPath);
+        if (attempt > 0 || (held && held.pid !== process.pid && isRunning(held))) throw new AlreadyRunning(held?.pid ?? null);
+        takeOver(lockPath, held);
       }
     }
   } finally {

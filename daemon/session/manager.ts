@@ -83,6 +83,8 @@ export class SessionManager {
   private readonly offers = new Map<string, string>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
+  /** The newest offer of each session that waits for the one being answered. */
+  private readonly nextOffer = new Map<string, Signal>();
   /** The sessions as last pushed, to tell this technician's role in each. */
   private readonly known = new Map<string, Session>();
   /** Audio taps by session: they outlive a peer (a customer who reconnects is heard again). */
@@ -115,7 +117,13 @@ export class SessionManager {
       const identity = offerIdentity(signal.sdp);
       if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
       this.offers.set(sessionId, identity);
-      const answering = this.answer(sessionId, signal);
+      // Offers come faster than they are answered (a reloading page, an odd sender): one answer at a
+      // time, and of those waiting only the newest, so each does not make (and leak) a peer.
+      const replaced = this.nextOffer.has(sessionId);
+      this.nextOffer.set(sessionId, signal);
+      if (replaced) this.log.info(`session ${sessionId}: a newer offer replaces one not yet answered`);
+      if (this.answering.has(sessionId)) return;
+      const answering = this.answerOffers(sessionId);
       this.answering.set(sessionId, answering);
       void answering.finally(() => {
         if (this.answering.get(sessionId) === answering) this.answering.delete(sessionId);
@@ -133,6 +141,14 @@ export class SessionManager {
     m.answered.then(() => m.peer.handleSignal(signal)).catch((e: Error) => this.log.error(`session ${sessionId}: ${e.message}`));
   }
 
+  /** Answers the session's waiting offers one after another until none waits. */
+  private async answerOffers(sessionId: string): Promise<void> {
+    for (let offer = this.nextOffer.get(sessionId); offer; offer = this.nextOffer.get(sessionId)) {
+      this.nextOffer.delete(sessionId);
+      await this.answer(sessionId, offer).catch((e: Error) => this.log.error(`session ${sessionId}: ${e.message}`));
+    }
+  }
+
   private async answer(sessionId: string, offer: Signal): Promise<void> {
     // A new offer (the customer reloaded the page) replaces the old connection.
     await this.closePeer(sessionId, "new offer from the customer");
@@ -143,6 +159,7 @@ export class SessionManager {
       this.log.error(`session ${sessionId}: cannot answer the offer without the server's ICE configuration: ${(e as Error).message}`);
       return;
     }
+    if (this.nextOffer.has(sessionId)) return this.log.info(`session ${sessionId}: offer skipped, a newer one waits`);
     const peer = new TechnicianPeer({
       iceServers,
       loopback: isLoopbackUrl(this.backend.server),
@@ -349,6 +366,7 @@ export class SessionManager {
       this.starts.delete(session.id);
       this.offers.delete(session.id);
       this.endListeners(session.id, `session ${session.status}`);
+      this.nextOffer.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }

@@ -136,7 +136,7 @@ export type Recording = z.infer<typeof Recording>;
 
 const EventBase = { id: z.number().int().nonnegative(), at: IsoTime };
 export const DaemonEvent = z.discriminatedUnion("type", [
-  /** Full list, sent after (re)connecting to the server: replace what you hold. */
+  /** Full list, sent after (re)connecting to the server and when a session leaves this technician (transferred, removed): replace what you hold. */
   z.object({ ...EventBase, type: z.literal("sessions"), sessions: z.array(Session) }),
   z.object({ ...EventBase, type: z.literal("session"), session: Session }),
   z.object({ ...EventBase, type: z.literal("chat"), message: ChatMessage }),

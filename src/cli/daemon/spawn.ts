@@ -5,20 +5,9 @@ import { join } from "node:path";
 import { DaemonUnavailable } from "../errors.js";
 import type { HomePaths } from "../../profile/home.js";
 import { packageRoot } from "../../profile/package.js";
+import { liveHolder } from "../../profile/pidfile.js";
 
 const START_TIMEOUT_MS = 8000;
-
-/** The pid in the lock file, if that process lives: a daemon that holds (or is taking) the profile. */
-function lockHolder(lock: string): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
-    if (!Number.isFinite(pid)) return null;
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
 
 function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -60,13 +49,17 @@ export async function startDaemon(paths: HomePaths, env: Record<string, string |
     // Ours may have lost the race to another rescued starting for this RESCUE_HOME (another
     // command): then wait for that one's socket; otherwise ours failed.
     if (exited !== null) {
-      const holder = lockHolder(paths.lock);
+      const holder = liveHolder(paths.lock)?.pid ?? null;
       if (holder === null || holder === child.pid) {
         const why = lastError(paths.log, startedAt);
         throw new DaemonUnavailable(`rescued exited with code ${exited} while starting${why ? `: ${why}` : ""} (see ${paths.log})`);
       }
     }
     await new Promise((r) => setTimeout(r, 25));
+  }
+  const holder = liveHolder(paths.lock);
+  if (holder && holder.pid !== child.pid) {
+    throw new DaemonUnavailable(`rescued (pid ${holder.pid}) holds this RESCUE_HOME but does not answer on its socket: stop it with rescue daemon stop`);
   }
   throw new DaemonUnavailable(`rescued did not start within ${START_TIMEOUT_MS / 1000} s: see ${paths.log}`);
 }

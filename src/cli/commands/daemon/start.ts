@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable } from "../../errors.js";
+import { liveHolder } from "../../../profile/pidfile.js";
+import { TIMED_OUT, within } from "../../daemon/process.js";
 import { showStatus } from "./status.js";
+
+/** A daemon whose socket takes a connection but gives no status within this is hung. */
+const ANSWER_TIMEOUT_MS = 2000;
 
 interface Options {
   json?: boolean;
@@ -35,13 +40,19 @@ async function run(ctx: Context, opts: Options): Promise<void> {
   const out = ctx.printer(opts);
   const client = await ctx.daemon({ autostart: false });
   let already = true;
+  let first: Awaited<ReturnType<typeof client.status>> | typeof TIMED_OUT | undefined;
   try {
-    await client.status();
+    first = await within(client.status(), ANSWER_TIMEOUT_MS);
   } catch (e) {
     if (!(e instanceof DaemonUnavailable)) throw e;
     already = false;
     const { startDaemon } = await import("../../daemon/spawn.js");
     await startDaemon(ctx.paths, ctx.io.env);
+  }
+  if (first === TIMED_OUT) {
+    // Another daemon would not help: the pid file keeps this profile to the one that hangs.
+    const holder = liveHolder(ctx.paths.lock);
+    throw new DaemonUnavailable(`rescued${holder ? ` (pid ${holder.pid})` : ""} does not answer: stop it with rescue daemon stop`);
   }
   const status = await client.status();
   if (!opts.json) out.info(already ? `rescued is already running (pid ${status.pid})` : `rescued started (pid ${status.pid})`);

@@ -1,46 +1,67 @@
-import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { liveHolder, pidRecord, readPidFile, type PidRecord } from "../../../profile/pidfile.js";
 import { examples, type Context } from "../../context.js";
-import { DaemonUnavailable, DaemonVersionMismatch } from "../../errors.js";
+import { DaemonUnavailable } from "../../errors.js";
+import { awaitExit, TIMED_OUT, within } from "../../daemon/process.js";
 
+/** How long the daemon has to finish (recordings finalised, sockets closed) before it is killed. */
 const STOP_TIMEOUT_MS = 5000;
+/** A daemon that does not answer its local API within this is stopped by signal. */
+const ANSWER_TIMEOUT_MS = 2000;
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stop")
-    .description("stop rescued (live sessions stay on the server; a new daemon picks them up)")
+    .description(
+      `stop rescued, waiting until its process is gone (killed after ${STOP_TIMEOUT_MS / 1000} s); live sessions stay on the server and a new daemon picks them up`,
+    )
     .option("--json", "print the result as JSON");
   examples(cmd, "rescue daemon stop");
   cmd.action((opts: { json?: boolean }) => run(ctx, opts));
 }
 
+/** The daemon's record: from its pid file when that names `pid`, else read from /proc now. */
+function recordOf(ctx: Context, pid: number): PidRecord {
+  const held = readPidFile(ctx.paths.lock);
+  return held?.pid === pid ? held : pidRecord(pid);
+}
+
+/** Asks the daemon over its local API; null when it cannot be asked (down, another version, not answering). */
+async function askToStop(ctx: Context): Promise<PidRecord | null> {
+  const client = await ctx.daemon({ autostart: false });
+  try {
+    const status = await within(client.status(), ANSWER_TIMEOUT_MS);
+    if (status === TIMED_OUT) return null;
+    const target = recordOf(ctx, status.pid);
+    if ((await within(client.shutdown(), ANSWER_TIMEOUT_MS)) === TIMED_OUT) return null;
+    return target;
+  } catch (e) {
+    if (e instanceof DaemonUnavailable) return null;
+    throw e;
+  }
+}
 
 async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const out = ctx.printer(opts);
-  const client = await ctx.daemon({ autostart: false });
-  let pid: number;
-  try {
-    pid = (await client.status()).pid;
-    await client.shutdown();
-  } catch (e) {
-    if (e instanceof DaemonVersionMismatch) {
-      // A daemon of another version cannot be asked over the API: signal it by its pid file.
-      pid = Number.parseInt(readFileSync(ctx.paths.lock, "utf8"), 10);
-      process.kill(pid, "SIGTERM");
-    } else if (e instanceof DaemonUnavailable) {
+  let target = await askToStop(ctx);
+  if (!target) {
+    // No answer, another version, or no socket: the pid file still says whether a daemon holds the profile.
+    target = liveHolder(ctx.paths.lock);
+    if (!target) {
       if (opts.json) out.value({ stopped: false, running: false });
       else out.info("rescued is not running");
       return;
-    } else {
-      throw e;
+    }
+    try {
+      process.kill(target.pid, "SIGTERM");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
     }
   }
-  // The daemon answers before it exits: wait until it has released its pid file, so a following
-  // start gets a clean slate. (Its process may linger a moment as a zombie until it is reaped.)
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  const running = () => existsSync(ctx.paths.lock);
-  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  if (running()) throw new Error(`rescued (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s`);
-  if (opts.json) out.value({ stopped: true, pid });
-  else out.info(`rescued stopped (pid ${pid})`);
+  // Stopped means the process is gone, not that it said it would go.
+  const { killed } = await awaitExit(ctx.paths, target, STOP_TIMEOUT_MS);
+  const pid = target.pid;
+  if (opts.json) out.value({ stopped: true, pid, ...(killed ? { killed: true } : {}) });
+  if (killed) out.info(`rescued (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s: killed it (SIGKILL)`);
+  else if (!opts.json) out.info(`rescued stopped (pid ${pid})`);
 }

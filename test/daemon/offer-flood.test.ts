@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
+import { cliLogin, daemonPid, dropHome, makeHome, rescue } from "../helpers/cli.js";
+import { customerReady, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import { runs } from "../helpers/processes.js";
+import { udpSocketCount } from "../helpers/sockets.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A real werift offerer, as the customer's device makes one: sendonly VP8 video and Opus audio. */
+async function offerer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
+  const pc = new RTCPeerConnection({
+    iceAdditionalHostAddresses: ["127.0.0.1"],
+    bundlePolicy: "max-bundle",
+    codecs: { video: [useVP8()], audio: [useOPUS()] },
+  });
+  pc.addTransceiver("video", { direction: "sendonly" });
+  pc.addTransceiver("audio", { direction: "sendonly" });
+  await pc.setLocalDescription(await pc.createOffer());
+  return { pc, sdp: pc.localDescription!.sdp };
+}
+
+/** Polls `f` until it is at most `max` or the deadline passes; returns the last value. */
+async function settlesAtMost(f: () => number, max: number, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  let v = f();
+  while (v > max && Date.now() < deadline) {
+    await sleep(200);
+    v = f();
+  }
+  return v;
+}
+
+/** The answers the customer receives until none came for `quietMs` (candidates are skipped). */
+async function answersUntilQuiet(customer: WsProbe, quietMs: number): Promise<{ type: "answer"; sdp: string }[]> {
+  const out: { type: "answer"; sdp: string }[] = [];
+  for (;;) {
+    const m = await customer.next("signal", quietMs).catch(() => null);
+    if (!m) return out;
+    if (m.signal.kind === "answer") out.push({ type: "answer", sdp: m.signal.sdp });
+  }
+}
+
+/**
+ * A customer that sends offer after offer (a page reloading in a loop, an odd sender): every
+ * replaced werift peer must give its UDP sockets back, and the newest offer is the one answered.
+ */
+describe("rescued under a flood of offers", () => {
+  let server: TestServer;
+  let tech: Account;
+  let home: string;
+  let customer: WsProbe | undefined;
+  const pcs: RTCPeerConnection[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    tech = await server.technician(["lens", "private", "pin"]);
+    home = makeHome();
+    await cliLogin(home, server.url, tech.email, tech.password);
+  });
+  afterAll(async () => {
+    await customer?.close();
+    await Promise.all(pcs.map((pc) => pc.close().catch(() => undefined)));
+    await dropHome(home);
+    await server.close();
+  });
+
+  it("keeps the UDP sockets of one peer after 30 back-to-back offers, and answers the newest", async () => {
+    const created = await rescue(home, ["session", "new", "--lens", "--pin", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const { id, pin } = created.json();
+    customer = await customerReady(server, pin);
+    expect((await rescue(home, ["session", "wait", id, "--status", "waiting", "--timeout", "10"])).code).toBe(0);
+    const pid = daemonPid(home)!;
+    const idle = udpSocketCount(pid);
+
+    // One offer, answered: the sockets one peer holds.
+    const first = await offerer();
+    pcs.push(first.pc);
+    customer.send({ type: "signal", signal: { kind: "offer", sdp: first.sdp } });
+    expect((await answersUntilQuiet(customer, 1000)).length).toBe(1);
+    const onePeer = udpSocketCount(pid);
+    expect(onePeer).toBeGreaterThan(idle);
+
+    // Thirty more, back to back: each a new offer (new origin and ICE credentials).
+    const offers = [];
+    for (let i = 0; i < 30; i++) {
+      const o = await offerer();
+      offers.push(o);
+      pcs.push(o.pc);
+    }
+    for (const o of offers) customer.send({ type: "signal", signal: { kind: "offer", sdp: o.sdp } });
+    const answers = await answersUntilQuiet(customer, 3000);
+    expect(answers.length).toBeGreaterThan(0);
+
+    // The last answer is for the newest offer: it connects with the newest offerer.
+    const last = offers.at(-1)!.pc;
+    const connected = new Promise<void>((resolve) => last.connectionStateChange.subscribe((s) => s === "connected" && resolve()));
+    await last.setRemoteDescription(answers.at(-1)!);
+    await Promise.race([connected, sleep(10_000)]);
+    const after = await settlesAtMost(() => udpSocketCount(pid), onePeer, 20_000);
+    console.log(`UDP sockets: idle ${idle}, one peer ${onePeer}, after 30 more offers ${after}; ${answers.length} answers`);
+    expect(last.connectionState).toBe("connected");
+    expect(after).toBeLessThanOrEqual(onePeer);
+
+    // Whatever peers it had, a stopped daemon is a gone process.
+    const stop = await rescue(home, ["daemon", "stop", "--json"]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.json()).toEqual({ stopped: true, pid });
+    expect(runs(pid)).toBe(false);
+  }, 90_000);
+});
