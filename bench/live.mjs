@@ -2,15 +2,19 @@
 // Live session benchmark: what the technician sees and hears, and how late.
 // A real server and daemon; the customer (the simulator, in this process) streams a 640x480
 // 30 fps clip whose frames carry their number as ten black-or-white stripes, and audio that is
-// silence with a 200 ms 1 kHz burst every second. Prints one JSON object:
+// silence with a 200 ms 1 kHz burst every two seconds (a latency is read against the burst before
+// it, so two seconds apart leaves no doubt which one arrived). Prints one JSON object:
 //   video.glassToTerminalMs  p50/p95 from the customer sending a frame to `rescue session view
 //                            --renderer blocks` (piped into this process) writing it; the frame's
 //                            number is read back from the half blocks
 //   video.framesShown / framesSent  while measuring
 //   view.cpuSecondsPerStreamSecond  of the viewer and its ffmpeg decoder together
-//   audio.customerToSpeakerMs  p50/p95 from the customer sending a burst's first packet to the
-//                            burst sounding on the "speakers" of a private PulseAudio, played
-//                            there by `rescue session listen` (read back from speakers.monitor)
+//   audio.customerToListenerMs  p50/p95 from the customer sending a burst's first packet to its
+//                            first loud packet in the daemon's audio stream, which `rescue session
+//                            listen` decodes (ffmpeg) and hands to the sound server
+//   audio.customerToSpeakerMs  the same, to the burst sounding on the "speakers" null sink of a
+//                            private PulseAudio, played there by `rescue session listen` and read
+//                            back from speakers.monitor: includes the null sink's own buffering
 //   audio.micToCustomerMs    p50/p95 from a burst played into the "mic" sink, captured by
 //                            `rescue session talk --mic`, to its first loud Opus packet at the customer
 // Needs `npm run build`, ffmpeg, and for the audio figures pulseaudio and pulseaudio-utils.
@@ -19,6 +23,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import http from "node:http";
 import { startPrivatePulse } from "../scripts/private-pulse.mjs";
 import { pct, root, round, startSystem } from "./system.mjs";
 
@@ -33,6 +38,7 @@ const LOUD_OPUS_BYTES = 30;
 
 const { simulateCustomer } = await import(join(root, "dist/src/customer/run.js"));
 const { parseBlockLines } = await import(join(root, "dist/src/picture/blocks.js"));
+const { OggOpusStreamReader } = await import(join(root, "dist/src/media/ogg-opus-stream.js"));
 
 const system = await startSystem("live");
 const { env, server, rescue } = system;
@@ -40,7 +46,8 @@ const video = numberedClip(system.work);
 const audio = burstClip(system.work);
 const pulse = await startPrivatePulse();
 const RATE = 48_000;
-const BURST_EVERY_PACKETS = 50; // 1 s of 20 ms packets
+const BURST_EVERY_PACKETS = 100; // 2 s of 20 ms packets
+const BURST_EVERY_MS = 2000;
 try {
   const s = JSON.parse(await rescue(["session", "new", "--lens", "--pin", "--json"]));
   /** Send times of each clip frame, newest last. */
@@ -55,7 +62,7 @@ try {
     server: server.url,
     pin: s.pin,
     acceptEula: true,
-    durationSec: 3 * SECONDS + 60,
+    durationSec: 5 * SECONDS + 60,
     videoPath: video,
     audioPath: audio,
     probe: {
@@ -121,9 +128,10 @@ try {
       framesSent: framesSent - sentBefore,
     },
     view: { cpuSeconds: round(cpu), cpuSecondsPerStreamSecond: round(cpu / seconds, 4) },
-    audio: pulse ? {} : { skipped: "pulseaudio is not installed" },
+    audio: pulse ? {} : { speakerAndMic: "skipped: pulseaudio is not installed" },
     loadavg: [],
   };
+  result.audio.customerToListenerMs = await customerToListener(s.id);
   if (pulse) {
     result.audio.customerToSpeakerMs = await customerToSpeaker(s.id);
     result.audio.micToCustomerMs = await micToCustomer(s.id);
@@ -132,6 +140,28 @@ try {
   await rescue(["session", "end", s.id]).catch((e) => console.error(e.message));
   await customer.catch(() => undefined);
   console.log(JSON.stringify(result, null, 2));
+
+  /** The daemon's audio stream (GET /api/v1/sessions/:id/audio, what `listen` reads), read here. */
+  async function customerToListener(id) {
+    const reader = new OggOpusStreamReader();
+    const heard = [];
+    let quiet = 0;
+    const req = http.get({ socketPath: join(system.home, "run", "rescued.sock"), path: `/api/v1/sessions/${id}/audio`, headers: { "rescue-localapi-version": "1" } }, (res) => {
+      res.on("data", (chunk) => {
+        const now = performance.timeOrigin + performance.now();
+        for (const packet of reader.push(chunk)) {
+          if (packet.data.length > LOUD_OPUS_BYTES) {
+            if (quiet >= 15) heard.push(now);
+            quiet = 0;
+          } else quiet++;
+        }
+      });
+    });
+    req.on("error", () => undefined);
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    req.destroy();
+    return latencyFigures(burstsSent, heard);
+  }
 
   /** `rescue session listen` into the private "speakers"; bursts found on speakers.monitor. */
   async function customerToSpeaker(id) {
@@ -172,7 +202,7 @@ try {
     const play = spawn("pacat", ["-d", "mic", "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=10"], { env: penv, stdio: ["pipe", "ignore", "inherit"] });
     const burst = Buffer.alloc(RATE * 0.2 * 2);
     for (let i = 0; i < RATE * 0.2; i++) burst.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / RATE)), i * 2);
-    const silence = Buffer.alloc(RATE * 0.8 * 2);
+    const silence = Buffer.alloc(RATE * (BURST_EVERY_MS / 1000 - 0.2) * 2);
     const played = [];
     await new Promise((r) => setTimeout(r, 2000));
     const from = voiceArrived.length;
@@ -181,7 +211,7 @@ try {
       played.push(performance.timeOrigin + performance.now());
       play.stdin.write(burst);
       play.stdin.write(silence);
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, BURST_EVERY_MS));
     }
     talk.kill("SIGINT");
     play.stdin.end();
@@ -192,22 +222,22 @@ try {
   await system.close();
 }
 
-/** Each arrival against the latest send before it (within a second): p50/p95 and the count. */
+/** Each arrival against the latest send before it (within a burst period): p50/p95 and the count. */
 function latencyFigures(sentTimes, arrivals) {
   const values = [];
   for (const at of arrivals) {
-    const sentAt = sentTimes.filter((t) => t <= at && at - t < 1000).at(-1);
+    const sentAt = sentTimes.filter((t) => t <= at && at - t < BURST_EVERY_MS).at(-1);
     if (sentAt !== undefined) values.push(at - sentAt);
   }
   return { p50: round(pct(values, 0.5), 1), p95: round(pct(values, 0.95), 1), samples: values.length };
 }
 
-/** Silence with a 200 ms 1 kHz burst at the start of every second, as 20 ms Opus packets. */
+/** Silence with a 200 ms 1 kHz burst at the start of every other second, as 20 ms Opus packets. */
 function burstClip(dir) {
   const out = join(dir, "bursts.ogg");
   execFileSync("ffmpeg", [
     "-hide_banner", "-loglevel", "error", "-y",
-    "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.2):s=48000:d=10",
+    "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*1000*t)*lt(mod(t\\,2)\\,0.2):s=48000:d=10",
     "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-application", "voip", "-ac", "1", "-f", "ogg", out,
   ]);
   return out;
