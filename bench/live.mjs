@@ -10,21 +10,22 @@
 //   video.framesShown / framesSent  while measuring
 //   view.cpuSecondsPerStreamSecond  of the viewer and its ffmpeg decoder together
 //   audio.customerToListenerMs  p50/p95 from the customer sending a burst's first packet to its
-//                            first loud packet in the daemon's audio stream, which `rescue session
-//                            listen` decodes (ffmpeg) and hands to the sound server
-//   audio.customerToSpeakerMs  the same, to the burst sounding on the "speakers" null sink of a
-//                            private PulseAudio, played there by `rescue session listen` and read
-//                            back from speakers.monitor: includes the null sink's own buffering
-//   audio.micToCustomerMs    p50/p95 from a burst played into the "mic" sink, captured by
-//                            `rescue session talk --mic`, to its first loud Opus packet at the customer
-// Needs `npm run build`, ffmpeg, and for the audio figures pulseaudio and pulseaudio-utils.
+//                            first loud packet in the daemon's audio stream (GET .../audio), which
+//                            `rescue session listen` decodes (ffmpeg) and hands to the sound server
+//   audio.technicianToCustomerMs  p50/p95 from a burst's first Opus packet entering the daemon's
+//                            live talk stream (POST .../talk/live, what `talk --mic` feeds) to its
+//                            arrival at the customer
+// The sound server's own buffering (capture, playback) is not in these figures: measured through
+// PulseAudio null sinks and their monitors it is dominated by the null sinks themselves (about
+// 1.8 s here), which a real sound card does not have.
+// Needs `npm run build` and ffmpeg.
 // Knob: RESCUE_BENCH_SECONDS (20, per measurement).
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
-import { startPrivatePulse } from "../scripts/private-pulse.mjs";
+import { PassThrough } from "node:stream";
 import { pct, root, round, startSystem } from "./system.mjs";
 
 const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 20);
@@ -44,8 +45,6 @@ const system = await startSystem("live");
 const { env, server, rescue } = system;
 const video = numberedClip(system.work);
 const audio = burstClip(system.work);
-const pulse = await startPrivatePulse();
-const RATE = 48_000;
 const BURST_EVERY_PACKETS = 100; // 2 s of 20 ms packets
 const BURST_EVERY_MS = 2000;
 try {
@@ -128,14 +127,11 @@ try {
       framesSent: framesSent - sentBefore,
     },
     view: { cpuSeconds: round(cpu), cpuSecondsPerStreamSecond: round(cpu / seconds, 4) },
-    audio: pulse ? {} : { speakerAndMic: "skipped: pulseaudio is not installed" },
+    audio: {},
     loadavg: [],
   };
   result.audio.customerToListenerMs = await customerToListener(s.id);
-  if (pulse) {
-    result.audio.customerToSpeakerMs = await customerToSpeaker(s.id);
-    result.audio.micToCustomerMs = await micToCustomer(s.id);
-  }
+  result.audio.technicianToCustomerMs = await technicianToCustomer(s.id);
   result.loadavg = loadavg().map((l) => round(l));
   await rescue(["session", "end", s.id]).catch((e) => console.error(e.message));
   await customer.catch(() => undefined);
@@ -163,62 +159,30 @@ try {
     return latencyFigures(burstsSent, heard);
   }
 
-  /** `rescue session listen` into the private "speakers"; bursts found on speakers.monitor. */
-  async function customerToSpeaker(id) {
-    const penv = { ...env, ...pulse.env };
-    const listen = spawn(process.execPath, [system.bin, "session", "listen", id, "--device", "speakers"], { env: penv, stdio: ["ignore", "ignore", "inherit"] });
-    const heard = [];
-    const rec = spawn("parec", ["-d", "speakers.monitor", "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=10"], { env: penv, stdio: ["ignore", "pipe", "inherit"] });
-    let quietBlocks = 0;
-    let rest = Buffer.alloc(0);
-    rec.stdout.on("data", (chunk) => {
-      const now = performance.timeOrigin + performance.now();
-      const data = Buffer.concat([rest, chunk]);
-      const block = 480 * 2; // 10 ms
-      const blocks = Math.floor(data.length / block);
-      for (let b = 0; b < blocks; b++) {
-        let sum = 0;
-        for (let i = b * block; i < (b + 1) * block; i += 2) sum += Math.abs(data.readInt16LE(i));
-        if (sum / 480 > 2000) {
-          // The onset's block ended this many ms before the chunk arrived.
-          if (quietBlocks >= 30) heard.push(now - (blocks - b - 1) * 10);
-          quietBlocks = 0;
-        } else quietBlocks++;
-      }
-      rest = data.subarray(blocks * block);
-    });
-    await new Promise((r) => setTimeout(r, 2000));
-    const from = heard.length;
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    listen.kill("SIGINT");
-    rec.kill();
-    return latencyFigures(burstsSent, heard.slice(from));
-  }
-
-  /** Bursts played into the private "mic" sink, captured by `rescue session talk --mic`. */
-  async function micToCustomer(id) {
-    const penv = { ...env, ...pulse.env };
-    const talk = spawn(process.execPath, [system.bin, "session", "talk", id, "--mic", "--device", "mic.monitor"], { env: penv, stdio: ["ignore", "ignore", "inherit"] });
-    const play = spawn("pacat", ["-d", "mic", "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=10"], { env: penv, stdio: ["pipe", "ignore", "inherit"] });
-    const burst = Buffer.alloc(RATE * 0.2 * 2);
-    for (let i = 0; i < RATE * 0.2; i++) burst.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / RATE)), i * 2);
-    const silence = Buffer.alloc(RATE * (BURST_EVERY_MS / 1000 - 0.2) * 2);
+  /** A live talk fed here in real time with the burst clip, as `talk --mic` feeds it from ffmpeg. */
+  async function technicianToCustomer(id) {
+    const { DaemonClient } = await import(join(root, "dist/src/cli/daemon/client.js"));
+    const { OggOpusWriter } = await import(join(root, "dist/src/media/ogg-writer.js"));
+    const { readOggOpus } = await import(join(root, "dist/src/media/ogg-opus.js"));
+    const packets = readOggOpus(audio).packets;
+    const writer = new OggOpusWriter({ channels: 1 });
+    const upload = new PassThrough();
+    upload.write(writer.header());
+    const talking = new DaemonClient(join(system.home, "run", "rescued.sock")).talkLive(id, upload);
     const played = [];
-    await new Promise((r) => setTimeout(r, 2000));
     const from = voiceArrived.length;
-    const end = Date.now() + SECONDS * 1000;
-    while (Date.now() < end) {
-      played.push(performance.timeOrigin + performance.now());
-      play.stdin.write(burst);
-      play.stdin.write(silence);
-      await new Promise((r) => setTimeout(r, BURST_EVERY_MS));
+    const t0 = performance.now();
+    for (let i = 0; i < (SECONDS * 1000) / 20; i++) {
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * 20 - performance.now())));
+      const packet = packets[i % packets.length];
+      if (i % BURST_EVERY_PACKETS === 0) played.push(performance.timeOrigin + performance.now());
+      upload.write(writer.packet(packet.data, packet.samples));
     }
-    talk.kill("SIGINT");
-    play.stdin.end();
+    upload.end();
+    await talking.catch(() => undefined);
     return latencyFigures(played, voiceArrived.slice(from));
   }
 } finally {
-  await pulse?.stop();
   await system.close();
 }
 
