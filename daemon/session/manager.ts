@@ -181,6 +181,12 @@ export class SessionManager {
     peer.on("state", (state) => {
       if (state === "failed") this.log.error(`session ${sessionId}: media connection failed`);
     });
+    peer.on("recording-error", ({ message, path }) => {
+      this.log.error(`session ${sessionId}: recording to ${path} stopped: ${message}`);
+      // The technician's own path stays local; the log (which collaborators read) gets the reason.
+      this.events.emit({ type: "media", sessionId, event: "recording-error", detail: { message, path } });
+      this.sendToServer(() => this.backend.send({ type: "media", sessionId, event: "recording-error", detail: { message } }));
+    });
     peer.path.on("lost", ({ reason }) => {
       this.log.warn(`session ${sessionId}: media lost: ${reason}`);
       this.mediaEvent(sessionId, "media-lost", { reason });

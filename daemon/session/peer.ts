@@ -47,6 +47,8 @@ export interface TechnicianPeerEvents {
   /** First decodable video frame after startMedia (or after resume). */
   "first-frame": [{ afterMs: number; width: number | null; height: number | null }];
   "keyframe-request": [string];
+  /** Writing the recording failed (a full disk): it stopped, the media goes on. */
+  "recording-error": [{ message: string; path: string }];
   /** One Opus packet of the customer's voice, while media runs (started, not on hold). */
   audio: [Buffer];
   closed: [ClosedInfo];
@@ -208,7 +210,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       // WebM cannot hold H.264: such a recording goes to Matroska beside the requested path.
       const path = this.videoCodec === "h264" ? opts.recordPath.replace(/\.webm$/i, ".mkv") : opts.recordPath;
       // A customer without a camera (denied, or none) is recorded as audio alone, in WebM.
-      this.recorder = new Recorder({ path, videoCodec: this.videoCodec ?? "vp8" });
+      this.recorder = new Recorder({
+        path,
+        videoCodec: this.videoCodec ?? "vp8",
+        onError: (error) => this.emit("recording-error", { message: error.message, path }),
+      });
       this.manifestFields = opts.manifest;
     }
     this.startedAt = new Date();
@@ -293,7 +299,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
         muted: this.talkStream?.muted ?? false,
       },
     };
-    if (this.recorder) stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
+    if (this.recorder) {
+      stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
+      if (this.recorder.error) stats.recording.error = this.recorder.error.message;
+    }
     return stats;
   }
 
@@ -314,20 +323,28 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.depacketizer?.destroy();
     await this.pc.close().catch(() => undefined);
     const info: ClosedInfo = { reason, recording: null, manifestPath: null, recordingError: null };
-    if (this.recorder) {
+    const recorder = this.recorder;
+    if (recorder) {
       try {
-        info.recording = await this.recorder.finalise();
-        if (this.manifestFields) {
-          const written = await writeManifest(info.recording, {
+        info.recording = await recorder.finalise();
+      } catch (error) {
+        info.recordingError = error instanceof Error ? error.message : String(error);
+      }
+      // A recording that stopped early keeps its partial file, listed with complete: false.
+      const summary = info.recording ?? (recorder.bytes > 0 ? recorder.summary() : null);
+      if (summary && this.manifestFields) {
+        try {
+          const written = await writeManifest(summary, {
             ...this.manifestFields,
             startedAt: this.startedAt ?? new Date(),
             endedAt: new Date(),
             codecs: { video: this.videoCodec, audio: this.audioCodec },
+            ...(info.recordingError ? { error: info.recordingError } : {}),
           });
           info.manifestPath = written.path;
+        } catch (error) {
+          info.recordingError ??= `the manifest could not be written: ${(error as Error).message}`;
         }
-      } catch (error) {
-        info.recordingError = error instanceof Error ? error.message : String(error);
       }
     }
     this.emit("closed", info);

@@ -26,6 +26,10 @@ export interface RecordingManifest extends ManifestFields {
   durationMs: number;
   bytes: number;
   sha256: string;
+  /** False when recording stopped early (a full disk, a crash): the file holds what came until then. */
+  complete: boolean;
+  /** Why it stopped early. */
+  error?: string;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -46,6 +50,8 @@ export async function writeManifest(
     startedAt: Date;
     endedAt: Date;
     codecs: { video: string | null; audio: string | null };
+    /** Set when the recording stopped early. */
+    error?: string;
   },
 ): Promise<{ path: string; manifest: RecordingManifest }> {
   const manifest: RecordingManifest = {
@@ -64,8 +70,10 @@ export async function writeManifest(
     durationMs: summary.durationMs,
     bytes: summary.bytes,
     sha256: await sha256File(summary.path),
+    complete: fields.error === undefined,
+    ...(fields.error === undefined ? {} : { error: fields.error }),
   };
   const path = manifestPathFor(summary.path);
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   return { path, manifest };
 }

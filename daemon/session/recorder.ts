@@ -25,6 +25,8 @@ export interface RecorderOptions {
   batchMs?: number;
   /** How long audio may stay away while video flows before silence stands in for it. */
   audioStallMs?: number;
+  /** Called once, at once, when writing fails (a full disk): recording stops there, the file keeps what it has. */
+  onError?: (error: Error) => void;
 }
 
 export interface RecordedVideoFrame {
@@ -101,7 +103,8 @@ export class Recorder {
   /** Sizes of the frames written, in runs (see VideoSizeRun). */
   readonly sizes: VideoSizeRun[] = [];
 
-  private readonly opts: Required<Omit<RecorderOptions, "path">>;
+  private readonly opts: Required<Omit<RecorderOptions, "path" | "onError">>;
+  private readonly onError: ((error: Error) => void) | undefined;
   private readonly fd: number;
   private output: Output | undefined;
   private video: EncodedVideoPacketSource | undefined;
@@ -135,6 +138,7 @@ export class Recorder {
 
   constructor(opts: RecorderOptions) {
     this.path = opts.path;
+    this.onError = opts.onError;
     this.opts = {
       videoCodec: opts.videoCodec,
       trackWaitMs: opts.trackWaitMs ?? 1000,
@@ -230,6 +234,11 @@ export class Recorder {
       if (!output) this.failure ??= new Error("nothing was recorded");
     }
     if (this.failure) throw this.failure;
+    return this.summary();
+  }
+
+  /** What is in the file so far (after a failure: what the partial file holds, up to its last whole cluster). */
+  summary(): RecordingSummary {
     return {
       path: this.path,
       bytes: this.bytes,
@@ -369,6 +378,7 @@ export class Recorder {
         await step();
       } catch (error) {
         this.failure = error instanceof Error ? error : new Error(String(error));
+        this.onError?.(this.failure);
       }
     });
   }

@@ -1,9 +1,12 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Recording } from "../../src/protocol/index.js";
 import type { RecordingManifest } from "./recorder-manifest.js";
 
-/** Finished recordings in `dir`, read from their manifests, plus the ones still being written. */
+/**
+ * Finished recordings in `dir`, read from their manifests, those a crash or a full disk left
+ * without one (`complete: false`, no duration), plus the ones still being written.
+ */
 export async function listRecordings(dir: string, live: Recording[]): Promise<Recording[]> {
   let names: string[];
   try {
@@ -14,6 +17,7 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
   }
   const livePaths = new Set(live.map((r) => r.path));
   const finished: Recording[] = [];
+  const described = new Set<string>();
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
     let m: RecordingManifest;
     try {
@@ -22,7 +26,20 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
       continue; // not a manifest of ours, or half-written by a crash
     }
     const path = join(dir, m.file);
-    if (!livePaths.has(path)) finished.push({ session: m.session, path, bytes: m.bytes, durationMs: m.durationMs });
+    described.add(m.file);
+    if (!livePaths.has(path)) finished.push({ session: m.session, path, bytes: m.bytes, durationMs: m.durationMs, complete: m.complete !== false });
+  }
+  // A recording without a manifest stopped early (a crash, or a disk too full for the manifest):
+  // it is listed as incomplete, with what its file holds.
+  for (const name of names.filter((n) => /\.(webm|mkv)$/.test(n) && !described.has(n)).sort()) {
+    const path = join(dir, name);
+    const session = SESSION_OF_FILE.exec(name)?.[1];
+    if (!session || livePaths.has(path)) continue;
+    const bytes = await stat(path).then((st) => st.size, () => null);
+    if (bytes !== null) finished.push({ session, path, bytes, durationMs: null, complete: false });
   }
   return [...finished, ...live];
 }
+
+/** `ID-2026-11-30T07-12-00-000Z.webm` (or `...-2.webm`): the session id before the timestamp. */
+const SESSION_OF_FILE = /^(.+?)-\d{4}-\d{2}-\d{2}T/;

@@ -122,7 +122,8 @@ export const SessionStats = z.object({
     sentPackets: z.number().int(),
     muted: z.boolean(),
   }),
-  recording: z.object({ path: z.string(), bytes: z.number().int() }).optional(),
+  /** `error`: writing stopped (a full disk); the file keeps what it has. */
+  recording: z.object({ path: z.string(), bytes: z.number().int(), error: z.string().optional() }).optional(),
 });
 export type SessionStats = z.infer<typeof SessionStats>;
 
@@ -131,6 +132,8 @@ export const Recording = z.object({
   path: z.string(),
   bytes: z.number().int(),
   durationMs: z.number().nullable(),
+  /** False for a recording that stopped early (a full disk, a crash); absent while it is being written. */
+  complete: z.boolean().optional(),
 });
 export type Recording = z.infer<typeof Recording>;
 

@@ -80,6 +80,8 @@ export const SESSION_LOG_EVENTS = [
   "media-lost",
   /** Media arrives again after media-lost. */
   "media-restored",
+  /** Writing the technician's recording failed (a full disk): it stopped, the session goes on. */
+  "recording-error",
   /** The technician saved a still of the live video (`session snapshot`). */
   "snapshot",
   "customer-paused",

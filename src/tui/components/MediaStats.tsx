@@ -41,6 +41,11 @@ export function MediaStats({ media }: { media: SessionMedia | undefined }) {
       ) : (
         <Text dimColor>{media?.error ? "" : "waiting for media stats…"}</Text>
       )}
+      {stats?.recording?.error ? (
+        <Text color="red" bold wrap="truncate">
+          Recording STOPPED: {stats.recording.error} (the file keeps what it has)
+        </Text>
+      ) : null}
       <Text wrap="truncate">
         <Text bold>Rec   </Text>
         {recording ? `${recording.path}${recording.bytes === null ? "" : `  ${formatBytes(recording.bytes)}`}` : "not recording"}

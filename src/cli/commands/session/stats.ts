@@ -22,6 +22,6 @@ async function run(ctx: Context, id: string, opts: { json?: boolean }): Promise<
     ["video", `${v.codec ?? "-"} ${size}, ${v.frames} frames, ${v.fps.toFixed(1)} fps, ${v.bitrateKbps.toFixed(0)} kbps, ${v.packetsLost} lost, ${v.packetsRecovered} recovered`],
     ["audio", `${s.audio.codec ?? "-"}, ${s.audio.packets} packets, ${s.audio.packetsLost} lost, ${s.audio.sentPackets} sent${s.audio.muted ? ", muted" : ""}`],
   ];
-  if (s.recording) lines.push(["recording", `${s.recording.path} (${s.recording.bytes} bytes)`]);
+  if (s.recording) lines.push(["recording", `${s.recording.path} (${s.recording.bytes} bytes)${s.recording.error ? `, STOPPED: ${s.recording.error}` : ""}`]);
   for (const [k, text] of lines) out.line(out.tty ? `${k.padEnd(9)}  ${text}` : `${k}\t${text}`);
 }
