@@ -24,7 +24,8 @@ const system = await startSystem("lens");
 const { home, server, run, rescue } = system;
 const clip = makeClip(system.work);
 try {
-  const pid = Number(readFileSync(join(home, "run", "rescued.pid"), "utf8"));
+  // The pid file holds "PID STARTTIME".
+  const pid = Number.parseInt(readFileSync(join(home, "run", "rescued.pid"), "utf8"), 10);
 
   const firstFrame = [];
   for (let i = 0; i < RUNS; i++) firstFrame.push((await session(2)).startToFirstFrameMs);
