@@ -59,11 +59,13 @@ export class MediaWatch extends EventEmitter<MediaWatchEvents> {
   private check(): void {
     if (this.state !== "connected" || this.quiet) return;
     const silentMs = this.now() - this.lastPacketMs;
-    if (silentMs >= this.lostAfterMs) this.lose(`no packets for ${Math.round(silentMs / 100) / 10} s`);
+    // The outage began with the last packet, not when it was noticed.
+    if (silentMs >= this.lostAfterMs) this.lose(`no packets for ${Math.round(silentMs / 100) / 10} s`, this.lastPacketMs);
   }
 
-  private lose(reason: string): void {
+  private lose(reason: string, sinceMs = this.now()): void {
     this.set("lost");
+    this.since = sinceMs;
     this.emit("lost", { reason });
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, openSync, readSync, closeSync } from "node:fs";
 import { dirname } from "node:path";
 import { decodeLastFrameToPng } from "../../src/media/video-decoder.js";
+import { RescueError } from "../../src/protocol/index.js";
 import type { VideoTap } from "./video-tap.js";
 
 export interface Snapshot {
@@ -19,9 +20,15 @@ export interface Snapshot {
 export async function takeSnapshot(tap: VideoTap, outPath: string, waitMs = 5000): Promise<Snapshot> {
   const format = tap.format;
   if (!format) throw new Error("no video codec negotiated yet");
+  // A place it cannot write is the caller's mistake, said plainly before any decoding.
+  try {
+    mkdirSync(dirname(outPath), { recursive: true, mode: 0o700 });
+    closeSync(openSync(outPath, "w", 0o600));
+  } catch (e) {
+    throw new RescueError("bad_request", `cannot write ${outPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   const stream = await collectGop(tap, waitMs);
   const at = new Date().toISOString();
-  mkdirSync(dirname(outPath), { recursive: true, mode: 0o700 });
   await decodeLastFrameToPng(format, stream, outPath);
   return { path: outPath, ...pngSize(outPath), at };
 }

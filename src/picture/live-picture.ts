@@ -12,8 +12,11 @@ export interface VideoSource {
 export interface LivePictureEvents {
   /** A newly decoded picture; only the newest matters, so a slow consumer simply skips some. */
   frame: [RgbFrame];
-  /** The stream ended (the session's media stopped) or failed: `error` says why when it failed. */
-  end: [{ error?: Error }];
+  /**
+   * The stream ended: the session's media stopped (a complete stream), or it broke off (`cut`: the
+   * daemon went away), or decoding failed (`error`).
+   */
+  end: [{ error?: Error; cut?: boolean }];
 }
 
 /**
@@ -57,12 +60,19 @@ export class LivePicture extends EventEmitter<LivePictureEvents> {
       this.emit("frame", frame);
     });
     decoder.on("error", (e) => (failed = e));
+    let cut = false;
     decoder.on("exit", ({ code, stderr }) => {
       if (generation !== this.generation || this.closed) return;
-      if (code !== 0 && !failed) failed = new Error(`the video decoder stopped (exit ${code}): ${stderr || "no message"}`);
-      this.emit("end", failed ? { error: failed } : {});
+      if (code !== 0 && !failed && !cut) failed = new Error(`the video decoder stopped (exit ${code}): ${stderr || "no message"}`);
+      this.emit("end", failed ? { error: failed } : cut ? { cut } : {});
     });
-    source.body.on("error", () => decoder.end());
+    // A stream that closes before its end was never finished by the daemon: it went away.
+    source.body.on("error", () => undefined);
+    source.body.on("close", () => {
+      if (source.body.readableEnded) return;
+      cut = true;
+      decoder.end();
+    });
     source.body.pipe(decoder.input);
   }
 

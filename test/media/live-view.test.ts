@@ -81,6 +81,11 @@ describe("live view: the technician sees the customer's camera in the terminal",
     const picture = decodeFrames(out, 48, 36)[0]!;
     expect(Math.min(...clipFrames.map((f) => meanAbsDiff(picture, f)))).toBeLessThan(SAME_PICTURE);
 
+    // A place that cannot be written is refused as such (exit 2), not as a decoding failure.
+    const unwritable = await rescue(home, ["session", "snapshot", session.id, "--out", "/proc/rescue-test.png"]);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toContain("cannot write /proc/rescue-test.png");
+
     const byDefault = await rescue(home, ["session", "snapshot", session.id, "--json"]);
     expect(byDefault.code, byDefault.stderr).toBe(0);
     expect(byDefault.json().path).toMatch(new RegExp(`^${home}/snapshots/${session.id}-.*\\.png$`));
@@ -97,14 +102,17 @@ describe("live view: the technician sees the customer's camera in the terminal",
     const { home, session } = await activeSession();
     const bin = join(home, "bin");
     mkdirSync(bin);
-    const none = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: bin } });
+    const none = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: bin, DISPLAY: ":99" } });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/install mpv or ffplay/);
 
     // A stand-in "mpv" that keeps what it is given: it must be a stream any player decodes.
     const got = join(home, "player-input.ivf");
     writeFileSync(join(bin, "mpv"), `#!/bin/sh\necho "$@" > "${got}.args"\nhead -c 200000 > "${got}"\n`, { mode: 0o755 });
-    const played = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const noDisplay = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: "", WAYLAND_DISPLAY: "" } });
+    expect(noDisplay.code).toBe(1);
+    expect(noDisplay.stderr).toMatch(/no desktop display here/);
+    const played = await rescue(home, ["session", "view", session.id, "--window"], { env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":99" } });
     expect(played.code, played.stderr).toBe(0);
     expect(readFileSync(`${got}.args`, "utf8")).toContain("--demuxer-lavf-format=ivf");
     const probe = await ffprobe(got);
@@ -145,6 +153,14 @@ describe("live view: the technician sees the customer's camera in the terminal",
     const bad = await rescue(home, ["session", "view", session.id, "--renderer", "ascii"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("one of kitty, iterm, sixel, blocks");
+    expect((await rescue(home, ["session", "view", session.id, "--size", "100000x100000"])).code).toBe(2);
+    // Piped, a view of a session not started yet (its connection is up) says why nothing comes.
+    await statsWhen(home, session.id, (st) => st.connection !== undefined);
+    const abort = new AbortController();
+    const waiting = rescue(home, ["session", "view", session.id, "--renderer", "blocks"], { signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 5000));
+    abort.abort();
+    expect((await waiting).stderr).toContain(`no video from ${session.id} yet: the session is waiting, start it with rescue session start ${session.id}`);
     const unknown = await rescue(home, ["session", "snapshot", "nosuchsession", "--json"]);
     expect(unknown.code).toBe(6);
   });

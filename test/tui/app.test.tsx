@@ -113,12 +113,12 @@ describe("console app", () => {
     await t.see("VP8  1280x720  15.0 fps  600 kbit/s");
     await t.see("video 7 lost, 5 recovered");
     await t.see("2.4 MiB");
-    expect(t.lastFrame()).toContain("mic on");
+    expect(t.lastFrame()).toContain("talk on");
     await t.type("m");
-    await t.see("mic MUTED");
+    await t.see("talk MUTED");
     expect(d.calls).toContain("mute s1");
     await t.type("m");
-    await t.see("mic on");
+    await t.see("talk on");
   });
 
   it("shows an action the daemon refuses in place, without crashing", async () => {

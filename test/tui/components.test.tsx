@@ -52,7 +52,7 @@ describe("components", () => {
     const { lastFrame, rerender } = render(<MediaStats media={{ stats: stats({ muted: true }), error: null, recording: null }} />);
     expect(lastFrame()).toContain("Video H264  640x360  12.5 fps  300 kbit/s");
     expect(lastFrame()).toContain("audio 5 (5.0%)");
-    expect(lastFrame()).toContain("mic MUTED");
+    expect(lastFrame()).toContain("talk MUTED");
     expect(lastFrame()).toContain("Rec   not recording");
     rerender(<MediaStats media={{ stats: null, error: "session s1 has no media (on-hold)", recording: "/r/s1.webm" }} />);
     expect(lastFrame()).toContain("stats: session s1 has no media (on-hold)");

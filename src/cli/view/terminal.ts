@@ -1,6 +1,7 @@
 import type { RgbFrame } from "../../media/video-decoder.js";
 import { LivePicture, type VideoSource } from "../../picture/live-picture.js";
 import { createRenderer, DEFAULT_CELL, parseTerminalReply, rendererFromEnv, TERMINAL_QUERY, type RendererKind, type TerminalReply } from "../../picture/renderer.js";
+import { UsageError } from "../errors.js";
 import type { IO } from "../io.js";
 
 /** What the terminal viewer needs of stdout beyond writing: a TTY's size and resize events. */
@@ -24,8 +25,8 @@ export interface TerminalViewOptions {
 
 export interface ViewResult {
   shown: number;
-  /** Why it stopped: the frames asked for were shown, the video ended, or the user interrupted. */
-  end: "frames" | "ended" | "interrupted";
+  /** Why it stopped: the frames asked for were shown, the video ended, the daemon went away, or the user interrupted. */
+  end: "frames" | "ended" | "cut" | "interrupted";
   error?: Error;
 }
 
@@ -42,6 +43,9 @@ const LEAVE = "\x1b_Ga=d,d=A,q=2\x1b\\\x1b[0m\x1b[?25h\x1b[?1049l";
 export async function viewInTerminal(io: IO, open: () => Promise<VideoSource>, opts: TerminalViewOptions): Promise<ViewResult> {
   const out = io.stdout as TtyOut;
   const tty = io.stdoutIsTTY;
+  if (tty && !opts.renderer && io.env.TERM === "dumb") {
+    throw new UsageError("TERM=dumb: this terminal shows neither colours nor pictures; use --window, or --renderer blocks to draw anyway");
+  }
   const reply = tty && !opts.renderer ? await queryTerminal(io) : { sixel: false, cell: null };
   const kind = opts.renderer ?? (tty ? (rendererFromEnv(io.env) ?? (reply.sixel ? "sixel" : "blocks")) : "blocks");
   const renderer = createRenderer(kind, reply.cell ?? DEFAULT_CELL);
@@ -78,7 +82,7 @@ export async function viewInTerminal(io: IO, open: () => Promise<VideoSource>, o
     pending = frame;
     paint();
   });
-  picture.on("end", ({ error }) => finish({ shown, end: "ended", ...(error ? { error } : {}) }));
+  picture.on("end", ({ error, cut }) => finish({ shown, end: cut ? "cut" : "ended", ...(error ? { error } : {}) }));
   const onAbort = () => finish({ shown, end: "interrupted" });
   io.signal.addEventListener("abort", onAbort);
   let resizeTimer: NodeJS.Timeout | undefined;

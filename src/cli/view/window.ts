@@ -18,6 +18,9 @@ function playerArgs(player: string, format: VideoSource["format"], title: string
  * players when neither is installed.
  */
 export async function viewInWindow(env: NodeJS.ProcessEnv, source: () => Promise<VideoSource>, title: string, signal: AbortSignal): Promise<"closed" | "ended" | "interrupted"> {
+  if (process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
+    throw new MissingToolError("no desktop display here (DISPLAY and WAYLAND_DISPLAY are unset): --window needs a graphical session; leave it out to view in the terminal");
+  }
   const player = whichTool(PLAYERS, env);
   if (!player) throw new MissingToolError("no video player for --window: install mpv or ffplay (Debian/Ubuntu: apt install mpv, or apt install ffmpeg for ffplay); without one, view in the terminal");
   const video = await source();

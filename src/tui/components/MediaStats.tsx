@@ -31,10 +31,10 @@ export function MediaStats({ media }: { media: SessionMedia | undefined }) {
             {`${a?.codec ?? "-"}  `}
             {a?.muted ? (
               <Text color="red" bold>
-                mic MUTED
+                talk MUTED
               </Text>
             ) : (
-              <Text color="green">mic on</Text>
+              <Text color="green">talk on</Text>
             )}
           </Text>
         </>

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
-import { UsageError } from "../../errors.js";
+import { DaemonUnavailable, UsageError } from "../../errors.js";
 
 interface Options {
   renderer?: string;
@@ -28,6 +28,8 @@ export function register(parent: Command, ctx: Context): void {
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
 
+const between = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+
 async function run(ctx: Context, id: string, opts: Options): Promise<void> {
   const { RENDERERS } = await import("../../../picture/renderer.js");
   type Kind = (typeof RENDERERS)[number];
@@ -35,7 +37,9 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
   const frames = opts.frames === undefined ? undefined : Number(opts.frames);
   if (frames !== undefined && !(Number.isInteger(frames) && frames > 0)) throw new UsageError(`--frames ${opts.frames}: a whole number above 0`);
   const sizeMatch = opts.size === undefined ? null : /^(\d+)x(\d+)$/.exec(opts.size);
-  if (opts.size !== undefined && (!sizeMatch || Number(sizeMatch[1]) < 2 || Number(sizeMatch[2]) < 1)) throw new UsageError(`--size ${opts.size}: COLSxROWS, e.g. 80x24`);
+  if (opts.size !== undefined && (!sizeMatch || !between(Number(sizeMatch[1]), 2, 1000) || !between(Number(sizeMatch[2]), 1, 500))) {
+    throw new UsageError(`--size ${opts.size}: COLSxROWS from 2x1 to 1000x500, e.g. 80x24`);
+  }
   if (opts.window && (opts.renderer || frames !== undefined)) throw new UsageError("--window plays in a desktop window: leave out --renderer and --frames");
 
   const client = await ctx.daemon();
@@ -49,10 +53,21 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
   }
   const { viewInTerminal } = await import("../../view/terminal.js");
   let stats = "";
+  const startedAt = Date.now();
+  let hinted = ctx.io.stdoutIsTTY;
   const poll = setInterval(() => {
     client
       .sessionStats(session.id)
-      .then((s) => (stats = s.video.width ? `${s.video.width}x${s.video.height} ${s.video.fps} fps ${s.video.bitrateKbps} kbps` : "waiting for video"))
+      .then((s) => {
+        const lost = s.connection?.state === "lost" ? `MEDIA LOST since ${s.connection.since.slice(11, 19)}  ` : "";
+        stats = lost + (s.video.width ? `${s.video.width}x${s.video.height} ${s.video.fps} fps ${s.video.bitrateKbps} kbps` : "waiting for video");
+        // Piped, nothing shows the wait: say once why no frame comes.
+        if (!hinted && !s.video.width && Date.now() - startedAt > 3000) {
+          hinted = true;
+          const start = session.status === "waiting" ? `: the session is waiting, start it with rescue session start ${session.id}` : "";
+          ctx.io.stderr.write(`no video from ${session.id} yet${start}\n`);
+        }
+      })
       .catch(() => undefined);
   }, 1000);
   try {
@@ -63,6 +78,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
       status: () => `${session.id}  ${stats || "waiting for video"}  Ctrl-C to stop`,
     });
     if (result.error) throw result.error;
+    if (result.end === "cut") throw new DaemonUnavailable(`rescued went away while showing ${session.id}: run rescue daemon status`);
     if (result.end === "ended") {
       if (frames !== undefined) throw new Error(`the video of ${session.id} ended after ${result.shown} of ${frames} frames`);
       ctx.io.stderr.write(`the video of ${session.id} ended\n`);
