@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
 import { parseBlockLines } from "../../src/picture/blocks.js";
-import { rescue } from "../helpers/cli.js";
+import { daemonPid, rescue } from "../helpers/cli.js";
 import { lensSuite, statsWhen, type LensSetup } from "../helpers/lens.js";
 import { cellsToRgb, decodeFrames, meanAbsDiff, mirrored } from "../helpers/picture.js";
 import { ffprobe, frames } from "./helpers.js";
@@ -146,6 +146,19 @@ describe("live view: the technician sees the customer's camera in the terminal",
     } finally {
       spawnSync("tmux", ["-L", socket, "kill-server"]);
     }
+  });
+
+  it("says the daemon went away (exit 3) when it dies mid-view, rather than that the video ended", async () => {
+    const { home, session } = await activeSession();
+    let frames = 0;
+    const viewing = rescue(home, ["session", "view", session.id, "--renderer", "blocks", "--size", "16x6"], {
+      onStdout: (soFar) => (frames = soFar.split("\x1b[1;1H").length - 1),
+    });
+    await vi.waitFor(() => expect(frames).toBeGreaterThan(5), { timeout: 15_000 });
+    process.kill(daemonPid(home)!, "SIGKILL");
+    const view = await viewing;
+    expect(view.code).toBe(3);
+    expect(view.stderr).toContain(`rescued went away while showing ${session.id}`);
   });
 
   it("refuses clearly: an unknown renderer is a usage error, a session without media a conflict", async () => {
