@@ -32,10 +32,11 @@ async function settlesAtMost(f: () => number, max: number, ms: number): Promise<
 }
 
 /** The answers the customer receives until none came for `quietMs` (candidates are skipped). */
-async function answersUntilQuiet(customer: WsProbe, quietMs: number): Promise<{ type: "answer"; sdp: string }[]> {
+async function answersUntilQuiet(customer: WsProbe, quietMs: number, firstMs = 20_000): Promise<{ type: "answer"; sdp: string }[]> {
   const out: { type: "answer"; sdp: string }[] = [];
   for (;;) {
-    const m = await customer.next("signal", quietMs).catch(() => null);
+    // The first answer may take long on a busy machine; after it, quiet means done.
+    const m = await customer.next("signal", out.length === 0 ? firstMs : quietMs).catch(() => null);
     if (!m) return out;
     if (m.signal.kind === "answer") out.push({ type: "answer", sdp: m.signal.sdp });
   }

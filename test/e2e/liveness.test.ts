@@ -54,3 +54,15 @@ describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () =>
     expect((await rescue(home, ["session", "list", "--json"])).json().find((s: { id: string }) => s.id === session.id).status).toBe("active");
   });
 });
+
+describe("stopping the daemon in a live session", { timeout: 120_000 }, () => {
+  const suite = lensSuite();
+
+  it("warns that the session's media and recording end with it", async () => {
+    const { home, session } = await activeSession(suite);
+    const stopped = await rescue(home, ["daemon", "stop", "--json"]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.json()).toMatchObject({ stopped: true });
+    expect(stopped.stderr).toContain(`warning: stopping rescued ends the media and recording of 1 live session (${session.id})`);
+  });
+});

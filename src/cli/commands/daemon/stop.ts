@@ -13,7 +13,7 @@ export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stop")
     .description(
-      `stop rescued, waiting until its process is gone (killed after ${STOP_TIMEOUT_MS / 1000} s); live sessions stay on the server and a new daemon picks them up`,
+      `stop rescued, waiting until its process is gone (killed after ${STOP_TIMEOUT_MS / 1000} s); the media of live sessions ends with it (a new daemon does not pick them up)`,
     )
     .option("--json", "print the result as JSON");
   examples(cmd, "rescue daemon stop");
@@ -33,12 +33,27 @@ async function askToStop(ctx: Context): Promise<PidRecord | null> {
     const status = await within(client.status(), ANSWER_TIMEOUT_MS);
     if (status === TIMED_OUT) return null;
     const target = recordOf(ctx, status.pid);
+    await warnOfLiveMedia(ctx, client);
     if ((await within(client.shutdown(), ANSWER_TIMEOUT_MS)) === TIMED_OUT) return null;
     return target;
   } catch (e) {
     if (e instanceof DaemonUnavailable) return null;
     throw e;
   }
+}
+
+/** Sessions whose media runs through this daemon lose it when it stops: say which, on stderr. */
+async function warnOfLiveMedia(ctx: Context, client: Awaited<ReturnType<Context["daemon"]>>): Promise<void> {
+  const sessions = await within(
+    client.listSessions().catch(() => []),
+    ANSWER_TIMEOUT_MS,
+  );
+  if (sessions === TIMED_OUT) return;
+  const live = sessions.filter((s) => s.status === "active" || s.status === "on-hold" || s.status === "collaborating");
+  if (live.length === 0) return;
+  ctx.io.stderr.write(
+    `warning: stopping rescued ends the media and recording of ${live.length} live session${live.length === 1 ? "" : "s"} (${live.map((s) => s.id).join(", ")}); a new daemon does not pick ${live.length === 1 ? "it" : "them"} up\n`,
+  );
 }
 
 async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
