@@ -24,7 +24,12 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session view s_abc123 --window",
     "rescue session view s_abc123 --renderer blocks --frames 1 --size 64x24 > frame.ans",
   );
-  cmd.addHelpText("after", "\nDecoding needs ffmpeg (Debian/Ubuntu: apt install ffmpeg). Over SSH and in tmux the picture is drawn with half blocks.\n");
+  cmd.addHelpText(
+    "after",
+    "\nCtrl-C ends the view (exit 0); a daemon that goes away ends it with exit 3. Decoding is ffmpeg's: RESCUE_FFMPEG,\n" +
+      "ffmpeg on PATH (Debian/Ubuntu: apt install ffmpeg), or the copy npm installed. Over SSH and in tmux the picture is\n" +
+      "drawn with half blocks.\n",
+  );
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
 
