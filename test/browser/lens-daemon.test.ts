@@ -1,13 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionStats, StartResponse, type Permission } from "../../src/protocol/index.js";
-import { initData, startServer, type RunningServer } from "../../src/server/index.js";
-import { dropHome, makeHome, rescue, type CliResult } from "../helpers/cli.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import type { RunningServer } from "../../src/server/index.js";
+import type { CliResult } from "../helpers/cli.js";
+import { lanTechnician, type LanTechnician } from "../helpers/lan.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**
@@ -27,40 +26,22 @@ interface Probe {
 describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, driven by the CLI", () => {
   let ns: NetNs;
   let server: RunningServer;
-  let dataDir: string;
+  let lan: LanTechnician | undefined;
   let browser: Chromium | undefined;
   let context: BrowserContext;
   let home: string;
   let cli: (args: string[], stdin?: string) => Promise<CliResult>;
 
   beforeAll(async () => {
-    ns = createNetns({ hostInterfacePrefix: "veth" });
-    dataDir = join(mkdtempSync(join(tmpdir(), "rescue-browser-daemon-")), "data");
-    const admin = await initData(dataDir, "admin@example.test");
-    server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
-    const post = async (path: string, body: unknown, token: string) =>
-      (await fetch(server.url + path, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<any>;
-    const login = await (await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(admin) })).json() as { token: string };
-    await post("/api/v1/admin/groups", { name: "Support", permissions: ALL }, login.token);
-    const tech = await post("/api/v1/admin/technicians", { email: "tech@example.test", group: "Support" }, login.token);
-
-    home = makeHome();
-    // Every command may start the daemon; each passes the setting on to it.
-    const env = { RESCUE_ICE_HOST_ADDRESSES: ns.hostAddress };
-    cli = (args, stdin) => rescue(home, args, { env, ...(stdin === undefined ? {} : { stdin }) });
-    const r = await cli(["login", "--server", server.url, "--email", tech.email, "--password-stdin"], tech.password);
-    expect(r.code, r.stderr).toBe(0);
-
+    lan = await lanTechnician("browser-daemon", ALL);
+    ({ ns, server, home, cli } = lan);
     browser = await launchChromium(ns, server.url, { viewport: { width: 390, height: 844 }, mobile: true });
     context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (home) await dropHome(home);
-    await server?.close();
-    ns?.close();
-    if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
+    await lan?.close();
   });
 
   it("PIN entry -> EULA -> rescue session start -> the daemon records VP8 and Opus that ffprobe reads", async () => {

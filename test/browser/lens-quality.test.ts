@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, StartResponse, type Permission } from "../../src/protocol/index.js";
-import { initData, startServer, type RunningServer } from "../../src/server/index.js";
-import { dropHome, makeHome, rescue, type CliResult } from "../helpers/cli.js";
+import type { RunningServer } from "../../src/server/index.js";
+import type { CliResult } from "../helpers/cli.js";
+import { lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { finishedRecording } from "../helpers/lens.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
 
 /**
  * Picture quality with a real browser: headless Chromium is the customer with a fake camera that
@@ -102,34 +103,19 @@ const describeSent = (sent: SenderSample[]) => {
 describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer on a LAN -> rescued recording", () => {
   let ns: NetNs;
   let server: RunningServer;
-  let dataDir: string;
+  let lan: LanTechnician | undefined;
   let media: string;
   let home: string;
   let cli: (args: string[], stdin?: string) => Promise<CliResult>;
 
   beforeAll(async () => {
-    ns = createNetns({ hostInterfacePrefix: "veth" });
-    dataDir = join(mkdtempSync(join(tmpdir(), "rescue-quality-")), "data");
     media = mkdtempSync(join(tmpdir(), "rescue-camera-"));
-    const admin = await initData(dataDir, "admin@example.test");
-    server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
-    const post = async (path: string, body: unknown, token: string) =>
-      (await fetch(server.url + path, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<any>;
-    const login = await (await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(admin) })).json() as { token: string };
-    await post("/api/v1/admin/groups", { name: "Support", permissions: ALL }, login.token);
-    const tech = await post("/api/v1/admin/technicians", { email: "tech@example.test", group: "Support" }, login.token);
-    home = makeHome();
-    const env = { RESCUE_ICE_HOST_ADDRESSES: ns.hostAddress };
-    cli = (args, stdin) => rescue(home, args, { env, ...(stdin === undefined ? {} : { stdin }) });
-    const r = await cli(["login", "--server", server.url, "--email", tech.email, "--password-stdin"], tech.password);
-    expect(r.code, r.stderr).toBe(0);
+    lan = await lanTechnician("quality", ALL);
+    ({ ns, server, home, cli } = lan);
   }, 60_000);
 
   afterAll(async () => {
-    if (home) await dropHome(home);
-    await server?.close();
-    ns?.close();
-    if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
+    await lan?.close();
     if (media) rmSync(media, { recursive: true, force: true });
   });
 
