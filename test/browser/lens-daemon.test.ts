@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Session, SessionStats, StartResponse, type Permission } from "../../src/protocol/index.js";
+import { Session, SessionStats, type Permission } from "../../src/protocol/index.js";
 import type { RunningServer } from "../../src/server/index.js";
 import type { CliResult } from "../helpers/cli.js";
-import { lanTechnician, type LanTechnician } from "../helpers/lan.js";
+import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
@@ -53,17 +53,7 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
     try {
-      await page.goto(session.links!.desktop);
-      await page.fill("#name", "Ada");
-      await page.click("button[type=submit]");
-      await page.waitForSelector('body[data-state="eula"]', { timeout: 10_000 });
-      await page.click("#accept");
-
-      const waiting = await cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
-      expect(waiting.code, waiting.stderr).toBe(0);
-      const started = await cli(["session", "start", session.id, "--json"]);
-      expect(started.code, started.stderr).toBe(0);
-      const { recording } = StartResponse.parse(started.json());
+      const { recording } = await joinAndStart(page, { cli }, session);
       expect(recording).toEqual(expect.any(String));
       await page.waitForSelector('body[data-state="live"]', { timeout: 15_000 });
       await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });

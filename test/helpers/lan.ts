@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import type { Permission } from "../../src/protocol/index.js";
+import { StartResponse, type Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { dropHome, makeHome, rescue, type CliResult } from "./cli.js";
 import { createNetns, type NetNs } from "./netns.js";
@@ -56,4 +57,21 @@ export async function lanTechnician(name: string, permissions: Permission[]): Pr
       rmSync(join(dataDir, ".."), { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The customer's side in Chromium up to Start: the session's desktop link, a name, the EULA
+ * accepted; then the technician waits for Waiting and starts it. Returns what Start answered.
+ */
+export async function joinAndStart(page: Page, tech: Pick<LanTechnician, "cli">, session: { id: string; links?: { desktop: string } | null }): Promise<StartResponse> {
+  await page.goto(session.links!.desktop);
+  await page.fill("#name", "Ada");
+  await page.click("button[type=submit]");
+  await page.waitForSelector('body[data-state="eula"]', { timeout: 10_000 });
+  await page.click("#accept");
+  const waiting = await tech.cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
+  expect(waiting.code, waiting.stderr).toBe(0);
+  const started = await tech.cli(["session", "start", session.id, "--json"]);
+  expect(started.code, started.stderr).toBe(0);
+  return StartResponse.parse(started.json());
 }
