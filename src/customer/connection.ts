@@ -9,6 +9,7 @@ import {
   type IceServer,
   type SessionStatus,
   type Signal,
+  WS_CLOSE,
 } from "../protocol/index.js";
 
 type Joined = Extract<ServerToCustomer, { type: "joined" }>;
@@ -21,22 +22,49 @@ export interface CustomerConnectionEvents {
   peer: [string, "joined" | "left"];
   chat: [ChatMessage];
   "server-error": [RescueError];
+  /** The socket dropped; the connection resumes the session (attempt 1, 2, ...). */
+  reconnecting: [{ attempt: number; code: number }];
+  /** Back in the session after a drop. */
+  reconnected: [];
+  /** For good: the session ended, the customer left, or resuming failed. */
   closed: [{ code: number; reason: string }];
 }
 
+/** Close codes after which resuming is pointless: the server ended or refused this customer. */
+const FINAL_CLOSES: readonly number[] = [
+  1000,
+  WS_CLOSE.badMessage,
+  WS_CLOSE.forbidden,
+  WS_CLOSE.invalidPin,
+  WS_CLOSE.replaced,
+  WS_CLOSE.sessionEnded,
+  WS_CLOSE.tooLarge,
+  WS_CLOSE.rateLimited,
+];
+
+/** Waits before resume attempt n (1-based): 0.25, 0.5, 1, 2, 2 ... s. */
+const retryDelayMs = (attempt: number) => Math.min(2000, 250 * 2 ** (attempt - 1));
+
 /**
  * The customer's side of the server conversation: join with a PIN, report devices, answer the
- * EULA, then relay signalling and chat. Used by the simulator; the browser page speaks the same
- * protocol from its own script.
+ * EULA, then relay signalling and chat. A socket that drops is resumed with the server's resume
+ * credential until the server's grace period runs out. Used by the simulator; the browser page
+ * speaks the same protocol from its own script.
  */
 export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
+  private ws: WebSocket;
+  private resume: { token: string; graceMs: number } | undefined;
+  private leaving = false;
+
   private constructor(
-    private readonly ws: WebSocket,
+    private readonly serverUrl: string,
+    opened: Opened,
     readonly joined: Joined,
   ) {
     super();
-    ws.on("message", (data) => this.onMessage(data));
-    ws.on("close", (code, reason) => this.emit("closed", { code, reason: reason.toString() }));
+    this.ws = opened.ws;
+    this.resume = opened.joined.resume;
+    this.attach(opened);
   }
 
   get sessionId(): string {
@@ -48,35 +76,53 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
 
   /** Connects and joins; rejects with the server's close reason when the PIN is refused. */
   static async join(serverUrl: string, pin: string, name?: string, timeoutMs = 10_000): Promise<CustomerConnection> {
-    const url = new URL("/api/v1/customer/ws", serverUrl);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES });
-    return new Promise<CustomerConnection>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        reject(new RescueError("timeout", `no answer from ${serverUrl} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const fail = (err: RescueError) => {
-        clearTimeout(timer);
-        reject(err);
-      };
-      ws.once("error", (err) => fail(new RescueError("unavailable", `cannot reach ${serverUrl}: ${err.message}`)));
-      ws.once("close", (code, reason) => fail(new RescueError("not_found", reason.toString() || `closed (${code})`)));
-      ws.once("open", () => send(ws, { type: "join", pin, ...(name ? { name } : {}) }));
-      ws.once("message", (data) => {
-        const msg = ServerToCustomer.safeParse(parseJson(data));
-        if (!msg.success || msg.data.type !== "joined") {
-          ws.terminate();
-          fail(new RescueError("bad_request", "unexpected first message from the server"));
-          return;
-        }
-        clearTimeout(timer);
-        ws.removeAllListeners("close");
-        ws.removeAllListeners("error");
-        ws.on("error", () => {});
-        resolve(new CustomerConnection(ws, msg.data));
-      });
+    const opened = await open(serverUrl, { type: "join", pin, ...(name ? { name } : {}) }, timeoutMs);
+    return new CustomerConnection(serverUrl, opened, opened.joined);
+  }
+
+  private attach({ ws, takeEarly }: Opened): void {
+    // What came behind `joined` is delivered once the caller had a chance to listen (the
+    // constructor's caller adds its listeners after it), in order with what follows.
+    let queue: WebSocket.RawData[] | null = takeEarly();
+    ws.on("message", (data) => (queue ? queue.push(data) : this.onMessage(data)));
+    setImmediate(() => {
+      const held = queue ?? [];
+      queue = null;
+      for (const data of held) this.onMessage(data);
     });
+    ws.on("close", (code, reason) => {
+      if (this.ws !== ws) return;
+      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) this.emit("closed", { code, reason: reason.toString() });
+      else void this.reconnect(code);
+    });
+  }
+
+  /** Resumes the session on a new socket, retrying until the grace period is over. */
+  private async reconnect(code: number): Promise<void> {
+    const giveUpAt = Date.now() + (this.resume?.graceMs ?? 0);
+    let last = { code, reason: "connection lost" };
+    for (let attempt = 1; !this.leaving && Date.now() < giveUpAt; attempt++) {
+      this.emit("reconnecting", { attempt, code });
+      await new Promise((r) => setTimeout(r, retryDelayMs(attempt)));
+      try {
+        const opened = await open(this.serverUrl, { type: "resume", sessionId: this.sessionId, token: this.resume!.token }, 5_000);
+        if (this.leaving) {
+          opened.ws.close(1000, "customer left");
+          break;
+        }
+        this.ws = opened.ws;
+        this.resume = opened.joined.resume;
+        this.attach(opened);
+        this.emit("reconnected");
+        return;
+      } catch (e) {
+        const err = e as RescueError;
+        last = { code: err.code === "not_found" ? WS_CLOSE.invalidPin : code, reason: err.message };
+        // Refused (ended, or the credential is spent): no point in trying again.
+        if (err.code === "not_found") break;
+      }
+    }
+    this.emit("closed", last);
   }
 
   grantDevices(camera = true, microphone = true): void {
@@ -122,6 +168,7 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
   }
 
   leave(): void {
+    this.leaving = true;
     if (this.ws.readyState === WebSocket.OPEN) send(this.ws, { type: "leave" });
     this.ws.close(1000, "customer left");
   }
@@ -150,6 +197,61 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
         break;
     }
   }
+}
+
+interface Opened {
+  ws: WebSocket;
+  joined: Joined;
+  /** Stops buffering and returns what came after `joined`. */
+  takeEarly(): WebSocket.RawData[];
+}
+
+/** Opens a customer socket and sends `first` (join or resume); resolves on `joined`. */
+function open(serverUrl: string, first: CustomerToServer, timeoutMs: number): Promise<Opened> {
+  const url = new URL("/api/v1/customer/ws", serverUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES });
+  return new Promise<Opened>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new RescueError("timeout", `no answer from ${serverUrl} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const fail = (err: RescueError) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    ws.once("error", (err) => fail(new RescueError("unavailable", `cannot reach ${serverUrl}: ${err.message}`)));
+    ws.once("close", (code, reason) =>
+      fail(new RescueError(FINAL_CLOSES.includes(code) ? "not_found" : "unavailable", reason.toString() || `closed (${code})`)),
+    );
+    ws.once("open", () => send(ws, first));
+    // The server sends `status` right behind `joined`: kept until the connection listens.
+    const early: WebSocket.RawData[] = [];
+    let joined: Joined | undefined;
+    const onMessage = (data: WebSocket.RawData) => {
+      if (joined) return void early.push(data);
+      const msg = ServerToCustomer.safeParse(parseJson(data));
+      if (!msg.success || msg.data.type !== "joined") {
+        ws.terminate();
+        fail(new RescueError("bad_request", "unexpected first message from the server"));
+        return;
+      }
+      joined = msg.data;
+      clearTimeout(timer);
+      ws.removeAllListeners("close");
+      ws.removeAllListeners("error");
+      ws.on("error", () => {});
+      resolve({
+        ws,
+        joined,
+        takeEarly: () => {
+          ws.off("message", onMessage);
+          return early;
+        },
+      });
+    };
+    ws.on("message", onMessage);
+  });
 }
 
 function send(ws: WebSocket, msg: CustomerToServer): void {

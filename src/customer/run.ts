@@ -39,6 +39,8 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
   const say = opts.progress ?? (() => undefined);
   const conn = await CustomerConnection.join(opts.server, opts.pin, opts.name);
   const session = conn.sessionId;
+  conn.on("reconnecting", ({ attempt }) => attempt === 1 && say("connection to the server lost: reconnecting"));
+  conn.on("reconnected", () => say("reconnected to the session"));
   try {
     say(`joined session ${session}${conn.joined.recorded ? " (this session may be recorded)" : ""}`);
     conn.grantDevices(!opts.noCamera, true);

@@ -6,12 +6,18 @@ import { Signal } from "./signal.js";
 /**
  * Customer WebSocket, GET /api/v1/customer/ws. The first message must be `join` with the PIN;
  * a wrong or expired PIN closes with WS_CLOSE.invalidPin and the same reason either way.
+ * A customer whose socket dropped may send `resume` instead, within the grace period.
  * Order: join -> devices -> eula; the session becomes `waiting` only on eula accepted.
  * Only then may the customer send signals (its offer); media flows once status is `active`.
  * In a desktop session the shared screen is the video: `devices.camera` says whether one was picked.
  */
 export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),
+  /**
+   * Instead of `join`, after a dropped socket or a page reload: the credential from the last
+   * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
+   */
+  z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128) }),
   z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }),
   z.object({ type: z.literal("eula"), accepted: z.boolean() }),
   /** `peer` names the technician (see LEAD_PEER); absent means the lead. */
@@ -37,6 +43,13 @@ export const ServerToCustomer = z.discriminatedUnion("type", [
     recorded: z.boolean(),
     eula: z.string(),
     iceServers: z.array(IceServer),
+    /**
+     * The customer's resume credential (keep it, e.g. in the tab's sessionStorage) and how long
+     * after a dropped connection it still works. Absent from older servers.
+     */
+    resume: z.object({ token: z.string(), graceMs: z.number().int().nonnegative() }).optional(),
+    /** True when this answers `resume`: the customer is back in the session where they left it. */
+    resumed: z.boolean().optional(),
   }),
   z.object({ type: z.literal("status"), status: SessionStatus }),
   z.object({ type: z.literal("signal"), signal: Signal, peer: Id.optional() }),

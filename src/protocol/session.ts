@@ -50,6 +50,12 @@ export const Session = z.object({
        * pause); the server logs customer-paused and customer-resumed. Absent from older servers.
        */
       paused: z.boolean().optional(),
+      /**
+       * Set while the customer's connection is down (socket closed or no heartbeat): they may come
+       * back (page reload, network switch) until `until`; after that the session is aborted.
+       * Null or absent while they are connected.
+       */
+      away: z.object({ since: IsoTime, until: IsoTime }).nullable().optional(),
     })
     .nullable(),
   delivery: Delivery.optional(),
@@ -87,6 +93,8 @@ export const SESSION_LOG_EVENTS = [
   "customer-paused",
   "customer-resumed",
   "customer-disconnected",
+  /** The customer came back within the grace period after a disconnect (`afterMs`). */
+  "customer-reconnected",
   /** The customer's socket answered no heartbeat: they vanished without closing (phone locked, radio lost). */
   "customer-lost",
   /** The customer of a desktop session stopped sharing their screen; the session goes on (chat). */

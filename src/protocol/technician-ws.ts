@@ -31,6 +31,11 @@ export type MediaLogEvent = z.infer<typeof MediaLogEvent>;
 export const TechnicianToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
   z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
+  /**
+   * Asks the customer's device for a fresh offer on a new connection to this technician: a daemon
+   * that restarted (it lost its peer), or one that cannot take an ICE restart on its connection.
+   */
+  z.object({ type: z.literal("reoffer"), sessionId: Id }),
   /** The daemon's media state, logged by the server (media-connected, recording-started ...). */
   z.object({
     type: z.literal("media"),

@@ -15,6 +15,12 @@ function port(value: string): number {
   return n;
 }
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3600) throw new InvalidArgumentError("whole seconds, 0-3600");
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -75,6 +81,7 @@ function program(): Command {
     .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
+    .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 60)
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
       "after",
@@ -89,7 +96,7 @@ function program(): Command {
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
       ].join("\n"),
     )
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; logLevel: string }) => {
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string }) => {
       const dataDir = existingData(o.data);
       const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
       const signal = untilSignal();
@@ -101,6 +108,7 @@ function program(): Command {
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         iceServers: o.iceServer.map((urls) => ({ urls })),
         delivery: carriersFrom(deliveryConfig),
+        customerGraceMs: o.customerGrace * 1000,
       });
       process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\nlistening on ${server.url}\n`);
       await signal;

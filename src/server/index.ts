@@ -32,6 +32,11 @@ export interface StartServerOptions {
    * ping for twice this long is taken as gone. Default 10 s: a vanished customer is found in 20 s.
    */
   heartbeatMs?: number;
+  /**
+   * How long a customer whose connection dropped may come back before their session is aborted
+   * (CUSTOMER_GRACE_MS, 60 s, by default; 0 aborts at once).
+   */
+  customerGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -56,10 +61,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     pins: { ...DEFAULT_LIMITS.pins, ...opts.limits?.pins },
     integration: { ...DEFAULT_LIMITS.integration, ...opts.limits?.integration },
   };
-  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log });
+  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
   registerRoutes(app, services);
-  const orphans = await services.sessions.abortOrphans();
-  if (orphans > 0) app.log.warn(`aborted ${orphans} session(s) whose customers were connected to the previous server process`);
+  const orphans = await services.sessions.orphansAway();
+  if (orphans > 0) {
+    const grace = services.sessions.customerGraceMs;
+    app.log.warn(
+      grace > 0
+        ? `${orphans} session(s) had customers connected to the previous server process; they may reconnect within ${Math.round(grace / 1000)} s`
+        : `aborted ${orphans} session(s) whose customers were connected to the previous server process`,
+    );
+  }
   let stopping = false;
   const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000, heartbeatMs: opts.heartbeatMs ?? 10_000 });
 

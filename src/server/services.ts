@@ -58,13 +58,15 @@ export function buildServices(opts: {
   limits: Limits;
   delivery?: Partial<Delivery>;
   log: FastifyBaseLogger;
+  /** See SessionServiceDeps.customerGraceMs. */
+  customerGraceMs?: number;
 }): Services {
   const { store, now, config, limits, log } = opts;
   const hub = new Hub(log);
   const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
   const clock = () => now().getTime();
   const auth = new AuthService(store, now, limits.login);
-  const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub });
+  const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub, customerGraceMs: opts.customerGraceMs });
   const collaboration = new CollaborationService({ store, now, publicUrl: () => config.publicUrl, delivery, sessions, hub });
   return {
     store,

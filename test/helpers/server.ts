@@ -158,11 +158,11 @@ export function openCustomerWs(server: TestServer, opts: WebSocket.ClientOptions
 }
 
 /** A customer who joins with the PIN, grants devices and accepts the EULA: the session is then waiting. */
-export async function customerReady(server: TestServer, pin: string): Promise<WsProbe> {
+export async function customerReady(server: TestServer, pin: string): Promise<WsProbe & { joined: any }> {
   const c = await openCustomerWs(server);
   c.send({ type: "join", pin, name: "Test Customer" });
-  await c.next("joined");
+  const joined = await c.next("joined");
   c.send({ type: "devices", camera: true, microphone: true });
   c.send({ type: "eula", accepted: true });
-  for (;;) if ((await c.next("status")).status === "waiting") return c;
+  for (;;) if ((await c.next("status")).status === "waiting") return Object.assign(c, { joined });
 }

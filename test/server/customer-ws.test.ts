@@ -69,7 +69,7 @@ describe("customer WebSocket", () => {
 
     const early = await customer();
     early.send({ type: "eula", accepted: true });
-    expect(await early.closed).toEqual({ code: WS_CLOSE.badMessage, reason: "the first message must be join" });
+    expect(await early.closed).toEqual({ code: WS_CLOSE.badMessage, reason: "the first message must be join or resume" });
     expect((await sessionOf(tech.token, s.id)).pin).toBe(s.pin);
 
     const c = await customer();
@@ -84,12 +84,12 @@ describe("customer WebSocket", () => {
     expect((await c.next("error")).message).toMatch(/EULA/);
     expect((await sessionOf(tech.token, s.id)).status).toBe("connecting");
     c.send({ type: "devices", camera: true, microphone: true });
-    c.send({ type: "devices", camera: true, microphone: true });
-    expect((await c.next("error")).message).toMatch(/once/);
     c.send({ type: "eula", accepted: true });
     expect((await c.next("status")).status).toBe("waiting");
     c.send({ type: "eula", accepted: false });
     expect((await c.next("error")).message).toMatch(/already/);
+    c.send({ type: "devices", camera: false, microphone: false });
+    expect((await c.next("error")).message).toMatch(/before the EULA/);
     expect((await sessionOf(tech.token, s.id)).status).toBe("waiting");
     expect(await logEvents(tech.token, s.id)).toEqual(["created", "pin-issued", "customer-connected", "devices-granted", "eula-accepted"]);
   });
@@ -110,15 +110,26 @@ describe("customer WebSocket", () => {
     expect((await logEvents(tech.token, s.id)).slice(-1)).toEqual(["eula-declined"]);
   });
 
-  it("a customer who leaves aborts the live session", async () => {
+  it("a customer who leaves aborts the live session at once", async () => {
     server = await startTestServer();
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const c = await customerReady(server, s.pin!);
+    await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
+    c.send({ type: "leave" });
+    await c.closed;
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status).toBe("aborted");
+    expect((await logEvents(tech.token, s.id)).slice(-2)).toEqual(["customer-disconnected", "aborted"]);
+  });
+
+  it("with no grace period a dropped customer socket aborts the session at once", async () => {
+    server = await startTestServer({ customerGraceMs: 0 });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customerReady(server, s.pin!);
     await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
     await c.close();
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).status).toBe("aborted");
-    expect((await logEvents(tech.token, s.id)).slice(-2)).toEqual(["customer-disconnected", "aborted"]);
   });
 
   it("refuses wrong and expired PINs with the same close", async () => {

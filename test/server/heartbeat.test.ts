@@ -20,7 +20,7 @@ const sessionOf = async (token: string, id: string) => Session.parse((await serv
  */
 describe("heartbeats find peers that vanish without closing", () => {
   it("a silent customer is taken as lost within two heartbeats: the session ends with customer-lost in its log", async () => {
-    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS });
+    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS, customerGraceMs: 1000 });
     const tech = await server.technician(LEAD);
     const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Jane" } })).body);
     const c = await openCustomerWs(server, { autoPong: false });
@@ -37,14 +37,14 @@ describe("heartbeats find peers that vanish without closing", () => {
     const detectedMs = Date.now() - silentFrom;
     expect(detectedMs).toBeGreaterThanOrEqual(HEARTBEAT_MS);
     expect(detectedMs).toBeLessThan(2 * HEARTBEAT_MS + 2000);
-    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 5000 }).toBe("aborted");
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 10_000 }).toBe("aborted");
     const log = (await server.api("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body as Array<{ event: string; heartbeatMs?: number }>;
     expect(log.find((e) => e.event === "customer-lost")).toMatchObject({ heartbeatMs: HEARTBEAT_MS });
     expect(log.map((e) => e.event)).not.toContain("customer-disconnected");
   });
 
   it("a customer who answers stays; one who closes is 'disconnected', not 'lost'", async () => {
-    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS });
+    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS, customerGraceMs: 1000 });
     const tech = await server.technician(LEAD);
     const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin" } })).body);
     const c = await openCustomerWs(server);
@@ -54,14 +54,14 @@ describe("heartbeats find peers that vanish without closing", () => {
     await new Promise((r) => setTimeout(r, 6 * HEARTBEAT_MS));
     expect((await sessionOf(tech.token, s.id)).status).toBe("connecting");
     await c.close();
-    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 5000 }).toBe("aborted");
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 10_000 }).toBe("aborted");
     const events = ((await server.api("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body as Array<{ event: string }>).map((e) => e.event);
     expect(events).toContain("customer-disconnected");
     expect(events).not.toContain("customer-lost");
   });
 
   it("a silent technician's daemon goes offline: a transfer to them is refused as not online", async () => {
-    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS });
+    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS, customerGraceMs: 1000 });
     const lead = await server.technician(LEAD);
     const receiver = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { method: "pin" } })).body);

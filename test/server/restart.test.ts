@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import { Session } from "../../src/protocol/index.js";
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
-import { customerReady, startTestServer, type TestServer } from "../helpers/server.js";
+import { customerReady, openCustomerWs, startTestServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -37,16 +37,19 @@ it("keeps technicians, groups, tokens, sessions, logs and the outbox across a re
   expect(after.groups).toEqual(before.groups);
   expect(after.technicians).toEqual(before.technicians);
   expect(after.logs[1]).toEqual(before.logs[1]);
-  // The live session's customer was connected to the old process and cannot come back: aborted, and logged why.
+  // The live session's customer was connected to the old process: away, logged why, and free to come back.
   expect(after.sessions.map((s: Session) => [s.id, s.status])).toEqual([
-    [live.id, "aborted"],
+    [live.id, "active"],
     [bySms.id, "closed"],
   ]);
+  expect(after.sessions[0].customer.away).toMatchObject({ since: expect.any(String), until: expect.any(String) });
   expect(after.logs[0].slice(0, before.logs[0].length)).toEqual(before.logs[0]);
-  expect(after.logs[0].slice(before.logs[0].length)).toMatchObject([
-    { event: "customer-disconnected", reason: "server restarted" },
-    { event: "aborted", reason: "server restarted" },
-  ]);
+  expect(after.logs[0].slice(before.logs[0].length)).toMatchObject([{ event: "customer-disconnected", reason: "server restarted", graceMs: 60_000 }]);
+  const back = await openCustomerWs(server);
+  back.send({ type: "resume", sessionId: live.id, token: c.joined.resume.token });
+  expect(await back.next("joined")).toMatchObject({ sessionId: live.id, resumed: true });
+  expect(await back.next("status")).toEqual({ type: "status", status: "active" });
+  await back.close();
   expect(after.groups.find((g: { settings: { pinExpiryMinutes: number } }) => g.settings.pinExpiryMinutes === 30)).toBeTruthy();
   expect(await server.login(tech.email, tech.password)).toBeTruthy();
   expect(after.logs[0].map((e: { event: string }) => e.event)).toContain("chat");

@@ -13,6 +13,7 @@ import {
   type SessionLogEntry,
   type SessionType,
 } from "../../protocol/index.js";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { hasPermission, type Caller } from "../auth/service.js";
 import type { Delivery } from "../delivery/carriers.js";
 import { emailText, smsText } from "../delivery/messages.js";
@@ -27,6 +28,11 @@ import { sessionLinks, toSession } from "./view.js";
 /** At most this many sessions active at once per technician (sessions on hold do not count). */
 export const MAX_ACTIVE_SESSIONS = 10;
 const SNAPSHOT_ENDED_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a customer whose connection dropped may come back (`resume`) before the session is
+ * aborted: long enough for a page reload, a Wi-Fi to LTE switch or a short screen lock.
+ */
+export const CUSTOMER_GRACE_MS = 60_000;
 /** Statuses in which the customer has accepted the EULA and may signal and chat. */
 const ACCEPTED_STATUSES: readonly SessionStatus[] = ["waiting", "active", "on-hold", "collaborating"];
 
@@ -43,6 +49,8 @@ export interface SessionServiceDeps {
   publicUrl: () => string;
   delivery: Delivery;
   notifier: SessionNotifier;
+  /** CUSTOMER_GRACE_MS unless set; 0 aborts a session as soon as its customer's connection drops. */
+  customerGraceMs?: number;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -64,8 +72,13 @@ export class SessionService {
   private readonly serial = new Serial();
   /** Sessions whose customer has paused their stream; it lasts no longer than their socket, so memory will do. */
   private readonly paused = new Set<string>();
+  /** Sessions whose customer is away, each aborted when its grace period runs out. */
+  private readonly awayTimers = new Map<string, NodeJS.Timeout>();
+  private readonly graceMs: number;
 
-  constructor(private readonly deps: SessionServiceDeps) {}
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.graceMs = deps.customerGraceMs ?? CUSTOMER_GRACE_MS;
+  }
 
   private get store(): Store {
     return this.deps.store;
@@ -76,7 +89,17 @@ export class SessionService {
   }
 
   view(row: SessionRow): Session {
-    return toSession(row, this.deps.publicUrl(), this.paused.has(row.id));
+    return toSession(row, this.deps.publicUrl(), this.paused.has(row.id), this.awayUntil(row));
+  }
+
+  /** The customer's grace period (ms) after a dropped connection; 0 when sessions end at once. */
+  get customerGraceMs(): number {
+    return this.graceMs;
+  }
+
+  private awayUntil(row: SessionRow): string | undefined {
+    if (!row.customerAwaySince) return undefined;
+    return new Date(Date.parse(row.customerAwaySince) + this.graceMs).toISOString();
   }
 
   async create(caller: Caller, req: CreateRequest): Promise<Session> {
@@ -105,6 +128,8 @@ export class SessionService {
         customerCamera: false,
         customerMicrophone: false,
         eulaAcceptedAt: null,
+        customerResumeHash: null,
+        customerAwaySince: null,
         delivery: null,
         createdAt: now,
         statusSince: now,
@@ -318,20 +343,48 @@ export class SessionService {
     return open ? row.type : undefined;
   }
 
-  /** Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN. */
-  async customerJoin(pin: string, name: string | undefined, address: string): Promise<SessionRow | undefined> {
-    const row = await this.serial.run(async () => {
+  /**
+   * Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN.
+   * `resumeToken` is the customer's credential for coming back after a dropped connection; only
+   * its SHA-256 is stored.
+   */
+  async customerJoin(pin: string, name: string | undefined, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+    const joined = await this.serial.run(async () => {
       const found = await this.store.sessions.byPin(pin);
       if (!found) return undefined;
       const row = await this.expireIfDue(found);
       if (row.status !== "connecting" || row.customerJoined) return undefined;
-      const patch: SessionPatch = { pin: null, pinExpiresAt: null, customerJoined: true };
+      const resumeToken = newResumeToken();
+      const patch: SessionPatch = { pin: null, pinExpiresAt: null, customerJoined: true, customerResumeHash: sha256(resumeToken) };
       await this.store.sessions.update(row.id, patch);
       await this.log(row.id, "customer-connected", { ...(name ? { customer: name } : {}), address });
-      return { ...row, ...patch };
+      return { row: { ...row, ...patch }, resumeToken };
     });
-    if (row) this.deps.notifier.sessionChanged(row, this.view(row), false);
-    return row;
+    if (joined) this.deps.notifier.sessionChanged(joined.row, this.view(joined.row), false);
+    return joined;
+  }
+
+  /**
+   * The customer comes back with their resume credential (a reloaded page, a new network): the
+   * session goes on where it was, and the credential is replaced by the returned one. Undefined
+   * for an unknown session, a wrong or spent credential, or a grace period that ran out.
+   */
+  async customerResume(sessionId: string, token: string, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+    const resumed = await this.serial.run(async () => {
+      const row = await this.store.sessions.get(sessionId);
+      if (!row || isTerminal(row.status) || !row.customerResumeHash || !sameDigest(row.customerResumeHash, sha256(token))) return undefined;
+      if (await this.abortIfGone(row)) return undefined;
+      const resumeToken = newResumeToken();
+      const afterMs = row.customerAwaySince ? Math.max(0, this.deps.now().getTime() - Date.parse(row.customerAwaySince)) : 0;
+      const patch: SessionPatch = { customerResumeHash: sha256(resumeToken), customerAwaySince: null };
+      await this.store.sessions.update(row.id, patch);
+      await this.log(row.id, "customer-reconnected", { address, afterMs });
+      return { row: { ...row, ...patch }, resumeToken };
+    });
+    if (!resumed) return undefined;
+    this.clearAway(sessionId);
+    this.deps.notifier.sessionChanged(resumed.row, this.view(resumed.row), false);
+    return resumed;
   }
 
   async customerDevices(id: string, camera: boolean, microphone: boolean): Promise<void> {
@@ -371,18 +424,58 @@ export class SessionService {
   }
 
   /**
-   * The customer's socket closed: they left (or the page went), or with `lost` they answered no
-   * ping of the heartbeat (every `heartbeatMs`), logged as customer-lost so the technician knows why.
+   * The customer's connection ended. `left`: they ended the session (the page's Disconnect), which
+   * aborts it. Otherwise their socket closed, or with `lost` it answered no ping of the heartbeat
+   * (every `heartbeatMs`): logged (customer-disconnected or customer-lost) and the customer is
+   * away; they may `resume` within the grace period, after which the session is aborted.
    */
-  async customerLeft(id: string, how: { lost?: { heartbeatMs: number } } = {}): Promise<void> {
+  async customerLeft(id: string, how: { lost?: { heartbeatMs: number }; left?: boolean } = {}): Promise<void> {
     this.paused.delete(id);
-    await this.serial.run(async () => {
+    const away = await this.serial.run(async () => {
       const row = await this.store.sessions.get(id);
-      if (!row || isTerminal(row.status)) return;
-      if (how.lost) await this.log(id, "customer-lost", { heartbeatMs: how.lost.heartbeatMs });
-      else await this.log(id, "customer-disconnected", {});
-      await this.move(row, nextStatus(row.status, "customer-left"), "aborted", {});
+      if (!row || isTerminal(row.status)) return undefined;
+      const grace = how.left ? {} : { graceMs: this.graceMs };
+      if (how.lost) await this.log(id, "customer-lost", { heartbeatMs: how.lost.heartbeatMs, ...grace });
+      else await this.log(id, "customer-disconnected", grace);
+      if (how.left || this.graceMs === 0) {
+        await this.move(row, nextStatus(row.status, "customer-left"), "aborted", how.left ? { reason: "the customer ended the session" } : {});
+        return undefined;
+      }
+      return this.patch(row, { customerAwaySince: this.iso() });
     });
+    if (away) this.scheduleAway(away);
+  }
+
+  /** Aborts the session when its customer has been away longer than the grace period. */
+  private async abortIfGone(row: SessionRow): Promise<boolean> {
+    if (!row.customerAwaySince || isTerminal(row.status)) return false;
+    if (Date.parse(row.customerAwaySince) + this.graceMs > this.deps.now().getTime()) return false;
+    this.clearAway(row.id);
+    await this.move(row, nextStatus(row.status, "customer-left"), "aborted", {
+      reason: `the customer did not come back within ${Math.round(this.graceMs / 1000)} s`,
+    });
+    return true;
+  }
+
+  private scheduleAway(row: SessionRow): void {
+    this.clearAway(row.id);
+    const dueIn = Date.parse(row.customerAwaySince!) + this.graceMs - this.deps.now().getTime();
+    const timer = setTimeout(() => {
+      this.awayTimers.delete(row.id);
+      this.serial
+        .run(async () => {
+          const now = await this.store.sessions.get(row.id);
+          if (now) await this.abortIfGone(now);
+        })
+        .catch(() => undefined);
+    }, Math.max(0, dueIn) + 10);
+    timer.unref();
+    this.awayTimers.set(row.id, timer);
+  }
+
+  private clearAway(id: string): void {
+    clearTimeout(this.awayTimers.get(id));
+    this.awayTimers.delete(id);
   }
 
   async customerChat(id: string, author: string, text: string): Promise<ChatMessage> {
@@ -420,20 +513,28 @@ export class SessionService {
     await this.serial.run(async () => undefined);
   }
 
-  /** Times out every session whose PIN expired with no customer. */
   /**
-   * At start-up: customers who had joined lost their connection with the old process and cannot
-   * rejoin (their PIN is spent), so their sessions are aborted rather than left hanging.
+   * At start-up: customers who had joined lost their connection with the old process. They are
+   * away from now on and may resume within the grace period (the page reconnects by itself);
+   * with no grace period their sessions are aborted. Returns how many sessions that concerned.
    */
-  async abortOrphans(): Promise<number> {
-    return this.serial.run(async () => {
+  async orphansAway(): Promise<number> {
+    const rows = await this.serial.run(async () => {
       const rows = await this.store.sessions.listJoinedLive();
+      const away: SessionRow[] = [];
       for (const row of rows) {
-        await this.log(row.id, "customer-disconnected", { reason: "server restarted" });
-        await this.move(row, nextStatus(row.status, "customer-left"), "aborted", { reason: "server restarted" });
+        if (row.customerAwaySince) {
+          if (!(await this.abortIfGone(row))) away.push(row);
+          continue;
+        }
+        await this.log(row.id, "customer-disconnected", { reason: "server restarted", ...(this.graceMs > 0 ? { graceMs: this.graceMs } : {}) });
+        if (this.graceMs === 0) await this.move(row, nextStatus(row.status, "customer-left"), "aborted", { reason: "server restarted" });
+        else away.push(await this.patch(row, { customerAwaySince: this.iso() }));
       }
-      return rows.length;
+      return { count: rows.length, away };
     });
+    for (const row of rows.away) this.scheduleAway(row);
+    return rows.count;
   }
 
   async sweep(): Promise<void> {
@@ -492,8 +593,10 @@ export class SessionService {
     return row;
   }
 
+  /** PINs that expired with no customer, and customers away longer than the grace period. */
   private async expireDue(): Promise<void> {
     for (const row of await this.store.sessions.listExpiredPins(this.iso())) await this.expireIfDue(row);
+    for (const row of await this.store.sessions.listJoinedLive()) await this.abortIfGone(row);
   }
 
   private async expireIfDue(row: SessionRow): Promise<SessionRow> {
@@ -528,6 +631,19 @@ export class SessionService {
   private pinExpiry(caller: Caller, from: Date = this.deps.now()): string {
     return new Date(from.getTime() + caller.group.pinExpiryMinutes * 60_000).toISOString();
   }
+}
+
+/** 256 random bits, base64url: the customer's resume credential. */
+function newResumeToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function sameDigest(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 function requireCollaborator(c: CollaboratorRow, p: CollaboratorPermission): void {

@@ -6,8 +6,11 @@ export function sessionLinks(publicUrl: string, pin: string): SessionLinks {
   return { desktop: `${base}/?code=${pin}`, mobile: `${base}/m/${pin}`, pinEntry: `${base}/pin` };
 }
 
-/** A stored session as technicians see it. */
-export function toSession(row: SessionRow, publicUrl: string, customerPaused = false): Session {
+/**
+ * A stored session as technicians see it. `awayUntil`: the end of the grace period of a customer
+ * whose connection dropped (see SessionService.customerLeft).
+ */
+export function toSession(row: SessionRow, publicUrl: string, customerPaused = false, awayUntil?: string): Session {
   return {
     id: row.id,
     name: row.name,
@@ -23,7 +26,9 @@ export function toSession(row: SessionRow, publicUrl: string, customerPaused = f
     statusSince: row.statusSince,
     recordable: row.recordable,
     customer: row.customerJoined
-      ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt, paused: customerPaused }
+      ? { camera: row.customerCamera, microphone: row.customerMicrophone, eulaAcceptedAt: row.eulaAcceptedAt, paused: customerPaused,
+          away: row.customerAwaySince && awayUntil ? { since: row.customerAwaySince, until: awayUntil } : null,
+        }
       : null,
     ...(row.delivery ? { delivery: JSON.parse(row.delivery) as Delivery } : {}),
     ...(row.collaborators.length > 0

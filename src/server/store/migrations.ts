@@ -116,4 +116,12 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
       );
     `,
   },
+  {
+    id: 4,
+    name: "customer reconnection: a resume credential and when the customer's connection dropped",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN customer_resume_hash TEXT;
+      ALTER TABLE sessions ADD COLUMN customer_away_since TEXT;
+    `,
+  },
 ];

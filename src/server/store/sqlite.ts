@@ -21,6 +21,8 @@ const SESSION_COLUMNS: Record<keyof SessionPatch, string> = {
   statusSince: "status_since",
   technicianId: "technician_id",
   collaborators: "collaborators",
+  customerResumeHash: "customer_resume_hash",
+  customerAwaySince: "customer_away_since",
 };
 
 const INVITATION_COLUMNS: Record<keyof InvitationPatch, string> = {
@@ -288,6 +290,8 @@ function toSession(r: Row): SessionRow {
     customerCamera: Number(r.customer_camera) === 1,
     customerMicrophone: Number(r.customer_microphone) === 1,
     eulaAcceptedAt: strOrNull(r.eula_accepted_at),
+    customerResumeHash: strOrNull(r.customer_resume_hash),
+    customerAwaySince: strOrNull(r.customer_away_since),
     delivery: strOrNull(r.delivery),
     createdAt: str(r.created_at),
     statusSince: str(r.status_since),

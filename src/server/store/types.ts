@@ -46,6 +46,10 @@ export interface SessionRow {
   customerCamera: boolean;
   customerMicrophone: boolean;
   eulaAcceptedAt: string | null;
+  /** SHA-256 (hex) of the customer's resume credential; null before they join. */
+  customerResumeHash: string | null;
+  /** When the customer's connection dropped; null while connected. They may resume for a grace period. */
+  customerAwaySince: string | null;
   /** JSON of the protocol's Delivery, when the link was sent by SMS or email. */
   delivery: string | null;
   createdAt: string;
@@ -100,7 +104,7 @@ export type InvitationPatch = Partial<Pick<InvitationRow, "status" | "pin" | "to
 export type SessionPatch = Partial<
   Pick<
     SessionRow,
-    "status" | "pin" | "pinExpiresAt" | "customerJoined" | "customerCamera" | "customerMicrophone" | "eulaAcceptedAt" | "delivery" | "statusSince" | "technicianId" | "collaborators"
+    "status" | "pin" | "pinExpiresAt" | "customerJoined" | "customerCamera" | "customerMicrophone" | "eulaAcceptedAt" | "delivery" | "statusSince" | "technicianId" | "collaborators" | "customerResumeHash" | "customerAwaySince"
   >
 >;
 

@@ -42,6 +42,7 @@ ${parts.eulaIntro}
 <button type="button" id="decline">${esc(t.decline)}</button>
 </div>
 </div>
+<p id="devices-again" class="row" hidden><button type="button" id="retry-devices" class="primary">${esc(t.retryDevices)}</button></p>
 <div id="controls" class="row" hidden>`,
     parts.controls,
     `<button type="button" id="disconnect" class="danger">${esc(t.disconnect)}</button>

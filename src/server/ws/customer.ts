@@ -4,6 +4,7 @@ import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCus
 import type { FailureLimiter } from "../auth/rate-limit.js";
 import { EULA_TEXT } from "../eula.js";
 import type { SessionService } from "../sessions/service.js";
+import type { SessionRow } from "../store/types.js";
 import type { Hub } from "./hub.js";
 import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
 import { keepAlive } from "../../net/heartbeat.js";
@@ -47,13 +48,36 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
   });
 
   ws.on("error", (err) => log.debug({ err: err.message }, "customer socket error"));
+  /** The customer ended the session themselves (`leave`), rather than their connection dropping. */
+  let left = false;
   ws.on("close", () => {
     clearTimeout(joinTimer);
+    // A socket that a resume replaced says nothing about the customer, who is back already.
+    const current = sessionId !== undefined && hub.isCustomer(sessionId, ws);
     detach();
-    if (sessionId && !deps.stopping()) {
-      sessions.customerLeft(sessionId, lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {}).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
+    if (sessionId && current && !deps.stopping()) {
+      const how = left ? { left } : lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {};
+      sessions.customerLeft(sessionId, how).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
     }
   });
+
+  /** The customer is in the session (joined or resumed): the socket carries its messages from now on. */
+  const enter = (row: SessionRow, resumeToken: string, resumed: boolean) => {
+    sessionId = row.id;
+    phase = !resumed || row.status === "connecting" ? "joined" : "accepted";
+    detach = hub.addCustomer(row.id, ws);
+    send({
+      type: "joined",
+      sessionId: row.id,
+      sessionType: row.type,
+      recorded: row.recordable,
+      eula: EULA_TEXT,
+      iceServers: deps.iceServers,
+      resume: { token: resumeToken, graceMs: sessions.customerGraceMs },
+      ...(resumed ? { resumed } : {}),
+    });
+    send({ type: "status", status: row.status });
+  };
 
   ws.on(
     "message",
@@ -61,7 +85,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
       async (data, isBinary) => {
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
-        if (phase === "pin" && msg.type !== "join") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join");
+        if (phase === "pin" && msg.type !== "join" && msg.type !== "resume") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join or resume");
         switch (msg.type) {
           case "join": {
             if (phase !== "pin") return refuse("already joined");
@@ -70,24 +94,36 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
               log.warn({ address }, "PIN attempts throttled");
               return closeWith(ws, WS_CLOSE.rateLimited, "too many PIN attempts; wait a minute and try again");
             }
-            const row = await sessions.customerJoin(msg.pin, msg.name, address);
-            if (!row) {
+            const joined = await sessions.customerJoin(msg.pin, msg.name, address);
+            if (!joined) {
               deps.pinsByAddress.fail(address);
               deps.pinsGlobal.fail(GLOBAL);
               return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
             }
-            if (ws.readyState !== ws.OPEN) return sessions.customerLeft(row.id);
-            sessionId = row.id;
+            // Gone while joining: away at once, so the page may still come back with its credential.
+            if (ws.readyState !== ws.OPEN) return sessions.customerLeft(joined.row.id);
             customerName = msg.name ?? customerName;
-            phase = "joined";
-            detach = hub.addCustomer(row.id, ws);
+            enter(joined.row, joined.resumeToken, false);
             log.info({ sessionId, address }, "customer joined");
-            send({ type: "joined", sessionId: row.id, sessionType: row.type, recorded: row.recordable, eula: EULA_TEXT, iceServers: deps.iceServers });
-            send({ type: "status", status: row.status });
+            return;
+          }
+          case "resume": {
+            if (phase !== "pin") return refuse("already joined");
+            clearTimeout(joinTimer);
+            if (deps.pinsByAddress.blocked(address)) return closeWith(ws, WS_CLOSE.rateLimited, "too many attempts; wait a minute and try again");
+            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address);
+            if (!resumed) {
+              deps.pinsByAddress.fail(address);
+              return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
+            }
+            if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
+            enter(resumed.row, resumed.resumeToken, true);
+            log.info({ sessionId, address }, "customer resumed");
             return;
           }
           case "devices":
-            if (phase !== "joined") return refuse("devices are reported once, right after join");
+            // Again after a refusal: the customer allowed the camera in the browser and tried again.
+            if (phase !== "joined" && phase !== "devices") return refuse("devices are reported after join, before the EULA");
             await sessions.customerDevices(sessionId!, msg.camera, msg.microphone);
             phase = "devices";
             return;
@@ -121,6 +157,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             await sessions.customerScreenStopped(sessionId!);
             return;
           case "leave":
+            left = true;
             return closeWith(ws, 1000, "left");
         }
       },

@@ -38,8 +38,14 @@ export class Hub implements SessionNotifier {
     };
   }
 
+  /**
+   * The customer socket of a session. A newer one (the customer resumed while the old socket
+   * still looked open, as after a network switch) replaces the old, which is closed.
+   */
   addCustomer(sessionId: string, ws: WebSocket): () => void {
+    const old = this.customers.get(sessionId);
     this.customers.set(sessionId, ws);
+    if (old && old !== ws) old.close(WS_CLOSE.replaced, "replaced by a newer connection of the customer");
     return () => {
       if (this.customers.get(sessionId) === ws) this.customers.delete(sessionId);
     };
@@ -47,6 +53,11 @@ export class Hub implements SessionNotifier {
 
   hasCustomer(sessionId: string): boolean {
     return this.customers.has(sessionId);
+  }
+
+  /** Whether `ws` is the session's current customer socket (not one a resume replaced). */
+  isCustomer(sessionId: string, ws: WebSocket): boolean {
+    return this.customers.get(sessionId) === ws;
   }
 
   toTechnician(technicianId: string, message: ServerToTechnician): void {

@@ -25,7 +25,33 @@ window.rescueCustomer = function (dataId) {
     /** Whether the lead's answer to the offer out there has arrived. */
     answered: false,
     finished: false,
+    /** This page came back into its session (`resume`) after a reload, rather than joining with the PIN. */
+    resumed: false,
+    /** The socket dropped and the page is resuming the session. */
+    reconnecting: false,
   };
+
+  // The resume credential lives in this tab only (sessionStorage): a reload comes back, another tab does not.
+  var resumeKey = "rescue-resume:" + data.pin;
+  var resume = null;
+  try {
+    resume = JSON.parse(sessionStorage.getItem(resumeKey) || "null");
+  } catch (e) {
+    resume = null;
+  }
+  function keepResume(value) {
+    resume = value;
+    try {
+      if (value) sessionStorage.setItem(resumeKey, JSON.stringify(value));
+      else sessionStorage.removeItem(resumeKey);
+    } catch (e) {
+      /* storage off: the page still reconnects while it stays open */
+    }
+  }
+  /** Whether the session's customer has accepted (the statuses after the EULA). */
+  function accepted(status) {
+    return status === "waiting" || status === "active" || status === "on-hold" || status === "collaborating";
+  }
 
   /** The page's state for people (the status line) and for tests (data-state on body). */
   c.setState = function (state, text) {
@@ -64,6 +90,8 @@ window.rescueCustomer = function (dataId) {
   c.end = function (state, text) {
     if (c.finished) return;
     c.finished = true;
+    keepResume(null);
+    clearTimeout(retryTimer);
     c.setState(state, text);
     if (c.pc) c.pc.close();
     hooks.cleanup();
@@ -95,10 +123,47 @@ window.rescueCustomer = function (dataId) {
 
   /** The lead's connection, made by the page; its state is on body for tests. */
   c.startPeer = function () {
-    c.pc = hooks.startPeer();
-    c.pc.onconnectionstatechange = function () {
-      document.body.dataset.peer = c.pc.connectionState;
+    var conn = hooks.startPeer();
+    c.pc = conn;
+    conn.onconnectionstatechange = function () {
+      if (c.pc !== conn) return;
+      document.body.dataset.peer = conn.connectionState;
+      // The network went (Wi-Fi to LTE, a tunnel): say so, and once ICE gives up, connect anew.
+      if (conn.connectionState === "failed") c.renewLead();
+      hooks.describe();
     };
+  };
+
+  /** A new connection to the lead in place of a dead one (or on their daemon's request). */
+  c.renewLead = function () {
+    if (c.finished || !c.stream) return;
+    if (c.pc) c.pc.close();
+    c.pc = null;
+    c.answered = false;
+    // Without the socket the offer would be lost: the reconnect makes it.
+    if (c.ws && c.ws.readyState === WebSocket.OPEN) c.startPeer();
+  };
+
+  /** Whether the page should say the connection is interrupted rather than "Live". */
+  c.interrupted = function () {
+    if (c.reconnecting) return true;
+    var state = c.pc && c.pc.connectionState;
+    return c.live() && (state === "disconnected" || state === "failed");
+  };
+
+  /**
+   * After a reload into an accepted session, once the page has its media again: controls, chat
+   * and a new connection to the lead, without the EULA again.
+   */
+  c.startIfAccepted = function () {
+    if (c.pc || c.finished || !accepted(c.status) || !hooks.canStart()) return false;
+    show("eula", false);
+    show("controls", true);
+    show("chat", true);
+    c.startPeer();
+    hooks.applyTracks();
+    hooks.describe();
+    return true;
   };
 
   function sendOffer() {
@@ -107,8 +172,20 @@ window.rescueCustomer = function (dataId) {
     hooks.offered();
   }
 
+  var joinedOnce = false;
   function onJoined(msg) {
+    if (msg.resume) keepResume({ sessionId: msg.sessionId, token: msg.resume.token, graceMs: msg.resume.graceMs });
     c.iceServers = msg.iceServers || [];
+    if (joinedOnce) {
+      // Back after a dropped socket: the page kept its media; a dead connection is made anew.
+      c.reconnecting = false;
+      var state = c.pc && c.pc.connectionState;
+      if (c.pc && (state === "failed" || state === "closed")) c.renewLead();
+      else if (!c.pc) c.startIfAccepted();
+      return;
+    }
+    joinedOnce = true;
+    c.resumed = msg.resumed === true;
     $("eula-text").textContent = msg.eula;
     show("recorded", msg.recorded);
     hooks.joined(msg);
@@ -132,7 +209,8 @@ window.rescueCustomer = function (dataId) {
     c.status = next;
     if (next === "declined") return c.end("declined", t.declined);
     if (next === "closed" || next === "aborted" || next === "timed-out") return c.end("ended", t.ended);
-    if (next === "waiting" && !c.pc && hooks.canStart()) {
+    if (c.resumed && !c.pc) c.startIfAccepted();
+    else if (next === "waiting" && !c.pc && hooks.canStart()) {
       show("eula", false);
       show("controls", true);
       show("chat", true);
@@ -157,37 +235,73 @@ window.rescueCustomer = function (dataId) {
     li.scrollIntoView({ block: "nearest" });
   }
 
+  var retryTimer = null;
+  var awaySince = 0;
+
+  /** The socket dropped: resume with the credential until the server's grace period is over. */
+  function reconnect() {
+    if (c.finished) return;
+    if (!awaySince) awaySince = Date.now();
+    if (Date.now() - awaySince > (resume.graceMs || 0)) return c.end("lost", t.lost);
+    c.reconnecting = true;
+    c.setState("reconnecting", t.reconnecting);
+    var attempt = c.attempts = (c.attempts || 0) + 1;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, Math.min(4000, 250 * Math.pow(2, attempt - 1)));
+  }
+
   function connect() {
+    clearTimeout(retryTimer);
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    c.ws = new WebSocket(scheme + location.host + "/api/v1/customer/ws");
-    c.ws.onopen = function () {
+    var ws = new WebSocket(scheme + location.host + "/api/v1/customer/ws");
+    c.ws = ws;
+    ws.onopen = function () {
+      if (resume) return c.send({ type: "resume", sessionId: resume.sessionId, token: resume.token });
       var join = { type: "join", pin: data.pin };
       if (data.name) join.name = data.name;
       c.send(join);
     };
-    c.ws.onmessage = function (event) {
+    ws.onmessage = function (event) {
       var msg;
       try {
         msg = JSON.parse(event.data);
       } catch (e) {
         return;
       }
+      if (msg.type === "joined") {
+        awaySince = 0;
+        c.attempts = 0;
+      }
       if (msg.type === "joined") onJoined(msg);
       else if (msg.type === "status") onStatus(msg.status);
       // A page without collaborators treats every signal as the lead's.
       else if (msg.type === "signal") onSignal(msg.signal, hooks.peers ? msg.peer : undefined);
-      else if (msg.type === "peer" && hooks.peers) hooks.peers.event(msg.peer, msg.event);
+      // "lead" joined: a new lead after a transfer, or the lead's daemon asking for a new connection.
+      else if (msg.type === "peer" && msg.peer === "lead") {
+        if (msg.event === "joined") c.renewLead();
+      } else if (msg.type === "peer" && hooks.peers) hooks.peers.event(msg.peer, msg.event);
       else if (msg.type === "chat") addChat(msg.message);
     };
-    c.ws.onclose = function (event) {
-      if (c.finished) return;
+    ws.onclose = function (event) {
+      if (c.finished || c.ws !== ws) return;
+      if (event.code === 4404 && resume) {
+        // The credential no longer opens the session: it ended while this page was away.
+        return c.end("ended", t.ended);
+      }
       if (event.code === 4404 || event.code === 4429) {
         show("again", true);
         return c.end("bad-pin", event.code === 4404 ? t.badPin : event.reason);
       }
+      if (event.code === 4409 || event.code === 4410 || event.code === 1000) return c.end("ended", t.ended);
+      if (resume) return reconnect();
       c.end("lost", t.lost);
     };
   }
+
+  // Back online (the phone's radio returned): try at once rather than at the next backoff step.
+  window.addEventListener("online", function () {
+    if (c.reconnecting && !c.finished) connect();
+  });
 
   /**
    * Runs the page. Hooks: joined(msg) after the shared part of "joined"; startPeer() returns the

@@ -29,7 +29,8 @@
 
   function describe() {
     if (c.finished) return;
-    if (c.status === "waiting") c.setState("waiting", t.waiting);
+    if (c.interrupted()) c.setState("reconnecting", t.reconnecting);
+    else if (c.status === "waiting") c.setState("waiting", t.waiting);
     else if (c.status === "on-hold") c.setState("on-hold", t.onHold);
     else if (c.live()) c.setState(pausedByCustomer ? "paused" : "live", pausedByCustomer ? t.paused : t.live);
     $("pause").textContent = pausedByCustomer ? t.resume : t.pause;
@@ -52,12 +53,21 @@
   }
 
   function onJoined() {
-    c.setState("devices", t.askDevices);
     var mediaDevices = navigator.mediaDevices;
     if (!mediaDevices || !mediaDevices.getUserMedia) {
       c.send({ type: "devices", camera: false, microphone: false });
       return c.end("denied", t.devicesDenied);
     }
+    askDevices();
+  }
+
+  /**
+   * Asks for the devices; a refusal leaves the session open with a Try again button (a reload
+   * would not bring the browser's question back, a change in its settings and a new ask does).
+   */
+  function askDevices() {
+    show("devices-again", false);
+    c.setState("devices", t.askDevices);
     getDevices().then(
       function (s) {
         c.stream = s;
@@ -71,13 +81,17 @@
           show("stage", true);
         }
         applyTracks();
+        // Reloaded into a session the customer already accepted: straight back to streaming.
+        if (c.resumed && c.startIfAccepted()) return;
         c.send({ type: "devices", camera: camera, microphone: s.getAudioTracks().length > 0 });
         c.setState("eula", t.eulaHeading);
         show("eula", true);
       },
       function () {
-        c.send({ type: "devices", camera: false, microphone: false });
-        c.end("denied", t.devicesDenied);
+        // The technician sees the refusal in the session log; the customer may still allow them.
+        if (!c.resumed) c.send({ type: "devices", camera: false, microphone: false });
+        c.setState("denied", t.devicesDenied);
+        show("devices-again", true);
       },
     );
   }
@@ -133,18 +147,14 @@
     document.body.dataset.others = String(Object.keys(others).length);
   }
 
-  /** A technician joined (offer to them; "lead" again after a transfer) or left. */
+  /** A collaborating technician joined (offer to them) or left; the lead's peer is the core's. */
   function onPeer(peer, event) {
     if (!c.stream || c.finished) return;
-    if (peer === "lead") {
-      if (event !== "joined") return;
-      if (c.pc) c.pc.close();
-      c.answered = false;
-      c.startPeer();
-    } else if (event === "joined") startOther(peer);
+    if (event === "joined") startOther(peer);
     else dropPeer(peer);
   }
 
+  $("retry-devices").addEventListener("click", askDevices);
   $("accept").addEventListener("click", function () {
     $("accept").disabled = true;
     $("decline").disabled = true;

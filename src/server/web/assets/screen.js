@@ -33,6 +33,7 @@
   function describe() {
     if (c.finished) return;
     if (stopped) c.setState("stopped", t.screenStopped);
+    else if (c.interrupted()) c.setState("reconnecting", t.reconnecting);
     else if (c.status === "waiting") c.setState("waiting", t.screenWaiting);
     else if (c.status === "on-hold") c.setState("on-hold", t.screenOnHold);
     else if (c.live()) c.setState("live", t.viewing);
@@ -75,6 +76,8 @@
         $("preview").srcObject = new MediaStream([video.clone()]);
         show("stage", true);
         applyTracks();
+        // Reloaded into a session the customer already accepted: straight back to sharing.
+        if (c.resumed && c.startIfAccepted()) return;
         // The protocol's order: what was granted (the screen stands for the camera), then the EULA.
         c.send({ type: "devices", camera: true, microphone: false });
         c.send({ type: "eula", accepted: true });

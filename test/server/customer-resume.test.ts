@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ServerToCustomer, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { customerReady, openCustomerWs, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+
+// A customer whose connection drops (page reload, Wi-Fi to LTE, a socket cut for a second) comes
+// back into the same session with the resume credential from `joined`, within the grace period.
+
+let server: TestServer | undefined;
+const sockets: WsProbe[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+  await server?.close();
+  server = undefined;
+});
+
+const LENS: Permission[] = ["lens", "private", "pin", "chat", "record"];
+
+async function liveSession(opts: Parameters<typeof startTestServer>[0] = {}) {
+  server = await startTestServer(opts);
+  const tech = await server.technician(LENS);
+  const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Jane" } })).body);
+  const c = await customerReady(server, s.pin!);
+  sockets.push(c);
+  await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
+  expect((await c.next("status")).status).toBe("active");
+  return { tech, s, c, token: c.joined.resume.token as string };
+}
+
+const sessionOf = async (token: string, id: string) => Session.parse((await server!.api("GET", `/api/v1/sessions/${id}`, { token })).body);
+const logOf = async (token: string, id: string) => (await server!.api("GET", `/api/v1/sessions/${id}/log`, { token })).body as { event: string; [k: string]: unknown }[];
+
+async function resume(sessionId: string, token: string): Promise<WsProbe> {
+  const c = await openCustomerWs(server!);
+  sockets.push(c);
+  c.send({ type: "resume", sessionId, token });
+  return c;
+}
+
+describe("customer resume", () => {
+  it("gives the customer a resume credential with the grace period", async () => {
+    const { c } = await liveSession({ customerGraceMs: 45_000 });
+    const joined = ServerToCustomer.parse(c.joined);
+    expect(joined).toMatchObject({ type: "joined", resume: { graceMs: 45_000 } });
+    expect(c.joined.resume.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("a dropped socket leaves the session running; the customer resumes into it and signalling follows them", async () => {
+    const { tech, s, c, token } = await liveSession();
+    const lead = await openTechnicianWs(server!, tech.token);
+    sockets.push(lead);
+    await lead.next("sessions");
+
+    c.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const away = await sessionOf(tech.token, s.id);
+    expect(away.status).toBe("active");
+    expect(Date.parse(away.customer!.away!.until) - Date.parse(away.customer!.away!.since)).toBe(60_000);
+    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "customer-disconnected", graceMs: 60_000 });
+
+    const back = await resume(s.id, token);
+    const joined = await back.next("joined");
+    expect(joined).toMatchObject({ sessionId: s.id, resumed: true });
+    expect(joined.resume.token).not.toBe(token);
+    expect(await back.next("status")).toEqual({ type: "status", status: "active" });
+    const after = await sessionOf(tech.token, s.id);
+    expect(after.status).toBe("active");
+    expect(after.customer?.away ?? null).toBeNull();
+    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "customer-reconnected", afterMs: expect.any(Number) });
+
+    // The resumed socket is the session's customer: the lead's signals reach it, and its own reach the lead.
+    lead.send({ type: "signal", sessionId: s.id, signal: { kind: "answer", sdp: "v=0" } });
+    expect((await back.next("signal")).signal).toEqual({ kind: "answer", sdp: "v=0" });
+    back.send({ type: "signal", signal: { kind: "offer", sdp: "v=0 again" } });
+    expect((await lead.next("signal")).signal).toEqual({ kind: "offer", sdp: "v=0 again" });
+  });
+
+  it("a credential works once: the old one is refused after a resume, as is a made-up one", async () => {
+    const { s, c, token } = await liveSession();
+    c.ws.terminate();
+    const back = await resume(s.id, token);
+    await back.next("joined");
+
+    const replay = await resume(s.id, token);
+    expect((await replay.closed).code).toBe(WS_CLOSE.invalidPin);
+    const forged = await resume(s.id, "A".repeat(43));
+    expect((await forged.closed).code).toBe(WS_CLOSE.invalidPin);
+    // Another session's id with this session's credential: refused too.
+    const elsewhere = await resume("00000000-0000-4000-8000-000000000000", token);
+    expect((await elsewhere.closed).code).toBe(WS_CLOSE.invalidPin);
+  });
+
+  it("a resume while the old socket still looks open replaces it; closing the old one marks nobody away", async () => {
+    const { tech, s, c, token } = await liveSession();
+    const back = await resume(s.id, token);
+    await back.next("joined");
+    expect((await c.closed).code).toBe(WS_CLOSE.replaced);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sessionOf(tech.token, s.id)).customer?.away ?? null).toBeNull();
+    expect((await logOf(tech.token, s.id)).map((e) => e.event)).not.toContain("customer-disconnected");
+  });
+
+  it("after the grace period the session is aborted with the reason, and the credential opens nothing", async () => {
+    const { tech, s, c, token } = await liveSession({ customerGraceMs: 1500 });
+    c.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 15_000 }).toBe("aborted");
+    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "aborted", reason: "the customer did not come back within 2 s" });
+    const late = await resume(s.id, token);
+    expect((await late.closed).code).toBe(WS_CLOSE.invalidPin);
+  });
+
+  it("Disconnect on the page (leave) ends the session at once; there is nothing to resume", async () => {
+    const { tech, s, c, token } = await liveSession();
+    c.send({ type: "leave" });
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).status).toBe("aborted");
+    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "aborted", reason: "the customer ended the session" });
+    const back = await resume(s.id, token);
+    expect((await back.closed).code).toBe(WS_CLOSE.invalidPin);
+  });
+
+  it("a customer reloaded before accepting the EULA comes back to report devices and accept", async () => {
+    server = await startTestServer();
+    const tech = await server.technician(LENS);
+    const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin" } })).body);
+    const c = await openCustomerWs(server);
+    sockets.push(c);
+    c.send({ type: "join", pin: s.pin });
+    const joined = await c.next("joined");
+    // The camera was refused first; the customer allowed it and tried again.
+    c.send({ type: "devices", camera: false, microphone: false });
+    c.send({ type: "devices", camera: true, microphone: true });
+    c.ws.terminate();
+    const back = await resume(s.id, joined.resume.token);
+    await back.next("joined");
+    expect((await back.next("status")).status).toBe("connecting");
+    back.send({ type: "devices", camera: true, microphone: true });
+    back.send({ type: "eula", accepted: true });
+    for (;;) if ((await back.next("status")).status === "waiting") break;
+    const log = (await logOf(tech.token, s.id)).filter((e) => e.event === "devices-granted");
+    expect(log.map((e) => e.camera)).toEqual([false, true, true]);
+  });
+
+  it("the lead asks the customer's device for a new offer (reoffer); a stranger cannot", async () => {
+    const { tech, s } = await liveSession();
+    const customerSocket = sockets[0]!;
+    const lead = await openTechnicianWs(server!, tech.token);
+    sockets.push(lead);
+    await lead.next("sessions");
+    lead.send({ type: "reoffer", sessionId: s.id });
+    expect(await customerSocket.next("peer")).toEqual({ type: "peer", peer: "lead", event: "joined" });
+
+    const other = await server!.technician(LENS);
+    const stranger = await openTechnicianWs(server!, other.token);
+    sockets.push(stranger);
+    await stranger.next("sessions");
+    stranger.send({ type: "reoffer", sessionId: s.id });
+    expect(await stranger.next("error")).toMatchObject({ code: "not_found" });
+    await expect(customerSocket.next("peer", 500)).rejects.toThrow();
+  });
+});
