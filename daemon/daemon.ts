@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { join } from "node:path";
 import type { DaemonStatus } from "../src/protocol/index.js";
 import { readProfile } from "../src/profile/config.js";
 import { account, loadToken } from "../src/profile/credentials.js";
@@ -10,6 +11,7 @@ import { createLocalApi, listenOnSocket } from "./localapi/server.js";
 import { routes } from "./localapi/routes.js";
 import type { Logger } from "./log.js";
 import { SessionManager } from "./session/manager.js";
+import { StartMemory } from "./session/start-memory.js";
 import type { DaemonSettings } from "./settings.js";
 import { SessionState } from "./session/state.js";
 
@@ -32,7 +34,14 @@ export class Daemon {
     settings: DaemonSettings = { iceHostAddresses: [], heartbeatMs: undefined },
   ) {
     this.backend = new Backend(this.events, this.sessions, log, settings.heartbeatMs);
-    this.manager = new SessionManager(this.backend, this.events, log, paths.recordings, settings.iceHostAddresses);
+    this.manager = new SessionManager(
+      this.backend,
+      this.events,
+      log,
+      paths.recordings,
+      settings.iceHostAddresses,
+      new StartMemory(join(paths.runDir, "media-starts.json")),
+    );
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
 

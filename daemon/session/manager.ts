@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   RescueError,
@@ -18,6 +18,7 @@ import type { LiveTalk } from "./talk.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { listRecordings } from "./recordings.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
+import { StartMemory } from "./start-memory.js";
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
@@ -70,6 +71,8 @@ export interface AudioListener {
 
 /** Statuses in which media flows. */
 const RUNNING: readonly Session["status"][] = ["active", "collaborating"];
+/** Statuses in which a daemon without the customer's connection asks for one (see adopt). */
+const ADOPTABLE: readonly Session["status"][] = ["waiting", "active", "collaborating", "on-hold"];
 
 /**
  * Each session's media: the customer's offer creates a werift peer (the connection is set up
@@ -99,23 +102,57 @@ export class SessionManager {
     readonly recordingsDir: string,
     /** RESCUE_ICE_HOST_ADDRESSES: offered as host candidates beside the interfaces' own. */
     private readonly iceHostAddresses: string[] = [],
+    /** What Start decided per session, on disk for a restarted daemon (see StartMemory). */
+    private readonly memory: StartMemory = new StartMemory(null),
   ) {
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {
-      if (state === "connected") this.iceServers = null;
+      if (state !== "connected") return;
+      this.iceServers = null;
+      // The snapshot is in (known is up to date): sessions whose media this daemon lacks are adopted.
+      for (const session of this.known.values()) this.adopt(session);
     });
     this.unsubscribe = events.subscribe((e) => {
-      if (e.type === "session") this.follow(e.session);
-      else if (e.type === "sessions") for (const s of e.sessions) this.follow(s);
+      if (e.type === "session") {
+        const before = this.known.get(e.session.id);
+        this.follow(e.session);
+        // The customer came back after this daemon lost their connection (it restarted meanwhile).
+        if (before?.customer?.away && !e.session.customer?.away) this.adopt(e.session);
+      } else if (e.type === "sessions") for (const s of e.sessions) this.follow(s);
     });
+  }
+
+  /**
+   * A session this technician leads, whose customer is there and past the EULA, but whose media
+   * this daemon does not have (it restarted, or lost the peer): the customer's device is asked
+   * for a new offer on a new connection, and the recording goes on as a new segment.
+   */
+  private adopt(session: Session): void {
+    if (!this.isLead(session) || !ADOPTABLE.includes(session.status) || !session.customer || session.customer.away) return;
+    if (this.media.has(session.id) || this.answering.has(session.id)) return;
+    this.log.info(`session ${session.id}: ${session.status} with no media connection in this daemon; asking the customer for a new offer`);
+    this.requestOffer(session.id);
+  }
+
+  private requestOffer(sessionId: string): void {
+    this.sendToServer(() => this.backend.send({ type: "reoffer", sessionId }));
   }
 
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
       // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
       const identity = offerIdentity(signal.sdp);
-      if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
+      const current = this.offers.get(sessionId);
+      if (current === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
+      // An ICE restart (same SDP session, new ICE credentials, as after restartIce()) keeps the
+      // customer's DTLS state; werift cannot restart ICE as the answerer, and a new peer would
+      // answer with a new certificate the customer's connection refuses. A new connection can.
+      if (current && this.media.has(sessionId) && isIceRestart(current, identity)) {
+        this.log.info(`session ${sessionId}: the customer restarts ICE; asking for a new connection instead`);
+        this.offers.set(sessionId, identity);
+        return this.requestOffer(sessionId);
+      }
       this.offers.set(sessionId, identity);
       // Offers come faster than they are answered (a reloading page, an odd sender): one answer at a
       // time, and of those waiting only the newest, so each does not make (and leak) a peer.
@@ -208,9 +245,23 @@ export class SessionManager {
       return;
     }
     if (this.media.get(sessionId) !== m) return;
-    const start = this.starts.get(sessionId);
+    const start = this.starts.get(sessionId) ?? this.rememberedStart(sessionId);
     if (start) this.startMedia(sessionId, m, start);
     else this.startIfRunning(sessionId, m);
+  }
+
+  /**
+   * A running session that a previous daemon started: recorded as Start asked then (the next
+   * free segment of its file, or not at all), not by the defaults.
+   */
+  private rememberedStart(sessionId: string): PendingStart | undefined {
+    const session = this.known.get(sessionId);
+    const remembered = this.memory.get(sessionId);
+    if (!session || !remembered || !this.isLead(session) || !RUNNING.includes(session.status)) return undefined;
+    const start: PendingStart = { session, recordPath: remembered.recordPath && freeRecordingPath(remembered.recordPath) };
+    this.starts.set(sessionId, start);
+    this.log.info(`session ${sessionId}: adopted${start.recordPath ? `, recording the next segment to ${start.recordPath}` : " (not recorded, as started)"}`);
+    return start;
   }
 
   /** Before Start goes to the server: an explicit recording path needs the group's `record` permission. */
@@ -228,6 +279,7 @@ export class SessionManager {
     const recordPath = opts.record && session.recordable ? (opts.recordPath ?? this.defaultRecordingPath(session.id)) : null;
     const start: PendingStart = { session, recordPath };
     this.starts.set(session.id, start);
+    this.memory.set(session.id, { recordPath });
     const m = this.media.get(session.id);
     if (!m) {
       this.log.info(`session ${session.id}: started before the customer's media; recording begins when it arrives`);
@@ -370,6 +422,7 @@ export class SessionManager {
       // An ended session is never needed again: the daemon runs all day.
       this.known.delete(session.id);
       this.starts.delete(session.id);
+      this.memory.delete(session.id);
       this.offers.delete(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
@@ -379,6 +432,7 @@ export class SessionManager {
     this.known.set(session.id, session);
     // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
     if (!this.takesPart(session)) {
+      this.memory.delete(session.id);
       this.endListeners(session.id, "no longer in the session");
       if (m) void this.closePeer(session.id, "no longer in the session");
       return;
@@ -474,6 +528,24 @@ export class SessionManager {
       this.log.error(`cannot reach the server: ${(e as Error).message}`);
     }
   }
+}
+
+/** The first of `path`, `x-2.webm`, `x-3.webm` ... that does not exist yet. */
+function freeRecordingPath(path: string): string {
+  let next = path;
+  while (existsSync(next)) next = nextRecordingPath(next);
+  return next;
+}
+
+/** The `o=` line's session id (RFC 8866 5.2): the same for every offer of one peer connection. */
+function sdpSessionOf(identity: string): string | undefined {
+  return /^o=\S+ (\S+) /.exec(identity)?.[1];
+}
+
+/** Two offers of one peer connection with different ICE credentials: an ICE restart (RFC 8839 4.4.1.1.1). */
+export function isIceRestart(previousIdentity: string, identity: string): boolean {
+  const session = sdpSessionOf(identity);
+  return session !== undefined && session === sdpSessionOf(previousIdentity) && previousIdentity !== identity;
 }
 
 /** `x.webm` -> `x-2.webm` -> `x-3.webm`. */

@@ -49,7 +49,8 @@ export interface SimulatorResult {
  * view), so no technician forwards media. Each peer offers at once; the lead's connection is set
  * up while the session waits. Streaming starts when the session becomes active (for a peer
  * added later: once it connects), pauses on hold, resumes with a keyframe. The lead's peer
- * plays the duration; the others stream until the run ends.
+ * plays the duration; the others stream until the run ends. A lead connection that fails is
+ * made anew, and so is one the lead's daemon asks for (`peer` joined).
  */
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
   const peers = new Map<string, CustomerPeer>();
@@ -106,8 +107,10 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
     peers.set(name, peer);
     peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));
     peer.on("state", (state) => {
-      if (state !== "failed") return;
-      if (name === LEAD_PEER) finish("connection-failed");
+      if (state !== "failed" || peers.get(name) !== peer) return;
+      // As the page does: a dead connection to the lead is made anew (the network came back, or
+      // their daemon restarted and asks for an offer); the run ends with the session.
+      if (name === LEAD_PEER) void add(LEAD_PEER).catch(() => finish("connection-failed"));
       else void drop(name, "connection failed");
     });
     await peer.start();

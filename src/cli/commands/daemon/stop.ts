@@ -13,7 +13,7 @@ export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stop")
     .description(
-      `stop rescued, waiting until its process is gone (killed after ${STOP_TIMEOUT_MS / 1000} s); the media of live sessions ends with it (a new daemon does not pick them up)`,
+      `stop rescued, waiting until its process is gone (killed after ${STOP_TIMEOUT_MS / 1000} s); live sessions keep running on the server and a new daemon adopts them (a new connection, the recording's next segment)`,
     )
     .option("--json", "print the result as JSON");
   examples(cmd, "rescue daemon stop");
@@ -42,7 +42,7 @@ async function askToStop(ctx: Context): Promise<PidRecord | null> {
   }
 }
 
-/** Sessions whose media runs through this daemon lose it when it stops: say which, on stderr. */
+/** Sessions whose media runs through this daemon pause until a daemon runs again: say which, on stderr. */
 async function warnOfLiveMedia(ctx: Context, client: Awaited<ReturnType<Context["daemon"]>>): Promise<void> {
   const sessions = await within(
     client.listSessions().catch(() => []),
@@ -52,7 +52,7 @@ async function warnOfLiveMedia(ctx: Context, client: Awaited<ReturnType<Context[
   const live = sessions.filter((s) => s.status === "active" || s.status === "on-hold" || s.status === "collaborating");
   if (live.length === 0) return;
   ctx.io.stderr.write(
-    `warning: stopping rescued ends the media and recording of ${live.length} live session${live.length === 1 ? "" : "s"} (${live.map((s) => s.id).join(", ")}); a new daemon does not pick ${live.length === 1 ? "it" : "them"} up\n`,
+    `warning: the media and recording of ${live.length} live session${live.length === 1 ? "" : "s"} (${live.map((s) => s.id).join(", ")}) pause until rescued runs again; it then adopts ${live.length === 1 ? "it" : "them"} (the recording goes on in a new segment)\n`,
   );
 }
 

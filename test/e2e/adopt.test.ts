@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { daemonPid, rescue } from "../helpers/cli.js";
+import { finishedRecording, lensSuite, statsWhen, type RecordingEntry } from "../helpers/lens.js";
+import { ffprobe, frames } from "../media/helpers.js";
+
+/**
+ * The technician's daemon restarts in a live session (a stop and start, or a crash): the session
+ * stays active on the server, the new daemon asks the customer for a new connection, media flows
+ * again and the recording goes on as the next segment. Nothing recorded before is lost.
+ */
+type LogEntry = { event: string; [k: string]: unknown };
+const logOf = async (home: string, id: string) => (await rescue(home, ["session", "log", id, "--json"])).json<LogEntry[]>();
+const recordingsOf = async (home: string, id: string) =>
+  (await rescue(home, ["recordings", "list", "--json"])).json<(RecordingEntry & { complete: boolean })[]>().filter((r) => r.session === id);
+
+const activeSession = async (suite: ReturnType<typeof lensSuite>) => {
+  const setup = await suite.start({ seconds: 120 });
+  const start = await rescue(setup.home, ["session", "start", setup.session.id, "--json"]);
+  expect(start.code, start.stderr).toBe(0);
+  await statsWhen(setup.home, setup.session.id, (s) => s.video.frames > 30);
+  return setup;
+};
+
+/** Starts the daemon again, then waits for the adopted session's media to bring new frames. */
+async function restartAndAdopt(home: string, sessionId: string) {
+  const restartedAt = Date.now();
+  const started = await rescue(home, ["daemon", "start", "--json"]);
+  expect(started.code, started.stderr).toBe(0);
+  const stats = await statsWhen(home, sessionId, (s) => s.video.frames > 30 && s.recording !== null, 30_000);
+  const list = (await rescue(home, ["session", "list", "--json"])).json<{ id: string; status: string }[]>();
+  expect(list.find((s) => s.id === sessionId)?.status).toBe("active");
+  return { stats, adoptedMs: Date.now() - restartedAt };
+}
+
+describe("a daemon that restarts in a live session", { timeout: 180_000 }, () => {
+  const suite = lensSuite();
+
+  it("stopped and started again: adopts the session and records the next segment", async () => {
+    const { home, session } = await activeSession(suite);
+    const stopped = await rescue(home, ["daemon", "stop", "--json"]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const first = await finishedRecording(home, session.id);
+    const firstFrames = frames(await ffprobe(first.path), "video");
+    expect(firstFrames).toBeGreaterThan(30);
+
+    const { stats, adoptedMs } = await restartAndAdopt(home, session.id);
+    expect(stats.recording!.path).toBe(first.path.replace(/\.webm$/, "-2.webm"));
+    const ended = await rescue(home, ["session", "end", session.id, "--json"]);
+    expect(ended.code, ended.stderr).toBe(0);
+    await expect.poll(async () => (await recordingsOf(home, session.id)).filter((r) => r.durationMs !== null).length, { timeout: 15_000 }).toBe(2);
+
+    // The first segment is as it was; the second holds what came after the restart.
+    expect(frames(await ffprobe(first.path), "video")).toBe(firstFrames);
+    expect(frames(await ffprobe(stats.recording!.path), "video")).toBeGreaterThan(30);
+    const events = (await logOf(home, session.id)).map((e) => e.event);
+    expect(events.filter((e) => e === "recording-started")).toHaveLength(2);
+    expect(events.filter((e) => e === "recording-stopped")).toHaveLength(2);
+    console.log(`adopted after a stop: media again ${adoptedMs} ms after daemon start`);
+  });
+
+  it("killed with SIGKILL: the next daemon adopts the session; the crash-left file stays listed", async () => {
+    const { home, session } = await activeSession(suite);
+    const before = await statsWhen(home, session.id, (s) => (s.recording?.bytes ?? 0) > 300_000);
+    const crashed = before.recording!.path;
+    process.kill(daemonPid(home)!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+
+    const { stats } = await restartAndAdopt(home, session.id);
+    expect(stats.recording!.path).toBe(crashed.replace(/\.webm$/, "-2.webm"));
+    const listed = await recordingsOf(home, session.id);
+    expect(listed.find((r) => r.path === crashed)).toMatchObject({ complete: false });
+    // What the crashed daemon wrote is still there and readable.
+    expect(frames(await ffprobe(crashed), "video")).toBeGreaterThan(30);
+  });
+
+  it("a session started without recording stays unrecorded when adopted", async () => {
+    const setup = await suite.start({ seconds: 120 });
+    const { home, session } = setup;
+    const start = await rescue(home, ["session", "start", session.id, "--no-record", "--json"]);
+    expect(start.code, start.stderr).toBe(0);
+    await statsWhen(home, session.id, (s) => s.video.frames > 30);
+    process.kill(daemonPid(home)!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const started = await rescue(home, ["daemon", "start", "--json"]);
+    expect(started.code, started.stderr).toBe(0);
+    const stats = await statsWhen(home, session.id, (s) => s.video.frames > 30, 30_000);
+    expect(stats.recording ?? null).toBeNull();
+    expect(await recordingsOf(home, session.id)).toEqual([]);
+  });
+});
