@@ -84,6 +84,8 @@ export class SessionManager {
   private readonly starts = new Map<string, PendingStart>();
   /** The identity of the offer each session's connection answers, to tell a repeat from a new one. */
   private readonly offers = new Map<string, string>();
+  /** Each session's offering connection (see connectionOf), to tell a re-offer on it (ICE restart). */
+  private readonly connections = new Map<string, string | undefined>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
   /** The newest offer of each session that waits for the one being answered. */
@@ -143,12 +145,15 @@ export class SessionManager {
     if (signal.kind === "offer") {
       // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
       const identity = offerIdentity(signal.sdp);
-      const current = this.offers.get(sessionId);
-      if (current === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
-      // An ICE restart (same SDP session, new ICE credentials, as after restartIce()) keeps the
-      // customer's DTLS state; werift cannot restart ICE as the answerer, and a new peer would
-      // answer with a new certificate the customer's connection refuses. A new connection can.
-      if (current && this.media.has(sessionId) && isIceRestart(current, identity)) {
+      if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
+      // A new offer on the connection already answered (its DTLS certificate), as after
+      // restartIce() on a network switch, keeps the customer's DTLS state: werift cannot restart
+      // ICE as the answerer, and a new peer would answer with a certificate that connection
+      // refuses. A new connection from the customer works: ask for one.
+      const connection = connectionOf(signal.sdp);
+      const sameConnection = connection !== undefined && this.connections.get(sessionId) === connection;
+      this.connections.set(sessionId, connection);
+      if (sameConnection && this.media.has(sessionId)) {
         this.log.info(`session ${sessionId}: the customer restarts ICE; asking for a new connection instead`);
         this.offers.set(sessionId, identity);
         return this.requestOffer(sessionId);
@@ -424,6 +429,7 @@ export class SessionManager {
       this.starts.delete(session.id);
       this.memory.delete(session.id);
       this.offers.delete(session.id);
+      this.connections.delete(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
@@ -537,15 +543,16 @@ function freeRecordingPath(path: string): string {
   return next;
 }
 
-/** The `o=` line's session id (RFC 8866 5.2): the same for every offer of one peer connection. */
-function sdpSessionOf(identity: string): string | undefined {
-  return /^o=\S+ (\S+) /.exec(identity)?.[1];
-}
-
-/** Two offers of one peer connection with different ICE credentials: an ICE restart (RFC 8839 4.4.1.1.1). */
-export function isIceRestart(previousIdentity: string, identity: string): boolean {
-  const session = sdpSessionOf(identity);
-  return session !== undefined && session === sdpSessionOf(previousIdentity) && previousIdentity !== identity;
+/**
+ * What names the peer connection an offer comes from: its `o=` session id, which stays the same
+ * for every offer of one connection (RFC 8866 5.2; Chrome keeps it across restartIce()), with its
+ * DTLS certificate fingerprint (RFC 8122 5). Werift makes a new session id per offer, so its
+ * offers never look like one connection's; undefined when either is missing.
+ */
+export function connectionOf(sdp: string): string | undefined {
+  const session = /^o=\S+ (\S+) /m.exec(sdp)?.[1];
+  const fingerprint = /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim().toLowerCase();
+  return session && fingerprint ? `${session} ${fingerprint}` : undefined;
 }
 
 /** `x.webm` -> `x-2.webm` -> `x-3.webm`. */
