@@ -29,6 +29,11 @@ export const CustomerToServer = z.discriminatedUnion("type", [
    */
   z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
   z.object({ type: z.literal("leave") }),
+  /**
+   * Sent by the page every few seconds and ignored: a socket whose other end is gone (the server
+   * dropped it during a network outage) is noticed by the page once its network is back.
+   */
+  z.object({ type: z.literal("ping") }),
   /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */
   z.object({ type: z.literal("screen-share"), state: z.literal("stopped") }),
 ]);

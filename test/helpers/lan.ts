@@ -19,15 +19,19 @@ export interface LanTechnician {
 
 /**
  * A LAN for browser tests: a network namespace (Chromium gathers no loopback candidates), a server
- * on its host-side address, and a technician with `permissions` logged in from a fresh RESCUE_HOME.
+ * on its host-side address (with `serverOptions`), and a technician with `permissions` logged in from a fresh RESCUE_HOME.
  * The veth is named so werift skips it on its own: the daemon reaches the browser only through
  * RESCUE_ICE_HOST_ADDRESSES. `close` stops it all and removes its folders.
  */
-export async function lanTechnician(name: string, permissions: Permission[]): Promise<LanTechnician> {
+export async function lanTechnician(
+  name: string,
+  permissions: Permission[],
+  serverOptions: Partial<Parameters<typeof startServer>[0]> = {},
+): Promise<LanTechnician> {
   const ns = createNetns({ hostInterfacePrefix: "veth" });
   const dataDir = join(mkdtempSync(join(tmpdir(), `rescue-${name}-`)), "data");
   const admin = await initData(dataDir, "admin@example.test");
-  const server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
+  const server = await startServer({ logLevel: "silent", ...serverOptions, dataDir, host: ns.hostAddress, port: 0 });
   const post = async (path: string, body: unknown, token?: string) =>
     (await (
       await fetch(server.url + path, {

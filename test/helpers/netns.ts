@@ -19,6 +19,8 @@ export interface NetNs {
   nsInterface: string;
   /** An executable that runs `program` with its arguments inside the namespace. */
   wrapper(program: string): string;
+  /** Takes the namespace's link down (the customer's network is gone) or up again. */
+  setLink(up: boolean): void;
   close(): void;
 }
 
@@ -84,6 +86,10 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
       writeFileSync(file, `#!/bin/sh\nexec ip netns exec ${name} ${program} "$@"\n`);
       chmodSync(file, 0o700);
       return file;
+    },
+    setLink(up) {
+      // The host side: its peer inside the namespace loses carrier too, and keeps its address.
+      ip("link", "set", hostIf, up ? "up" : "down");
     },
     close,
   };

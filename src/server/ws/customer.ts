@@ -156,6 +156,8 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             if (phase !== "accepted") return refuse("screen sharing opens once the EULA is accepted");
             await sessions.customerScreenStopped(sessionId!);
             return;
+          case "ping":
+            return;
           case "leave":
             left = true;
             return closeWith(ws, 1000, "left");

@@ -147,8 +147,8 @@ window.rescueCustomer = function (dataId) {
   /** Whether the page should say the connection is interrupted rather than "Live". */
   c.interrupted = function () {
     if (c.reconnecting) return true;
-    var state = c.pc && c.pc.connectionState;
-    return c.live() && (state === "disconnected" || state === "failed");
+    var state = c.pc ? c.pc.connectionState : "closed";
+    return c.live() && (state === "disconnected" || state === "failed" || state === "closed");
   };
 
   /**
@@ -177,11 +177,11 @@ window.rescueCustomer = function (dataId) {
     if (msg.resume) keepResume({ sessionId: msg.sessionId, token: msg.resume.token, graceMs: msg.resume.graceMs });
     c.iceServers = msg.iceServers || [];
     if (joinedOnce) {
-      // Back after a dropped socket: the page kept its media; a dead connection is made anew.
+      // Back after a dropped socket: the page kept its media. A connection that is not up may
+      // have lost its offer or answer with the socket: it is made anew.
       c.reconnecting = false;
-      var state = c.pc && c.pc.connectionState;
-      if (c.pc && (state === "failed" || state === "closed")) c.renewLead();
-      else if (!c.pc) c.startIfAccepted();
+      if (!c.pc) c.startIfAccepted();
+      else if (c.pc.connectionState !== "connected") c.renewLead();
       return;
     }
     joinedOnce = true;
@@ -297,6 +297,11 @@ window.rescueCustomer = function (dataId) {
       c.end("lost", t.lost);
     };
   }
+
+  // A socket the server dropped during an outage looks open until something is sent on it.
+  setInterval(function () {
+    if (!c.finished && c.ws && c.ws.readyState === WebSocket.OPEN && joinedOnce) c.send({ type: "ping" });
+  }, 5000);
 
   // Back online (the phone's radio returned): try at once rather than at the next backoff step.
   window.addEventListener("online", function () {

@@ -1,0 +1,119 @@
+import { execFileSync } from "node:child_process";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Session, SessionStats, type Permission } from "../../src/protocol/index.js";
+import type { CliResult } from "../helpers/cli.js";
+import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { launchChromium, type Chromium } from "../helpers/chromium.js";
+
+/**
+ * Real people on real networks, with Chromium as the customer in a network namespace and a real
+ * rescued: the customer reloads the page, and the customer's link goes down for a while. The
+ * session survives both, the page says what is happening, the technician is told, and the
+ * recording goes on (a new segment after a reload). Nothing recorded before is lost.
+ */
+const ALL: Permission[] = ["lens", "private", "pin", "chat", "record"];
+const HEARTBEAT_MS = 2000;
+const unavailable = netnsUnavailable();
+
+type LogEntry = { event: string; [k: string]: unknown };
+const frames = (path: string) =>
+  Number(execFileSync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path], { encoding: "utf8" }).trim());
+
+describe.skipIf(unavailable !== undefined)("a customer whose page or network drops", { timeout: 180_000 }, () => {
+  let ns: NetNs;
+  let lan: LanTechnician | undefined;
+  let browser: Chromium | undefined;
+  let context: BrowserContext;
+  let cli: (args: string[], stdin?: string) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    lan = await lanTechnician("browser-reconnect", ALL, { heartbeatMs: HEARTBEAT_MS });
+    ({ ns, cli } = lan);
+    browser = await launchChromium(ns, lan.server.url, { viewport: { width: 390, height: 844 }, mobile: true });
+    context = browser.context;
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    ns?.setLink(true);
+    await lan?.close();
+  });
+
+  const stats = async (id: string) => SessionStats.parse((await cli(["session", "stats", id, "--json"])).json());
+  const statsWhen = async (id: string, ok: (s: SessionStats) => boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await stats(id);
+      if (ok(s)) return s;
+      if (Date.now() > deadline) throw new Error(`stats never matched: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const logOf = async (id: string) => (await cli(["session", "log", id, "--json"])).json<LogEntry[]>();
+  const statusOf = async (id: string) => (await cli(["session", "list", "--json"])).json<Session[]>().find((s) => s.id === id);
+
+  async function liveSession(): Promise<{ page: Page; session: Session }> {
+    const created = await cli(["session", "new", "--lens", "--pin", "--name", "Ada", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const session = Session.parse(created.json());
+    const page = await context.newPage();
+    await joinAndStart(page, { cli }, session);
+    await page.waitForSelector('body[data-state="live"]', { timeout: 20_000 });
+    await statsWhen(session.id, (s) => s.video.frames > 30);
+    return { page, session };
+  }
+
+  it("a reload comes back into the same session: live again, the recording goes on in a second segment", async () => {
+    const { page, session } = await liveSession();
+    const first = (await stats(session.id)).recording!.path;
+
+    await page.reload();
+    await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-peer="connected"]', { timeout: 30_000 });
+    const second = await statsWhen(session.id, (s) => s.recording?.path !== first && s.video.frames > 30);
+    expect(second.recording!.path).toBe(first.replace(/\.webm$/, "-2.webm"));
+    expect((await statusOf(session.id))?.status).toBe("active");
+    const events = (await logOf(session.id)).map((e) => e.event);
+    expect(events).toContain("customer-disconnected");
+    expect(events).toContain("customer-reconnected");
+    expect(events).not.toContain("aborted");
+
+    expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
+    await page.waitForSelector('body[data-state="ended"]', { timeout: 15_000 });
+    let listed: { session: string; path: string; durationMs: number | null }[] = [];
+    await expect
+      .poll(async () => (listed = (await cli(["recordings", "list", "--json"])).json()).filter((r) => r.session === session.id && r.durationMs !== null).length, { timeout: 15_000 })
+      .toBe(2);
+    expect(frames(first)).toBeGreaterThan(30);
+    expect(frames(second.recording!.path)).toBeGreaterThan(30);
+    await page.close();
+  });
+
+  it("a 20 s outage of the customer's link: the page says it is reconnecting, the technician sees the customer away and media lost, then both come back", async () => {
+    const { page, session } = await liveSession();
+    const before = await stats(session.id);
+
+    ns.setLink(false);
+    const downAt = Date.now();
+    await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 20_000 });
+    await statsWhen(session.id, (s) => s.connection?.state === "lost", 20_000);
+    await expect.poll(async () => (await statusOf(session.id))?.customer?.away ?? null, { timeout: 20_000 }).not.toBeNull();
+    expect((await statusOf(session.id))?.status).toBe("active");
+    await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - downAt))));
+
+    ns.setLink(true);
+    const upAt = Date.now();
+    await page.waitForSelector('body[data-state="live"]', { timeout: 60_000 });
+    const back = await statsWhen(session.id, (s) => s.connection?.state === "connected" && s.video.frames > before.video.frames + 30, 60_000);
+    const restoredMs = Date.now() - upAt;
+    await expect.poll(async () => (await statusOf(session.id))?.customer?.away ?? null, { timeout: 30_000 }).toBeNull();
+    const events = (await logOf(session.id)).map((e) => e.event);
+    for (const e of ["customer-lost", "customer-reconnected", "media-lost"]) expect(events).toContain(e);
+    expect(events).not.toContain("aborted");
+    expect(back.video.frames).toBeGreaterThan(before.video.frames);
+    console.log(`20 s link outage: media back ${restoredMs} ms after the link came up`);
+    await page.close();
+  });
+});
