@@ -91,6 +91,38 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     await page.close();
   });
 
+  it("a customer who refused the camera allows it and tries again, without a reload", async () => {
+    const created = await cli(["session", "new", "--lens", "--pin", "--name", "Ada", "--json"]);
+    const session = Session.parse(created.json());
+    const page = await context.newPage();
+    // The browser's answer to the first ask is No (as after "Block"); later asks go through.
+    await page.addInitScript(() => {
+      const devices = navigator.mediaDevices;
+      const ask = devices.getUserMedia.bind(devices);
+      let refusals = 3;
+      devices.getUserMedia = (constraints) =>
+        refusals-- > 0 ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : ask(constraints);
+    });
+    await page.goto(session.links!.desktop);
+    await page.fill("#name", "Ada");
+    await page.click("button[type=submit]");
+    await page.waitForSelector('body[data-state="denied"]', { timeout: 15_000 });
+    expect(await page.textContent("#status")).not.toMatch(/reload/i);
+    expect(await page.isVisible("#retry-devices")).toBe(true);
+    await page.click("#retry-devices");
+    await page.waitForSelector('body[data-state="eula"]', { timeout: 15_000 });
+    await page.click("#accept");
+    const waited = await cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
+    expect(waited.code, waited.stderr).toBe(0);
+    const granted = (await logOf(session.id)).filter((e) => e.event === "devices-granted");
+    expect(granted.map((e) => [e.camera, e.microphone])).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
+    await page.close();
+  });
+
   it("a 20 s outage of the customer's link: the page says it is reconnecting, the technician sees the customer away and media lost, then both come back", async () => {
     const { page, session } = await liveSession();
     const before = await stats(session.id);
