@@ -48,7 +48,8 @@ describe("recordings a crash left without a manifest", () => {
     expect(await eventually(() => log().includes(`${name} has no manifest but was left alone`), 10_000)).toBe(true);
     expect(existsSync(manifestPath)).toBe(false);
 
-    await sleep(Math.max(0, 6000 - (Date.now() - playedAt)));
+    // Killed between the clip's keyframes (every 2 s), in the middle of a cluster.
+    await sleep(Math.max(0, 7000 - (Date.now() - playedAt)));
     const sentMs = Date.now() - playedAt;
     await receiver.kill();
     const bytes = statSync(path).size;
@@ -90,10 +91,11 @@ describe("recordings a crash left without a manifest", () => {
     expect(frames(after, "video")).toBe(frames(before, "video"));
     expect(frames(after, "audio")).toBe(frames(before, "audio"));
     expect(frames(after, "video")).toBeGreaterThan(100);
-    expect(log()).toMatch(new RegExp(`${name} had no manifest .*finalised as incomplete`));
+    const finalised = new RegExp(`${name} had no manifest .*finalised as incomplete.* in (\\d+) ms`).exec(log());
+    expect(finalised).not.toBeNull();
     console.log(
       `killed after ${sentMs} ms sent: manifest durationMs ${manifest.durationMs} (${manifest.durationMs - sentMs} ms), ` +
-        `${manifest.frames.video} video frames, ${bytes} bytes; daemon start to manifest ${startToManifestMs} ms`,
+        `${manifest.frames.video} video frames, ${bytes} bytes, finalised in ${finalised![1]} ms; daemon start to manifest ${startToManifestMs} ms`,
     );
 
     // Another start finds the manifest and leaves it as it is.
