@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
@@ -38,8 +38,9 @@ export interface FinalisedRecording {
  * frames, sizes and duration as mediabunny reads them; size and SHA-256 of every byte) with
  * `complete: false`. A file mediabunny cannot read still gets its size and hash, duration null.
  * Files this daemon is writing, files that change while they are looked at, and files whose
- * manifest exists are left alone. Never throws for one file; throws only when `dir` cannot be
- * listed (ENOENT: nothing to do, returns []).
+ * manifest exists are left alone; temporary manifests of a daemon that died writing one go.
+ * Never throws for one file; throws only when `dir` cannot be listed (ENOENT: nothing to do,
+ * returns []).
  */
 export async function finaliseOrphanRecordings(opts: FinaliseOptions): Promise<FinalisedRecording[]> {
   let names: string[];
@@ -49,6 +50,7 @@ export async function finaliseOrphanRecordings(opts: FinaliseOptions): Promise<F
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+  await removeLeftovers(opts.dir, names);
   const done: FinalisedRecording[] = [];
   for (const name of names.filter((n) => /\.(webm|mkv)$/.test(n)).sort()) {
     if (opts.signal?.aborted) break;
@@ -113,6 +115,17 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
   const what = probe ? `${probe.frames.video} video frames, ${probe.frames.audio} audio packets, ${probe.durationMs} ms` : "unreadable";
   opts.log.info(`recording ${path} had no manifest (a crash or kill stopped its daemon): finalised as incomplete, ${what}, ${after.size} bytes, in ${tookMs} ms`);
   return { path, manifestPath, manifest, tookMs };
+}
+
+/**
+ * Removes the temporary manifests (`X.json.PID.tmp`, see writeFileAtomic) of daemons that died
+ * while writing one: one daemon runs per profile, so any other pid's is a leftover.
+ */
+async function removeLeftovers(dir: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    const pid = /\.json\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid) await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
 }
 
 /** A manifest that parses counts; a torn one (written before manifests were atomic) is replaced. */

@@ -36,6 +36,7 @@ describe("finaliseOrphanRecordings", () => {
     const dir = folder();
     const data = randomBytes(10_000);
     oldFile(join(dir, `${NAME}.webm`), data);
+    writeFileSync(join(dir, `${NAME}.json.999999999.tmp`), '{"session":'); // a daemon died writing it
     const log = logger();
     const done = await finaliseOrphanRecordings({ dir, isLive: () => false, log });
     expect(done).toHaveLength(1);
@@ -53,7 +54,7 @@ describe("finaliseOrphanRecordings", () => {
       error: CRASHED_RECORDING,
     });
     expect(statSync(manifestPath).mode & 0o777).toBe(0o600);
-    expect(readdirSync(dir).sort()).toEqual([`${NAME}.json`, `${NAME}.webm`]); // no temporary file left
+    expect(readdirSync(dir).sort()).toEqual([`${NAME}.json`, `${NAME}.webm`]); // no temporary file, old or new
     expect(log.lines.join("\n")).toMatch(/could not be read/);
   });
 

@@ -48,8 +48,9 @@ describe("recordings a crash left without a manifest", () => {
     expect(await eventually(() => log().includes(`${name} has no manifest but was left alone`), 10_000)).toBe(true);
     expect(existsSync(manifestPath)).toBe(false);
 
-    // Killed between the clip's keyframes (every 2 s), in the middle of a cluster.
-    await sleep(Math.max(0, 7000 - (Date.now() - playedAt)));
+    // Killed halfway between two of the clip's keyframes (every 2 s), in the middle of a cluster.
+    const elapsed = Date.now() - playedAt;
+    await sleep(Math.max(5000, Math.ceil((elapsed - 1000) / 2000) * 2000 + 1000) - elapsed);
     const sentMs = Date.now() - playedAt;
     await receiver.kill();
     const bytes = statSync(path).size;
