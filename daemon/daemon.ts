@@ -12,6 +12,7 @@ import { routes } from "./localapi/routes.js";
 import type { Logger } from "./log.js";
 import { SessionManager } from "./session/manager.js";
 import { StartMemory } from "./session/start-memory.js";
+import { finaliseOrphanRecordings } from "./session/recording-finaliser.js";
 import type { DaemonSettings } from "./settings.js";
 import { SessionState } from "./session/state.js";
 
@@ -25,6 +26,9 @@ export class Daemon {
   private readonly version = packageVersion();
   private server: Server | null = null;
   private stopping: Promise<void> | null = null;
+  /** The start-up sweep that gives crashed recordings their manifests; stopped and awaited on shutdown. */
+  private finalising: Promise<unknown> = Promise.resolve();
+  private readonly stopFinalising = new AbortController();
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -50,6 +54,13 @@ export class Daemon {
     this.server = createLocalApi(routes(this), this.log);
     await listenOnSocket(this.server, this.paths.runDir, this.paths.socket);
     this.log.info(`rescued ${this.version} pid ${process.pid} listening on ${this.paths.socket}`);
+    // In the background: the local API answers at once, and hashing a long recording takes a while.
+    this.finalising = finaliseOrphanRecordings({
+      dir: this.paths.recordings,
+      isLive: (path) => this.manager.isRecordingTo(path),
+      log: this.log,
+      signal: this.stopFinalising.signal,
+    }).catch((e: unknown) => this.log.warn(`recordings left by a crash were not finalised: ${(e as Error).message}`));
   }
 
   /** Re-reads the saved login (after `rescue login` or `logout`) and reconnects with it. */
@@ -89,6 +100,8 @@ export class Daemon {
   shutdown(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info(`stopping: ${reason}`);
+      this.stopFinalising.abort();
+      await this.finalising;
       await this.manager.close();
       this.backend.close();
       const server = this.server;

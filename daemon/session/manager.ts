@@ -406,11 +406,19 @@ export class SessionManager {
 
   /** Finished recordings (from their manifests) and the ones being written now. */
   recordings(): Promise<Recording[]> {
-    const live = [...this.media.entries()].flatMap(([session, m]) => {
+    return listRecordings(this.recordingsDir, this.liveRecordings());
+  }
+
+  /** Whether a session of this daemon is writing the recording at `path` now. */
+  isRecordingTo(path: string): boolean {
+    return this.liveRecordings().some((r) => r.path === path);
+  }
+
+  private liveRecordings(): Recording[] {
+    return [...this.media.entries()].flatMap(([session, m]) => {
       const s = m.peer.stats().recording;
       return s ? [{ session, path: s.path, bytes: s.bytes, durationMs: null }] : [];
     });
-    return listRecordings(this.recordingsDir, live);
   }
 
   /** Closes every peer, finalising its recording. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
+import { writeFileAtomic } from "./atomic-file.js";
 import type { AudioGap, RecordingSummary, VideoSizeRun } from "./recorder.js";
 
 export interface ManifestFields {
@@ -23,7 +23,8 @@ export interface RecordingManifest extends ManifestFields {
   video: { sizes: VideoSizeRun[] };
   /** Stretches where the sender sent no audio and the recording holds silence instead. */
   audio: { gaps: AudioGap[] };
-  durationMs: number;
+  /** From the file's timestamps; null when a file left by a crash could not be read. */
+  durationMs: number | null;
   bytes: number;
   sha256: string;
   /** False when recording stopped early (a full disk, a crash): the file holds what came until then. */
@@ -73,7 +74,13 @@ export async function writeManifest(
     complete: fields.error === undefined,
     ...(fields.error === undefined ? {} : { error: fields.error }),
   };
-  const path = manifestPathFor(summary.path);
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  const path = await saveManifest(summary.path, manifest);
   return { path, manifest };
+}
+
+/** Writes `manifest` beside `recordingPath`, 0600, atomically (see writeFileAtomic); returns its path. */
+export async function saveManifest(recordingPath: string, manifest: RecordingManifest): Promise<string> {
+  const path = manifestPathFor(recordingPath);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  return path;
 }

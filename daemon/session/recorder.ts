@@ -47,6 +47,20 @@ export interface VideoSizeRun {
   fromMs: number;
 }
 
+/**
+ * Adds one frame to `runs` (changed in place): a keyframe carries its size (VP8 frame header,
+ * H.264 SPS) and a new size starts a run; delta frames (`size` absent) join the last run.
+ * `timestampSec` is the frame's time on the recording's timeline.
+ */
+export function countFrameSize(runs: VideoSizeRun[], size: FrameSize | null | undefined, timestampSec: number): void {
+  let run = runs.at(-1);
+  if (size && (!run || run.width !== size.width || run.height !== size.height)) {
+    run = { width: size.width, height: size.height, frames: 0, fromMs: Math.round(timestampSec * 1000) };
+    runs.push(run);
+  }
+  if (run) run.frames++;
+}
+
 export interface RecordingSummary {
   path: string;
   bytes: number;
@@ -328,7 +342,7 @@ export class Recorder {
         this.width = config.codedWidth ?? null;
         this.height = config.codedHeight ?? null;
       }
-      this.countSize(item);
+      countFrameSize(this.sizes, item.size, item.packet.timestamp);
       this.run(async () => {
         this.firstVideoQueuedSec ??= item.packet.timestamp;
         await source.add(item.packet, meta);
@@ -351,16 +365,6 @@ export class Recorder {
     }
   }
 
-  /** A keyframe carries its size (VP8 frame header, H.264 SPS); delta frames keep the last one. */
-  private countSize(item: Extract<Item, { kind: "video" }>): void {
-    let run = this.sizes.at(-1);
-    const size = item.size;
-    if (size && (!run || run.width !== size.width || run.height !== size.height)) {
-      run = { width: size.width, height: size.height, frames: 0, fromMs: Math.round(item.packet.timestamp * 1000) };
-      this.sizes.push(run);
-    }
-    if (run) run.frames++;
-  }
 
   private videoDecoderConfig(raw: Uint8Array, size: FrameSize | undefined): VideoDecoderConfig | null {
     if (this.opts.videoCodec === "vp8") {

@@ -33,7 +33,7 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
   // it is listed as incomplete, with what its file holds.
   for (const name of names.filter((n) => /\.(webm|mkv)$/.test(n) && !described.has(n)).sort()) {
     const path = join(dir, name);
-    const session = SESSION_OF_FILE.exec(name)?.[1];
+    const session = recordingName(name)?.session;
     if (!session || livePaths.has(path)) continue;
     const bytes = await stat(path).then((st) => st.size, () => null);
     if (bytes !== null) finished.push({ session, path, bytes, durationMs: null, complete: false });
@@ -41,5 +41,17 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
   return [...finished, ...live];
 }
 
-/** `ID-2026-11-30T07-12-00-000Z.webm` (or `...-2.webm`): the session id before the timestamp. */
-const SESSION_OF_FILE = /^(.+?)-\d{4}-\d{2}-\d{2}T/;
+/**
+ * What a recording's file name says: `ID-2026-11-30T07-12-00-000Z.webm` (or `...-2.webm`) is
+ * session ID, started at that UTC time (null when the stamp is not a whole one). Null for a name
+ * that is not a recording's.
+ */
+export function recordingName(name: string): { session: string; startedAt: Date | null } | null {
+  const m = FILE_NAME.exec(name);
+  if (!m) return null;
+  const [, session, day, hh, mm, ss, ms] = m;
+  const startedAt = ms === undefined ? null : new Date(`${day}T${hh}:${mm}:${ss}.${ms}Z`);
+  return { session: session!, startedAt: startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : null };
+}
+
+const FILE_NAME = /^(.+?)-(\d{4}-\d{2}-\d{2})T(?:(\d{2})-(\d{2})-(\d{2})-(\d{3})Z)?/;
