@@ -67,8 +67,9 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
 
     const { stats } = await restartAndAdopt(home, session.id);
     expect(stats.recording!.path).toBe(crashed.replace(/\.webm$/, "-2.webm"));
-    const listed = await recordingsOf(home, session.id);
-    expect(listed.find((r) => r.path === crashed)).toMatchObject({ complete: false });
+    // The new daemon finalised what the killed one left: listed, incomplete, with its duration.
+    await expect.poll(async () => (await recordingsOf(home, session.id)).find((r) => r.path === crashed)?.durationMs ?? null, { timeout: 20_000 }).toBeGreaterThan(1000);
+    expect((await recordingsOf(home, session.id)).find((r) => r.path === crashed)).toMatchObject({ complete: false });
     // What the crashed daemon wrote is still there and readable.
     expect(frames(await ffprobe(crashed), "video")).toBeGreaterThan(30);
   });
