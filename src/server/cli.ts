@@ -81,7 +81,7 @@ function program(): Command {
     .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
-    .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 60)
+    .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 120)
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
       "after",

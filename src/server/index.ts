@@ -34,7 +34,7 @@ export interface StartServerOptions {
   heartbeatMs?: number;
   /**
    * How long a customer whose connection dropped may come back before their session is aborted
-   * (CUSTOMER_GRACE_MS, 60 s, by default; 0 aborts at once).
+   * (CUSTOMER_GRACE_MS, 120 s, by default; 0 aborts at once).
    */
   customerGraceMs?: number;
 }

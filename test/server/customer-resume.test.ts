@@ -54,8 +54,8 @@ describe("customer resume", () => {
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
     const away = await sessionOf(tech.token, s.id);
     expect(away.status).toBe("active");
-    expect(Date.parse(away.customer!.away!.until) - Date.parse(away.customer!.away!.since)).toBe(60_000);
-    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "customer-disconnected", graceMs: 60_000 });
+    expect(Date.parse(away.customer!.away!.until) - Date.parse(away.customer!.away!.since)).toBe(120_000);
+    expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "customer-disconnected", graceMs: 120_000 });
 
     const back = await resume(s.id, token);
     const joined = await back.next("joined");

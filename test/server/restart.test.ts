@@ -44,7 +44,7 @@ it("keeps technicians, groups, tokens, sessions, logs and the outbox across a re
   ]);
   expect(after.sessions[0].customer.away).toMatchObject({ since: expect.any(String), until: expect.any(String) });
   expect(after.logs[0].slice(0, before.logs[0].length)).toEqual(before.logs[0]);
-  expect(after.logs[0].slice(before.logs[0].length)).toMatchObject([{ event: "customer-disconnected", reason: "server restarted", graceMs: 60_000 }]);
+  expect(after.logs[0].slice(before.logs[0].length)).toMatchObject([{ event: "customer-disconnected", reason: "server restarted", graceMs: 120_000 }]);
   const back = await openCustomerWs(server);
   back.send({ type: "resume", sessionId: live.id, token: c.joined.resume.token });
   expect(await back.next("joined")).toMatchObject({ sessionId: live.id, resumed: true });

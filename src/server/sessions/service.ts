@@ -30,9 +30,10 @@ export const MAX_ACTIVE_SESSIONS = 10;
 const SNAPSHOT_ENDED_MS = 24 * 60 * 60 * 1000;
 /**
  * How long a customer whose connection dropped may come back (`resume`) before the session is
- * aborted: long enough for a page reload, a Wi-Fi to LTE switch or a short screen lock.
+ * aborted: long enough for a page reload, a Wi-Fi to LTE switch, a short screen lock or a minute
+ * without signal (the heartbeat takes up to 20 s to notice the drop).
  */
-export const CUSTOMER_GRACE_MS = 60_000;
+export const CUSTOMER_GRACE_MS = 120_000;
 /** Statuses in which the customer has accepted the EULA and may signal and chat. */
 const ACCEPTED_STATUSES: readonly SessionStatus[] = ["waiting", "active", "on-hold", "collaborating"];
 
