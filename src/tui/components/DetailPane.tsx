@@ -52,7 +52,7 @@ function DetailBody({ session, media, chat, chatDraft, rows, wide }: DetailPaneP
       return (
         <Box>
           <Box width="50%" flexDirection="column" marginRight={1}>
-            <MediaStats media={media} />
+            <MediaStats media={media} away={session.customer?.away} />
             <Collaborators collaborators={collaborators} rows={rows - STATS_ROWS} />
           </Box>
           <Box flexGrow={1} flexDirection="column">
@@ -66,7 +66,7 @@ function DetailBody({ session, media, chat, chatDraft, rows, wide }: DetailPaneP
     const chatRows = rows - STATS_ROWS - withRows;
     return (
       <Box flexDirection="column">
-        <MediaStats media={media} />
+        <MediaStats media={media} away={session.customer?.away} />
         <Collaborators collaborators={collaborators} rows={withRows} />
         {chatRows > 0 ? chatPane(chatRows) : null}
       </Box>
@@ -89,6 +89,7 @@ function customerFacts(session: Session): string {
   const facts = [c.camera ? "camera on" : "no camera", c.microphone ? "microphone on" : "no microphone"];
   if (c.eulaAcceptedAt) facts.push("EULA accepted");
   if (c.paused) facts.push("customer paused");
+  if (c.away) facts.push("customer away, reconnecting");
   return ` (${facts.join(", ")})`;
 }
 

@@ -1,9 +1,12 @@
 import { Box, Text } from "ink";
-import { formatBitrate, formatBytes, formatLoss } from "../format.js";
+import { clockTime, formatBitrate, formatBytes, formatLoss } from "../format.js";
 import type { SessionMedia } from "../state/media.js";
 
-/** Live media figures of the active session; the app refreshes them every second. */
-export function MediaStats({ media }: { media: SessionMedia | undefined }) {
+/**
+ * Live media figures of the active session; the app refreshes them every second. `away`: the
+ * customer's connection dropped and the session ends at `until` unless they come back.
+ */
+export function MediaStats({ media, away }: { media: SessionMedia | undefined; away?: { until: string } | null }) {
   const stats = media?.stats ?? null;
   const v = stats?.video;
   const a = stats?.audio;
@@ -11,7 +14,11 @@ export function MediaStats({ media }: { media: SessionMedia | undefined }) {
   const recording = stats?.recording ?? (media?.recording ? { path: media.recording, bytes: null } : null);
   return (
     <Box flexDirection="column">
-      {stats?.connection?.state === "lost" ? (
+      {away ? (
+        <Text color="yellow" bold wrap="truncate">
+          {`Customer AWAY: reconnecting; the session ends at ${clockTime(away.until)} unless they are back`}
+        </Text>
+      ) : stats?.connection?.state === "lost" ? (
         <Text color="red" bold wrap="truncate">
           Media LOST: nothing arrives from the customer
         </Text>

@@ -32,6 +32,11 @@ export function printSession(out: Printer, s: Session, now: number): void {
   if (link) rows.push(["link", link]);
   if (s.links) rows.push(["desktop", s.links.desktop], ["mobile", s.links.mobile], ["pin-entry", s.links.pinEntry]);
   if (s.customer?.paused) rows.push(["customer", "paused"]);
+  const away = s.customer?.away;
+  if (away) {
+    const until = out.tty ? relativeTime(away.until, now) : away.until;
+    rows.push(["customer", `away since ${out.tty ? relativeTime(away.since, now) : away.since}: reconnecting; the session is aborted ${out.tty ? until : `at ${until}`} unless they are back`]);
+  }
   if (s.delivery) rows.push([s.delivery.channel, `${s.delivery.to}: ${s.delivery.status}${s.delivery.reason ? ` (${s.delivery.reason})` : ""}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) out.line(out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`);
