@@ -13,7 +13,7 @@ import {
   NoAnswer,
   RescueError,
   Session,
-  SessionLogEntry,
+  SessionLog,
   SessionStatus,
   SnapshotRequest,
   StartRequest,
@@ -117,7 +117,7 @@ export function routes(d: Daemon): Route[] {
     {
       method: "GET",
       path: "/api/v1/sessions/:id/log",
-      handler: async ({ params }) => (await rest()).call("GET", `/api/v1/sessions/${enc(params.id!)}/log`, z.array(SessionLogEntry)),
+      handler: async ({ params }) => (await rest()).call("GET", `/api/v1/sessions/${enc(params.id!)}/log`, SessionLog),
     },
     {
       method: "GET",

@@ -7,6 +7,7 @@ import {
   type Recording,
   type Session,
   type SessionStats,
+  type MediaLogDetail,
   type MediaLogEvent,
   type Signal,
 } from "../../src/protocol/index.js";
@@ -461,7 +462,7 @@ export class SessionManager {
   private mediaEvent(
     sessionId: string,
     event: MediaLogEvent,
-    detail: Record<string, string | number>,
+    detail: MediaLogDetail,
   ): void {
     this.events.emit({ type: "media", sessionId, event, detail });
     this.sendToServer(() => this.backend.send({ type: "media", sessionId, event, detail }));

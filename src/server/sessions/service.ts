@@ -7,6 +7,7 @@ import {
   type CollaboratorPermission,
   type Delivery as DeliveryResult,
   type Language,
+  type MediaLogDetail,
   type MediaLogEvent,
   type Permission,
   type Session,
@@ -22,6 +23,7 @@ import { Serial } from "../serial.js";
 import type { CollaboratorRow, SessionPatch, SessionRow, Store } from "../store/types.js";
 import { uniquePin } from "./pin.js";
 import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
+import { logFor, sessionForCollaborator } from "./log-view.js";
 import { sessionLinks, toSession } from "./view.js";
 
 /** At most this many sessions active at once per technician (sessions on hold do not count). */
@@ -77,6 +79,12 @@ export class SessionService {
 
   view(row: SessionRow): Session {
     return toSession(row, this.deps.publicUrl(), this.paused.has(row.id));
+  }
+
+  /** The session as one technician sees it: its lead in full, a collaborator without the customer's secrets. */
+  viewFor(row: SessionRow, technicianId: string): Session {
+    const session = this.view(row);
+    return row.technicianId === technicianId ? session : sessionForCollaborator(session);
   }
 
   async create(caller: Caller, req: CreateRequest): Promise<Session> {
@@ -143,7 +151,8 @@ export class SessionService {
   }
 
   async get(caller: Caller, id: string): Promise<Session> {
-    return this.view(await this.serial.run(async () => (await this.participant(caller, id)).row));
+    const { row, collaborator } = await this.serial.run(() => this.participant(caller, id));
+    return collaborator ? sessionForCollaborator(this.view(row)) : this.view(row);
   }
 
   async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
@@ -174,13 +183,15 @@ export class SessionService {
         ...collaborating,
       ];
     });
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.viewFor(r, caller.technician.id));
   }
 
+  /** The session log as the caller may see it (see logFor). */
   async logOf(caller: Caller, id: string): Promise<SessionLogEntry[]> {
     return this.serial.run(async () => {
-      await this.participant(caller, id);
-      return this.store.sessionLog.list(id);
+      const { collaborator } = await this.participant(caller, id);
+      const entries = await this.store.sessionLog.list(id);
+      return logFor(entries, { email: caller.technician.email, collaborator });
     });
   }
 
@@ -282,17 +293,18 @@ export class SessionService {
     return message;
   }
 
-  /** A media event the technician's daemon reports, e.g. recording-started. */
-  async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: Record<string, unknown>) {
+  /**
+   * A media event the technician's daemon reports, e.g. recording-started, logged as theirs. A
+   * collaborator reports only on the media they were given: view for the picture, record for recording.
+   */
+  async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: MediaLogDetail) {
+    const fields = { ...detail, by: caller.technician.email };
     await this.serial.run(async () => {
       // A technician who handed the session over still reports how their recording ended.
-      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {
-        await this.log(id, event, { by: caller.technician.email, ...detail });
-        return;
-      }
+      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) return this.log(id, event, fields);
       const { collaborator } = await this.participant(caller, id);
-      if (collaborator && event === "recording-started") requireCollaborator(collaborator, "record");
-      await this.log(id, event, { by: caller.technician.email, ...detail });
+      if (collaborator) requireCollaborator(collaborator, event.startsWith("recording-") ? "record" : "view");
+      await this.log(id, event, fields);
     });
   }
 
@@ -518,7 +530,8 @@ export class SessionService {
   }
 
   private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
-    await this.store.sessionLog.append(sessionId, { at: this.iso(), event, ...fields });
+    // The entry's own fields come last: nothing in `fields` can stand in for them.
+    await this.store.sessionLog.append(sessionId, { ...fields, at: this.iso(), event });
   }
 
   private async freePin(): Promise<string> {
