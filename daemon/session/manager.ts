@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+  MediaOffer,
   RescueError,
   ServerConfig,
   TERMINAL_STATUSES,
@@ -114,6 +115,8 @@ export class SessionManager {
 
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
+      const usable = MediaOffer.safeParse(signal.sdp);
+      if (!usable.success) return this.log.warn(`session ${sessionId}: offer refused: ${usable.error.issues[0]?.message ?? "not an SDP"}`);
       // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
       const identity = offerIdentity(signal.sdp);
       if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
