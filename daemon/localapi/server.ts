@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type * as z from "zod";
-import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, MAX_MESSAGE_BYTES, RescueError } from "../../src/protocol/index.js";
+import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, MAX_MESSAGE_BYTES, RescueError, describeIssue } from "../../src/protocol/index.js";
 import type { Logger } from "../log.js";
 
 export interface RouteContext {
@@ -90,7 +90,7 @@ function requestUrl(raw: string | undefined): URL {
 }
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  return error.issues.map((i) => (i.path.length || i.code === "unrecognized_keys" ? describeIssue(i, "body") : i.message)).join("; ");
 }
 
 /**

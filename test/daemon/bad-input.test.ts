@@ -44,13 +44,16 @@ describe("rescued refuses bad input cleanly", () => {
     await server.close();
   });
 
-  it("answers a malformed escape in the path with 400 and logs no stack", async () => {
+  it("answers a malformed escape in the path and an unknown field with 400 and logs no stack", async () => {
     expect((await rescue(home, ["daemon", "start", "--json"])).code).toBe(0);
     for (const path of ["/api/v1/sessions/%ZZ", "/api/v1/sessions/%E0%A4%A/log", "/api/v1/admin/groups/%"]) {
       const res = await localRequest(home, path.startsWith("/api/v1/admin") ? "PATCH" : "GET", path, path.startsWith("/api/v1/admin") ? { body: {} } : {});
       expect(res.status, path).toBe(400);
       expect(JSON.parse(res.text).error).toMatchObject({ code: "bad_request", message: expect.stringMatching(/malformed/) });
     }
+    const typo = await localRequest(home, "POST", "/api/v1/sessions", { body: { method: "pin", nmae: "Jane" } });
+    expect(typo.status).toBe(400);
+    expect(JSON.parse(typo.text).error.message).toBe('body: unknown field "nmae"');
     expect((await localRequest(home, "GET", "/api/v1/status")).status).toBe(200);
     expect(readFileSync(homePaths(home).log, "utf8")).not.toMatch(/URIError|at decodeURIComponent|internal error/);
   });
