@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { chosenDir, ownPrivateDir } from "../../src/profile/private-dir.js";
 import {
   MediaOffer,
   RescueError,
@@ -217,11 +217,17 @@ export class SessionManager {
     else this.startIfRunning(sessionId, m);
   }
 
-  /** Before Start goes to the server: an explicit recording path needs the group's `record` permission. */
-  prepare(session: Session, opts: StartOptions): void {
-    if (opts.record && opts.recordPath && !session.recordable) {
-      throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
-    }
+  /**
+   * Before Start goes to the server: an explicit recording path needs the group's `record`
+   * permission, and its folder is made (0700) or, when others may open it, warned about.
+   */
+  prepare(session: Session, opts: StartOptions): string[] {
+    if (!opts.record || !opts.recordPath) return [];
+    if (!session.recordable) throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
+    const warning = chosenDir(dirname(opts.recordPath));
+    if (!warning) return [];
+    this.log.warn(`session ${session.id}: ${warning}`);
+    return [warning];
   }
 
   /**
@@ -447,7 +453,8 @@ export class SessionManager {
   }
 
   private defaultRecordingPath(sessionId: string): string {
-    mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
+    const tightened = ownPrivateDir(this.recordingsDir);
+    if (tightened) this.log.warn(`${tightened}, now 0700: it holds customer recordings`);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     return join(this.recordingsDir, `${sessionId}-${stamp}.webm`);
   }

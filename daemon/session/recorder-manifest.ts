@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { AudioGap, RecordingSummary, VideoSizeRun } from "./recorder.js";
 
@@ -74,6 +74,13 @@ export async function writeManifest(
     ...(fields.error === undefined ? {} : { error: fields.error }),
   };
   const path = manifestPathFor(summary.path);
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  const file = await open(path, "w", 0o600);
+  try {
+    // An older manifest of the same name may be looser: tighten before writing.
+    await file.chmod(0o600);
+    await file.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+  } finally {
+    await file.close();
+  }
   return { path, manifest };
 }

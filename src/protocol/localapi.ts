@@ -72,6 +72,8 @@ export const StartResponse = z.object({
   id: Id,
   status: z.literal("active"),
   recording: z.string().optional(),
+  /** What the technician should know, e.g. that the --record-path folder is open to other users. */
+  warnings: z.array(z.string()).optional(),
 });
 export type StartResponse = z.infer<typeof StartResponse>;
 
