@@ -1,18 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
+import type { RTCPeerConnection } from "werift";
 import { homePaths } from "../../src/profile/home.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { localRequest } from "../helpers/localapi.js";
+import { customerOffer } from "../helpers/offer.js";
 import { customerReady, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
-
-/** A werift offer as a customer's device makes it, with the media sections asked for (none: an offer without media). */
-async function offer(kinds: ("video" | "audio")[]): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ["127.0.0.1"], codecs: { video: [useVP8()], audio: [useOPUS()] } });
-  for (const kind of kinds) pc.addTransceiver(kind, { direction: "sendonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 /** The first answer the customer gets within `ms`, or null. */
 async function answerWithin(customer: WsProbe, ms: number): Promise<string | null> {
@@ -65,7 +58,7 @@ describe("rescued refuses bad input cleanly", () => {
     customer = await customerReady(server, pin);
     expect((await rescue(home, ["session", "wait", id, "--status", "waiting", "--timeout", "10"])).code).toBe(0);
 
-    const empty = await offer([]);
+    const empty = await customerOffer([]);
     pcs.push(empty.pc);
     for (const sdp of ["hello world", empty.sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"]) {
       customer.send({ type: "signal", signal: { kind: "offer", sdp } });
@@ -75,7 +68,7 @@ describe("rescued refuses bad input cleanly", () => {
     expect(log).toMatch(/offer refused: not an SDP offer/);
     expect(log).toMatch(/offer refused: the offer has no audio or video section/);
 
-    const real = await offer(["video", "audio"]);
+    const real = await customerOffer();
     pcs.push(real.pc);
     customer.send({ type: "signal", signal: { kind: "offer", sdp: real.sdp } });
     expect(await answerWithin(customer, 20_000)).toMatch(/^v=0[\s\S]*m=video/);

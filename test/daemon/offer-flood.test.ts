@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
+import type { RTCPeerConnection } from "werift";
 import { cliLogin, daemonPid, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { customerReady, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 import { runs } from "../helpers/processes.js";
 import { udpSocketCount } from "../helpers/sockets.js";
+import { customerOffer } from "../helpers/offer.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A real werift offerer, as the customer's device makes one: sendonly VP8 video and Opus audio. */
-async function offerer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({
-    iceAdditionalHostAddresses: ["127.0.0.1"],
-    bundlePolicy: "max-bundle",
-    codecs: { video: [useVP8()], audio: [useOPUS()] },
-  });
-  pc.addTransceiver("video", { direction: "sendonly" });
-  pc.addTransceiver("audio", { direction: "sendonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 /** Polls `f` until it is at most `max` or the deadline passes; returns the last value. */
 async function settlesAtMost(f: () => number, max: number, ms: number): Promise<number> {
@@ -76,7 +64,7 @@ describe("rescued under a flood of offers", () => {
     const idle = udpSocketCount(pid);
 
     // One offer, answered: the sockets one peer holds.
-    const first = await offerer();
+    const first = await customerOffer();
     pcs.push(first.pc);
     customer.send({ type: "signal", signal: { kind: "offer", sdp: first.sdp } });
     expect((await answersUntilQuiet(customer, 1000)).length).toBe(1);
@@ -86,7 +74,7 @@ describe("rescued under a flood of offers", () => {
     // Thirty more, back to back: each a new offer (new origin and ICE credentials).
     const offers = [];
     for (let i = 0; i < 30; i++) {
-      const o = await offerer();
+      const o = await customerOffer();
       offers.push(o);
       pcs.push(o.pc);
     }
