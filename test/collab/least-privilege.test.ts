@@ -36,6 +36,7 @@ describe("collaborators get least privilege", () => {
     const daemon = track(await openTechnicianWs(server, lead.token));
     await daemon.next("sessions");
     daemon.send({ type: "media", sessionId: created.body.id, event: "recording-started", detail: { path: "/home/lead/rec/secret.webm" } });
+    daemon.send({ type: "media", sessionId: created.body.id, event: "recording-error", detail: { message: "ENOSPC: no space left on device, write '/home/lead/rec/secret.webm'" } });
     customer.send({ type: "chat", text: "my password is hunter2" });
     await customer.next("chat");
     return { id: created.body.id as string, customerPin, daemon };
@@ -57,7 +58,7 @@ describe("collaborators get least privilege", () => {
     const seen = await log(viewer.token!, id);
     const text = JSON.stringify(seen);
     for (const secret of [strong.pin!, customerPin, "127.0.0.1", PHONE, "secret.webm", "hunter2"]) expect(text).not.toContain(secret);
-    expect(seen.map((e) => e.event)).toEqual(expect.arrayContaining(["created", "customer-connected", "recording-started", "invited", "joined"]));
+    expect(seen.map((e) => e.event)).toEqual(expect.arrayContaining(["created", "customer-connected", "recording-started", "recording-error", "invited", "joined"]));
     const session = await server.api("GET", `/api/v1/sessions/${id}`, { token: viewer.token });
     expect(JSON.stringify(session.body)).not.toContain(PHONE);
     expect(session.body.delivery).toBeUndefined();

@@ -15,16 +15,21 @@ const DELIVERY_EVENTS = new Set(["sms-sent", "sms-failed", "email-sent", "email-
 /**
  * The log as this reader may see it. An invitation's PIN is shown once, to its inviter, in the
  * invite answer, so no reader gets it here (logs written before that rule still hold it). A local
- * file path is shown only to the technician whose daemon wrote it. A collaborator sees no PINs, no
- * customer address or contact, and no chat unless the lead gave them chat. Entries that are not well formed are left out,
- * so one bad line cannot make the whole log unreadable.
+ * file path (and a recording error, which names it) is shown only to the technician whose daemon
+ * wrote it. A collaborator sees no PINs, no customer address or contact, and no chat unless the
+ * lead gave them chat. Entries that are not well formed are left out, so one bad line cannot make
+ * the whole log unreadable.
  */
 export function logFor(entries: readonly unknown[], reader: LogReader): SessionLogEntry[] {
   const out: SessionLogEntry[] = [];
   for (const stored of SessionLog.parse(entries)) {
     const entry: SessionLogEntry = { ...stored };
     if (entry.event === "invited") delete entry.pin;
-    if (entry.by !== reader.email) delete entry.path;
+    if (entry.by !== reader.email) {
+      delete entry.path;
+      // A failed write's message names the file too (ENOSPC ... '/home/x/rec.webm').
+      if (entry.event === "recording-error") delete entry.message;
+    }
     const c = reader.collaborator;
     if (c) {
       if (entry.event === "chat" && !c.permissions.includes("chat")) continue;
