@@ -12,7 +12,8 @@ const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 export function checkPhone(input: string): PhoneCheck {
   const phone = parsePhoneNumberFromString(input);
   if (phone?.isValid()) return { ok: true, e164: phone.number };
-  const country = phone?.country ?? phone?.getPossibleCountries()[0];
-  const where = country ? ` for ${regionNames.of(country) ?? country}` : phone ? ` for calling code +${phone.countryCallingCode}` : "";
-  return { ok: false, message: `"${input}" is not a valid phone number${where}; use the international form, e.g. +31612345678` };
+  const refused = `"${input}" is not a valid phone number`;
+  if (!phone) return { ok: false, message: `${refused}; use the international form, e.g. +31612345678` };
+  const country = phone.country ?? phone.getPossibleCountries()[0];
+  return { ok: false, message: `${refused} for ${country ? (regionNames.of(country) ?? country) : `calling code +${phone.countryCallingCode}`}` };
 }
