@@ -151,8 +151,8 @@ export class SessionService {
   }
 
   async get(caller: Caller, id: string): Promise<Session> {
-    const { row, collaborator } = await this.serial.run(() => this.participant(caller, id));
-    return collaborator ? sessionForCollaborator(this.view(row)) : this.view(row);
+    const { row } = await this.serial.run(() => this.participant(caller, id));
+    return this.viewFor(row, caller.technician.id);
   }
 
   async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
@@ -530,8 +530,9 @@ export class SessionService {
   }
 
   private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
-    // The entry's own fields come last: nothing in `fields` can stand in for them.
-    await this.store.sessionLog.append(sessionId, { ...fields, at: this.iso(), event });
+    // at and event lead the entry, and are written again after `fields` so nothing there stands in for them.
+    const own = { at: this.iso(), event };
+    await this.store.sessionLog.append(sessionId, Object.assign({ ...own }, fields, own));
   }
 
   private async freePin(): Promise<string> {
