@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorBody } from "../../src/protocol/index.js";
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
-import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
+import { dropHome, loggedInHome, rescue } from "../helpers/cli.js";
 import { startTestServer, type Account, type TestServer } from "../helpers/server.js";
 
 /** Numbers of a plausible length that no country's plan has (India has no 8-digit numbers): the short metadata took them. */
@@ -15,9 +15,7 @@ describe("phone numbers are checked against each country's numbering plan", () =
 
   beforeAll(async () => {
     server = await startTestServer();
-    tech = await server.technician(["lens", "private", "sms"]);
-    home = makeHome();
-    await cliLogin(home, server.url, tech.email, tech.password);
+    ({ home, tech } = await loggedInHome(server, ["lens", "private", "sms"]));
   });
   afterAll(async () => {
     await dropHome(home);
