@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { rescueHome, homePaths } from "../src/profile/home.js";
+import { ownPrivateDir } from "../src/profile/private-dir.js";
 import { acquire, AlreadyRunning } from "./lock.js";
 import { fileLogger } from "./log.js";
 import { daemonSettings, type DaemonSettings } from "./settings.js";
@@ -25,7 +26,10 @@ export async function main(argv: string[]): Promise<number> {
   // files 0600, folders 0700, including those ffmpeg creates for us.
   process.umask(0o077);
   const paths = homePaths(rescueHome());
+  // Folders that exist already keep no looser mode than the umask would have given them.
+  const tightened = [paths.home, paths.logsDir, ...[paths.recordings, paths.snapshots].filter((p) => existsSync(p))].map(ownPrivateDir);
   const log = fileLogger(paths.log, foreground);
+  for (const t of tightened) if (t) log.warn(`${t}, now 0700: it holds recordings and private files`);
   let settings: DaemonSettings;
   try {
     settings = daemonSettings(process.env);
@@ -38,8 +42,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let release: () => void;
   try {
-    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
-    chmodSync(paths.runDir, 0o700);
+    ownPrivateDir(paths.runDir);
     release = await acquire(paths.lock, paths.socket);
   } catch (e) {
     const msg = e instanceof AlreadyRunning ? e.message : `cannot start: ${(e as Error).message}`;

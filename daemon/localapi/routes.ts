@@ -13,7 +13,7 @@ import {
   NoAnswer,
   RescueError,
   Session,
-  SessionLogEntry,
+  SessionLog,
   SessionStatus,
   SnapshotRequest,
   StartRequest,
@@ -24,6 +24,7 @@ import {
 } from "../../src/protocol/index.js";
 import { join } from "node:path";
 import * as z from "zod";
+import { ownPrivateDir } from "../../src/profile/private-dir.js";
 import type { Daemon } from "../daemon.js";
 import { audioRoutes } from "./audio-routes.js";
 import { collaborationRoutes } from "./collaboration-routes.js";
@@ -103,11 +104,11 @@ export function routes(d: Daemon): Route[] {
       body: StartRequest,
       handler: async ({ params, body }) => {
         const req = body as z.infer<typeof StartRequest>;
-        d.manager.prepare(await knownSession(params.id!), req);
+        const warnings = d.manager.prepare(await knownSession(params.id!), req);
         const session = await (await rest()).call("POST", `/api/v1/sessions/${enc(params.id!)}/start`, Session);
         d.sessions.upsert(session);
         const recording = await d.manager.started(session, req);
-        const out: StartResponse = { id: session.id, status: "active", ...(recording ? { recording } : {}) };
+        const out: StartResponse = { id: session.id, status: "active", ...(recording ? { recording } : {}), ...(warnings.length ? { warnings } : {}) };
         return out;
       },
     },
@@ -117,7 +118,7 @@ export function routes(d: Daemon): Route[] {
     {
       method: "GET",
       path: "/api/v1/sessions/:id/log",
-      handler: async ({ params }) => (await rest()).call("GET", `/api/v1/sessions/${enc(params.id!)}/log`, z.array(SessionLogEntry)),
+      handler: async ({ params }) => (await rest()).call("GET", `/api/v1/sessions/${enc(params.id!)}/log`, SessionLog),
     },
     {
       method: "GET",
@@ -159,8 +160,11 @@ export function routes(d: Daemon): Route[] {
       handler: async ({ params, body }) => {
         const id = (await knownSession(params.id!)).id;
         const { out } = body as z.infer<typeof SnapshotRequest>;
+        if (out) return d.manager.snapshot(id, out);
+        const tightened = ownPrivateDir(d.paths.snapshots);
+        if (tightened) d.log.warn(`${tightened}, now 0700: it holds stills of customer video`);
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-        return d.manager.snapshot(id, out ?? join(d.paths.snapshots, `${id}-${stamp}.png`));
+        return d.manager.snapshot(id, join(d.paths.snapshots, `${id}-${stamp}.png`));
       },
     },
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },

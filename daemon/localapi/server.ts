@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type * as z from "zod";
-import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, MAX_MESSAGE_BYTES, RescueError } from "../../src/protocol/index.js";
+import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, MAX_MESSAGE_BYTES, RescueError, describeIssue } from "../../src/protocol/index.js";
 import type { Logger } from "../log.js";
 
 export interface RouteContext {
@@ -25,6 +25,15 @@ export interface Route {
   rawBody?: boolean;
 }
 
+/** A path parameter as text; a malformed escape such as %ZZ is the client's error, not the daemon's. */
+function decodeParam(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new RescueError("bad_request", `malformed escape in the path: ${part}`);
+  }
+}
+
 function match(route: Route, method: string, parts: string[]): Record<string, string> | null {
   if (route.method !== method) return null;
   const want = route.path.split("/").filter(Boolean);
@@ -33,7 +42,7 @@ function match(route: Route, method: string, parts: string[]): Record<string, st
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     const p = parts[i]!;
-    if (w.startsWith(":")) params[w.slice(1)] = decodeURIComponent(p);
+    if (w.startsWith(":")) params[w.slice(1)] = decodeParam(p);
     else if (w !== p) return null;
   }
   return params;
@@ -72,8 +81,16 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function requestUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? "/", "http://rescued");
+  } catch {
+    throw new RescueError("bad_request", "malformed request path");
+  }
+}
+
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  return error.issues.map((i) => (i.path.length || i.code === "unrecognized_keys" ? describeIssue(i, "body") : i.message)).join("; ");
 }
 
 /**
@@ -94,7 +111,7 @@ export function createLocalApi(routes: Route[], log: Logger): Server {
           `local API version mismatch: client ${version ?? "none"}, daemon ${LOCALAPI_VERSION}: restart the daemon (rescue daemon stop)`,
         );
       }
-      const url = new URL(req.url ?? "/", "http://rescued");
+      const url = requestUrl(req.url);
       const parts = url.pathname.split("/").filter(Boolean);
       let found: { route: Route; params: Record<string, string> } | null = null;
       for (const route of routes) {

@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { chosenDir, ownPrivateDir } from "../../src/profile/private-dir.js";
 import {
+  MediaOffer,
   RescueError,
   ServerConfig,
   TERMINAL_STATUSES,
   type Recording,
   type Session,
   type SessionStats,
+  type MediaLogDetail,
   type MediaLogEvent,
   type Signal,
 } from "../../src/protocol/index.js";
@@ -143,6 +146,8 @@ export class SessionManager {
 
   private onSignal(sessionId: string, signal: Signal): void {
     if (signal.kind === "offer") {
+      const usable = MediaOffer.safeParse(signal.sdp);
+      if (!usable.success) return this.log.warn(`session ${sessionId}: offer refused: ${usable.error.issues[0]?.message ?? "not an SDP"}`);
       // A page that saw no answer yet sends the same offer again on Start; the answer is on its way.
       const identity = offerIdentity(signal.sdp);
       if (this.offers.get(sessionId) === identity) return this.log.info(`session ${sessionId}: the same offer again, ignored`);
@@ -269,11 +274,17 @@ export class SessionManager {
     return start;
   }
 
-  /** Before Start goes to the server: an explicit recording path needs the group's `record` permission. */
-  prepare(session: Session, opts: StartOptions): void {
-    if (opts.record && opts.recordPath && !session.recordable) {
-      throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
-    }
+  /**
+   * Before Start goes to the server: an explicit recording path needs the group's `record`
+   * permission, and its folder is made (0700) or, when others may open it, warned about.
+   */
+  prepare(session: Session, opts: StartOptions): string[] {
+    if (!opts.record || !opts.recordPath) return [];
+    if (!session.recordable) throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
+    const warning = chosenDir(dirname(opts.recordPath));
+    if (!warning) return [];
+    this.log.warn(`session ${session.id}: ${warning}`);
+    return [warning];
   }
 
   /**
@@ -511,7 +522,8 @@ export class SessionManager {
   }
 
   private defaultRecordingPath(sessionId: string): string {
-    mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
+    const tightened = ownPrivateDir(this.recordingsDir);
+    if (tightened) this.log.warn(`${tightened}, now 0700: it holds customer recordings`);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     return join(this.recordingsDir, `${sessionId}-${stamp}.webm`);
   }
@@ -529,7 +541,7 @@ export class SessionManager {
   private mediaEvent(
     sessionId: string,
     event: MediaLogEvent,
-    detail: Record<string, string | number>,
+    detail: MediaLogDetail,
   ): void {
     this.events.emit({ type: "media", sessionId, event, detail });
     this.sendToServer(() => this.backend.send({ type: "media", sessionId, event, detail }));

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { privateFile } from "../../src/profile/private-dir.js";
 import { dirname } from "node:path";
 import {
   EncodedAudioPacketSource,
@@ -161,6 +162,7 @@ export class Recorder {
     };
     mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
     this.fd = openSync(opts.path, "w", 0o600);
+    privateFile(this.fd);
   }
 
   /** Errors from the muxer surface here and on finalise; recording stops at the first one. */

@@ -1,4 +1,5 @@
 import { mkdirSync, openSync, readSync, closeSync } from "node:fs";
+import { privateFile } from "../../src/profile/private-dir.js";
 import { dirname } from "node:path";
 import { decodeLastFrameToPng } from "../../src/media/video-decoder.js";
 import { RescueError } from "../../src/protocol/index.js";
@@ -23,7 +24,12 @@ export async function takeSnapshot(tap: VideoTap, outPath: string, waitMs = 5000
   // A place it cannot write is the caller's mistake, said plainly before any decoding.
   try {
     mkdirSync(dirname(outPath), { recursive: true, mode: 0o700 });
-    closeSync(openSync(outPath, "w", 0o600));
+    const fd = openSync(outPath, "w", 0o600);
+    try {
+      privateFile(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new RescueError("bad_request", `cannot write ${outPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

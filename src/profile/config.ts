@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
 import Conf from "conf";
+import { ownPrivateDir } from "./private-dir.js";
 
 export type TokenStorage = "keychain" | "file";
 
@@ -17,7 +17,7 @@ interface Schema {
 }
 
 function open(home: string): Conf<Schema> {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  ownPrivateDir(home);
   return new Conf<Schema>({ cwd: home, configName: "config", configFileMode: 0o600, projectName: "rescue" });
 }
 

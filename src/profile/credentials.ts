@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TokenStorage } from "./config.js";
+import { ownPrivateDir } from "./private-dir.js";
 
 /** Keychain service name; the account is "SERVER EMAIL" so several profiles can coexist. */
 const SERVICE = "rescue";
@@ -25,7 +26,7 @@ function readFile(path: string): Record<string, string> {
 }
 
 function writeFile(path: string, data: Record<string, string>): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  ownPrivateDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
   chmodSync(tmp, 0o600);

@@ -36,7 +36,7 @@ import { Session } from "./session.js";
  * (the session page: the camera page for a Lens PIN, the screen-sharing page for a desktop PIN).
  */
 
-export const LoginRequest = z.object({
+export const LoginRequest = z.strictObject({
   email: Email,
   password: z.string().min(1).max(1024),
 });
@@ -68,8 +68,13 @@ export const ServerConfig = z.object({
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
+/** The CLI's rule for `--mode`: a Lens session shows the customer's camera, so view is its only mode. */
+export function modeFitsType(v: { type: SessionType; mode: SessionMode }, ctx: z.RefinementCtx): void {
+  if (v.type === "lens" && v.mode !== "view") ctx.addIssue({ code: "custom", path: ["mode"], message: `mode ${v.mode} applies to desktop sessions` });
+}
+
 export const CreateSessionRequest = z
-  .object({
+  .strictObject({
     type: SessionType.default("lens"),
     mode: SessionMode.default("view"),
     name: Text(100).optional(),
@@ -79,6 +84,7 @@ export const CreateSessionRequest = z
     language: Language.default("en"),
   })
   .superRefine((v, ctx) => {
+    modeFitsType(v, ctx);
     if ((v.method === "sms" || v.method === "email") && !v.to) {
       ctx.addIssue({ code: "custom", path: ["to"], message: `method ${v.method} needs "to"` });
     }
@@ -89,7 +95,7 @@ export const SessionListQuery = z.object({
   status: z.string().optional(),
 });
 
-export const ChatRequest = z.object({ text: Text(2000) });
+export const ChatRequest = z.strictObject({ text: Text(2000) });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
 export const GroupSettings = z.object({
@@ -108,20 +114,20 @@ export type Group = z.infer<typeof Group>;
 
 export const GroupName = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N} ._-]+$/u, "letters, digits, space, . _ -");
 
-export const GroupRequest = z.object({
+export const GroupRequest = z.strictObject({
   name: GroupName,
   permissions: z.array(Permission).default([]),
-  settings: GroupSettings.partial().optional(),
+  settings: GroupSettings.partial().strict().optional(),
 });
 export type GroupRequest = z.input<typeof GroupRequest>;
 
-export const GroupPatch = z.object({
+export const GroupPatch = z.strictObject({
   permissions: z.array(Permission).optional(),
-  settings: GroupSettings.partial().optional(),
+  settings: GroupSettings.partial().strict().optional(),
 });
 export type GroupPatch = z.input<typeof GroupPatch>;
 
-export const AddTechnicianRequest = z.object({
+export const AddTechnicianRequest = z.strictObject({
   email: Email,
   group: GroupName,
   name: Text(100).optional(),

@@ -53,7 +53,7 @@ export type Invitation = z.infer<typeof Invitation>;
 export const DEFAULT_COLLABORATOR_PERMISSIONS: CollaboratorPermission[] = ["view", "chat"];
 
 export const InviteRequest = z
-  .object({
+  .strictObject({
     kind: InvitationKind,
     via: InvitationVia.default("email"),
     /**
@@ -80,7 +80,7 @@ export const InviteResponse = z.object({
 });
 export type InviteResponse = z.infer<typeof InviteResponse>;
 
-export const JoinRequest = z.object({ pin: Pin });
+export const JoinRequest = z.strictObject({ pin: Pin });
 export type JoinRequest = z.infer<typeof JoinRequest>;
 
 export const JoinResponse = z.object({
@@ -93,16 +93,16 @@ export const JoinResponse = z.object({
 });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
-export const CollaboratorPatch = z.object({ permissions: z.array(CollaboratorPermission) });
+export const CollaboratorPatch = z.strictObject({ permissions: z.array(CollaboratorPermission) });
 export type CollaboratorPatch = z.infer<typeof CollaboratorPatch>;
 
-export const TransferRequest = z.object({ to: Email });
+export const TransferRequest = z.strictObject({ to: Email });
 export type TransferRequest = z.infer<typeof TransferRequest>;
 
 /** An external technician admins approved for invitations (GET/POST /api/v1/admin/external-technicians). */
 export const ExternalTechnician = z.object({ email: z.string(), name: z.string(), addedAt: IsoTime });
 export type ExternalTechnician = z.infer<typeof ExternalTechnician>;
-export const AddExternalTechnicianRequest = z.object({ email: Email, name: Text(100).optional() });
+export const AddExternalTechnicianRequest = z.strictObject({ email: Email, name: Text(100).optional() });
 export type AddExternalTechnicianRequest = z.input<typeof AddExternalTechnicianRequest>;
 
 /** Local API: `rescue join` with a server for a daemon that is not logged in (external technicians). */

@@ -62,3 +62,10 @@ export const WS_CLOSE = {
   sessionEnded: 4410,
   replaced: 4409,
 } as const;
+
+/** One validation problem in words, naming unknown fields as such; `where` stands for an empty path. */
+export function describeIssue(issue: z.core.$ZodIssue, where: string): string {
+  const at = issue.path.join(".") || where;
+  if (issue.code !== "unrecognized_keys") return `${at}: ${issue.message}`;
+  return `${at}: unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+}

@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { Id, IsoTime, Language, Pin, SessionType, Text } from "./common.js";
+import { modeFitsType } from "./api.js";
+import { Id, IsoTime, Language, Pin, SessionMode, SessionType, Text } from "./common.js";
 import { SessionLinks } from "./session.js";
 
 /**
@@ -24,7 +25,7 @@ import { SessionLinks } from "./session.js";
 export const API_KEY_PREFIX = "rk_";
 export const ApiKeySecret = z.string().regex(/^rk_[A-Za-z0-9_-]{43}$/, "an API key is rk_ and 43 characters");
 
-export const CreateApiKeyRequest = z.object({ name: Text(64) });
+export const CreateApiKeyRequest = z.strictObject({ name: Text(64) });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 
 export const ApiKey = z.object({
@@ -41,14 +42,16 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const CreatedApiKey = ApiKey.extend({ key: ApiKeySecret });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
-export const IntegrationSessionRequest = z.object({
+export const IntegrationSessionRequest = z.strictObject({
   /** The customer's name as the contact center knows it. */
   name: Text(100).optional(),
   /** The customer's language, for the pages the links open. */
   language: Language.default("en"),
   /** lens (the customer's camera) or desktop (the customer shares their screen; the technician views it). */
   type: SessionType.default("lens"),
-});
+  /** A desktop session's mode: view, or control (refused until the Rescue agent exists); a Lens session is view. */
+  mode: SessionMode.default("view"),
+}).superRefine(modeFitsType);
 export type IntegrationSessionRequest = z.input<typeof IntegrationSessionRequest>;
 
 export const IntegrationSession = z.object({

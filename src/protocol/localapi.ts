@@ -61,7 +61,7 @@ export const DaemonStatus = z.object({
 });
 export type DaemonStatus = z.infer<typeof DaemonStatus>;
 
-export const StartRequest = z.object({
+export const StartRequest = z.strictObject({
   record: z.boolean().default(true),
   /** Where to write the recording instead of RESCUE_HOME/recordings. */
   recordPath: z.string().min(1).max(4096).optional(),
@@ -72,14 +72,16 @@ export const StartResponse = z.object({
   id: Id,
   status: z.literal("active"),
   recording: z.string().optional(),
+  /** What the technician should know, e.g. that the --record-path folder is open to other users. */
+  warnings: z.array(z.string()).optional(),
 });
 export type StartResponse = z.infer<typeof StartResponse>;
 
-export const TalkRequest = z.object({ audioPath: z.string().min(1).max(4096) });
+export const TalkRequest = z.strictObject({ audioPath: z.string().min(1).max(4096) });
 export const TalkResponse = z.object({ playing: z.string() });
 export type TalkResponse = z.infer<typeof TalkResponse>;
 
-export const SnapshotRequest = z.object({
+export const SnapshotRequest = z.strictObject({
   /** Absolute path of the PNG to write; default RESCUE_HOME/snapshots/ID-TIME.png. */
   out: z.string().min(1).max(4096).refine((p) => p.startsWith("/"), "an absolute path").optional(),
 });

@@ -121,6 +121,14 @@ export const SessionLogEntry = z
   .catchall(z.unknown());
 export type SessionLogEntry = z.infer<typeof SessionLogEntry>;
 
+/** A whole session log as a reader takes it: an entry it cannot read is left out, the rest still shows. */
+export const SessionLog = z.array(z.unknown()).transform((entries) =>
+  entries.flatMap((e) => {
+    const parsed = SessionLogEntry.safeParse(e);
+    return parsed.success ? [parsed.data] : [];
+  }),
+);
+
 export const ChatMessage = z.object({
   sessionId: Id,
   from: z.enum(["technician", "customer", "system"]),

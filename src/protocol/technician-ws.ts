@@ -28,6 +28,26 @@ export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 export const MediaLogEvent = z.enum(["media-connected", "media-lost", "media-restored", "recording-started", "recording-stopped", "recording-error", "snapshot"]);
 export type MediaLogEvent = z.infer<typeof MediaLogEvent>;
 
+/**
+ * What a media event may say besides its name, and nothing else: the log entry's own fields
+ * (event, at, by) are the server's to write.
+ */
+export const MediaLogDetail = z
+  .object({
+    path: z.string().max(4096),
+    bytes: z.number().int().nonnegative(),
+    videoFrames: z.number().int().nonnegative(),
+    durationMs: z.number().nonnegative(),
+    afterMs: z.number().nonnegative(),
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+    reason: z.string().max(500),
+    message: z.string().max(500),
+  })
+  .partial()
+  .strict();
+export type MediaLogDetail = z.infer<typeof MediaLogDetail>;
+
 export const TechnicianToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
   z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
@@ -41,7 +61,7 @@ export const TechnicianToServer = z.discriminatedUnion("type", [
     type: z.literal("media"),
     sessionId: Id,
     event: MediaLogEvent,
-    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    detail: MediaLogDetail.optional(),
   }),
 ]);
 export type TechnicianToServer = z.infer<typeof TechnicianToServer>;

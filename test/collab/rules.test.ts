@@ -117,7 +117,9 @@ describe("collaboration rules on the server", () => {
     const events = log.map((e: SessionLogEntry) => e.event);
     expect(events.filter((e: string) => e === "invited")).toHaveLength(2);
     expect(events.filter((e: string) => e === "joined")).toHaveLength(2);
-    expect(log.find((e: SessionLogEntry) => e.event === "invited" && e.kind === "internal")).toMatchObject({ to: other.email, comment: "look at the LEDs", pin: internal.pin });
+    const invited = log.find((e: SessionLogEntry) => e.event === "invited" && e.kind === "internal");
+    expect(invited).toMatchObject({ to: other.email, comment: "look at the LEDs" });
+    expect(invited?.pin).toBeUndefined();
     expect(log.find((e: SessionLogEntry) => e.event === "joined" && e.external === true)).toMatchObject({ status: "collaborating" });
     expect(log.find((e: SessionLogEntry) => e.event === "permissions-changed")).toMatchObject({ by: lead.email, technician: other.email, from: ["view"], to: ["view", "chat"] });
     expect(log.find((e: SessionLogEntry) => e.event === "removed")).toMatchObject({ by: lead.email, status: "active" });

@@ -127,6 +127,21 @@ describe("rescued local API", () => {
     expect(badSince.status).toBe(400);
   });
 
+  it("answers a malformed escape in the path and an unknown field with 400, naming it, and logs no stack", async () => {
+    const h = home();
+    await rescue(h, ["daemon", "start"]);
+    for (const [method, path] of [["GET", "/api/v1/sessions/%ZZ"], ["GET", "/api/v1/sessions/%E0%A4%A/log"], ["PATCH", "/api/v1/admin/groups/%"]] as const) {
+      const res = await localRequest(h, method, path, method === "PATCH" ? { body: {} } : {});
+      expect(res.status, path).toBe(400);
+      expect(JSON.parse(res.text).error).toMatchObject({ code: "bad_request", message: expect.stringMatching(/malformed/) });
+    }
+    const typo = await localRequest(h, "POST", "/api/v1/sessions", { body: { method: "pin", nmae: "Jane" } });
+    expect(typo.status).toBe(400);
+    expect(JSON.parse(typo.text).error.message).toBe('body: unknown field "nmae"');
+    expect((await localRequest(h, "GET", "/api/v1/status")).status).toBe(200);
+    expect(readFileSync(join(h, "logs", "rescued.log"), "utf8")).not.toMatch(/URIError|decodeURIComponent|internal error/);
+  });
+
   it("exit codes without a daemon or a login: 3 daemon down, 4 not logged in", async () => {
     const h = home();
     const down = await rescue(h, ["daemon", "status", "--json"]);

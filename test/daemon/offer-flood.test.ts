@@ -1,24 +1,14 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
-import { cliLogin, daemonPid, dropHome, makeHome, rescue } from "../helpers/cli.js";
-import { customerReady, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import type { RTCPeerConnection } from "werift";
+import { homePaths } from "../../src/profile/home.js";
+import { daemonPid, dropHome, loggedInHome, rescue } from "../helpers/cli.js";
+import { customerReady, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
 import { runs } from "../helpers/processes.js";
 import { udpSocketCount } from "../helpers/sockets.js";
+import { customerOffer } from "../helpers/offer.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A real werift offerer, as the customer's device makes one: sendonly VP8 video and Opus audio. */
-async function offerer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({
-    iceAdditionalHostAddresses: ["127.0.0.1"],
-    bundlePolicy: "max-bundle",
-    codecs: { video: [useVP8()], audio: [useOPUS()] },
-  });
-  pc.addTransceiver("video", { direction: "sendonly" });
-  pc.addTransceiver("audio", { direction: "sendonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 /** Polls `f` until it is at most `max` or the deadline passes; returns the last value. */
 async function settlesAtMost(f: () => number, max: number, ms: number): Promise<number> {
@@ -46,18 +36,15 @@ async function answersUntilQuiet(customer: WsProbe, quietMs: number, firstMs = 2
  * A customer that sends offer after offer (a page reloading in a loop, an odd sender): every
  * replaced werift peer must give its UDP sockets back, and the newest offer is the one answered.
  */
-describe("rescued under a flood of offers", () => {
+describe("rescued under a flood of offers, and offers that are not media", () => {
   let server: TestServer;
-  let tech: Account;
   let home: string;
   let customer: WsProbe | undefined;
   const pcs: RTCPeerConnection[] = [];
 
   beforeAll(async () => {
     server = await startTestServer();
-    tech = await server.technician(["lens", "private", "pin"]);
-    home = makeHome();
-    await cliLogin(home, server.url, tech.email, tech.password);
+    ({ home } = await loggedInHome(server, ["lens", "private", "pin"]));
   });
   afterAll(async () => {
     await customer?.close();
@@ -65,6 +52,33 @@ describe("rescued under a flood of offers", () => {
     await dropHome(home);
     await server.close();
   });
+
+  it("gives no answer to an offer that is not an SDP or has no media, and still answers a real one", async () => {
+    const created = await rescue(home, ["session", "new", "--lens", "--pin", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const { id, pin } = created.json();
+    const probe = await customerReady(server, pin);
+    try {
+      expect((await rescue(home, ["session", "wait", id, "--status", "waiting", "--timeout", "10"])).code).toBe(0);
+      const empty = await customerOffer([]);
+      pcs.push(empty.pc);
+      for (const sdp of ["hello world", empty.sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"]) {
+        probe.send({ type: "signal", signal: { kind: "offer", sdp } });
+      }
+      expect(await answersUntilQuiet(probe, 1000, 3000)).toEqual([]);
+      const log = readFileSync(homePaths(home).log, "utf8");
+      expect(log).toMatch(/offer refused: not an SDP offer/);
+      expect(log).toMatch(/offer refused: the offer has no audio or video section/);
+
+      const real = await customerOffer();
+      pcs.push(real.pc);
+      probe.send({ type: "signal", signal: { kind: "offer", sdp: real.sdp } });
+      expect((await answersUntilQuiet(probe, 1000)).map((a) => a.sdp)).toEqual([expect.stringMatching(/^v=0[\s\S]*m=video/)]);
+    } finally {
+      await probe.close();
+      await rescue(home, ["session", "end", id]);
+    }
+  }, 60_000);
 
   it("keeps the UDP sockets of one peer after 30 back-to-back offers, and answers the newest", async () => {
     const created = await rescue(home, ["session", "new", "--lens", "--pin", "--json"]);
@@ -76,7 +90,7 @@ describe("rescued under a flood of offers", () => {
     const idle = udpSocketCount(pid);
 
     // One offer, answered: the sockets one peer holds.
-    const first = await offerer();
+    const first = await customerOffer();
     pcs.push(first.pc);
     customer.send({ type: "signal", signal: { kind: "offer", sdp: first.sdp } });
     expect((await answersUntilQuiet(customer, 1000)).length).toBe(1);
@@ -86,7 +100,7 @@ describe("rescued under a flood of offers", () => {
     // Thirty more, back to back: each a new offer (new origin and ICE credentials).
     const offers = [];
     for (let i = 0; i < 30; i++) {
-      const o = await offerer();
+      const o = await customerOffer();
       offers.push(o);
       pcs.push(o.pc);
     }

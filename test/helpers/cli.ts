@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { main } from "../../src/cli/main.js";
 import type { IO } from "../../src/cli/io.js";
+import type { Permission } from "../../src/protocol/index.js";
+import type { Account, TestServer } from "./server.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -99,6 +101,14 @@ export async function cliLogin(home: string, server: string, email: string, pass
   const r = await rescue(home, ["login", "--server", server, "--email", email, "--password-stdin", "--json"], { stdin: `${password}\n` });
   if (r.code !== 0) throw new Error(`login failed (${r.code}): ${r.stderr}`);
   return r;
+}
+
+/** A fresh RESCUE_HOME whose CLI is logged in as a new technician with exactly these permissions. */
+export async function loggedInHome(server: TestServer, permissions: Permission[]): Promise<{ home: string; tech: Account }> {
+  const tech = await server.technician(permissions);
+  const home = makeHome();
+  await cliLogin(home, server.url, tech.email, tech.password);
+  return { home, tech };
 }
 
 export interface RescueProcess {

@@ -1,13 +1,11 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { Email, RescueError } from "../../protocol/index.js";
+import { checkPhone } from "../../protocol/phone.js";
 
 /** The number in E.164, or a bad_request error before anything is created. */
 export function normalisePhone(input: string): string {
-  const phone = parsePhoneNumberFromString(input);
-  if (!phone || !phone.isValid()) {
-    throw new RescueError("bad_request", `"${input}" is not a valid phone number; use the international form, e.g. +31612345678`);
-  }
-  return phone.number;
+  const phone = checkPhone(input);
+  if (!phone.ok) throw new RescueError("bad_request", phone.message);
+  return phone.e164;
 }
 
 export function normaliseEmail(input: string): string {

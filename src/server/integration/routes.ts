@@ -6,7 +6,7 @@ import {
   IntegrationSessionRequest,
   RescueError,
   type IntegrationSession,
-  type Language,
+  Language,
   type Session,
 } from "../../protocol/index.js";
 import { parseInput } from "../routes/parse.js";
@@ -73,7 +73,7 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
     const body = parseInput(IntegrationSessionRequest, req.body);
     const session = await s.sessions.create(who, {
       type: body.type,
-      mode: "view",
+      mode: body.mode,
       method: "link",
       language: body.language,
       ...(body.name ? { name: body.name } : {}),
@@ -85,7 +85,7 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
   app.post("/api/v1/integration/sessions/:id/pin", async (req, reply) => {
     const who = await keyCaller(req, reply);
     const { id } = parseInput(IdParams, req.params, "path");
-    const language = parseInput(z.object({ lang: IntegrationSessionRequest.shape.language }), req.query, "query").lang;
+    const language = parseInput(z.object({ lang: Language.default("en") }), req.query, "query").lang;
     return integrationView(await s.sessions.regeneratePin(who, id), language);
   });
 

@@ -123,7 +123,6 @@ export class CollaborationService {
         ...(invitation.to ? { to: invitation.to } : {}),
         permissions: invitation.permissions,
         ...(invitation.comment ? { comment: invitation.comment } : {}),
-        pin: invitation.pin,
       });
       return { invitation, row, inviteeId };
     });
@@ -190,7 +189,7 @@ export class CollaborationService {
     if (this.deps.hub.isOnline(result.collaborator.technicianId)) this.offerTo(result.row, result.collaborator);
     return {
       invitation: this.view(result.invitation, result.row),
-      session: this.deps.sessions.view(result.row),
+      session: this.deps.sessions.viewFor(result.row, result.collaborator.technicianId),
       ...(result.token ? { token: result.token } : {}),
       as: result.collaborator.technician,
     };
@@ -315,7 +314,7 @@ export class CollaborationService {
     await this.store.invitations.update(c.id, { status: "removed", tokenHash: null });
     let next = await this.deps.sessions.patch(row, { collaborators: row.collaborators.filter((x) => x.id !== c.id) });
     // The removed technician learns it from one last push; their daemon closes its peer.
-    this.deps.hub.toTechnician(c.technicianId, { type: "session", session: this.deps.sessions.view(next) });
+    this.deps.hub.toTechnician(c.technicianId, { type: "session", session: this.deps.sessions.viewFor(next, c.technicianId) });
     this.customerPeer(next, c.id, "left");
     if (next.status === "collaborating" && !next.collaborators.some((x) => x.external)) {
       next = await this.deps.sessions.changeStatus(next, "end-collaboration", event, fields);

@@ -7,6 +7,7 @@ import {
   type CollaboratorPermission,
   type Delivery as DeliveryResult,
   type Language,
+  type MediaLogDetail,
   type MediaLogEvent,
   type Permission,
   type Session,
@@ -23,6 +24,7 @@ import { Serial } from "../serial.js";
 import type { CollaboratorRow, SessionPatch, SessionRow, Store } from "../store/types.js";
 import { uniquePin } from "./pin.js";
 import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
+import { logFor, sessionForCollaborator } from "./log-view.js";
 import { sessionLinks, toSession } from "./view.js";
 
 /** At most this many sessions active at once per technician (sessions on hold do not count). */
@@ -103,6 +105,12 @@ export class SessionService {
     return new Date(Date.parse(row.customerAwaySince) + this.graceMs).toISOString();
   }
 
+  /** The session as one technician sees it: its lead in full, a collaborator without the customer's secrets. */
+  viewFor(row: SessionRow, technicianId: string): Session {
+    const session = this.view(row);
+    return row.technicianId === technicianId ? session : sessionForCollaborator(session);
+  }
+
   async create(caller: Caller, req: CreateRequest): Promise<Session> {
     if (req.mode === "control") throw new RescueError("forbidden", "remote control needs the Rescue agent, not available yet");
     requirePermissions(caller, requiredPermissions(req.type, req.method));
@@ -169,7 +177,8 @@ export class SessionService {
   }
 
   async get(caller: Caller, id: string): Promise<Session> {
-    return this.view(await this.serial.run(async () => (await this.participant(caller, id)).row));
+    const { row } = await this.serial.run(() => this.participant(caller, id));
+    return this.viewFor(row, caller.technician.id);
   }
 
   async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
@@ -200,13 +209,15 @@ export class SessionService {
         ...collaborating,
       ];
     });
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.viewFor(r, caller.technician.id));
   }
 
+  /** The session log as the caller may see it (see logFor). */
   async logOf(caller: Caller, id: string): Promise<SessionLogEntry[]> {
     return this.serial.run(async () => {
-      await this.participant(caller, id);
-      return this.store.sessionLog.list(id);
+      const { collaborator } = await this.participant(caller, id);
+      const entries = await this.store.sessionLog.list(id);
+      return logFor(entries, { email: caller.technician.email, collaborator });
     });
   }
 
@@ -308,17 +319,18 @@ export class SessionService {
     return message;
   }
 
-  /** A media event the technician's daemon reports, e.g. recording-started. */
-  async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: Record<string, unknown>) {
+  /**
+   * A media event the technician's daemon reports, e.g. recording-started, logged as theirs. A
+   * collaborator reports only on the media they were given: view for the picture, record for recording.
+   */
+  async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: MediaLogDetail) {
+    const fields = { ...detail, by: caller.technician.email };
     await this.serial.run(async () => {
       // A technician who handed the session over still reports how their recording ended.
-      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {
-        await this.log(id, event, { by: caller.technician.email, ...detail });
-        return;
-      }
+      if (event === "recording-stopped" && (await this.heldBefore(caller, id))) return this.log(id, event, fields);
       const { collaborator } = await this.participant(caller, id);
-      if (collaborator && event === "recording-started") requireCollaborator(collaborator, "record");
-      await this.log(id, event, { by: caller.technician.email, ...detail });
+      if (collaborator) requireCollaborator(collaborator, event.startsWith("recording-") ? "record" : "view");
+      await this.log(id, event, fields);
     });
   }
 
@@ -622,7 +634,9 @@ export class SessionService {
   }
 
   private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
-    await this.store.sessionLog.append(sessionId, { at: this.iso(), event, ...fields });
+    // at and event lead the entry, and are written again after `fields` so nothing there stands in for them.
+    const own = { at: this.iso(), event };
+    await this.store.sessionLog.append(sessionId, Object.assign({ ...own }, fields, own));
   }
 
   private async freePin(): Promise<string> {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import { sessionForCollaborator } from "../sessions/log-view.js";
 import type { SessionNotifier } from "../sessions/service.js";
 import { isTerminal } from "../sessions/state.js";
 import type { SessionRow } from "../store/types.js";
@@ -87,7 +88,8 @@ export class Hub implements SessionNotifier {
 
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void {
     this.toTechnician(row.technicianId, { type: "session", session });
-    for (const c of row.collaborators) this.toTechnician(c.technicianId, { type: "session", session });
+    const shared = sessionForCollaborator(session);
+    for (const c of row.collaborators) this.toTechnician(c.technicianId, { type: "session", session: shared });
     if (!statusChanged) return;
     this.log.info({ sessionId: row.id, technician: row.technicianEmail, status: row.status }, "session status");
     this.toCustomer(row.id, { type: "status", status: row.status });

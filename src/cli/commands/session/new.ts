@@ -61,6 +61,11 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   if (opts.mode !== undefined && !opts.desktop) throw new UsageError("--mode applies to desktop sessions: add --desktop");
   if (opts.mode !== undefined && opts.mode !== "view" && opts.mode !== "control") throw new UsageError(`--mode ${opts.mode}: one of view, control`);
   if (opts.copy && !opts.link) throw new UsageError("--copy goes with --link");
+  if (opts.sms !== undefined) {
+    // Loaded only for --sms: the full numbering plans are large.
+    const phone = (await import("../../../protocol/phone.js")).checkPhone(opts.sms);
+    if (!phone.ok) throw new UsageError(phone.message);
+  }
   const language = opts.lang ?? opts.language;
   if (language !== undefined && !LANGUAGES.includes(language as (typeof LANGUAGES)[number])) throw new UsageError(`--lang ${language}: one of ${LANGUAGES.join(", ")}`);
   // Before the session exists: a missing clipboard must not leave one behind.

@@ -14,7 +14,7 @@ export function register(parent: Command, ctx: Context): void {
     .description("start a waiting session: live video and audio, recorded unless --no-record")
     .argument("<id>", "session id")
     .option("--no-record", "do not record this session")
-    .option("--record-path <file>", "write the recording here instead of RESCUE_HOME/recordings")
+    .option("--record-path <file>", "write the recording here instead of RESCUE_HOME/recordings (0600; a new folder is made 0700, an existing one open to others is warned about)")
     .option("--json", "print the result as JSON");
   examples(cmd, "rescue session start s_abc123", "rescue session start s_abc123 --no-record --json");
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
@@ -27,6 +27,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
     ...(opts.recordPath ? { recordPath: resolve(opts.recordPath) } : {}),
   });
   const out = ctx.printer(opts);
+  for (const w of started.warnings ?? []) out.info(`warning: ${w}`);
   if (opts.json) out.value(started);
   else if (out.tty) out.line(`session ${started.id} is active${started.recording ? `, recording to ${started.recording}` : ""}`);
   else out.line([started.id, started.status, started.recording ?? ""].join("\t"));

@@ -1,0 +1,39 @@
+import { chmodSync, existsSync, fchmodSync, mkdirSync, statSync } from "node:fs";
+
+/** Mode bits that let anyone but the owner read, write or enter. */
+const OTHERS = 0o077;
+
+const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, "0");
+
+/**
+ * A folder that holds only the tool's files (RESCUE_HOME and its run/, logs/, recordings/,
+ * snapshots/): made 0700, and an existing one that others may open is fixed with chmod, not only
+ * reported, since nothing else lives there. Returns what was fixed, e.g. "/x/recordings was 0755".
+ */
+export function ownPrivateDir(path: string): string | undefined {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const mode = statSync(path).mode;
+  if ((mode & OTHERS) === 0) return undefined;
+  chmodSync(path, 0o700);
+  return `${path} was ${octal(mode)}`;
+}
+
+/**
+ * A folder the technician chose (the folder of `--record-path`): made 0700 when it does not exist;
+ * an existing one may be shared on purpose and keeps its mode, so this returns a warning to show
+ * when others may open it (the files written there are 0600 all the same).
+ */
+export function chosenDir(path: string): string | undefined {
+  if (!existsSync(path)) {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    return undefined;
+  }
+  const mode = statSync(path).mode;
+  if ((mode & OTHERS) === 0) return undefined;
+  return `${path} is open to other users (mode ${octal(mode)}): the recording is 0600, but its name shows; chmod 700 it to hide it`;
+}
+
+/** A file of customer media or private data: 0600 even when it existed before with a looser mode. */
+export function privateFile(fd: number): void {
+  fchmodSync(fd, 0o600);
+}
