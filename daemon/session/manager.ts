@@ -89,6 +89,8 @@ export class SessionManager {
   private readonly offers = new Map<string, string>();
   /** Each session's offering connection (see connectionOf), to tell a re-offer on it (ICE restart). */
   private readonly connections = new Map<string, string | undefined>();
+  /** When media stopped (its last packet, epoch ms) on a session's connection, until it is back. */
+  private readonly lostSince = new Map<string, number>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
   /** The newest offer of each session that waits for the one being answered. */
@@ -221,6 +223,11 @@ export class SessionManager {
     peer.on("connected", () => {
       this.log.info(`session ${sessionId}: media connected`);
       this.mediaEvent(sessionId, "media-connected", {});
+      // Media lost on the connection this one replaced (a network switch, a reload): back now.
+      const lostSince = this.lostSince.get(sessionId);
+      if (lostSince === undefined) return;
+      this.lostSince.delete(sessionId);
+      this.mediaEvent(sessionId, "media-restored", { afterMs: Date.now() - lostSince, reason: "new connection" });
     });
     peer.on("first-frame", ({ afterMs, width, height }) =>
       this.events.emit({ type: "media", sessionId, event: "first-frame", detail: { afterMs, width, height } }),
@@ -236,9 +243,11 @@ export class SessionManager {
     });
     peer.path.on("lost", ({ reason }) => {
       this.log.warn(`session ${sessionId}: media lost: ${reason}`);
+      this.lostSince.set(sessionId, peer.path.since);
       this.mediaEvent(sessionId, "media-lost", { reason });
     });
     peer.path.on("restored", ({ afterMs }) => {
+      this.lostSince.delete(sessionId);
       this.log.info(`session ${sessionId}: media restored after ${afterMs} ms`);
       this.mediaEvent(sessionId, "media-restored", { afterMs });
     });
@@ -449,6 +458,7 @@ export class SessionManager {
       this.memory.delete(session.id);
       this.offers.delete(session.id);
       this.connections.delete(session.id);
+      this.lostSince.delete(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);

@@ -74,7 +74,9 @@ describe.skipIf(unavailable !== undefined)("soak: a session through link drops",
       let back: number | null = null;
       while (back === null && Date.now() - upAt < 90_000) {
         const s = await stats(session.id);
-        if (s.connection?.state === "connected" && s.video.frames > before.video.frames + 30) back = Date.now() - upAt;
+        // A new connection (after a reload or a dead one) counts its frames from zero, in a new segment.
+        const fresh = s.recording?.path !== before.recording?.path ? 0 : before.video.frames;
+        if (s.connection?.state === "connected" && s.video.frames > fresh + 30) back = Date.now() - upAt;
         else await sleep(250);
       }
       drops.push({ downS, atS: Math.round((downAt - startedAt) / 1000), customerAwayAfterMs: away, mediaLostAfterMs: lost, mediaBackAfterUpMs: back });
@@ -100,6 +102,7 @@ describe.skipIf(unavailable !== undefined)("soak: a session through link drops",
     console.log(JSON.stringify(figures));
     expect(drops.every((d) => d.mediaBackAfterUpMs !== null)).toBe(true);
     expect(count("media-lost")).toBeGreaterThanOrEqual(DROPS_S.length);
+    expect(count("media-restored")).toBe(count("media-lost"));
     expect(figures.segments.every((s) => s.videoFrames > 0)).toBe(true);
     expect(log).not.toContain("aborted");
     await page.close();

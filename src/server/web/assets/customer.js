@@ -128,11 +128,14 @@ window.rescueCustomer = function (dataId) {
     conn.onconnectionstatechange = function () {
       if (c.pc !== conn) return;
       document.body.dataset.peer = conn.connectionState;
+      if (conn.connectionState === "connected") wasConnected = true;
       // The network went (Wi-Fi to LTE, a tunnel): say so, and once ICE gives up, connect anew.
       if (conn.connectionState === "failed") c.renewLead();
       hooks.describe();
     };
   };
+
+  var wasConnected = false;
 
   /** A new connection to the lead in place of a dead one (or on their daemon's request). */
   c.renewLead = function () {
@@ -140,6 +143,7 @@ window.rescueCustomer = function (dataId) {
     if (c.pc) c.pc.close();
     c.pc = null;
     c.answered = false;
+    document.body.dataset.peer = "renewing";
     // Without the socket the offer would be lost: the reconnect makes it.
     if (c.ws && c.ws.readyState === WebSocket.OPEN) c.startPeer();
   };
@@ -147,8 +151,10 @@ window.rescueCustomer = function (dataId) {
   /** Whether the page should say the connection is interrupted rather than "Live". */
   c.interrupted = function () {
     if (c.reconnecting) return true;
+    // Once media went out, anything but a connected lead (a dead one, or its replacement still
+    // connecting) is an interruption, not "Live".
     var state = c.pc ? c.pc.connectionState : "closed";
-    return c.live() && (state === "disconnected" || state === "failed" || state === "closed");
+    return c.live() && wasConnected && state !== "connected";
   };
 
   /**
