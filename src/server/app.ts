@@ -7,7 +7,6 @@ import { collaborationRoutes } from "./routes/collaboration.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
-import { pageKind } from "./web/session-kind.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
 function clientError(err: FastifyError): RescueError | undefined {
@@ -72,5 +71,5 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   collaborationRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
-  webRoutes(app, () => services.config.publicUrl, pageKind(services));
+  webRoutes(app, () => services.config.publicUrl);
 }
