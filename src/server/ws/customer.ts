@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
-import type { FailureLimiter } from "../auth/rate-limit.js";
 import { EULA_TEXT } from "../eula.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
+import type { PinGuard } from "../limits/pin-guard.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Hub } from "./hub.js";
 import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
@@ -11,8 +12,10 @@ import { keepAlive } from "../../net/heartbeat.js";
 export interface CustomerDeps {
   sessions: SessionService;
   hub: Hub;
-  pinsByAddress: FailureLimiter;
-  pinsGlobal: FailureLimiter;
+  pins: PinGuard;
+  buckets: BucketStore;
+  /** Every message of one socket; over it the socket is closed (rateLimited). */
+  messageRate: Rate;
   iceServers: IceServer[];
   log: FastifyBaseLogger;
   /** True while the server shuts down: closing sockets then does not abort sessions. */
@@ -24,7 +27,7 @@ export interface CustomerDeps {
 /** Steps a customer goes through, in this order. */
 type Phase = "pin" | "joined" | "devices" | "accepted";
 
-const GLOBAL = "all";
+let sockets = 0;
 
 /** One customer connection: join with a PIN, report devices, answer the EULA, then signal and chat. */
 export function customerConnection(ws: WebSocket, address: string, deps: CustomerDeps): void {
@@ -37,6 +40,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
+  const messagesKey = `customer-ws:${++sockets}`;
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -59,6 +63,10 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     "message",
     inOrder(
       async (data, isBinary) => {
+        if (!(await deps.buckets.take(messagesKey, deps.messageRate))) {
+          log.warn({ sessionId, address }, "customer socket flooding: closed");
+          return closeWith(ws, WS_CLOSE.rateLimited, "too many messages");
+        }
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
         if (phase === "pin" && msg.type !== "join") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join");
@@ -66,16 +74,13 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "join": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            if (deps.pinsByAddress.blocked(address) || deps.pinsGlobal.blocked(GLOBAL)) {
+            const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address));
+            if (!check.ok && check.throttled) {
               log.warn({ address }, "PIN attempts throttled");
-              return closeWith(ws, WS_CLOSE.rateLimited, "too many PIN attempts; wait a minute and try again");
+              return closeWith(ws, WS_CLOSE.rateLimited, `too many wrong PINs from your network; try again in ${check.retryAfterSeconds} s`);
             }
-            const row = await sessions.customerJoin(msg.pin, msg.name, address);
-            if (!row) {
-              deps.pinsByAddress.fail(address);
-              deps.pinsGlobal.fail(GLOBAL);
-              return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
-            }
+            if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
+            const row = check.value;
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(row.id);
             sessionId = row.id;
             customerName = msg.name ?? customerName;
