@@ -44,7 +44,7 @@ const HOUR = 60 * MINUTE;
 /** The defaults; SECURITY.md gives the reasons and what they add up to. */
 export const DEFAULT_LIMITS: Limits = {
   login: { perAccountSource: { burst: 5, windowMs: 15 * MINUTE }, perSource: { burst: 20, windowMs: 15 * MINUTE } },
-  pins: { perSource: { burst: 10, windowMs: 24 * HOUR }, global: { burst: 500, windowMs: HOUR }, slowdownMs: 3_000 },
+  pins: { perSource: { burst: 10, windowMs: 48 * HOUR }, global: { burst: 500, windowMs: HOUR }, slowdownMs: 3_000 },
   integration: { perKey: 60, windowMs: MINUTE },
   sessions: { createRate: { burst: 30, windowMs: 10 * MINUTE }, livePerTechnician: 20, liveInAll: 1_000 },
   chat: { burst: 10, windowMs: MINUTE / 3 },
