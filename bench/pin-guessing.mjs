@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { apiOf } from "./system.mjs";
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
@@ -57,16 +58,7 @@ async function scenario(index, addresses) {
   const admin = await initData(join(work, "data"), "bench@example.test");
   const server = await startServer({ dataDir: join(work, "data"), logLevel: "error", now: () => new Date(Date.now() + offsetMs), ...(limits ? { limits } : {}) });
   const wsUrl = server.url.replace(/^http/, "ws");
-  const api = async (method, path, token, body) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = apiOf(server.url);
   try {
     const token = (await api("POST", "/api/v1/auth/login", undefined, admin)).token;
     const session = await api("POST", "/api/v1/sessions", token, { method: "pin" });

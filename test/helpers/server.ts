@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import type { Group, Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type StartServerOptions } from "../../src/server/index.js";
@@ -178,4 +179,28 @@ export async function customerReady(server: TestServer, pin: string): Promise<Ws
   c.send({ type: "devices", camera: true, microphone: true });
   c.send({ type: "eula", accepted: true });
   for (;;) if ((await c.next("status")).status === "waiting") return c;
+}
+
+/**
+ * A test file's servers and sockets, closed after each test: `const each = serverPerTest()` at
+ * the top, then `server = await each.start(opts)` and `each.keep(socket)` in a test.
+ */
+export function serverPerTest(): { start(opts?: Omit<StartServerOptions, "dataDir">): Promise<TestServer>; keep(socket: WsProbe): WsProbe } {
+  let current: TestServer | undefined;
+  const sockets: WsProbe[] = [];
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((s) => s.close()));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(opts) {
+      current = await startTestServer(opts);
+      return current;
+    },
+    keep(socket) {
+      sockets.push(socket);
+      return socket;
+    },
+  };
 }

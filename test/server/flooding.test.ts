@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorBody, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openTechnicianWs, serverPerTest, type TestServer, type WsProbe } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const ALL: Permission[] = ["lens", "private", "pin", "chat"];
 const create = (token: string) => server!.api("POST", "/api/v1/sessions", { token, body: { type: "desktop", method: "pin" } });
@@ -30,13 +25,13 @@ async function countUntilQuiet(ws: WsProbe, type: string, quietMs = 2_000): Prom
 
 describe("flooding", () => {
   it("a customer's chat flood is cut to the chat rate: the rest is refused, not stored or pushed", async () => {
-    server = await startTestServer({ limits: { chat: { burst: 5, windowMs: 60_000 }, customerMessages: { burst: 1_000, windowMs: 1_000 } } });
+    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, customerMessages: { burst: 1_000, windowMs: 1_000 } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const t = await openTechnicianWs(server, tech.token);
-    sockets.push(t);
+    each.keep(t);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     const started = Date.now();
     const sent = 200;
     for (let i = 0; i < sent; i++) c.send({ type: "chat", text: `${i} ${"x".repeat(1990)}` });
@@ -52,17 +47,17 @@ describe("flooding", () => {
   });
 
   it("a customer socket flooding messages of any kind is closed", async () => {
-    server = await startTestServer({ limits: { customerMessages: { burst: 20, windowMs: 60_000 } } });
+    server = await each.start({ limits: { customerMessages: { burst: 20, windowMs: 60_000 } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     for (let i = 0; i < 100; i++) c.send({ type: "media", state: i % 2 ? "paused" : "resumed" });
     expect((await c.closed).code).toBe(WS_CLOSE.rateLimited);
   });
 
   it("a technician's chat flood over HTTP is cut to the chat rate with rate_limited and a retry time", async () => {
-    server = await startTestServer({ limits: { chat: { burst: 3, windowMs: 60_000 } } });
+    server = await each.start({ limits: { chat: { burst: 3, windowMs: 60_000 } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const answers = await Promise.all(
@@ -75,7 +70,7 @@ describe("flooding", () => {
   });
 
   it("a burst of session creation stops at the live-session caps with quota_exceeded, per technician and in all", async () => {
-    server = await startTestServer({ limits: { sessions: { livePerTechnician: 20, liveInAll: 30, createRate: { burst: 1_000, windowMs: 60_000 } } } });
+    server = await each.start({ limits: { sessions: { livePerTechnician: 20, liveInAll: 30, createRate: { burst: 1_000, windowMs: 60_000 } } } });
     const a = await server.technician(ALL);
     const b = await server.technician(ALL);
     const burst = async (token: string) => Promise.all(Array.from({ length: 40 }, () => create(token)));
@@ -94,7 +89,7 @@ describe("flooding", () => {
   });
 
   it("new sessions and new PINs together are limited to the creation rate", async () => {
-    server = await startTestServer({ limits: { sessions: { createRate: { burst: 5, windowMs: 60 * 60_000 } } } });
+    server = await each.start({ limits: { sessions: { createRate: { burst: 5, windowMs: 60 * 60_000 } } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const statuses: number[] = [];

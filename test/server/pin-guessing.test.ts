@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorBody, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { openCustomerWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { openCustomerWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const LENS: Permission[] = ["lens", "private", "pin", "invite-external"];
 const newSession = async (token: string) => Session.parse((await server!.api("POST", "/api/v1/sessions", { token, body: { method: "pin" } })).body);
@@ -17,7 +12,7 @@ const wrongPin = (pin: string | null, i: number) => String((Number(pin) + i + 1)
 /** Joins the customer socket from `address` with `pin`: "joined", or the close code. */
 async function join(address: string, pin: string): Promise<"joined" | number> {
   const c = await openCustomerWs(server!, { localAddress: address });
-  sockets.push(c);
+  each.keep(c);
   c.send({ type: "join", pin });
   const first = await Promise.race([c.next("joined", 30_000).then(() => "joined" as const), c.closed.then((x) => x.code)]);
   return first;
@@ -26,7 +21,7 @@ async function join(address: string, pin: string): Promise<"joined" | number> {
 describe("PIN guessing", () => {
   it("ten addresses with five wrong PINs each do not lock out a real customer: a live PIN still joins", async () => {
     // Each address may try five, and all of them together only ten before wrong PINs are slowed.
-    server = await startTestServer({
+    server = await each.start({
       limits: { pins: { perSource: { burst: 5, windowMs: 60_000 }, global: { burst: 10, windowMs: 60_000 }, slowdownMs: 100 } },
     });
     const tech = await server.technician(LENS);
@@ -44,7 +39,7 @@ describe("PIN guessing", () => {
   });
 
   it("wrong PINs count once for every route that takes one: customer socket and invitation join share the budget", async () => {
-    server = await startTestServer({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
+    server = await each.start({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const attacker = "127.0.0.9";

@@ -1,15 +1,14 @@
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { openCustomerWs, startTestServer, type TestServer } from "../helpers/server.js";
+import { openCustomerWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
 const opened: Socket[] = [];
 const timers: NodeJS.Timeout[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const t of timers.splice(0)) clearInterval(t);
   for (const s of opened.splice(0)) s.destroy();
-  await server?.close();
-  server = undefined;
 });
 
 /** A raw TCP connection from `localAddress`; `closed` resolves with what the server sent before it hung up. */
@@ -35,7 +34,7 @@ const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<"o
 
 describe("slow and greedy clients", () => {
   it("connections that trickle a body or headers are cut after the request timeout, and others are served meanwhile", async () => {
-    server = await startTestServer({ limits: { http: { requestTimeoutMs: 2_000, headersTimeoutMs: 1_000 } } });
+    server = await each.start({ limits: { http: { requestTimeoutMs: 2_000, headersTimeoutMs: 1_000 } } });
     const attackers = [];
     for (let i = 0; i < 20; i++) {
       const c = await raw("127.0.0.5");
@@ -53,7 +52,7 @@ describe("slow and greedy clients", () => {
   }, 60_000);
 
   it("one source cannot hold more than its share of connections; another source is served", async () => {
-    server = await startTestServer({ limits: { http: { maxConnectionsPerSource: 16 } } });
+    server = await each.start({ limits: { http: { maxConnectionsPerSource: 16 } } });
     const held = [];
     for (let i = 0; i < 40; i++) held.push(await raw("127.0.0.6"));
     const states = await Promise.all(held.map((h) => within(h.closed, 2_000)));

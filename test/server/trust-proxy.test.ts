@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
 import { trustProxy } from "../../src/server/proxy.js";
-import { openCustomerWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { openCustomerWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const LENS: Permission[] = ["lens", "private", "pin"];
 const login = (email: string, password: string, forwardedFor: string) =>
@@ -18,7 +13,7 @@ const login = (email: string, password: string, forwardedFor: string) =>
 /** Joins the customer socket with an X-Forwarded-For header: "joined" or the close code. */
 async function join(pin: string, forwardedFor: string): Promise<"joined" | number> {
   const c = await openCustomerWs(server!, { headers: { "x-forwarded-for": forwardedFor } });
-  sockets.push(c);
+  each.keep(c);
   c.send({ type: "join", pin, name: "Ada" });
   return Promise.race([c.next("joined", 30_000).then(() => "joined" as const), c.closed.then((x) => x.code)]);
 }
@@ -28,7 +23,7 @@ const wrong = (pin: string | null, i: number) => String((Number(pin) + i + 1) % 
 
 describe("--trust-proxy", () => {
   it("without it a forged X-Forwarded-For is ignored: every forged address is the same client to the limits and the log", async () => {
-    server = await startTestServer({ limits: { login: { perSource: { burst: 3, windowMs: 60_000 } }, pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
+    server = await each.start({ limits: { login: { perSource: { burst: 3, windowMs: 60_000 } }, pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
     const tech = await server.technician(LENS);
     for (let i = 0; i < 3; i++) expect((await login(`guess${i}@example.test`, "x", `198.51.100.${i}`)).status).toBe(401);
     expect((await login(tech.email, tech.password, "198.51.100.99")).status).toBe(429);
@@ -39,7 +34,7 @@ describe("--trust-proxy", () => {
   });
 
   it("with it the client behind a trusted proxy is counted and logged by its own address", async () => {
-    server = await startTestServer({ trustProxy: ["127.0.0.1/32", "fd00::/8"], limits: { login: { perSource: { burst: 3, windowMs: 60_000 } } } });
+    server = await each.start({ trustProxy: ["127.0.0.1/32", "fd00::/8"], limits: { login: { perSource: { burst: 3, windowMs: 60_000 } } } });
     const tech = await server.technician(LENS);
     for (let i = 0; i < 3; i++) expect((await login(`guess${i}@example.test`, "x", "203.0.113.5")).status).toBe(401);
     expect((await login(tech.email, tech.password, "203.0.113.5")).status).toBe(429);
