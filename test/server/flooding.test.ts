@@ -25,7 +25,7 @@ async function countUntilQuiet(ws: WsProbe, type: string, quietMs = 2_000): Prom
 
 describe("flooding", () => {
   it("a customer's chat flood is cut to the chat rate: the rest is refused, not stored or pushed", async () => {
-    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, customerMessages: { burst: 1_000, windowMs: 1_000 } } });
+    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, socketMessages: { burst: 1_000, windowMs: 1_000 } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const t = await openTechnicianWs(server, tech.token);
@@ -47,13 +47,29 @@ describe("flooding", () => {
   });
 
   it("a customer socket flooding messages of any kind is closed", async () => {
-    server = await each.start({ limits: { customerMessages: { burst: 20, windowMs: 60_000 } } });
+    server = await each.start({ limits: { socketMessages: { burst: 20, windowMs: 60_000 } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token)).body);
     const c = await customerReady(server, s.pin!);
     each.keep(c);
     for (let i = 0; i < 100; i++) c.send({ type: "media", state: i % 2 ? "paused" : "resumed" });
     expect((await c.closed).code).toBe(WS_CLOSE.rateLimited);
+  });
+
+  it("a technician's socket is held to the same budgets: a flood of messages is closed, logged media events are cut to the rate", async () => {
+    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, socketMessages: { burst: 60, windowMs: 60_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const t = each.keep(await openTechnicianWs(server, tech.token));
+    await t.next("sessions");
+    for (let i = 0; i < 50; i++) t.send({ type: "media", sessionId: s.id, event: "snapshot" });
+    const refused = await countUntilQuiet(t, "error");
+    const logged = (await server.api<{ event: string }[]>("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body.filter((e) => e.event === "snapshot");
+    expect(logged.length).toBeGreaterThanOrEqual(5);
+    expect(logged.length).toBeLessThanOrEqual(6);
+    expect(refused + logged.length).toBe(50);
+    for (let i = 0; i < 50; i++) t.send({ type: "signal", sessionId: s.id, signal: { kind: "candidate", candidate: { candidate: "" } } });
+    expect((await t.closed).code).toBe(WS_CLOSE.rateLimited);
   });
 
   it("a technician's chat flood over HTTP is cut to the chat rate with rate_limited and a retry time", async () => {

@@ -31,10 +31,10 @@ export interface Limits {
   /** Integration API requests per key per window. */
   integration: { perKey: number; windowMs: number };
   sessions: SessionLimits;
-  /** Messages that are stored and pushed (chat, a customer's media events), per sender. */
+  /** Messages that are stored and pushed (chat, a customer's pause/resume, a daemon's media events), per sender. */
   chat: Rate;
-  /** Every message on a customer socket; a client over it is cut off. */
-  customerMessages: Rate;
+  /** Every message on one WebSocket, a customer's or a technician's; a client over it is cut off. */
+  socketMessages: Rate;
   http: HttpLimits;
 }
 
@@ -48,7 +48,7 @@ export const DEFAULT_LIMITS: Limits = {
   integration: { perKey: 60, windowMs: MINUTE },
   sessions: { createRate: { burst: 30, windowMs: 10 * MINUTE }, livePerTechnician: 20, liveInAll: 1_000 },
   chat: { burst: 10, windowMs: MINUTE / 3 },
-  customerMessages: { burst: 200, windowMs: 10_000 },
+  socketMessages: { burst: 200, windowMs: 10_000 },
   http: {
     requestTimeoutMs: 30_000,
     headersTimeoutMs: 10_000,

@@ -18,7 +18,7 @@ export const LimitsFile = z
     integration: z.strictObject({ perKey: count, windowMs: count }).partial(),
     sessions: z.strictObject({ createRate: Rate, livePerTechnician: count, liveInAll: count }).partial(),
     chat: Rate.partial(),
-    customerMessages: Rate.partial(),
+    socketMessages: Rate.partial(),
     http: z
       .strictObject({
         requestTimeoutMs: count,

@@ -292,6 +292,7 @@ export class SessionService {
 
   /** A media event the technician's daemon reports, e.g. recording-started. */
   async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: Record<string, unknown>) {
+    await this.throttle(`media:${caller.technician.id}`, this.deps.limits.chat, "too many media events");
     await this.serial.run(async () => {
       // A technician who handed the session over still reports how their recording ended.
       if (event === "recording-stopped" && (await this.heldBefore(caller, id))) {

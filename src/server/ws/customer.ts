@@ -6,7 +6,7 @@ import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { PinGuard } from "../limits/pin-guard.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Hub } from "./hub.js";
-import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
+import { closeWith, errorMessage, inOrder, messageBudget, parseMessage } from "./messages.js";
 import { keepAlive } from "../../net/heartbeat.js";
 
 export interface CustomerDeps {
@@ -27,8 +27,6 @@ export interface CustomerDeps {
 /** Steps a customer goes through, in this order. */
 type Phase = "pin" | "joined" | "devices" | "accepted";
 
-let sockets = 0;
-
 /** One customer connection: join with a PIN, report devices, answer the EULA, then signal and chat. */
 export function customerConnection(ws: WebSocket, address: string, deps: CustomerDeps): void {
   const { sessions, hub, log } = deps;
@@ -40,7 +38,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
-  const messagesKey = `customer-ws:${++sockets}`;
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -63,10 +61,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     "message",
     inOrder(
       async (data, isBinary) => {
-        if (!(await deps.buckets.take(messagesKey, deps.messageRate))) {
-          log.warn({ sessionId, address }, "customer socket flooding: closed");
-          return closeWith(ws, WS_CLOSE.rateLimited, "too many messages");
-        }
+        if (!(await withinBudget())) return log.warn({ sessionId, address }, "customer socket flooding: closed");
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
         if (phase === "pin" && msg.type !== "join") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join");

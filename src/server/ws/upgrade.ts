@@ -33,7 +33,7 @@ export function attachWebSockets(
           hub: services.hub,
           pins: services.pins,
           buckets: services.buckets,
-          messageRate: services.limits.customerMessages,
+          messageRate: services.limits.socketMessages,
           iceServers: services.config.iceServers,
           log,
           stopping: opts.stopping,
@@ -48,7 +48,8 @@ export function attachWebSockets(
           wss.handleUpgrade(req, socket, head, (ws) => {
             // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
             keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
-            technicianConnection(ws, caller, { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log }).catch((err: unknown) => {
+            const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.buckets, messageRate: services.limits.socketMessages };
+            technicianConnection(ws, caller, deps).catch((err: unknown) => {
               log.error({ err }, "technician connection failed");
               ws.terminate();
             });
