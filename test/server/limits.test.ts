@@ -24,6 +24,10 @@ describe("limit keys and buckets", () => {
     now = 1_000;
     expect(await b.take("k", rate)).toBe(true);
     expect(await b.level("other", rate)).toBe(4);
+    await b.refund("k", rate);
+    expect(await b.level("k", rate)).toBe(1);
+    for (let i = 0; i < 9; i++) await b.refund("k", rate);
+    expect(await b.level("k", rate)).toBe(4);
     now = 100_000;
     b.prune();
     expect(await b.level("k", rate)).toBe(4);

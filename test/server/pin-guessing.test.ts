@@ -55,4 +55,23 @@ describe("PIN guessing", () => {
     expect((await fetch(`${server.url}/m/${wrongPin(s.pin, 4)}`)).status).toBe(200);
     expect(await join("127.0.0.10", s.pin!)).toBe("joined");
   });
+
+  it("parallel guesses from one source cannot overdraw its budget, on the socket or at login", async () => {
+    server = await each.start({
+      limits: { pins: { perSource: { burst: 5, windowMs: 60_000 } }, login: { perAccountSource: { burst: 3, windowMs: 60_000 } } },
+    });
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => openCustomerWs(server!, { localAddress: "127.0.0.20" }).then(each.keep)));
+    for (const [i, c] of sockets.entries()) c.send({ type: "join", pin: wrongPin(s.pin, i) });
+    const codes = await Promise.all(sockets.map(async (c) => (await c.closed).code));
+    expect(codes.filter((c) => c === WS_CLOSE.invalidPin)).toHaveLength(5);
+    expect(codes.filter((c) => c === WS_CLOSE.rateLimited)).toHaveLength(35);
+
+    const logins = await Promise.all(
+      Array.from({ length: 30 }, () => server!.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: "nope" }, from: "127.0.0.21" })),
+    );
+    expect(logins.filter((r) => r.status === 401)).toHaveLength(3);
+    expect(logins.filter((r) => r.status === 429)).toHaveLength(27);
+  });
 });

@@ -46,17 +46,21 @@ export class AuthService {
     const source = sourceOf(address);
     const pair = { key: `login:${email}|${source}`, rate: this.limits.perAccountSource };
     const spray = { key: `login:${source}`, rate: this.limits.perSource };
-    // Same answer whether or not the account exists.
+    // Tokens are taken before the check, so parallel guesses cannot overdraw them, and given back
+    // on success. Same answer whether or not the account exists.
+    const taken = [];
     for (const b of [pair, spray]) {
-      if ((await this.buckets.level(b.key, b.rate)) < 1) throw new RescueError("rate_limited", "too many failed logins from this address; try again later");
+      if (await this.buckets.take(b.key, b.rate)) taken.push(b);
+      else {
+        for (const t of taken) await this.buckets.refund(t.key, t.rate);
+        throw new RescueError("rate_limited", "too many failed logins from this address; try again later");
+      }
     }
     const technician = await this.store.technicians.byEmail(email);
     const ok = await verifyPassword(password, technician?.passwordHash ?? DECOY_HASH);
     const group = technician && (await this.store.groups.get(technician.group));
-    if (!ok || !technician || !group) {
-      for (const b of [pair, spray]) await this.buckets.take(b.key, b.rate);
-      throw new RescueError("unauthenticated", "wrong email or password");
-    }
+    if (!ok || !technician || !group) throw new RescueError("unauthenticated", "wrong email or password");
+    for (const b of taken) await this.buckets.refund(b.key, b.rate);
     const { token, hash } = newToken();
     const now = this.now();
     const expiresAt = new Date(now.getTime() + TOKEN_LIFETIME_MS).toISOString();

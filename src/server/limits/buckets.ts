@@ -16,6 +16,8 @@ export interface BucketStore {
   level(key: string, rate: Rate): Promise<number>;
   /** Takes one token; false (and nothing taken) when the bucket is empty. */
   take(key: string, rate: Rate): Promise<boolean>;
+  /** Gives back a token taken for an attempt that turned out not to count (never above the burst). */
+  refund(key: string, rate: Rate): Promise<void>;
   /** Milliseconds until the bucket holds a token again (0 when it has one). */
   waitMs(key: string, rate: Rate): Promise<number>;
   /** Forgets buckets that have refilled, so memory follows recent use only. */
@@ -38,6 +40,12 @@ export class MemoryBuckets implements BucketStore {
     b.tokens -= 1;
     this.buckets.set(key, b);
     return true;
+  }
+
+  async refund(key: string, rate: Rate): Promise<void> {
+    const b = this.refilled(key, rate);
+    b.tokens = Math.min(rate.burst, b.tokens + 1);
+    this.buckets.set(key, b);
   }
 
   async waitMs(key: string, rate: Rate): Promise<number> {

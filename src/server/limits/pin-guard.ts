@@ -17,11 +17,12 @@ export type PinCheck<T> = { ok: true; value: T } | { ok: false; throttled: false
 const GLOBAL = "pin:*";
 
 /**
- * The one gate of every route that takes a PIN (customer socket, customer pages, invitation join).
- * A source whose budget of wrong PINs is spent is refused before the lookup, so it learns
- * nothing; otherwise the PIN is looked up and a live one always gets in, whatever other sources
- * did. Only misses are counted: per source, and across all sources, where a spent budget slows
- * every further miss down (a sequential guesser waits) but never refuses a live PIN.
+ * The one gate of every route that takes a PIN (customer socket, invitation join). A source whose
+ * budget of wrong PINs is spent is refused before the lookup, so it learns nothing; otherwise the
+ * PIN is looked up and a live one always gets in, whatever other sources did. Only misses count:
+ * per source (a token is taken before the lookup, so parallel guesses cannot overdraw it, and
+ * given back for a live PIN), and across all sources, where a spent budget slows every further
+ * miss down (a sequential guesser waits) but never refuses a live PIN.
  */
 export class PinGuard {
   private warnedAt = 0;
@@ -36,13 +37,15 @@ export class PinGuard {
   /** Runs `lookup` (undefined = no such PIN) for a client at `address`, within the limits. */
   async check<T>(address: string, lookup: () => Promise<T | undefined>): Promise<PinCheck<T>> {
     const source = `pin:${sourceOf(address)}`;
-    if ((await this.buckets.level(source, this.limits.perSource)) < 1) {
+    if (!(await this.buckets.take(source, this.limits.perSource))) {
       const waitMs = await this.buckets.waitMs(source, this.limits.perSource);
       return { ok: false, throttled: true, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     const value = await lookup();
-    if (value !== undefined) return { ok: true, value };
-    await this.buckets.take(source, this.limits.perSource);
+    if (value !== undefined) {
+      await this.buckets.refund(source, this.limits.perSource);
+      return { ok: true, value };
+    }
     if (!(await this.buckets.take(GLOBAL, this.limits.global))) {
       if (this.now() - this.warnedAt > 60_000) {
         this.warnedAt = this.now();

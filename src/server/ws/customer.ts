@@ -71,7 +71,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             clearTimeout(joinTimer);
             const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address));
             if (!check.ok && check.throttled) {
-              log.warn({ address }, "PIN attempts throttled");
+              log.debug({ address }, "PIN attempts throttled");
               return closeWith(ws, WS_CLOSE.rateLimited, `too many wrong PINs from your network; try again in ${check.retryAfterSeconds} s`);
             }
             if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
