@@ -89,7 +89,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const sweep = setInterval(() => {
     Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
     services.buckets.prune();
-    services.integrationLimiter.prune();
   }, opts.sweepIntervalMs ?? 5_000);
   sweep.unref();
 

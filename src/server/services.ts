@@ -3,7 +3,6 @@ import type { IceServer } from "../protocol/index.js";
 import { AuthService, type Caller } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
 import { ApiKeyService } from "./integration/keys.js";
-import { RequestLimiter } from "./integration/limiter.js";
 import { MemoryBuckets, type BucketStore } from "./limits/buckets.js";
 import type { Limits } from "./limits/config.js";
 import { PinGuard } from "./limits/pin-guard.js";
@@ -38,7 +37,6 @@ export interface Services {
   /** The state of every limit (token buckets). */
   buckets: BucketStore;
   apiKeys: ApiKeyService;
-  integrationLimiter: RequestLimiter;
   limits: Limits;
   log: FastifyBaseLogger;
 }
@@ -81,7 +79,6 @@ export function buildServices(opts: {
     pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock),
     buckets,
     apiKeys: new ApiKeyService(store, now),
-    integrationLimiter: new RequestLimiter(limits.integration.perKey, limits.integration.windowMs, clock),
     limits,
   };
 }

@@ -28,7 +28,7 @@ export interface HttpLimits {
 export interface Limits {
   login: LoginLimits;
   pins: PinLimits;
-  /** Integration API requests per key per window. */
+  /** Integration API requests per key: `perKey` at once, refilled over `windowMs`. */
   integration: { perKey: number; windowMs: number };
   sessions: SessionLimits;
   /** Messages that are stored and pushed (chat, a customer's pause/resume, a daemon's media events), per sender. */
