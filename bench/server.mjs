@@ -3,11 +3,12 @@
 // session creation over HTTP and customer PIN validation over the customer WebSocket.
 // N=1000 needs about 2 x N file descriptors across the two processes: `ulimit -n 4096` if lower.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { apiOf } from "./system.mjs";
 
 const N = Number(process.env.N ?? 1000);
 const TECHNICIANS = Number(process.env.TECHNICIANS ?? 10);
@@ -27,7 +28,16 @@ const percentile = (values, p) => {
 const round = (v) => Math.round(v * 100) / 100;
 
 const admin = JSON.parse(execFileSync(process.execPath, [bin, "init", "--data", data, "--json"], { encoding: "utf8" }));
-const server = spawn(process.execPath, [bin, "start", "--data", data, "--port", "0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+// This measures throughput from one address, so the caps on sessions and connections make room for it.
+const limitsFile = join(tmp, "limits.json");
+writeFileSync(
+  limitsFile,
+  JSON.stringify({
+    sessions: { livePerTechnician: SESSIONS, liveInAll: SESSIONS, createRate: { burst: SESSIONS, windowMs: 60_000 } },
+    http: { maxConnections: 2 * (N + JOINS) + 100, maxConnectionsPerSource: N + JOINS + CONCURRENCY + 10 },
+  }),
+);
+const server = spawn(process.execPath, [bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile], { stdio: ["ignore", "ignore", "pipe"] });
 const url = await new Promise((done, fail) => {
   let err = "";
   server.stderr.on("data", (d) => {
@@ -39,16 +49,7 @@ const url = await new Promise((done, fail) => {
 });
 const wsUrl = url.replace(/^http/, "ws");
 
-async function api(method, path, token, body) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = apiOf(url);
 
 try {
   const adminToken = (await api("POST", "/api/v1/auth/login", undefined, admin)).token;

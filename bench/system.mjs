@@ -65,3 +65,17 @@ export function pct(values, p) {
 export function round(n, digits = 3) {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
+
+/** A JSON client of the server at `url`: `api(method, path, token?, body?)` resolves with the body, throws on a non-2xx answer. */
+export function apiOf(url) {
+  return async (method, path, token, body) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}

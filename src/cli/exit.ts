@@ -17,7 +17,7 @@ export const EXIT = {
  * Wire error codes to exit codes. `unavailable` means the daemon is up but the server is not
  * (it is reconnecting): that is 1, keeping 3 for "the daemon itself cannot be reached".
  * `conflict` is a rule of the session model refusing the action (one Lens session, ten active):
- * "not permitted", 5, like a missing permission.
+ * "not permitted", 5, like a missing permission; so is `quota_exceeded` (too many live sessions).
  */
 const BY_CODE: Record<ErrorCode, number> = {
   bad_request: EXIT.usage,
@@ -28,6 +28,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   timeout: EXIT.timeout,
   payload_too_large: EXIT.usage,
   rate_limited: EXIT.error,
+  quota_exceeded: EXIT.forbidden,
   delivery_failed: EXIT.error,
   unavailable: EXIT.error,
   internal: EXIT.error,

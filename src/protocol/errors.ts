@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  /** A cap on how many of something one may hold (live sessions, live PINs); ending some frees room. */
+  quota_exceeded: 429,
   delivery_failed: 502,
   unavailable: 503,
   timeout: 504,

@@ -1,13 +1,14 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
 import { integrationRoutes } from "./integration/routes.js";
+import type { HttpLimits } from "./limits/config.js";
+import type { TrustProxy } from "./proxy.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { collaborationRoutes } from "./routes/collaboration.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
-import { pageKind } from "./web/session-kind.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
 function clientError(err: FastifyError): RescueError | undefined {
@@ -23,8 +24,12 @@ export function redactUrl(url: string): string {
   return url.replace(/^\/m\/\d+/, "/m/******").replace(/^\/collaborate\/\d+/, "/collaborate/******").replace(/([?&](?:pin|code)=)[^&]*/g, "$1******");
 }
 
-/** The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. */
-export function createApp(logLevel: string): FastifyInstance {
+/**
+ * The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. `trust`
+ * says whose X-Forwarded-For makes request.ip; `http` bounds how long a request may take.
+ */
+export function createApp(logLevel: string, opts: { trust: TrustProxy; http: HttpLimits }): FastifyInstance {
+  const { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs } = opts.http;
   const app = Fastify({
     logger: {
       level: logLevel,
@@ -35,6 +40,17 @@ export function createApp(logLevel: string): FastifyInstance {
     },
     bodyLimit: MAX_MESSAGE_BYTES,
     forceCloseConnections: true,
+    trustProxy: opts.trust,
+    // A client that trickles its headers or body is answered 408 and cut off.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: idleTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+      // Node checks those timeouts on this beat (30 s by default).
+      connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeoutMs / 4)),
+    },
   });
 
   // An empty body is no body, so `POST .../start` works with or without a JSON content type.
@@ -72,5 +88,5 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   collaborationRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
-  webRoutes(app, () => services.config.publicUrl, pageKind(services));
+  webRoutes(app, () => services.config.publicUrl);
 }

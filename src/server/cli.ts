@@ -4,7 +4,9 @@ import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initData, startServer } from "./index.js";
+import { readLimitsFile } from "./limits/file.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
+import { trustProxy } from "./proxy.js";
 import { openSqliteStore, storeExists } from "./store/sqlite.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
@@ -22,6 +24,16 @@ function seconds(value: string): number {
 }
 
 function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** --trust-proxy entries, checked as they are parsed so a bad one is a usage error. */
+function proxies(value: string, previous: string[]): string[] {
+  try {
+    trustProxy([value]);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}; give IPv4/IPv6 addresses or CIDRs, e.g. 10.0.0.0/8,fd00::/8`);
+  }
   return [...previous, value];
 }
 
@@ -82,6 +94,12 @@ function program(): Command {
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
     .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 120)
+    .addOption(
+      new Option("--trust-proxy <list>", "proxies whose X-Forwarded-For names the client: addresses or CIDRs, comma-separated, repeatable")
+        .argParser(proxies)
+        .default([], "none"),
+    )
+    .option("--limits <file>", "JSON file of limits to change (PIN guessing, logins, sessions, chat, timeouts, connections); see SECURITY.md")
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
       "after",
@@ -91,13 +109,20 @@ function program(): Command {
         '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
         '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
         "",
+        "Behind a reverse proxy every client seems to come from the proxy: name it with --trust-proxy so limits and",
+        "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
+        "Limits (defaults in SECURITY.md) change with --limits FILE, e.g. {\"pins\": {\"perSource\": {\"burst\": 5, \"windowMs\": 86400000}}}.",
+        "",
         "Examples:",
         "  $ rescue-server start --data ./rescue-data --port 8080",
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
+        "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
+        "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
       ].join("\n"),
     )
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string }) => {
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
       const dataDir = existingData(o.data);
+      const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
       const signal = untilSignal();
       const server = await startServer({
@@ -109,8 +134,11 @@ function program(): Command {
         iceServers: o.iceServer.map((urls) => ({ urls })),
         delivery: carriersFrom(deliveryConfig),
         customerGraceMs: o.customerGrace * 1000,
+        trustProxy: o.trustProxy,
+        ...(limits ? { limits } : {}),
       });
-      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\nlistening on ${server.url}\n`);
+      const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
+      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
       await signal;
       await server.close();
     });
@@ -150,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof RescueError) {
       process.stderr.write(`rescue-server: ${err.message}\n`);
+      if (err.code === "bad_request") return EXIT.usage;
       return err.code === "not_found" ? EXIT.notFound : err.code === "forbidden" ? EXIT.notPermitted : EXIT.error;
     }
     process.stderr.write(`rescue-server: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,13 +1,16 @@
 import type { IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
 import type { Delivery } from "./delivery/carriers.js";
+import { capConnections } from "./connections.js";
+import { limitsWith, type LimitsOverride } from "./limits/config.js";
 import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
-import { buildServices, DEFAULT_LIMITS, type Limits } from "./services.js";
+import { trustProxy } from "./proxy.js";
+import { buildServices } from "./services.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
-export type { Limits } from "./services.js";
+export type { Limits, LimitsOverride } from "./limits/config.js";
 
 export interface StartServerOptions {
   dataDir: string;
@@ -20,7 +23,13 @@ export interface StartServerOptions {
   delivery?: Partial<Delivery>;
   /** The clock, for tests of PIN expiry. */
   now?: () => Date;
-  limits?: { login?: Partial<Limits["login"]>; pins?: Partial<Limits["pins"]>; integration?: Partial<Limits["integration"]> };
+  /** Any limit lowered or raised; the rest keep DEFAULT_LIMITS (src/server/limits/config.ts). */
+  limits?: LimitsOverride;
+  /**
+   * Proxies (addresses, CIDRs) whose X-Forwarded-For names the client, for limits and logs.
+   * None by default: the socket's peer is the client and the header is ignored.
+   */
+  trustProxy?: string[];
   /** pino level for the structured log on stderr; RESCUE_LOG_LEVEL or info by default. */
   logLevel?: string;
   /** How often expired PINs are swept. */
@@ -54,13 +63,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const host = opts.host ?? "127.0.0.1";
   const now = opts.now ?? (() => new Date());
   const store = openSqliteStore(opts.dataDir);
-  const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info");
+  const limits = limitsWith(opts.limits);
+  const trust = trustProxy(opts.trustProxy ?? []);
+  const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
+  capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
-  const limits: Limits = {
-    login: { ...DEFAULT_LIMITS.login, ...opts.limits?.login },
-    pins: { ...DEFAULT_LIMITS.pins, ...opts.limits?.pins },
-    integration: { ...DEFAULT_LIMITS.integration, ...opts.limits?.integration },
-  };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
   registerRoutes(app, services);
   const orphans = await services.sessions.orphansAway();
@@ -73,7 +80,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     );
   }
   let stopping = false;
-  const closeSockets = attachWebSockets(app.server, services, { stopping: () => stopping, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000, heartbeatMs: opts.heartbeatMs ?? 10_000 });
+  const closeSockets = attachWebSockets(app.server, services, {
+    stopping: () => stopping,
+    joinTimeoutMs: opts.joinTimeoutMs ?? 30_000,
+    heartbeatMs: opts.heartbeatMs ?? 10_000,
+    trust,
+  });
 
   try {
     await app.listen({ host, port: opts.port ?? 0 });
@@ -88,9 +100,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   const sweep = setInterval(() => {
     Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
-    services.pinsByAddress.prune();
-    services.pinsGlobal.prune();
-    services.integrationLimiter.prune();
+    services.buckets.prune();
   }, opts.sweepIntervalMs ?? 5_000);
   sweep.unref();
 

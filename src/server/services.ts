@@ -1,29 +1,18 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { IceServer } from "../protocol/index.js";
-import { FailureLimiter } from "./auth/rate-limit.js";
-import { AuthService, type Caller, type LoginLimits } from "./auth/service.js";
+import { AuthService, type Caller } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
 import { ApiKeyService } from "./integration/keys.js";
-import { RequestLimiter } from "./integration/limiter.js";
+import { MemoryBuckets, type BucketStore } from "./limits/buckets.js";
+import type { Limits } from "./limits/config.js";
+import { PinGuard } from "./limits/pin-guard.js";
 import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
 import type { Store } from "./store/types.js";
 import { Hub } from "./ws/hub.js";
 
-export interface Limits {
-  login: LoginLimits;
-  /** Wrong PINs per client address and across all addresses, per window. */
-  pins: { perAddress: number; global: number; windowMs: number };
-  /** Integration API requests per key per window. */
-  integration: { perKey: number; windowMs: number };
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  login: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
-  pins: { perAddress: 5, global: 50, windowMs: 60_000 },
-  integration: { perKey: 60, windowMs: 60_000 },
-};
+export { DEFAULT_LIMITS, type Limits } from "./limits/config.js";
 
 export interface ServerConfig {
   iceServers: IceServer[];
@@ -43,10 +32,11 @@ export interface Services {
   collaboration: CollaborationService;
   /** A technician's login token, or an external technician's session-scoped one. */
   participant(authorization: string | undefined): Promise<Caller>;
-  pinsByAddress: FailureLimiter;
-  pinsGlobal: FailureLimiter;
+  /** The gate of every route that takes a PIN. */
+  pins: PinGuard;
+  /** The state of every limit (token buckets). */
+  buckets: BucketStore;
   apiKeys: ApiKeyService;
-  integrationLimiter: RequestLimiter;
   limits: Limits;
   log: FastifyBaseLogger;
 }
@@ -65,8 +55,9 @@ export function buildServices(opts: {
   const hub = new Hub(log);
   const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
   const clock = () => now().getTime();
-  const auth = new AuthService(store, now, limits.login);
-  const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub, customerGraceMs: opts.customerGraceMs });
+  const buckets = new MemoryBuckets(clock);
+  const auth = new AuthService(store, now, limits.login, buckets);
+  const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub, buckets, limits, customerGraceMs: opts.customerGraceMs });
   const collaboration = new CollaborationService({ store, now, publicUrl: () => config.publicUrl, delivery, sessions, hub });
   return {
     store,
@@ -87,10 +78,9 @@ export function buildServices(opts: {
         throw err;
       }
     },
-    pinsByAddress: new FailureLimiter(limits.pins.perAddress, limits.pins.windowMs, clock),
-    pinsGlobal: new FailureLimiter(limits.pins.global, limits.pins.windowMs, clock),
+    pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock),
+    buckets,
     apiKeys: new ApiKeyService(store, now),
-    integrationLimiter: new RequestLimiter(limits.integration.perKey, limits.integration.windowMs, clock),
     limits,
   };
 }

@@ -207,7 +207,7 @@ describe.skipIf(unavailable !== undefined)("a desktop (screen viewing) session f
     const page = await context.newPage();
     try {
       await page.goto(created.links!.mobile);
-      expect(await page.textContent("h1")).toBe("Your technician invites you to share your screen");
+      expect(await page.textContent("h1")).toBe("Your technician invites you to a support session");
       await page.click("#start");
       await state(page, "eula");
       await page.click("#decline");

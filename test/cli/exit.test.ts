@@ -14,6 +14,7 @@ describe("exit codes", () => {
       timeout: 8,
       payload_too_large: 2,
       rate_limited: 1,
+      quota_exceeded: 5,
       delivery_failed: 1,
       unavailable: 1,
       internal: 1,

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Agent, fetch as undiciFetch } from "undici";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import type { Group, Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type StartServerOptions } from "../../src/server/index.js";
@@ -21,8 +23,11 @@ export interface TestServer {
   readonly wsUrl: string;
   readonly dataDir: string;
   admin: Account;
-  /** Any request on the real HTTP API; body is sent as JSON when given. */
-  api<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<ApiResponse<T>>;
+  /**
+   * Any request on the real HTTP API; body is sent as JSON when given. `from` binds the client
+   * socket to another loopback address (127.0.0.2 ...), a different client to the server's limits.
+   */
+  api<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown; from?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   login(email: string, password: string): Promise<string>;
   createGroup(name: string, permissions: Permission[], settings?: Partial<Group["settings"]>): Promise<Group>;
   addTechnician(opts: { group: string; email?: string; name?: string; admin?: boolean }): Promise<Account>;
@@ -32,6 +37,14 @@ export interface TestServer {
   restart(): Promise<void>;
   /** Stops the server and removes its data folder. */
   close(): Promise<void>;
+}
+
+const agents = new Map<string, Agent>();
+/** An HTTP client whose sockets leave from `address` (any of 127.0.0.0/8 works on Linux). */
+export function fromAddress(address: string): Agent {
+  let agent = agents.get(address);
+  if (!agent) agents.set(address, (agent = new Agent({ localAddress: address })));
+  return agent;
 }
 
 let counter = 0;
@@ -44,11 +57,12 @@ export async function startTestServer(opts: Omit<StartServerOptions, "dataDir"> 
   const options = { logLevel: process.env.RESCUE_LOG_LEVEL ?? "silent", ...opts, dataDir, host: "127.0.0.1", port: 0 };
   let running = await startServer(options);
 
-  async function api<T>(method: string, path: string, o: { token?: string; body?: unknown } = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
+  async function api<T>(method: string, path: string, o: { token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(running.url + path, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+    const init = { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) };
+    const res = o.from ? await undiciFetch(running.url + path, { ...init, dispatcher: fromAddress(o.from) }) : await fetch(running.url + path, init);
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
@@ -165,4 +179,28 @@ export async function customerReady(server: TestServer, pin: string): Promise<Ws
   c.send({ type: "devices", camera: true, microphone: true });
   c.send({ type: "eula", accepted: true });
   for (;;) if ((await c.next("status")).status === "waiting") return Object.assign(c, { joined });
+}
+
+/**
+ * A test file's servers and sockets, closed after each test: `const each = serverPerTest()` at
+ * the top, then `server = await each.start(opts)` and `each.keep(socket)` in a test.
+ */
+export function serverPerTest(): { start(opts?: Omit<StartServerOptions, "dataDir">): Promise<TestServer>; keep(socket: WsProbe): WsProbe } {
+  let current: TestServer | undefined;
+  const sockets: WsProbe[] = [];
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((s) => s.close()));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(opts) {
+      current = await startTestServer(opts);
+      return current;
+    },
+    keep(socket) {
+      sockets.push(socket);
+      return socket;
+    },
+  };
 }

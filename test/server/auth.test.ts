@@ -31,32 +31,37 @@ describe("login and tokens", () => {
     expect(ErrorBody.parse(bad.body)).toEqual(ErrorBody.parse(unknown.body));
   });
 
-  it("rate-limits failed logins per account, even the right password, without telling whether it exists", async () => {
-    server = await startTestServer({ limits: { login: { perAccount: 3, perAddress: 100 } } });
+  it("an attacker who knows a technician's email cannot lock them out: wrong passwords block only that account from that address", async () => {
+    server = await startTestServer({ limits: { login: { perAccountSource: { burst: 3, windowMs: 60_000 }, perSource: { burst: 100, windowMs: 60_000 } } } });
     const tech = await server.technician([]);
+    const attacker = "127.0.0.2";
+    const login = (email: string, password: string, from: string) => server!.api("POST", "/api/v1/auth/login", { body: { email, password }, from });
     for (let i = 0; i < 3; i++) {
-      expect((await server.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: "nope" } })).status).toBe(401);
-      expect((await server.api("POST", "/api/v1/auth/login", { body: { email: "ghost@example.test", password: "nope" } })).status).toBe(401);
+      expect((await login(tech.email, "nope", attacker)).status).toBe(401);
+      expect((await login("ghost@example.test", "nope", attacker)).status).toBe(401);
     }
-    const blocked = await server.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: tech.password } });
-    const ghost = await server.api("POST", "/api/v1/auth/login", { body: { email: "ghost@example.test", password: "nope" } });
+    // From the attacker's address even the right password is refused, saying nothing of the account ...
+    const blocked = await login(tech.email, tech.password, attacker);
+    const ghost = await login("ghost@example.test", "nope", attacker);
     expect(blocked.status).toBe(429);
     expect(blocked.body).toEqual(ghost.body);
     expect(ErrorBody.parse(blocked.body).error.code).toBe("rate_limited");
-    // Another account from the same address still logs in.
-    const other = await server.technician([]);
-    expect(await server.login(other.email, other.password)).toBeTruthy();
+    // ... while the technician, from their own address, logs in at once.
+    const own = await login(tech.email, tech.password, "127.0.0.1");
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    expect((await login(tech.email, tech.password, "127.0.0.3")).status).toBe(200);
   });
 
   it("rate-limits failed logins per address across accounts", async () => {
-    server = await startTestServer({ limits: { login: { perAccount: 100, perAddress: 4 } } });
+    server = await startTestServer({ limits: { login: { perAccountSource: { burst: 100, windowMs: 60_000 }, perSource: { burst: 4, windowMs: 60_000 } } } });
     const tech = await server.technician([]);
     for (let i = 0; i < 4; i++) {
-      const res = await server.api("POST", "/api/v1/auth/login", { body: { email: `guess${i}@example.test`, password: "x" } });
+      const res = await server.api("POST", "/api/v1/auth/login", { body: { email: `guess${i}@example.test`, password: "x" }, from: "127.0.0.2" });
       expect(res.status).toBe(401);
     }
-    const res = await server.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: tech.password } });
+    const res = await server.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: tech.password }, from: "127.0.0.2" });
     expect(res.status).toBe(429);
+    expect((await server.api("POST", "/api/v1/auth/login", { body: { email: tech.email, password: tech.password } })).status).toBe(200);
   });
 
   it("logout ends the token; expired tokens are refused", async () => {

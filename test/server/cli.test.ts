@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -96,5 +96,20 @@ describe("rescue-server", () => {
     expect(help.stdout).toContain("Examples:");
     const startHelp = await run(["start", "--help"]);
     expect(startHelp.stdout).toContain("--public-url");
+    expect(startHelp.stdout).toContain("--trust-proxy 127.0.0.1,10.0.0.0/8");
+    expect(startHelp.stdout).toContain("--limits ./limits.json");
   });
+
+  it("checks --trust-proxy and --limits before starting: a bad entry or a misspelt limit is a usage error", async () => {
+    const proxy = await run(["start", "--data", join(tmp, "nothing-here"), "--trust-proxy", "10.0.0.0/33"]);
+    expect(proxy.code).toBe(2);
+    expect(proxy.stderr).toContain('not an address or CIDR: "10.0.0.0/33"');
+    const data = join(tmp, "limits-data");
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(0);
+    const file = join(tmp, "limits.json");
+    writeFileSync(file, JSON.stringify({ pins: { perSorce: { burst: 1, windowMs: 1000 } } }));
+    const typo = await run(["start", "--data", data, "--limits", file]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("perSorce");
+  }, 60_000);
 });

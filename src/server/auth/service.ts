@@ -1,7 +1,8 @@
 import { RescueError, type LoginResponse, type Permission, type Technician } from "../../protocol/index.js";
 import type { GroupRow, Store, TechnicianRow } from "../store/types.js";
 import { DECOY_HASH, verifyPassword } from "./passwords.js";
-import { FailureLimiter } from "./rate-limit.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
+import { sourceOf } from "../limits/source.js";
 import { bearerToken, hashToken, newToken } from "./tokens.js";
 
 /** Who is calling: the technician, their group and the hash of the token they used. */
@@ -13,12 +14,14 @@ export interface Caller {
   external?: { invitationId: string; sessionId: string };
 }
 
+/**
+ * Wrong passwords allowed before a login is refused without checking. Counted per account and
+ * source together, so nobody can lock a technician out from elsewhere, and per source (an IPv4
+ * address, an IPv6 /64) across accounts, against spraying.
+ */
 export interface LoginLimits {
-  /** Failed logins per account per window. */
-  perAccount: number;
-  /** Failed logins per client address per window. */
-  perAddress: number;
-  windowMs: number;
+  perAccountSource: Rate;
+  perSource: Rate;
 }
 
 export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
@@ -32,32 +35,32 @@ export function hasPermission(caller: Caller, p: Permission): boolean {
 }
 
 export class AuthService {
-  private readonly byAccount: FailureLimiter;
-  private readonly byAddress: FailureLimiter;
-
   constructor(
     private readonly store: Store,
     private readonly now: () => Date,
-    limits: LoginLimits,
-  ) {
-    const clock = () => this.now().getTime();
-    this.byAccount = new FailureLimiter(limits.perAccount, limits.windowMs, clock);
-    this.byAddress = new FailureLimiter(limits.perAddress, limits.windowMs, clock);
-  }
+    private readonly limits: LoginLimits,
+    private readonly buckets: BucketStore,
+  ) {}
 
   async login(email: string, password: string, address: string): Promise<LoginResponse> {
-    // Same answer whether or not the account exists.
-    if (this.byAccount.blocked(email) || this.byAddress.blocked(address)) {
-      throw new RescueError("rate_limited", "too many failed logins; try again later");
+    const source = sourceOf(address);
+    const pair = { key: `login:${email}|${source}`, rate: this.limits.perAccountSource };
+    const spray = { key: `login:${source}`, rate: this.limits.perSource };
+    // Tokens are taken before the check, so parallel guesses cannot overdraw them, and given back
+    // on success. Same answer whether or not the account exists.
+    const taken = [];
+    for (const b of [pair, spray]) {
+      if (await this.buckets.take(b.key, b.rate)) taken.push(b);
+      else {
+        for (const t of taken) await this.buckets.refund(t.key, t.rate);
+        throw new RescueError("rate_limited", "too many failed logins from this address; try again later");
+      }
     }
     const technician = await this.store.technicians.byEmail(email);
     const ok = await verifyPassword(password, technician?.passwordHash ?? DECOY_HASH);
     const group = technician && (await this.store.groups.get(technician.group));
-    if (!ok || !technician || !group) {
-      this.byAccount.fail(email);
-      this.byAddress.fail(address);
-      throw new RescueError("unauthenticated", "wrong email or password");
-    }
+    if (!ok || !technician || !group) throw new RescueError("unauthenticated", "wrong email or password");
+    for (const b of taken) await this.buckets.refund(b.key, b.rate);
     const { token, hash } = newToken();
     const now = this.now();
     const expiresAt = new Date(now.getTime() + TOKEN_LIFETIME_MS).toISOString();
@@ -83,10 +86,8 @@ export class AuthService {
     await this.store.tokens.delete(caller.tokenHash);
   }
 
-  /** Drops expired tokens and ended rate-limit windows. */
+  /** Drops expired tokens. */
   async sweep(): Promise<void> {
     await this.store.tokens.deleteExpired(this.now().toISOString());
-    this.byAccount.prune();
-    this.byAddress.prune();
   }
 }

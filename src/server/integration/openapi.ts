@@ -24,7 +24,9 @@ const tokenAuth = [{ loginToken: [] }];
 /** The integration API as OpenAPI 3.1, built from the protocol's zod schemas so it cannot drift. */
 export function openApiDocument(serverUrl: string, perKeyPerMinute: number): Record<string, unknown> {
   const limited = {
-    description: `Too many requests for this key (at most ${perKeyPerMinute} a minute); wait Retry-After seconds`,
+    description:
+      `Too many requests for this key (at most ${perKeyPerMinute} a minute; wait Retry-After seconds), too many new sessions or PINs` +
+      " for the technician (rate_limited, details.retryAfterSeconds), or too many waiting sessions or live PINs (quota_exceeded: end some first)",
     headers: { "Retry-After": { schema: { type: "integer" }, description: "seconds until the window resets" } },
     content: json("Error"),
   };

@@ -58,8 +58,9 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
   /** The key's technician, counted against the key's rate limit. */
   const keyCaller = async (req: FastifyRequest, reply: FastifyReply): Promise<KeyCaller> => {
     const who = await s.apiKeys.authenticate(req.headers.authorization);
-    const waitMs = s.integrationLimiter.take(who.keyId);
-    if (waitMs !== undefined) {
+    const rate = { burst: s.limits.integration.perKey, windowMs: s.limits.integration.windowMs };
+    if (!(await s.buckets.take(`apikey:${who.keyId}`, rate))) {
+      const waitMs = await s.buckets.waitMs(`apikey:${who.keyId}`, rate);
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       reply.header("retry-after", String(seconds));
       req.log.warn({ keyId: who.keyId, technician: who.technician.email }, "api key rate limited");

@@ -43,19 +43,24 @@ export function collaborationRoutes(app: FastifyInstance, s: Services): void {
   });
 
   // No login needed for an external invitation: the PIN is the credential (wrong ones are throttled like customers').
-  app.post("/api/v1/invitations/join", async (req) => {
-    const address = req.ip;
-    if (s.pinsByAddress.blocked(address)) throw new RescueError("rate_limited", "too many PIN attempts; wait a minute");
+  app.post("/api/v1/invitations/join", async (req, reply) => {
     const { pin } = parseInput(JoinRequest, req.body);
     const who = req.headers.authorization ? await caller(req) : undefined;
-    try {
-      const out = await c.join(who, pin);
-      req.log.info({ sessionId: out.session.id, as: out.as }, "technician joined");
-      return out;
-    } catch (err) {
-      if (err instanceof RescueError && err.code === "not_found") s.pinsByAddress.fail(address);
-      throw err;
+    const check = await s.pins.check(req.ip, async () => {
+      try {
+        return await c.join(who, pin);
+      } catch (err) {
+        if (err instanceof RescueError && err.code === "not_found") return undefined;
+        throw err;
+      }
+    });
+    if (!check.ok && check.throttled) {
+      reply.header("retry-after", String(check.retryAfterSeconds));
+      throw new RescueError("rate_limited", `too many wrong PINs from your network; try again in ${check.retryAfterSeconds} s`, { retryAfterSeconds: check.retryAfterSeconds });
     }
+    if (!check.ok) throw new RescueError("not_found", "unknown or expired invitation PIN");
+    req.log.info({ sessionId: check.value.session.id, as: check.value.as }, "technician joined");
+    return check.value;
   });
 
   app.patch("/api/v1/sessions/:id/collaborators/:cid", async (req) => {

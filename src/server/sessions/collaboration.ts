@@ -94,6 +94,7 @@ export class CollaborationService {
       }
       const pending = (await this.store.invitations.listBySession(row.id)).filter((i) => i.status === "pending" && i.pinExpiresAt > this.iso());
       this.checkLimit(caller.group, row, pending.length);
+      await this.deps.sessions.newPinAllowed(caller, "invitation");
       const now = this.iso();
       const invitation: InvitationRow = {
         id: newId(),

@@ -19,6 +19,8 @@ import { hasPermission, type Caller } from "../auth/service.js";
 import type { Delivery } from "../delivery/carriers.js";
 import { emailText, smsText } from "../delivery/messages.js";
 import { normaliseEmail, normalisePhone } from "../delivery/recipients.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
+import type { Limits } from "../limits/config.js";
 import { newId } from "../org.js";
 import { Serial } from "../serial.js";
 import type { CollaboratorRow, SessionPatch, SessionRow, Store } from "../store/types.js";
@@ -54,6 +56,9 @@ export interface SessionServiceDeps {
   notifier: SessionNotifier;
   /** CUSTOMER_GRACE_MS unless set; 0 aborts a session as soon as its customer's connection drops. */
   customerGraceMs?: number;
+  /** Creation and chat are limited (limits.sessions, limits.chat); state in these buckets. */
+  buckets: BucketStore;
+  limits: Pick<Limits, "sessions" | "chat">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -118,6 +123,7 @@ export class SessionService {
     const by = caller.technician.email;
 
     let row = await this.serial.run(async () => {
+      await this.newPinAllowed(caller, "session");
       // One reading of the clock: the PIN's expiry is exactly the group's setting after creation.
       const at = this.deps.now();
       const now = at.toISOString();
@@ -231,6 +237,7 @@ export class SessionService {
           status: row.status,
         });
       }
+      await this.newPinAllowed(caller, "replacement");
       const pin = await this.freePin();
       const patch: SessionPatch = { pin, pinExpiresAt: this.pinExpiry(caller) };
       await this.store.sessions.update(id, patch);
@@ -306,6 +313,7 @@ export class SessionService {
   }
 
   async chatFromTechnician(caller: Caller, id: string, text: string): Promise<ChatMessage> {
+    await this.throttle(`chat:${caller.technician.id}`, this.deps.limits.chat, "too many chat messages");
     const { row, message } = await this.serial.run(async () => {
       const { row, collaborator } = await this.participant(caller, id);
       if (collaborator) requireCollaborator(collaborator, "chat");
@@ -325,6 +333,7 @@ export class SessionService {
    */
   async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: MediaLogDetail) {
     const fields = { ...detail, by: caller.technician.email };
+    await this.throttle(`media:${caller.technician.id}`, this.deps.limits.chat, "too many media events");
     await this.serial.run(async () => {
       // A technician who handed the session over still reports how their recording ended.
       if (event === "recording-stopped" && (await this.heldBefore(caller, id))) return this.log(id, event, fields);
@@ -348,13 +357,6 @@ export class SessionService {
   }
 
   // Customer side. The customer is identified by the socket that joined with the PIN.
-
-  /** The type of the session a live PIN opens, without joining; undefined when no such PIN. */
-  async pinType(pin: string): Promise<SessionType | undefined> {
-    const row = await this.store.sessions.byPin(pin);
-    const open = row && row.status === "connecting" && !row.customerJoined && (row.pinExpiresAt === null || row.pinExpiresAt > this.iso());
-    return open ? row.type : undefined;
-  }
 
   /**
    * Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN.
@@ -423,6 +425,7 @@ export class SessionService {
 
   /** The customer paused or resumed their own stream: logged and pushed to the technician; a repeat changes nothing. */
   async customerMedia(id: string, state: "paused" | "resumed"): Promise<void> {
+    await this.throttle(`chat:customer:${id}`, this.deps.limits.chat, "too many pauses and resumes");
     const row = await this.serial.run(async () => {
       const row = await this.live(id);
       if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "media opens once the EULA is accepted");
@@ -492,6 +495,7 @@ export class SessionService {
   }
 
   async customerChat(id: string, author: string, text: string): Promise<ChatMessage> {
+    await this.throttle(`chat:customer:${id}`, this.deps.limits.chat, "too many chat messages");
     const { row, message } = await this.serial.run(async () => {
       const row = await this.live(id);
       if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "chat opens once the EULA is accepted");
@@ -574,6 +578,39 @@ export class SessionService {
     const next = (await this.store.sessions.get(row.id))!;
     this.deps.notifier.sessionChanged(next, this.view(next), false);
     return next;
+  }
+
+  /**
+   * Whether the caller may take one more live PIN: a new session (or invitation) must fit under
+   * limits.sessions.livePerTechnician (sessions only) and liveInAll (quota_exceeded), and every new
+   * PIN, a replacement too, under the caller's createRate (rate_limited). Call inside the queue.
+   */
+  async newPinAllowed(caller: Caller, kind: "session" | "invitation" | "replacement"): Promise<void> {
+    const { createRate, livePerTechnician, liveInAll } = this.deps.limits.sessions;
+    const now = this.iso();
+    if (kind === "session") {
+      const mine = await this.store.sessions.countLivePins(now, caller.technician.id);
+      if (mine >= livePerTechnician) {
+        throw new RescueError("quota_exceeded", `you have ${mine} sessions waiting for their customer (limit ${livePerTechnician}); end one or let its PIN expire`, {
+          limit: livePerTechnician,
+          live: mine,
+        });
+      }
+    }
+    if (kind !== "replacement") {
+      const all = (await this.store.sessions.countLivePins(now)) + (await this.store.invitations.countLivePins(now));
+      if (all >= liveInAll) {
+        throw new RescueError("quota_exceeded", `the server holds ${all} live PINs (limit ${liveInAll}); try again when some are used or expire`, { limit: liveInAll, live: all });
+      }
+    }
+    await this.throttle(`create:${caller.technician.id}`, createRate, "too many new sessions and PINs");
+  }
+
+  /** Takes a token from the bucket `key`, or refuses with rate_limited and when to retry. */
+  private async throttle(key: string, rate: Rate, what: string): Promise<void> {
+    if (await this.deps.buckets.take(key, rate)) return;
+    const seconds = Math.max(1, Math.ceil((await this.deps.buckets.waitMs(key, rate)) / 1000));
+    throw new RescueError("rate_limited", `${what}; retry in ${seconds} s`, { retryAfterSeconds: seconds });
   }
 
   // Helpers, called inside the queue.

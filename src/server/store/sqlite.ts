@@ -142,6 +142,13 @@ export function openSqliteStore(dataDir: string): Store {
         stmt(`${SELECT_SESSION} WHERE s.customer_joined = 1 AND s.status NOT IN (${inList(TERMINAL_STATUSES)})`)
           .all(...TERMINAL_STATUSES)
           .map((r) => toSession(r as Row)),
+      countLivePins: async (now, technicianId) => {
+        const live = "pin IS NOT NULL AND (pin_expires_at IS NULL OR pin_expires_at > ?)";
+        const row = technicianId
+          ? stmt(`SELECT COUNT(*) AS n FROM sessions WHERE ${live} AND technician_id = ?`).get(now, technicianId)
+          : stmt(`SELECT COUNT(*) AS n FROM sessions WHERE ${live}`).get(now);
+        return Number((row as { n: number }).n);
+      },
     },
     invitations: {
       insert: async (i) => {
@@ -170,6 +177,7 @@ export function openSqliteStore(dataDir: string): Store {
           : stmt(`SELECT * FROM invitations WHERE invitee_id = ? AND status IN (${inList(statuses)}) ORDER BY created_at DESC`)
               .all(technicianId, ...statuses)
               .map((r) => toInvitation(r as Row)),
+      countLivePins: async (now) => Number((stmt("SELECT COUNT(*) AS n FROM invitations WHERE pin IS NOT NULL AND pin_expires_at > ?").get(now) as { n: number }).n),
     },
     externalTechnicians: {
       list: async () => stmt("SELECT * FROM external_technicians ORDER BY email").all().map((r) => toExternal(r as Row)),

@@ -162,6 +162,8 @@ export interface Store {
     listExpiredPins(now: string): Promise<SessionRow[]>;
     /** Sessions not ended whose customer had joined: at start-up, none of those customers is connected. */
     listJoinedLive(): Promise<SessionRow[]>;
+    /** Sessions holding a PIN that has not expired at `now`: all, or one technician's. */
+    countLivePins(now: string, technicianId?: string): Promise<number>;
   };
   invitations: {
     insert(invitation: InvitationRow): Promise<void>;
@@ -172,6 +174,8 @@ export interface Store {
     listBySession(sessionId: string): Promise<InvitationRow[]>;
     /** Invitations addressed to an internal technician, in the given statuses. */
     listByInvitee(technicianId: string, statuses: readonly InvitationRow["status"][]): Promise<InvitationRow[]>;
+    /** Invitations holding a PIN that has not expired at `now`. */
+    countLivePins(now: string): Promise<number>;
   };
   externalTechnicians: {
     list(): Promise<ExternalTechnicianRow[]>;

@@ -50,23 +50,21 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}
   );
 }
 
-/** A page of one big button that opens the session page, no typing: `/m/PIN`. */
-export function startPage(lang: Language, t: Strings, heading: string, intro: string, pin: string): string {
+/**
+ * The mobile link page, `/m/PIN`: one big button that opens the session page, no typing. The
+ * same for every PIN (Lens, desktop, unknown): it never looks the PIN up.
+ */
+export function mobilePage(lang: Language, pin: string): string {
+  const t = STRINGS[lang];
   return layout(
     lang,
     t,
     `<section class="card">
 <div class="hero" aria-hidden="true"></div>
-<h1>${esc(heading)}</h1>
-<p>${esc(intro)}</p>
+<h1>${esc(t.mobileHeading)}</h1>
+<p>${esc(t.mobileIntro)}</p>
 <a class="button primary" id="start" href="/lens?pin=${esc(pin)}&amp;lang=${lang}">${esc(t.start)}</a>
 <p class="small"><a href="/pin?lang=${lang}">${esc(t.orEnterPin)}</a></p>
 </section>`,
   );
-}
-
-/** The mobile link page of a Lens session. */
-export function mobilePage(lang: Language, pin: string): string {
-  const t = STRINGS[lang];
-  return startPage(lang, t, t.mobileHeading, t.mobileIntro, pin);
 }

@@ -3,10 +3,8 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as z from "zod";
 import { Pin } from "../../protocol/index.js";
-import { lensPage } from "./lens-page.js";
 import { mobilePage, pinPage } from "./pages.js";
-import { screenInvitePage, screenPage } from "./screen-page.js";
-import type { PageKind } from "./session-kind.js";
+import { sessionPage } from "./session-page.js";
 import { pickLanguage, STRINGS } from "./strings.js";
 
 /**
@@ -68,10 +66,10 @@ function language(req: FastifyRequest, lang: string | undefined) {
 
 /**
  * The customer pages: PIN entry, the mobile link page and the session page, plus their assets.
- * The session page is the Lens page (camera), or the screen-sharing page when the PIN opens a
- * desktop session.
+ * No page looks its PIN up: the customer socket's join is the one check (within the PIN limits),
+ * so a page cannot tell a guesser which PINs are live or what they open.
  */
-export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: PageKind): void {
+export function webRoutes(app: FastifyInstance, publicUrl: () => string): void {
   const secure = (reply: FastifyReply) => reply.headers(SECURITY_HEADERS).header("content-security-policy", contentSecurityPolicy(publicUrl()));
   const html = (reply: FastifyReply, body: string, status = 200) =>
     secure(reply).code(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(body);
@@ -92,9 +90,7 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: 
     const q = PageQuery.safeParse(req.query);
     const lang = language(req, q.success ? q.data.lang : undefined);
     if (!Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 404);
-    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
-    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
-    return html(reply, found === "desktop" ? screenInvitePage(lang, pin) : mobilePage(lang, pin));
+    return html(reply, mobilePage(lang, pin));
   });
 
   app.get("/lens", async (req, reply) => {
@@ -103,10 +99,7 @@ export function webRoutes(app: FastifyInstance, publicUrl: () => string, kind?: 
     const lang = language(req, query.lang);
     const pin = query.pin?.trim();
     if (!pin || !Pin.safeParse(pin).success) return html(reply, pinPage(lang, undefined, STRINGS[lang].pinInvalid), 400);
-    const name = query.name?.trim().slice(0, 100) || undefined;
-    const found = await kind?.(pin, req.socket.remoteAddress ?? "unknown");
-    if (found === "throttled") return html(reply, pinPage(lang, undefined, STRINGS[lang].pinThrottled), 429);
-    return html(reply, found === "desktop" ? screenPage(lang, pin, name) : lensPage(lang, pin, name));
+    return html(reply, sessionPage(lang, pin, query.name?.trim().slice(0, 100) || undefined));
   });
 
   app.get("/assets/:file", async (req, reply) => {

@@ -3,8 +3,6 @@ import type { Language } from "../../protocol/index.js";
 /** The texts of the screen-sharing page, on top of the shared customer-page strings. */
 export const SCREEN_STRINGS = {
   en: {
-    inviteHeading: "Your technician invites you to share your screen",
-    inviteIntro: "They will only watch. Nothing is shared until you agree and choose a screen.",
     screenHeading: "Share your screen with your technician",
     screenIntro: "Your technician will only watch; they cannot control your computer. You choose what to share and can stop at any time.",
     acceptShare: "Accept and choose what to share",
@@ -18,8 +16,6 @@ export const SCREEN_STRINGS = {
     screenStopped: "You stopped sharing your screen. You can still chat, or disconnect.",
   },
   nl: {
-    inviteHeading: "Uw supportmedewerker nodigt u uit uw scherm te delen",
-    inviteIntro: "Er wordt alleen meegekeken. Er wordt niets gedeeld tot u akkoord gaat en een scherm kiest.",
     screenHeading: "Deel uw scherm met uw supportmedewerker",
     screenIntro: "Uw supportmedewerker kijkt alleen mee en kan uw computer niet bedienen. U kiest wat u deelt en kunt altijd stoppen.",
     acceptShare: "Akkoord en kiezen wat ik deel",
@@ -33,8 +29,6 @@ export const SCREEN_STRINGS = {
     screenStopped: "U bent gestopt met het delen van uw scherm. U kunt nog chatten of de verbinding verbreken.",
   },
   de: {
-    inviteHeading: "Ihr Techniker lädt Sie ein, Ihren Bildschirm zu teilen",
-    inviteIntro: "Er sieht nur zu. Nichts wird geteilt, bevor Sie zustimmen und einen Bildschirm wählen.",
     screenHeading: "Teilen Sie Ihren Bildschirm mit Ihrem Techniker",
     screenIntro: "Ihr Techniker sieht nur zu und kann Ihren Computer nicht steuern. Sie wählen, was Sie teilen, und können jederzeit aufhören.",
     acceptShare: "Akzeptieren und Freigabe wählen",

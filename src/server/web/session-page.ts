@@ -1,33 +1,24 @@
 import type { Language } from "../../protocol/index.js";
 import { esc, layout } from "./pages.js";
-import type { Strings } from "./strings.js";
-
-/** What one customer session page has of its own; the rest of the page is the same for both. */
-export interface SessionPageParts {
-  /** Names the page's card, its data block (`<kind>-data`) and its script (`<kind>.js`). */
-  kind: "lens" | "screen";
-  /** HTML above the card. */
-  banner?: string;
-  /** HTML that opens the EULA box: its heading and any introduction. */
-  eulaIntro: string;
-  acceptLabel: string;
-  /** HTML of the controls before the disconnect button. */
-  controls?: string;
-  /** HTML after the chat. */
-  tail?: string;
-}
+import { SCREEN_STRINGS } from "./screen-strings.js";
+import { STRINGS } from "./strings.js";
 
 /**
- * A customer session page: status line, own picture, EULA, controls and chat, driven by the
- * shared customer.js and the page's own script, which read the data block.
+ * The one customer session page, `/lens?pin=`, the same for every PIN: nothing in it depends on
+ * whether the PIN is live or what kind of session it opens, so the page tells a guesser nothing.
+ * The customer socket's `joined` says the session type; then customer.js hands the page to
+ * lens.js (camera) or screen.js (screen sharing), which show their own parts.
  */
-export function sessionPage(lang: Language, t: Strings, pin: string, name: string | undefined, parts: SessionPageParts): string {
+export function sessionPage(lang: Language, pin: string, name: string | undefined): string {
+  const t = { ...STRINGS[lang], ...SCREEN_STRINGS[lang] };
   // Data for the scripts; a JSON block is not executed, so the CSP allows it.
   const data = JSON.stringify({ pin, name: name ?? null, strings: t }).replace(/</g, "\\u003c");
-  const lines = [
-    `<script type="application/json" id="${parts.kind}-data">${data}</script>`,
-    parts.banner,
-    `<section class="card" id="${parts.kind}" aria-live="polite">
+  const body = `<script type="application/json" id="session-data">${data}</script>
+<div id="viewing" class="viewing" role="status" hidden>
+<span>● ${esc(t.viewing)}</span>
+<button type="button" id="stop" class="danger">${esc(t.stopSharing)}</button>
+</div>
+<section class="card" id="session" aria-live="polite">
 <p id="status" class="status">${esc(t.connecting)}</p>
 <div class="stage" hidden id="stage">
 <video id="preview" autoplay muted playsinline></video>
@@ -35,17 +26,19 @@ export function sessionPage(lang: Language, t: Strings, pin: string, name: strin
 </div>
 <p id="recorded" class="recorded" hidden>● ${esc(t.recorded)}</p>
 <div id="eula" hidden>
-${parts.eulaIntro}
+<div id="eula-lens" hidden><h2>${esc(t.eulaHeading)}</h2></div>
+<div id="eula-screen" hidden><h2>${esc(t.screenHeading)}</h2>
+<p>${esc(t.screenIntro)}</p></div>
 <p id="eula-text" class="eula"></p>
 <div class="row">
-<button type="button" id="accept" class="primary">${esc(parts.acceptLabel)}</button>
+<button type="button" id="accept" class="primary">${esc(t.accept)}</button>
 <button type="button" id="decline">${esc(t.decline)}</button>
 </div>
 </div>
 <p id="devices-again" class="row" hidden><button type="button" id="retry-devices" class="primary">${esc(t.retryDevices)}</button></p>
-<div id="controls" class="row" hidden>`,
-    parts.controls,
-    `<button type="button" id="disconnect" class="danger">${esc(t.disconnect)}</button>
+<div id="controls" class="row" hidden>
+<button type="button" id="pause" hidden>${esc(t.pause)}</button>
+<button type="button" id="disconnect" class="danger">${esc(t.disconnect)}</button>
 </div>
 <p id="again" hidden><a class="button" href="/pin?lang=${lang}">${esc(t.tryAgain)}</a></p>
 </section>
@@ -56,8 +49,7 @@ ${parts.eulaIntro}
 <input id="chat-text" maxlength="2000" autocomplete="off" placeholder="${esc(t.chatPlaceholder)}" aria-label="${esc(t.chatPlaceholder)}">
 <button type="submit">${esc(t.send)}</button>
 </form>
-</section>`,
-    parts.tail,
-  ];
-  return layout(lang, t, lines.filter((line) => line !== undefined).join("\n"), ["customer.js", `${parts.kind}.js`]);
+</section>
+<audio id="remote-audio" autoplay></audio>`;
+  return layout(lang, t, body, ["customer.js", "lens.js", "screen.js"]);
 }

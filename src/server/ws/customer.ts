@@ -1,19 +1,22 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
-import type { FailureLimiter } from "../auth/rate-limit.js";
 import { EULA_TEXT } from "../eula.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
+import type { PinGuard } from "../limits/pin-guard.js";
 import type { SessionService } from "../sessions/service.js";
 import type { SessionRow } from "../store/types.js";
 import type { Hub } from "./hub.js";
-import { closeWith, errorMessage, inOrder, parseMessage } from "./messages.js";
+import { closeWith, errorMessage, inOrder, messageBudget, parseMessage } from "./messages.js";
 import { keepAlive } from "../../net/heartbeat.js";
 
 export interface CustomerDeps {
   sessions: SessionService;
   hub: Hub;
-  pinsByAddress: FailureLimiter;
-  pinsGlobal: FailureLimiter;
+  pins: PinGuard;
+  buckets: BucketStore;
+  /** Every message of one socket; over it the socket is closed (rateLimited). */
+  messageRate: Rate;
   iceServers: IceServer[];
   log: FastifyBaseLogger;
   /** True while the server shuts down: closing sockets then does not abort sessions. */
@@ -24,8 +27,6 @@ export interface CustomerDeps {
 
 /** Steps a customer goes through, in this order. */
 type Phase = "pin" | "joined" | "devices" | "accepted";
-
-const GLOBAL = "all";
 
 /** One customer connection: join with a PIN, report devices, answer the EULA, then signal and chat. */
 export function customerConnection(ws: WebSocket, address: string, deps: CustomerDeps): void {
@@ -38,6 +39,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -83,6 +85,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     "message",
     inOrder(
       async (data, isBinary) => {
+        if (!(await withinBudget())) return log.warn({ sessionId, address }, "customer socket flooding: closed");
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
         if (phase === "pin" && msg.type !== "join" && msg.type !== "resume") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join or resume");
@@ -90,16 +93,13 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "join": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            if (deps.pinsByAddress.blocked(address) || deps.pinsGlobal.blocked(GLOBAL)) {
-              log.warn({ address }, "PIN attempts throttled");
-              return closeWith(ws, WS_CLOSE.rateLimited, "too many PIN attempts; wait a minute and try again");
+            const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address));
+            if (!check.ok && check.throttled) {
+              log.debug({ address }, "PIN attempts throttled");
+              return closeWith(ws, WS_CLOSE.rateLimited, `too many wrong PINs from your network; try again in ${check.retryAfterSeconds} s`);
             }
-            const joined = await sessions.customerJoin(msg.pin, msg.name, address);
-            if (!joined) {
-              deps.pinsByAddress.fail(address);
-              deps.pinsGlobal.fail(GLOBAL);
-              return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
-            }
+            if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
+            const joined = check.value;
             // Gone while joining: away at once, so the page may still come back with its credential.
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(joined.row.id);
             customerName = msg.name ?? customerName;
@@ -110,12 +110,11 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "resume": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            if (deps.pinsByAddress.blocked(address)) return closeWith(ws, WS_CLOSE.rateLimited, "too many attempts; wait a minute and try again");
-            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address);
-            if (!resumed) {
-              deps.pinsByAddress.fail(address);
-              return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
-            }
+            // A credential is 256 random bits; misses still count against the source like wrong PINs.
+            const check = await deps.pins.check(address, () => sessions.customerResume(msg.sessionId, msg.token, address));
+            if (!check.ok && check.throttled) return closeWith(ws, WS_CLOSE.rateLimited, `too many failed attempts from your network; try again in ${check.retryAfterSeconds} s`);
+            if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
+            const resumed = check.value;
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
             enter(resumed.row, resumed.resumeToken, true);
             log.info({ sessionId, address }, "customer resumed");

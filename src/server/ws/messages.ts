@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from "ws";
 import type * as z from "zod";
 import { RescueError, WS_CLOSE } from "../../protocol/index.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
 
 /** A close reason fits in 123 bytes. */
 export function closeWith(ws: WebSocket, code: number, reason: string): void {
@@ -42,5 +43,20 @@ export function inOrder(handle: (data: RawData, isBinary: boolean) => Promise<vo
   let chain = Promise.resolve();
   return (data: RawData, isBinary: boolean) => {
     chain = chain.then(() => handle(data, isBinary)).catch(onError);
+  };
+}
+
+let sockets = 0;
+
+/**
+ * One socket's budget of messages (limits.socketMessages): the returned function takes one and
+ * closes the socket with rateLimited once the client floods; true while within the budget.
+ */
+export function messageBudget(ws: WebSocket, buckets: BucketStore, rate: Rate): () => Promise<boolean> {
+  const key = `ws:${++sockets}`;
+  return async () => {
+    if (await buckets.take(key, rate)) return true;
+    closeWith(ws, WS_CLOSE.rateLimited, "too many messages");
+    return false;
   };
 }

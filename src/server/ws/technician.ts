@@ -5,10 +5,15 @@ import { technicianView, type Caller } from "../auth/service.js";
 import type { CollaborationService } from "../sessions/collaboration.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Hub } from "./hub.js";
-import { errorMessage, inOrder, parseMessage } from "./messages.js";
+import type { BucketStore, Rate } from "../limits/buckets.js";
+import { errorMessage, inOrder, messageBudget, parseMessage } from "./messages.js";
 
 /** One technician connection (usually their daemon): pushes of their sessions, signalling, chat, media events. */
-export async function technicianConnection(ws: WebSocket, caller: Caller, deps: { sessions: SessionService; collaboration: CollaborationService; hub: Hub; log: FastifyBaseLogger }) {
+export async function technicianConnection(
+  ws: WebSocket,
+  caller: Caller,
+  deps: { sessions: SessionService; collaboration: CollaborationService; hub: Hub; log: FastifyBaseLogger; buckets: BucketStore; messageRate: Rate },
+) {
   const { sessions, hub, log } = deps;
   const send = (m: ServerToTechnician): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
@@ -16,11 +21,13 @@ export async function technicianConnection(ws: WebSocket, caller: Caller, deps: 
   const registration = hub.addTechnician(caller.technician.id, caller.tokenHash, ws);
   ws.on("error", (err) => log.debug({ err: err.message }, "technician socket error"));
   ws.on("close", registration.detach);
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
 
   ws.on(
     "message",
     inOrder(
       async (data, isBinary) => {
+        if (!(await withinBudget())) return log.warn({ technician: caller.technician.email }, "technician socket flooding: closed");
         const msg = parseMessage(ws, TechnicianToServer, data, isBinary);
         if (!msg) return;
         switch (msg.type) {

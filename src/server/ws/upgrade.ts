@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { MAX_MESSAGE_BYTES, RescueError, WS_CLOSE } from "../../protocol/index.js";
+import { clientAddress, type TrustProxy } from "../proxy.js";
 import type { Services } from "../services.js";
 import { customerConnection } from "./customer.js";
 import { closeWith } from "./messages.js";
@@ -15,7 +16,7 @@ export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
 export function attachWebSockets(
   server: Server,
   services: Services,
-  opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number },
+  opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number; trust: TrustProxy },
 ): () => Promise<void> {
   // Oversized messages are closed by ws itself with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -24,14 +25,15 @@ export function attachWebSockets(
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "").split("?")[0];
-    const address = req.socket.remoteAddress ?? "unknown";
+    const address = clientAddress(req, opts.trust);
     if (path === CUSTOMER_WS_PATH) {
       wss.handleUpgrade(req, socket, head, (ws) =>
         customerConnection(ws, address, {
           sessions: services.sessions,
           hub: services.hub,
-          pinsByAddress: services.pinsByAddress,
-          pinsGlobal: services.pinsGlobal,
+          pins: services.pins,
+          buckets: services.buckets,
+          messageRate: services.limits.socketMessages,
           iceServers: services.config.iceServers,
           log,
           stopping: opts.stopping,
@@ -46,7 +48,8 @@ export function attachWebSockets(
           wss.handleUpgrade(req, socket, head, (ws) => {
             // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
             keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
-            technicianConnection(ws, caller, { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log }).catch((err: unknown) => {
+            const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.buckets, messageRate: services.limits.socketMessages };
+            technicianConnection(ws, caller, deps).catch((err: unknown) => {
               log.error({ err }, "technician connection failed");
               ws.terminate();
             });

@@ -1,15 +1,18 @@
-// What the customer's session pages (lens.js, screen.js) share: the customer WebSocket, the
-// status line, chat, the lead technician's offer and answer, and the end of the session.
-// Protocol: src/protocol/customer-ws.ts. A page creates the core from its JSON data block, then
-// starts it with hooks for what it does its own way (devices, tracks, its peer connection).
+// What the customer's session page shares between its kinds, Lens (lens.js) and screen sharing
+// (screen.js): the customer WebSocket, the status line, chat, the lead technician's offer and
+// answer, and the end of the session. Protocol: src/protocol/customer-ws.ts. The page is the
+// same for every PIN; each kind registers its hooks (devices, tracks, its peer connection) and
+// the session type in `joined` picks one.
 "use strict";
-/** The core of one page; `dataId` names its JSON data block (pin, name, strings). */
-window.rescueCustomer = function (dataId) {
-  var data = JSON.parse(document.getElementById(dataId).textContent);
+/** The page's core, read from its JSON data block (pin, name, strings). */
+window.rescueCustomer = (function () {
+  var data = JSON.parse(document.getElementById("session-data").textContent);
   var t = data.strings;
   var $ = function (id) { return document.getElementById(id); };
   var show = function (id, on) { $(id).hidden = !on; };
-  var hooks = {};
+  /** Hooks by session type, and those of the type in use (none until joined). */
+  var kinds = {};
+  var hooks = { cleanup: function () {} };
 
   var c = {
     data: data,
@@ -20,6 +23,8 @@ window.rescueCustomer = function (dataId) {
     /** The lead technician's peer connection. */
     pc: null,
     stream: null,
+    /** The session type once joined: "lens" or "desktop". */
+    kind: null,
     iceServers: [],
     status: "connecting",
     /** Whether the lead's answer to the offer out there has arrived. */
@@ -181,6 +186,12 @@ window.rescueCustomer = function (dataId) {
   var joinedOnce = false;
   function onJoined(msg) {
     if (msg.resume) keepResume({ sessionId: msg.sessionId, token: msg.resume.token, graceMs: msg.resume.graceMs });
+    var page = kinds[msg.sessionType];
+    if (!page) return c.end("error", t.badPin);
+    c.kind = msg.sessionType;
+    hooks = page;
+    hooks.canStart = hooks.canStart || function () { return true; };
+    hooks.offered = hooks.offered || function () {};
     c.iceServers = msg.iceServers || [];
     if (joinedOnce) {
       // Back after a dropped socket: the page kept its media. A connection that is not up may
@@ -315,15 +326,18 @@ window.rescueCustomer = function (dataId) {
   });
 
   /**
-   * Runs the page. Hooks: joined(msg) after the shared part of "joined"; startPeer() returns the
-   * lead's connection; applyTracks() and describe() after every status; cleanup() on the end;
+   * Registers the hooks of one session type ("lens", "desktop"). Hooks: joined(msg) after the
+   * shared part of "joined" (the kind's controls and listeners go up there); startPeer() returns
+   * the lead's connection; applyTracks() and describe() after every status; cleanup() on the end;
    * optional: canStart() before the lead's connection is made, offered() after the lead's offer
    * went out, peers { conn(peer), drop(peer), event(peer, event) } for collaborators.
    */
-  c.start = function (pageHooks) {
-    hooks = pageHooks;
-    hooks.canStart = hooks.canStart || function () { return true; };
-    hooks.offered = hooks.offered || function () {};
+  c.register = function (sessionType, pageHooks) {
+    kinds[sessionType] = pageHooks;
+  };
+
+  /** Runs the page once every kind has registered (the scripts are deferred, in order). */
+  function start() {
     $("disconnect").addEventListener("click", function () {
       c.send({ type: "leave" });
       c.end("ended", t.ended);
@@ -341,7 +355,8 @@ window.rescueCustomer = function (dataId) {
     } else {
       connect();
     }
-  };
+  }
+  document.addEventListener("DOMContentLoaded", start);
 
   return c;
-};
+})();

@@ -1,11 +1,11 @@
-// The customer's Lens page: join with the PIN, grant camera and microphone, answer the EULA,
-// then stream to the technician over WebRTC. Protocol: src/protocol/customer-ws.ts; what it
-// shares with the screen-sharing page is in customer.js, loaded before it.
+// The Lens kind of the customer's session page: join with the PIN, grant camera and microphone,
+// answer the EULA, then stream to the technician over WebRTC. Protocol: src/protocol/customer-ws.ts;
+// what it shares with screen sharing is in customer.js, loaded before it.
 // Media is offered only after the EULA is accepted; tracks carry picture and sound only while
 // the session is active (or collaborating) and the customer has not paused.
 "use strict";
 (function () {
-  var c = window.rescueCustomer("lens-data");
+  var c = window.rescueCustomer;
   var t = c.t;
   var $ = c.$;
   var show = c.show;
@@ -53,6 +53,9 @@
   }
 
   function onJoined() {
+    listen();
+    show("eula-lens", true);
+    show("pause", true);
     var mediaDevices = navigator.mediaDevices;
     if (!mediaDevices || !mediaDevices.getUserMedia) {
       c.send({ type: "devices", camera: false, microphone: false });
@@ -154,23 +157,26 @@
     else dropPeer(peer);
   }
 
-  $("retry-devices").addEventListener("click", askDevices);
-  $("accept").addEventListener("click", function () {
-    $("accept").disabled = true;
-    $("decline").disabled = true;
-    c.send({ type: "eula", accepted: true });
-  });
-  $("decline").addEventListener("click", function () {
-    c.send({ type: "eula", accepted: false });
-  });
-  $("pause").addEventListener("click", function () {
-    pausedByCustomer = !pausedByCustomer;
-    c.send({ type: "media", state: pausedByCustomer ? "paused" : "resumed" });
-    applyTracks();
-    describe();
-  });
+  /** The page's buttons, once the session is known to be a Lens one. */
+  function listen() {
+    $("retry-devices").addEventListener("click", askDevices);
+    $("accept").addEventListener("click", function () {
+      $("accept").disabled = true;
+      $("decline").disabled = true;
+      c.send({ type: "eula", accepted: true });
+    });
+    $("decline").addEventListener("click", function () {
+      c.send({ type: "eula", accepted: false });
+    });
+    $("pause").addEventListener("click", function () {
+      pausedByCustomer = !pausedByCustomer;
+      c.send({ type: "media", state: pausedByCustomer ? "paused" : "resumed" });
+      applyTracks();
+      describe();
+    });
+  }
 
-  c.start({
+  c.register("lens", {
     joined: onJoined,
     startPeer: startLead,
     applyTracks: applyTracks,

@@ -1,13 +1,13 @@
-// The customer's screen-sharing page of a desktop session (view mode): join with the PIN, answer
-// the EULA, pick a screen in the browser's picker, then stream it to the technician over WebRTC.
-// Protocol: src/protocol/customer-ws.ts; what it shares with the Lens page is in customer.js,
-// loaded before it. The picker opens only from the customer's click on accept; the screen is
+// The screen-sharing kind of the customer's session page, for desktop sessions (view mode): join
+// with the PIN, answer the EULA, pick a screen in the browser's picker, then stream it to the
+// technician over WebRTC. Protocol: src/protocol/customer-ws.ts; what it shares with Lens is in
+// customer.js, loaded before it. The picker opens only from the customer's click on accept; the screen is
 // offered after that and carries picture only while the session is active.
 // Stopping the share (the page's button or the browser's own) ends the stream for good and tells
 // the technician, who sees it as a status; chat goes on.
 "use strict";
 (function () {
-  var c = window.rescueCustomer("screen-data");
+  var c = window.rescueCustomer;
   var t = c.t;
   var $ = c.$;
   var show = c.show;
@@ -50,8 +50,10 @@
     describe();
   }
 
-  function onJoined(msg) {
-    if (msg.sessionType !== "desktop") return c.end("error", t.badPin);
+  function onJoined() {
+    listen();
+    show("eula-screen", true);
+    $("accept").textContent = t.acceptShare;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
       c.send({ type: "devices", camera: false, microphone: false });
       return c.end("denied", t.screenUnsupported);
@@ -134,14 +136,17 @@
     early = null;
   }
 
-  $("accept").addEventListener("click", pickScreen);
-  $("decline").addEventListener("click", function () {
-    c.send({ type: "devices", camera: false, microphone: false });
-    c.send({ type: "eula", accepted: false });
-  });
-  $("stop").addEventListener("click", stopSharing);
+  /** The page's buttons, once the session is known to be a desktop one. */
+  function listen() {
+    $("accept").addEventListener("click", pickScreen);
+    $("decline").addEventListener("click", function () {
+      c.send({ type: "devices", camera: false, microphone: false });
+      c.send({ type: "eula", accepted: false });
+    });
+    $("stop").addEventListener("click", stopSharing);
+  }
 
-  c.start({
+  c.register("desktop", {
     joined: onJoined,
     startPeer: startPeer,
     canStart: function () { return !!c.stream && !stopped; },

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { ErrorBody, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { customerReady, openTechnicianWs, serverPerTest, type TestServer, type WsProbe } from "../helpers/server.js";
+
+const each = serverPerTest();
+let server: TestServer | undefined;
+
+const ALL: Permission[] = ["lens", "private", "pin", "chat"];
+const create = (token: string) => server!.api("POST", "/api/v1/sessions", { token, body: { type: "desktop", method: "pin" } });
+const chatLog = async (token: string, id: string) =>
+  (await server!.api<{ event: string; from: string }[]>("GET", `/api/v1/sessions/${id}/log`, { token })).body.filter((e) => e.event === "chat");
+
+/** Counts messages of `type` on a socket until `quietMs` pass without one. */
+async function countUntilQuiet(ws: WsProbe, type: string, quietMs = 2_000): Promise<number> {
+  let n = 0;
+  for (;;) {
+    try {
+      await ws.next(type, quietMs);
+      n++;
+    } catch {
+      return n;
+    }
+  }
+}
+
+describe("flooding", () => {
+  it("a customer's chat flood is cut to the chat rate: the rest is refused, not stored or pushed", async () => {
+    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, socketMessages: { burst: 1_000, windowMs: 1_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const t = await openTechnicianWs(server, tech.token);
+    each.keep(t);
+    const c = await customerReady(server, s.pin!);
+    each.keep(c);
+    const started = Date.now();
+    const sent = 200;
+    for (let i = 0; i < sent; i++) c.send({ type: "chat", text: `${i} ${"x".repeat(1990)}` });
+    const refused = await countUntilQuiet(c, "error");
+    const pushed = await countUntilQuiet(t, "chat");
+    const stored = (await chatLog(tech.token, s.id)).length;
+    // One more token per 12 s of the test at most (a slow machine may take that long).
+    const allowed = 5 + Math.ceil((Date.now() - started) / 12_000);
+    expect(stored).toBeGreaterThanOrEqual(5);
+    expect(stored).toBeLessThanOrEqual(allowed);
+    expect(pushed).toBe(stored);
+    expect(refused + stored).toBe(sent);
+  });
+
+  it("a customer socket flooding messages of any kind is closed", async () => {
+    server = await each.start({ limits: { socketMessages: { burst: 20, windowMs: 60_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const c = await customerReady(server, s.pin!);
+    each.keep(c);
+    for (let i = 0; i < 100; i++) c.send({ type: "media", state: i % 2 ? "paused" : "resumed" });
+    expect((await c.closed).code).toBe(WS_CLOSE.rateLimited);
+  });
+
+  it("a technician's socket is held to the same budgets: a flood of messages is closed, logged media events are cut to the rate", async () => {
+    server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, socketMessages: { burst: 60, windowMs: 60_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const t = each.keep(await openTechnicianWs(server, tech.token));
+    await t.next("sessions");
+    for (let i = 0; i < 50; i++) t.send({ type: "media", sessionId: s.id, event: "snapshot" });
+    const refused = await countUntilQuiet(t, "error");
+    const logged = (await server.api<{ event: string }[]>("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body.filter((e) => e.event === "snapshot");
+    expect(logged.length).toBeGreaterThanOrEqual(5);
+    expect(logged.length).toBeLessThanOrEqual(6);
+    expect(refused + logged.length).toBe(50);
+    for (let i = 0; i < 50; i++) t.send({ type: "signal", sessionId: s.id, signal: { kind: "candidate", candidate: { candidate: "" } } });
+    expect((await t.closed).code).toBe(WS_CLOSE.rateLimited);
+  });
+
+  it("a technician's chat flood over HTTP is cut to the chat rate with rate_limited and a retry time", async () => {
+    server = await each.start({ limits: { chat: { burst: 3, windowMs: 60_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => server!.api("POST", `/api/v1/sessions/${s.id}/chat`, { token: tech.token, body: { text: "y".repeat(2000) } })),
+    );
+    const refused = answers.filter((a) => a.status === 429);
+    expect(answers.length - refused.length).toBeLessThanOrEqual(4);
+    expect(ErrorBody.parse(refused[0]!.body).error).toMatchObject({ code: "rate_limited", details: { retryAfterSeconds: expect.any(Number) } });
+    expect((await chatLog(tech.token, s.id)).length).toBe(answers.length - refused.length);
+  });
+
+  it("a burst of session creation stops at the live-session caps with quota_exceeded, per technician and in all", async () => {
+    server = await each.start({ limits: { sessions: { livePerTechnician: 20, liveInAll: 30, createRate: { burst: 1_000, windowMs: 60_000 } } } });
+    const a = await server.technician(ALL);
+    const b = await server.technician(ALL);
+    const burst = async (token: string) => Promise.all(Array.from({ length: 40 }, () => create(token)));
+    const fromA = await burst(a.token);
+    expect(fromA.filter((r) => r.status === 201)).toHaveLength(20);
+    const refusedA = fromA.find((r) => r.status !== 201)!;
+    expect(refusedA.status).toBe(429);
+    expect(ErrorBody.parse(refusedA.body).error).toMatchObject({ code: "quota_exceeded", details: { limit: 20, live: 20 } });
+    const fromB = await burst(b.token);
+    expect(fromB.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(ErrorBody.parse(fromB.find((r) => r.status !== 201)!.body).error).toMatchObject({ code: "quota_exceeded", details: { limit: 30 } });
+    // Ending one frees its room.
+    const one = Session.parse(fromA.find((r) => r.status === 201)!.body);
+    expect((await server.api("POST", `/api/v1/sessions/${one.id}/end`, { token: a.token })).status).toBe(200);
+    expect((await create(b.token)).status).toBe(201);
+  });
+
+  it("new sessions and new PINs together are limited to the creation rate", async () => {
+    server = await each.start({ limits: { sessions: { createRate: { burst: 5, windowMs: 60 * 60_000 } } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429]);
+    const refused = await create(tech.token);
+    expect(ErrorBody.parse(refused.body).error).toMatchObject({ code: "rate_limited", details: { retryAfterSeconds: expect.any(Number) } });
+  });
+});
