@@ -47,7 +47,7 @@ function arrivals(loss, seed) {
   return packets;
 }
 
-/** Feeds `packets` through `make(onPacket, onLoss)`'s buffer; returns the figures above. */
+/** Feeds `packets` through `make(onPacket, onLoss)`'s buffer, then ends the stream; returns the figures above. */
 function measure(packets, make) {
   const seen = new Set();
   const arrived = new Set(packets.map((p) => p.header.sequenceNumber));
@@ -65,6 +65,7 @@ function measure(packets, make) {
   );
   const before = process.cpuUsage();
   for (const rtp of packets) buffer.input(rtp);
+  buffer.end();
   const cpu = process.cpuUsage(before);
   return {
     cpuSecondsPerStreamSecond: Number(((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(5)),
@@ -85,10 +86,12 @@ const buffers = {
       if (lost) onLoss(lost.from, ((lost.to - lost.from) & 0xffff) + 1);
       if (output.rtp) onPacket(output.rtp);
     });
-    return { input: (rtp) => jitter.input({ rtp }) };
+    return { input: (rtp) => jitter.input({ rtp }), end: () => jitter.input({ eol: true }) };
   },
-  ours: (onPacket, onLoss) =>
-    new JitterBuffer({ clockRate: 90_000, latencyMs: 200 }, { packet: onPacket, loss: ({ from, count }) => onLoss(from, count) }),
+  ours: (onPacket, onLoss) => {
+    const jitter = new JitterBuffer({ clockRate: 90_000, latencyMs: 200 }, { packet: onPacket, loss: ({ from, count }) => onLoss(from, count) });
+    return { input: (rtp) => jitter.input(rtp), end: () => jitter.flush() };
+  },
 };
 
 const results = {};
