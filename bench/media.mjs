@@ -6,8 +6,10 @@
 //                 (p50 of 10 short sessions)
 //   cpuSecondsPerStreamSecond, peakRssMb  of the receiving process over a 30 s stream (also split:
 //                 main thread, kernel)
+//   frames, keyframeRequests  video frames sent and recorded, PLIs sent (by reason) over that stream
 // Needs the compiled tree (npm run build) and ffmpeg. Knobs for investigating: RESCUE_BENCH_SECONDS,
-// RESCUE_BENCH_SHORT_RUNS, RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
+// RESCUE_BENCH_SHORT_RUNS, RESCUE_BENCH_RECORD=0, RESCUE_BENCH_INBOUND_LOSS=N (percent),
+// RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
 import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,10 +25,14 @@ else await main();
 
 async function receiver() {
   const { TechnicianPeer } = await import(dist("daemon/session/peer.js"));
-  const peer = new TechnicianPeer({ iceServers: [], loopback: true });
+  // RESCUE_BENCH_INBOUND_LOSS=N drops N% of inbound packets (werift's debug hook; NACK repairs most).
+  const loss = Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0);
+  const peer = new TechnicianPeer({ iceServers: [], loopback: true, inboundKeepPercent: loss > 0 ? 100 - loss : undefined });
   const send = (message) => process.send(message);
   peer.on("signal", (signal) => send({ type: "signal", signal }));
   peer.on("connected", () => send({ type: "connected" }));
+  const keyframeRequests = {};
+  peer.on("keyframe-request", (why) => (keyframeRequests[why] = (keyframeRequests[why] ?? 0) + 1));
   peer.on("first-frame", (info) => {
     // Then wait until that frame is in the file.
     const poll = setInterval(() => {
@@ -46,7 +52,7 @@ async function receiver() {
     }
     else if (message.type === "close") {
       const info = await peer.close("ended");
-      send({ type: "closed", info });
+      send({ type: "closed", info, keyframeRequests });
       process.disconnect();
     }
   });
@@ -121,6 +127,7 @@ async function session(CustomerPeer, clip, dir, seconds, name) {
     maxRssKb: after.maxRssKb,
     sent: customer.sentVideoFrames,
     recorded: closed.info.recording?.videoFrames ?? 0,
+    keyframeRequests: closed.keyframeRequests,
     bytes: fileSize(recordPath),
     recordedKbps: Math.round((fileSize(recordPath) * 8) / seconds / 1000),
   };
@@ -155,12 +162,14 @@ async function main() {
     console.log(
       JSON.stringify({
         stream: { width: 640, height: 480, fps: 30, seconds: streamSeconds, recordedKbps: long.recordedKbps },
+        inboundLossPercent: Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0),
         firstFrameMs: { p50: round(median(sorted)), max: round(sorted.at(-1)), runs: firstFrames.map((n) => round(n)) },
         cpuSecondsPerStreamSecond: round(long.cpuSeconds / streamSeconds, 4),
         kernelCpuSecondsPerStreamSecond: round(long.systemSeconds / streamSeconds, 4),
         mainThreadCpuSecondsPerStreamSecond: long.mainThreadSeconds === null ? null : round(long.mainThreadSeconds / streamSeconds, 4),
         peakRssMb: round(long.maxRssKb / 1024),
         frames: { sent: long.sent, recorded: long.recorded },
+        keyframeRequests: long.keyframeRequests,
         recordingBytes: long.bytes,
       }),
     );

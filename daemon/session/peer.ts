@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
-import { DepacketizeCallback, JitterBufferCallback } from "werift/nonstandard";
+import { DepacketizeCallback } from "werift/nonstandard";
 import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
 import { congestionHeaderExtensions, RembController, restrictOffer } from "./congestion-control.js";
@@ -11,6 +11,7 @@ import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { TalkStream, type LiveTalk } from "./talk.js";
 import { VideoTap } from "./video-tap.js";
+import { JitterBuffer } from "./jitter-buffer.js";
 import { MediaWatch } from "./media-watch.js";
 
 export interface TechnicianPeerOptions {
@@ -83,7 +84,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private mediaOn = false;
   private held = false;
   private customerPaused = false;
-  private jitter: JitterBufferCallback | undefined;
+  private jitter: JitterBuffer | undefined;
   private depacketizer: DepacketizeCallback | undefined;
   private waitingFirstFrame = false;
   private lastKeyframeRequestMs = -Infinity;
@@ -372,14 +373,14 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.path.packet();
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
-    if (this.mediaOn && !this.held) this.jitter?.input({ rtp });
+    if (this.mediaOn && !this.held) this.jitter?.input(rtp);
   }
 
   private onAudioRtp(rtp: RtpPacket): void {
     this.path.packet();
     this.audioSeq.add(rtp.header.sequenceNumber);
     this.audioPackets++;
-    // Audio goes straight through: the jitter buffer would drop packets around losses.
+    // Audio goes straight through: Opus has no NACK here, so waiting for a missing packet gains nothing.
     if (!this.mediaOn || this.held) return;
     this.recorder?.addAudioPacket(rtp.payload, rtp.header.timestamp);
     if (this.listenerCount("audio") > 0) this.emit("audio", rtp.payload);
@@ -389,6 +390,25 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private resetVideoPipeline(): void {
     this.jitter?.destroy();
     this.depacketizer?.destroy();
+    this.depacketizer = this.newDepacketizer();
+    this.jitter = new JitterBuffer(
+      { clockRate: 90_000, latencyMs: 200 },
+      {
+        packet: (rtp) => this.depacketizer?.input({ rtp }),
+        // Given up after waiting for retransmission: the frames that follow need a keyframe.
+        loss: () => this.requestKeyframe("loss"),
+        // A restarted sender's sequence would look like a gap, or like old packets, to the depacketizer.
+        restart: () => {
+          this.depacketizer?.destroy();
+          this.depacketizer = this.newDepacketizer();
+        },
+      },
+    );
+    this.waitingFirstFrame = true;
+    this.mediaStartMs = performance.now();
+  }
+
+  private newDepacketizer(): DepacketizeCallback {
     const codec = this.videoCodec === "h264" ? "MPEG4/ISO/AVC" : "VP8";
     // Not the depacketizer's own waitForKeyframe: it keeps the dropped frames' packets and glues
     // them in front of the keyframe that ends the wait.
@@ -402,15 +422,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       keyframeSeen = true;
       this.onVideoFrame(frame.data, keyframe, frame.timestamp as number);
     });
-    const jitter = new JitterBufferCallback(90_000, { latency: 200 });
-    jitter.pipe((output) => {
-      if (output.isPacketLost) this.requestKeyframe("loss");
-      if (output.rtp) depacketizer.input({ rtp: output.rtp });
-    });
-    this.jitter = jitter;
-    this.depacketizer = depacketizer;
-    this.waitingFirstFrame = true;
-    this.mediaStartMs = performance.now();
+    return depacketizer;
   }
 
   private onVideoFrame(data: Buffer, keyframe: boolean, timestamp: number): void {

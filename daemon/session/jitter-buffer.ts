@@ -1,0 +1,214 @@
+import type { RtpPacket } from "werift";
+
+/**
+ * Sequence distances from RFC 3550 appendix A.1: a packet up to MAX_DROPOUT ahead of the expected
+ * one belongs to the stream (the packets between are late or lost); one up to MAX_MISORDER behind
+ * is a late or duplicate packet; anything further is a jump (a sender restart, or a stray packet).
+ */
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
+/**
+ * A packet far from the stream whose timestamp lies up to this far (ms of media time) before the
+ * newest is an old packet arriving late (a stale duplicate or retransmission, often several in a
+ * row), not a new sender: a restarted sender draws a random timestamp, which lands here about once
+ * in 4,800 restarts (20 s of 2^32 ticks at 90 kHz), and then it is taken up at most 10 s later.
+ */
+const RECENT_MS = 10_000;
+
+/** Sequence numbers given up on: `from` to `to` inclusive (uint16, may wrap), `count` of them. */
+export interface LostRange {
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface JitterBufferSink {
+  /** The next packet in sequence order; each arriving packet at most once. */
+  packet(rtp: RtpPacket): void;
+  /** Packets that never arrived within the latency: real loss, reported once, in order. */
+  loss(range: LostRange): void;
+  /** The sender's sequence jumped (a restart): what follows does not continue what came before. */
+  restart?(): void;
+}
+
+export interface JitterBufferOptions {
+  /** RTP clock rate of the stream in Hz (90,000 for video). */
+  clockRate: number;
+  /** How long, in media time (ms), a gap waits for a NACK retransmission before it is given up. */
+  latencyMs?: number;
+  /** Packets held behind gaps before the oldest gap is given up regardless of time. */
+  maxPackets?: number;
+}
+
+/** Counts since creation. `steps` is the work done: buffer look-ups while scanning sequence numbers. */
+export interface JitterBufferCounters {
+  received: number;
+  emitted: number;
+  /** Arrived twice while still buffered. */
+  duplicates: number;
+  /** Arrived after its turn: already emitted, or given up as lost. */
+  late: number;
+  lost: number;
+  restarts: number;
+  steps: number;
+}
+
+/**
+ * Puts one RTP stream (one SSRC) back in sequence order and waits a bounded time for missing
+ * packets, so the depacketizer sees each packet once and in order and losses are known.
+ *
+ * Replaces werift's JitterBufferBase, which on a timeout emitted the newest packet but left it
+ * buffered, skipped the buffered packets before it, and cleared them by walking all 65,536
+ * sequence numbers: duplicates, good packets dropped, false losses, and CPU that grew with loss.
+ * Here every packet is buffered at most once, every sequence number is passed over at most once
+ * while looking for the next buffered packet, and time is media time (RTP timestamps), as in werift.
+ */
+export class JitterBuffer {
+  readonly counters: JitterBufferCounters = { received: 0, emitted: 0, duplicates: 0, late: 0, lost: 0, restarts: 0, steps: 0 };
+  private readonly latencyTicks: number;
+  private readonly maxPackets: number;
+  private readonly recentTicks: number;
+  private readonly slots = new Map<number, RtpPacket>();
+  /** Sequence number expected next; undefined before the first packet. */
+  private next: number | undefined;
+  /** Lowest buffered sequence number (the end of the oldest gap), when any is buffered. */
+  private head: number | undefined;
+  /** Newest RTP timestamp seen, the clock that times gaps out. */
+  private newestTs = 0;
+  /** A packet far from the stream, kept until the next packet confirms a restart (RFC 3550 A.1). */
+  private candidate: RtpPacket | undefined;
+  private sink: JitterBufferSink | undefined;
+
+  constructor(opts: JitterBufferOptions, sink: JitterBufferSink) {
+    this.latencyTicks = ((opts.latencyMs ?? 200) * opts.clockRate) / 1000;
+    this.maxPackets = opts.maxPackets ?? 1000;
+    this.recentTicks = (RECENT_MS * opts.clockRate) / 1000;
+    this.sink = sink;
+  }
+
+  input(rtp: RtpPacket): void {
+    if (!this.sink) return;
+    this.counters.received++;
+    this.place(rtp);
+  }
+
+  private place(rtp: RtpPacket): void {
+    const seq = rtp.header.sequenceNumber;
+    if (this.next === undefined) return this.start(rtp);
+    const ahead = (seq - this.next) & 0xffff;
+    if (ahead < MAX_DROPOUT) {
+      this.candidate = undefined;
+      if (ahead === 0) {
+        this.emit(rtp);
+        this.next = (seq + 1) & 0xffff;
+        this.drain();
+      } else if (this.slots.has(seq)) {
+        this.counters.duplicates++;
+        return;
+      } else {
+        this.slots.set(seq, rtp);
+        if (this.head === undefined || ahead < ((this.head - this.next) & 0xffff)) this.head = seq;
+      }
+      this.advanceClock(rtp.header.timestamp);
+      this.giveUpExpiredGaps();
+    } else if (ahead >= 0x10000 - MAX_MISORDER || ((this.newestTs - rtp.header.timestamp) >>> 0) <= this.recentTicks) {
+      this.counters.late++;
+    } else {
+      this.jump(rtp);
+    }
+  }
+
+  /** Emits everything buffered, in order, reporting the gaps between as lost. */
+  flush(): void {
+    while (this.head !== undefined && this.sink) this.giveUpGap();
+  }
+
+  /** Stops emitting and drops what is buffered. */
+  destroy(): void {
+    this.sink = undefined;
+    this.slots.clear();
+    this.head = undefined;
+    this.candidate = undefined;
+  }
+
+  /** Number of packets waiting behind gaps. */
+  get buffered(): number {
+    return this.slots.size;
+  }
+
+  private start(rtp: RtpPacket): void {
+    this.next = (rtp.header.sequenceNumber + 1) & 0xffff;
+    this.newestTs = rtp.header.timestamp;
+    this.emit(rtp);
+  }
+
+  /** Far outside the stream: a restart if the next packet follows on, else a stray packet (dropped). */
+  private jump(rtp: RtpPacket): void {
+    const candidate = this.candidate;
+    const seq = rtp.header.sequenceNumber;
+    const near = candidate && Math.abs(((seq - candidate.header.sequenceNumber + 0x8000) & 0xffff) - 0x8000);
+    if (!candidate || !near || near > MAX_MISORDER) {
+      this.candidate = rtp;
+      return;
+    }
+    this.candidate = undefined;
+    this.flush();
+    this.counters.restarts++;
+    this.sink?.restart?.();
+    const [first, second] = ((seq - candidate.header.sequenceNumber) & 0xffff) < 0x8000 ? [candidate, rtp] : [rtp, candidate];
+    this.next = undefined;
+    this.place(first);
+    this.place(second);
+  }
+
+  private emit(rtp: RtpPacket): void {
+    this.counters.emitted++;
+    this.sink?.packet(rtp);
+  }
+
+  private advanceClock(ts: number): void {
+    if (((ts - this.newestTs) >>> 0) < 0x80000000) this.newestTs = ts;
+  }
+
+  private giveUpExpiredGaps(): void {
+    while (this.head !== undefined && this.sink) {
+      const waited = (this.newestTs - this.slots.get(this.head)!.header.timestamp) >>> 0;
+      const expired = waited < 0x80000000 && waited > this.latencyTicks;
+      if (!expired && this.slots.size <= this.maxPackets) return;
+      this.giveUpGap();
+    }
+  }
+
+  /** Reports the sequence numbers before the oldest buffered packet as lost and emits from there. */
+  private giveUpGap(): void {
+    const head = this.head!;
+    const count = (head - this.next!) & 0xffff;
+    this.counters.lost += count;
+    this.sink?.loss({ from: this.next!, to: (head - 1) & 0xffff, count });
+    this.next = head;
+    this.drain();
+  }
+
+  /** Emits buffered packets that are now in order, then finds the next buffered one. */
+  private drain(): void {
+    let next = this.next!;
+    for (let rtp = this.slots.get(next); rtp; rtp = this.slots.get(next)) {
+      this.slots.delete(next);
+      this.emit(rtp);
+      next = (next + 1) & 0xffff;
+    }
+    this.next = next;
+    if (this.head !== undefined && this.slots.has(this.head)) return;
+    this.head = undefined;
+    if (this.slots.size === 0) return;
+    // Every buffered packet is less than MAX_DROPOUT ahead, and `next` only moves forward, so each
+    // sequence number is looked at here at most once.
+    for (let seq = (next + 1) & 0xffff, i = 0; i < MAX_DROPOUT; seq = (seq + 1) & 0xffff, i++) {
+      this.counters.steps++;
+      if (this.slots.has(seq)) {
+        this.head = seq;
+        return;
+      }
+    }
+  }
+}
