@@ -18,6 +18,14 @@ describe("sessions reducer", () => {
     expect(s.gap).toBe(false);
   });
 
+  it("selects a session that becomes Waiting unless the selected one has a live customer", () => {
+    const idle = run([ev(1, session("a", "connecting")), ev(2, session("b", "connecting"))]);
+    expect(idle.selectedId).toBe("a");
+    expect(run([ev(3, session("b", "waiting"))], idle).selectedId).toBe("b");
+    const busy = run([ev(3, session("a", "active"))], idle);
+    expect(run([ev(4, session("b", "waiting"))], busy).selectedId).toBe("a");
+  });
+
   it("rings once and highlights a session that becomes Waiting live", () => {
     const s = run([
       ev(1, session("a", "connecting")),

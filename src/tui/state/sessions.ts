@@ -108,11 +108,16 @@ function upsert(state: SessionsState, session: Session, live: boolean): Sessions
   const byId = { ...state.byId, [session.id]: session };
   let fresh = state.fresh.filter((id) => byId[id]?.status === "waiting");
   let bells = state.bells;
+  let selectedId = state.selectedId;
   if (becameWaiting && live) {
     if (!fresh.includes(session.id)) fresh = [...fresh, session.id];
     bells += 1;
+    // The customer who just arrived is what the technician wants next, unless they are busy with
+    // another customer right now: then the selection stays and the NEW mark and notice tell them.
+    const current = selectedId === null ? undefined : byId[selectedId];
+    if (!current || !hasMedia(current.status)) selectedId = session.id;
   }
-  return { ...state, byId, fresh, bells };
+  return { ...state, byId, fresh, bells, selectedId };
 }
 
 /** Keep a valid selection: the first newly Waiting session when nothing is selected, else the first. */

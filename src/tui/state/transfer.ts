@@ -8,7 +8,7 @@ export interface TransferState {
   /** The receiving technician's email. */
   to: string;
   error: string | null;
-  /** The session as the server left it, now held by the other technician. */
+  /** The session as the server left it, now led by the other technician. */
   result: Session | null;
 }
 
