@@ -147,7 +147,6 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
     })
-    .showHelpAfterError()
     .version(packageVersion(), "-V, --version", "print the version")
     .addHelpText(
       "after",
@@ -171,5 +170,27 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   await verbs(FIRST_VERBS);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   await verbs(LAST_VERBS);
+  hintAfterErrors(p);
   return p;
+}
+
+/** The full name of a command as typed: `rescue session new`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** The one line under a usage error that says where the whole usage is. */
+export function usageHint(cmd: Command): string {
+  return `(${commandPath(cmd)} --help for usage)`;
+}
+
+/**
+ * A usage error prints its message and one hint naming the command's own help, not the help
+ * itself: the message stays on screen, and scripts' logs stay short.
+ */
+function hintAfterErrors(cmd: Command): void {
+  cmd.showHelpAfterError(usageHint(cmd));
+  for (const sub of cmd.commands) hintAfterErrors(sub);
 }

@@ -1,0 +1,29 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { dropHome, makeHome, rescue } from "../helpers/cli.js";
+
+const home = makeHome();
+afterAll(() => dropHome(home));
+
+describe("usage errors", () => {
+  it("print the message and one line naming the command's help, with exit 2", async () => {
+    const cases: Array<[string[], RegExp, string]> = [
+      [["session", "new", "--bogus"], /unknown option '--bogus'/, "rescue session new --help"],
+      [["session", "new", "--lens"], /choose exactly one of --pin/, "rescue session new --help"],
+      [["session", "wait", "s1"], /required option '--status <status>'/, "rescue session wait --help"],
+      [["admin", "group", "create"], /missing required argument/, "rescue admin group create --help"],
+      [["sesion"], /unknown command 'sesion'/, "rescue --help"],
+      // Found while running (after commander parsed the flags): the same shape.
+      [["simulate", "customer", "--server", "http://127.0.0.1:1", "--pin", "12"], /--pin must be 6 digits/, "rescue simulate customer --help"],
+    ];
+    for (const [args, message, help] of cases) {
+      const r = await rescue(home, args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.startsWith("(Did you mean"));
+      expect(lines, args.join(" ")).toHaveLength(2);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toBe(`(${help} for usage)`);
+      expect(r.stderr).not.toContain("Options:");
+    }
+  });
+});
