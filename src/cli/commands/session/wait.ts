@@ -3,6 +3,7 @@ import type { Session } from "../../../protocol/session.js";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable, Interrupted, UsageError } from "../../errors.js";
 import { printSession } from "./format.js";
+import { waitProgress } from "./wait-progress.js";
 
 interface Options {
   status: string;
@@ -65,8 +66,10 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
       throw e;
     }
   };
+  const progress = waitProgress(ctx.io, { ...(id === undefined ? {} : { id }), status: opts.status, ...(opts.json ? { json: true } : {}) });
   try {
     let found: Session | undefined = await look();
+    progress.seen(found);
     if (!found || !settled(found)) {
       found = undefined;
       try {
@@ -75,6 +78,7 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
           if (e.type === "session" && (id === undefined || e.session.id === id)) s = e.session;
           // A snapshot holds live and recently ended sessions; an older one is asked for.
           else if (e.type === "sessions") s = id === undefined ? oldest(e.sessions.filter(settled)) : (e.sessions.find((x) => x.id === id) ?? (await look()));
+          progress.seen(s);
           if (s && settled(s)) {
             found = s;
             break;
@@ -89,8 +93,10 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
       if (why === "interrupt") throw new Interrupted();
       throw new DaemonUnavailable("rescued stopped while waiting: run rescue daemon start");
     }
+    progress.stop();
     printSession(ctx.printer(opts), found, ctx.io.now());
   } finally {
+    progress.stop();
     if (timer) clearTimeout(timer);
     ctx.io.signal.removeEventListener("abort", onAbort);
     stream.close();
