@@ -25,6 +25,9 @@ const LAST_VERBS: Verbs = {
   join: () => import("./commands/collaboration/join.js"),
   console: () => import("./commands/console.js"),
   demo: () => import("./commands/demo.js"),
+  version: () => import("./commands/version.js"),
+  completion: () => import("./commands/completion/completion.js"),
+  __complete: () => import("./commands/completion/complete.js"),
 };
 
 const GROUPS: Group[] = [
