@@ -251,6 +251,24 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
     }
   });
 
+  it("a Dutch page shows the agreement in Dutch, and the ended page leaves out a chat that never started", async () => {
+    const session = await newSession();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/lens?pin=${session.pin}&lang=nl`);
+      await state(page, "eula");
+      expect(await page.textContent("#eula-text")).toContain("de live beelden van uw camera");
+      await page.click("#accept");
+      await state(page, "waiting");
+      expect(await page.isVisible("#chat")).toBe(true);
+      expect((await api("POST", `/api/v1/sessions/${session.id}/end`)).status).toBe(200);
+      await state(page, "ended");
+      expect(await page.isVisible("#chat")).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("offers again on start when the technician's daemon missed the first offer", async () => {
     const session = await newSession();
     const page = await context.newPage();

@@ -1,4 +1,5 @@
 import type { Language } from "../../protocol/index.js";
+import { eulaText } from "../eula.js";
 import { esc, startPage } from "./pages.js";
 import { SCREEN_STRINGS } from "./screen-strings.js";
 import { sessionPage } from "./session-page.js";
@@ -25,6 +26,7 @@ export function screenPage(lang: Language, pin: string, name: string | undefined
 </div>`,
     eulaIntro: `<h2>${esc(t.screenHeading)}</h2>
 <p>${esc(t.screenIntro)}</p>`,
+    eula: eulaText("desktop", lang),
     acceptLabel: t.acceptShare,
   });
 }

@@ -10,6 +10,8 @@ export interface SessionPageParts {
   banner?: string;
   /** HTML that opens the EULA box: its heading and any introduction. */
   eulaIntro: string;
+  /** The agreement itself, in the page's language and for the session's type. */
+  eula: string;
   acceptLabel: string;
   /** HTML of the controls before the disconnect button. */
   controls?: string;
@@ -36,7 +38,7 @@ export function sessionPage(lang: Language, t: Strings, pin: string, name: strin
 <p id="recorded" class="recorded" hidden>● ${esc(t.recorded)}</p>
 <div id="eula" hidden>
 ${parts.eulaIntro}
-<p id="eula-text" class="eula"></p>
+<p id="eula-text" class="eula">${esc(parts.eula)}</p>
 <div class="row">
 <button type="button" id="accept" class="primary">${esc(parts.acceptLabel)}</button>
 <button type="button" id="decline">${esc(t.decline)}</button>

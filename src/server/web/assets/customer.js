@@ -99,6 +99,8 @@ window.rescueCustomer = function (dataId) {
     show("controls", false);
     show("recorded", false);
     show("chat-form", false);
+    // A chat card with no messages has nothing left to say once the session is over.
+    if (!$("messages").children.length) show("chat", false);
     show("eula", false);
     show("stage", false);
     if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.close(1000, "done");
@@ -192,7 +194,8 @@ window.rescueCustomer = function (dataId) {
     }
     joinedOnce = true;
     c.resumed = msg.resumed === true;
-    $("eula-text").textContent = msg.eula;
+    // The page carries the agreement in its own language; the server's English one is a fallback.
+    if (!$("eula-text").textContent.trim()) $("eula-text").textContent = msg.eula;
     show("recorded", msg.recorded);
     hooks.joined(msg);
   }
