@@ -108,16 +108,24 @@ function upsert(state: SessionsState, session: Session, live: boolean): Sessions
   const byId = { ...state.byId, [session.id]: session };
   let fresh = state.fresh.filter((id) => byId[id]?.status === "waiting");
   let bells = state.bells;
-  let selectedId = state.selectedId;
   if (becameWaiting && live) {
     if (!fresh.includes(session.id)) fresh = [...fresh, session.id];
     bells += 1;
-    // The customer who just arrived is what the technician wants next, unless they are busy with
-    // another customer right now: then the selection stays and the NEW mark and notice tell them.
-    const current = selectedId === null ? undefined : byId[selectedId];
-    if (!current || !hasMedia(current.status)) selectedId = session.id;
   }
-  return { ...state, byId, fresh, bells, selectedId };
+  return { ...state, byId, fresh, bells };
+}
+
+/**
+ * After a bell, the customer who just arrived is selected: they are what the technician wants
+ * next. Not while the technician is busy with the selected session (a customer on the line, a
+ * chat line or an end question open): then the selection stays and the NEW mark and the notice
+ * line tell them.
+ */
+export function followArrival(before: SessionsState, after: SessionsState, busy: boolean): SessionsState {
+  const arrived = after.bells > before.bells ? after.fresh.at(-1) : undefined;
+  if (arrived === undefined || busy) return after;
+  const current = selectedSession(after);
+  return current && hasMedia(current.status) ? after : { ...after, selectedId: arrived };
 }
 
 /** Keep a valid selection: the first newly Waiting session when nothing is selected, else the first. */
