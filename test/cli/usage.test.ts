@@ -26,4 +26,14 @@ describe("usage errors", () => {
       expect(r.stderr).not.toContain("Options:");
     }
   });
+
+  it("lists every permission in the group commands' help", async () => {
+    const { PERMISSIONS } = await import("../../src/protocol/common.js");
+    for (const verb of ["create", "set"]) {
+      const help = await rescue(home, ["admin", "group", verb, "--help"]);
+      expect(help.code).toBe(0);
+      const words = help.stdout.replace(/\s+/g, " ");
+      for (const p of PERMISSIONS) expect(words, `${verb}: ${p}`).toMatch(new RegExp(`[ :,]${p}(,|$| )`));
+    }
+  });
 });

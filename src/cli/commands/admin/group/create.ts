@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Permission } from "../../../../protocol/common.js";
+import { PERMISSIONS, type Permission } from "../../../../protocol/common.js";
 import { examples, type Context } from "../../../context.js";
 import { parsePermissions, printGroups } from "../permissions.js";
 
@@ -14,7 +14,7 @@ export function register(parent: Command, ctx: Context): void {
     .command("create")
     .description("create a technician group with its permissions (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", "comma-separated: lens, private, pin, sms, link, email, invite-internal, invite-external, transfer, record, chat")
+    .option("--permission <list>", `comma-separated: ${PERMISSIONS.join(", ")}`)
     .option("--pin-expiry <minutes>", "how long a PIN stays valid")
     .option("--json", "print the group as JSON");
   examples(cmd, "rescue admin group create Support --permission lens,pin,sms,link,email,record,chat");

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Permission } from "../../../../protocol/common.js";
+import { PERMISSIONS, type Permission } from "../../../../protocol/common.js";
 import { examples, type Context } from "../../../context.js";
 import { parsePermissions, printGroups } from "../permissions.js";
 
@@ -14,7 +14,7 @@ export function register(parent: Command, ctx: Context): void {
     .command("set")
     .description("change a group's permissions or settings (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", "the complete new comma-separated permission list")
+    .option("--permission <list>", `the complete new comma-separated permission list: ${PERMISSIONS.join(", ")}`)
     .option("--pin-expiry <minutes>", "how long a PIN stays valid")
     .option("--json", "print the group as JSON");
   examples(cmd, "rescue admin group set Support --permission lens,pin,chat", "rescue admin group set Support --pin-expiry 10");
