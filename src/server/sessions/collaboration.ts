@@ -336,7 +336,7 @@ export class CollaborationService {
     if (1 + row.collaborators.length + pending >= group.maxTechnicians) {
       throw new RescueError(
         "forbidden",
-        `at most ${group.maxTechnicians} technicians in a session (group setting maxTechnicians; ${row.collaborators.length} joined, ${pending} invited)`,
+        `at most ${group.maxTechnicians} technicians in a session (the group's limit: rescue admin group set GROUP --max-technicians N; ${row.collaborators.length} joined, ${pending} invited)`,
         { limit: group.maxTechnicians },
       );
     }
