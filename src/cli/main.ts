@@ -23,7 +23,9 @@ export async function main(argv: string[], injected?: IO): Promise<number> {
   }
 }
 
-async function run(argv: string[], io: IO): Promise<number> {
+async function run(given: string[], io: IO): Promise<number> {
+  // `rescue help session new` is `rescue session new --help` (commander's own help command reads one level only).
+  const argv = given[2] === "help" && given.length > 3 ? [...given.slice(0, 2), ...given.slice(3), "--help"] : given;
   const ctx = new Context(io);
   const [{ CommanderError }, { buildProgram, usageHint }] = await Promise.all([import("commander"), import("./program.js")]);
   // The command that ran, so a usage error found while running it can point at its help.

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { Context } from "./context.js";
+import { examples, type Context } from "./context.js";
 import { packageVersion } from "../profile/package.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
@@ -11,6 +11,8 @@ interface Group {
   /** Verb modules by name, loaded only when this group is the one invoked. */
   verbs: Verbs;
   subgroups?: Group[];
+  /** Shown under the group's help, like each verb's. */
+  examples?: string[];
 }
 
 /** Verbs without a group, listed before and after the groups in the help. */
@@ -34,6 +36,12 @@ const GROUPS: Group[] = [
   {
     name: "session",
     description: "create, follow and drive support sessions",
+    examples: [
+      "rescue session new --lens --sms +31612345678 --name \"Ada Lovelace\" --json",
+      "rescue session list --status waiting",
+      "rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte",
+      "rescue session end k7m2qd9xw4hbte",
+    ],
     verbs: {
       new: () => import("./commands/session/new.js"),
       pin: () => import("./commands/session/pin.js"),
@@ -57,6 +65,7 @@ const GROUPS: Group[] = [
   {
     name: "simulate",
     description: "QA: play the customer's side of a session",
+    examples: ["rescue simulate customer --server http://127.0.0.1:8080 --pin 482913 --duration 30 --json"],
     verbs: { customer: () => import("./commands/simulate/customer.js") },
   },
   {
@@ -82,6 +91,7 @@ const GROUPS: Group[] = [
   {
     name: "daemon",
     description: "start, stop and inspect rescued, the local daemon",
+    examples: ["rescue daemon status --json", "rescue daemon stop && rescue daemon start"],
     verbs: {
       start: () => import("./commands/daemon/start.js"),
       stop: () => import("./commands/daemon/stop.js"),
@@ -91,6 +101,10 @@ const GROUPS: Group[] = [
   {
     name: "admin",
     description: "organisation administration (admins only)",
+    examples: [
+      "rescue admin group create Support --permission lens,private,pin,sms,link,email,record,chat",
+      "rescue admin technician add ann@example.com --group Support --json",
+    ],
     verbs: {},
     subgroups: [
       {
@@ -128,6 +142,7 @@ const GROUPS: Group[] = [
  */
 async function addGroup(parent: Command, group: Group, ctx: Context, path: string[] | null): Promise<void> {
   const cmd = parent.command(group.name).description(group.description);
+  if (group.examples) examples(cmd, ...group.examples);
   if (!path) return;
   const [next, ...rest] = path;
   const sub = group.subgroups?.find((g) => g.name === next);

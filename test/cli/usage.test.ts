@@ -36,4 +36,19 @@ describe("usage errors", () => {
       for (const p of PERMISSIONS) expect(words, `${verb}: ${p}`).toMatch(new RegExp(`[ :,]${p}(,|$| )`));
     }
   });
+
+  it("shows a verb's help for rescue help GROUP VERB, with examples in groups too and ids that look real", async () => {
+    const viaHelp = await rescue(home, ["help", "session", "new"]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe((await rescue(home, ["session", "new", "--help"])).stdout);
+    expect(viaHelp.stdout).toMatch(/^Usage: rescue session new/);
+    for (const group of ["session", "daemon", "admin", "simulate"]) {
+      const help = await rescue(home, [group, "--help"]);
+      expect(help.stdout, group).toContain("Examples:\n  $ rescue ");
+    }
+    // Ids in examples have the shape the server gives them: 14 letters and digits.
+    const helps = await Promise.all(["new", "pin", "wait", "start", "end", "log"].map((v) => rescue(home, ["session", v, "--help"])));
+    for (const h of [...helps, await rescue(home, ["session", "--help"])]) expect(h.stdout).not.toMatch(/\bs_[a-z0-9]+/);
+    expect(helps.map((h) => h.stdout).join("")).toMatch(/ k7m2qd9xw4hbte\b/);
+  });
 });

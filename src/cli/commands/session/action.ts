@@ -13,7 +13,7 @@ export function registerAction(
     .description(description)
     .argument("<id>", "session id")
     .option("--json", "print the session as JSON");
-  examples(cmd, `rescue session ${action} s_abc123`, `rescue session ${action} s_abc123 --json`);
+  examples(cmd, `rescue session ${action} k7m2qd9xw4hbte`, `rescue session ${action} k7m2qd9xw4hbte --json`);
   cmd.action(async (id: string, opts: { json?: boolean }) => {
     const { RescueError, TERMINAL_STATUSES } = await import("../../../protocol/index.js");
     const client = await ctx.daemon();

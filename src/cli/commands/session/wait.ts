@@ -23,8 +23,8 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print the session as JSON once it is there");
   examples(
     cmd,
-    "rescue session wait s_abc123 --status waiting --timeout 300 && rescue session start s_abc123",
-    "rescue session wait s_abc123 --status closed --json",
+    "rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte",
+    "rescue session wait k7m2qd9xw4hbte --status closed --json",
     "while s=$(rescue session wait --any --status waiting --json); do rescue session start \"$(echo \"$s\" | jq -r .id)\"; done",
   );
   cmd.action((id: string | undefined, opts: Options) => run(ctx, id, opts));
