@@ -1,4 +1,6 @@
+import type { Command } from "commander";
 import { Context } from "./context.js";
+import { UsageError } from "./errors.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
 import { packageVersion } from "../profile/package.js";
@@ -21,9 +23,13 @@ export async function main(argv: string[], injected?: IO): Promise<number> {
   }
 }
 
-async function run(argv: string[], io: IO): Promise<number> {
+async function run(given: string[], io: IO): Promise<number> {
+  // `rescue help session new` is `rescue session new --help` (commander's own help command reads one level only).
+  const argv = given[2] === "help" && given.length > 3 ? [...given.slice(0, 2), ...given.slice(3), "--help"] : given;
   const ctx = new Context(io);
-  const [{ CommanderError }, { buildProgram }] = await Promise.all([import("commander"), import("./program.js")]);
+  const [{ CommanderError }, { buildProgram, usageHint }] = await Promise.all([import("commander"), import("./program.js")]);
+  // The command that ran, so a usage error found while running it can point at its help.
+  let acting: Command | null = null;
   try {
     if (argv.length <= 2) {
       if (io.stdinIsTTY && io.stdoutIsTTY) {
@@ -34,7 +40,11 @@ async function run(argv: string[], io: IO): Promise<number> {
       (await buildProgram(ctx, argv)).outputHelp({ error: true });
       return EXIT.usage;
     }
-    await (await buildProgram(ctx, argv)).parseAsync(argv, { from: "node" });
+    const program = await buildProgram(ctx, argv);
+    program.hook("preAction", (_root, action) => {
+      acting = action;
+    });
+    await program.parseAsync(argv, { from: "node" });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -42,6 +52,7 @@ async function run(argv: string[], io: IO): Promise<number> {
       return EXIT.usage;
     }
     io.stderr.write(`rescue: ${(e as Error).message}\n`);
+    if (e instanceof UsageError && acting) io.stderr.write(`${usageHint(acting)}\n`);
     return exitCodeFor(e);
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { Context } from "./context.js";
+import { examples, type Context } from "./context.js";
 import { packageVersion } from "../profile/package.js";
 
 type Registrar = { register(parent: Command, ctx: Context): void };
@@ -11,6 +11,8 @@ interface Group {
   /** Verb modules by name, loaded only when this group is the one invoked. */
   verbs: Verbs;
   subgroups?: Group[];
+  /** Shown under the group's help, like each verb's. */
+  examples?: string[];
 }
 
 /** Verbs without a group, listed before and after the groups in the help. */
@@ -25,12 +27,21 @@ const LAST_VERBS: Verbs = {
   join: () => import("./commands/collaboration/join.js"),
   console: () => import("./commands/console.js"),
   demo: () => import("./commands/demo.js"),
+  version: () => import("./commands/version.js"),
+  completion: () => import("./commands/completion/completion.js"),
+  __complete: () => import("./commands/completion/complete.js"),
 };
 
 const GROUPS: Group[] = [
   {
     name: "session",
     description: "create, follow and drive support sessions",
+    examples: [
+      "rescue session new --lens --sms +31612345678 --name \"Ada Lovelace\" --json",
+      "rescue session list --status waiting",
+      "rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte",
+      "rescue session end k7m2qd9xw4hbte",
+    ],
     verbs: {
       new: () => import("./commands/session/new.js"),
       pin: () => import("./commands/session/pin.js"),
@@ -54,6 +65,7 @@ const GROUPS: Group[] = [
   {
     name: "simulate",
     description: "QA: play the customer's side of a session",
+    examples: ["rescue simulate customer --server http://127.0.0.1:8080 --pin 482913 --duration 30 --json"],
     verbs: { customer: () => import("./commands/simulate/customer.js") },
   },
   {
@@ -79,6 +91,7 @@ const GROUPS: Group[] = [
   {
     name: "daemon",
     description: "start, stop and inspect rescued, the local daemon",
+    examples: ["rescue daemon status --json", "rescue daemon stop && rescue daemon start"],
     verbs: {
       start: () => import("./commands/daemon/start.js"),
       stop: () => import("./commands/daemon/stop.js"),
@@ -88,6 +101,10 @@ const GROUPS: Group[] = [
   {
     name: "admin",
     description: "organisation administration (admins only)",
+    examples: [
+      "rescue admin group create Support --permission lens,private,pin,sms,link,email,record,chat",
+      "rescue admin technician add ann@example.com --group Support --json",
+    ],
     verbs: {},
     subgroups: [
       {
@@ -125,6 +142,7 @@ const GROUPS: Group[] = [
  */
 async function addGroup(parent: Command, group: Group, ctx: Context, path: string[] | null): Promise<void> {
   const cmd = parent.command(group.name).description(group.description);
+  if (group.examples) examples(cmd, ...group.examples);
   if (!path) return;
   const [next, ...rest] = path;
   const sub = group.subgroups?.find((g) => g.name === next);
@@ -147,7 +165,6 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
     })
-    .showHelpAfterError()
     .version(packageVersion(), "-V, --version", "print the version")
     .addHelpText(
       "after",
@@ -171,5 +188,27 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   await verbs(FIRST_VERBS);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   await verbs(LAST_VERBS);
+  hintAfterErrors(p);
   return p;
+}
+
+/** The full name of a command as typed: `rescue session new`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** The one line under a usage error that says where the whole usage is. */
+export function usageHint(cmd: Command): string {
+  return `(${commandPath(cmd)} --help for usage)`;
+}
+
+/**
+ * A usage error prints its message and one hint naming the command's own help, not the help
+ * itself: the message stays on screen, and scripts' logs stay short.
+ */
+function hintAfterErrors(cmd: Command): void {
+  cmd.showHelpAfterError(usageHint(cmd));
+  for (const sub of cmd.commands) hintAfterErrors(sub);
 }

@@ -98,12 +98,18 @@ export const SessionListQuery = z.object({
 export const ChatRequest = z.strictObject({ text: Text(2000) });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
+const PinExpiryMinutes = z.number().int().min(1).max(24 * 60);
+const MaxTechnicians = z.number().int().min(1).max(10);
+
 export const GroupSettings = z.object({
   /** Minutes a PIN stays valid. */
-  pinExpiryMinutes: z.number().int().min(1).max(24 * 60).default(20),
+  pinExpiryMinutes: PinExpiryMinutes.default(20),
   /** Technicians in one session, lead included. */
-  maxTechnicians: z.number().int().min(1).max(10).default(5),
+  maxTechnicians: MaxTechnicians.default(5),
 });
+
+/** Settings to change: only those given (no defaults, which would reset the others). */
+const GroupSettingsChange = z.strictObject({ pinExpiryMinutes: PinExpiryMinutes.optional(), maxTechnicians: MaxTechnicians.optional() });
 
 export const Group = z.object({
   name: z.string(),
@@ -123,7 +129,7 @@ export type GroupRequest = z.input<typeof GroupRequest>;
 
 export const GroupPatch = z.strictObject({
   permissions: z.array(Permission).optional(),
-  settings: GroupSettings.partial().strict().optional(),
+  settings: GroupSettingsChange.optional(),
 });
 export type GroupPatch = z.input<typeof GroupPatch>;
 

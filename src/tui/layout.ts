@@ -15,8 +15,14 @@ export interface Layout {
   picture: { cols: number; rows: number } | null;
 }
 
-export const MIN_COLUMNS = 40;
-export const MIN_ROWS = 12;
+/** The smallest terminal the console draws in: below it the footer, dialogs and list overlap. */
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 15;
+
+/** True when the terminal is below the size the console draws in. */
+export function tooSmall(columns: number, rows: number): boolean {
+  return columns < MIN_COLUMNS || rows < MIN_ROWS;
+}
 const MIN_DETAIL = 6;
 
 /** Packs the shortcut hints into as few lines as the width allows. */

@@ -123,7 +123,7 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
 
       await state(page, "eula");
       expect(await page.isVisible("#recorded")).toBe(true);
-      expect(await page.textContent("#eula-text")).toContain("live video from your camera");
+      expect(await page.textContent("#eula-lens .eula")).toContain("live video from your camera");
       // Granted but dark: nothing is shown to anyone before the EULA and the start.
       expect(await tracksEnabled(page)).toEqual(["audio:false", "video:false"]);
       await shoot(page, "lens-eula");
@@ -246,6 +246,24 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
       await state(page, "declined");
       await shoot(page, "lens-declined");
       expect((await api("GET", `/api/v1/sessions/${session.id}`)).body.status).toBe("declined");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a Dutch page shows the agreement in Dutch, and the ended page leaves out a chat that never started", async () => {
+    const session = await newSession();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/lens?pin=${session.pin}&lang=nl`);
+      await state(page, "eula");
+      expect(await page.textContent("#eula-lens .eula")).toContain("de live beelden van uw camera");
+      await page.click("#accept");
+      await state(page, "waiting");
+      expect(await page.isVisible("#chat")).toBe(true);
+      expect((await api("POST", `/api/v1/sessions/${session.id}/end`)).status).toBe(200);
+      await state(page, "ended");
+      expect(await page.isVisible("#chat")).toBe(false);
     } finally {
       await page.close();
     }

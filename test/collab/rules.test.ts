@@ -103,8 +103,10 @@ describe("collaboration rules on the server", () => {
     const patched = await server.api("PATCH", `/api/v1/sessions/${id}/collaborators/${internal.invitation.id}`, { token: lead.token, body: { permissions: ["view", "chat"] } });
     expect(patched.status).toBe(200);
     expect((await server.api("POST", `/api/v1/sessions/${id}/chat`, { token: other.token, body: { text: "now I can" } })).status).toBe(200);
-    // Only the lead manages collaborators.
-    expect((await server.api("PATCH", `/api/v1/sessions/${id}/collaborators/${internal.invitation.id}`, { token: other.token, body: { permissions: ["view", "chat", "record"] } })).status).toBe(404);
+    // Only the lead manages collaborators, and a collaborator is told so.
+    const notLead = await server.api("PATCH", `/api/v1/sessions/${id}/collaborators/${internal.invitation.id}`, { token: other.token, body: { permissions: ["view", "chat", "record"] } });
+    expect(notLead.status).toBe(403);
+    expect(notLead.body.error.message).toMatch(/^only the lead technician can manage collaborators/);
 
     // Removing the last external technician: back to active, the scoped token is dead, the customer closes that peer.
     const removed = await server.api("POST", `/api/v1/sessions/${id}/collaborators/${external.invitation.id}/remove`, { token: lead.token });

@@ -197,12 +197,12 @@ describe("rescued local API", () => {
     }
   });
 
-  it("usage errors exit 2 with usage; --version and --help exit 0", async () => {
+  it("usage errors exit 2 pointing at the command's help; --version and --help exit 0", async () => {
     const h = home();
     const noMethod = await rescue(h, ["session", "new", "--lens"]);
     expect(noMethod.code).toBe(2);
     expect(noMethod.stderr).toMatch(/exactly one of --pin/);
-    expect(noMethod.stderr).toMatch(/Usage: rescue session new/);
+    expect(noMethod.stderr).toMatch(/\(rescue session new --help for usage\)\n$/);
     const unknown = await rescue(h, ["session", "list", "--bogus"]);
     expect(unknown.code).toBe(2);
     expect((await rescue(h, ["session", "wait", "x"])).code).toBe(2);

@@ -90,7 +90,7 @@ describe("console collaboration", () => {
     d.seed("Bob", "active");
     const t = open(d);
     await t.see(/Bob\s+Lens\s+Active/);
-    expect(t.lastFrame()).not.toContain("held by");
+    expect(t.lastFrame()).not.toContain("led by");
     await t.type("t");
     await t.see("Transfer Bob to another technician");
     await t.type(..."carol@example.com".split(""), KEYS.enter);
@@ -104,7 +104,7 @@ describe("console collaboration", () => {
     await t.see("Transferred Bob to bob@example.com");
     expect(d.calls.filter((c) => c.startsWith("transfer"))).toEqual(["transfer s1", "transfer s1", "transfer s1"]);
     await t.type(KEYS.enter);
-    await t.see(/Bob · Lens · Active \d+s · held by bob@example.com/);
+    await t.see(/Bob · Lens · Active \d+s · led by bob@example.com/);
   });
 
   it("announces an invitation addressed to me with the PIN to join", async () => {
@@ -135,7 +135,7 @@ describe("console collaboration", () => {
     await t.see("joined Printer at Smit of bob@example.com as ann@example.com: view, chat");
     expect(d.calls.filter((c) => c.startsWith("join"))).toEqual(["join 771203", "join 771203"]);
     await t.see(/> Printer at Smit\s+Lens\s+Collaborating/);
-    await t.see(/Printer at Smit · Lens · Collaborating \d+s · held by bob@example.com/);
+    await t.see(/Printer at Smit · Lens · Collaborating \d+s · led by bob@example.com/);
     expect(t.lastFrame()).toContain("With  ann@example.com (internal: view, chat)");
     // Joined: J has nothing left to join.
     await t.type("J");

@@ -121,13 +121,20 @@ describe("key bindings", () => {
     expect(press(muted, "m").effects).toEqual([{ type: "mute", id: "a", mute: false }]);
   });
 
-  it("opens and closes help; q still quits from it", () => {
+  it("opens and closes help; q closes it, as it closes the log, and quits only from the main screen", () => {
     const help = press(waiting, "?");
     expect(help.state.ui.view).toBe("help");
     expect(press(help.state, "s").effects).toEqual([]);
     expect(press(help.state, { escape: true }).state.ui.view).toBe("main");
     expect(press(help.state, "?").state.ui.view).toBe("main");
-    expect(press(help.state, "q").effects).toEqual([{ type: "quit" }]);
+    const closed = press(help.state, "q");
+    expect(closed.effects).toEqual([]);
+    expect(closed.state.ui.view).toBe("main");
+    const log = press(waiting, "l");
+    expect(log.state.ui.view).toBe("log");
+    expect(press(log.state, "q").state.ui.view).toBe("main");
+    expect(press(log.state, "q").effects).toEqual([]);
+    expect(press(closed.state, "q").effects).toEqual([{ type: "quit" }]);
   });
 
   it("drives the new session dialog: fields, choice, typing q as text, validation, create", () => {

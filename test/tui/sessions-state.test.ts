@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DaemonEvent } from "../../src/protocol/index.js";
 import type { ConsoleAction } from "../../src/tui/state/actions.js";
-import { initialSessions, orderedSessions, sessionsReducer, type SessionsState } from "../../src/tui/state/sessions.js";
+import { followArrival, initialSessions, orderedSessions, sessionsReducer, type SessionsState } from "../../src/tui/state/sessions.js";
 import { session, sessionEvent } from "./make.js";
 
 const NOW = Date.parse("2026-01-01T10:05:00.000Z");
@@ -16,6 +16,19 @@ describe("sessions reducer", () => {
     expect(Object.keys(s.byId)).toEqual(["a", "b"]);
     expect(s.lastEventId).toBe(2);
     expect(s.gap).toBe(false);
+  });
+
+  it("selects a session that becomes Waiting unless the technician is busy with the selected one", () => {
+    const idle = run([ev(1, session("a", "connecting")), ev(2, session("b", "connecting"))]);
+    expect(idle.selectedId).toBe("a");
+    const arrive = (from: SessionsState, busy = false) => followArrival(from, run([ev(9, session("b", "waiting"))], from), busy);
+    expect(arrive(idle).selectedId).toBe("b");
+    // Typing a chat line or answering the end question: the selection stays.
+    expect(arrive(idle, true).selectedId).toBe("a");
+    // A customer on the line in the selected session: it stays too.
+    expect(arrive(run([ev(3, session("a", "active"))], idle)).selectedId).toBe("a");
+    // Not a new arrival (no bell): nothing moves.
+    expect(followArrival(idle, run([ev(3, session("b", "connecting", { name: "B" }))], idle), false).selectedId).toBe("a");
   });
 
   it("rings once and highlights a session that becomes Waiting live", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChatMessage, SessionStats } from "../../src/protocol/index.js";
 import { formatBitrate, formatBytes, formatElapsed, formatLoss, fit } from "../../src/tui/format.js";
-import { footerLines, layout } from "../../src/tui/layout.js";
+import { footerLines, layout, tooSmall } from "../../src/tui/layout.js";
 import type { ConsoleAction } from "../../src/tui/state/actions.js";
 import { CHAT_HISTORY_LIMIT, chatReducer, type ChatState } from "../../src/tui/state/chat.js";
 import { daemonReducer, initialDaemon } from "../../src/tui/state/daemon.js";
@@ -142,6 +142,6 @@ describe("layout", () => {
       // Two pixel rows per cell: cols / (2 * rows) is 4:3 within a row's rounding.
       expect(Math.abs(p.cols / (2 * p.rows) - 4 / 3)).toBeLessThan(0.1);
     }
-    expect(layout(40, 12, 1, false).picture).toBeNull();
+    expect(tooSmall(59, 24) && tooSmall(80, 14) && !tooSmall(60, 15)).toBe(true);
   });
 });

@@ -1,4 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildDist } from "../helpers/build.js";
@@ -8,61 +11,160 @@ const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 // A private tmux server, so nothing else running tmux on this machine is touched.
 const socket = `rescue-console-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-const screen = () => tmux("capture-pane", "-p", "-t", "console");
-const coloured = () => tmux("capture-pane", "-p", "-e", "-t", "console");
-const see = (text: string | RegExp) =>
-  vi.waitFor(() => (typeof text === "string" ? expect(screen()).toContain(text) : expect(screen()).toMatch(text)), {
-    timeout: 10_000,
-    interval: 100,
-  });
+const dir = mkdtempSync(join(tmpdir(), "rescue-console-tmux-"));
 
-const title = hasTmux ? "console in a real 80x24 terminal (tmux)" : "console in a real terminal: skipped, tmux is not installed";
+/** Runs the console fixture in its own tmux window of the given size, with extra environment. */
+function consoleIn(name: string, columns: number, rows: number, env: Record<string, string> = {}) {
+  const vars = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
+  tmux(
+    "new-session", "-d", "-s", name, "-x", String(columns), "-y", String(rows),
+    // CI variables switch Ink to plain output; the shell stays after the console so its exit shows.
+    `cd '${root}' && env -u CI -u NO_COLOR TERM=xterm-256color ${vars} node test/tui/fixtures/console-fixture.mjs; sleep 60`,
+  );
+  const screen = () => tmux("capture-pane", "-p", "-t", name);
+  const coloured = () => tmux("capture-pane", "-p", "-e", "-t", name);
+  const see = (text: string | RegExp) =>
+    vi.waitFor(() => (typeof text === "string" ? expect(screen()).toContain(text) : expect(screen()).toMatch(text)), {
+      timeout: 15_000,
+      interval: 100,
+    });
+  const keys = (...k: string[]) => tmux("send-keys", "-t", name, ...k);
+  const text = (t: string) => tmux("send-keys", "-t", name, "-l", t);
+  /** Bytes written to the terminal in one go, as tmux or SSH pass a burst of keys. */
+  const burst = (...hex: string[]) => tmux("send-keys", "-t", name, "-H", ...hex);
+  const resize = (x: number, y: number) => tmux("resize-window", "-t", name, "-x", String(x), "-y", String(y));
+  return { screen, coloured, see, keys, text, burst, resize };
+}
+
+/** The parameters of every SGR sequence on a captured screen that sets a colour. */
+function colourCodes(text: string): string[] {
+  // eslint-disable-next-line no-control-regex
+  const params = [...text.matchAll(/\x1b\[([0-9;]*)m/g)].flatMap((m) => m[1]!.split(";"));
+  return params.filter((p) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(p));
+}
+
+const title = hasTmux ? "console in a real terminal (tmux)" : "console in a real terminal: skipped, tmux is not installed";
 
 describe.skipIf(!hasTmux)(title, () => {
   beforeAll(async () => {
     await buildDist();
-    tmux(
-      "new-session", "-d", "-s", "console", "-x", "80", "-y", "24",
-      // CI variables switch Ink to plain output; the shell stays after the console so its exit shows.
-      `cd '${root}' && env -u CI TERM=xterm-256color node test/tui/fixtures/console-fixture.mjs; sleep 60`,
-    );
   }, 180_000);
 
   afterAll(() => {
     spawnSync("tmux", ["-L", socket, "kill-server"]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("shows the list, marks the new Waiting session, selects, opens help and quits with 0", async () => {
-    await see(/> Ada Lovelace\s+Lens\s+Active\s+-\s+\d+s/);
-    await see("VP8  1280x720  30.0 fps  1.50 Mbit/s");
-    expect(screen()).toContain("Rec   /tmp/recordings/s1.webm  3.0 MiB");
-    await see(/ Bob Jansen\s+Lens\s+Waiting\s+-\s+\d+s\s+NEW/);
+    const c = consoleIn("main", 80, 24);
+    await c.see(/> Ada Lovelace\s+Lens\s+Active\s+-\s+\d+s/);
+    await c.see("VP8  1280x720  30.0 fps  1.50 Mbit/s");
+    expect(c.screen()).toContain("Rec   /tmp/recordings/s1.webm  3.0 MiB");
+    await c.see(/ Bob Jansen\s+Lens\s+Waiting\s+-\s+\d+s\s+NEW/);
     // The status word is yellow, not only coloured and not only a word.
-    expect(coloured()).toMatch(/\x1b\[33mWaiting/);
-    expect(tmux("display-message", "-p", "-t", "console", "#{window_bell_flag}").trim()).toBe("1");
+    expect(c.coloured()).toMatch(/\x1b\[33mWaiting/);
+    expect(tmux("display-message", "-p", "-t", "main", "#{window_bell_flag}").trim()).toBe("1");
 
-    tmux("send-keys", "-t", "console", "Down");
-    await see(/> Bob Jansen\s+Lens\s+Waiting/);
-    await see("── Bob Jansen · Lens · Waiting");
-    expect(screen()).toContain("Customer ready (camera on, microphone on, EULA accepted). Press s to start.");
+    c.keys("Down");
+    await c.see(/> Bob Jansen\s+Lens\s+Waiting/);
+    await c.see("── Bob Jansen · Lens · Waiting");
+    expect(c.screen()).toContain("Customer ready (camera on, microphone on, EULA accepted). Press s to start.");
 
-    tmux("send-keys", "-t", "console", "?");
-    await see("Keys");
-    expect(screen()).toContain("start the selected Waiting session");
-    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    c.keys("?");
+    await c.see("Keys");
+    expect(c.screen()).toContain("start the selected Waiting session");
+    for (const line of c.screen().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
 
-    tmux("send-keys", "-t", "console", "Escape");
-    await see("> Bob Jansen");
-    expect(screen()).not.toContain("Keys");
+    c.keys("Escape");
+    await c.see("> Bob Jansen");
+    expect(c.screen()).not.toContain("Keys");
 
     // Wider: the shortcut hints fit on one line and names get more room.
-    tmux("resize-window", "-t", "console", "-x", "120", "-y", "30");
-    await see(/↑↓ select {2}n new .* q quit/);
-    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(120);
+    c.resize(120, 30);
+    await c.see(/↑↓ select {2}n new .* q quit/);
+    for (const line of c.screen().split("\n")) expect(line.length).toBeLessThanOrEqual(120);
 
-    tmux("send-keys", "-t", "console", "?");
-    await see("Keys");
-    tmux("send-keys", "-t", "console", "q");
-    await see("console exited with 0");
+    c.keys("q");
+    await c.see("console exited with 0");
+  });
+
+  it("closes the help and the log with q, and says who is Waiting over an overlay", async () => {
+    const pidFile = join(dir, "overlay.pid");
+    const c = consoleIn("overlay", 80, 24, { FIXTURE_WAITING: "signal", FIXTURE_PID: pidFile });
+    await c.see(/> Ada Lovelace\s+Lens\s+Active/);
+
+    c.keys("?");
+    await c.see("Keys");
+    c.keys("q");
+    await c.see("> Ada Lovelace");
+    expect(c.screen()).not.toContain("Keys");
+
+    c.keys("l");
+    await c.see("Session log: Ada Lovelace");
+    c.keys("q");
+    await c.see("> Ada Lovelace");
+    expect(c.screen()).not.toContain("Session log");
+    expect(c.screen()).not.toContain("console exited");
+
+    c.keys("?");
+    await c.see("Keys");
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGUSR2");
+    await c.see("New: Bob Jansen is Waiting · Esc returns to the list");
+    expect(c.screen()).toContain("Keys");
+    c.keys("Escape");
+    // Ada's customer is live: the selection stays there and Bob is marked NEW.
+    await c.see(/> Ada Lovelace[\s\S]*Bob Jansen\s+Lens\s+Waiting\s+-\s+\d+s\s+NEW/);
+
+    c.keys("q");
+    await c.see("console exited with 0");
+  });
+
+  it("keeps a burst of Backspaces and control characters out of a typed name", async () => {
+    const requests = join(dir, "requests.ndjson");
+    const c = consoleIn("input", 80, 24, { FIXTURE_REQUESTS: requests });
+    await c.see("Ada Lovelace");
+    c.keys("n");
+    await c.see("New session");
+    c.keys("Tab");
+    await c.see("> Name");
+    c.text("Boxyz");
+    await c.see("Boxyz");
+    c.burst("7f", "7f", "7f");
+    c.burst("01", "02", "1b", "5b", "32", "7e");
+    c.text("b Jansen");
+    await c.see("Bob Jansen");
+    c.keys("Enter");
+    await c.see("Session created: Bob Jansen (Lens)");
+    const sent = readFileSync(requests, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { name: string });
+    expect(sent.map((r) => r.name)).toEqual(["Bob Jansen"]);
+    c.keys("Escape");
+    await c.see(/> Bob Jansen\s+Lens\s+Connecting/);
+    c.keys("q");
+    await c.see("console exited with 0");
+  });
+
+  it("says the terminal is too small below its minimum size and draws again when it grows", async () => {
+    const c = consoleIn("small", 80, 24);
+    await c.see("Ada Lovelace");
+    c.resize(40, 12);
+    await c.see("terminal too small");
+    expect(c.screen()).toContain("40x12, needs 60x15");
+    c.resize(30, 8);
+    await c.see("30x8, needs 60x15");
+    c.resize(80, 24);
+    await c.see(/> Ada Lovelace\s+Lens\s+Active/);
+    expect(c.screen()).not.toContain("too small");
+    c.keys("q");
+    await c.see("console exited with 0");
+  });
+
+  it("draws no colours under NO_COLOR, keeping bold and inverse", async () => {
+    const c = consoleIn("nocolor", 80, 24, { NO_COLOR: "1" });
+    await c.see(/Bob Jansen\s+Lens\s+Waiting/);
+    expect(colourCodes(c.coloured())).toEqual([]);
+    // eslint-disable-next-line no-control-regex
+    expect(c.coloured()).toMatch(/\x1b\[[0-9;]*\b(1|7)\b[0-9;]*m/);
+    c.keys("q");
+    await c.see("console exited with 0");
   });
 });

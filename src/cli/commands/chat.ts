@@ -8,7 +8,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<id>", "session id")
     .argument("<message>", "the text to send")
     .option("--json", "print the sent message as JSON");
-  examples(cmd, "rescue chat s_abc123 'Please point the camera at the router'");
+  examples(cmd, "rescue chat k7m2qd9xw4hbte 'Please point the camera at the router'");
   cmd.action((id: string, message: string, opts: { json?: boolean }) => run(ctx, id, message, opts));
 }
 

@@ -80,7 +80,7 @@ export class CollaborationService {
       requirePermission(caller, "invite-unlisted", `invite external technicians who are not on the approved list${req.to ? ` (${req.to} is not)` : ""}`);
     }
     const { invitation, row, inviteeId } = await this.deps.sessions.run(async () => {
-      const row = await this.deps.sessions.own(caller, sessionId);
+      const row = await this.deps.sessions.own(caller, sessionId, "invite technicians");
       if (!COLLABORATION_STATUSES.includes(row.status)) {
         throw new RescueError("conflict", `technicians can be invited only into an Active session (session is ${row.status})`, { status: row.status });
       }
@@ -236,7 +236,7 @@ export class CollaborationService {
     if (caller.external) throw new RescueError("forbidden", "external technicians cannot transfer sessions");
     requirePermission(caller, "transfer", "transfer sessions");
     const { row, from } = await this.deps.sessions.run(async () => {
-      const row = await this.deps.sessions.own(caller, sessionId);
+      const row = await this.deps.sessions.own(caller, sessionId, "transfer the session");
       if (!TRANSFERABLE_STATUSES.includes(row.status)) {
         throw new RescueError("conflict", `a session that is ${row.status} cannot be transferred`, { status: row.status });
       }
@@ -305,7 +305,7 @@ export class CollaborationService {
 
   private async collaboratorOf(caller: Caller, sessionId: string, collaboratorId: string): Promise<{ row: SessionRow; c: CollaboratorRow }> {
     if (caller.external) throw new RescueError("forbidden", "only the lead technician manages collaborators");
-    const row = await this.deps.sessions.own(caller, sessionId);
+    const row = await this.deps.sessions.own(caller, sessionId, "manage collaborators");
     const c = row.collaborators.find((x) => x.id === collaboratorId || x.technician === collaboratorId);
     if (!c) throw new RescueError("not_found", `no collaborator ${collaboratorId} in session ${sessionId}`);
     return { row, c };
@@ -337,7 +337,7 @@ export class CollaborationService {
     if (1 + row.collaborators.length + pending >= group.maxTechnicians) {
       throw new RescueError(
         "forbidden",
-        `at most ${group.maxTechnicians} technicians in a session (group setting maxTechnicians; ${row.collaborators.length} joined, ${pending} invited)`,
+        `at most ${group.maxTechnicians} technicians in a session (the group's limit: rescue admin group set GROUP --max-technicians N; ${row.collaborators.length} joined, ${pending} invited)`,
         { limit: group.maxTechnicians },
       );
     }

@@ -40,6 +40,13 @@ const SNAPSHOT_ENDED_MS = 24 * 60 * 60 * 1000;
 export const CUSTOMER_GRACE_MS = 120_000;
 /** Statuses in which the customer has accepted the EULA and may signal and chat. */
 const ACCEPTED_STATUSES: readonly SessionStatus[] = ["waiting", "active", "on-hold", "collaborating"];
+/** What a collaborator is told only the lead can do, by the log event of the lead's action. */
+const LEAD_ACTION: Partial<Record<SessionLogEntry["event"], string>> = {
+  started: "start the session",
+  held: "put the session on hold",
+  resumed: "resume the session",
+  closed: "end the session",
+};
 
 /** Where session changes go: the WebSocket hub. */
 export interface SessionNotifier {
@@ -230,7 +237,7 @@ export class SessionService {
   /** "Create another PIN": a fresh PIN and expiry, only while no customer has joined. */
   async regeneratePin(caller: Caller, id: string): Promise<Session> {
     const row = await this.serial.run(async () => {
-      const row = await this.own(caller, id);
+      const row = await this.own(caller, id, "issue a new PIN");
       requirePermissions(caller, requiredPermissions(row.type, row.method));
       if (row.status !== "connecting" || row.customerJoined) {
         throw new RescueError("conflict", `a new PIN can only be issued before the customer joins (session is ${row.status})`, {
@@ -304,7 +311,7 @@ export class SessionService {
     check?: (row: SessionRow) => Promise<void> | void,
   ): Promise<Session> {
     const row = await this.serial.run(async () => {
-      const row = await this.own(caller, id);
+      const row = await this.own(caller, id, LEAD_ACTION[event] ?? "change the session");
       const status = nextStatus(row.status, typeof action === "function" ? action(row) : action);
       await check?.(row);
       return this.move(row, status, event, { by: caller.technician.email });
@@ -631,8 +638,15 @@ export class SessionService {
     return { row: found, collaborator };
   }
 
-  async own(caller: Caller, id: string): Promise<SessionRow> {
+  /**
+   * The caller's session as its lead. A collaborator is told that only the lead may do `what`
+   * (forbidden, not not_found: they can see the session); anyone else gets not_found.
+   */
+  async own(caller: Caller, id: string, what = "do that"): Promise<SessionRow> {
     const row = await this.store.sessions.get(id);
+    if (row && row.technicianId !== caller.technician.id && row.collaborators.some((c) => c.technicianId === caller.technician.id)) {
+      throw new RescueError("forbidden", `only the lead technician can ${what} (${row.technicianEmail} leads session ${id})`);
+    }
     if (!row || row.technicianId !== caller.technician.id) throw new RescueError("not_found", `no session ${id}`);
     return this.expireIfDue(row);
   }

@@ -1,5 +1,6 @@
 import type { Language } from "../../protocol/index.js";
 import { esc, layout } from "./pages.js";
+import { eulaText } from "../eula.js";
 import { SCREEN_STRINGS } from "./screen-strings.js";
 import { STRINGS } from "./strings.js";
 
@@ -7,7 +8,8 @@ import { STRINGS } from "./strings.js";
  * The one customer session page, `/lens?pin=`, the same for every PIN: nothing in it depends on
  * whether the PIN is live or what kind of session it opens, so the page tells a guesser nothing.
  * The customer socket's `joined` says the session type; then customer.js hands the page to
- * lens.js (camera) or screen.js (screen sharing), which show their own parts.
+ * lens.js (camera) or screen.js (screen sharing), which show their own parts, the agreement for
+ * that session type (in the page's language) included.
  */
 export function sessionPage(lang: Language, pin: string, name: string | undefined): string {
   const t = { ...STRINGS[lang], ...SCREEN_STRINGS[lang] };
@@ -26,10 +28,11 @@ export function sessionPage(lang: Language, pin: string, name: string | undefine
 </div>
 <p id="recorded" class="recorded" hidden>● ${esc(t.recorded)}</p>
 <div id="eula" hidden>
-<div id="eula-lens" hidden><h2>${esc(t.eulaHeading)}</h2></div>
+<div id="eula-lens" hidden><h2>${esc(t.eulaHeading)}</h2>
+<p class="eula">${esc(eulaText("lens", lang))}</p></div>
 <div id="eula-screen" hidden><h2>${esc(t.screenHeading)}</h2>
-<p>${esc(t.screenIntro)}</p></div>
-<p id="eula-text" class="eula"></p>
+<p>${esc(t.screenIntro)}</p>
+<p class="eula">${esc(eulaText("desktop", lang))}</p></div>
 <div class="row">
 <button type="button" id="accept" class="primary">${esc(t.accept)}</button>
 <button type="button" id="decline">${esc(t.decline)}</button>

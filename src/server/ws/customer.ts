@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
-import { EULA_TEXT } from "../eula.js";
+import { eulaText } from "../eula.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { PinGuard } from "../limits/pin-guard.js";
 import type { SessionService } from "../sessions/service.js";
@@ -73,7 +73,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
       sessionId: row.id,
       sessionType: row.type,
       recorded: row.recordable,
-      eula: EULA_TEXT,
+      eula: eulaText(row.type),
       iceServers: deps.iceServers,
       resume: { token: resumeToken, graceMs: sessions.customerGraceMs },
       ...(resumed ? { resumed } : {}),

@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { ChatMessage } from "../../protocol/index.js";
 import { clockTime } from "../format.js";
 

@@ -1,4 +1,4 @@
-import { Text } from "ink";
+import { Text } from "./Text.js";
 import type { Collaborator } from "../../protocol/index.js";
 
 /** Who else is in the session, one line each: internal or external, and what they may do. */

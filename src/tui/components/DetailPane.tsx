@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { ChatMessage, Session } from "../../protocol/index.js";
 import { STATUS_STYLE } from "../format.js";
 import type { SessionMedia } from "../state/media.js";

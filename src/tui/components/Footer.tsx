@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 
 /** Shortcut hints, key in bold so the letter stands out from the word. */
 export function Footer({ lines }: { lines: string[] }) {

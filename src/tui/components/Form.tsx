@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 
 /** One labelled field of a dialog; the focused one is marked with ">" and colour. */
 export function FieldRow({ focused, label, width, children }: { focused: boolean; label: string; width: number; children: ReactNode }) {

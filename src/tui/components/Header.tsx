@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { DaemonState } from "../state/daemon.js";
 
 const BACKEND_TEXT: Record<string, { text: string; color: string }> = {

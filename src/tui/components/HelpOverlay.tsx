@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import { SHORTCUTS } from "../state/keys.js";
 
 export function HelpOverlay({ rows }: { rows: number }) {
@@ -14,7 +15,7 @@ export function HelpOverlay({ rows }: { rows: number }) {
           {s.help}
         </Text>
       ))}
-      <Text dimColor>? or Esc closes this help</Text>
+      <Text dimColor>?, q or Esc closes this help</Text>
     </Box>
   );
 }

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import { Choice, FieldRow, TextValue } from "./Form.js";
 import { COLLABORATOR_PERMISSIONS } from "../../protocol/index.js";
 import { INVITATION_KINDS, INVITATION_VIAS, inviteFields, inviteNeedsTo, type InviteField, type InviteState } from "../state/invite.js";

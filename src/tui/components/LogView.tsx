@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { SessionLogEntry } from "../../protocol/index.js";
 import { clockTime } from "../format.js";
 import type { LogView as LogViewState } from "../state/ui.js";
@@ -30,7 +31,7 @@ export function LogView({ log, title, rows }: { log: LogViewState; title: string
           <Text bold>{e.event}</Text> {entryDetails(e)}
         </Text>
       ))}
-      <Text dimColor>↑↓ scroll · Esc or l closes</Text>
+      <Text dimColor>↑↓ scroll · Esc, q or l closes</Text>
     </Box>
   );
 }

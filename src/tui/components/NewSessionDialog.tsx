@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import { Choice, FieldRow, TextValue } from "./Form.js";
 import { TYPE_LABEL } from "../format.js";
 import { METHODS, SESSION_TYPES, dialogFields, type DialogField, type DialogState } from "../state/dialog.js";

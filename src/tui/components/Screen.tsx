@@ -1,7 +1,8 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { Session } from "../../protocol/index.js";
 import { STATUS_STYLE, TYPE_LABEL, formatElapsed } from "../format.js";
-import { layout } from "../layout.js";
+import { MIN_COLUMNS, MIN_ROWS, layout, tooSmall } from "../layout.js";
 import type { ConsoleState } from "../state/console.js";
 import { orderedSessions, selectedSession } from "../state/sessions.js";
 import type { LivePictureState } from "../hooks/useLivePicture.js";
@@ -26,6 +27,7 @@ export interface ScreenProps {
 
 /** The whole console for one state and terminal size; holds no state of its own. */
 export function Screen({ state, columns, rows, picture }: ScreenProps) {
+  if (tooSmall(columns, rows)) return <TooSmall columns={columns} rows={rows} />;
   const sessions = orderedSessions(state.sessions);
   const selected = selectedSession(state.sessions);
   const banner = state.daemon.reachable === false;
@@ -53,7 +55,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
           columns={l.columns}
         />
         <Text bold color="gray" wrap="truncate">
-          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${heldBy(selected, state.daemon.technician)}` : "no session selected", l.columns)}
+          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${ledBy(selected, state.daemon.technician)}` : "no session selected", l.columns)}
         </Text>
         <Box height={l.detailRows} flexDirection="column" overflow="hidden">
           <DetailPane
@@ -86,12 +88,22 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
   );
 }
 
+/** Short lines, so they fit even a tiny terminal; the keys keep working (q leaves). */
+function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold>terminal too small</Text>
+      <Text>{`${columns}x${rows}, needs ${MIN_COLUMNS}x${MIN_ROWS}`}</Text>
+    </Box>
+  );
+}
+
 /** Columns beside the picture that still fit figures and chat side by side. */
 const WIDE_BESIDE_PICTURE = 70;
 
 /** Names the lead when it is someone else: after a transfer, or in a session I joined. */
-function heldBy(session: Session, me: string | null): string {
-  return me && session.technician !== me ? ` · held by ${session.technician}` : "";
+function ledBy(session: Session, me: string | null): string {
+  return me && session.technician !== me ? ` · led by ${session.technician}` : "";
 }
 
 function nameOf(state: ConsoleState, id: string): string {
@@ -110,6 +122,15 @@ function NoticeLine({ state }: { state: ConsoleState }) {
     return (
       <Text color="yellow" bold wrap="truncate">
         End session {s?.name || confirmEnd}? y ends it, any other key keeps it
+      </Text>
+    );
+  }
+  // Over the help, the log or a dialog the list is hidden: say who is waiting, and how to get there.
+  const waiting = state.ui.view === "main" ? undefined : state.sessions.fresh.map((id) => state.sessions.byId[id]).find(Boolean);
+  if (waiting) {
+    return (
+      <Text color="yellow" bold wrap="truncate">
+        {`New: ${waiting.name || waiting.id} is Waiting${state.ui.view === "help" || state.ui.view === "log" ? " · Esc returns to the list" : ""}`}
       </Text>
     );
   }

@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import type { Session } from "../../protocol/index.js";
 import { TYPE_LABEL, fit, formatElapsed } from "../format.js";
 import { StatusText } from "./StatusText.js";

@@ -1,4 +1,4 @@
-import { Text } from "ink";
+import { Text } from "./Text.js";
 import type { SessionStatus } from "../../protocol/index.js";
 import { STATUS_STYLE, fit } from "../format.js";
 

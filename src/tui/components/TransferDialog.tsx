@@ -1,4 +1,5 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { Text } from "./Text.js";
 import { FieldRow, TextValue } from "./Form.js";
 import type { TransferState } from "../state/transfer.js";
 

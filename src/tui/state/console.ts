@@ -3,7 +3,7 @@ import { chatReducer, type ChatState } from "./chat.js";
 import { daemonReducer, initialDaemon, type DaemonState } from "./daemon.js";
 import { dialogReducer, initialDialog, type DialogState } from "./dialog.js";
 import { mediaReducer, type MediaState } from "./media.js";
-import { initialSessions, sessionsReducer, type SessionsState } from "./sessions.js";
+import { followArrival, initialSessions, sessionsReducer, type SessionsState } from "./sessions.js";
 import { inviteReducer, type InviteState } from "./invite.js";
 import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
@@ -34,7 +34,7 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
   return {
     now: action.type === "tick" ? action.now : state.now,
     daemon: daemonReducer(state.daemon, action),
-    sessions: sessionsReducer(state.sessions, action),
+    sessions: followArrival(state.sessions, sessionsReducer(state.sessions, action), state.ui.chatDraft !== null || state.ui.confirmEnd !== null),
     chat: chatReducer(state.chat, action),
     media: mediaReducer(state.media, action),
     ui: uiReducer(state.ui, action),

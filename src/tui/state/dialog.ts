@@ -1,3 +1,4 @@
+import { eraseLast, typeInto } from "./text-field.js";
 import {
   CreateSessionRequest,
   type ConnectionMethod,
@@ -72,15 +73,14 @@ export function dialogReducer(state: DialogState, action: ConsoleAction): Dialog
     }
     case "dialog/input": {
       if (state.phase !== "form") return state;
-      const text = action.text.replace(/[\r\n\t]/g, "");
-      if (state.focus === "name") return { ...state, name: (state.name + text).slice(0, TEXT_MAX), error: null };
-      if (state.focus === "to") return { ...state, to: (state.to + text).slice(0, TEXT_MAX), error: null };
+      if (state.focus === "name") return { ...state, name: typeInto(state.name, action.text, { max: TEXT_MAX }), error: null };
+      if (state.focus === "to") return { ...state, to: typeInto(state.to, action.text, { max: TEXT_MAX }), error: null };
       return state;
     }
     case "dialog/backspace":
       if (state.phase !== "form") return state;
-      if (state.focus === "name") return { ...state, name: state.name.slice(0, -1) };
-      if (state.focus === "to") return { ...state, to: state.to.slice(0, -1) };
+      if (state.focus === "name") return { ...state, name: eraseLast(state.name) };
+      if (state.focus === "to") return { ...state, to: eraseLast(state.to) };
       return state;
     case "dialog/submitting":
       return { ...state, phase: "creating", error: null };

@@ -1,3 +1,4 @@
+import { eraseLast, typeInto } from "./text-field.js";
 import {
   COLLABORATOR_PERMISSIONS,
   DEFAULT_COLLABORATOR_PERMISSIONS,
@@ -105,15 +106,14 @@ export function inviteReducer(state: InviteState | null, action: ConsoleAction):
     }
     case "invite/input": {
       if (!form) return state;
-      const text = action.text.replace(/[\r\n\t]/g, "");
-      if (state.focus === "to") return { ...state, to: (state.to + text.trim()).slice(0, TO_MAX), error: null };
-      if (state.focus === "comment") return { ...state, comment: (state.comment + text).slice(0, COMMENT_MAX), error: null };
+      if (state.focus === "to") return { ...state, to: typeInto(state.to, action.text, { max: TO_MAX, spaces: false }), error: null };
+      if (state.focus === "comment") return { ...state, comment: typeInto(state.comment, action.text, { max: COMMENT_MAX }), error: null };
       return state;
     }
     case "invite/backspace":
       if (!form) return state;
-      if (state.focus === "to") return { ...state, to: state.to.slice(0, -1) };
-      if (state.focus === "comment") return { ...state, comment: state.comment.slice(0, -1) };
+      if (state.focus === "to") return { ...state, to: eraseLast(state.to) };
+      if (state.focus === "comment") return { ...state, comment: eraseLast(state.comment) };
       return state;
     case "invite/sending":
       return { ...state, phase: "sending", error: null };

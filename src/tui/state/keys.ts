@@ -60,7 +60,7 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "a", label: "speaker", help: "the customer's voice on your speakers: on (the default) or off", footer: false },
   { key: "M", label: "mic", help: "your microphone to the customer: on or off (off at start; use a headset: no echo cancelling)", footer: false },
   { key: "?", label: "help", help: "show or hide this help" },
-  { key: "q", label: "quit", help: "leave the console (also Ctrl-C); sessions go on" },
+  { key: "q", label: "quit", help: "leave the console (also Ctrl-C; in the help or log, q closes it); sessions go on" },
 ];
 
 const none: KeyResult = { actions: [], effects: [] };
@@ -90,11 +90,10 @@ export function interpretKey(state: ConsoleState, input: string, key: KeyPress):
     case "transfer":
       return transferKey(state, input, key);
     case "help":
-      if (input === "q") return quit;
-      return key.escape || input === "?" ? act({ type: "help/toggle" }) : none;
+      // q closes what is in front, as in less and man; it quits only from the main screen.
+      return key.escape || input === "?" || input === "q" ? act({ type: "help/toggle" }) : none;
     case "log":
-      if (input === "q") return quit;
-      if (key.escape || input === "l") return act({ type: "view/close" });
+      if (key.escape || input === "l" || input === "q") return act({ type: "view/close" });
       if (key.upArrow || input === "k") return act({ type: "log/scroll", delta: -1 });
       if (key.downArrow || input === "j") return act({ type: "log/scroll", delta: 1 });
       return none;

@@ -115,6 +115,19 @@ function upsert(state: SessionsState, session: Session, live: boolean): Sessions
   return { ...state, byId, fresh, bells };
 }
 
+/**
+ * After a bell, the customer who just arrived is selected: they are what the technician wants
+ * next. Not while the technician is busy with the selected session (a customer on the line, a
+ * chat line or an end question open): then the selection stays and the NEW mark and the notice
+ * line tell them.
+ */
+export function followArrival(before: SessionsState, after: SessionsState, busy: boolean): SessionsState {
+  const arrived = after.bells > before.bells ? after.fresh.at(-1) : undefined;
+  if (arrived === undefined || busy) return after;
+  const current = selectedSession(after);
+  return current && hasMedia(current.status) ? after : { ...after, selectedId: arrived };
+}
+
 /** Keep a valid selection: the first newly Waiting session when nothing is selected, else the first. */
 function withSelection(state: SessionsState): SessionsState {
   if (state.selectedId !== null && state.byId[state.selectedId]) return state;

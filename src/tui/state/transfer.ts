@@ -1,3 +1,4 @@
+import { eraseLast, typeInto } from "./text-field.js";
 import { TransferRequest, type Session } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 
@@ -7,7 +8,7 @@ export interface TransferState {
   /** The receiving technician's email. */
   to: string;
   error: string | null;
-  /** The session as the server left it, now held by the other technician. */
+  /** The session as the server left it, now led by the other technician. */
   result: Session | null;
 }
 
@@ -26,9 +27,9 @@ export function transferReducer(state: TransferState | null, action: ConsoleActi
   if (!state) return state;
   switch (action.type) {
     case "transfer/input":
-      return state.phase === "form" ? { ...state, to: (state.to + action.text.replace(/\s/g, "")).slice(0, TO_MAX), error: null } : state;
+      return state.phase === "form" ? { ...state, to: typeInto(state.to, action.text, { max: TO_MAX, spaces: false }), error: null } : state;
     case "transfer/backspace":
-      return state.phase === "form" ? { ...state, to: state.to.slice(0, -1) } : state;
+      return state.phase === "form" ? { ...state, to: eraseLast(state.to) } : state;
     case "transfer/sending":
       return { ...state, phase: "sending", error: null };
     case "transfer/done":

@@ -1,3 +1,4 @@
+import { eraseLast, typeInto } from "./text-field.js";
 import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 
@@ -68,9 +69,9 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     case "chat-draft/open":
       return { ...state, chatDraft: "", notice: null };
     case "chat-draft/input":
-      return state.chatDraft === null ? state : { ...state, chatDraft: (state.chatDraft + action.text).slice(0, CHAT_MAX) };
+      return state.chatDraft === null ? state : { ...state, chatDraft: typeInto(state.chatDraft, action.text, { max: CHAT_MAX }) };
     case "chat-draft/backspace":
-      return state.chatDraft === null ? state : { ...state, chatDraft: state.chatDraft.slice(0, -1) };
+      return state.chatDraft === null ? state : { ...state, chatDraft: eraseLast(state.chatDraft) };
     case "chat/sent":
       return { ...state, chatDraft: null };
     case "log/open":

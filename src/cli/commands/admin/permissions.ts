@@ -9,6 +9,15 @@ export function parsePermissions(raw: string): string[] {
     .filter(Boolean);
 }
 
+/** The settings the flags give, and only those: the server keeps the others as they are. */
+export function groupSettings(opts: { pinExpiry?: string; maxTechnicians?: string }): { settings?: { pinExpiryMinutes?: number; maxTechnicians?: number } } {
+  const settings = {
+    ...(opts.pinExpiry !== undefined ? { pinExpiryMinutes: Number(opts.pinExpiry) } : {}),
+    ...(opts.maxTechnicians !== undefined ? { maxTechnicians: Number(opts.maxTechnicians) } : {}),
+  };
+  return Object.keys(settings).length ? { settings } : {};
+}
+
 export function printGroups(out: Printer, groups: Group[]): void {
   out.table(
     groups,

@@ -32,8 +32,8 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print {invitation, pin, link} as JSON");
   examples(
     cmd,
-    "rescue invite --session s_abc123 --internal ann@example.com --permission view,chat,talk --comment 'router issue'",
-    "rescue invite --session s_abc123 --external --link --permission view --json",
+    "rescue invite --session k7m2qd9xw4hbte --internal ann@example.com --permission view,chat,talk --comment 'router issue'",
+    "rescue invite --session k7m2qd9xw4hbte --external --link --permission view --json",
   );
   cmd.action((opts: Options) => run(ctx, opts));
 }

@@ -9,7 +9,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<session>", "session id")
     .argument("<collaborator>", "the collaborator's id or email")
     .option("--json", "print the session as JSON");
-  examples(cmd, "rescue collaborator remove s_abc123 ann@example.com");
+  examples(cmd, "rescue collaborator remove k7m2qd9xw4hbte ann@example.com");
   cmd.action(async (session: string, collaborator: string, opts: { json?: boolean }) => {
     const client = await ctx.daemon();
     const out = await client.call("POST", `/api/v1/sessions/${encodeURIComponent(session)}/collaborators/${encodeURIComponent(collaborator)}/remove`, Session);

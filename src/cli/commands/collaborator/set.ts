@@ -11,7 +11,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<collaborator>", "the collaborator's id or email (see rescue session list --json)")
     .requiredOption("--permission <list>", "view,chat,talk,annotate,record; replaces the current set")
     .option("--json", "print the session as JSON");
-  examples(cmd, "rescue collaborator set s_abc123 ann@example.com --permission view,chat");
+  examples(cmd, "rescue collaborator set k7m2qd9xw4hbte ann@example.com --permission view,chat");
   cmd.action(async (session: string, collaborator: string, opts: { permission: string; json?: boolean }) => {
     const body = { permissions: parsePermissions(opts.permission) } as CollaboratorPatch;
     const client = await ctx.daemon();

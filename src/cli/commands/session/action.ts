@@ -13,9 +13,17 @@ export function registerAction(
     .description(description)
     .argument("<id>", "session id")
     .option("--json", "print the session as JSON");
-  examples(cmd, `rescue session ${action} s_abc123`, `rescue session ${action} s_abc123 --json`);
+  examples(cmd, `rescue session ${action} k7m2qd9xw4hbte`, `rescue session ${action} k7m2qd9xw4hbte --json`);
   cmd.action(async (id: string, opts: { json?: boolean }) => {
-    const session = await (await ctx.daemon()).sessionAction(id, action);
+    const { RescueError, TERMINAL_STATUSES } = await import("../../../protocol/index.js");
+    const client = await ctx.daemon();
+    const session = await client.sessionAction(id, action).catch(async (e: unknown) => {
+      // Ending what has already ended is done, not an error: cleanup scripts may run it twice.
+      const ended = action === "end" && e instanceof RescueError && e.code === "conflict" ? await client.getSession(id).catch(() => null) : null;
+      if (!ended || !TERMINAL_STATUSES.includes(ended.status)) throw e;
+      ctx.io.stderr.write(`note: session ${id} had already ended (${ended.status}); nothing to do\n`);
+      return ended;
+    });
     const out = ctx.printer(opts);
     if (opts.json) out.value(session);
     else if (out.tty) out.line(`session ${session.id} is ${session.status}`);

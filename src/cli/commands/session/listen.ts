@@ -21,9 +21,9 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print a summary as JSON when done");
   examples(
     cmd,
-    "rescue session listen s_abc123",
-    "rescue session listen s_abc123 --device alsa_output.usb-Headset-00.analog-stereo",
-    "rescue session listen s_abc123 --out voice.wav   # QA, or no sound device; complete after Ctrl-C",
+    "rescue session listen k7m2qd9xw4hbte",
+    "rescue session listen k7m2qd9xw4hbte --device alsa_output.usb-Headset-00.analog-stereo",
+    "rescue session listen k7m2qd9xw4hbte --out voice.wav   # QA, or no sound device; complete after Ctrl-C",
   );
   cmd.addHelpText("after", `\n${ECHO_NOTE}`);
   cmd.action((id: string, opts: Options) => listen(ctx, id, opts));

@@ -9,7 +9,7 @@ export function register(parent: Command, ctx: Context): void {
     .description("show a session's log: created, pin-issued, sms-sent, eula-accepted, started, chat ...")
     .argument("<id>", "session id")
     .option("--json", "print the entries as a JSON array");
-  examples(cmd, "rescue session log s_abc123", "rescue session log s_abc123 --json | jq '.[].event'");
+  examples(cmd, "rescue session log k7m2qd9xw4hbte", "rescue session log k7m2qd9xw4hbte --json | jq '.[].event'");
   cmd.action((id: string, opts: { json?: boolean }) => run(ctx, id, opts));
 }
 

@@ -9,7 +9,7 @@ export function registerMute(parent: Command, ctx: Context, muted: boolean): voi
     .description(muted ? "stop sending your audio to the customer" : "send your audio to the customer again")
     .argument("<id>", "session id")
     .option("--json", "print the audio figures as JSON");
-  examples(cmd, `rescue session ${verb} s_abc123`);
+  examples(cmd, `rescue session ${verb} k7m2qd9xw4hbte`);
   cmd.action(async (id: string, opts: { json?: boolean }) => {
     const audio = await (await ctx.daemon()).setMuted(id, muted);
     const out = ctx.printer(opts);

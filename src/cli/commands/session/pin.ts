@@ -14,7 +14,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<id>", "session id")
     .option("--regenerate", "issue a fresh PIN")
     .option("--json", "print the session as JSON");
-  examples(cmd, "rescue session pin s_abc123", "rescue session pin s_abc123 --regenerate --json");
+  examples(cmd, "rescue session pin k7m2qd9xw4hbte", "rescue session pin k7m2qd9xw4hbte --regenerate --json");
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
 

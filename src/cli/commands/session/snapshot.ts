@@ -10,7 +10,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<id>", "session id")
     .option("--out <file.png>", "where to write it (default: RESCUE_HOME/snapshots/ID-TIME.png)")
     .option("--json", 'print {"path", "width", "height", "at"}');
-  examples(cmd, "rescue session snapshot s_abc123", "rescue session snapshot s_abc123 --out router.png --json");
+  examples(cmd, "rescue session snapshot k7m2qd9xw4hbte", "rescue session snapshot k7m2qd9xw4hbte --out router.png --json");
   cmd.action(async (id: string, opts: { out?: string; json?: boolean }) => {
     if (opts.out !== undefined && !opts.out.toLowerCase().endsWith(".png")) throw new UsageError(`--out ${opts.out}: a .png file`);
     const shot = await (await ctx.daemon()).snapshot(id, opts.out === undefined ? undefined : resolve(opts.out));

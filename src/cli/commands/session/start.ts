@@ -16,7 +16,7 @@ export function register(parent: Command, ctx: Context): void {
     .option("--no-record", "do not record this session")
     .option("--record-path <file>", "write the recording here instead of RESCUE_HOME/recordings (0600; a new folder is made 0700, an existing one open to others is warned about)")
     .option("--json", "print the result as JSON");
-  examples(cmd, "rescue session start s_abc123", "rescue session start s_abc123 --no-record --json");
+  examples(cmd, "rescue session start k7m2qd9xw4hbte", "rescue session start k7m2qd9xw4hbte --no-record --json");
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
 

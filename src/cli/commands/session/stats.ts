@@ -7,7 +7,7 @@ export function register(parent: Command, ctx: Context): void {
     .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss")
     .argument("<id>", "session id")
     .option("--json", "print the figures as JSON");
-  examples(cmd, "rescue session stats s_abc123", "rescue session stats s_abc123 --json");
+  examples(cmd, "rescue session stats k7m2qd9xw4hbte", "rescue session stats k7m2qd9xw4hbte --json");
   cmd.action((id: string, opts: { json?: boolean }) => run(ctx, id, opts));
 }
 

@@ -26,11 +26,11 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print the result as JSON");
   examples(
     cmd,
-    "rescue session talk s_abc123 --mic            # until Ctrl-C; rescue session mute/unmute s_abc123 meanwhile",
-    "rescue session talk s_abc123 --mic --device alsa_input.usb-Headset-00.mono-fallback",
-    "rescue session talk s_abc123 --audio hello.ogg",
-    "rescue session talk s_abc123 --audio hello.wav",
-    "rescue session stats s_abc123 --json   # audio.sentPackets grows",
+    "rescue session talk k7m2qd9xw4hbte --mic            # until Ctrl-C; rescue session mute/unmute k7m2qd9xw4hbte meanwhile",
+    "rescue session talk k7m2qd9xw4hbte --mic --device alsa_input.usb-Headset-00.mono-fallback",
+    "rescue session talk k7m2qd9xw4hbte --audio hello.ogg",
+    "rescue session talk k7m2qd9xw4hbte --audio hello.wav",
+    "rescue session stats k7m2qd9xw4hbte --json   # audio.sentPackets grows",
   );
   cmd.addHelpText("after", `\n${ECHO_NOTE}`);
   cmd.action(async (id: string, opts: Options) => {

@@ -9,7 +9,7 @@ export function register(parent: Command, ctx: Context): void {
     .argument("<id>", "session id")
     .requiredOption("--to <email>", "the receiving technician")
     .option("--json", "print the session as JSON");
-  examples(cmd, "rescue session transfer s_abc123 --to ann@example.com");
+  examples(cmd, "rescue session transfer k7m2qd9xw4hbte --to ann@example.com");
   cmd.action(async (id: string, opts: { to: string; json?: boolean }) => {
     const client = await ctx.daemon();
     const session = await client.call("POST", `/api/v1/sessions/${encodeURIComponent(id)}/transfer`, Session, { to: opts.to });

@@ -20,9 +20,9 @@ export function register(parent: Command, ctx: Context): void {
     .option("--size <COLSxROWS>", "picture size in cells when stdout is not a terminal (default: $COLUMNS x $LINES, or 80x24)");
   examples(
     cmd,
-    "rescue session view s_abc123",
-    "rescue session view s_abc123 --window",
-    "rescue session view s_abc123 --renderer blocks --frames 1 --size 64x24 > frame.ans",
+    "rescue session view k7m2qd9xw4hbte",
+    "rescue session view k7m2qd9xw4hbte --window",
+    "rescue session view k7m2qd9xw4hbte --renderer blocks --frames 1 --size 64x24 > frame.ans",
   );
   cmd.addHelpText(
     "after",

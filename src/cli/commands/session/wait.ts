@@ -3,6 +3,7 @@ import type { Session } from "../../../protocol/session.js";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable, Interrupted, UsageError } from "../../errors.js";
 import { printSession } from "./format.js";
+import { waitProgress } from "./wait-progress.js";
 
 interface Options {
   status: string;
@@ -22,8 +23,8 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print the session as JSON once it is there");
   examples(
     cmd,
-    "rescue session wait s_abc123 --status waiting --timeout 300 && rescue session start s_abc123",
-    "rescue session wait s_abc123 --status closed --json",
+    "rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte",
+    "rescue session wait k7m2qd9xw4hbte --status closed --json",
     "while s=$(rescue session wait --any --status waiting --json); do rescue session start \"$(echo \"$s\" | jq -r .id)\"; done",
   );
   cmd.action((id: string | undefined, opts: Options) => run(ctx, id, opts));
@@ -65,8 +66,10 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
       throw e;
     }
   };
+  const progress = waitProgress(ctx.io, { ...(id === undefined ? {} : { id }), status: opts.status, ...(opts.json ? { json: true } : {}) });
   try {
     let found: Session | undefined = await look();
+    progress.seen(found);
     if (!found || !settled(found)) {
       found = undefined;
       try {
@@ -75,6 +78,7 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
           if (e.type === "session" && (id === undefined || e.session.id === id)) s = e.session;
           // A snapshot holds live and recently ended sessions; an older one is asked for.
           else if (e.type === "sessions") s = id === undefined ? oldest(e.sessions.filter(settled)) : (e.sessions.find((x) => x.id === id) ?? (await look()));
+          progress.seen(s);
           if (s && settled(s)) {
             found = s;
             break;
@@ -89,8 +93,10 @@ async function run(ctx: Context, id: string | undefined, opts: Options): Promise
       if (why === "interrupt") throw new Interrupted();
       throw new DaemonUnavailable("rescued stopped while waiting: run rescue daemon start");
     }
+    progress.stop();
     printSession(ctx.printer(opts), found, ctx.io.now());
   } finally {
+    progress.stop();
     if (timer) clearTimeout(timer);
     ctx.io.signal.removeEventListener("abort", onAbort);
     stream.close();

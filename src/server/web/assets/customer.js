@@ -104,6 +104,8 @@ window.rescueCustomer = (function () {
     show("controls", false);
     show("recorded", false);
     show("chat-form", false);
+    // A chat card with no messages has nothing left to say once the session is over.
+    if (!$("messages").children.length) show("chat", false);
     show("eula", false);
     show("stage", false);
     if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.close(1000, "done");
@@ -203,7 +205,7 @@ window.rescueCustomer = (function () {
     }
     joinedOnce = true;
     c.resumed = msg.resumed === true;
-    $("eula-text").textContent = msg.eula;
+    // The page carries the agreement in its own language; the server's English one is a fallback.
     show("recorded", msg.recorded);
     hooks.joined(msg);
   }

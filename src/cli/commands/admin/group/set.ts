@@ -1,11 +1,12 @@
 import type { Command } from "commander";
-import type { Permission } from "../../../../protocol/common.js";
+import { PERMISSIONS, type Permission } from "../../../../protocol/common.js";
 import { examples, type Context } from "../../../context.js";
-import { parsePermissions, printGroups } from "../permissions.js";
+import { groupSettings, parsePermissions, printGroups } from "../permissions.js";
 
 interface Options {
   permission?: string;
   pinExpiry?: string;
+  maxTechnicians?: string;
   json?: boolean;
 }
 
@@ -14,20 +15,26 @@ export function register(parent: Command, ctx: Context): void {
     .command("set")
     .description("change a group's permissions or settings (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", "the complete new comma-separated permission list")
+    .option("--permission <list>", `the complete new comma-separated permission list: ${PERMISSIONS.join(", ")}`)
     .option("--pin-expiry <minutes>", "how long a PIN stays valid")
+    .option("--max-technicians <n>", "technicians in one session, the lead included (1-10; 5 unless set)")
     .option("--json", "print the group as JSON");
-  examples(cmd, "rescue admin group set Support --permission lens,pin,chat", "rescue admin group set Support --pin-expiry 10");
+  examples(
+    cmd,
+    "rescue admin group set Support --permission lens,pin,chat",
+    "rescue admin group set Support --pin-expiry 10",
+    "rescue admin group set Support --max-technicians 3",
+  );
   cmd.action((name: string, opts: Options) => run(ctx, name, opts, cmd));
 }
 
 async function run(ctx: Context, name: string, opts: Options, cmd: Command): Promise<void> {
-  if (opts.permission === undefined && opts.pinExpiry === undefined) {
-    cmd.error("error: nothing to change: pass --permission LIST or --pin-expiry MINUTES", { exitCode: 2, code: "rescue.usage" });
+  if (opts.permission === undefined && opts.pinExpiry === undefined && opts.maxTechnicians === undefined) {
+    cmd.error("error: nothing to change: pass --permission LIST, --pin-expiry MINUTES or --max-technicians N", { exitCode: 2, code: "rescue.usage" });
   }
   const group = await (await ctx.daemon()).patchGroup(name, {
     ...(opts.permission !== undefined ? { permissions: parsePermissions(opts.permission) as Permission[] } : {}),
-    ...(opts.pinExpiry ? { settings: { pinExpiryMinutes: Number(opts.pinExpiry) } } : {}),
+    ...groupSettings(opts),
   });
   const out = ctx.printer(opts);
   if (opts.json) out.value(group);
