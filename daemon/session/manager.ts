@@ -233,7 +233,14 @@ export class SessionManager {
       this.events.emit({ type: "media", sessionId, event: "first-frame", detail: { afterMs, width, height } }),
     );
     peer.on("state", (state) => {
-      if (state === "failed") this.log.error(`session ${sessionId}: media connection failed`);
+      if (state !== "failed" || this.media.get(sessionId) !== m) return;
+      // ICE gave up (a customer frozen or offline for ~30 s): a customer who is still (or again)
+      // there is asked for a new connection, as after a daemon restart; the segment is finalised.
+      this.log.error(`session ${sessionId}: media connection failed`);
+      void this.closePeer(sessionId, "media connection failed").then(() => {
+        const session = this.known.get(sessionId);
+        if (session) this.adopt(session);
+      });
     });
     peer.on("recording-error", ({ message, path }) => {
       this.log.error(`session ${sessionId}: recording to ${path} stopped: ${message}`);

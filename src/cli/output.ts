@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS } from "../protocol/common.js";
 import type { IO } from "./io.js";
 
 /** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */
@@ -24,6 +25,16 @@ export interface Column<T> {
   human?(row: T, now: number): string;
 }
 
+const CONTROL = new RegExp(CONTROL_CHARACTERS.source, "g");
+
+/** `text` with control characters (ESC, BEL ...) in caret notation, as `cat -v` shows them. */
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `^${String.fromCharCode(code ^ 0x40)}` : `\\x${code.toString(16)}`;
+  });
+}
+
 /**
  * Writes what a command found: JSON when asked, an aligned table with headers on a terminal,
  * and tab-separated plain lines without decoration when piped.
@@ -42,8 +53,14 @@ export class Printer {
     this.io.stdout.write(`${JSON.stringify(v, null, this.tty ? 2 : undefined)}\n`);
   }
 
+  /** One line of output; control characters in it (from names, chat, logs) are shown as ^X, never sent raw. */
   line(text: string): void {
-    this.io.stdout.write(`${text}\n`);
+    this.io.stdout.write(`${visible(text)}\n`);
+  }
+
+  /** Writes terminal control sequences of the command's own (a screen clear), as they are. */
+  control(sequence: string): void {
+    this.io.stdout.write(sequence);
   }
 
   /** A message for people, on stderr so stdout stays data. */

@@ -59,7 +59,15 @@ export const Email = z.string().trim().toLowerCase().email().max(254);
 export const IsoTime = z.string().datetime({ offset: true });
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 /** Free text typed by people: names, chat, comments. */
-export const Text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Control characters other than tab and newline (C0, DEL, C1): escape sequences that would clear,
+ * recolour or retitle a technician's terminal when printed.
+ */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Text people type (names, chat, comments): trimmed, 1..max characters, no control characters. */
+export const Text = (max: number) =>
+  z.string().trim().min(1).max(max).refine((s) => !CONTROL_CHARACTERS.test(s), { message: "must not contain control characters" });
 
 export const IceServer = z.object({
   urls: z.union([z.string(), z.array(z.string())]),

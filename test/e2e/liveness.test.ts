@@ -57,6 +57,24 @@ describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () =>
   });
 });
 
+describe("a customer who freezes until ICE gives up", { timeout: 180_000 }, () => {
+  const suite = lensSuite();
+
+  it("gets a new connection once back: media flows again and the log closes the outage with media-restored", async () => {
+    const { home, session, customer } = await activeSession(suite);
+    customer.child.kill("SIGSTOP");
+    // Past werift's ICE failure (about 30 s without an answer), and the server's heartbeat.
+    await new Promise((r) => setTimeout(r, 40_000));
+    customer.child.kill("SIGCONT");
+    const back = await statsWhen(home, session.id, (s) => s.connection?.state === "connected" && s.video.frames > 30, 60_000);
+    expect(back.recording?.path).toMatch(/-2\.webm$/);
+    const log = await logOf(home, session.id);
+    const events = log.map((e) => e.event);
+    expect(events.filter((e) => e === "media-restored").length).toBeGreaterThanOrEqual(events.filter((e) => e === "media-lost").length);
+    expect(events).not.toContain("aborted");
+  });
+});
+
 describe("stopping the daemon in a live session", { timeout: 120_000 }, () => {
   const suite = lensSuite();
 

@@ -89,6 +89,26 @@ describe("customer resume", () => {
     expect((await elsewhere.closed).code).toBe(WS_CLOSE.invalidPin);
   });
 
+  it("a customer whose network spent its PIN budget (a guesser behind the same address) still resumes", async () => {
+    const { tech, s, c, token } = await liveSession({ limits: { pins: { perSource: { burst: 3, windowMs: 3_600_000 } } } });
+    c.ws.terminate();
+    for (let i = 0; i < 4; i++) {
+      const guess = await openCustomerWs(server!);
+      sockets.push(guess);
+      guess.send({ type: "join", pin: String((Number(s.pin ?? 0) + i + 1) % 1_000_000).padStart(6, "0") });
+      await guess.closed;
+    }
+    const throttled = await openCustomerWs(server!);
+    sockets.push(throttled);
+    throttled.send({ type: "join", pin: "000000" });
+    expect((await throttled.closed).code).toBe(WS_CLOSE.rateLimited);
+    const back = await resume(s.id, token);
+    expect(await back.next("joined")).toMatchObject({ sessionId: s.id, resumed: true });
+    expect((await sessionOf(tech.token, s.id)).status).toBe("active");
+    // Stale or forged credentials spend no budget either: the next real customer is not refused for them.
+    for (let i = 0; i < 5; i++) expect((await (await resume(s.id, "B".repeat(43))).closed).code).toBe(WS_CLOSE.invalidPin);
+  });
+
   it("a resume while the old socket still looks open replaces it; closing the old one marks nobody away", async () => {
     const { tech, s, c, token } = await liveSession();
     const back = await resume(s.id, token);

@@ -132,6 +132,19 @@ describe("customer WebSocket", () => {
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).status).toBe("aborted");
   });
 
+  it("refuses text with terminal escape sequences (chat, names): they would reach technicians' terminals", async () => {
+    server = await startTestServer();
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const c = await customerReady(server, s.pin!);
+    sockets.push(c);
+    c.send({ type: "chat", text: "\u001b[2J\u001b[31mFAKE: technician approved\u001b]0;pwned\u0007" });
+    expect((await c.closed).code).toBe(WS_CLOSE.badMessage);
+    const named = await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Evil\u001b[31mRED" } });
+    expect(named.status).toBe(400);
+    expect((await logEvents(tech.token, s.id))).not.toContain("chat");
+  });
+
   it("refuses wrong and expired PINs with the same close", async () => {
     let offsetMs = 0;
     server = await startTestServer({ now: () => new Date(Date.now() + offsetMs) });

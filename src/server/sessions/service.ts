@@ -461,7 +461,9 @@ export class SessionService {
       if (how.lost) await this.log(id, "customer-lost", { heartbeatMs: how.lost.heartbeatMs, ...grace });
       else await this.log(id, "customer-disconnected", grace);
       if (how.left || this.graceMs === 0) {
-        await this.move(row, nextStatus(row.status, "customer-left"), "aborted", how.left ? { reason: "the customer ended the session" } : {});
+        await this.move(row, nextStatus(row.status, "customer-left"), "aborted", {
+          reason: how.left ? "the customer ended the session" : "the customer's connection dropped",
+        });
         return undefined;
       }
       return this.patch(row, { customerAwaySince: this.iso() });

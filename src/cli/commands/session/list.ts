@@ -24,7 +24,7 @@ export function register(parent: Command, ctx: Context): void {
 
 function show(out: Printer, sessions: Session[], watching: boolean): void {
   if (out.json) return out.value(sessions);
-  if (watching && out.tty) out.line("\x1b[2J\x1b[H"); // a fresh screen per update
+  if (watching && out.tty) out.control("\x1b[2J\x1b[H"); // a fresh screen per update
   out.table(sessions, SESSION_COLUMNS, "no sessions");
   if (watching && !out.tty) out.line("");
 }
