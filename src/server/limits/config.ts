@@ -59,12 +59,20 @@ export const DEFAULT_LIMITS: Limits = {
   },
 };
 
-/** Any part of the limits, as tests, embedders and `--limits FILE` give them. */
-export type LimitsOverride = { [K in keyof Limits]?: Partial<Limits[K]> };
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** The defaults with `override` laid over them, group by group. */
+/** Any part of the limits, as tests, embedders and `--limits FILE` give them: down to one value. */
+export type LimitsOverride = DeepPartial<Limits>;
+
+/** The defaults with `override` laid over them, value by value (`{"pins": {"perSource": {"burst": 5}}}` keeps the window). */
 export function limitsWith(override: LimitsOverride = {}): Limits {
-  const out = { ...DEFAULT_LIMITS } as Record<string, unknown>;
-  for (const [group, values] of Object.entries(override)) out[group] = { ...(DEFAULT_LIMITS as unknown as Record<string, object>)[group], ...values };
-  return out as unknown as Limits;
+  return merged(DEFAULT_LIMITS, override) as Limits;
+}
+
+function merged(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (typeof base !== "object" || base === null || typeof over !== "object" || over === null) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(over)) out[key] = merged(out[key], value);
+  return out;
 }

@@ -4,11 +4,12 @@ import { RescueError } from "../../protocol/index.js";
 
 const count = z.number().int().positive();
 const ms = z.number().int().nonnegative();
-const Rate = z.strictObject({ burst: count, windowMs: count });
+/** A token bucket; either value may be given alone, the other keeps its default. */
+const Rate = z.strictObject({ burst: count, windowMs: count }).partial();
 
 /**
- * `rescue-server start --limits FILE`: any limit of src/server/limits/config.ts, JSON, group by
- * group; what is left out keeps its default. Unknown names are refused, so a typo is not silently
+ * `rescue-server start --limits FILE`: any limit of src/server/limits/config.ts, JSON, down to a
+ * single value; what is left out keeps its default. Unknown names are refused, so a typo is not silently
  * ignored. Example: {"pins": {"perSource": {"burst": 5, "windowMs": 86400000}}, "http": {"maxConnections": 1000}}
  */
 export const LimitsFile = z
@@ -17,8 +18,8 @@ export const LimitsFile = z
     pins: z.strictObject({ perSource: Rate, global: Rate, slowdownMs: ms }).partial(),
     integration: z.strictObject({ perKey: count, windowMs: count }).partial(),
     sessions: z.strictObject({ createRate: Rate, livePerTechnician: count, liveInAll: count }).partial(),
-    chat: Rate.partial(),
-    socketMessages: Rate.partial(),
+    chat: Rate,
+    socketMessages: Rate,
     http: z
       .strictObject({
         requestTimeoutMs: count,
