@@ -1,6 +1,6 @@
 import { existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { formatPidRecord, isRunning, pidRecord, readPidFile, type PidRecord } from "../src/profile/pidfile.js";
+import { formatPidRecord, isRunning, pidRecord, readPidFile, type PidRecord } from "../src/process/pidfile.js";
 
 /** Whether something answers on the socket (a live daemon) or it is a leftover file. */
 export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {

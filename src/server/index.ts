@@ -6,6 +6,7 @@ import { limitsWith, type LimitsOverride } from "./limits/config.js";
 import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
 import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
+import { claimDataFolder } from "./store/data-lock.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
@@ -62,6 +63,8 @@ function urlHost(host: string): string {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const now = opts.now ?? (() => new Date());
+  // One server per data folder: a second would take the first one's live sessions for orphans.
+  const release = claimDataFolder(opts.dataDir);
   const store = openSqliteStore(opts.dataDir);
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
@@ -91,6 +94,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {
     store.close();
+    release();
     throw err;
   }
   const address = app.server.address();
@@ -117,6 +121,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         // Queued session writes finish before the store closes.
         await services.sessions.idle();
         store.close();
+        release();
       })()),
   };
 }

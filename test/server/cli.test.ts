@@ -84,6 +84,22 @@ describe("rescue-server", () => {
     expect(await server.exited).toBe(0);
   });
 
+  it("one server per data folder: a second start is refused and touches nothing; a killed server's claim is taken over", async () => {
+    const data = join(tmp, "one-server");
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(0);
+    const first = await start(["--data", data, "--port", "0"]);
+    const second = await run(["start", "--data", data, "--port", "0", "--customer-grace", "5"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`another rescue-server (pid ${first.child.pid}) is serving`);
+    expect(second.stderr).not.toMatch(/listening on/);
+    expect((await fetch(`${first.url}/`)).status).toBe(200);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const next = await start(["--data", data, "--port", "0"]);
+    next.child.kill("SIGTERM");
+    expect(await next.exited).toBe(0);
+  });
+
   it("exit codes: usage 2, missing data 6, help 0 with examples", async () => {
     expect((await run(["start"])).code).toBe(2);
     expect((await run(["frobnicate"])).code).toBe(2);

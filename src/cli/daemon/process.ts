@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import type { HomePaths } from "../../profile/home.js";
-import { isRunning, readPidFile, type PidRecord } from "../../profile/pidfile.js";
+import { isRunning, readPidFile, type PidRecord } from "../../process/pidfile.js";
 
 /** Marks an answer that did not come in time (see `within`). */
 export const TIMED_OUT: unique symbol = Symbol("timed out");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DaemonUnavailable } from "../errors.js";
 import type { HomePaths } from "../../profile/home.js";
 import { packageRoot } from "../../profile/package.js";
-import { liveHolder } from "../../profile/pidfile.js";
+import { liveHolder } from "../../process/pidfile.js";
 
 const START_TIMEOUT_MS = 8000;
 

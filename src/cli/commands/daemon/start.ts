@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable } from "../../errors.js";
-import { liveHolder } from "../../../profile/pidfile.js";
+import { liveHolder } from "../../../process/pidfile.js";
 import { TIMED_OUT, within } from "../../daemon/process.js";
 import { showStatus } from "./status.js";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { liveHolder, pidRecord, readPidFile, type PidRecord } from "../../../profile/pidfile.js";
+import { liveHolder, pidRecord, readPidFile, type PidRecord } from "../../../process/pidfile.js";
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable } from "../../errors.js";
 import { awaitExit, TIMED_OUT, within } from "../../daemon/process.js";
