@@ -96,7 +96,7 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
     technician: null,
     customerName: null,
     file: basename(path),
-    startedAt: (named.startedAt ?? after.mtime).toISOString(),
+    startedAt: startOf(named, after.mtime, probe?.durationMs ?? null).toISOString(),
     endedAt: after.mtime.toISOString(),
     codecs: probe?.codecs ?? { video: null, audio: null },
     frames: probe?.frames ?? { video: 0, audio: 0 },
@@ -145,4 +145,13 @@ function changed(a: { size: number; mtimeMs: number }, b: { size: number; mtimeM
 function skip(opts: FinaliseOptions, path: string, why: string): null {
   opts.log.info(`recording ${path} has no manifest but was left alone: ${why}`);
   return null;
+}
+
+/**
+ * When a crash-left recording began: its name's stamp for a first segment; for a later one (whose
+ * name carries the first one's stamp) its last write less its duration, when that could be read.
+ */
+function startOf(named: { startedAt: Date | null; segment: number }, endedAt: Date, durationMs: number | null): Date {
+  if (named.segment > 1 && durationMs !== null) return new Date(endedAt.getTime() - durationMs);
+  return named.startedAt ?? endedAt;
 }

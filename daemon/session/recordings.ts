@@ -43,15 +43,17 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
 
 /**
  * What a recording's file name says: `ID-2026-11-30T07-12-00-000Z.webm` (or `...-2.webm`) is
- * session ID, started at that UTC time (null when the stamp is not a whole one). Null for a name
- * that is not a recording's.
+ * session ID, started at that UTC time (null when the stamp is not a whole one); `segment` is 2, 3
+ * ... for the later segments, whose stamp is the first one's. Null for a name that is not a recording's.
  */
-export function recordingName(name: string): { session: string; startedAt: Date | null } | null {
+export function recordingName(name: string): { session: string; startedAt: Date | null; segment: number } | null {
   const m = FILE_NAME.exec(name);
   if (!m) return null;
   const [, session, day, hh, mm, ss, ms] = m;
   const startedAt = ms === undefined ? null : new Date(`${day}T${hh}:${mm}:${ss}.${ms}Z`);
-  return { session: session!, startedAt: startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : null };
+  // `...Z-2.webm`: a later segment, in a file named after the session's first one.
+  const segment = Number(/Z-(\d+)\.[^.]+$/.exec(name)?.[1] ?? 1);
+  return { session: session!, startedAt: startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : null, segment };
 }
 
 const FILE_NAME = /^(.+?)-(\d{4}-\d{2}-\d{2})T(?:(\d{2})-(\d{2})-(\d{2})-(\d{3})Z)?/;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CRASHED_RECORDING, finaliseOrphanRecordings } from "../../daemon/session/recording-finaliser.js";
+import { recordingName } from "../../daemon/session/recordings.js";
 import type { Logger } from "../../daemon/log.js";
 
 const dirs: string[] = [];
@@ -88,5 +89,16 @@ describe("finaliseOrphanRecordings", () => {
 
   it("finds nothing to do in a folder that does not exist", async () => {
     expect(await finaliseOrphanRecordings({ dir: join(folder(), "none"), isLive: () => false, log: logger() })).toEqual([]);
+  });
+});
+
+describe("recordingName", () => {
+  it("tells a later segment, whose name carries the first segment's stamp, from the first", () => {
+    expect(recordingName("k7m2qd9xw4hbte-2026-11-30T10-21-40-331Z.webm")).toEqual({
+      session: "k7m2qd9xw4hbte",
+      startedAt: new Date("2026-11-30T10:21:40.331Z"),
+      segment: 1,
+    });
+    expect(recordingName("k7m2qd9xw4hbte-2026-11-30T10-21-40-331Z-3.webm")?.segment).toBe(3);
   });
 });
