@@ -1,26 +1,21 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ServerToCustomer, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openCustomerWs, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openCustomerWs, openTechnicianWs, serverPerTest, type TestServer, type WsProbe } from "../helpers/server.js";
 
 // A customer whose connection drops (page reload, Wi-Fi to LTE, a socket cut for a second) comes
 // back into the same session with the resume credential from `joined`, within the grace period.
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const LENS: Permission[] = ["lens", "private", "pin", "chat", "record"];
 
-async function liveSession(opts: Parameters<typeof startTestServer>[0] = {}) {
-  server = await startTestServer(opts);
+async function liveSession(opts: Parameters<typeof each.start>[0] = {}) {
+  server = await each.start(opts);
   const tech = await server.technician(LENS);
   const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Jane" } })).body);
   const c = await customerReady(server, s.pin!);
-  sockets.push(c);
+  each.keep(c);
   await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
   expect((await c.next("status")).status).toBe("active");
   return { tech, s, c, token: c.joined.resume.token as string };
@@ -31,7 +26,7 @@ const logOf = async (token: string, id: string) => (await server!.api("GET", `/a
 
 async function resume(sessionId: string, token: string): Promise<WsProbe> {
   const c = await openCustomerWs(server!);
-  sockets.push(c);
+  each.keep(c);
   c.send({ type: "resume", sessionId, token });
   return c;
 }
@@ -47,7 +42,7 @@ describe("customer resume", () => {
   it("a dropped socket leaves the session running; the customer resumes into it and signalling follows them", async () => {
     const { tech, s, c, token } = await liveSession();
     const lead = await openTechnicianWs(server!, tech.token);
-    sockets.push(lead);
+    each.keep(lead);
     await lead.next("sessions");
 
     c.ws.terminate();
@@ -94,12 +89,12 @@ describe("customer resume", () => {
     c.ws.terminate();
     for (let i = 0; i < 4; i++) {
       const guess = await openCustomerWs(server!);
-      sockets.push(guess);
+      each.keep(guess);
       guess.send({ type: "join", pin: String((Number(s.pin ?? 0) + i + 1) % 1_000_000).padStart(6, "0") });
       await guess.closed;
     }
     const throttled = await openCustomerWs(server!);
-    sockets.push(throttled);
+    each.keep(throttled);
     throttled.send({ type: "join", pin: "000000" });
     expect((await throttled.closed).code).toBe(WS_CLOSE.rateLimited);
     const back = await resume(s.id, token);
@@ -138,11 +133,11 @@ describe("customer resume", () => {
   });
 
   it("a customer reloaded before accepting the EULA comes back to report devices and accept", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin" } })).body);
     const c = await openCustomerWs(server);
-    sockets.push(c);
+    each.keep(c);
     c.send({ type: "join", pin: s.pin });
     const joined = await c.next("joined");
     // The camera was refused first; the customer allowed it and tried again.
@@ -160,17 +155,16 @@ describe("customer resume", () => {
   });
 
   it("the lead asks the customer's device for a new offer (reoffer); a stranger cannot", async () => {
-    const { tech, s } = await liveSession();
-    const customerSocket = sockets[0]!;
+    const { tech, s, c: customerSocket } = await liveSession();
     const lead = await openTechnicianWs(server!, tech.token);
-    sockets.push(lead);
+    each.keep(lead);
     await lead.next("sessions");
     lead.send({ type: "reoffer", sessionId: s.id });
     expect(await customerSocket.next("peer")).toEqual({ type: "peer", peer: "lead", event: "joined" });
 
     const other = await server!.technician(LENS);
     const stranger = await openTechnicianWs(server!, other.token);
-    sockets.push(stranger);
+    each.keep(stranger);
     await stranger.next("sessions");
     stranger.send({ type: "reoffer", sessionId: s.id });
     expect(await stranger.next("error")).toMatchObject({ code: "not_found" });
