@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Recording } from "../../src/protocol/index.js";
 import type { RecordingManifest } from "./recorder-manifest.js";
 
@@ -38,7 +38,19 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
     const bytes = await stat(path).then((st) => st.size, () => null);
     if (bytes !== null) finished.push({ session, path, bytes, durationMs: null, complete: false });
   }
-  return [...finished, ...live];
+  return [...finished.sort(byRecordingOrder), ...live];
+}
+
+/** A session's segments in the order they were recorded: `x.webm`, `x-2.webm`, `x-3.webm` ... */
+function byRecordingOrder(a: Recording, b: Recording): number {
+  const [ka, kb] = [orderKey(a.path), orderKey(b.path)];
+  return ka.first < kb.first ? -1 : ka.first > kb.first ? 1 : ka.segment - kb.segment;
+}
+
+function orderKey(path: string): { first: string; segment: number } {
+  const name = basename(path);
+  const segment = recordingName(name)?.segment ?? 1;
+  return { first: segment > 1 ? name.replace(/-\d+(\.[^.]+)$/, "$1") : name, segment };
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CRASHED_RECORDING, finaliseOrphanRecordings } from "../../daemon/session/recording-finaliser.js";
-import { recordingName } from "../../daemon/session/recordings.js";
+import { listRecordings, recordingName } from "../../daemon/session/recordings.js";
 import type { Logger } from "../../daemon/log.js";
 
 const dirs: string[] = [];
@@ -100,5 +100,19 @@ describe("recordingName", () => {
       segment: 1,
     });
     expect(recordingName("k7m2qd9xw4hbte-2026-11-30T10-21-40-331Z-3.webm")?.segment).toBe(3);
+  });
+});
+
+describe("listRecordings", () => {
+  it("lists a session's segments in the order they were recorded", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rescue-order-"));
+    try {
+      const first = "k7m2qd9xw4hbte-2026-11-30T10-21-40-331Z";
+      for (const name of [`${first}-3.webm`, `${first}.webm`, `${first}-2.webm`]) writeFileSync(join(dir, name), "x");
+      const listed = await listRecordings(dir, []);
+      expect(listed.map((r) => r.path.split("/").pop())).toEqual([`${first}.webm`, `${first}-2.webm`, `${first}-3.webm`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
