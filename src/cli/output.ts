@@ -1,4 +1,4 @@
-import { CONTROL_CHARACTERS } from "../protocol/common.js";
+import { CONTROL_CHARACTERS } from "../protocol/text.js";
 import type { IO } from "./io.js";
 
 /** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */

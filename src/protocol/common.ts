@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { CONTROL_CHARACTERS } from "./text.js";
 
 /** Largest JSON body or WebSocket message any side accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -59,11 +60,7 @@ export const Email = z.string().trim().toLowerCase().email().max(254);
 export const IsoTime = z.string().datetime({ offset: true });
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 /** Free text typed by people: names, chat, comments. */
-/**
- * Control characters other than tab and newline (C0, DEL, C1): escape sequences that would clear,
- * recolour or retitle a technician's terminal when printed.
- */
-export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+export { CONTROL_CHARACTERS };
 
 /** Text people type (names, chat, comments): trimmed, 1..max characters, no control characters. */
 export const Text = (max: number) =>

@@ -1,0 +1,6 @@
+/**
+ * Control characters other than tab and newline (C0, DEL, C1): escape sequences that would clear,
+ * recolour or retitle a technician's terminal when printed. Kept free of zod, so that the CLI's
+ * printer (which every command loads, `--version` included) can use it without loading zod.
+ */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
