@@ -53,7 +53,10 @@ export class RestClient {
     if (res.statusCode >= 400) {
       const parsed = ErrorBody.safeParse(json);
       if (parsed.success) throw RescueError.fromBody(parsed.data);
-      const code = ErrorCodeSchema.options.find((c) => c === statusCode(res.statusCode)) ?? "internal";
+      // A status without our error body (a proxy's, or node's own such as 414 for a too long URL):
+      // a 4xx is still the request's fault, only a 5xx the server's.
+      const code = ErrorCodeSchema.options.find((c) => c === statusCode(res.statusCode)) ?? (res.statusCode < 500 ? "bad_request" : "internal");
+
       throw new RescueError(code, `${this.server} answered ${res.statusCode}`);
     }
     const parsed = schema.safeParse(json);
@@ -62,7 +65,7 @@ export class RestClient {
   }
 }
 
-function statusCode(status: number): string {
+function statusCode(status: number): string | undefined {
   const map: Record<number, string> = { 400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "rate_limited", 503: "unavailable" };
-  return map[status] ?? "internal";
+  return map[status];
 }
