@@ -255,7 +255,9 @@ window.rescueCustomer = (function () {
   }
 
   var retryTimer = null;
+  /** When the socket dropped (0 while connected), and how many resumes were tried since. */
   var awaySince = 0;
+  var attempts = 0;
 
   /** The socket dropped: resume with the credential until the server's grace period is over. */
   function reconnect() {
@@ -264,9 +266,9 @@ window.rescueCustomer = (function () {
     if (Date.now() - awaySince > (resume.graceMs || 0)) return c.end("lost", t.lost);
     c.reconnecting = true;
     c.setState("reconnecting", t.reconnecting);
-    var attempt = c.attempts = (c.attempts || 0) + 1;
+    attempts += 1;
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, Math.min(4000, 250 * Math.pow(2, attempt - 1)));
+    retryTimer = setTimeout(connect, Math.min(4000, 250 * Math.pow(2, attempts - 1)));
   }
 
   function connect() {
@@ -289,10 +291,9 @@ window.rescueCustomer = (function () {
       }
       if (msg.type === "joined") {
         awaySince = 0;
-        c.attempts = 0;
-      }
-      if (msg.type === "joined") onJoined(msg);
-      else if (msg.type === "status") onStatus(msg.status);
+        attempts = 0;
+        onJoined(msg);
+      } else if (msg.type === "status") onStatus(msg.status);
       // A page without collaborators treats every signal as the lead's.
       else if (msg.type === "signal") onSignal(msg.signal, hooks.peers ? msg.peer : undefined);
       // "lead" joined: a new lead after a transfer, or the lead's daemon asking for a new connection.
