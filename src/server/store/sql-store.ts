@@ -104,12 +104,13 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
       insert: async (s) => {
         await db.run(
           `INSERT INTO sessions (id, technician_id, name, type, mode, status, method, pin, pin_expires_at, recordable,
-             customer_joined, customer_camera, customer_microphone, eula_accepted_at, delivery, created_at, status_since)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             customer_joined, customer_camera, customer_microphone, eula_accepted_at, customer_resume_hash, customer_away_since,
+             delivery, created_at, status_since)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             s.id, s.technicianId, s.name, s.type, s.mode, s.status, s.method, s.pin, s.pinExpiresAt, s.recordable ? 1 : 0,
-            s.customerJoined ? 1 : 0, s.customerCamera ? 1 : 0, s.customerMicrophone ? 1 : 0, s.eulaAcceptedAt, s.delivery,
-            s.createdAt, s.statusSince,
+            s.customerJoined ? 1 : 0, s.customerCamera ? 1 : 0, s.customerMicrophone ? 1 : 0, s.eulaAcceptedAt, s.customerResumeHash,
+            s.customerAwaySince, s.delivery, s.createdAt, s.statusSince,
           ],
         );
       },
