@@ -3,11 +3,14 @@ import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
-import { initData, startServer } from "./index.js";
+import { initStore, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { trustProxy } from "./proxy.js";
-import { openSqliteStore, storeExists } from "./store/sqlite.js";
+import { mkdirSync } from "node:fs";
+import { checkDatabaseUrl, DATABASE_URL_ENV, migrateStore, openStore, type StoreTarget } from "./store/open.js";
+import { redactUrl } from "./store/postgres.js";
+import { storeExists } from "./store/sqlite.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
 
@@ -44,6 +47,34 @@ function existingData(dir: string): string {
   return dataDir;
 }
 
+/** --database, or RESCUE_DATABASE_URL, so the password need not be on the command line. */
+function databaseOption(): Option {
+  return new Option("--database <url>", `PostgreSQL store shared by every node: postgres://USER:PASSWORD@HOST:5432/DB (default: $${DATABASE_URL_ENV}, else SQLite in --data)`)
+    .env(DATABASE_URL_ENV)
+    .argParser((value: string) => {
+      try {
+        return checkDatabaseUrl(value);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    });
+}
+
+/**
+ * Where the store is: the PostgreSQL database when given, else the SQLite file in the data
+ * folder, which must exist unless `create`. With a database the folder is optional.
+ */
+function storeTarget(o: { data?: string; database?: string }, create = false): StoreTarget & { dataDir?: string } {
+  if (o.database) {
+    if (!o.data) return { database: o.database };
+    const dataDir = resolve(o.data);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    return { database: o.database, dataDir };
+  }
+  if (!o.data) throw new RescueError("bad_request", `give --data DIR (SQLite) or --database postgres://... (or set ${DATABASE_URL_ENV})`);
+  return { dataDir: create ? resolve(o.data) : existingData(o.data) };
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -73,13 +104,23 @@ function program(): Command {
 
   cmd
     .command("init")
-    .description("create the data folder and the first administrator (the password is shown once)")
-    .requiredOption("--data <dir>", "data folder (created 0700)")
+    .description("create the store (data folder or PostgreSQL schema) and the first administrator (the password is shown once)")
+    .option("--data <dir>", "data folder (created 0700); holds the SQLite store unless --database is given")
+    .addOption(databaseOption())
     .option("--admin-email <email>", "the administrator's email", DEFAULT_ADMIN_EMAIL)
     .option("--json", "print {email, password} as JSON")
-    .addHelpText("after", "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server init --data /var/lib/rescue --admin-email it@example.com")
-    .action(async (o: { data: string; adminEmail: string; json?: boolean }) => {
-      const admin = await initData(resolve(o.data), o.adminEmail);
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ rescue-server init --data ./rescue-data --json",
+        "  $ rescue-server init --data /var/lib/rescue --admin-email it@example.com",
+        `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server init --json`,
+      ].join("\n"),
+    )
+    .action(async (o: { data?: string; database?: string; adminEmail: string; json?: boolean }) => {
+      const admin = await initStore(storeTarget(o, true), o.adminEmail);
       if (o.json) printJson(admin);
       else process.stdout.write(`administrator: ${admin.email}\npassword: ${admin.password}\n(the password is shown once; keep it safe)\n`);
     });
@@ -87,7 +128,8 @@ function program(): Command {
   cmd
     .command("start")
     .description("serve the API until SIGTERM or SIGINT")
-    .requiredOption("--data <dir>", "data folder made by init")
+    .option("--data <dir>", "data folder made by init (with --database: optional, for delivery.json)")
+    .addOption(databaseOption())
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port (0 picks a free one)", port, 0)
     .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
@@ -113,20 +155,26 @@ function program(): Command {
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
         "Limits (defaults in SECURITY.md) change with --limits FILE, e.g. {\"pins\": {\"perSource\": {\"burst\": 5, \"windowMs\": 86400000}}}.",
         "",
+        `Several nodes: give each the same --database (or ${DATABASE_URL_ENV}, which keeps the password off the`,
+        "command line and out of ps); the store's rules then hold across the nodes. The password is never logged.",
+        "",
         "Examples:",
         "  $ rescue-server start --data ./rescue-data --port 8080",
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
+        `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server start --host 0.0.0.0 --port 8080 --public-url https://rescue.example.com`,
       ].join("\n"),
     )
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
-      const dataDir = existingData(o.data);
+    .action(async (o: { data?: string; database?: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
+      const { dataDir, database } = storeTarget(o);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
-      const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
+      const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
+      const deliveryConfig = deliveryFile ? loadDeliveryConfig(deliveryFile) : undefined;
       const signal = untilSignal();
       const server = await startServer({
-        dataDir,
+        ...(dataDir ? { dataDir } : {}),
+        ...(database ? { database } : {}),
         host: o.host,
         port: o.port,
         logLevel: o.logLevel,
@@ -138,25 +186,46 @@ function program(): Command {
         ...(limits ? { limits } : {}),
       });
       const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
-      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
+      const where = database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}`;
+      process.stderr.write(`store: ${where}\ndelivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
       await signal;
       await server.close();
     });
 
   cmd
+    .command("migrate")
+    .description("apply the store's pending schema migrations (start does it too) and list them")
+    .option("--data <dir>", "data folder made by init (SQLite)")
+    .addOption(databaseOption())
+    .option("--json", 'print {"engine", "applied": [ids applied now], "migrations": [{id, name, appliedAt}]} as JSON')
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ rescue-server migrate --data ./rescue-data --json\n  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server migrate`,
+    )
+    .action(async (o: { data?: string; database?: string; json?: boolean }) => {
+      const result = await migrateStore(storeTarget(o));
+      if (o.json) printJson(result);
+      else {
+        for (const m of result.migrations) process.stdout.write(`${m.id}  ${m.appliedAt}  ${m.name}\n`);
+        process.stderr.write(`${result.engine}: ${result.applied.length === 0 ? "up to date" : `applied ${result.applied.join(", ")}`}\n`);
+      }
+    });
+
+  cmd
     .command("outbox")
     .description("show the SMS and emails the dev delivery recorded instead of sending")
-    .requiredOption("--data <dir>", "data folder made by init")
+    .option("--data <dir>", "data folder made by init")
+    .addOption(databaseOption())
     .option("--json", "print [{channel, to, body, at}] as JSON")
     .addHelpText("after", "\nExamples:\n  $ rescue-server outbox --data ./rescue-data --json")
-    .action(async (o: { data: string; json?: boolean }) => {
-      const store = openSqliteStore(existingData(o.data));
+    .action(async (o: { data?: string; database?: string; json?: boolean }) => {
+      const store = await openStore(storeTarget(o));
       try {
         const rows = await store.outbox.list();
         if (o.json) printJson(rows.map((r) => ({ channel: r.channel, to: r.to, ...(r.subject ? { subject: r.subject } : {}), body: r.body, at: r.at })));
         else for (const r of rows) process.stdout.write(`${r.at}  ${r.channel}  ${r.to}\n  ${r.body.replace(/\n/g, "\n  ")}\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 

@@ -7,14 +7,21 @@ import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
 import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
-import { openSqliteStore } from "./store/sqlite.js";
+import { openStore, type StoreTarget } from "./store/open.js";
+import { redactUrl } from "./store/postgres.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
 export type { Limits, LimitsOverride } from "./limits/config.js";
 
 export interface StartServerOptions {
-  dataDir: string;
+  /**
+   * The data folder: the SQLite store's file when no `database` is given. With a database it is
+   * optional; when given it is claimed for this process all the same (server.pid).
+   */
+  dataDir?: string;
+  /** postgres://... : the store is this PostgreSQL database, shared by every node given it. */
+  database?: string;
   host?: string;
   port?: number;
   /** Base of the links sent to customers; defaults to http://HOST:PORT. */
@@ -64,8 +71,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const host = opts.host ?? "127.0.0.1";
   const now = opts.now ?? (() => new Date());
   // One server per data folder: a second would take the first one's live sessions for orphans.
-  const release = claimDataFolder(opts.dataDir);
-  const store = openSqliteStore(opts.dataDir);
+  const release = opts.dataDir ? claimDataFolder(opts.dataDir) : () => undefined;
+  let store;
+  try {
+    store = await openStore({ dataDir: opts.dataDir, database: opts.database });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
   const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
@@ -73,7 +86,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
   registerRoutes(app, services);
-  const orphans = await services.sessions.orphansAway();
+  if (store.engine === "postgres") {
+    // Other nodes may be serving these customers right now: which node a customer's socket is on
+    // is not in the store, so none of them is taken for an orphan of this process.
+    app.log.info({ database: redactUrl(opts.database!) }, "store: PostgreSQL; customers of other nodes are left as they are");
+  }
+  const orphans = store.engine === "postgres" ? 0 : await services.sessions.orphansAway();
   if (orphans > 0) {
     const grace = services.sessions.customerGraceMs;
     app.log.warn(
@@ -93,7 +111,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   try {
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {
-    store.close();
+    await store.close();
     release();
     throw err;
   }
@@ -120,7 +138,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         await app.close();
         // Queued session writes finish before the store closes.
         await services.sessions.idle();
-        store.close();
+        await store.close();
         release();
       })()),
   };
@@ -128,10 +146,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
 /** Creates the store, an Administrators group with every permission and the first admin. */
 export async function initData(dataDir: string, adminEmail: string = DEFAULT_ADMIN_EMAIL): Promise<{ email: string; password: string }> {
-  const store = openSqliteStore(dataDir);
+  return initStore({ dataDir }, adminEmail);
+}
+
+/** initData for either engine: the SQLite file in `dataDir`, or the PostgreSQL `database`. Throws conflict when an admin exists. */
+export async function initStore(target: StoreTarget, adminEmail: string = DEFAULT_ADMIN_EMAIL): Promise<{ email: string; password: string }> {
+  const store = await openStore(target);
   try {
     return await new Organisation(store, () => new Date()).initAdmin(adminEmail);
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { buildDist } from "../helpers/build.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -98,6 +99,21 @@ describe("rescue-server", () => {
     const next = await start(["--data", data, "--port", "0"]);
     next.child.kill("SIGTERM");
     expect(await next.exited).toBe(0);
+  });
+
+  it("migrate on the SQLite store lists the applied migrations; without --data or --database it is a usage error", async () => {
+    const data = join(tmp, "migrate-data");
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(0);
+    const migrated = await run(["migrate", "--data", data, "--json"]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const result = JSON.parse(migrated.stdout);
+    expect(result.engine).toBe("sqlite");
+    expect(result.applied).toEqual([]);
+    expect(result.migrations.map((m: { id: number }) => m.id)).toEqual(MIGRATIONS.map((m) => m.id));
+    expect((await run(["migrate", "--data", join(tmp, "nothing-here")])).code).toBe(6);
+    const neither = await run(["migrate"]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain("--database");
   });
 
   it("exit codes: usage 2, missing data 6, help 0 with examples", async () => {

@@ -22,7 +22,6 @@ import { normaliseEmail, normalisePhone } from "../delivery/recipients.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { Limits } from "../limits/config.js";
 import { newId } from "../org.js";
-import { Serial } from "../serial.js";
 import type { CollaboratorRow, SessionPatch, SessionRow, Store } from "../store/types.js";
 import { uniquePin } from "./pin.js";
 import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
@@ -82,9 +81,17 @@ function requirePermissions(caller: Caller, needed: readonly Permission[]): void
   }
 }
 
-/** Sessions, their PINs, state machine, rules and log. Every mutation runs in one queue. */
+/**
+ * The one lock key of every session mutation. The rules span technicians and nodes (live PINs
+ * in all, one customer per PIN, the slots of a transfer's receiver), so one key holds them all.
+ */
+const SESSIONS_LOCK = ["sessions"] as const;
+
+/**
+ * Sessions, their PINs, state machine, rules and log. Every mutation runs under one lock
+ * (Store.exclusive): a queue in one process, an advisory lock across PostgreSQL nodes.
+ */
 export class SessionService {
-  private readonly serial = new Serial();
   /** Sessions whose customer has paused their stream; it lasts no longer than their socket, so memory will do. */
   private readonly paused = new Set<string>();
   /** Sessions whose customer is away, each aborted when its grace period runs out. */
@@ -97,6 +104,10 @@ export class SessionService {
 
   private get store(): Store {
     return this.deps.store;
+  }
+
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.store.exclusive(SESSIONS_LOCK, job);
   }
 
   private iso(): string {
@@ -129,7 +140,7 @@ export class SessionService {
     const to = req.method === "sms" ? normalisePhone(req.to!) : req.method === "email" ? normaliseEmail(req.to!) : undefined;
     const by = caller.technician.email;
 
-    let row = await this.serial.run(async () => {
+    let row = await this.exclusive(async () => {
       await this.newPinAllowed(caller, "session");
       // One reading of the clock: the PIN's expiry is exactly the group's setting after creation.
       const at = this.deps.now();
@@ -177,7 +188,7 @@ export class SessionService {
     } catch (err) {
       result = { channel, to, status: "failed", reason: err instanceof Error ? err.message : String(err) };
     }
-    return this.serial.run(async () => {
+    return this.exclusive(async () => {
       await this.store.sessions.update(row.id, { delivery: JSON.stringify(result) });
       await this.log(row.id, `${channel}-${result.status}` as SessionLogEntry["event"], {
         to,
@@ -190,12 +201,12 @@ export class SessionService {
   }
 
   async get(caller: Caller, id: string): Promise<Session> {
-    const { row } = await this.serial.run(() => this.participant(caller, id));
+    const { row } = await this.exclusive(() => this.participant(caller, id));
     return this.viewFor(row, caller.technician.id);
   }
 
   async list(caller: Caller, statuses: readonly SessionStatus[]): Promise<Session[]> {
-    const rows = await this.serial.run(async () => {
+    const rows = await this.exclusive(async () => {
       await this.expireDue();
       return this.store.sessions.listByTechnician(caller.technician.id, statuses);
     });
@@ -204,7 +215,7 @@ export class SessionService {
 
   /** The technician's live sessions and those that ended in the last 24 hours. */
   async snapshot(caller: Caller): Promise<Session[]> {
-    const rows = await this.serial.run(async () => {
+    const rows = await this.exclusive(async () => {
       await this.expireDue();
       if (caller.external) {
         const row = await this.store.sessions.get(caller.external.sessionId);
@@ -227,7 +238,7 @@ export class SessionService {
 
   /** The session log as the caller may see it (see logFor). */
   async logOf(caller: Caller, id: string): Promise<SessionLogEntry[]> {
-    return this.serial.run(async () => {
+    return this.exclusive(async () => {
       const { collaborator } = await this.participant(caller, id);
       const entries = await this.store.sessionLog.list(id);
       return logFor(entries, { email: caller.technician.email, collaborator });
@@ -236,7 +247,7 @@ export class SessionService {
 
   /** "Create another PIN": a fresh PIN and expiry, only while no customer has joined. */
   async regeneratePin(caller: Caller, id: string): Promise<Session> {
-    const row = await this.serial.run(async () => {
+    const row = await this.exclusive(async () => {
       const row = await this.own(caller, id, "issue a new PIN");
       requirePermissions(caller, requiredPermissions(row.type, row.method));
       if (row.status !== "connecting" || row.customerJoined) {
@@ -310,7 +321,7 @@ export class SessionService {
     event: SessionLogEntry["event"],
     check?: (row: SessionRow) => Promise<void> | void,
   ): Promise<Session> {
-    const row = await this.serial.run(async () => {
+    const row = await this.exclusive(async () => {
       const row = await this.own(caller, id, LEAD_ACTION[event] ?? "change the session");
       const status = nextStatus(row.status, typeof action === "function" ? action(row) : action);
       await check?.(row);
@@ -321,7 +332,7 @@ export class SessionService {
 
   async chatFromTechnician(caller: Caller, id: string, text: string): Promise<ChatMessage> {
     await this.throttle(`chat:${caller.technician.id}`, this.deps.limits.chat, "too many chat messages");
-    const { row, message } = await this.serial.run(async () => {
+    const { row, message } = await this.exclusive(async () => {
       const { row, collaborator } = await this.participant(caller, id);
       if (collaborator) requireCollaborator(collaborator, "chat");
       else requirePermissions(caller, ["chat"]);
@@ -341,7 +352,7 @@ export class SessionService {
   async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: MediaLogDetail) {
     const fields = { ...detail, by: caller.technician.email };
     await this.throttle(`media:${caller.technician.id}`, this.deps.limits.chat, "too many media events");
-    await this.serial.run(async () => {
+    await this.exclusive(async () => {
       // A technician who handed the session over still reports how their recording ended.
       if (event === "recording-stopped" && (await this.heldBefore(caller, id))) return this.log(id, event, fields);
       const { collaborator } = await this.participant(caller, id);
@@ -355,7 +366,7 @@ export class SessionService {
    * with a customer who accepted the EULA, and the peer name the customer knows them by.
    */
   async signalTarget(caller: Caller, id: string): Promise<{ row: SessionRow; peer: string }> {
-    const { row, collaborator } = await this.serial.run(() => this.participant(caller, id));
+    const { row, collaborator } = await this.exclusive(() => this.participant(caller, id));
     if (collaborator) requireCollaborator(collaborator, "view");
     if (!ACCEPTED_STATUSES.includes(row.status)) {
       throw new RescueError("conflict", `cannot signal in a session that is ${row.status}`, { status: row.status });
@@ -371,7 +382,7 @@ export class SessionService {
    * its SHA-256 is stored.
    */
   async customerJoin(pin: string, name: string | undefined, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
-    const joined = await this.serial.run(async () => {
+    const joined = await this.exclusive(async () => {
       const found = await this.store.sessions.byPin(pin);
       if (!found) return undefined;
       const row = await this.expireIfDue(found);
@@ -392,7 +403,7 @@ export class SessionService {
    * for an unknown session, a wrong or spent credential, or a grace period that ran out.
    */
   async customerResume(sessionId: string, token: string, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
-    const resumed = await this.serial.run(async () => {
+    const resumed = await this.exclusive(async () => {
       const row = await this.store.sessions.get(sessionId);
       if (!row || isTerminal(row.status) || !row.customerResumeHash || !sameDigest(row.customerResumeHash, sha256(token))) return undefined;
       if (await this.abortIfGone(row)) return undefined;
@@ -410,7 +421,7 @@ export class SessionService {
   }
 
   async customerDevices(id: string, camera: boolean, microphone: boolean): Promise<void> {
-    const row = await this.serial.run(async () => {
+    const row = await this.exclusive(async () => {
       const row = await this.live(id);
       if (row.status !== "connecting") throw new RescueError("conflict", `devices are reported before the EULA (session is ${row.status})`);
       const patch: SessionPatch = { customerCamera: camera, customerMicrophone: microphone };
@@ -422,7 +433,7 @@ export class SessionService {
   }
 
   async customerEula(id: string, accepted: boolean): Promise<SessionRow> {
-    return this.serial.run(async () => {
+    return this.exclusive(async () => {
       const row = await this.live(id);
       return accepted
         ? this.move(row, nextStatus(row.status, "accept-eula"), "eula-accepted", {}, { eulaAcceptedAt: this.iso() })
@@ -433,7 +444,7 @@ export class SessionService {
   /** The customer paused or resumed their own stream: logged and pushed to the technician; a repeat changes nothing. */
   async customerMedia(id: string, state: "paused" | "resumed"): Promise<void> {
     await this.throttle(`chat:customer:${id}`, this.deps.limits.chat, "too many pauses and resumes");
-    const row = await this.serial.run(async () => {
+    const row = await this.exclusive(async () => {
       const row = await this.live(id);
       if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "media opens once the EULA is accepted");
       const paused = state === "paused";
@@ -454,7 +465,7 @@ export class SessionService {
    */
   async customerLeft(id: string, how: { lost?: { heartbeatMs: number }; left?: boolean } = {}): Promise<void> {
     this.paused.delete(id);
-    const away = await this.serial.run(async () => {
+    const away = await this.exclusive(async () => {
       const row = await this.store.sessions.get(id);
       if (!row || isTerminal(row.status)) return undefined;
       const grace = how.left ? {} : { graceMs: this.graceMs };
@@ -487,8 +498,8 @@ export class SessionService {
     const dueIn = Date.parse(row.customerAwaySince!) + this.graceMs - this.deps.now().getTime();
     const timer = setTimeout(() => {
       this.awayTimers.delete(row.id);
-      this.serial
-        .run(async () => {
+      this
+        .exclusive(async () => {
           const now = await this.store.sessions.get(row.id);
           if (now) await this.abortIfGone(now);
         })
@@ -505,7 +516,7 @@ export class SessionService {
 
   async customerChat(id: string, author: string, text: string): Promise<ChatMessage> {
     await this.throttle(`chat:customer:${id}`, this.deps.limits.chat, "too many chat messages");
-    const { row, message } = await this.serial.run(async () => {
+    const { row, message } = await this.exclusive(async () => {
       const row = await this.live(id);
       if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "chat opens once the EULA is accepted");
       const message: ChatMessage = { sessionId: id, from: "customer", author, text, at: this.iso() };
@@ -518,7 +529,7 @@ export class SessionService {
 
   /** The customer stopped sharing their screen: logged and told to the technician; the session goes on. */
   async customerScreenStopped(id: string): Promise<void> {
-    const row = await this.serial.run(async () => {
+    const row = await this.exclusive(async () => {
       const row = await this.live(id);
       if (row.type !== "desktop") throw new RescueError("conflict", "only a desktop session shares a screen");
       if (!ACCEPTED_STATUSES.includes(row.status)) throw new RescueError("conflict", "screen sharing opens once the EULA is accepted");
@@ -536,7 +547,7 @@ export class SessionService {
 
   /** Resolves once every queued session write is done. */
   async idle(): Promise<void> {
-    await this.serial.run(async () => undefined);
+    await this.exclusive(async () => undefined);
   }
 
   /**
@@ -545,7 +556,7 @@ export class SessionService {
    * with no grace period their sessions are aborted. Returns how many sessions that concerned.
    */
   async orphansAway(): Promise<number> {
-    const rows = await this.serial.run(async () => {
+    const rows = await this.exclusive(async () => {
       const rows = await this.store.sessions.listJoinedLive();
       const away: SessionRow[] = [];
       for (const row of rows) {
@@ -564,13 +575,13 @@ export class SessionService {
   }
 
   async sweep(): Promise<void> {
-    await this.serial.run(() => this.expireDue());
+    await this.exclusive(() => this.expireDue());
   }
 
   // Hooks for the collaboration service, which shares this queue, log and state machine.
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.serial.run(fn);
+    return this.exclusive(fn);
   }
 
   record(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {

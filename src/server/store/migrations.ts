@@ -1,8 +1,31 @@
+/** Which engine a store runs on. */
+export type Engine = "sqlite" | "postgres";
+
+/**
+ * One schema change: `sql` for both engines, or `postgres` beside it where a type differs.
+ * In PostgreSQL every text column is COLLATE "C": ids, emails and ISO times then sort and
+ * compare byte-wise as in SQLite, whatever the database's locale; autoincrement keys are identities.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+  postgres?: string;
+}
+
+/** The statements of `m` for `engine`. */
+export function migrationSql(m: Migration, engine: Engine): string {
+  return engine === "postgres" ? (m.postgres ?? m.sql) : m.sql;
+}
+
+/** A text column that compares byte-wise (PostgreSQL). */
+const T = 'TEXT COLLATE "C"';
+
 /**
  * Schema changes, applied in order once each and recorded in `migrations`. Append only: a
- * shipped migration is never edited. Types are the ones SQLite and PostgreSQL both read.
+ * shipped migration is never edited. Booleans are INTEGER 0/1 and times ISO-8601 text on both.
  */
-export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
     name: "organisation, auth, sessions, log, outbox",
@@ -66,6 +89,66 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
         at TEXT NOT NULL
       );
     `,
+    postgres: `
+      CREATE TABLE groups (
+        name ${T} PRIMARY KEY,
+        permissions ${T} NOT NULL,
+        pin_expiry_minutes INTEGER NOT NULL,
+        max_technicians INTEGER NOT NULL,
+        created_at ${T} NOT NULL
+      );
+      CREATE TABLE technicians (
+        id ${T} PRIMARY KEY,
+        email ${T} NOT NULL UNIQUE,
+        name ${T} NOT NULL,
+        group_name ${T} NOT NULL REFERENCES groups(name),
+        admin INTEGER NOT NULL,
+        password_hash ${T} NOT NULL,
+        created_at ${T} NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash ${T} PRIMARY KEY,
+        technician_id ${T} NOT NULL REFERENCES technicians(id),
+        expires_at ${T} NOT NULL,
+        created_at ${T} NOT NULL
+      );
+      CREATE TABLE sessions (
+        id ${T} PRIMARY KEY,
+        technician_id ${T} NOT NULL REFERENCES technicians(id),
+        name ${T} NOT NULL,
+        type ${T} NOT NULL,
+        mode ${T} NOT NULL,
+        status ${T} NOT NULL,
+        method ${T} NOT NULL,
+        pin ${T} UNIQUE,
+        pin_expires_at ${T},
+        recordable INTEGER NOT NULL,
+        customer_joined INTEGER NOT NULL,
+        customer_camera INTEGER NOT NULL,
+        customer_microphone INTEGER NOT NULL,
+        eula_accepted_at ${T},
+        delivery ${T},
+        created_at ${T} NOT NULL,
+        status_since ${T} NOT NULL
+      );
+      CREATE INDEX sessions_technician ON sessions(technician_id, status);
+      CREATE TABLE session_log (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id ${T} NOT NULL REFERENCES sessions(id),
+        at ${T} NOT NULL,
+        event ${T} NOT NULL,
+        entry ${T} NOT NULL
+      );
+      CREATE INDEX session_log_session ON session_log(session_id, seq);
+      CREATE TABLE outbox (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        channel ${T} NOT NULL,
+        recipient ${T} NOT NULL,
+        subject ${T},
+        body ${T} NOT NULL,
+        at ${T} NOT NULL
+      );
+    `,
   },
   {
     id: 2,
@@ -80,6 +163,19 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
         created_at TEXT NOT NULL,
         last_used_at TEXT,
         revoked_at TEXT
+      );
+      CREATE INDEX api_keys_technician ON api_keys(technician_id);
+    `,
+    postgres: `
+      CREATE TABLE api_keys (
+        id ${T} PRIMARY KEY,
+        technician_id ${T} NOT NULL REFERENCES technicians(id),
+        name ${T} NOT NULL,
+        hash ${T} NOT NULL UNIQUE,
+        prefix ${T} NOT NULL,
+        created_at ${T} NOT NULL,
+        last_used_at ${T},
+        revoked_at ${T}
       );
       CREATE INDEX api_keys_technician ON api_keys(technician_id);
     `,
@@ -115,6 +211,34 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
         added_at TEXT NOT NULL
       );
     `,
+    postgres: `
+      ALTER TABLE sessions ADD COLUMN collaborators ${T} NOT NULL DEFAULT '[]';
+      CREATE TABLE invitations (
+        id ${T} PRIMARY KEY,
+        session_id ${T} NOT NULL REFERENCES sessions(id),
+        inviter_id ${T} NOT NULL REFERENCES technicians(id),
+        kind ${T} NOT NULL,
+        via ${T} NOT NULL,
+        to_address ${T},
+        invitee_id ${T} REFERENCES technicians(id),
+        permissions ${T} NOT NULL,
+        comment ${T},
+        status ${T} NOT NULL,
+        pin ${T} UNIQUE,
+        pin_expires_at ${T} NOT NULL,
+        token_hash ${T} UNIQUE,
+        created_at ${T} NOT NULL,
+        joined_at ${T}
+      );
+      CREATE INDEX invitations_session ON invitations(session_id);
+      CREATE INDEX invitations_invitee ON invitations(invitee_id, status);
+      ALTER TABLE invitations ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE external_technicians (
+        email ${T} PRIMARY KEY,
+        name ${T} NOT NULL,
+        added_at ${T} NOT NULL
+      );
+    `,
   },
   {
     id: 4,
@@ -122,6 +246,10 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
     sql: `
       ALTER TABLE sessions ADD COLUMN customer_resume_hash TEXT;
       ALTER TABLE sessions ADD COLUMN customer_away_since TEXT;
+    `,
+    postgres: `
+      ALTER TABLE sessions ADD COLUMN customer_resume_hash ${T};
+      ALTER TABLE sessions ADD COLUMN customer_away_since ${T};
     `,
   },
 ];

@@ -130,6 +130,17 @@ export interface OutboxRow {
 }
 
 export interface Store {
+  /** The engine underneath: "sqlite" (one process, a file in the data folder) or "postgres" (any number of nodes). */
+  readonly engine: "sqlite" | "postgres";
+  /**
+   * Runs `job` while no other job holding any of `keys` runs, in this process or, on PostgreSQL,
+   * in any process on the same database: a check and the write it guards cannot interleave.
+   * SQLite: one in-process queue (keys are not told apart). PostgreSQL: one transaction holding
+   * `pg_advisory_xact_lock` on each key; the store's calls inside the job (same async context) run
+   * on that transaction. Writes the job made before it threw are kept, as on SQLite; a failed
+   * statement rolls the whole job back. Jobs do not nest across different keys.
+   */
+  exclusive<T>(keys: readonly string[], job: () => Promise<T>): Promise<T>;
   groups: {
     list(): Promise<GroupRow[]>;
     get(name: string): Promise<GroupRow | undefined>;
@@ -199,5 +210,6 @@ export interface Store {
     append(row: OutboxRow): Promise<void>;
     list(): Promise<OutboxRow[]>;
   };
-  close(): void;
+  /** Closes the file or the connection pool; queued calls finish first on PostgreSQL. */
+  close(): Promise<void>;
 }

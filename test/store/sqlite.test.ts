@@ -1,0 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { openSqliteStore } from "../../src/server/store/sqlite.js";
+import { storeConformance } from "./conformance.js";
+
+const root = mkdtempSync(join(tmpdir(), "rescue-store-sqlite-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+storeConformance("sqlite", async () => openSqliteStore(join(root, `data-${++n}`)));
