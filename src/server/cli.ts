@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
+import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initData, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
@@ -35,6 +36,15 @@ function proxies(value: string, previous: string[]): string[] {
     throw new InvalidArgumentError(`${(err as Error).message}; give IPv4/IPv6 addresses or CIDRs, e.g. 10.0.0.0/8,fd00::/8`);
   }
   return [...previous, value];
+}
+
+/** A --redis URL, checked as it is parsed so a bad one is a usage error (its password never echoed). */
+function redisUrl(value: string): string {
+  try {
+    return checkRedisUrl(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** The data folder, resolved, or a not_found error telling how to create it. */
@@ -100,6 +110,11 @@ function program(): Command {
         .default([], "none"),
     )
     .option("--limits <file>", "JSON file of limits to change (PIN guessing, logins, sessions, chat, timeouts, connections); see SECURITY.md")
+    .addOption(
+      new Option("--redis <url>", "Redis shared by several server nodes: live events, presence and rate limits (redis:// or rediss://)")
+        .env(REDIS_URL_ENV)
+        .argParser(redisUrl),
+    )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
       "after",
@@ -113,14 +128,19 @@ function program(): Command {
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
         "Limits (defaults in SECURITY.md) change with --limits FILE, e.g. {\"pins\": {\"perSource\": {\"burst\": 5, \"windowMs\": 86400000}}}.",
         "",
+        `Several nodes share live events, presence and limits through --redis URL (or ${REDIS_URL_ENV}, which keeps a password`,
+        "out of the process list); the server does not start when Redis cannot be reached. See README, \"Running several nodes\".",
+        "",
         "Examples:",
         "  $ rescue-server start --data ./rescue-data --port 8080",
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
+        "  $ rescue-server start --data ./rescue-data --port 8080 --redis redis://127.0.0.1:6379/0",
+        `  $ ${REDIS_URL_ENV}=rediss://:PASSWORD@redis.internal:6380 rescue-server start --data ./rescue-data --port 8080`,
       ].join("\n"),
     )
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string; redis?: string }) => {
       const dataDir = existingData(o.data);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
@@ -136,9 +156,11 @@ function program(): Command {
         customerGraceMs: o.customerGrace * 1000,
         trustProxy: o.trustProxy,
         ...(limits ? { limits } : {}),
+        ...(o.redis ? { redis: o.redis } : {}),
       });
+      const shared = o.redis ? `redis: ${redactedUrl(o.redis)} (one of several nodes)\n` : "";
       const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
-      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
+      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${shared}${proxied}listening on ${server.url}\n`);
       await signal;
       await server.close();
     });

@@ -1,5 +1,7 @@
 import type { IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
+import { Cluster } from "./bus/cluster.js";
+import { redactedUrl } from "./bus/redis.js";
 import type { Delivery } from "./delivery/carriers.js";
 import { capConnections } from "./connections.js";
 import { limitsWith, type LimitsOverride } from "./limits/config.js";
@@ -8,6 +10,7 @@ import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
 import { openSqliteStore } from "./store/sqlite.js";
+import type { Store } from "./store/types.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
@@ -47,6 +50,16 @@ export interface StartServerOptions {
    * (CUSTOMER_GRACE_MS, 120 s, by default; 0 aborts at once).
    */
   customerGraceMs?: number;
+  /**
+   * redis:// or rediss:// URL (`--redis`, RESCUE_REDIS_URL): the server is one of several nodes.
+   * Pushes fan out over Redis pub/sub, presence and rate limits live in Redis. Without it all
+   * of that stays in this process. The server refuses to start when Redis cannot be reached.
+   */
+  redis?: string;
+  /** With `redis`: how long this node's presence entries outlive its last heartbeat (PRESENCE_TTL_MS, 15 s). */
+  presenceTtlMs?: number;
+  /** With `redis`: the prefix of every key and the bus channel ("rescue:"), for several services on one Redis. */
+  redisPrefix?: string;
 }
 
 export interface RunningServer {
@@ -55,32 +68,80 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A node of the service; `node` is its id on the Redis bus when it has one. */
+export interface RunningNode extends RunningServer {
+  node?: string;
+  /**
+   * Stops as a crashed process would, for tests of a node's death: Redis is dropped without a
+   * word (presence entries stay until they expire), sockets are cut, no session is touched,
+   * no timer of this node fires again.
+   */
+  kill(): Promise<void>;
+}
+
 function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const host = opts.host ?? "127.0.0.1";
-  const now = opts.now ?? (() => new Date());
   // One server per data folder: a second would take the first one's live sessions for orphans.
   const release = claimDataFolder(opts.dataDir);
   const store = openSqliteStore(opts.dataDir);
+  const closeStore = () => {
+    store.close();
+    release();
+  };
+  let running: RunningNode;
+  try {
+    running = await startNode(store, opts);
+  } catch (err) {
+    closeStore();
+    throw err;
+  }
+  return {
+    url: running.url,
+    port: running.port,
+    close: async () => {
+      await running.close();
+      closeStore();
+    },
+  };
+}
+
+/**
+ * One node of the service on a store that is open already (its owner closes it): HTTP API,
+ * WebSockets, sweeps and, with `opts.redis`, the link to the other nodes. startServer opens the
+ * store and calls this; tests run several nodes on one store with it.
+ */
+export async function startNode(store: Store, opts: Omit<StartServerOptions, "dataDir">): Promise<RunningNode> {
+  const host = opts.host ?? "127.0.0.1";
+  const now = opts.now ?? (() => new Date());
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
   const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
-  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
+  const cluster = opts.redis
+    ? await Cluster.connect(opts.redis, app.log, { ...(opts.presenceTtlMs ? { presenceTtlMs: opts.presenceTtlMs } : {}), ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
+    : undefined;
+  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs, cluster });
+  const { hub, sessions } = services;
   registerRoutes(app, services);
-  const orphans = await services.sessions.orphansAway();
-  if (orphans > 0) {
-    const grace = services.sessions.customerGraceMs;
-    app.log.warn(
-      grace > 0
-        ? `${orphans} session(s) had customers connected to the previous server process; they may reconnect within ${Math.round(grace / 1000)} s`
-        : `aborted ${orphans} session(s) whose customers were connected to the previous server process`,
-    );
+  if (cluster) {
+    app.log.info({ redis: redactedUrl(opts.redis!), node: cluster.node }, "one of several nodes: events, presence and limits in Redis");
+  } else {
+    // Alone, every customer who had joined was connected to the previous process. With other
+    // nodes, only those no live node holds are lost: the sweep finds them (lostCustomersAway).
+    const orphans = await sessions.orphansAway();
+    if (orphans > 0) {
+      const grace = sessions.customerGraceMs;
+      app.log.warn(
+        grace > 0
+          ? `${orphans} session(s) had customers connected to the previous server process; they may reconnect within ${Math.round(grace / 1000)} s`
+          : `aborted ${orphans} session(s) whose customers were connected to the previous server process`,
+      );
+    }
   }
   let stopping = false;
   const closeSockets = attachWebSockets(app.server, services, {
@@ -91,10 +152,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
 
   try {
+    await hub.start();
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {
-    store.close();
-    release();
+    await hub.stop();
     throw err;
   }
   const address = app.server.address();
@@ -102,16 +163,29 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const url = `http://${urlHost(host)}:${port}`;
   config.publicUrl ||= url;
 
-  const sweep = setInterval(() => {
-    Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
+  // Deadlines (PIN expiry, a customer's grace period) are swept from the store, so they hold
+  // even when the node that armed a timer died. With several nodes one node at a time sweeps:
+  // it holds the lease while it lives, another takes over within three intervals after it dies.
+  const sweepMs = opts.sweepIntervalMs ?? 5_000;
+  const sweepOnce = async () => {
+    services.socketBuckets.prune();
     services.buckets.prune();
-  }, opts.sweepIntervalMs ?? 5_000);
+    if (!(await hub.lease("sweep", sweepMs * 3))) return;
+    await Promise.all([sessions.sweep(), services.auth.sweep()]);
+    if (!cluster) return;
+    const lost = await sessions.lostCustomersAway((ids) => hub.customersGone(ids));
+    if (lost > 0) app.log.warn({ sessions: lost }, "customers of a server node that stopped are away; they may reconnect to any node");
+  };
+  const sweep = setInterval(() => {
+    if (!stopping) sweepOnce().catch((err: unknown) => app.log.error({ err }, "sweep failed"));
+  }, sweepMs);
   sweep.unref();
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    ...(cluster ? { node: cluster.node } : {}),
     close: () =>
       (closing ??= (async () => {
         stopping = true;
@@ -119,9 +193,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         await closeSockets();
         await app.close();
         // Queued session writes finish before the store closes.
-        await services.sessions.idle();
-        store.close();
-        release();
+        await sessions.idle();
+        sessions.stopTimers();
+        await hub.stop();
+      })()),
+    kill: () =>
+      (closing ??= (async () => {
+        stopping = true;
+        clearInterval(sweep);
+        cluster?.kill();
+        sessions.stopTimers();
+        await closeSockets({ cut: true });
+        await app.close();
+        await sessions.idle();
+        sessions.stopTimers();
       })()),
   };
 }

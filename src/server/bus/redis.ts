@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { RescueError } from "../../protocol/index.js";
+
+/** Environment variable read when `--redis` is not given. */
+export const REDIS_URL_ENV = "RESCUE_REDIS_URL";
+
+/** A fresh node id: 12 random bytes, base64url (16 characters). */
+export function newNodeId(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+/** The URL with any password (and user) replaced by `***`, for logs and error messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    if (u.username) u.username = "***";
+    return u.toString();
+  } catch {
+    return "(an unparsable Redis URL)";
+  }
+}
+
+/** Checks a `--redis` value: redis:// or rediss:// (TLS). Throws bad_request naming the URL without its password. */
+export function checkRedisUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new RescueError("bad_request", "--redis takes a URL such as redis://127.0.0.1:6379/0 or rediss://:PASSWORD@host:6380");
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new RescueError("bad_request", `--redis takes a redis:// or rediss:// URL, not ${redactedUrl(url)}`);
+  return url;
+}
+
+/**
+ * A connected ioredis client. Commands fail at once while the connection is down (no offline
+ * queue), so a node answers from what it knows locally instead of hanging; ioredis reconnects
+ * by itself and a subscriber subscribes again. Rejects (message without the password) when
+ * Redis cannot be reached within `connectTimeoutMs`.
+ */
+export async function connectRedis(url: string, name: string, connectTimeoutMs = 5_000): Promise<Redis> {
+  const client = new Redis(checkRedisUrl(url), {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: connectTimeoutMs,
+    connectionName: name,
+    // Back off up to 2 s between reconnection attempts.
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  });
+  // Errors are reported by the commands that fail; the event itself must have a listener.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new RescueError("unavailable", `cannot reach Redis at ${redactedUrl(url)}: ${err instanceof Error ? err.message.replaceAll(url, redactedUrl(url)) : String(err)}`);
+  }
+  return client;
+}
