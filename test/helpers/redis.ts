@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** A fresh client (closed by `stop`). */
+  client(): Redis;
+  /** Stops redis-server (SIGTERM, then SIGKILL) and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (bound and released; redis-server takes it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A throwaway redis-server on 127.0.0.1 and a free port, in a temporary folder, with no
+ * persistence (no RDB, no AOF). Debian's redis-server (.ci/run installs it).
+ */
+export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), "rescue-redis-"));
+  let child: ChildProcess | undefined;
+  let port = 0;
+  let stderr = "";
+  for (let attempt = 0; attempt < 5 && !child; attempt++) {
+    port = await freePort();
+    const proc = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    proc.stdout?.on("data", (d) => (stderr += String(d)));
+    proc.stderr?.on("data", (d) => (stderr += String(d)));
+    if (await ready(port, proc)) child = proc;
+    else proc.kill("SIGKILL");
+  }
+  if (!child) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`redis-server did not start: ${stderr.slice(-500)}`);
+  }
+  const clients: Redis[] = [];
+  const url = `redis://127.0.0.1:${port}`;
+  const proc = child;
+  return {
+    url,
+    port,
+    client() {
+      const c = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      c.on("error", () => undefined);
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once("exit", resolve));
+        proc.kill("SIGTERM");
+        const force = setTimeout(() => proc.kill("SIGKILL"), 3_000);
+        await exited;
+        clearTimeout(force);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether redis-server answers PING on `port` within 10 s (false when it exited). */
+async function ready(port: number, proc: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) return false;
+    const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on("error", () => undefined);
+    try {
+      await c.connect();
+      if ((await c.ping()) === "PONG") return true;
+    } catch {
+      // not yet
+    } finally {
+      c.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
