@@ -38,15 +38,6 @@ function proxies(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A --redis URL, checked as it is parsed so a bad one is a usage error (its password never echoed). */
-function redisUrl(value: string): string {
-  try {
-    return checkRedisUrl(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
 /** The data folder, resolved, or a not_found error telling how to create it. */
 function existingData(dir: string): string {
   const dataDir = resolve(dir);
@@ -112,8 +103,7 @@ function program(): Command {
     .option("--limits <file>", "JSON file of limits to change (PIN guessing, logins, sessions, chat, timeouts, connections); see SECURITY.md")
     .addOption(
       new Option("--redis <url>", "Redis shared by several server nodes: live events, presence and rate limits (redis:// or rediss://)")
-        .env(REDIS_URL_ENV)
-        .argParser(redisUrl),
+        .env(REDIS_URL_ENV),
     )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
@@ -141,6 +131,8 @@ function program(): Command {
       ].join("\n"),
     )
     .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string; redis?: string }) => {
+      // Checked here, not by commander, which would echo the value (and its password) in its error.
+      if (o.redis) checkRedisUrl(o.redis);
       const dataDir = existingData(o.data);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));

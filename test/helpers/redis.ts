@@ -29,9 +29,10 @@ function freePort(): Promise<number> {
 
 /**
  * A throwaway redis-server on 127.0.0.1 and a free port, in a temporary folder, with no
- * persistence (no RDB, no AOF). Debian's redis-server (.ci/run installs it).
+ * persistence (no RDB, no AOF). Debian's redis-server (.ci/run installs it). With `password`,
+ * clients must AUTH (requirepass); `url` then carries it.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "rescue-redis-"));
   let child: ChildProcess | undefined;
   let port = 0;
@@ -40,12 +41,12 @@ export async function startRedis(): Promise<TestRedis> {
     port = await freePort();
     const proc = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning", ...(opts.password ? ["--requirepass", opts.password] : [])],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     proc.stdout?.on("data", (d) => (stderr += String(d)));
     proc.stderr?.on("data", (d) => (stderr += String(d)));
-    if (await ready(port, proc)) child = proc;
+    if (await ready(port, proc, opts.password)) child = proc;
     else proc.kill("SIGKILL");
   }
   if (!child) {
@@ -53,7 +54,7 @@ export async function startRedis(): Promise<TestRedis> {
     throw new Error(`redis-server did not start: ${stderr.slice(-500)}`);
   }
   const clients: Redis[] = [];
-  const url = `redis://127.0.0.1:${port}`;
+  const url = opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
   const proc = child;
   return {
     url,
@@ -79,11 +80,11 @@ export async function startRedis(): Promise<TestRedis> {
 }
 
 /** Whether redis-server answers PING on `port` within 10 s (false when it exited). */
-async function ready(port: number, proc: ChildProcess): Promise<boolean> {
+async function ready(port: number, proc: ChildProcess, password?: string): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) return false;
-    const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const c = new Redis({ host: "127.0.0.1", port, ...(password ? { password } : {}), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     c.on("error", () => undefined);
     try {
       await c.connect();
