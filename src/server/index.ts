@@ -170,9 +170,11 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
   const sweepOnce = async () => {
     services.socketBuckets.prune();
     services.buckets.prune();
-    if (!(await hub.lease("sweep", sweepMs * 3))) return;
+    // Without Redis no node can hold the lease: each sweeps deadlines itself rather than none.
+    const lease = await hub.lease("sweep", sweepMs * 3).catch(() => "unreachable" as const);
+    if (!lease) return;
     await Promise.all([sessions.sweep(), services.auth.sweep()]);
-    if (!cluster) return;
+    if (!cluster || lease === "unreachable") return;
     const lost = await sessions.lostCustomersAway((ids) => hub.customersGone(ids));
     if (lost > 0) app.log.warn({ sessions: lost }, "customers of a server node that stopped are away; they may reconnect to any node");
   };

@@ -10,6 +10,9 @@ export interface TestRedis {
   port: number;
   /** A fresh client (closed by `stop`). */
   client(): Redis;
+  /** Kills redis-server (SIGKILL), as a crash would; `revive` starts it again on the same port, empty. */
+  crash(): Promise<void>;
+  revive(): Promise<void>;
   /** Stops redis-server (SIGTERM, then SIGKILL) and removes its folder. */
   stop(): Promise<void>;
 }
@@ -37,8 +40,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   let child: ChildProcess | undefined;
   let port = 0;
   let stderr = "";
-  for (let attempt = 0; attempt < 5 && !child; attempt++) {
-    port = await freePort();
+  const launch = async (): Promise<ChildProcess | undefined> => {
     const proc = spawn(
       "redis-server",
       ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning", ...(opts.password ? ["--requirepass", opts.password] : [])],
@@ -46,8 +48,13 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
     );
     proc.stdout?.on("data", (d) => (stderr += String(d)));
     proc.stderr?.on("data", (d) => (stderr += String(d)));
-    if (await ready(port, proc, opts.password)) child = proc;
-    else proc.kill("SIGKILL");
+    if (await ready(port, proc, opts.password)) return proc;
+    proc.kill("SIGKILL");
+    return undefined;
+  };
+  for (let attempt = 0; attempt < 5 && !child; attempt++) {
+    port = await freePort();
+    child = await launch();
   }
   if (!child) {
     rmSync(dir, { recursive: true, force: true });
@@ -55,7 +62,15 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   }
   const clients: Redis[] = [];
   const url = opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
-  const proc = child;
+  let proc = child;
+  const exit = async (signal: NodeJS.Signals) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.kill(signal);
+    const force = setTimeout(() => proc.kill("SIGKILL"), 3_000);
+    await exited;
+    clearTimeout(force);
+  };
   return {
     url,
     port,
@@ -65,15 +80,15 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
       clients.push(c);
       return c;
     },
+    crash: () => exit("SIGKILL"),
+    async revive() {
+      const next = await launch();
+      if (!next) throw new Error(`redis-server did not start again on port ${port}: ${stderr.slice(-500)}`);
+      proc = next;
+    },
     async stop() {
       for (const c of clients) c.disconnect();
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((resolve) => proc.once("exit", resolve));
-        proc.kill("SIGTERM");
-        const force = setTimeout(() => proc.kill("SIGKILL"), 3_000);
-        await exited;
-        clearTimeout(force);
-      }
+      await exit("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -203,7 +203,8 @@ describe("several nodes through Redis", () => {
     // The session is marked away by node A once B's entry expired and was seen missing long enough.
     await expect.poll(async () => (await logOf(a, lead.token, s.id)).at(-1)?.event, { timeout: 15_000, interval: 100 }).toBe("customer-disconnected");
     const elapsed = Date.now() - killedAt;
-    expect(elapsed).toBeGreaterThan(900);
+    // Not before the entry expired (TTL) and was missing for a TTL plus the reconnection backoff.
+    expect(elapsed).toBeGreaterThan(1_500 + 3_500);
     expect((await logOf(a, lead.token, s.id)).at(-1)).toMatchObject({ reason: expect.stringMatching(/server node/), graceMs: 120_000 });
     const away = Session.parse((await a.api("GET", `/api/v1/sessions/${s.id}`, { token: lead.token })).body);
     expect(away.status).toBe("active");
@@ -283,5 +284,45 @@ describe("several nodes through Redis", () => {
     expect((await login(a, "wrong-3")).status).toBe(401);
     expect((await login(b, lead.password)).status).toBe(429);
     expect((await login(a, lead.password)).status).toBe(429);
+  });
+});
+
+describe("several nodes while Redis is down", () => {
+  it("a node keeps its own sockets working, refuses limited actions with unavailable, and recovers its presence when Redis is back", async () => {
+    cluster = await startCluster(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200 });
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const lead = await cluster.technician(LEAD);
+    const leadWs = await technicianWs(a, lead.token);
+    const s = await newSession(a, lead.token);
+    const customer = await customerReady(a, s.pin!);
+    const second = await newSession(a, lead.token);
+
+    await cluster.redis.crash();
+    // Technician and customer on one node still signal; chat, which is limited, is refused.
+    customer.send({ type: "signal", signal: OFFER });
+    expect(await leadWs.next("signal", 10_000)).toEqual({ type: "signal", sessionId: s.id, signal: OFFER });
+    customer.send({ type: "chat", text: "still here" });
+    expect(await customer.next("error", 10_000)).toMatchObject({ code: "unavailable" });
+    // What needs a shared limit is refused rather than let through unlimited.
+    const guesser = await customerWs(b);
+    guesser.send({ type: "join", pin: second.pin });
+    expect(await guesser.next("error", 10_000)).toMatchObject({ code: "unavailable" });
+    const login = await b.api("POST", "/api/v1/auth/login", { body: { email: lead.email, password: lead.password } });
+    expect(login.status).toBe(503);
+    expect(login.body.error.code).toBe("unavailable");
+
+    // Several presence TTLs later Redis comes back empty; the heartbeats write presence again.
+    await new Promise((r) => setTimeout(r, 3_000));
+    await cluster.redis.revive();
+    const redis = cluster.redis.client();
+    await expect.poll(async () => redis.get(`rescue:customer:${s.id}`), { timeout: 15_000, interval: 100 }).toBe(a.id);
+    await expect.poll(async () => (await b.api("POST", "/api/v1/auth/login", { body: { email: lead.email, password: lead.password } })).status, { timeout: 15_000 }).toBe(200);
+    // The customer held by node A was never taken for gone.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await logOf(a, lead.token, s.id)).map((e) => e.event)).not.toContain("customer-disconnected");
+    // Pushes cross nodes again: a technician on B sees a session created on A.
+    const onB = await technicianWs(b, lead.token);
+    const third = await newSession(a, lead.token);
+    await pushed(onB, third.id, "connecting");
   });
 });

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { BusMessage } from "./messages.js";
 import { RedisPresence } from "./presence.js";
 import { RedisBus, type BusLog } from "./redis-bus.js";
-import { connectRedis, newNodeId } from "./redis.js";
+import { connectRedis, newNodeId, RECONNECT_MAX_MS } from "./redis.js";
 
 /** How long a node's presence entries outlive its last heartbeat, by default. */
 export const PRESENCE_TTL_MS = 15_000;
@@ -81,9 +81,13 @@ export class Cluster {
     this.heartbeat.unref();
   }
 
-  /** How long a customer's presence must be seen missing before their session counts as orphaned. */
+  /**
+   * How long a customer's presence must be seen missing before their session counts as orphaned:
+   * a whole TTL plus the longest reconnection backoff, so that a node that lost Redis (or a
+   * Redis that restarted empty) has written its entries again by then.
+   */
   get confirmMs(): number {
-    return Math.ceil((this.presence.ttlMs * 2) / 3);
+    return this.presence.ttlMs + RECONNECT_MAX_MS;
   }
 
   /** Stops the heartbeat and closes both connections (entries left expire with their TTL). */

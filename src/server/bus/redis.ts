@@ -5,6 +5,9 @@ import { RescueError } from "../../protocol/index.js";
 /** Environment variable read when `--redis` is not given. */
 export const REDIS_URL_ENV = "RESCUE_REDIS_URL";
 
+/** The longest wait between two attempts to reconnect to Redis. */
+export const RECONNECT_MAX_MS = 2_000;
+
 /** A fresh node id: 12 random bytes, base64url (16 characters). */
 export function newNodeId(): string {
   return randomBytes(12).toString("base64url");
@@ -46,9 +49,10 @@ export async function connectRedis(url: string, name: string, connectTimeoutMs =
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: connectTimeoutMs,
+    // A Redis that hangs (rather than refuses) fails commands too, instead of holding requests.
+    commandTimeout: 3_000,
     connectionName: name,
-    // Back off up to 2 s between reconnection attempts.
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    retryStrategy: (times) => Math.min(times * 100, RECONNECT_MAX_MS),
   });
   // Errors are reported by the commands that fail; the event itself must have a listener.
   client.on("error", () => undefined);

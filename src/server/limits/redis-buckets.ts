@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { RescueError } from "../../protocol/index.js";
 import type { BucketStore, Rate } from "./buckets.js";
 
 /**
@@ -50,7 +51,8 @@ interface WithBucketCommand {
  * The BucketStore of several server nodes: every bucket lives in Redis under `prefix` + key and
  * is changed atomically by one Lua script, so a limit holds across nodes as if on one. Time is
  * the calling node's clock (`now`, ms), as for PIN expiry: nodes keep their clocks in sync (NTP).
- * An operation while Redis is unreachable rejects: the limit fails closed (the attempt is refused).
+ * An operation while Redis is unreachable rejects with `unavailable` (503): the limit fails
+ * closed, and the attempt it guards is refused rather than let through unlimited.
  */
 export class RedisBuckets implements BucketStore {
   private readonly redis: Redis & WithBucketCommand;
@@ -83,7 +85,11 @@ export class RedisBuckets implements BucketStore {
   /** Nothing to do: Redis expires every bucket when it has refilled. */
   prune(): void {}
 
-  private run(key: string, op: BucketOp, rate: Rate): Promise<number> {
-    return this.redis.rescueBucket(this.prefix + key, op, this.now(), rate.burst, rate.windowMs);
+  private async run(key: string, op: BucketOp, rate: Rate): Promise<number> {
+    try {
+      return await this.redis.rescueBucket(this.prefix + key, op, this.now(), rate.burst, rate.windowMs);
+    } catch {
+      throw new RescueError("unavailable", "the service's shared state (Redis) is unreachable; try again shortly");
+    }
   }
 }

@@ -96,13 +96,21 @@ export class Hub implements SessionNotifier {
   /**
    * Of these sessions (customers joined, not marked away), those whose customer socket no node
    * holds. Alone: every one not held here. With a cluster a session counts only once it was
-   * seen missing from Redis for confirmMs (longer than a heartbeat), so that a customer joining
-   * on another node right now, or a node that lost Redis for a moment, is not taken for gone.
+   * seen missing from Redis for Cluster.confirmMs (a presence TTL and a reconnection backoff),
+   * so that a customer joining on another node right now, or a node that lost Redis for a
+   * while, is not taken for gone.
    */
   async customersGone(sessionIds: readonly string[]): Promise<Set<string>> {
     const candidates = sessionIds.filter((id) => !this.local.hasCustomer(id));
     if (!this.cluster) return new Set(candidates);
-    const present = await this.cluster.presence.customersPresent(candidates);
+    let present: Set<string>;
+    try {
+      present = await this.cluster.presence.customersPresent(candidates);
+    } catch (err) {
+      // Nothing seen while Redis was away counts: observation starts again once it is back.
+      this.missingSince.clear();
+      throw err;
+    }
     const now = Date.now();
     const gone = new Set<string>();
     const seen = new Set(candidates);
