@@ -19,7 +19,7 @@ const { initData, startNode } = await dist("index.js");
 const { openSqliteStore } = await dist("store/sqlite.js");
 const { MemoryBuckets } = await dist("limits/buckets.js");
 const { RedisBuckets } = await dist("limits/redis-buckets.js");
-const { connectRedis } = await dist("bus/redis.js");
+const { connectRedis } = await dist("bus/connect.js");
 
 const work = mkdtempSync(join(tmpdir(), "rescue-bench-redis-"));
 const port = await new Promise((r) => {

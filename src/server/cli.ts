@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
-import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis.js";
+import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis-url.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initData, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";

@@ -1,7 +1,7 @@
 import type { IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
-import { Cluster } from "./bus/cluster.js";
-import { redactedUrl } from "./bus/redis.js";
+import type { Cluster } from "./bus/cluster.js";
+import { redactedUrl } from "./bus/redis-url.js";
 import type { Delivery } from "./delivery/carriers.js";
 import { capConnections } from "./connections.js";
 import { limitsWith, type LimitsOverride } from "./limits/config.js";
@@ -122,8 +122,9 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
   const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
-  const cluster = opts.redis
-    ? await Cluster.connect(opts.redis, app.log, { ...(opts.presenceTtlMs ? { presenceTtlMs: opts.presenceTtlMs } : {}), ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
+  // ioredis is loaded only by a node that uses it.
+  const cluster: Cluster | undefined = opts.redis
+    ? await (await import("./bus/cluster.js")).Cluster.connect(opts.redis, app.log, { ...(opts.presenceTtlMs ? { presenceTtlMs: opts.presenceTtlMs } : {}), ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
     : undefined;
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs, cluster });
   const { hub, sessions } = services;

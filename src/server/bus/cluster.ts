@@ -2,7 +2,8 @@ import type { Redis } from "ioredis";
 import type { BusMessage } from "./messages.js";
 import { RedisPresence } from "./presence.js";
 import { RedisBus, type BusLog } from "./redis-bus.js";
-import { connectRedis, newNodeId, RECONNECT_MAX_MS } from "./redis.js";
+import { connectRedis } from "./connect.js";
+import { newNodeId, RECONNECT_MAX_MS } from "./redis-url.js";
 
 /** How long a node's presence entries outlive its last heartbeat, by default. */
 export const PRESENCE_TTL_MS = 15_000;
