@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { resolve } from "node:path";
 import { ZodError } from "zod";
 import { RescueError } from "../protocol/index.js";
+import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis-url.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initStore, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
@@ -142,6 +143,10 @@ function program(): Command {
         .default([], "none"),
     )
     .option("--limits <file>", "JSON file of limits to change (PIN guessing, logins, sessions, chat, timeouts, connections); see SECURITY.md")
+    .addOption(
+      new Option("--redis <url>", "Redis shared by several server nodes: live events, presence and rate limits (redis:// or rediss://)")
+        .env(REDIS_URL_ENV),
+    )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
     .addHelpText(
       "after",
@@ -157,6 +162,8 @@ function program(): Command {
         "",
         `Several nodes: give each the same --database (or ${DATABASE_URL_ENV}, which keeps the password off the`,
         "command line and out of ps); the store's rules then hold across the nodes. The password is never logged.",
+        `They share live events, presence and limits through --redis URL (or ${REDIS_URL_ENV}, which keeps a password`,
+        "out of the process list); the server does not start when Redis cannot be reached. See README, \"Running several nodes\".",
         "",
         "Examples:",
         "  $ rescue-server start --data ./rescue-data --port 8080",
@@ -164,9 +171,13 @@ function program(): Command {
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
         `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server start --host 0.0.0.0 --port 8080 --public-url https://rescue.example.com`,
+        "  $ rescue-server start --database postgres://rescue@db.internal/rescue --redis redis://10.0.0.5:6379/0 --port 8080",
+        `  $ ${REDIS_URL_ENV}=rediss://:PASSWORD@redis.internal:6380 rescue-server start --data ./rescue-data --port 8080`,
       ].join("\n"),
     )
-    .action(async (o: { data?: string; database?: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
+    .action(async (o: { data?: string; database?: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string; redis?: string }) => {
+      // Checked here, not by commander, which would echo the value (and its password) in its error.
+      if (o.redis) checkRedisUrl(o.redis);
       const { dataDir, database } = storeTarget(o);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
@@ -184,10 +195,12 @@ function program(): Command {
         customerGraceMs: o.customerGrace * 1000,
         trustProxy: o.trustProxy,
         ...(limits ? { limits } : {}),
+        ...(o.redis ? { redis: o.redis } : {}),
       });
+      const shared = o.redis ? `redis: ${redactedUrl(o.redis)} (one of several nodes)\n` : "";
       const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
       const where = database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}`;
-      process.stderr.write(`store: ${where}\ndelivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
+      process.stderr.write(`store: ${where}\ndelivery: ${describeDelivery(deliveryConfig)}\n${shared}${proxied}listening on ${server.url}\n`);
       await signal;
       await server.close();
     });

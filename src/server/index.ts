@@ -1,5 +1,7 @@
 import type { IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
+import type { Cluster } from "./bus/cluster.js";
+import { redactedUrl } from "./bus/redis-url.js";
 import type { Delivery } from "./delivery/carriers.js";
 import { capConnections } from "./connections.js";
 import { limitsWith, type LimitsOverride } from "./limits/config.js";
@@ -9,6 +11,7 @@ import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
 import { openStore, type StoreTarget } from "./store/open.js";
 import { redactUrl } from "./store/postgres.js";
+import type { Store } from "./store/types.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
@@ -54,6 +57,16 @@ export interface StartServerOptions {
    * (CUSTOMER_GRACE_MS, 120 s, by default; 0 aborts at once).
    */
   customerGraceMs?: number;
+  /**
+   * redis:// or rediss:// URL (`--redis`, RESCUE_REDIS_URL): the server is one of several nodes.
+   * Pushes fan out over Redis pub/sub, presence and rate limits live in Redis. Without it all
+   * of that stays in this process. The server refuses to start when Redis cannot be reached.
+   */
+  redis?: string;
+  /** With `redis`: how long this node's presence entries outlive its last heartbeat (PRESENCE_TTL_MS, 15 s). */
+  presenceTtlMs?: number;
+  /** With `redis`: the prefix of every key and the bus channel ("rescue:"), for several services on one Redis. */
+  redisPrefix?: string;
 }
 
 export interface RunningServer {
@@ -62,43 +75,91 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A node of the service; `node` is its id on the Redis bus when it has one. */
+export interface RunningNode extends RunningServer {
+  node?: string;
+  /**
+   * Stops as a crashed process would, for tests of a node's death: Redis is dropped without a
+   * word (presence entries stay until they expire), sockets are cut, no session is touched,
+   * no timer of this node fires again.
+   */
+  kill(): Promise<void>;
+}
+
 function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const host = opts.host ?? "127.0.0.1";
-  const now = opts.now ?? (() => new Date());
   // One server per data folder: a second would take the first one's live sessions for orphans.
   const release = opts.dataDir ? claimDataFolder(opts.dataDir) : () => undefined;
-  let store;
+  let store: Store;
   try {
     store = await openStore({ dataDir: opts.dataDir, database: opts.database });
   } catch (err) {
     release();
     throw err;
   }
+  const closeStore = async () => {
+    await store.close();
+    release();
+  };
+  let running: RunningNode;
+  try {
+    running = await startNode(store, opts);
+  } catch (err) {
+    await closeStore();
+    throw err;
+  }
+  return {
+    url: running.url,
+    port: running.port,
+    close: async () => {
+      await running.close();
+      await closeStore();
+    },
+  };
+}
+
+/**
+ * One node of the service on a store that is open already (its owner closes it): HTTP API,
+ * WebSockets, sweeps and, with `opts.redis`, the link to the other nodes. startServer opens the
+ * store and calls this; tests run several nodes on one store with it.
+ */
+export async function startNode(store: Store, opts: Omit<StartServerOptions, "dataDir">): Promise<RunningNode> {
+  const host = opts.host ?? "127.0.0.1";
+  const now = opts.now ?? (() => new Date());
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
   const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
-  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
+  // ioredis is loaded only by a node that uses it.
+  const cluster: Cluster | undefined = opts.redis
+    ? await (await import("./bus/cluster.js")).Cluster.connect(opts.redis, app.log, { ...(opts.presenceTtlMs ? { presenceTtlMs: opts.presenceTtlMs } : {}), ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
+    : undefined;
+  const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs, cluster });
+  const { hub, sessions } = services;
   registerRoutes(app, services);
-  if (store.engine === "postgres") {
-    // Other nodes may be serving these customers right now: which node a customer's socket is on
-    // is not in the store, so none of them is taken for an orphan of this process.
-    app.log.info({ database: redactUrl(opts.database!) }, "store: PostgreSQL; customers of other nodes are left as they are");
-  }
-  const orphans = store.engine === "postgres" ? 0 : await services.sessions.orphansAway();
-  if (orphans > 0) {
-    const grace = services.sessions.customerGraceMs;
-    app.log.warn(
-      grace > 0
-        ? `${orphans} session(s) had customers connected to the previous server process; they may reconnect within ${Math.round(grace / 1000)} s`
-        : `aborted ${orphans} session(s) whose customers were connected to the previous server process`,
-    );
+  if (cluster) {
+    app.log.info({ redis: redactedUrl(opts.redis!), node: cluster.node }, "one of several nodes: events, presence and limits in Redis");
+  } else if (store.engine === "postgres") {
+    // Without Redis no node knows which node holds a customer's socket: other nodes may be
+    // serving these customers right now, so none of them is taken for an orphan of this process.
+    app.log.info({ database: redactUrl(opts.database!) }, "store: PostgreSQL without Redis; customers of other nodes are left as they are");
+  } else {
+    // Alone, every customer who had joined was connected to the previous process. With other
+    // nodes, only those no live node holds are lost: the sweep finds them (lostCustomersAway).
+    const orphans = await sessions.orphansAway();
+    if (orphans > 0) {
+      const grace = sessions.customerGraceMs;
+      app.log.warn(
+        grace > 0
+          ? `${orphans} session(s) had customers connected to the previous server process; they may reconnect within ${Math.round(grace / 1000)} s`
+          : `aborted ${orphans} session(s) whose customers were connected to the previous server process`,
+      );
+    }
   }
   let stopping = false;
   const closeSockets = attachWebSockets(app.server, services, {
@@ -109,10 +170,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
 
   try {
+    await hub.start();
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {
-    await store.close();
-    release();
+    await hub.stop();
     throw err;
   }
   const address = app.server.address();
@@ -120,16 +181,31 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const url = `http://${urlHost(host)}:${port}`;
   config.publicUrl ||= url;
 
-  const sweep = setInterval(() => {
-    Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
+  // Deadlines (PIN expiry, a customer's grace period) are swept from the store, so they hold
+  // even when the node that armed a timer died. With several nodes one node at a time sweeps:
+  // it holds the lease while it lives, another takes over within three intervals after it dies.
+  const sweepMs = opts.sweepIntervalMs ?? 5_000;
+  const sweepOnce = async () => {
+    services.socketBuckets.prune();
     services.buckets.prune();
-  }, opts.sweepIntervalMs ?? 5_000);
+    // Without Redis no node can hold the lease: each sweeps deadlines itself rather than none.
+    const lease = await hub.lease("sweep", sweepMs * 3).catch(() => "unreachable" as const);
+    if (!lease) return;
+    await Promise.all([sessions.sweep(), services.auth.sweep()]);
+    if (!cluster || lease === "unreachable") return;
+    const lost = await sessions.lostCustomersAway((ids) => hub.customersGone(ids));
+    if (lost > 0) app.log.warn({ sessions: lost }, "customers of a server node that stopped are away; they may reconnect to any node");
+  };
+  const sweep = setInterval(() => {
+    if (!stopping) sweepOnce().catch((err: unknown) => app.log.error({ err }, "sweep failed"));
+  }, sweepMs);
   sweep.unref();
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    ...(cluster ? { node: cluster.node } : {}),
     close: () =>
       (closing ??= (async () => {
         stopping = true;
@@ -137,9 +213,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         await closeSockets();
         await app.close();
         // Queued session writes finish before the store closes.
-        await services.sessions.idle();
-        await store.close();
-        release();
+        await sessions.idle();
+        sessions.stopTimers();
+        await hub.stop();
+      })()),
+    kill: () =>
+      (closing ??= (async () => {
+        stopping = true;
+        clearInterval(sweep);
+        cluster?.kill();
+        sessions.stopTimers();
+        await closeSockets({ cut: true });
+        await app.close();
+        await sessions.idle();
+        sessions.stopTimers();
       })()),
   };
 }

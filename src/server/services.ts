@@ -3,9 +3,11 @@ import type { IceServer } from "../protocol/index.js";
 import { AuthService, type Caller } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
 import { ApiKeyService } from "./integration/keys.js";
+import type { Cluster } from "./bus/cluster.js";
 import { MemoryBuckets, type BucketStore } from "./limits/buckets.js";
 import type { Limits } from "./limits/config.js";
 import { PinGuard } from "./limits/pin-guard.js";
+import { RedisBuckets } from "./limits/redis-buckets.js";
 import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
@@ -34,8 +36,10 @@ export interface Services {
   participant(authorization: string | undefined): Promise<Caller>;
   /** The gate of every route that takes a PIN. */
   pins: PinGuard;
-  /** The state of every limit (token buckets). */
+  /** The state of every limit (token buckets): in Redis when the server is one of several nodes. */
   buckets: BucketStore;
+  /** Each WebSocket's own message budget: it concerns one socket on this node, so it stays in process. */
+  socketBuckets: BucketStore;
   apiKeys: ApiKeyService;
   limits: Limits;
   log: FastifyBaseLogger;
@@ -50,12 +54,14 @@ export function buildServices(opts: {
   log: FastifyBaseLogger;
   /** See SessionServiceDeps.customerGraceMs. */
   customerGraceMs?: number;
+  /** The link to the other nodes (`--redis`): the hub fans out through it, and limits live in its Redis. */
+  cluster?: Cluster;
 }): Services {
-  const { store, now, config, limits, log } = opts;
-  const hub = new Hub(log);
+  const { store, now, config, limits, log, cluster } = opts;
+  const hub = new Hub(log, cluster);
   const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
   const clock = () => now().getTime();
-  const buckets = new MemoryBuckets(clock);
+  const buckets: BucketStore = cluster ? new RedisBuckets(cluster.redis, clock) : new MemoryBuckets(clock);
   const auth = new AuthService(store, now, limits.login, buckets);
   const sessions = new SessionService({ store, now, publicUrl: () => config.publicUrl, delivery, notifier: hub, buckets, limits, customerGraceMs: opts.customerGraceMs });
   const collaboration = new CollaborationService({ store, now, publicUrl: () => config.publicUrl, delivery, sessions, hub });
@@ -80,6 +86,7 @@ export function buildServices(opts: {
     },
     pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock),
     buckets,
+    socketBuckets: new MemoryBuckets(clock),
     apiKeys: new ApiKeyService(store, now),
     limits,
   };

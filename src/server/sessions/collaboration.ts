@@ -187,7 +187,7 @@ export class CollaborationService {
       else await this.deps.sessions.record(row.id, "joined", fields);
       return { row, invitation, collaborator, token: token?.token };
     });
-    if (this.deps.hub.isOnline(result.collaborator.technicianId)) this.offerTo(result.row, result.collaborator);
+    if (await this.deps.hub.isOnline(result.collaborator.technicianId)) this.offerTo(result.row, result.collaborator);
     return {
       invitation: this.view(result.invitation, result.row),
       session: this.deps.sessions.viewFor(result.row, result.collaborator.technicianId),
@@ -251,7 +251,7 @@ export class CollaborationService {
       const needed = row.type === "lens" ? requiredPermissions(row.type, row.method).filter((p) => p !== row.method) : ["private" as const];
       const missing = needed.filter((p) => !group?.permissions.includes(p));
       if (missing.length > 0) throw new RescueError("forbidden", `${to}'s group may not take this session (missing: ${missing.join(", ")})`, { missing });
-      if (!this.deps.hub.isOnline(target.id)) {
+      if (!(await this.deps.hub.isOnline(target.id))) {
         throw new RescueError("conflict", `${to} is not online: a transfer needs their connected console or daemon`, { reason: "offline" });
       }
       if (LENS_SLOT_STATUSES.includes(row.status)) await this.deps.sessions.checkSlotsOf(target.id, row, `${to}'s`);

@@ -545,6 +545,11 @@ export class SessionService {
     return row && ACCEPTED_STATUSES.includes(row.status) ? row : undefined;
   }
 
+  /** Stops the grace timers of this process (the server is stopping; other nodes' sweeps take over). */
+  stopTimers(): void {
+    for (const id of [...this.awayTimers.keys()]) this.clearAway(id);
+  }
+
   /** Resolves once every queued session write is done. */
   async idle(): Promise<void> {
     await this.exclusive(async () => undefined);
@@ -572,6 +577,30 @@ export class SessionService {
     });
     for (const row of rows.away) this.scheduleAway(row);
     return rows.count;
+  }
+
+  /**
+   * Several nodes: customers who joined and are not marked away, but whose socket no live node
+   * holds (`gone` picks them; see Hub.customersGone), went with a node that died. They are away
+   * from now on, like orphans at start-up, and every node's sweep aborts them when the grace
+   * period runs out. Returns how many sessions that concerned.
+   */
+  async lostCustomersAway(gone: (sessionIds: string[]) => Promise<Set<string>>): Promise<number> {
+    const { away, count } = await this.exclusive(async () => {
+      const rows = (await this.store.sessions.listJoinedLive()).filter((r) => !r.customerAwaySince);
+      const lost = await gone(rows.map((r) => r.id));
+      const away: SessionRow[] = [];
+      for (const row of rows) {
+        if (!lost.has(row.id)) continue;
+        const reason = "the server node holding the customer's connection stopped";
+        await this.log(row.id, "customer-disconnected", { reason, ...(this.graceMs > 0 ? { graceMs: this.graceMs } : {}) });
+        if (this.graceMs === 0) await this.move(row, nextStatus(row.status, "customer-left"), "aborted", { reason });
+        else away.push(await this.patch(row, { customerAwaySince: this.iso() }));
+      }
+      return { away, count: lost.size };
+    });
+    for (const row of away) this.scheduleAway(row);
+    return count;
   }
 
   async sweep(): Promise<void> {

@@ -1,89 +1,163 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
 import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import type { Cluster } from "../bus/cluster.js";
+import type { BusMessage } from "../bus/messages.js";
 import { sessionForCollaborator } from "../sessions/log-view.js";
 import type { SessionNotifier } from "../sessions/service.js";
 import { isTerminal } from "../sessions/state.js";
 import type { SessionRow } from "../store/types.js";
+import { LocalSockets } from "./local-sockets.js";
 
-interface TechnicianSocket {
-  ws: WebSocket;
-  tokenHash: string;
-  /** Pushes held back until the socket has its snapshot, so `sessions` always comes first. */
-  held: string[] | null;
-}
-
-/** The open sockets, and the pushes that follow every session change. */
+/**
+ * The open sockets, and the pushes that follow every session change. Alone, a node delivers to
+ * the sockets it holds (LocalSockets). With a Cluster (`--redis`) every push and close also goes
+ * on the Redis bus, where each other node delivers it to the sockets it holds, and presence
+ * (who is online, which node holds a session's customer) is asked of Redis.
+ */
 export class Hub implements SessionNotifier {
-  constructor(private readonly log: FastifyBaseLogger) {}
+  private readonly local = new LocalSockets();
+  /** Sessions whose customer was seen on no node, since when (ms): see customersGone. */
+  private readonly missingSince = new Map<string, number>();
 
-  private readonly technicians = new Map<string, Set<TechnicianSocket>>();
-  private readonly customers = new Map<string, WebSocket>();
+  constructor(
+    private readonly log: FastifyBaseLogger,
+    private readonly cluster?: Cluster,
+  ) {}
+
+  /** This node's id on the bus, when it is one of several. */
+  get node(): string | undefined {
+    return this.cluster?.node;
+  }
+
+  /** Joins the other nodes (subscribes, starts the presence heartbeat); nothing to do alone. */
+  async start(): Promise<void> {
+    await this.cluster?.start(this.local, (m) => this.deliver(m));
+  }
 
   /** Registers a socket; pushes wait until `ready` is called after the snapshot was sent. */
   addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { ready(): void; detach(): void } {
-    const entry: TechnicianSocket = { ws, tokenHash, held: [] };
-    let set = this.technicians.get(technicianId);
-    if (!set) this.technicians.set(technicianId, (set = new Set()));
-    set.add(entry);
+    const entry = this.local.addTechnician(technicianId, tokenHash, ws);
+    if (entry.first) this.shared(this.cluster?.presence.technicianOn(technicianId), "presence: marking a technician online failed");
     return {
-      ready: () => {
-        const held = entry.held ?? [];
-        entry.held = null;
-        for (const data of held) if (ws.readyState === ws.OPEN) ws.send(data);
-      },
+      ready: entry.ready,
       detach: () => {
-        set.delete(entry);
-        if (set.size === 0 && this.technicians.get(technicianId) === set) this.technicians.delete(technicianId);
+        if (entry.detach()) this.shared(this.cluster?.presence.technicianOff(technicianId), "presence: marking a technician offline failed");
       },
     };
   }
 
   /**
    * The customer socket of a session. A newer one (the customer resumed while the old socket
-   * still looked open, as after a network switch) replaces the old, which is closed.
+   * still looked open, as after a network switch) replaces the old, which is closed with
+   * `replaced`, on whichever node it is. Returns the function that releases the socket.
    */
   addCustomer(sessionId: string, ws: WebSocket): () => void {
-    const old = this.customers.get(sessionId);
-    this.customers.set(sessionId, ws);
-    if (old && old !== ws) old.close(WS_CLOSE.replaced, "replaced by a newer connection of the customer");
+    this.local.addCustomer(sessionId, ws);
+    if (this.cluster) {
+      this.shared(this.cluster.presence.customerOn(sessionId), "presence: recording a customer failed");
+      this.cluster.bus.publish({ kind: "customer-replaced", from: this.cluster.node, sessionId });
+    }
+    this.missingSince.delete(sessionId);
     return () => {
-      if (this.customers.get(sessionId) === ws) this.customers.delete(sessionId);
+      if (this.local.removeCustomer(sessionId, ws)) this.shared(this.cluster?.presence.customerOff(sessionId), "presence: releasing a customer failed");
     };
   }
 
-  hasCustomer(sessionId: string): boolean {
-    return this.customers.has(sessionId);
+  /** Whether the session's customer is connected to this node or, with a cluster, to any live node. */
+  async hasCustomer(sessionId: string): Promise<boolean> {
+    if (this.local.hasCustomer(sessionId)) return true;
+    if (!this.cluster) return false;
+    try {
+      return (await this.cluster.presence.customerNode(sessionId)) !== undefined;
+    } catch (err) {
+      this.log.warn({ err: errText(err) }, "presence: Redis unreachable; only this node's customers count");
+      return false;
+    }
   }
 
   /** Whether `ws` is the session's current customer socket (not one a resume replaced). */
   isCustomer(sessionId: string, ws: WebSocket): boolean {
-    return this.customers.get(sessionId) === ws;
+    return this.local.isCustomer(sessionId, ws);
   }
 
-  toTechnician(technicianId: string, message: ServerToTechnician): void {
-    const set = this.technicians.get(technicianId);
-    if (!set) return;
-    const data = JSON.stringify(message);
-    for (const s of set) {
-      if (s.held) s.held.push(data);
-      else if (s.ws.readyState === s.ws.OPEN) s.ws.send(data);
+  /** Whether the technician has a connected client (their daemon) on any node: transfers need one. */
+  async isOnline(technicianId: string): Promise<boolean> {
+    if (this.local.hasTechnician(technicianId)) return true;
+    if (!this.cluster) return false;
+    try {
+      return await this.cluster.presence.technicianOnline(technicianId);
+    } catch (err) {
+      this.log.warn({ err: errText(err) }, "presence: Redis unreachable; only this node's technicians count");
+      return false;
     }
   }
 
+  /**
+   * Of these sessions (customers joined, not marked away), those whose customer socket no node
+   * holds. Alone: every one not held here. With a cluster a session counts only once it was
+   * seen missing from Redis for Cluster.confirmMs (a presence TTL and a reconnection backoff),
+   * so that a customer joining on another node right now, or a node that lost Redis for a
+   * while, is not taken for gone.
+   */
+  async customersGone(sessionIds: readonly string[]): Promise<Set<string>> {
+    const candidates = sessionIds.filter((id) => !this.local.hasCustomer(id));
+    if (!this.cluster) return new Set(candidates);
+    let present: Set<string>;
+    try {
+      present = await this.cluster.presence.customersPresent(candidates);
+    } catch (err) {
+      // Nothing seen while Redis was away counts: observation starts again once it is back.
+      this.missingSince.clear();
+      throw err;
+    }
+    const now = Date.now();
+    const gone = new Set<string>();
+    const seen = new Set(candidates);
+    for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
+    for (const id of candidates) {
+      if (present.has(id)) {
+        this.missingSince.delete(id);
+        continue;
+      }
+      const since = this.missingSince.get(id) ?? now;
+      this.missingSince.set(id, since);
+      if (now - since >= this.cluster.confirmMs) gone.add(id);
+    }
+    for (const id of gone) this.missingSince.delete(id);
+    return gone;
+  }
+
+  /** Takes or extends the cluster-wide lease `name`; alone, always true. */
+  async lease(name: string, ttlMs: number): Promise<boolean> {
+    return this.cluster ? this.cluster.presence.lease(name, ttlMs) : true;
+  }
+
+  toTechnician(technicianId: string, message: ServerToTechnician): void {
+    this.local.toTechnician(technicianId, message);
+    this.publish((from) => ({ kind: "technician", from, technicianId, message }));
+  }
+
   toCustomer(sessionId: string, message: ServerToCustomer): void {
-    const ws = this.customers.get(sessionId);
-    if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify(message));
+    this.local.toCustomer(sessionId, message);
+    this.publish((from) => ({ kind: "customer", from, sessionId, message }));
   }
 
-  /** Whether the technician has a connected client (their daemon): transfers need one. */
-  isOnline(technicianId: string): boolean {
-    return (this.technicians.get(technicianId)?.size ?? 0) > 0;
-  }
-
-  /** Closes every socket of one technician id (a removed external technician). */
+  /** Closes every socket of one technician id (a removed external technician), on every node. */
   closeTechnician(technicianId: string, code: number, reason: string): void {
-    for (const s of this.technicians.get(technicianId) ?? []) s.ws.close(code, reason);
+    this.local.closeTechnician(technicianId, code, reason);
+    this.publish((from) => ({ kind: "close-technician", from, technicianId, code, reason }));
+  }
+
+  /** After logout the token's sockets go too, on every node. */
+  closeToken(tokenHash: string): void {
+    this.local.closeToken(tokenHash, WS_CLOSE.unauthenticated, "logged out");
+    this.publish((from) => ({ kind: "close-token", from, tokenHash }));
+  }
+
+  private closeCustomer(sessionId: string, code: number, reason: string): void {
+    this.local.closeCustomer(sessionId, code, reason);
+    this.publish((from) => ({ kind: "close-customer", from, sessionId, code, reason }));
   }
 
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void {
@@ -93,7 +167,7 @@ export class Hub implements SessionNotifier {
     if (!statusChanged) return;
     this.log.info({ sessionId: row.id, technician: row.technicianEmail, status: row.status }, "session status");
     this.toCustomer(row.id, { type: "status", status: row.status });
-    if (isTerminal(row.status)) this.customers.get(row.id)?.close(WS_CLOSE.sessionEnded, `session ${row.status}`);
+    if (isTerminal(row.status)) this.closeCustomer(row.id, WS_CLOSE.sessionEnded, `session ${row.status}`);
   }
 
   chat(row: SessionRow, message: ChatMessage): void {
@@ -107,10 +181,39 @@ export class Hub implements SessionNotifier {
     this.toTechnician(row.technicianId, { type: "customer-media", sessionId: row.id, event });
   }
 
-  /** After logout the token's sockets go too. */
-  closeToken(tokenHash: string): void {
-    for (const set of this.technicians.values()) {
-      for (const s of set) if (s.tokenHash === tokenHash) s.ws.close(WS_CLOSE.unauthenticated, "logged out");
+  /** Leaves the cluster: the heartbeat stops and Redis connections close. */
+  async stop(): Promise<void> {
+    await this.cluster?.close();
+  }
+
+  /** A message from another node, already validated: delivered to the sockets this node holds. */
+  private deliver(m: BusMessage): void {
+    switch (m.kind) {
+      case "technician":
+        return this.local.toTechnician(m.technicianId, m.message);
+      case "customer":
+        return this.local.toCustomer(m.sessionId, m.message);
+      case "close-technician":
+        return this.local.closeTechnician(m.technicianId, m.code, m.reason);
+      case "close-token":
+        return this.local.closeToken(m.tokenHash, WS_CLOSE.unauthenticated, "logged out");
+      case "close-customer":
+        return this.local.closeCustomer(m.sessionId, m.code, m.reason);
+      case "customer-replaced":
+        return this.local.replaceCustomer(m.sessionId);
     }
   }
+
+  private publish(build: (from: string) => BusMessage): void {
+    if (this.cluster) this.cluster.bus.publish(build(this.cluster.node));
+  }
+
+  /** A presence write that may fail while Redis is away; the next heartbeat writes it again. */
+  private shared(write: Promise<unknown> | undefined, message: string): void {
+    write?.catch((err: unknown) => this.log.warn({ err: errText(err) }, message));
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

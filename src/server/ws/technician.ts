@@ -33,14 +33,14 @@ export async function technicianConnection(
         switch (msg.type) {
           case "signal": {
             const { row, peer } = await sessions.signalTarget(caller, msg.sessionId);
-            if (!hub.hasCustomer(row.id)) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
+            if (!(await hub.hasCustomer(row.id))) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
             hub.toCustomer(row.id, { type: "signal", signal: msg.signal, ...(peer === LEAD_PEER ? {} : { peer }) });
             return;
           }
           case "reoffer": {
             // The customer's device makes a new connection to this technician and offers on it.
             const { row, peer } = await sessions.signalTarget(caller, msg.sessionId);
-            if (!hub.hasCustomer(row.id)) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
+            if (!(await hub.hasCustomer(row.id))) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
             log.info({ sessionId: row.id, technician: caller.technician.email }, "customer asked for a new offer");
             hub.toCustomer(row.id, { type: "peer", peer, event: "joined" });
             return;

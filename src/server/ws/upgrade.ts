@@ -12,12 +12,15 @@ import { keepAlive } from "../../net/heartbeat.js";
 export const TECHNICIAN_WS_PATH = "/api/v1/ws";
 export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
 
-/** Serves both WebSocket endpoints on the HTTP server's port. Returns a function that closes every socket. */
+/**
+ * Serves both WebSocket endpoints on the HTTP server's port. Returns a function that closes every
+ * socket (1001, going away), or with `cut` drops them without a close frame, as a crash would.
+ */
 export function attachWebSockets(
   server: Server,
   services: Services,
   opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number; trust: TrustProxy },
-): () => Promise<void> {
+): (how?: { cut?: boolean }) => Promise<void> {
   // Oversized messages are closed by ws itself with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const { log } = services;
@@ -32,7 +35,7 @@ export function attachWebSockets(
           sessions: services.sessions,
           hub: services.hub,
           pins: services.pins,
-          buckets: services.buckets,
+          buckets: services.socketBuckets,
           messageRate: services.limits.socketMessages,
           iceServers: services.config.iceServers,
           log,
@@ -48,7 +51,7 @@ export function attachWebSockets(
           wss.handleUpgrade(req, socket, head, (ws) => {
             // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
             keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
-            const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.buckets, messageRate: services.limits.socketMessages };
+            const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.socketBuckets, messageRate: services.limits.socketMessages };
             technicianConnection(ws, caller, deps).catch((err: unknown) => {
               log.error({ err }, "technician connection failed");
               ws.terminate();
@@ -68,10 +71,13 @@ export function attachWebSockets(
   };
   server.on("upgrade", onUpgrade);
 
-  return async () => {
+  return async (how = {}) => {
     server.off("upgrade", onUpgrade);
     const closed = [...wss.clients].map((ws) => new Promise((resolve) => ws.once("close", resolve)));
-    for (const ws of wss.clients) ws.close(1001, "server shutting down");
+    for (const ws of wss.clients) {
+      if (how.cut) ws.terminate();
+      else ws.close(1001, "server shutting down");
+    }
     // Sockets that do not answer the close in time are cut.
     const cut = setTimeout(() => {
       for (const ws of wss.clients) ws.terminate();

@@ -1,0 +1,111 @@
+import type { WebSocket } from "ws";
+import { WS_CLOSE, type ServerToCustomer, type ServerToTechnician } from "../../protocol/index.js";
+
+interface TechnicianSocket {
+  ws: WebSocket;
+  tokenHash: string;
+  /** Pushes held back until the socket has its snapshot, so `sessions` always comes first. */
+  held: string[] | null;
+}
+
+/** The sockets this process holds, by technician id and by session (its customer). */
+export class LocalSockets {
+  private readonly technicians = new Map<string, Set<TechnicianSocket>>();
+  private readonly customers = new Map<string, WebSocket>();
+
+  /** Registers a socket; pushes wait until `ready` is called. `detach` returns true when it was the technician's last socket here. */
+  addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { first: boolean; ready(): void; detach(): boolean } {
+    const entry: TechnicianSocket = { ws, tokenHash, held: [] };
+    let set = this.technicians.get(technicianId);
+    const first = !set;
+    if (!set) this.technicians.set(technicianId, (set = new Set()));
+    set.add(entry);
+    return {
+      first,
+      ready: () => {
+        const held = entry.held ?? [];
+        entry.held = null;
+        for (const data of held) if (ws.readyState === ws.OPEN) ws.send(data);
+      },
+      detach: () => {
+        if (!set.delete(entry)) return false;
+        if (set.size === 0 && this.technicians.get(technicianId) === set) {
+          this.technicians.delete(technicianId);
+          return true;
+        }
+        return false;
+      },
+    };
+  }
+
+  /** The session's customer socket from now on; an older one here is closed with `replaced`. */
+  addCustomer(sessionId: string, ws: WebSocket): void {
+    const old = this.customers.get(sessionId);
+    this.customers.set(sessionId, ws);
+    if (old && old !== ws) old.close(WS_CLOSE.replaced, "replaced by a newer connection of the customer");
+  }
+
+  /** Forgets `ws` as the session's customer; true when it was the current one. */
+  removeCustomer(sessionId: string, ws: WebSocket): boolean {
+    if (this.customers.get(sessionId) !== ws) return false;
+    this.customers.delete(sessionId);
+    return true;
+  }
+
+  /** The customer resumed on another node: the socket here is no longer theirs, and closes. */
+  replaceCustomer(sessionId: string): void {
+    const ws = this.customers.get(sessionId);
+    if (!ws) return;
+    this.customers.delete(sessionId);
+    ws.close(WS_CLOSE.replaced, "replaced by a newer connection of the customer");
+  }
+
+  hasCustomer(sessionId: string): boolean {
+    return this.customers.has(sessionId);
+  }
+
+  isCustomer(sessionId: string, ws: WebSocket): boolean {
+    return this.customers.get(sessionId) === ws;
+  }
+
+  hasTechnician(technicianId: string): boolean {
+    return (this.technicians.get(technicianId)?.size ?? 0) > 0;
+  }
+
+  technicianIds(): string[] {
+    return [...this.technicians.keys()];
+  }
+
+  customerSessionIds(): string[] {
+    return [...this.customers.keys()];
+  }
+
+  toTechnician(technicianId: string, message: ServerToTechnician): void {
+    const set = this.technicians.get(technicianId);
+    if (!set) return;
+    const data = JSON.stringify(message);
+    for (const s of set) {
+      if (s.held) s.held.push(data);
+      else if (s.ws.readyState === s.ws.OPEN) s.ws.send(data);
+    }
+  }
+
+  toCustomer(sessionId: string, message: ServerToCustomer): void {
+    const ws = this.customers.get(sessionId);
+    if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify(message));
+  }
+
+  closeTechnician(technicianId: string, code: number, reason: string): void {
+    for (const s of this.technicians.get(technicianId) ?? []) s.ws.close(code, reason);
+  }
+
+  closeToken(tokenHash: string, code: number, reason: string): void {
+    for (const set of this.technicians.values()) {
+      for (const s of set) if (s.tokenHash === tokenHash) s.ws.close(code, reason);
+    }
+  }
+
+  closeCustomer(sessionId: string, code: number, reason: string): void {
+    this.customers.get(sessionId)?.close(code, reason);
+  }
+}
