@@ -7,6 +7,7 @@ import { initData, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { trustProxy } from "./proxy.js";
+import { backupStore, restoreStore } from "./store/backup.js";
 import { openSqliteStore, storeExists } from "./store/sqlite.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
@@ -68,7 +69,7 @@ function program(): Command {
     .showHelpAfterError("(add --help for usage)")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json",
+      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json\n  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak",
     );
 
   cmd
@@ -157,6 +158,67 @@ function program(): Command {
         else for (const r of rows) process.stdout.write(`${r.at}  ${r.channel}  ${r.to}\n  ${r.body.replace(/\n/g, "\n  ")}\n`);
       } finally {
         store.close();
+      }
+    });
+
+  cmd
+    .command("backup")
+    .description("write a consistent copy of the store to FILE (mode 0600), also while a server runs on the folder")
+    .requiredOption("--data <dir>", "data folder made by init")
+    .requiredOption("--out <file>", "the backup file; written beside itself first, then renamed over it")
+    .option("--json", "print {path, bytes, at, schema, technicians, sessions, logEntries} as JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The copy is SQLite's online backup: one instant of the store, taken without stopping the server.",
+        "It holds password and token hashes: keep it in a 0700 folder. delivery.json and --limits files are",
+        "settings, not in the store: copy them yourself.",
+        "",
+        "Examples:",
+        "  $ rescue-server backup --data /var/lib/rescue --out /var/backups/rescue/rescue-$(date +%F).db",
+        "  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak --json",
+      ].join("\n"),
+    )
+    .action(async (o: { data: string; out: string; json?: boolean }) => {
+      const result = await backupStore(existingData(o.data), resolve(o.out));
+      if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+      if (o.json) printJson(result);
+      else {
+        process.stdout.write(`${result.path}\n`);
+        process.stderr.write(
+          `backup written: ${result.bytes} bytes, schema ${result.schema}, ${result.technicians} technicians, ${result.sessions} sessions, ${result.logEntries} log entries (${result.at})\n`,
+        );
+      }
+    });
+
+  cmd
+    .command("restore")
+    .description("put a backup in place as the folder's store (refused while a server runs on it); the old store is kept aside")
+    .requiredOption("--data <dir>", "data folder to restore into (created 0700 when missing)")
+    .requiredOption("--from <file>", "a file written by `rescue-server backup`")
+    .option("--json", "print {path, from, previous, backupSchema, schema, technicians, sessions, logEntries} as JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Stop the server first. The store that was there is renamed to rescue.db.before-restore-TIME, not deleted.",
+        "A backup from an older version is brought up to this version's schema; one from a newer version is refused.",
+        "",
+        "Examples:",
+        "  $ systemctl stop rescue-server && rescue-server restore --data /var/lib/rescue --from /var/backups/rescue/rescue-2026-11-30.db",
+        "  $ rescue-server restore --data ./rescue-data --from ./rescue.db.bak --json",
+      ].join("\n"),
+    )
+    .action(async (o: { data: string; from: string; json?: boolean }) => {
+      const result = await restoreStore(resolve(o.data), resolve(o.from));
+      if (o.json) printJson(result);
+      else {
+        process.stdout.write(`${result.path}\n`);
+        process.stderr.write(
+          `restored ${result.from}: schema ${result.backupSchema}${result.schema !== result.backupSchema ? ` (now ${result.schema})` : ""}, ${result.technicians} technicians, ${result.sessions} sessions, ${result.logEntries} log entries\n` +
+            (result.previous ? `the previous store is kept at ${result.previous}\n` : ""),
+        );
       }
     });
 
