@@ -38,6 +38,8 @@ export interface Services {
   buckets: BucketStore;
   apiKeys: ApiKeyService;
   limits: Limits;
+  /** The carriers in use (the outbox where none is configured); the delivery report route verifies with them. */
+  delivery: Delivery;
   log: FastifyBaseLogger;
 }
 
@@ -82,5 +84,6 @@ export function buildServices(opts: {
     buckets,
     apiKeys: new ApiKeyService(store, now),
     limits,
+    delivery,
   };
 }
