@@ -106,9 +106,10 @@ function program(): Command {
       "after",
       [
         "",
-        "Delivery: without a delivery file SMS and email go to the outbox (see `outbox`). The file, JSON, mode 0600:",
+        "Delivery: without a delivery file SMS and email go to the outbox (see `outbox`) and are reported queued. The file, JSON, mode 0600:",
         '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
         '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
+        "With Twilio, delivery reports come back signed to PUBLIC-URL/api/v1/delivery/twilio/SESSION: give a --public-url Twilio can reach.",
         "",
         "Behind a reverse proxy every client seems to come from the proxy: name it with --trust-proxy so limits and",
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
