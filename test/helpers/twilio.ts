@@ -38,6 +38,8 @@ export interface FakeTwilio {
   replyFor(to: string, reply: TwilioReply): void;
   /** The statuses messages to `to` call back with (DELIVERED by default). */
   courseFor(to: string, course: TwilioCourse): void;
+  /** Makes messages to `to` call back before the send is answered (the answer follows 300 ms later), as a busy API may. */
+  reportEarly(to: string): void;
   /** Resolves once every callback of the messages accepted so far has been answered. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startFakeTwilio(
   const requests: TwilioRequest[] = [];
   const callbacks: TwilioCallback[] = [];
   const courses = new Map<string, TwilioCourse>();
+  const early = new Set<string>();
   const pending: Promise<void>[] = [];
   const replies = new Map<string, TwilioReply>();
   const expected = `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString("base64")}`;
@@ -87,7 +90,9 @@ export async function startFakeTwilio(
       if (canned) return answer(canned);
       sent++;
       const sid = `SM${String(sent).padStart(32, "0")}`;
-      answer({ status: 201, body: JSON.stringify({ sid, status: "queued", to: form.To, from: form.From, body: form.Body }) });
+      const reply = () => answer({ status: 201, body: JSON.stringify({ sid, status: "queued", to: form.To, from: form.From, body: form.Body }) });
+      if (early.has(form.To)) setTimeout(reply, 300);
+      else reply();
       if (form.StatusCallback) pending.push(callBack(form.StatusCallback, sid, form, courses.get(form.To) ?? DELIVERED));
     });
   });
@@ -131,6 +136,7 @@ export async function startFakeTwilio(
     callbacks,
     replyFor: (to, reply) => replies.set(to, reply),
     courseFor: (to, course) => courses.set(to, course),
+    reportEarly: (to) => early.add(to),
     settled: async () => {
       await Promise.all(pending);
     },

@@ -115,6 +115,15 @@ describe("Twilio status callbacks", () => {
     expect(after.pin).toMatch(/^\d{6}$/);
   });
 
+  it("takes a report that arrives before Twilio has answered the send", async () => {
+    const tech = await withTwilio();
+    twilio!.reportEarly("+31612345678");
+    const s = Session.parse((await create(tech.token, { method: "sms", to: "+31612345678" })).body);
+    await twilio!.settled();
+    expect(twilio!.callbacks.map((c) => c.status)).toEqual([204, 204, 204]);
+    expect((await sessionOf(tech.token, s.id)).delivery).toMatchObject({ status: "delivered" });
+  });
+
   it("keeps a final status when Twilio reports out of order", async () => {
     const tech = await withTwilio();
     twilio!.courseFor("+31612345678", [{ MessageStatus: "delivered" }, { MessageStatus: "sent" }, { MessageStatus: "failed", ErrorCode: "30008" }]);

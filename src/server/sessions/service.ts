@@ -99,6 +99,8 @@ export class SessionService {
   /** Sessions whose customer is away, each aborted when its grace period runs out. */
   private readonly awayTimers = new Map<string, NodeJS.Timeout>();
   private readonly graceMs: number;
+  /** Invitations being handed to a carrier, by session: a status report waits for its message's id. */
+  private readonly sending = new Map<string, Promise<SessionRow>>();
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.graceMs = deps.customerGraceMs ?? CUSTOMER_GRACE_MS;
@@ -171,7 +173,16 @@ export class SessionService {
       return { ...fresh, technicianEmail: by, collaborators: [] as SessionRow["collaborators"] };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), true);
-    if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to, req.language);
+    if (to && (req.method === "sms" || req.method === "email")) {
+      const sending = this.deliver(row, req.method, to, req.language);
+      // The carrier may report on the message before its id is stored: smsReport waits for this.
+      this.sending.set(row.id, sending);
+      try {
+        row = await sending;
+      } finally {
+        this.sending.delete(row.id);
+      }
+    }
     return this.view(row);
   }
 
@@ -212,6 +223,7 @@ export class SessionService {
    * session's delivery.
    */
   async smsReport(sessionId: string, report: TwilioStatusCallback): Promise<Session> {
+    await this.sending.get(sessionId)?.catch(() => undefined);
     return this.serial.run(async () => {
       const row = await this.store.sessions.get(sessionId);
       const current = row?.delivery ? (JSON.parse(row.delivery) as StoredDelivery) : undefined;
