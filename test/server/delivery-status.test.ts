@@ -229,6 +229,40 @@ describe("forged status callbacks (the attack)", () => {
     expect((await sessionOf(token, a.id)).delivery).toMatchObject({ status: "sent" });
   }, 60_000);
 
+  it("answers malformed reports, signed or not, with a 4xx and never a 5xx", async () => {
+    const { token, a } = await twoPending();
+    const base = `${server!.url}/api/v1/delivery/twilio`;
+    const signedGarbage = (body: string) => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      return twilioSignature(TOKEN, publicUrlOf(a.id), params);
+    };
+    const bodies = ["", "=", "&&&", "MessageSid", "MessageSid=&MessageStatus=", "MessageSid=SM1&MessageStatus=delivered", "a=%ZZ", "MessageStatus=delivered&ErrorCode=abc", "\u0000=\u0000", "x=" + "y".repeat(7000)];
+    const statuses: number[] = [];
+    for (const b of bodies) {
+      for (const signature of [undefined, "forged", signedGarbage(b)]) {
+        for (const [path, type] of [
+          [a.id, "application/x-www-form-urlencoded"],
+          [a.id, "text/plain"],
+          [a.id, "application/json"],
+          ["%ZZ", "application/x-www-form-urlencoded"],
+          ["x".repeat(3000), "application/x-www-form-urlencoded"],
+        ] as const) {
+          const res = await undiciFetch(`${base}/${path}`, {
+            method: "POST",
+            headers: { "content-type": type, ...(signature ? { "x-twilio-signature": signature } : {}) },
+            body: b,
+            dispatcher: fromAddress("127.0.0.5"),
+          });
+          await res.arrayBuffer();
+          statuses.push(res.status);
+        }
+      }
+    }
+    expect(statuses.filter((c) => c >= 500)).toEqual([]);
+    expect(statuses.every((c) => c >= 400)).toBe(true);
+    expect((await sessionOf(token, a.id)).delivery).toEqual({ channel: "sms", to: "+31612345678", status: "sent" });
+  }, 60_000);
+
   it("is not there without a carrier that reports: the outbox stays queued", async () => {
     server = await startTestServer();
     const tech = await server.technician(PERMS);
