@@ -253,6 +253,20 @@ describe("rescue-server restore refuses", () => {
     }
   }, 60_000);
 
+  it("backup: a folder without a store, a missing --out folder and missing flags; help with examples", { timeout: 60_000 }, async () => {
+    const none = await cli(["backup", "--data", join(tmp, "no-store"), "--out", join(tmp, "x.db")]);
+    expect(none.code).toBe(6);
+    expect(none.stderr).toContain("rescue-server init");
+    server = await startTestServer();
+    const noFolder = await cli(["backup", "--data", server.dataDir, "--out", join(tmp, "no-such-folder", "x.db")]);
+    expect(noFolder.code).toBe(6);
+    expect(noFolder.stderr).toContain("no folder");
+    expect((await cli(["backup", "--data", server.dataDir])).code).toBe(2);
+    const help = await cli(["backup", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("rescue-server backup --data /var/lib/rescue --out");
+  });
+
   it("keeps the previous store aside instead of deleting it", async () => {
     server = await startTestServer();
     const tech = await server.technician(["lens", "private", "pin"]);
