@@ -32,6 +32,9 @@ import { Session } from "./session.js";
  *   GET  /api/v1/ws                    technician WebSocket (see technician-ws.ts)
  *   GET  /api/v1/customer/ws           customer WebSocket (see customer-ws.ts)
  *   /api/v1/apikeys, /api/v1/integration/..., /api/v1/openapi.json: the contact-center API (see integration.ts)
+ *   POST /api/v1/delivery/twilio/:id  Twilio's SMS status callback, form-encoded TwilioStatusCallback signed with
+ *                                      X-Twilio-Signature (see twilio.ts) -> 204; unsigned or forged 403, another
+ *                                      message than the session's 404, over the limits 429
  * Customer pages (HTML): GET / and /pin (PIN entry, ?code=PIN prefills), /m/:pin (mobile link), /lens?pin=PIN
  * (the session page: the camera page for a Lens PIN, the screen-sharing page for a desktop PIN).
  */

@@ -12,13 +12,26 @@ export const SessionLinks = z.object({
 });
 export type SessionLinks = z.infer<typeof SessionLinks>;
 
-export const DeliveryStatus = z.enum(["sent", "failed"]);
+/**
+ * How far the invitation got. `queued`: no carrier is configured, the message waits in the
+ * server's outbox (`rescue-server outbox`) and has not left the machine. `sent`: a carrier took
+ * it. `delivered`: the carrier reports it reached the handset (Twilio status callbacks; email has
+ * no such report). `failed`: refused, or the carrier reports it failed or undelivered.
+ */
+export const DeliveryStatus = z.enum(["queued", "sent", "delivered", "failed"]);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 export const Delivery = z.object({
   channel: z.enum(["sms", "email"]),
   to: z.string(),
   status: DeliveryStatus,
   /** The carrier's reason when status is failed. */
   reason: z.string().optional(),
+  /** The carrier's error code when it reported one (Twilio's ErrorCode, e.g. 30003). */
+  code: z.number().int().optional(),
+  /** The carrier's own last status word when it called back (Twilio: sent, delivered, undelivered, failed ...). */
+  carrierStatus: z.string().optional(),
+  /** When the carrier last reported on the message. */
+  updatedAt: IsoTime.optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 
@@ -69,7 +82,10 @@ export const SESSION_LOG_EVENTS = [
   "pin-issued",
   "sms-sent",
   "sms-failed",
+  "sms-queued",
+  "sms-delivered",
   "email-sent",
+  "email-queued",
   "email-failed",
   "customer-connected",
   "devices-granted",

@@ -6,6 +6,7 @@ import type { TrustProxy } from "./proxy.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { collaborationRoutes } from "./routes/collaboration.js";
+import { deliveryRoutes } from "./routes/delivery.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
 import { webRoutes } from "./web/routes.js";
@@ -88,5 +89,6 @@ export function registerRoutes(app: FastifyInstance, services: Services): void {
   collaborationRoutes(app, services);
   adminRoutes(app, services);
   integrationRoutes(app, services);
+  deliveryRoutes(app, services);
   webRoutes(app, () => services.config.publicUrl);
 }

@@ -9,6 +9,7 @@ import { readLimitsFile } from "./limits/file.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { trustProxy } from "./proxy.js";
 import { mkdirSync } from "node:fs";
+import { backupStore, restoreStore } from "./store/backup.js";
 import { checkDatabaseUrl, DATABASE_URL_ENV, migrateStore, openStore, type StoreTarget } from "./store/open.js";
 import { redactUrl } from "./store/postgres.js";
 import { storeExists } from "./store/sqlite.js";
@@ -100,7 +101,7 @@ function program(): Command {
     .showHelpAfterError("(add --help for usage)")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json",
+      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json\n  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak",
     );
 
   cmd
@@ -152,9 +153,10 @@ function program(): Command {
       "after",
       [
         "",
-        "Delivery: without a delivery file SMS and email go to the outbox (see `outbox`). The file, JSON, mode 0600:",
+        "Delivery: without a delivery file SMS and email go to the outbox (see `outbox`) and are reported queued. The file, JSON, mode 0600:",
         '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
         '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
+        "With Twilio, delivery reports come back signed to PUBLIC-URL/api/v1/delivery/twilio/SESSION: give a --public-url Twilio can reach.",
         "",
         "Behind a reverse proxy every client seems to come from the proxy: name it with --trust-proxy so limits and",
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
@@ -239,6 +241,67 @@ function program(): Command {
         else for (const r of rows) process.stdout.write(`${r.at}  ${r.channel}  ${r.to}\n  ${r.body.replace(/\n/g, "\n  ")}\n`);
       } finally {
         await store.close();
+      }
+    });
+
+  cmd
+    .command("backup")
+    .description("write a consistent copy of the store to FILE (mode 0600), also while a server runs on the folder")
+    .requiredOption("--data <dir>", "data folder made by init")
+    .requiredOption("--out <file>", "the backup file; written beside itself first, then renamed over it")
+    .option("--json", "print {path, bytes, at, schema, technicians, sessions, logEntries} as JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The copy is SQLite's online backup: one instant of the store, taken without stopping the server.",
+        "It holds password and token hashes: keep it in a 0700 folder. delivery.json and --limits files are",
+        "settings, not in the store: copy them yourself.",
+        "",
+        "Examples:",
+        "  $ rescue-server backup --data /var/lib/rescue --out /var/backups/rescue/rescue-$(date +%F).db",
+        "  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak --json",
+      ].join("\n"),
+    )
+    .action(async (o: { data: string; out: string; json?: boolean }) => {
+      const result = await backupStore(existingData(o.data), resolve(o.out));
+      if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+      if (o.json) printJson(result);
+      else {
+        process.stdout.write(`${result.path}\n`);
+        process.stderr.write(
+          `backup written: ${result.bytes} bytes, schema ${result.schema}, ${result.technicians} technicians, ${result.sessions} sessions, ${result.logEntries} log entries (${result.at})\n`,
+        );
+      }
+    });
+
+  cmd
+    .command("restore")
+    .description("put a backup in place as the folder's store (refused while a server runs on it); the old store is kept aside")
+    .requiredOption("--data <dir>", "data folder to restore into (created 0700 when missing)")
+    .requiredOption("--from <file>", "a file written by `rescue-server backup`")
+    .option("--json", "print {path, from, previous, backupSchema, schema, technicians, sessions, logEntries} as JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Stop the server first. The store that was there is renamed to rescue.db.before-restore-TIME, not deleted.",
+        "A backup from an older version is brought up to this version's schema; one from a newer version is refused.",
+        "",
+        "Examples:",
+        "  $ systemctl stop rescue-server && rescue-server restore --data /var/lib/rescue --from /var/backups/rescue/rescue-2026-11-30.db",
+        "  $ rescue-server restore --data ./rescue-data --from ./rescue.db.bak --json",
+      ].join("\n"),
+    )
+    .action(async (o: { data: string; from: string; json?: boolean }) => {
+      const result = await restoreStore(resolve(o.data), resolve(o.from));
+      if (o.json) printJson(result);
+      else {
+        process.stdout.write(`${result.path}\n`);
+        process.stderr.write(
+          `restored ${result.from}: schema ${result.backupSchema}${result.schema !== result.backupSchema ? ` (now ${result.schema})` : ""}, ${result.technicians} technicians, ${result.sessions} sessions, ${result.logEntries} log entries\n` +
+            (result.previous ? `the previous store is kept at ${result.previous}\n` : ""),
+        );
       }
     });
 

@@ -42,6 +42,8 @@ export interface Services {
   socketBuckets: BucketStore;
   apiKeys: ApiKeyService;
   limits: Limits;
+  /** The carriers in use (the outbox where none is configured); the delivery report route verifies with them. */
+  delivery: Delivery;
   log: FastifyBaseLogger;
 }
 
@@ -89,5 +91,6 @@ export function buildServices(opts: {
     socketBuckets: new MemoryBuckets(clock),
     apiKeys: new ApiKeyService(store, now),
     limits,
+    delivery,
   };
 }

@@ -8,7 +8,7 @@ import { twilioSms } from "../../src/server/delivery/twilio.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startFakeSmtp, type FakeSmtp } from "../helpers/smtp.js";
-import { startFakeTwilio, twilioError, type FakeTwilio } from "../helpers/twilio.js";
+import { UNDELIVERED_30003, startFakeTwilio, twilioError, type FakeTwilio } from "../helpers/twilio.js";
 
 const SID = "AC0123456789abcdef0123456789abcdef";
 const TOKEN = "twilio-auth-token-secret";
@@ -60,6 +60,27 @@ describe("rescue session new: delivery results, --lang, --link --copy", () => {
     expect(plain.stdout).toMatch(/^pin\t\d{6}$/m);
     expect(plain.stdout).toMatch(/^sms\t\+14155550100: failed \(.*unverified/m);
     for (const id of [s.id, plain.stdout.match(/^id\t(.+)$/m)![1]!]) await rescue(home, ["session", "end", id]);
+  });
+
+  it("shows what Twilio reports afterwards: delivered, or failed with the carrier's code", async () => {
+    twilio.courseFor("+31612340000", UNDELIVERED_30003);
+    const ok = await rescue(home, ["session", "new", "--lens", "--sms", "+31612345670", "--json"]);
+    const lost = await rescue(home, ["session", "new", "--lens", "--sms", "+31612340000", "--json"]);
+    expect([ok.code, lost.code]).toEqual([0, 0]);
+    expect(ok.json().delivery).toMatchObject({ status: "sent" });
+    await twilio.settled();
+    // The server pushes the reports to the daemon; the list shows them.
+    let sessions: Session[] = [];
+    for (let i = 0; i < 50; i++) {
+      sessions = (await rescue(home, ["session", "list", "--json"])).json<Session[]>();
+      if (sessions.find((x) => x.id === lost.json().id)?.delivery?.status === "failed" && sessions.find((x) => x.id === ok.json().id)?.delivery?.status === "delivered") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(sessions.find((x) => x.id === ok.json().id)?.delivery).toMatchObject({ status: "delivered", carrierStatus: "delivered" });
+    expect(sessions.find((x) => x.id === lost.json().id)?.delivery).toMatchObject({ status: "failed", code: 30003, carrierStatus: "undelivered" });
+    const log = (await rescue(home, ["session", "log", lost.json().id, "--json"])).json<{ event: string; code?: number }[]>();
+    expect(log.at(-1)).toMatchObject({ event: "sms-failed", code: 30003 });
+    for (const id of [ok.json().id, lost.json().id]) await rescue(home, ["session", "end", id]);
   });
 
   it("an email the mail server refuses exits 1 with the server's reply; an accepted one exits 0", async () => {

@@ -119,16 +119,19 @@ describe("rescue session commands against a real server and daemon", () => {
     await rescue(home, ["session", "end", s.id]);
   });
 
-  it("sends the link by SMS and email and says how the delivery went", async () => {
+  it("sends the link by SMS and email and says that without a carrier they wait in the outbox", async () => {
     const sms = await rescue(home, ["session", "new", "--lens", "--sms", "+31612345678", "--name", "Bea", "--json"]);
     expect(sms.code, sms.stderr).toBe(0);
-    expect(sms.json()).toMatchObject({ status: "connecting", method: "sms", delivery: { channel: "sms", status: "sent" } });
+    expect(sms.json()).toMatchObject({ status: "connecting", method: "sms", delivery: { channel: "sms", status: "queued" } });
+    expect(sms.stderr).toMatch(/^no SMS carrier configured: the message is in the outbox/m);
     const mail = await rescue(home, ["session", "new", "--lens", "--email", "bea@example.test", "--json"]);
     expect(mail.code, mail.stderr).toBe(0);
-    expect(mail.json()).toMatchObject({ method: "email", delivery: { channel: "email", to: "bea@example.test", status: "sent" } });
+    expect(mail.json()).toMatchObject({ method: "email", delivery: { channel: "email", to: "bea@example.test", status: "queued" } });
+    expect(mail.stderr).toMatch(/^no email carrier configured: the message is in the outbox/m);
     const plain = await rescue(home, ["session", "new", "--lens", "--sms", "+31612345678"]);
     expect(plain.stdout).toMatch(/^pin\t\d{6}$/m);
-    expect(plain.stdout).toMatch(/^sms\t.*: sent$/m);
+    expect(plain.stdout).toMatch(/^sms\t\+31612345678: queued \(in the server's outbox: no carrier configured\)$/m);
+    expect(plain.stderr).toMatch(/no SMS carrier configured: the message is in the outbox/);
     for (const s of [sms.json(), mail.json()]) await rescue(home, ["session", "end", s.id]);
     await rescue(home, ["session", "end", plain.stdout.match(/^id\t(.+)$/m)![1]!]);
   });

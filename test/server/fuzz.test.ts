@@ -68,7 +68,7 @@ const SERVER_ROUTES: [string, string][] = [
   ["POST", "/api/v1/sessions/:x/invitations"], ["PATCH", "/api/v1/sessions/:x/collaborators/:x"], ["POST", "/api/v1/sessions/:x/collaborators/:x/remove"],
   ["GET", "/api/v1/invitations"], ["POST", "/api/v1/invitations/join"],
   ["GET", "/api/v1/apikeys"], ["POST", "/api/v1/apikeys"], ["DELETE", "/api/v1/apikeys/:x"],
-  ["POST", "/api/v1/integration/sessions"], ["POST", "/api/v1/integration/sessions/:x/pin"],
+  ["POST", "/api/v1/integration/sessions"], ["POST", "/api/v1/integration/sessions/:x/pin"], ["POST", "/api/v1/delivery/twilio/:x"],
   ["GET", "/api/v1/admin/groups"], ["POST", "/api/v1/admin/groups"], ["PATCH", "/api/v1/admin/groups/:x"],
   ["GET", "/api/v1/admin/technicians"], ["POST", "/api/v1/admin/technicians"],
   ["GET", "/api/v1/admin/external-technicians"], ["POST", "/api/v1/admin/external-technicians"],

@@ -76,11 +76,12 @@ describe("creating sessions", () => {
     server = await startTestServer();
     const tech = await server.technician(ALL);
     const sms = Session.parse((await create(tech.token, { method: "sms", to: "+31 6 12345678" })).body);
-    expect(sms.delivery).toEqual({ channel: "sms", to: "+31612345678", status: "sent" });
+    // No carrier configured: the messages wait in the outbox, and say so.
+    expect(sms.delivery).toEqual({ channel: "sms", to: "+31612345678", status: "queued" });
     const mail = Session.parse((await create(tech.token, { method: "email", to: "Customer@Example.test" })).body);
-    expect(mail.delivery).toEqual({ channel: "email", to: "customer@example.test", status: "sent" });
+    expect(mail.delivery).toEqual({ channel: "email", to: "customer@example.test", status: "queued" });
     const smsLog = (await server.api("GET", `/api/v1/sessions/${sms.id}/log`, { token: tech.token })).body;
-    expect(smsLog.map((e: SessionLogEntry) => e.event)).toEqual(["created", "pin-issued", "sms-sent"]);
+    expect(smsLog.map((e: SessionLogEntry) => e.event)).toEqual(["created", "pin-issued", "sms-queued"]);
 
     const bad = await create(tech.token, { method: "sms", to: "12345" });
     expect(bad.status).toBe(400);

@@ -48,6 +48,18 @@ describe("components", () => {
     expect(lastFrame()).toContain("a create another PIN");
   });
 
+  it("says when an SMS only reached the outbox, and when the carrier reports it delivered", () => {
+    const queued = session("q", "connecting", { pin: "111333", method: "sms", delivery: { channel: "sms", to: "+31600000001", status: "queued" } });
+    const { lastFrame, rerender } = render(<DetailPane session={queued} media={undefined} chat={[]} chatDraft={null} rows={8} wide={false} />);
+    expect(lastFrame()).toContain("No SMS carrier configured: the SMS to +31600000001 is in the outbox");
+    const delivered = { ...queued, delivery: { channel: "sms" as const, to: "+31600000001", status: "delivered" as const, carrierStatus: "delivered" } };
+    rerender(<DetailPane session={delivered} media={undefined} chat={[]} chatDraft={null} rows={8} wide={false} />);
+    expect(lastFrame()).toContain("SMS delivered to +31600000001");
+    const mail = { ...queued, method: "email" as const, delivery: { channel: "email" as const, to: "ann@example.test", status: "queued" as const } };
+    rerender(<NewSessionDialog dialog={{ ...initialDialog, phase: "created", session: mail }} />);
+    expect(lastFrame()).toContain("No email carrier configured: the email to ann@example.test is in the outbox");
+  });
+
   it("shows media figures, a muted microphone, loss as a share, and a stats error in place", () => {
     const { lastFrame, rerender } = render(<MediaStats media={{ stats: stats({ muted: true }), error: null, recording: null }} />);
     expect(lastFrame()).toContain("Video H264  640x360  12.5 fps  300 kbit/s");

@@ -358,12 +358,12 @@ export class CollaborationService {
     ].join("\n");
     let fields: Record<string, unknown>;
     try {
-      await this.deps.delivery.email.send({ to: invitation.to!, subject: "Invitation to a Rescue session", body });
-      fields = { to: invitation.to, invitation: invitation.id };
+      const receipt = await this.deps.delivery.email.send({ to: invitation.to!, subject: "Invitation to a Rescue session", body });
+      fields = { to: invitation.to, invitation: invitation.id, ...(receipt?.status === "queued" ? { outbox: true } : {}) };
     } catch (err) {
       fields = { to: invitation.to, invitation: invitation.id, reason: err instanceof Error ? err.message : String(err) };
     }
-    await this.deps.sessions.run(() => this.deps.sessions.record(row.id, "reason" in fields ? "email-failed" : "email-sent", fields));
+    await this.deps.sessions.run(() => this.deps.sessions.record(row.id, "reason" in fields ? "email-failed" : "outbox" in fields ? "email-queued" : "email-sent", fields));
   }
 
   private view(i: InvitationRow, row: SessionRow): Invitation {

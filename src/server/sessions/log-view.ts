@@ -10,7 +10,7 @@ export interface LogReader {
 /** Secrets and the customer's personal data, kept from collaborators in every entry. */
 const HIDDEN_FROM_COLLABORATORS = ["pin", "address"] as const;
 /** Delivery events name the customer's phone or mailbox, and a carrier's reason may repeat it. */
-const DELIVERY_EVENTS = new Set(["sms-sent", "sms-failed", "email-sent", "email-failed"]);
+const DELIVERY_EVENTS = new Set(["sms-sent", "sms-failed", "sms-queued", "sms-delivered", "email-sent", "email-failed", "email-queued"]);
 
 /**
  * The log as this reader may see it. An invitation's PIN is shown once, to its inviter, in the

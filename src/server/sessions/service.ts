@@ -5,7 +5,7 @@ import {
   SessionStatus,
   type ChatMessage,
   type CollaboratorPermission,
-  type Delivery as DeliveryResult,
+  type TwilioStatusCallback,
   type Language,
   type MediaLogDetail,
   type MediaLogEvent,
@@ -18,6 +18,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { hasPermission, type Caller } from "../auth/service.js";
 import type { Delivery } from "../delivery/carriers.js";
 import { emailText, smsText } from "../delivery/messages.js";
+import { applyTwilioReport, type StoredDelivery } from "../delivery/status.js";
 import { normaliseEmail, normalisePhone } from "../delivery/recipients.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { Limits } from "../limits/config.js";
@@ -27,6 +28,14 @@ import { uniquePin } from "./pin.js";
 import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isTerminal, nextStatus, type SessionAction } from "./state.js";
 import { logFor, sessionForCollaborator } from "./log-view.js";
 import { sessionLinks, toSession } from "./view.js";
+
+/** Where Twilio posts a session's SMS status reports, under the server's public URL. */
+export const TWILIO_STATUS_PATH = "/api/v1/delivery/twilio";
+
+/** The StatusCallback URL given to Twilio with a session's SMS. */
+export function twilioStatusCallback(publicUrl: string, sessionId: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}${TWILIO_STATUS_PATH}/${encodeURIComponent(sessionId)}`;
+}
 
 /** At most this many sessions active at once per technician (sessions on hold do not count). */
 export const MAX_ACTIVE_SESSIONS = 10;
@@ -97,6 +106,8 @@ export class SessionService {
   /** Sessions whose customer is away, each aborted when its grace period runs out. */
   private readonly awayTimers = new Map<string, NodeJS.Timeout>();
   private readonly graceMs: number;
+  /** Invitations being handed to a carrier, by session: a status report waits for its message's id. */
+  private readonly sending = new Map<string, Promise<SessionRow>>();
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.graceMs = deps.customerGraceMs ?? CUSTOMER_GRACE_MS;
@@ -173,18 +184,33 @@ export class SessionService {
       return { ...fresh, technicianEmail: by, collaborators: [] as SessionRow["collaborators"] };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), true);
-    if (to && (req.method === "sms" || req.method === "email")) row = await this.deliver(row, req.method, to, req.language);
+    if (to && (req.method === "sms" || req.method === "email")) {
+      const sending = this.deliver(row, req.method, to, req.language);
+      // The carrier may report on the message before its id is stored: smsReport waits for this.
+      this.sending.set(row.id, sending);
+      try {
+        row = await sending;
+      } finally {
+        this.sending.delete(row.id);
+      }
+    }
     return this.view(row);
   }
 
-  /** Sends the invitation; a carrier failure is reported on the session, not thrown. */
+  /**
+   * Sends the invitation; a carrier failure is reported on the session, not thrown. Without a
+   * carrier the message waits in the outbox and is reported `queued`. A carrier that reports
+   * delivery (Twilio) is given the session's status callback URL (TWILIO_STATUS_PATH).
+   */
   private async deliver(row: SessionRow, channel: "sms" | "email", to: string, language: Language): Promise<SessionRow> {
     const links = sessionLinks(this.deps.publicUrl(), row.pin!);
-    let result: DeliveryResult;
+    let result: StoredDelivery;
     try {
-      if (channel === "sms") await this.deps.delivery.sms.send({ to, body: smsText(links, row.pin!, language) });
-      else await this.deps.delivery.email.send({ to, ...emailText(links, row.pin!, language) });
-      result = { channel, to, status: "sent" };
+      const receipt =
+        channel === "sms"
+          ? await this.deps.delivery.sms.send({ to, body: smsText(links, row.pin!, language), statusCallback: twilioStatusCallback(this.deps.publicUrl(), row.id) })
+          : await this.deps.delivery.email.send({ to, ...emailText(links, row.pin!, language) });
+      result = { channel, to, status: receipt?.status ?? "sent", ...(receipt?.carrierId ? { carrierId: receipt.carrierId } : {}) };
     } catch (err) {
       result = { channel, to, status: "failed", reason: err instanceof Error ? err.message : String(err) };
     }
@@ -193,10 +219,40 @@ export class SessionService {
       await this.log(row.id, `${channel}-${result.status}` as SessionLogEntry["event"], {
         to,
         ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.status === "queued" ? { outbox: true } : {}),
       });
       const next = (await this.store.sessions.get(row.id))!;
       this.deps.notifier.sessionChanged(next, this.view(next), false);
       return next;
+    });
+  }
+
+  /**
+   * A carrier's status report on a session's SMS (already verified as the carrier's). Updates the
+   * session's delivery, logs sms-delivered or sms-failed, and tells the technicians. Throws
+   * not_found when the session has no SMS under that message id: a report cannot touch another
+   * session's delivery.
+   */
+  async smsReport(sessionId: string, report: TwilioStatusCallback): Promise<Session> {
+    await this.sending.get(sessionId)?.catch(() => undefined);
+    return this.exclusive(async () => {
+      const row = await this.store.sessions.get(sessionId);
+      const current = row?.delivery ? (JSON.parse(row.delivery) as StoredDelivery) : undefined;
+      const outcome = row && current?.channel === "sms" ? applyTwilioReport(current, report, this.iso()) : undefined;
+      if (!row || !outcome) throw new RescueError("not_found", "no such message");
+      if (outcome.next === current) return this.view(row);
+      await this.store.sessions.update(row.id, { delivery: JSON.stringify(outcome.next) });
+      if (outcome.event) {
+        await this.log(row.id, `sms-${outcome.event}`, {
+          to: outcome.next.to,
+          carrierStatus: report.MessageStatus,
+          ...(outcome.next.code !== undefined ? { code: outcome.next.code } : {}),
+          ...(outcome.event === "failed" && outcome.next.reason ? { reason: outcome.next.reason } : {}),
+        });
+      }
+      const next = (await this.store.sessions.get(row.id))!;
+      this.deps.notifier.sessionChanged(next, this.view(next), false);
+      return this.view(next);
     });
   }
 

@@ -1,4 +1,5 @@
-import type { Delivery, Session, SessionLinks } from "../../protocol/index.js";
+import type { Session, SessionLinks } from "../../protocol/index.js";
+import { deliveryView, type StoredDelivery } from "../delivery/status.js";
 import type { SessionRow } from "../store/types.js";
 
 export function sessionLinks(publicUrl: string, pin: string): SessionLinks {
@@ -30,7 +31,7 @@ export function toSession(row: SessionRow, publicUrl: string, customerPaused = f
           away: row.customerAwaySince && awayUntil ? { since: row.customerAwaySince, until: awayUntil } : null,
         }
       : null,
-    ...(row.delivery ? { delivery: JSON.parse(row.delivery) as Delivery } : {}),
+    ...(row.delivery ? { delivery: deliveryView(JSON.parse(row.delivery) as StoredDelivery) } : {}),
     ...(row.collaborators.length > 0
       ? { collaborators: row.collaborators.map(({ id, technician, external, permissions, joinedAt }) => ({ id, technician, external, permissions, joinedAt })) }
       : {}),

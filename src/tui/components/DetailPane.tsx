@@ -116,13 +116,25 @@ function Invitation({ session }: { session: Session }) {
 
 export function DeliveryLine({ delivery }: { delivery: NonNullable<Session["delivery"]> }) {
   const what = delivery.channel === "sms" ? "SMS" : "Email";
-  return delivery.status === "sent" ? (
-    <Text color="green" wrap="truncate">
-      {what} sent to {delivery.to}
-    </Text>
-  ) : (
-    <Text color="red" wrap="truncate">
-      {what} to {delivery.to} failed{delivery.reason ? `: ${delivery.reason}` : ""}
-    </Text>
-  );
+  switch (delivery.status) {
+    case "queued":
+      return (
+        <Text color="yellow" wrap="truncate">
+          No {delivery.channel === "sms" ? "SMS" : "email"} carrier configured: the {what === "SMS" ? "SMS" : "email"} to {delivery.to} is in the outbox
+        </Text>
+      );
+    case "sent":
+    case "delivered":
+      return (
+        <Text color="green" wrap="truncate">
+          {what} {delivery.status} to {delivery.to}
+        </Text>
+      );
+    default:
+      return (
+        <Text color="red" wrap="truncate">
+          {what} to {delivery.to} failed{delivery.reason ? `: ${delivery.reason}` : ""}
+        </Text>
+      );
+  }
 }

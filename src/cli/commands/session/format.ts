@@ -37,7 +37,16 @@ export function printSession(out: Printer, s: Session, now: number): void {
     const until = out.tty ? relativeTime(away.until, now) : away.until;
     rows.push(["customer", `away since ${out.tty ? relativeTime(away.since, now) : away.since}: reconnecting; the session is aborted ${out.tty ? until : `at ${until}`} unless they are back`]);
   }
-  if (s.delivery) rows.push([s.delivery.channel, `${s.delivery.to}: ${s.delivery.status}${s.delivery.reason ? ` (${s.delivery.reason})` : ""}`]);
+  if (s.delivery) {
+    const d = s.delivery;
+    const why = d.status === "queued" ? " (in the server's outbox: no carrier configured)" : d.reason ? ` (${d.reason})` : "";
+    rows.push([d.channel, `${d.to}: ${d.status}${why}`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) out.line(out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`);
+}
+
+/** What the technician is told when the server has no carrier for the channel: nothing left the server. */
+export function outboxNotice(channel: "sms" | "email"): string {
+  return `no ${channel === "sms" ? "SMS" : "email"} carrier configured: the message is in the outbox (the server's admin reads it with rescue-server outbox)`;
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { findClipboard, NO_CLIPBOARD } from "../../clipboard.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { customerLink, printSession } from "./format.js";
+import { customerLink, outboxNotice, printSession } from "./format.js";
 
 interface Options {
   lens?: boolean;
@@ -45,7 +45,16 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session new --desktop --link --name 'Ann Smith' --json",
     "rescue session new --lens --link --copy",
   );
-  cmd.addHelpText("after", "\nA failed SMS or email exits 1 with the carrier's reason on stderr; the session (and its PIN) is printed all the same.\n");
+  cmd.addHelpText(
+    "after",
+    [
+      "",
+      "A failed SMS or email exits 1 with the carrier's reason on stderr; the session (and its PIN) is printed all the same.",
+      "delivery.status: queued (the server has no carrier for it: the message waits in its outbox, nothing was sent),",
+      "sent (a carrier took it), delivered (the SMS carrier reports it reached the phone), failed (with reason and code).",
+      "",
+    ].join("\n"),
+  );
   cmd.action((opts: Options) => run(ctx, opts, cmd));
 }
 
@@ -89,6 +98,7 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   }
   // The session stands and its PIN was printed: the technician can still pass it on by hand.
   const d = session.delivery;
+  if (d?.status === "queued") out.info(outboxNotice(d.channel));
   if (d?.status === "failed") {
     const { RescueError } = await import("../../../protocol/errors.js");
     throw new RescueError("delivery_failed", `the ${d.channel === "sms" ? "SMS" : "email"} to ${d.to} was not delivered: ${d.reason ?? "no reason given"}`);
