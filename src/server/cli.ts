@@ -51,15 +51,10 @@ function existingData(dir: string): string {
 
 /** --database, or RESCUE_DATABASE_URL, so the password need not be on the command line. */
 function databaseOption(): Option {
-  return new Option("--database <url>", `PostgreSQL store shared by every node: postgres://USER:PASSWORD@HOST:5432/DB (default: $${DATABASE_URL_ENV}, else SQLite in --data)`)
-    .env(DATABASE_URL_ENV)
-    .argParser((value: string) => {
-      try {
-        return checkDatabaseUrl(value);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    });
+  // Checked in storeTarget, not by commander, whose message would quote the URL and its password.
+  return new Option("--database <url>", `PostgreSQL store shared by every node: postgres://USER:PASSWORD@HOST:5432/DB (default: $${DATABASE_URL_ENV}, else SQLite in --data)`).env(
+    DATABASE_URL_ENV,
+  );
 }
 
 /**
@@ -68,6 +63,7 @@ function databaseOption(): Option {
  */
 function storeTarget(o: { data?: string; database?: string }, create = false): StoreTarget & { dataDir?: string } {
   if (o.database) {
+    checkDatabaseUrl(o.database);
     if (!o.data) return { database: o.database };
     const dataDir = resolve(o.data);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -44,7 +44,7 @@ describe("several nodes on one PostgreSQL database", () => {
       ])),
     );
     adminToken = await login(nodes[1]!, admin.email, admin.password);
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));

@@ -51,7 +51,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     throw err;
   }
 
-  const tx = new AsyncLocalStorage<pg.PoolClient>();
+  // The job's transaction; `open` turns false at its end, so a call the job left running runs on the pool.
+  const tx = new AsyncLocalStorage<{ client: pg.PoolClient; open: boolean }>();
+  const current = () => {
+    const t = tx.getStore();
+    return t?.open ? t.client : undefined;
+  };
   // Jobs of this process with the same keys queue here first, so that a burst holds one
   // connection waiting for the lock rather than the whole pool.
   const local = new Map<string, { serial: Serial; pending: number }>();
@@ -67,7 +72,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   };
   const query = async (sql: string, params: readonly unknown[] = []) => {
     try {
-      return await (tx.getStore() ?? pool).query(toPg(sql), params as unknown[]);
+      return await (current() ?? pool).query(toPg(sql), params as unknown[]);
     } catch (err) {
       throw (err as { code?: unknown }).code === "23505" ? uniqueViolation() : err;
     }
@@ -81,11 +86,13 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       // Sorted, so two jobs wanting the same keys cannot wait on each other.
       for (const id of [...new Set(keys.map(lockId))].sort()) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [id]);
       let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      const context = { client, open: true };
       try {
-        outcome = { ok: true, value: await tx.run(client, job) };
+        outcome = { ok: true, value: await tx.run(context, job) };
       } catch (error) {
         outcome = { ok: false, error };
       }
+      context.open = false;
       // COMMIT keeps what the job wrote before it refused (as the SQLite store does); after a
       // failed statement PostgreSQL answers it with a rollback.
       await client.query("COMMIT");
@@ -109,7 +116,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     {
       engine: "postgres",
       exclusive: async (keys, job) => {
-        const client = tx.getStore();
+        const client = current();
         if (client) {
           // Already inside a job: its transaction takes any further key, and releases it at its end.
           for (const id of [...new Set(keys.map(lockId))].sort()) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [id]);
