@@ -1,13 +1,20 @@
-import type { IceServer } from "../protocol/index.js";
+import type { Server as HttpsServer } from "node:https";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { RescueError, type IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
 import type { Delivery } from "./delivery/carriers.js";
 import { capConnections } from "./connections.js";
+import { publicUrlProblem } from "./exposure.js";
+import { healthRoutes, metricsRoute } from "./health.js";
 import { limitsWith, type LimitsOverride } from "./limits/config.js";
 import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
+import { serverLogger, type LogFormat } from "./log.js";
 import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
 import { openSqliteStore } from "./store/sqlite.js";
+import { readTls, type TlsFiles } from "./tls.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
@@ -33,6 +40,17 @@ export interface StartServerOptions {
   trustProxy?: string[];
   /** pino level for the structured log on stderr; RESCUE_LOG_LEVEL or info by default. */
   logLevel?: string;
+  /** JSON lines or readable lines; by default readable on a terminal, JSON otherwise. */
+  logFormat?: LogFormat;
+  /** A logger to use instead of one made from logLevel and logFormat. */
+  logger?: Logger;
+  /** Serve HTTPS and WSS with this PEM certificate and key; `reloadTls` reads them again. */
+  tls?: TlsFiles;
+  /**
+   * A second listener for GET /metrics (and /healthz, /readyz), unauthenticated, so on loopback
+   * (127.0.0.1) unless `host` says otherwise. /metrics is never served on the public port.
+   */
+  metrics?: { host?: string; port: number };
   /** How often expired PINs are swept. */
   sweepIntervalMs?: number;
   /** How long a customer socket may stay open without joining. */
@@ -50,8 +68,17 @@ export interface StartServerOptions {
 }
 
 export interface RunningServer {
+  /** http://HOST:PORT, or https:// with TLS. */
   url: string;
   port: number;
+  /** http://HOST:PORT of the metrics listener, when there is one. */
+  metricsUrl?: string;
+  log: Logger;
+  /**
+   * Reads the TLS files again and serves new connections with them (open ones keep theirs).
+   * Throws RescueError bad_request, keeping the current certificate, when they do not load.
+   */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -68,7 +95,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const store = openSqliteStore(opts.dataDir);
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
-  const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
+  const logger = opts.logger ?? serverLogger({ level: opts.logLevel || process.env.RESCUE_LOG_LEVEL || "info", format: opts.logFormat });
+  let tls;
+  try {
+    tls = opts.tls ? readTls(opts.tls) : undefined;
+  } catch (err) {
+    store.close();
+    release();
+    throw err;
+  }
+  const app = createApp(logger, { trust, http: limits.http, tls });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
@@ -90,17 +126,31 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     trust,
   });
 
+  const metricsApp = opts.metrics
+    ? (Fastify({ loggerInstance: logger.child({ listener: "metrics" }), disableRequestLogging: true, forceCloseConnections: true }) as unknown as FastifyInstance)
+    : undefined;
+  if (metricsApp) {
+    healthRoutes(metricsApp, services.readiness);
+    metricsRoute(metricsApp, services.metrics);
+  }
   try {
     await app.listen({ host, port: opts.port ?? 0 });
+    await metricsApp?.listen({ host: opts.metrics?.host ?? "127.0.0.1", port: opts.metrics?.port ?? 0 });
   } catch (err) {
+    await app.close();
+    await metricsApp?.close();
     store.close();
     release();
     throw err;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (opts.port ?? 0);
-  const url = `http://${urlHost(host)}:${port}`;
+  const url = `${tls ? "https" : "http"}://${urlHost(host)}:${port}`;
   config.publicUrl ||= url;
+  const problem = publicUrlProblem(host, config.publicUrl);
+  if (problem) app.log.warn({ host, publicUrl: config.publicUrl }, `CUSTOMER LINKS WILL NOT WORK: ${problem}`);
+  const metricsAddress = metricsApp?.server.address();
+  const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${urlHost(opts.metrics?.host ?? "127.0.0.1")}:${metricsAddress.port}` : undefined;
 
   const sweep = setInterval(() => {
     Promise.all([services.sessions.sweep(), services.auth.sweep()]).catch((err: unknown) => app.log.error({ err }, "sweep failed"));
@@ -112,12 +162,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   return {
     url,
     port,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    log: logger,
+    reloadTls() {
+      if (!opts.tls) throw new RescueError("bad_request", "this server was started without --tls-cert and --tls-key");
+      (app.server as unknown as HttpsServer).setSecureContext(readTls(opts.tls));
+    },
     close: () =>
       (closing ??= (async () => {
         stopping = true;
         clearInterval(sweep);
         await closeSockets();
         await app.close();
+        await metricsApp?.close();
         // Queued session writes finish before the store closes.
         await services.sessions.idle();
         store.close();

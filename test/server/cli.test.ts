@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildDist } from "../helpers/build.js";
+import { startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rescue-server.js");
@@ -21,20 +22,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-/** Starts the server and resolves with its URL once it prints the listening line. */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, "start", ...args], { cwd: ROOT });
-  children.push(child);
-  let stderr = "";
-  const exited = new Promise<number | null>((r) => child.on("close", r));
-  return new Promise((resolveStart, reject) => {
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /^listening on (http:\/\/\S+)$/m.exec(stderr);
-      if (m) resolveStart({ child, url: m[1]!, stderr: () => stderr, exited });
-    });
-    exited.then((code) => reject(new Error(`start exited ${code}: ${stderr}`)));
-  });
+/** Starts the server and resolves with its URL once it logs the listening record. */
+async function start(args: string[]): Promise<ServerProcess> {
+  const started = startServerProcess(args);
+  const server = await started;
+  children.push(server.child);
+  return server;
 }
 
 beforeAll(async () => {

@@ -149,6 +149,10 @@ export function openSqliteStore(dataDir: string): Store {
           : stmt(`SELECT COUNT(*) AS n FROM sessions WHERE ${live}`).get(now);
         return Number((row as { n: number }).n);
       },
+      countByStatus: async () => {
+        const rows = stmt("SELECT status, COUNT(*) AS n FROM sessions GROUP BY status").all() as { status: SessionStatus; n: number }[];
+        return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      },
     },
     invitations: {
       insert: async (i) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { MAX_MESSAGE_BYTES, RescueError, WS_CLOSE } from "../../protocol/index.js";
@@ -14,7 +15,7 @@ export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
 
 /** Serves both WebSocket endpoints on the HTTP server's port. Returns a function that closes every socket. */
 export function attachWebSockets(
-  server: Server,
+  server: Server | HttpsServer,
   services: Services,
   opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number; trust: TrustProxy },
 ): () => Promise<void> {
@@ -27,7 +28,8 @@ export function attachWebSockets(
     const path = (req.url ?? "").split("?")[0];
     const address = clientAddress(req, opts.trust);
     if (path === CUSTOMER_WS_PATH) {
-      wss.handleUpgrade(req, socket, head, (ws) =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        services.metrics.trackSocket("customer", ws);
         customerConnection(ws, address, {
           sessions: services.sessions,
           hub: services.hub,
@@ -39,13 +41,14 @@ export function attachWebSockets(
           stopping: opts.stopping,
           joinTimeoutMs: opts.joinTimeoutMs,
           heartbeatMs: opts.heartbeatMs,
-        }),
-      );
+        });
+      });
     } else if (path === TECHNICIAN_WS_PATH) {
       // Authenticate first, then upgrade either way: a refused client reads the close code.
       services.participant(req.headers.authorization).then(
         (caller) =>
           wss.handleUpgrade(req, socket, head, (ws) => {
+            services.metrics.trackSocket("technician", ws);
             // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
             keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
             const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.buckets, messageRate: services.limits.socketMessages };
