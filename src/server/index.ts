@@ -82,6 +82,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The less talkative of two pino levels: scrapes every 15 s would drown the log in request lines. */
+function quieter(a: string, b: string): string {
+  const rank = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+  return rank.indexOf(a) > rank.indexOf(b) ? a : b;
+}
+
 function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
@@ -127,7 +133,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
 
   const metricsApp = opts.metrics
-    ? (Fastify({ loggerInstance: logger.child({ listener: "metrics" }), disableRequestLogging: true, forceCloseConnections: true }) as unknown as FastifyInstance)
+    ? (Fastify({ loggerInstance: logger.child({ listener: "metrics" }, { level: quieter(logger.level, "warn") }), forceCloseConnections: true }) as unknown as FastifyInstance)
     : undefined;
   if (metricsApp) {
     healthRoutes(metricsApp, services.readiness);
