@@ -10,7 +10,7 @@ export interface TestCa {
    * Issues a server certificate for 127.0.0.1 and localhost, written (atomically, as a renewal
    * tool would) to `certFile` and `keyFile`; returns its serial number in hex, upper case.
    */
-  issue(certFile: string, keyFile: string, commonName?: string): string;
+  issue(certFile: string, keyFile: string, opts?: { ips?: string[] }): string;
 }
 
 function openssl(args: string[], cwd: string): string {
@@ -27,14 +27,16 @@ export function makeTestCa(dir: string): TestCa {
     ["req", "-x509", "-new", "-key", caKey, "-out", caFile, "-days", "2", "-subj", "/CN=Rescue Test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
     dir,
   );
-  const ext = join(dir, "server.ext");
-  writeFileSync(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n");
   let n = 0;
   return {
     caFile,
     ca: readFileSync(caFile),
-    issue(certFile, keyFile, commonName = "127.0.0.1") {
+    issue(certFile, keyFile, opts = {}) {
       const stem = join(dir, `leaf-${++n}`);
+      const ext = `${stem}.ext`;
+      const names = ["IP:127.0.0.1", "DNS:localhost", ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(",");
+      writeFileSync(ext, `subjectAltName=${names}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+      const commonName = opts.ips?.[0] ?? "127.0.0.1";
       openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${stem}.key`], dir);
       openssl(["req", "-new", "-key", `${stem}.key`, "-out", `${stem}.csr`, "-subj", `/CN=${commonName}`], dir);
       openssl(["x509", "-req", "-in", `${stem}.csr`, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial", "-out", `${stem}.pem`, "-days", "2", "-extfile", ext], dir);
