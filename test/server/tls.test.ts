@@ -74,6 +74,7 @@ describe("rescue-server --tls-cert --tls-key", () => {
     const refused = await cli(untrusting, ["login", "--server", server.url, "--email", admin.email, "--password-stdin", "--json"], { trust: false, stdin: `${admin.password}\n` });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/certificate/i);
+    expect(refused.stderr).toContain("NODE_EXTRA_CA_CERTS");
 
     const home = makeHome();
     homes.push(home);
