@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { RescueError } from "../protocol/index.js";
 
@@ -16,9 +16,19 @@ export interface TlsMaterial {
 /**
  * Reads the PEM certificate (chain) and key and checks that they load and belong together, so a
  * half-written renewal is refused before it replaces a working certificate. Throws RescueError
- * bad_request naming the file at fault.
+ * bad_request naming the file at fault, or forbidden for a key any user may read (group-readable
+ * is allowed: root:rescue 0640 is how a renewal hook hands the key over).
  */
 export function readTls(files: TlsFiles): TlsMaterial {
+  let mode: number | undefined;
+  try {
+    mode = statSync(files.keyFile).mode & 0o777;
+  } catch {
+    // Reported by the read below.
+  }
+  if (mode !== undefined && (mode & 0o007) !== 0) {
+    throw new RescueError("forbidden", `the TLS key ${files.keyFile} is readable by every user (mode ${mode.toString(8)}); run: chmod 600 ${files.keyFile}`);
+  }
   const read = (file: string, what: string) => {
     try {
       return readFileSync(file);

@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RescueError } from "../../src/protocol/index.js";
+import { initData, startServer } from "../../src/server/index.js";
 import { buildDist } from "../helpers/build.js";
 import { makeTestCa, type TestCa } from "../helpers/certs.js";
 import { dropHome, makeHome, spawnRescue } from "../helpers/cli.js";
@@ -136,4 +138,28 @@ describe("rescue-server --tls-cert --tls-key", () => {
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
   }, 300_000);
+
+  it("refuses a private key every user may read, and a certificate with a key that is not its own", async () => {
+    const keyDir = mkdtempSync(join(dir, "keys-"));
+    const cert = join(keyDir, "c.pem");
+    const key = join(keyDir, "k.pem");
+    ca.issue(cert, key);
+    const dataDir = join(keyDir, "data");
+    await initData(dataDir, "admin@example.test");
+    chmodSync(key, 0o644);
+    const open = await startServer({ dataDir, port: 0, logLevel: "silent", tls: { certFile: cert, keyFile: key } }).catch((e: unknown) => e);
+    expect(open).toBeInstanceOf(RescueError);
+    expect((open as RescueError).code).toBe("forbidden");
+    expect((open as RescueError).message).toContain("chmod 600");
+
+    chmodSync(key, 0o640);
+    ca.issue(join(keyDir, "other.pem"), join(keyDir, "other.key"));
+    const mismatched = await startServer({ dataDir, port: 0, logLevel: "silent", tls: { certFile: cert, keyFile: join(keyDir, "other.key") } }).catch((e: unknown) => e);
+    expect((mismatched as RescueError).code).toBe("bad_request");
+
+    // The folder was released each time: a good pair starts.
+    const good = await startServer({ dataDir, port: 0, logLevel: "silent", tls: { certFile: cert, keyFile: key } });
+    expect(good.url).toMatch(/^https:/);
+    await good.close();
+  }, 60_000);
 });
