@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+
+// Loaded only for readable logs: services log JSON and need not pay for it at start.
+const requireCjs = createRequire(import.meta.url);
 
 export type LogFormat = "json" | "pretty";
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
@@ -42,5 +46,6 @@ export function serverLogger(opts: { level: string; format?: LogFormat; destinat
   if (format === "json") return pino(base, destination);
   const colorize = Boolean((destination as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR;
   // Synchronous, on this thread: a line is out before the process exits.
+  const pretty = requireCjs("pino-pretty") as typeof PinoPretty;
   return pino(base, pretty({ destination, colorize, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
 }

@@ -33,7 +33,7 @@ async function start(args: string[]): Promise<ServerProcess> {
 beforeAll(async () => {
   await buildDist();
   tmp = mkdtempSync(join(tmpdir(), "rescue-server-cli-"));
-}, 120_000);
+}, 600_000);
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
 });
@@ -75,7 +75,7 @@ describe("rescue-server", () => {
 
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
-  });
+  }, 120_000);
 
   it("one server per data folder: a second start is refused and touches nothing; a killed server's claim is taken over", async () => {
     const data = join(tmp, "one-server");
@@ -91,7 +91,7 @@ describe("rescue-server", () => {
     const next = await start(["--data", data, "--port", "0"]);
     next.child.kill("SIGTERM");
     expect(await next.exited).toBe(0);
-  });
+  }, 120_000);
 
   it("exit codes: usage 2, missing data 6, help 0 with examples", async () => {
     expect((await run(["start"])).code).toBe(2);
@@ -107,7 +107,7 @@ describe("rescue-server", () => {
     expect(startHelp.stdout).toContain("--public-url");
     expect(startHelp.stdout).toContain("--trust-proxy 127.0.0.1,10.0.0.0/8");
     expect(startHelp.stdout).toContain("--limits ./limits.json");
-  });
+  }, 120_000);
 
   it("checks --trust-proxy and --limits before starting: a bad entry or a misspelt limit is a usage error", async () => {
     const proxy = await run(["start", "--data", join(tmp, "nothing-here"), "--trust-proxy", "10.0.0.0/33"]);
