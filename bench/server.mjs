@@ -42,7 +42,8 @@ const url = await new Promise((done, fail) => {
   let err = "";
   server.stderr.on("data", (d) => {
     err += d;
-    const m = /listening on (\S+)/.exec(err);
+    // stderr is a pipe: JSON log lines; the listening record carries the URL.
+    const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(err);
     if (m) done(m[1]);
   });
   server.on("exit", (code) => fail(new Error(`server exited ${code}: ${err}`)));

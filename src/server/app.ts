@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import { MAX_MESSAGE_BYTES, RescueError } from "../protocol/index.js";
+import { healthRoutes } from "./health.js";
 import { integrationRoutes } from "./integration/routes.js";
 import type { HttpLimits } from "./limits/config.js";
 import type { TrustProxy } from "./proxy.js";
@@ -9,6 +11,7 @@ import { collaborationRoutes } from "./routes/collaboration.js";
 import { deliveryRoutes } from "./routes/delivery.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { Services } from "./services.js";
+import type { TlsMaterial } from "./tls.js";
 import { webRoutes } from "./web/routes.js";
 
 /** Fastify errors that are the client's fault, mapped to protocol errors. */
@@ -27,18 +30,26 @@ export function redactUrl(url: string): string {
 
 /**
  * The HTTP app: JSON only, bodies up to MAX_MESSAGE_BYTES, every error an ErrorBody. `trust`
- * says whose X-Forwarded-For makes request.ip; `http` bounds how long a request may take.
+ * says whose X-Forwarded-For makes request.ip; `http` bounds how long a request may take; with
+ * `tls` it serves HTTPS (and so WSS) on the same port.
  */
-export function createApp(logLevel: string, opts: { trust: TrustProxy; http: HttpLimits }): FastifyInstance {
+export function createApp(logger: Logger, opts: { trust: TrustProxy; http: HttpLimits; tls?: TlsMaterial }): FastifyInstance {
   const { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs } = opts.http;
+  const nodeHttp = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+    // Node checks those timeouts on this beat (30 s by default).
+    connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeoutMs / 4)),
+  };
   const app = Fastify({
-    logger: {
-      level: logLevel,
-      stream: process.stderr,
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+    loggerInstance: logger.child(
+      {},
+      {
+        serializers: {
+          req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        },
       },
-    },
+    ),
     bodyLimit: MAX_MESSAGE_BYTES,
     forceCloseConnections: true,
     trustProxy: opts.trust,
@@ -46,13 +57,9 @@ export function createApp(logLevel: string, opts: { trust: TrustProxy; http: Htt
     requestTimeout: requestTimeoutMs,
     connectionTimeout: idleTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
-    http: {
-      requestTimeout: requestTimeoutMs,
-      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
-      // Node checks those timeouts on this beat (30 s by default).
-      connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeoutMs / 4)),
-    },
-  });
+    // Fastify hands `https` to https.createServer, which takes node's HTTP options beside TLS's.
+    ...(opts.tls ? { https: { ...nodeHttp, cert: opts.tls.cert, key: opts.tls.key } } : { http: nodeHttp }),
+  }) as unknown as FastifyInstance;
 
   // An empty body is no body, so `POST .../start` works with or without a JSON content type.
   app.removeContentTypeParser("application/json");
@@ -84,6 +91,11 @@ export function createApp(logLevel: string, opts: { trust: TrustProxy; http: Htt
 }
 
 export function registerRoutes(app: FastifyInstance, services: Services): void {
+  // The route's pattern, not its URL: customer links carry PINs, and patterns keep the label set small.
+  app.addHook("onResponse", async (req, reply) => {
+    services.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? "unmatched", status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  healthRoutes(app, services.readiness);
   authRoutes(app, services);
   sessionRoutes(app, services);
   collaborationRoutes(app, services);

@@ -1,11 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
+import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { packageVersion } from "../profile/package.js";
 import { RescueError } from "../protocol/index.js";
 import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis-url.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initStore, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
+import { LOG_FORMATS, serverLogger, type LogFormat } from "./log.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { trustProxy } from "./proxy.js";
 import { mkdirSync } from "node:fs";
@@ -15,6 +18,13 @@ import { redactUrl } from "./store/postgres.js";
 import { storeExists } from "./store/sqlite.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
+
+/** `start`'s default ports: fixed, so technicians' saved server URLs survive a restart. */
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_TLS_PORT = 8443;
+
+/** Set by `start` once its logger exists: from then on every line on stderr is a log record. */
+let serverLog: Logger | undefined;
 
 function port(value: string): number {
   const n = Number(value);
@@ -90,14 +100,35 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+interface StartFlags {
+  data?: string;
+  database?: string;
+  redis?: string;
+  host: string;
+  port?: number;
+  publicUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  metricsPort?: number;
+  metricsHost: string;
+  iceServer: string[];
+  deliveryConfig?: string;
+  customerGrace: number;
+  logLevel: string;
+  logFormat?: LogFormat;
+  trustProxy: string[];
+  limits?: string;
+}
+
 function program(): Command {
   const cmd = new Command("rescue-server")
     .description("The Rescue backend: HTTP API and WebSocket signalling on one port")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data --port 8080\n  $ rescue-server outbox --data ./rescue-data --json\n  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak",
+      "\nExamples:\n  $ rescue-server --version\n  $ rescue-server init --data ./rescue-data --json\n  $ rescue-server start --data ./rescue-data\n  $ rescue-server outbox --data ./rescue-data --json\n  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak",
     );
 
   cmd
@@ -129,8 +160,12 @@ function program(): Command {
     .option("--data <dir>", "data folder made by init (with --database: optional, for delivery.json)")
     .addOption(databaseOption())
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <n>", "port (0 picks a free one)", port, 0)
-    .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
+    .option("--port <n>", `port (0 picks a free one) (default: ${DEFAULT_PORT}, or ${DEFAULT_TLS_PORT} with --tls-cert)`, port)
+    .option("--public-url <url>", "base of the links sent to customers (default http(s)://HOST:PORT)")
+    .option("--tls-cert <file>", "serve HTTPS and WSS with this PEM certificate (chain); read again on SIGHUP")
+    .option("--tls-key <file>", "the certificate's PEM private key (mode 0600); read again on SIGHUP")
+    .option("--metrics-port <n>", "serve GET /metrics (Prometheus), /healthz and /readyz on this second port (0 picks a free one; default: no metrics)", port)
+    .option("--metrics-host <host>", "address of the metrics listener (unauthenticated: keep it private)", "127.0.0.1")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
     .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 120)
@@ -145,6 +180,7 @@ function program(): Command {
         .env(REDIS_URL_ENV),
     )
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"))
+    .addOption(new Option("--log-format <format>", "json: one JSON object a line; pretty: readable lines (default: pretty on a terminal, json otherwise)").choices(LOG_FORMATS))
     .addHelpText(
       "after",
       [
@@ -162,10 +198,17 @@ function program(): Command {
         "command line and out of ps); the store's rules then hold across the nodes. The password is never logged.",
         `They share live events, presence and limits through --redis URL (or ${REDIS_URL_ENV}, which keeps a password`,
         "out of the process list); the server does not start when Redis cannot be reached. See README, \"Running several nodes\".",
+        "TLS: with --tls-cert and --tls-key the port serves HTTPS and WSS; `kill -HUP PID` (systemctl reload) loads renewed",
+        "files for new connections without a restart. Technicians' tools trust a private CA through NODE_EXTRA_CA_CERTS=ca.pem.",
+        "Customers' browsers grant the camera only on HTTPS pages: a server reachable from other machines warns when",
+        "its --public-url is http:// or a loopback address.",
+        "Metrics: /metrics is never on the public port; --metrics-port serves it (with /healthz and /readyz) on",
+        "--metrics-host, 127.0.0.1 by default. /healthz and /readyz are on the public port too.",
         "",
         "Examples:",
-        "  $ rescue-server start --data ./rescue-data --port 8080",
-        "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
+        "  $ rescue-server start --data ./rescue-data",
+        "  $ rescue-server start --data /var/lib/rescue --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --public-url https://rescue.example.com:8443",
+        "  $ rescue-server start --data ./rescue-data --metrics-port 9464 --log-format json",
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
         `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server start --host 0.0.0.0 --port 8080 --public-url https://rescue.example.com`,
@@ -173,9 +216,14 @@ function program(): Command {
         `  $ ${REDIS_URL_ENV}=rediss://:PASSWORD@redis.internal:6380 rescue-server start --data ./rescue-data --port 8080`,
       ].join("\n"),
     )
-    .action(async (o: { data?: string; database?: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string; redis?: string }) => {
+    .action(async (o: StartFlags) => {
       // Checked here, not by commander, which would echo the value (and its password) in its error.
       if (o.redis) checkRedisUrl(o.redis);
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new RescueError("bad_request", "--tls-cert and --tls-key go together");
+      const log = serverLogger({ level: o.logLevel, ...(o.logFormat ? { format: o.logFormat } : {}) });
+      serverLog = log;
+      // Start-up lines are shown at any level but silent: scripts wait for "listening on".
+      const announce = o.logLevel === "silent" ? log : log.child({}, { level: "info" });
       const { dataDir, database } = storeTarget(o);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
@@ -185,8 +233,10 @@ function program(): Command {
         ...(dataDir ? { dataDir } : {}),
         ...(database ? { database } : {}),
         host: o.host,
-        port: o.port,
-        logLevel: o.logLevel,
+        port: o.port ?? (o.tlsCert ? DEFAULT_TLS_PORT : DEFAULT_PORT),
+        logger: log,
+        ...(o.tlsCert && o.tlsKey ? { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey) } } : {}),
+        ...(o.metricsPort !== undefined ? { metrics: { host: o.metricsHost, port: o.metricsPort } } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         iceServers: o.iceServer.map((urls) => ({ urls })),
         delivery: carriersFrom(deliveryConfig),
@@ -195,11 +245,26 @@ function program(): Command {
         ...(limits ? { limits } : {}),
         ...(o.redis ? { redis: o.redis } : {}),
       });
-      const shared = o.redis ? `redis: ${redactedUrl(o.redis)} (one of several nodes)\n` : "";
-      const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
-      const where = database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}`;
-      process.stderr.write(`store: ${where}\ndelivery: ${describeDelivery(deliveryConfig)}\n${shared}${proxied}listening on ${server.url}\n`);
-      await signal;
+      announce.info({ store: database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}` }, database ? `store: PostgreSQL ${redactUrl(database)}` : `store: SQLite in ${dataDir}`);
+      announce.info(`delivery: ${describeDelivery(deliveryConfig)}`);
+      if (o.redis) announce.info({ redis: redactedUrl(o.redis) }, `redis: ${redactedUrl(o.redis)} (one of several nodes)`);
+      if (o.trustProxy.length > 0) announce.info({ trustProxy: o.trustProxy }, `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}`);
+      if (server.metricsUrl) announce.info({ metricsUrl: server.metricsUrl }, `metrics on ${server.metricsUrl}/metrics`);
+      announce.info({ url: server.url, version: packageVersion() }, `listening on ${server.url}`);
+      const reload = () => {
+        try {
+          server.reloadTls();
+          announce.info("TLS certificate reloaded");
+        } catch (err) {
+          log.error({ err: err instanceof Error ? err.message : String(err) }, "TLS reload failed; the previous certificate stays in use");
+        }
+      };
+      // SIGHUP would otherwise end the process: without TLS it is logged and ignored.
+      const onHup = o.tlsCert ? reload : () => log.warn("SIGHUP ignored: no TLS certificate to reload");
+      process.on("SIGHUP", onHup);
+      const got = await signal;
+      process.off("SIGHUP", onHup);
+      announce.info({ signal: got }, "stopping");
       await server.close();
     });
 
@@ -304,8 +369,15 @@ function program(): Command {
   return cmd;
 }
 
+/** A fatal error: a log record once `start` logs, else a plain line (init, outbox, usage). */
+function report(message: string): void {
+  if (serverLog) serverLog.fatal(message);
+  else process.stderr.write(`rescue-server: ${message}\n`);
+}
+
 /** Runs `rescue-server` with process-style argv; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  serverLog = undefined;
   try {
     await program().parseAsync(argv, { from: "node" });
     return EXIT.ok;
@@ -314,15 +386,15 @@ export async function main(argv: string[]): Promise<number> {
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof ZodError) {
-      process.stderr.write(`rescue-server: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
+      report(err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
       return EXIT.usage;
     }
     if (err instanceof RescueError) {
-      process.stderr.write(`rescue-server: ${err.message}\n`);
+      report(err.message);
       if (err.code === "bad_request") return EXIT.usage;
       return err.code === "not_found" ? EXIT.notFound : err.code === "forbidden" ? EXIT.notPermitted : EXIT.error;
     }
-    process.stderr.write(`rescue-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    report(err instanceof Error ? err.message : String(err));
     return EXIT.error;
   }
 }

@@ -1,17 +1,24 @@
-import type { IceServer } from "../protocol/index.js";
+import type { Server as HttpsServer } from "node:https";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { RescueError, type IceServer } from "../protocol/index.js";
 import { createApp, registerRoutes } from "./app.js";
 import type { Cluster } from "./bus/cluster.js";
 import { redactedUrl } from "./bus/redis-url.js";
 import type { Delivery } from "./delivery/carriers.js";
 import { capConnections } from "./connections.js";
+import { publicUrlProblem } from "./exposure.js";
+import { healthRoutes, metricsRoute } from "./health.js";
 import { limitsWith, type LimitsOverride } from "./limits/config.js";
 import { DEFAULT_ADMIN_EMAIL, Organisation } from "./org.js";
+import { serverLogger, type LogFormat } from "./log.js";
 import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
 import { openStore, type StoreTarget } from "./store/open.js";
 import { redactUrl } from "./store/postgres.js";
 import type { Store } from "./store/types.js";
+import { readTls, type TlsFiles } from "./tls.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
@@ -43,6 +50,17 @@ export interface StartServerOptions {
   trustProxy?: string[];
   /** pino level for the structured log on stderr; RESCUE_LOG_LEVEL or info by default. */
   logLevel?: string;
+  /** JSON lines or readable lines; by default readable on a terminal, JSON otherwise. */
+  logFormat?: LogFormat;
+  /** A logger to use instead of one made from logLevel and logFormat. */
+  logger?: Logger;
+  /** Serve HTTPS and WSS with this PEM certificate and key; `reloadTls` reads them again. */
+  tls?: TlsFiles;
+  /**
+   * A second listener for GET /metrics (and /healthz, /readyz), unauthenticated, so on loopback
+   * (127.0.0.1) unless `host` says otherwise. /metrics is never served on the public port.
+   */
+  metrics?: { host?: string; port: number };
   /** How often expired PINs are swept. */
   sweepIntervalMs?: number;
   /** How long a customer socket may stay open without joining. */
@@ -70,8 +88,17 @@ export interface StartServerOptions {
 }
 
 export interface RunningServer {
+  /** http://HOST:PORT, or https:// with TLS. */
   url: string;
   port: number;
+  /** http://HOST:PORT of the metrics listener, when there is one. */
+  metricsUrl?: string;
+  log: Logger;
+  /**
+   * Reads the TLS files again and serves new connections with them (open ones keep theirs).
+   * Throws RescueError bad_request, keeping the current certificate, when they do not load.
+   */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +111,12 @@ export interface RunningNode extends RunningServer {
    * no timer of this node fires again.
    */
   kill(): Promise<void>;
+}
+
+/** The less talkative of two pino levels: scrapes every 15 s would drown the log in request lines. */
+function quieter(a: string, b: string): string {
+  const rank = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+  return rank.indexOf(a) > rank.indexOf(b) ? a : b;
 }
 
 function urlHost(host: string): string {
@@ -115,6 +148,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   return {
     url: running.url,
     port: running.port,
+    ...(running.metricsUrl ? { metricsUrl: running.metricsUrl } : {}),
+    log: running.log,
+    reloadTls: () => running.reloadTls(),
     close: async () => {
       await running.close();
       await closeStore();
@@ -132,7 +168,10 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
   const now = opts.now ?? (() => new Date());
   const limits = limitsWith(opts.limits);
   const trust = trustProxy(opts.trustProxy ?? []);
-  const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
+  const logger = opts.logger ?? serverLogger({ level: opts.logLevel || process.env.RESCUE_LOG_LEVEL || "info", format: opts.logFormat });
+  // A bad certificate throws here, before anything listens; startServer closes the store.
+  const tls = opts.tls ? readTls(opts.tls) : undefined;
+  const app = createApp(logger, { trust, http: limits.http, tls });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
   const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
   // ioredis is loaded only by a node that uses it.
@@ -141,6 +180,8 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
     : undefined;
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs, cluster });
   const { hub, sessions } = services;
+  // A node whose Redis is gone refuses limited actions: the load balancer should skip it.
+  if (cluster) services.readiness.add("redis", async () => void (await cluster.redis.ping()));
   registerRoutes(app, services);
   if (cluster) {
     app.log.info({ redis: redactedUrl(opts.redis!), node: cluster.node }, "one of several nodes: events, presence and limits in Redis");
@@ -169,17 +210,31 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
     trust,
   });
 
+  const metricsApp = opts.metrics
+    ? (Fastify({ loggerInstance: logger.child({ listener: "metrics" }, { level: quieter(logger.level, "warn") }), forceCloseConnections: true }) as unknown as FastifyInstance)
+    : undefined;
+  if (metricsApp) {
+    healthRoutes(metricsApp, services.readiness);
+    metricsRoute(metricsApp, services.metrics);
+  }
   try {
     await hub.start();
     await app.listen({ host, port: opts.port ?? 0 });
+    await metricsApp?.listen({ host: opts.metrics?.host ?? "127.0.0.1", port: opts.metrics?.port ?? 0 });
   } catch (err) {
+    await app.close();
+    await metricsApp?.close();
     await hub.stop();
     throw err;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (opts.port ?? 0);
-  const url = `http://${urlHost(host)}:${port}`;
+  const url = `${tls ? "https" : "http"}://${urlHost(host)}:${port}`;
   config.publicUrl ||= url;
+  const problem = publicUrlProblem(host, config.publicUrl);
+  if (problem) app.log.warn({ host, publicUrl: config.publicUrl }, `CUSTOMER LINKS WILL NOT WORK: ${problem}`);
+  const metricsAddress = metricsApp?.server.address();
+  const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${urlHost(opts.metrics?.host ?? "127.0.0.1")}:${metricsAddress.port}` : undefined;
 
   // Deadlines (PIN expiry, a customer's grace period) are swept from the store, so they hold
   // even when the node that armed a timer died. With several nodes one node at a time sweeps:
@@ -206,12 +261,19 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
     url,
     port,
     ...(cluster ? { node: cluster.node } : {}),
+    ...(metricsUrl ? { metricsUrl } : {}),
+    log: logger,
+    reloadTls() {
+      if (!opts.tls) throw new RescueError("bad_request", "this server was started without --tls-cert and --tls-key");
+      (app.server as unknown as HttpsServer).setSecureContext(readTls(opts.tls));
+    },
     close: () =>
       (closing ??= (async () => {
         stopping = true;
         clearInterval(sweep);
         await closeSockets();
         await app.close();
+        await metricsApp?.close();
         // Queued session writes finish before the store closes.
         await sessions.idle();
         sessions.stopTimers();

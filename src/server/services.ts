@@ -2,12 +2,14 @@ import type { FastifyBaseLogger } from "fastify";
 import type { IceServer } from "../protocol/index.js";
 import { AuthService, type Caller } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
+import { Readiness } from "./health.js";
 import { ApiKeyService } from "./integration/keys.js";
 import type { Cluster } from "./bus/cluster.js";
 import { MemoryBuckets, type BucketStore } from "./limits/buckets.js";
 import type { Limits } from "./limits/config.js";
 import { PinGuard } from "./limits/pin-guard.js";
 import { RedisBuckets } from "./limits/redis-buckets.js";
+import { Metrics } from "./metrics.js";
 import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
@@ -45,6 +47,10 @@ export interface Services {
   /** The carriers in use (the outbox where none is configured); the delivery report route verifies with them. */
   delivery: Delivery;
   log: FastifyBaseLogger;
+  /** The Prometheus metrics the routes, sockets and carriers feed. */
+  metrics: Metrics;
+  /** What GET /readyz checks: the store from the start; a part added later (Redis) adds its own. */
+  readiness: Readiness;
 }
 
 export function buildServices(opts: {
@@ -61,7 +67,10 @@ export function buildServices(opts: {
 }): Services {
   const { store, now, config, limits, log, cluster } = opts;
   const hub = new Hub(log, cluster);
-  const delivery = { ...outboxDelivery(store, now), ...opts.delivery };
+  const metrics = new Metrics(() => store.sessions.countByStatus());
+  const readiness = new Readiness();
+  readiness.add("store", async () => void (await store.technicians.countAdmins()));
+  const delivery = metrics.countDeliveries({ ...outboxDelivery(store, now), ...opts.delivery }, { sms: !opts.delivery?.sms, email: !opts.delivery?.email });
   const clock = () => now().getTime();
   const buckets: BucketStore = cluster ? new RedisBuckets(cluster.redis, clock) : new MemoryBuckets(clock);
   const auth = new AuthService(store, now, limits.login, buckets);
@@ -86,11 +95,13 @@ export function buildServices(opts: {
         throw err;
       }
     },
-    pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock),
+    pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock, (result) => metrics.pinChecks.inc({ result })),
     buckets,
     socketBuckets: new MemoryBuckets(clock),
     apiKeys: new ApiKeyService(store, now),
     limits,
     delivery,
+    metrics,
+    readiness,
   };
 }

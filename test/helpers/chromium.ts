@@ -22,6 +22,10 @@ export async function launchChromium(
     mobile?: boolean;
     /** More command-line flags, e.g. `--use-file-for-fake-video-capture=FILE` for a camera of a known size. */
     args?: string[];
+    /** Environment of the browser, e.g. HOME for a certificate store in HOME/.pki/nssdb. */
+    env?: Record<string, string>;
+    /** false: the server's origin must be a secure context on its own (HTTPS with a trusted certificate). */
+    treatAsSecure?: boolean;
   } = {},
 ): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), "rescue-chromium-"));
@@ -29,6 +33,7 @@ export async function launchChromium(
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: ns.wrapper("/usr/bin/chromium"),
       headless: true,
+      ...(opts.env ? { env: { ...process.env, ...opts.env } as Record<string, string> } : {}),
       ...(opts.viewport ? { viewport: opts.viewport } : {}),
       ...(opts.mobile ? { isMobile: true, hasTouch: true } : {}),
       args: [
@@ -45,7 +50,7 @@ export async function launchChromium(
         "--use-fake-ui-for-media-stream",
         "--disable-features=WebRtcHideLocalIpsWithMdns",
         // getUserMedia needs a secure context; the test origin is plain HTTP on a private address.
-        `--unsafely-treat-insecure-origin-as-secure=${serverUrl}`,
+        ...(opts.treatAsSecure === false ? [] : [`--unsafely-treat-insecure-origin-as-secure=${serverUrl}`]),
         ...(opts.args ?? []),
       ],
     });

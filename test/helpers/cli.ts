@@ -120,11 +120,12 @@ export interface RescueProcess {
 }
 
 /** `bin/rescue.js ARGS` as its own process (for real signals), with its own RESCUE_HOME. */
-export function spawnRescue(home: string, args: string[], env: Record<string, string> = {}): RescueProcess {
+export function spawnRescue(home: string, args: string[], env: Record<string, string> = {}, opts: { stdin?: string } = {}): RescueProcess {
   const child = spawn(process.execPath, [join(ROOT, "bin", "rescue.js"), ...args], {
     env: { ...process.env, RESCUE_HOME: home, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));

@@ -35,8 +35,9 @@ export function startServerNode(args: string[], env: Record<string, string> = {}
     child.stderr.on("data", (d) => {
       const before = stderr;
       stderr += d;
-      const m = /^listening on (http:\/\/\S+)$/m.exec(stderr);
-      if (m && !/^listening on /m.test(before)) {
+      // Piped, the server logs JSON lines: the URL is in the "listening on" record.
+      const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr);
+      if (m && !/"msg":"listening on /.test(before)) {
         resolveStart({
           url: m[1]!,
           wsUrl: m[1]!.replace(/^http/, "ws"),

@@ -22,6 +22,8 @@ export interface TestServer {
   readonly url: string;
   readonly wsUrl: string;
   readonly dataDir: string;
+  /** The metrics listener's http://HOST:PORT, when started with `metrics`. */
+  readonly metricsUrl: string | undefined;
   admin: Account;
   /**
    * Any request on the real HTTP API; body is sent as JSON when given. `from` binds the client
@@ -76,6 +78,9 @@ export async function startTestServer(opts: Omit<StartServerOptions, "dataDir"> 
   const server: TestServer = {
     get url() {
       return running.url;
+    },
+    get metricsUrl() {
+      return running.metricsUrl;
     },
     get wsUrl() {
       return running.url.replace(/^http/, "ws");

@@ -25,7 +25,7 @@ function run(args: string[], env: Record<string, string> = {}, untilListening = 
   return new Promise((done) => {
     const seen = (d: Buffer) => {
       out += d;
-      if (untilListening && /^listening on /m.test(out)) done({ code: null, out, child });
+      if (untilListening && /"msg":"listening on /.test(out)) done({ code: null, out, child });
     };
     child.stdout.on("data", seen);
     child.stderr.on("data", seen);
@@ -81,7 +81,7 @@ describe("rescue-server start --redis", () => {
 
   it("starts from RESCUE_REDIS_URL, says so without the password, and registers its presence in Redis", async () => {
     const started = await run(["start", "--data", data, "--port", "0"], { RESCUE_REDIS_URL: redis.url }, true);
-    expect(started.out).toMatch(/^redis: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+(\/)? \(one of several nodes\)$/m);
+    expect(started.out).toMatch(/"msg":"redis: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+(\/)? \(one of several nodes\)"/);
     // The node holds the sweep lease in Redis within a few sweeps (every 5 s).
     const client = redis.client();
     await expect.poll(async () => client.exists("rescue:lease:sweep"), { timeout: 15_000, interval: 200 }).toBe(1);

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { buildDist } from "../helpers/build.js";
+import { startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rescue-server.js");
@@ -22,26 +23,18 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-/** Starts the server and resolves with its URL once it prints the listening line. */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, "start", ...args], { cwd: ROOT });
-  children.push(child);
-  let stderr = "";
-  const exited = new Promise<number | null>((r) => child.on("close", r));
-  return new Promise((resolveStart, reject) => {
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /^listening on (http:\/\/\S+)$/m.exec(stderr);
-      if (m) resolveStart({ child, url: m[1]!, stderr: () => stderr, exited });
-    });
-    exited.then((code) => reject(new Error(`start exited ${code}: ${stderr}`)));
-  });
+/** Starts the server and resolves with its URL once it logs the listening record. */
+async function start(args: string[]): Promise<ServerProcess> {
+  const started = startServerProcess(args);
+  const server = await started;
+  children.push(server.child);
+  return server;
 }
 
 beforeAll(async () => {
   await buildDist();
   tmp = mkdtempSync(join(tmpdir(), "rescue-server-cli-"));
-}, 120_000);
+}, 600_000);
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
 });
@@ -83,7 +76,7 @@ describe("rescue-server", () => {
 
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
-  });
+  }, 120_000);
 
   it("one server per data folder: a second start is refused and touches nothing; a killed server's claim is taken over", async () => {
     const data = join(tmp, "one-server");
@@ -99,7 +92,7 @@ describe("rescue-server", () => {
     const next = await start(["--data", data, "--port", "0"]);
     next.child.kill("SIGTERM");
     expect(await next.exited).toBe(0);
-  });
+  }, 120_000);
 
   it("migrate on the SQLite store lists the applied migrations; without --data or --database it is a usage error", async () => {
     const data = join(tmp, "migrate-data");
@@ -130,7 +123,7 @@ describe("rescue-server", () => {
     expect(startHelp.stdout).toContain("--public-url");
     expect(startHelp.stdout).toContain("--trust-proxy 127.0.0.1,10.0.0.0/8");
     expect(startHelp.stdout).toContain("--limits ./limits.json");
-  });
+  }, 120_000);
 
   it("checks --trust-proxy and --limits before starting: a bad entry or a misspelt limit is a usage error", async () => {
     const proxy = await run(["start", "--data", join(tmp, "nothing-here"), "--trust-proxy", "10.0.0.0/33"]);

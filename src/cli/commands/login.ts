@@ -25,6 +25,11 @@ export function register(parent: Command, ctx: Context): void {
     cmd,
     "rescue login --server https://rescue.example.com --email me@example.com",
     'printf %s "$RESCUE_PASSWORD" | rescue login --server http://127.0.0.1:8080 --email me@example.com --password-stdin --json',
+    "NODE_EXTRA_CA_CERTS=~/rescue-ca.pem rescue login --server https://rescue.internal:8443   # a server whose certificate a private CA signed",
+  );
+  cmd.addHelpText(
+    "after",
+    "\nA server with a certificate from a private CA: put the CA (PEM) in NODE_EXTRA_CA_CERTS for every rescue command;\nthe daemon they start inherits it (after changing it: rescue daemon stop).\n",
   );
   cmd.action((opts: Options) => run(ctx, opts));
 }
@@ -71,7 +76,10 @@ async function run(ctx: Context, opts: Options): Promise<void> {
       signal: AbortSignal.timeout(LOGIN_TIMEOUT_MS),
     });
   } catch (e) {
-    throw new RescueError("unavailable", `cannot reach ${server}: ${(e as Error).cause ?? (e as Error).message}`);
+    const why = String((e as Error).cause ?? (e as Error).message);
+    // Node trusts only its bundled CAs (and NODE_EXTRA_CA_CERTS), not the system's store.
+    const hint = /certificate|CERT/.test(why) ? "; if a private CA signed it: NODE_EXTRA_CA_CERTS=ca.pem rescue login ..." : "";
+    throw new RescueError("unavailable", `cannot reach ${server}: ${why}${hint}`);
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {

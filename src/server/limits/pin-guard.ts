@@ -32,6 +32,8 @@ export class PinGuard {
     private readonly limits: PinLimits,
     private readonly warn: (fields: Record<string, unknown>, message: string) => void,
     private readonly now: () => number = Date.now,
+    /** Told every outcome, for the metrics. */
+    private readonly counted: (result: "accepted" | "wrong" | "throttled") => void = () => undefined,
   ) {}
 
   /** Runs `lookup` (undefined = no such PIN) for a client at `address`, within the limits. */
@@ -39,11 +41,13 @@ export class PinGuard {
     const source = `pin:${sourceOf(address)}`;
     if (!(await this.buckets.take(source, this.limits.perSource))) {
       const waitMs = await this.buckets.waitMs(source, this.limits.perSource);
+      this.counted("throttled");
       return { ok: false, throttled: true, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     const value = await lookup();
     if (value !== undefined) {
       await this.buckets.refund(source, this.limits.perSource);
+      this.counted("accepted");
       return { ok: true, value };
     }
     if (!(await this.buckets.take(GLOBAL, this.limits.global))) {
@@ -53,6 +57,7 @@ export class PinGuard {
       }
       await sleep(this.limits.slowdownMs);
     }
+    this.counted("wrong");
     return { ok: false, throttled: false };
   }
 }

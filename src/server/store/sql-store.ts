@@ -146,6 +146,10 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
           ? count(`SELECT COUNT(*) AS n FROM sessions WHERE ${live} AND technician_id = ?`, [now, technicianId])
           : count(`SELECT COUNT(*) AS n FROM sessions WHERE ${live}`, [now]);
       },
+      countByStatus: async () => {
+        const rows = await db.all("SELECT status, COUNT(*) AS n FROM sessions GROUP BY status");
+        return Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)]));
+      },
     },
     invitations: {
       insert: async (i) => {

@@ -175,6 +175,8 @@ export interface Store {
     listJoinedLive(): Promise<SessionRow[]>;
     /** Sessions holding a PIN that has not expired at `now`: all, or one technician's. */
     countLivePins(now: string, technicianId?: string): Promise<number>;
+    /** How many sessions are in each status (statuses with none may be left out), for the metrics. */
+    countByStatus(): Promise<Partial<Record<SessionStatus, number>>>;
   };
   invitations: {
     insert(invitation: InvitationRow): Promise<void>;

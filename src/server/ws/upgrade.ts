@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { MAX_MESSAGE_BYTES, RescueError, WS_CLOSE } from "../../protocol/index.js";
@@ -17,7 +18,7 @@ export const CUSTOMER_WS_PATH = "/api/v1/customer/ws";
  * socket (1001, going away), or with `cut` drops them without a close frame, as a crash would.
  */
 export function attachWebSockets(
-  server: Server,
+  server: Server | HttpsServer,
   services: Services,
   opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number; trust: TrustProxy },
 ): (how?: { cut?: boolean }) => Promise<void> {
@@ -30,7 +31,8 @@ export function attachWebSockets(
     const path = (req.url ?? "").split("?")[0];
     const address = clientAddress(req, opts.trust);
     if (path === CUSTOMER_WS_PATH) {
-      wss.handleUpgrade(req, socket, head, (ws) =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        services.metrics.trackSocket("customer", ws);
         customerConnection(ws, address, {
           sessions: services.sessions,
           hub: services.hub,
@@ -42,13 +44,14 @@ export function attachWebSockets(
           stopping: opts.stopping,
           joinTimeoutMs: opts.joinTimeoutMs,
           heartbeatMs: opts.heartbeatMs,
-        }),
-      );
+        });
+      });
     } else if (path === TECHNICIAN_WS_PATH) {
       // Authenticate first, then upgrade either way: a refused client reads the close code.
       services.participant(req.headers.authorization).then(
         (caller) =>
           wss.handleUpgrade(req, socket, head, (ws) => {
+            services.metrics.trackSocket("technician", ws);
             // A daemon that vanished (a sleeping laptop) goes offline: transfers no longer pick it.
             keepAlive(ws, opts.heartbeatMs, () => log.info({ technician: caller.technician.email }, "technician lost: no pong"));
             const deps = { sessions: services.sessions, collaboration: services.collaboration, hub: services.hub, log, buckets: services.socketBuckets, messageRate: services.limits.socketMessages };
