@@ -8,6 +8,7 @@ import { readLimitsFile } from "./limits/file.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
 import { trustProxy } from "./proxy.js";
 import { openSqliteStore, storeExists } from "./store/sqlite.js";
+import { checkTurnUrl, DEFAULT_TURN_TTL_SECONDS, readTurnSecret, type TurnConfig } from "./turn.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
 
@@ -21,6 +22,31 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 3600) throw new InvalidArgumentError("whole seconds, 0-3600");
   return n;
+}
+
+/** --turn-url entries, comma-separated and repeatable, checked as they are parsed. */
+function turnUrls(value: string, previous: string[]): string[] {
+  const urls = value.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
+  try {
+    for (const url of urls) checkTurnUrl(url);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, ...urls];
+}
+
+function ttl(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 60 || n > 7 * 86400) throw new InvalidArgumentError("whole seconds, 60-604800");
+  return n;
+}
+
+/** The TURN settings of `start`: both flags or neither. */
+function turnFrom(o: { turnUrl: string[]; turnSecretFile?: string; turnTtl: number }): TurnConfig | undefined {
+  if (o.turnUrl.length === 0 && !o.turnSecretFile) return undefined;
+  if (o.turnUrl.length === 0) throw new RescueError("bad_request", "--turn-secret-file needs --turn-url, e.g. --turn-url turn:turn.example.com:3478");
+  if (!o.turnSecretFile) throw new RescueError("bad_request", "--turn-url needs --turn-secret-file FILE (coturn's static-auth-secret, mode 0600)");
+  return { urls: o.turnUrl, secret: readTurnSecret(resolve(o.turnSecretFile)), ttlSeconds: o.turnTtl };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -92,6 +118,9 @@ function program(): Command {
     .option("--port <n>", "port (0 picks a free one)", port, 0)
     .option("--public-url <url>", "base of the links sent to customers (default http://HOST:PORT)")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
+    .option("--turn-url <urls>", "coturn relay URLs handed to peers with short-lived credentials, comma-separated, repeatable (needs --turn-secret-file)", turnUrls, [])
+    .option("--turn-secret-file <file>", "coturn's static-auth-secret (use-auth-secret), one line, mode 0600")
+    .option("--turn-ttl <seconds>", "how long each peer's TURN credential is valid", ttl, DEFAULT_TURN_TTL_SECONDS)
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
     .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 120)
     .addOption(
@@ -109,6 +138,10 @@ function program(): Command {
         '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
         '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
         "",
+        "TURN: for customers behind strict NATs, run coturn with use-auth-secret and static-auth-secret=SECRET,",
+        "put the same secret in a 0600 file and name it with --turn-secret-file. Every peer (daemon, customer page,",
+        "simulator) gets its own credential valid for --turn-ttl seconds (default 6 h), renewed when it reconnects.",
+        "",
         "Behind a reverse proxy every client seems to come from the proxy: name it with --trust-proxy so limits and",
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
         "Limits (defaults in SECURITY.md) change with --limits FILE, e.g. {\"pins\": {\"perSource\": {\"burst\": 5, \"windowMs\": 86400000}}}.",
@@ -118,10 +151,12 @@ function program(): Command {
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
+        "  $ rescue-server start --data ./rescue-data --turn-url turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp --turn-secret-file /etc/rescue/turn-secret",
       ].join("\n"),
     )
-    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
+    .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; turnUrl: string[]; turnSecretFile?: string; turnTtl: number; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
       const dataDir = existingData(o.data);
+      const turn = turnFrom(o);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryConfig = loadDeliveryConfig(o.deliveryConfig ? resolve(o.deliveryConfig) : deliveryFileIn(dataDir));
       const signal = untilSignal();
@@ -132,13 +167,15 @@ function program(): Command {
         logLevel: o.logLevel,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         iceServers: o.iceServer.map((urls) => ({ urls })),
+        ...(turn ? { turn } : {}),
         delivery: carriersFrom(deliveryConfig),
         customerGraceMs: o.customerGrace * 1000,
         trustProxy: o.trustProxy,
         ...(limits ? { limits } : {}),
       });
       const proxied = o.trustProxy.length > 0 ? `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}\n` : "";
-      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${proxied}listening on ${server.url}\n`);
+      const relays = turn ? `TURN: ${turn.urls.join(", ")} (credentials valid ${turn.ttlSeconds} s)\n` : "";
+      process.stderr.write(`delivery: ${describeDelivery(deliveryConfig)}\n${proxied}${relays}listening on ${server.url}\n`);
       await signal;
       await server.close();
     });

@@ -8,10 +8,12 @@ import { trustProxy } from "./proxy.js";
 import { buildServices } from "./services.js";
 import { claimDataFolder } from "./store/data-lock.js";
 import { openSqliteStore } from "./store/sqlite.js";
+import type { TurnConfig } from "./turn.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
 export type { Limits, LimitsOverride } from "./limits/config.js";
+export { DEFAULT_TURN_TTL_SECONDS, type TurnConfig } from "./turn.js";
 
 export interface StartServerOptions {
   dataDir: string;
@@ -20,6 +22,8 @@ export interface StartServerOptions {
   /** Base of the links sent to customers; defaults to http://HOST:PORT. */
   publicUrl?: string;
   iceServers?: IceServer[];
+  /** coturn relays with REST credentials (see turn.ts); each peer gets its own. */
+  turn?: TurnConfig;
   /** Real carriers; anything left out records to the store's outbox. */
   delivery?: Partial<Delivery>;
   /** The clock, for tests of PIN expiry. */
@@ -70,7 +74,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const trust = trustProxy(opts.trustProxy ?? []);
   const app = createApp(opts.logLevel ?? process.env.RESCUE_LOG_LEVEL ?? "info", { trust, http: limits.http });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
-  const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
+  const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "", ...(opts.turn ? { turn: opts.turn } : {}) };
   const services = buildServices({ store, now, config, limits, delivery: opts.delivery, log: app.log, customerGraceMs: opts.customerGraceMs });
   registerRoutes(app, services);
   const orphans = await services.sessions.orphansAway();
