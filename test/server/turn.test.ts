@@ -179,6 +179,35 @@ describe.skipIf(skip)("TURN credentials with a real coturn", { timeout: 120_000 
     expect(await relayGathered([{ urls, username: given.username, credential: given.credential }])).toBe(true);
   });
 
+  it("a process whose connection had a relay exits once the connection is closed (werift patch)", async () => {
+    const urls = [`turn:127.0.0.1:${coturn.port}?transport=udp`];
+    const iceServers = [{ urls, ...turnCredential(coturn.secret, "exit-check", Math.floor(Date.now() / 1000) + 300) }];
+    const script = `
+      import { RTCPeerConnection } from "werift";
+      const pc = new RTCPeerConnection({ iceServers: ${JSON.stringify(iceServers)}, iceTransportPolicy: "relay", bundlePolicy: "max-bundle" });
+      pc.addTransceiver("audio", { direction: "sendonly" });
+      await pc.setLocalDescription(await pc.createOffer());
+      while (pc.iceGatheringState !== "complete") await new Promise((r) => setTimeout(r, 50));
+      console.log(/ typ relay /.test(pc.localDescription.sdp) ? "relay" : "none");
+      await pc.close();
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const startedAt = Date.now();
+    const exited = await new Promise<boolean>((done) => {
+      const timer = setTimeout(() => done(false), 60_000);
+      child.on("exit", () => {
+        clearTimeout(timer);
+        done(true);
+      });
+    });
+    if (!exited) child.kill("SIGKILL");
+    expect(out.trim()).toBe("relay");
+    // Unpatched, the allocation's refresh timer held the process for 5/6 of coturn's 600 s lifetime.
+    expect(exited, `still running ${Date.now() - startedAt} ms after closing`).toBe(true);
+  });
+
   it("a credential past its expiry is refused by coturn", async () => {
     // The server's clock an hour behind: what it hands out lapsed 50 minutes ago.
     const late = await startTestServer({
