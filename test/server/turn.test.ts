@@ -59,7 +59,7 @@ describe("TURN secret file", () => {
 describe("rescue-server start with TURN", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     await buildDist();
-  }, 120_000);
+  }, 300_000);
   const children: ChildProcess[] = [];
   afterAll(() => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
@@ -133,6 +133,39 @@ describe("rescue-server start with TURN", { timeout: 120_000 }, () => {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("close", r));
     expect(stderr).not.toContain(secret);
+  });
+});
+
+describe("TURN credentials are renewed", () => {
+  it("a customer who comes back and a daemon that asks again get credentials made then", async () => {
+    let clock = Date.now();
+    const server = await startTestServer({ turn: { urls: ["turn:127.0.0.1:3478"], secret: "renewal-secret", ttlSeconds: 600 }, now: () => new Date(clock) });
+    try {
+      const expiry = (servers: IceServer[]) => Number(servers.find((i) => i.username)!.username!.split(":")[0]);
+      const tech = await server.technician(["lens", "private", "pin"]);
+      const config = async () => ServerConfig.parse((await server.api("GET", "/api/v1/config", { token: tech.token })).body).iceServers;
+      const first = expiry(await config());
+      expect(first).toBe(Math.floor(clock / 1000) + 600);
+
+      const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin" } })).body);
+      const c = await openCustomerWs(server);
+      c.send({ type: "join", pin: s.pin });
+      const joined = await c.next("joined");
+      expect(expiry(joined.iceServers)).toBe(first);
+      await c.close();
+
+      // Within the grace period, or the session would be gone.
+      clock += 60_000;
+      const back = await openCustomerWs(server);
+      back.send({ type: "resume", sessionId: s.id, token: joined.resume.token });
+      const resumed = await back.next("joined");
+      expect(resumed.resumed).toBe(true);
+      expect(expiry(resumed.iceServers)).toBe(first + 60);
+      expect(expiry(await config())).toBe(first + 60);
+      await back.close();
+    } finally {
+      await server.close();
+    }
   });
 });
 
