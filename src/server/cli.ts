@@ -151,7 +151,7 @@ function program(): Command {
         "  $ rescue-server start --data ./rescue-data --host 0.0.0.0 --port 443 --public-url https://rescue.example.com",
         "  $ rescue-server start --data ./rescue-data --port 8080 --public-url https://rescue.example.com --trust-proxy 127.0.0.1,10.0.0.0/8",
         "  $ rescue-server start --data ./rescue-data --limits ./limits.json",
-        "  $ rescue-server start --data ./rescue-data --turn-url turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp --turn-secret-file /etc/rescue/turn-secret",
+        "  $ rescue-server start --data ./rescue-data --turn-url 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp' --turn-secret-file /etc/rescue/turn-secret",
       ].join("\n"),
     )
     .action(async (o: { data: string; host: string; port: number; publicUrl?: string; iceServer: string[]; turnUrl: string[]; turnSecretFile?: string; turnTtl: number; deliveryConfig?: string; customerGrace: number; logLevel: string; trustProxy: string[]; limits?: string }) => {
