@@ -100,6 +100,8 @@ export class SessionManager {
   /** Audio taps by session: they outlive a peer (a customer who reconnects is heard again). */
   private readonly listeners = new Map<string, Set<AudioListener>>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
+  /** When the cached ICE servers are asked for again (epoch ms). */
+  private iceServersRenewAt = Infinity;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -545,11 +547,20 @@ export class SessionManager {
     return join(this.recordingsDir, `${sessionId}-${stamp}.webm`);
   }
 
+  /**
+   * The server's ICE servers, kept until half the life of their TURN credentials has passed (a
+   * relay allocation made later would outlive them); asked again after every reconnect.
+   */
   private serverIceServers(): Promise<ServerConfig["iceServers"]> {
+    if (this.iceServers && Date.now() >= this.iceServersRenewAt) this.iceServers = null;
     this.iceServers ??= this.backend
       .ready()
       .then((rest) => rest.call("GET", "/api/v1/config", ServerConfig))
-      .then((c) => c.iceServers);
+      .then((c) => {
+        const expires = c.iceServersExpireAt ? Date.parse(c.iceServersExpireAt) : Infinity;
+        this.iceServersRenewAt = Date.now() + (expires - Date.now()) / 2;
+        return c.iceServers;
+      });
     this.iceServers.catch(() => (this.iceServers = null));
     return this.iceServers;
   }

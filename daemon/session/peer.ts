@@ -279,9 +279,15 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.talkStream) this.talkStream.muted = false;
   }
 
+  /** The candidate types of the nominated pair (host, srflx, prflx, relay), once there is one. */
+  private route(): { route?: { local: string; remote: string } } {
+    const pair = this.pc.iceTransports[0]?.connection.nominated;
+    return pair ? { route: { local: pair.localCandidate.type, remote: pair.remoteCandidate.type } } : {};
+  }
+
   stats(): SessionStats {
     const stats: SessionStats = {
-      connection: { state: this.path.state, since: new Date(this.path.since).toISOString() },
+      connection: { state: this.path.state, since: new Date(this.path.since).toISOString(), ...this.route() },
       video: {
         codec: this.videoCodec,
         width: this.width,

@@ -68,6 +68,8 @@ export type Me = Technician;
 export const ServerConfig = z.object({
   iceServers: z.array(IceServer),
   publicUrl: z.string().url(),
+  /** When the TURN credentials in iceServers lapse: ask again before then. Absent: they do not. */
+  iceServersExpireAt: IsoTime.optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 

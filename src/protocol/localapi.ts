@@ -105,7 +105,17 @@ export const NoAnswer = z.undefined();
 
 export const SessionStats = z.object({
   /** The media path: lost when nothing arrives (a frozen sender, a dead link) until it comes back. */
-  connection: z.object({ state: z.enum(["connecting", "connected", "lost", "closed"]), since: IsoTime }).optional(),
+  connection: z
+    .object({
+      state: z.enum(["connecting", "connected", "lost", "closed"]),
+      since: IsoTime,
+      /**
+       * The ICE candidate types of the pair in use, once one is nominated: `relay` on either side
+       * means the media goes through a TURN server.
+       */
+      route: z.object({ local: z.string(), remote: z.string() }).optional(),
+    })
+    .optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

@@ -16,6 +16,7 @@ import { backupStore, restoreStore } from "./store/backup.js";
 import { checkDatabaseUrl, DATABASE_URL_ENV, migrateStore, openStore, type StoreTarget } from "./store/open.js";
 import { redactUrl } from "./store/postgres.js";
 import { storeExists } from "./store/sqlite.js";
+import { checkTurnUrl, DEFAULT_TURN_TTL_SECONDS, readTurnSecret, type TurnConfig } from "./turn.js";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notPermitted: 5, notFound: 6 } as const;
 
@@ -36,6 +37,31 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 3600) throw new InvalidArgumentError("whole seconds, 0-3600");
   return n;
+}
+
+/** --turn-url entries, comma-separated and repeatable, checked as they are parsed. */
+function turnUrls(value: string, previous: string[]): string[] {
+  const urls = value.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
+  try {
+    for (const url of urls) checkTurnUrl(url);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, ...urls];
+}
+
+function ttl(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 60 || n > 7 * 86400) throw new InvalidArgumentError("whole seconds, 60-604800");
+  return n;
+}
+
+/** The TURN settings of `start`: both flags or neither. */
+function turnFrom(o: { turnUrl: string[]; turnSecretFile?: string; turnTtl: number }): TurnConfig | undefined {
+  if (o.turnUrl.length === 0 && !o.turnSecretFile) return undefined;
+  if (o.turnUrl.length === 0) throw new RescueError("bad_request", "--turn-secret-file needs --turn-url, e.g. --turn-url turn:turn.example.com:3478");
+  if (!o.turnSecretFile) throw new RescueError("bad_request", "--turn-url needs --turn-secret-file FILE (coturn's static-auth-secret, mode 0600)");
+  return { urls: o.turnUrl, secret: readTurnSecret(resolve(o.turnSecretFile)), ttlSeconds: o.turnTtl };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -101,6 +127,9 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 interface StartFlags {
+  turnUrl: string[];
+  turnSecretFile?: string;
+  turnTtl: number;
   data?: string;
   database?: string;
   redis?: string;
@@ -167,6 +196,9 @@ function program(): Command {
     .option("--metrics-port <n>", "serve GET /metrics (Prometheus), /healthz and /readyz on this second port (0 picks a free one; default: no metrics)", port)
     .option("--metrics-host <host>", "address of the metrics listener (unauthenticated: keep it private)", "127.0.0.1")
     .option("--ice-server <url>", "STUN/TURN URL handed to peers (repeatable)", collect, [])
+    .option("--turn-url <urls>", "coturn relay URLs handed to peers with short-lived credentials, comma-separated, repeatable (needs --turn-secret-file)", turnUrls, [])
+    .option("--turn-secret-file <file>", "coturn's static-auth-secret (use-auth-secret), one line, mode 0600")
+    .option("--turn-ttl <seconds>", "how long each peer's TURN credential is valid", ttl, DEFAULT_TURN_TTL_SECONDS)
     .option("--delivery-config <file>", "SMS (Twilio) and SMTP settings, mode 0600 (default DIR/delivery.json; none: outbox)")
     .option("--customer-grace <seconds>", "how long a customer whose connection dropped may come back before the session is aborted (0: at once)", seconds, 120)
     .addOption(
@@ -189,6 +221,10 @@ function program(): Command {
         '  {"twilio": {"accountSid": "AC...", "authToken": "...", "from": "+15005550006"},',
         '   "smtp": {"host": "smtp.example.com", "port": 587, "user": "rescue", "password": "...", "from": "Rescue <support@example.com>"}}',
         "With Twilio, delivery reports come back signed to PUBLIC-URL/api/v1/delivery/twilio/SESSION: give a --public-url Twilio can reach.",
+        "",
+        "TURN: for customers behind strict NATs, run coturn with use-auth-secret and static-auth-secret=SECRET,",
+        "put the same secret in a 0600 file and name it with --turn-secret-file. Every peer (daemon, customer page,",
+        "simulator) gets its own credential valid for --turn-ttl seconds (default 6 h), renewed when it reconnects.",
         "",
         "Behind a reverse proxy every client seems to come from the proxy: name it with --trust-proxy so limits and",
         "logs use the address it forwards. Without the flag X-Forwarded-For is ignored.",
@@ -214,6 +250,7 @@ function program(): Command {
         `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server start --host 0.0.0.0 --port 8080 --public-url https://rescue.example.com`,
         "  $ rescue-server start --database postgres://rescue@db.internal/rescue --redis redis://10.0.0.5:6379/0 --port 8080",
         `  $ ${REDIS_URL_ENV}=rediss://:PASSWORD@redis.internal:6380 rescue-server start --data ./rescue-data --port 8080`,
+        "  $ rescue-server start --data ./rescue-data --turn-url 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp' --turn-secret-file /etc/rescue/turn-secret",
       ].join("\n"),
     )
     .action(async (o: StartFlags) => {
@@ -225,6 +262,7 @@ function program(): Command {
       // Start-up lines are shown at any level but silent: scripts wait for "listening on".
       const announce = o.logLevel === "silent" ? log : log.child({}, { level: "info" });
       const { dataDir, database } = storeTarget(o);
+      const turn = turnFrom(o);
       const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
       const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
       const deliveryConfig = deliveryFile ? loadDeliveryConfig(deliveryFile) : undefined;
@@ -239,6 +277,7 @@ function program(): Command {
         ...(o.metricsPort !== undefined ? { metrics: { host: o.metricsHost, port: o.metricsPort } } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         iceServers: o.iceServer.map((urls) => ({ urls })),
+        ...(turn ? { turn } : {}),
         delivery: carriersFrom(deliveryConfig),
         customerGraceMs: o.customerGrace * 1000,
         trustProxy: o.trustProxy,
@@ -248,6 +287,7 @@ function program(): Command {
       announce.info({ store: database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}` }, database ? `store: PostgreSQL ${redactUrl(database)}` : `store: SQLite in ${dataDir}`);
       announce.info(`delivery: ${describeDelivery(deliveryConfig)}`);
       if (o.redis) announce.info({ redis: redactedUrl(o.redis) }, `redis: ${redactedUrl(o.redis)} (one of several nodes)`);
+      if (turn) announce.info({ turn: turn.urls, ttlSeconds: turn.ttlSeconds }, `TURN: ${turn.urls.join(", ")} (credentials valid ${turn.ttlSeconds} s)`);
       if (o.trustProxy.length > 0) announce.info({ trustProxy: o.trustProxy }, `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}`);
       if (server.metricsUrl) announce.info({ metricsUrl: server.metricsUrl }, `metrics on ${server.metricsUrl}/metrics`);
       announce.info({ url: server.url, version: packageVersion() }, `listening on ${server.url}`);

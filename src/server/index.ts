@@ -19,10 +19,12 @@ import { openStore, type StoreTarget } from "./store/open.js";
 import { redactUrl } from "./store/postgres.js";
 import type { Store } from "./store/types.js";
 import { readTls, type TlsFiles } from "./tls.js";
+import type { TurnConfig } from "./turn.js";
 import { attachWebSockets } from "./ws/upgrade.js";
 
 export type { Delivery, EmailCarrier, SmsCarrier } from "./delivery/carriers.js";
 export type { Limits, LimitsOverride } from "./limits/config.js";
+export { DEFAULT_TURN_TTL_SECONDS, type TurnConfig } from "./turn.js";
 
 export interface StartServerOptions {
   /**
@@ -37,6 +39,8 @@ export interface StartServerOptions {
   /** Base of the links sent to customers; defaults to http://HOST:PORT. */
   publicUrl?: string;
   iceServers?: IceServer[];
+  /** coturn relays with REST credentials (see turn.ts); each peer gets its own. */
+  turn?: TurnConfig;
   /** Real carriers; anything left out records to the store's outbox. */
   delivery?: Partial<Delivery>;
   /** The clock, for tests of PIN expiry. */
@@ -173,7 +177,7 @@ export async function startNode(store: Store, opts: Omit<StartServerOptions, "da
   const tls = opts.tls ? readTls(opts.tls) : undefined;
   const app = createApp(logger, { trust, http: limits.http, tls });
   capConnections(app.server, limits.http, (address) => trust !== false && trust(address, 0));
-  const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "" };
+  const config = { iceServers: opts.iceServers ?? [], publicUrl: opts.publicUrl ?? "", ...(opts.turn ? { turn: opts.turn } : {}) };
   // ioredis is loaded only by a node that uses it.
   const cluster: Cluster | undefined = opts.redis
     ? await (await import("./bus/cluster.js")).Cluster.connect(opts.redis, app.log, { ...(opts.presenceTtlMs ? { presenceTtlMs: opts.presenceTtlMs } : {}), ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })

@@ -14,12 +14,16 @@ import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
 import type { Store } from "./store/types.js";
+import { iceServersFor, type TurnConfig } from "./turn.js";
 import { Hub } from "./ws/hub.js";
 
 export { DEFAULT_LIMITS, type Limits } from "./limits/config.js";
 
 export interface ServerConfig {
+  /** Handed to every peer as they are (STUN, or TURN with fixed credentials). */
   iceServers: IceServer[];
+  /** coturn relays: each peer gets its own short-lived credential, never the secret. */
+  turn?: TurnConfig;
   /** Known once the server listens, when no public URL was given. */
   publicUrl: string;
 }
@@ -51,6 +55,11 @@ export interface Services {
   metrics: Metrics;
   /** What GET /readyz checks: the store from the start; a part added later (Redis) adds its own. */
   readiness: Readiness;
+  /**
+   * The ICE servers for one peer (`id` labels its TURN username: `t-<technician>` or `c-<session>`),
+   * with fresh TURN credentials when TURN is configured; `expiresAt` is when they lapse.
+   */
+  iceServersFor(id: string): { iceServers: IceServer[]; expiresAt?: Date };
 }
 
 export function buildServices(opts: {
@@ -103,5 +112,6 @@ export function buildServices(opts: {
     delivery,
     metrics,
     readiness,
+    iceServersFor: (id) => iceServersFor(config.iceServers, config.turn, id, now()),
   };
 }

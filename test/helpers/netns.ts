@@ -38,7 +38,10 @@ export function netnsUnavailable(): string | undefined {
  * (werift, Chrome) leave out of their own host candidates, as on a machine with containers.
  */
 export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs {
-  const tag = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
+  // A tag no namespace has yet (another run, or one left behind, may hold a name).
+  let tag: string;
+  do tag = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
+  while (existsSync(`/run/netns/rescue-${tag}`));
   const name = `rescue-${tag}`;
   const hostIf = `${opts.hostInterfacePrefix ?? "vh"}${tag}`;
   const nsIf = `vn${tag}`;

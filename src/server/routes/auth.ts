@@ -26,7 +26,9 @@ export function authRoutes(app: FastifyInstance, s: Services): void {
 
   // External collaborators' daemons need the ICE servers too.
   app.get("/api/v1/config", async (req) => {
-    await s.participant(req.headers.authorization);
-    return { iceServers: s.config.iceServers, publicUrl: s.config.publicUrl };
+    const caller = await s.participant(req.headers.authorization);
+    // Fresh TURN credentials at every call: a daemon that reconnects or answers a new offer renews them.
+    const { iceServers, expiresAt } = s.iceServersFor(`t-${caller.technician.id}`);
+    return { iceServers, publicUrl: s.config.publicUrl, ...(expiresAt ? { iceServersExpireAt: expiresAt.toISOString() } : {}) };
   });
 }

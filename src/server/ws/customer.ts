@@ -17,7 +17,8 @@ export interface CustomerDeps {
   buckets: BucketStore;
   /** Every message of one socket; over it the socket is closed (rateLimited). */
   messageRate: Rate;
-  iceServers: IceServer[];
+  /** The ICE servers for this session's customer, with TURN credentials made for this connection. */
+  iceServers: (sessionId: string) => IceServer[];
   log: FastifyBaseLogger;
   /** True while the server shuts down: closing sockets then does not abort sessions. */
   stopping: () => boolean;
@@ -74,7 +75,8 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
       sessionType: row.type,
       recorded: row.recordable,
       eula: eulaText(row.type),
-      iceServers: deps.iceServers,
+      // Made at every join and resume: a customer who reconnects gets fresh TURN credentials.
+      iceServers: deps.iceServers(row.id),
       resume: { token: resumeToken, graceMs: sessions.customerGraceMs },
       ...(resumed ? { resumed } : {}),
     });

@@ -39,7 +39,7 @@ export function attachWebSockets(
           pins: services.pins,
           buckets: services.socketBuckets,
           messageRate: services.limits.socketMessages,
-          iceServers: services.config.iceServers,
+          iceServers: (sessionId) => services.iceServersFor(`c-${sessionId}`).iceServers,
           log,
           stopping: opts.stopping,
           joinTimeoutMs: opts.joinTimeoutMs,

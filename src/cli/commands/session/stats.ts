@@ -19,9 +19,16 @@ async function run(ctx: Context, id: string, opts: { json?: boolean }): Promise<
   const size = v.width && v.height ? `${v.width}x${v.height}` : "-";
   const lines: [string, string][] = [
     ...(s.connection ? [["media", s.connection.state === "lost" ? `LOST since ${s.connection.since}` : `${s.connection.state} since ${s.connection.since}`] as [string, string]] : []),
+    ...(s.connection?.route ? [["route", routeText(s.connection.route)] as [string, string]] : []),
     ["video", `${v.codec ?? "-"} ${size}, ${v.frames} frames, ${v.fps.toFixed(1)} fps, ${v.bitrateKbps.toFixed(0)} kbps, ${v.packetsLost} lost, ${v.packetsRecovered} recovered`],
     ["audio", `${s.audio.codec ?? "-"}, ${s.audio.packets} packets, ${s.audio.packetsLost} lost, ${s.audio.sentPackets} sent${s.audio.muted ? ", muted" : ""}`],
   ];
   if (s.recording) lines.push(["recording", `${s.recording.path} (${s.recording.bytes} bytes)${s.recording.error ? `, STOPPED: ${s.recording.error}` : ""}`]);
   for (const [k, text] of lines) out.line(out.tty ? `${k.padEnd(9)}  ${text}` : `${k}\t${text}`);
+}
+
+/** `host -> relay (through TURN)`: this side's candidate type, then the customer's. */
+function routeText(route: { local: string; remote: string }): string {
+  const relayed = route.local === "relay" || route.remote === "relay";
+  return `${route.local} -> ${route.remote}${relayed ? " (through TURN)" : " (direct)"}`;
 }
