@@ -87,7 +87,17 @@ const GROUPS: Group[] = [
     description: "the lead technician manages who collaborates in a session",
     verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },
   },
-  { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
+  {
+    name: "recordings",
+    description: "recordings made by the daemon",
+    examples: ["rescue recordings list", "rescue recordings show k7m2qd9xw4hbte", "rescue recordings open k7m2qd9xw4hbte", "rescue recordings delete k7m2qd9xw4hbte --yes"],
+    verbs: {
+      list: () => import("./commands/recordings/list.js"),
+      show: () => import("./commands/recordings/show.js"),
+      open: () => import("./commands/recordings/open.js"),
+      delete: () => import("./commands/recordings/delete.js"),
+    },
+  },
   {
     name: "daemon",
     description: "start, stop and inspect rescued, the local daemon",
