@@ -185,6 +185,8 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "  $ rescue   (on a terminal: the interactive console)\n" +
         "  $ rescue demo   (a whole Lens session on this machine: embedded server, daemon, simulated customer)\n" +
         "  $ rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json\n" +
+        "\nCommands with --json take --jq EXPR too (a jq filter on the JSON, strings printed raw), e.g.\n" +
+        "  $ rescue session list --jq '.[] | select(.status == \"waiting\") | .id'\n" +
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
         "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
     );
@@ -198,8 +200,25 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   await verbs(FIRST_VERBS);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   await verbs(LAST_VERBS);
+  addJq(p);
   hintAfterErrors(p);
   return p;
+}
+
+/**
+ * `--jq EXPR` on every command that has `--json`, as `gh` has it: the JSON goes through the jq
+ * expression (jq 1.8 in WebAssembly, jq-wasm), strings print raw. It implies --json.
+ */
+function addJq(cmd: Command): void {
+  if (cmd.options.some((o) => o.long === "--json")) {
+    cmd.option("--jq <expr>", "filter the JSON output with a jq expression (implies --json), e.g. --jq '.[].id'");
+  }
+  for (const sub of cmd.commands) addJq(sub);
+  if (!cmd.parent) {
+    cmd.hook("preAction", (_root, action) => {
+      if (action.opts().jq !== undefined) action.setOptionValue("json", true);
+    });
+  }
 }
 
 /** The full name of a command as typed: `rescue session new`. */

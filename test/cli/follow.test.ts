@@ -64,6 +64,9 @@ describe("rescue chat --follow", () => {
       expect(after.code).toBe(0);
       expect(after.stdout).toContain("hello?");
       expect(after.stderr).toContain("is closed");
+      const texts = await rescue(home, ["chat", id, "--follow", "--jq", ".text"]);
+      expect(texts.code, texts.stderr).toBe(0);
+      expect(texts.stdout).toBe("hello?\n");
       const usage = await rescue(home, ["chat", id]);
       expect(usage.code).toBe(2);
     } finally {

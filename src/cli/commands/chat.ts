@@ -72,7 +72,7 @@ function fromLog(sessionId: string, e: SessionLogEntry): ChatMessage | null {
 }
 
 function printMessage(out: Printer, m: ChatMessage): void {
-  if (out.json) return out.line(JSON.stringify(m));
+  if (out.json) return out.jsonLine(m);
   if (out.tty) out.line(`${m.at.slice(11, 19)} ${m.author}: ${m.text}`);
   else out.line(`${m.at}\t${m.from}\t${m.author}\t${m.text}`);
 }

@@ -45,7 +45,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
     try {
       const s = await client.sessionStats(sessionId);
       const at = new Date(ctx.io.now()).toISOString();
-      if (out.json) out.line(JSON.stringify({ at, ...s }));
+      if (out.json) out.jsonLine({ at, ...s });
       else if (out.tty) {
         out.control("\x1b[H\x1b[2J");
         out.line(`${sessionId}  ${at.slice(11, 19)}  (every ${WATCH_INTERVAL_MS / 1000} s; Ctrl-C to stop)`);
