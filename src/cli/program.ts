@@ -71,6 +71,7 @@ const GROUPS: Group[] = [
   {
     name: "apikey",
     description: "API keys for the contact-center integration",
+    examples: ["rescue apikey create --name 'CRM chat' --json", "rescue apikey list", "rescue apikey revoke r4tq8zkm2wxhpa"],
     verbs: {
       create: () => import("./commands/apikey/create.js"),
       list: () => import("./commands/apikey/list.js"),
@@ -80,11 +81,13 @@ const GROUPS: Group[] = [
   {
     name: "invitations",
     description: "invitations to collaborate that are addressed to you",
+    examples: ["rescue invitations list", "rescue join --pin $(rescue invitations list --json | jq -r '.[0].pin')"],
     verbs: { list: () => import("./commands/invitations/list.js") },
   },
   {
     name: "collaborator",
     description: "the lead technician manages who collaborates in a session",
+    examples: ["rescue collaborator set k7m2qd9xw4hbte ann@example.com --permission view,chat", "rescue collaborator remove k7m2qd9xw4hbte ann@example.com"],
     verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },
   },
   {
@@ -120,6 +123,7 @@ const GROUPS: Group[] = [
       {
         name: "group",
         description: "technician groups and their permissions",
+        examples: ["rescue admin group create Support --permission lens,pin,sms,link,email,record,chat", "rescue admin group set Support --max-technicians 3", "rescue admin group list --json"],
         verbs: {
           create: () => import("./commands/admin/group/create.js"),
           set: () => import("./commands/admin/group/set.js"),
@@ -129,6 +133,7 @@ const GROUPS: Group[] = [
       {
         name: "technician",
         description: "technicians",
+        examples: ["rescue admin technician add bob@example.com --group Support --json", "rescue admin technician list"],
         verbs: {
           add: () => import("./commands/admin/technician/add.js"),
           list: () => import("./commands/admin/technician/list.js"),
@@ -137,6 +142,7 @@ const GROUPS: Group[] = [
       {
         name: "external",
         description: "external technicians approved for collaboration invitations",
+        examples: ["rescue admin external add vendor@partner.example --name 'Vendor support'", "rescue admin external list --json"],
         verbs: {
           add: () => import("./commands/admin/external/add.js"),
           list: () => import("./commands/admin/external/list.js"),
@@ -181,7 +187,7 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
       "\nExamples:\n" +
         "  $ printf %s \"$PASSWORD\" | rescue login --server https://rescue.example.com --email me@example.com --password-stdin\n" +
         "  $ rescue session new --lens --pin --json\n" +
-        "  $ rescue session wait ID --status waiting --timeout 300 && rescue session start ID\n" +
+        "  $ rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte\n" +
         "  $ rescue   (on a terminal: the interactive console)\n" +
         "  $ rescue demo   (a whole Lens session on this machine: embedded server, daemon, simulated customer)\n" +
         "  $ rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json\n" +
