@@ -194,7 +194,10 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "\nCommands with --json take --jq EXPR too (a jq filter on the JSON, strings printed raw), e.g.\n" +
         "  $ rescue session list --jq '.[] | select(.status == \"waiting\") | .id'\n" +
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
-        "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
+        "6 not found, 8 timed out, 130 interrupted.\n" +
+        "\nFiles: one folder holds them all (config.json, secrets.json where no keychain runs, run/ with the daemon's\n" +
+        "socket, logs/, recordings/, snapshots/): RESCUE_HOME=DIR if set, else $XDG_CONFIG_HOME/rescue, else ~/.rescue.\n" +
+        "They are not spread over the XDG data, state and runtime folders; rescue daemon status shows the folder in use.\n",
     );
   const [first, ...rest] = argv.slice(2);
   // An invoked group or verb needs no other verb; the top-level help and errors list them all.
