@@ -18,6 +18,13 @@ export async function runEffect(client: ConsoleClient, effect: Exclude<Effect, {
       case "regenerate":
         dispatch({ type: "dialog/created", session: await client.regeneratePin(effect.id) });
         return;
+      case "new-pin": {
+        const session = await client.regeneratePin(effect.id);
+        dispatch({ type: "session/updated", session });
+        const old = effect.oldPin ? `; the old PIN ${effect.oldPin} no longer works` : "";
+        dispatch({ type: "notice", kind: "info", text: `new PIN ${session.pin ?? "-"} for ${session.name || session.id}${old}` });
+        return;
+      }
       case "start": {
         const response = await client.start(effect.id, { record: true });
         dispatch({ type: "session/started", response });
