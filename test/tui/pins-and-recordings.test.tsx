@@ -1,3 +1,6 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, type ConsoleTimings } from "../../src/tui/App.js";
 import { FakeDaemon } from "./fake-daemon.js";
@@ -6,8 +9,8 @@ import { KEYS, renderAt } from "./terminal.js";
 const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
 const opened: Array<{ unmount: () => void }> = [];
 
-function open(daemon: FakeDaemon, columns = 100, rows = 24) {
-  const t = renderAt(<App client={daemon} timings={FAST} />, columns, rows);
+function open(daemon: FakeDaemon, columns = 100, rows = 24, env: Record<string, string | undefined> = process.env) {
+  const t = renderAt(<App client={daemon} timings={FAST} env={env} />, columns, rows);
   opened.push(t.instance);
   const see = (text: string | RegExp) =>
     vi.waitFor(() => (typeof text === "string" ? expect(t.lastFrame()).toContain(text) : expect(t.lastFrame()).toMatch(text)), { timeout: 5000 });
@@ -79,4 +82,54 @@ describe("console: new PINs, the session id, recordings after the end", () => {
     await t.see("Session ended: Closed.");
     expect(t.lastFrame()).toContain("Recording  /tmp/rescue-home/recordings/s1.webm");
   });
+});
+
+describe("console: the customer's link to the clipboard or the browser", () => {
+  const bin = mkdtempSync(join(tmpdir(), "rescue-console-bin-"));
+
+  it("L copies the link with the desktop's clipboard tool", async () => {
+    // A clipboard tool as a desktop has one: xclip on X11, here writing what it gets to a file.
+    const copied = join(bin, "copied.txt");
+    writeFileSync(join(bin, "xclip"), `#!/bin/sh\n[ "$1 $2" = "-selection clipboard" ] || exit 3\ncat > "${copied}"\n`);
+    chmodSync(join(bin, "xclip"), 0o755);
+    const d = new FakeDaemon();
+    const s = d.seed("Eva", "connecting");
+    const t = open(d, 160, 24, { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":9" });
+    await t.see("Eva");
+    await t.type("L");
+    await t.see(`link copied (xclip): ${s.links!.mobile}`);
+    expect(readFileSync(copied, "utf8")).toBe(s.links!.mobile);
+
+  });
+
+  it("without a clipboard tool the notice says which it tried; o opens the link with xdg-open", async () => {
+    const d = new FakeDaemon();
+    const s = d.seed("Fay", "connecting");
+    const none = open(d, 200, 24, { PATH: "/nonexistent", DISPLAY: "", WAYLAND_DISPLAY: "" });
+    await none.see("Fay");
+    await none.type("L");
+    await none.see("Error: copy-link failed: copy: no clipboard here; tried wl-copy (WAYLAND_DISPLAY is unset), xclip (DISPLAY is unset)");
+    none.instance.unmount();
+
+    // The real xdg-open; with no desktop environment and no URL handler registered it hands the
+    // URL to $BROWSER: here a browser stand-in that writes down what it got.
+    const opened = join(bin, "opened.txt");
+    writeFileSync(join(bin, "browser"), `#!/bin/sh\nprintf %s "$1" > "${opened}"\n`);
+    chmodSync(join(bin, "browser"), 0o755);
+    const xdg = join(bin, "xdg");
+    mkdirSync(xdg, { recursive: true });
+    const env = {
+      PATH: process.env.PATH,
+      DISPLAY: ":9",
+      BROWSER: join(bin, "browser"),
+      ...Object.fromEntries(["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_DIRS"].map((k) => [k, xdg])),
+    };
+    const t = open(d, 200, 24, env);
+    await t.see("Fay");
+    await t.type("o");
+    // The shell creates the file before writing into it: wait for the whole link.
+    await vi.waitFor(() => expect(existsSync(opened) && readFileSync(opened, "utf8")).toBe(s.links!.mobile), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(() => expect(t.lastFrame()).toContain(`link opened with xdg-open: ${s.links!.mobile}`), { timeout: 20_000 });
+    rmSync(bin, { recursive: true, force: true });
+  }, 40_000);
 });
