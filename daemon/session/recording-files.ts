@@ -51,13 +51,13 @@ export async function deleteRecordings(dir: string, ref: string, live: Recording
     removed.push(r.path);
     for (const companion of COMPANIONS) {
       const path = resolve(dirname(r.path), `${stemOf(basename(r.path))}${companion}`);
-      try {
-        // Unlinking a symlink removes the link only, never what it points at.
-        await unlink(path);
-        removed.push(path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      }
+      // Unlinking a symlink removes the link only, never what it points at; a folder is left alone.
+      const st = await lstat(path).catch(() => null);
+      if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+      await unlink(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "ENOENT") throw e;
+      });
+      removed.push(path);
     }
   }
   return removed;
