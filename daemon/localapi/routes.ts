@@ -11,6 +11,8 @@ import {
   GroupPatch,
   GroupRequest,
   NoAnswer,
+  RecordingRef,
+  type DeletedRecordings,
   RescueError,
   Session,
   SessionLog,
@@ -168,6 +170,21 @@ export function routes(d: Daemon): Route[] {
       },
     },
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },
+    {
+      method: "GET",
+      path: "/api/v1/recordings/show",
+      handler: ({ query }) => {
+        const ref = RecordingRef.safeParse({ ref: query.get("ref") ?? "" });
+        if (!ref.success) throw new RescueError("bad_request", "ref: a session id or a recording's path (1 to 4096 characters)");
+        return d.manager.showRecordings(ref.data.ref);
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/v1/recordings/delete",
+      body: RecordingRef,
+      handler: async ({ body }) => ({ deleted: await d.manager.deleteRecordings((body as z.infer<typeof RecordingRef>).ref) }) satisfies DeletedRecordings,
+    },
     // The created key passes through to the CLI once; the daemon neither keeps nor logs it.
     {
       method: "POST",

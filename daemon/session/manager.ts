@@ -7,6 +7,7 @@ import {
   ServerConfig,
   TERMINAL_STATUSES,
   type Recording,
+  type RecordingDetail,
   type Session,
   type SessionStats,
   type MediaLogDetail,
@@ -20,6 +21,7 @@ import { TechnicianPeer } from "./peer.js";
 import type { LiveTalk } from "./talk.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { listRecordings } from "./recordings.js";
+import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
 import type { VideoTap } from "./video-tap.js";
@@ -436,6 +438,16 @@ export class SessionManager {
   /** Finished recordings (from their manifests) and the ones being written now. */
   recordings(): Promise<Recording[]> {
     return listRecordings(this.recordingsDir, this.liveRecordings());
+  }
+
+  /** The recordings `ref` names (a session id, or a path in the recordings folder), with their manifests. */
+  showRecordings(ref: string): Promise<RecordingDetail[]> {
+    return findRecordings(this.recordingsDir, ref, this.liveRecordings());
+  }
+
+  /** Deletes the finished recordings `ref` names, manifests and timelines with them; returns the paths removed. */
+  deleteRecordings(ref: string): Promise<string[]> {
+    return deleteRecordings(this.recordingsDir, ref, this.liveRecordings());
   }
 
   /** Whether a session of this daemon is writing the recording at `path` now. */

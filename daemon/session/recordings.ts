@@ -25,6 +25,8 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
     } catch {
       continue; // not a manifest of ours, or half-written by a crash
     }
+    // A manifest names a file beside it, never one elsewhere (`../x.webm`).
+    if (typeof m.file !== "string" || m.file !== basename(m.file) || m.file.startsWith(".")) continue;
     const path = join(dir, m.file);
     described.add(m.file);
     if (!livePaths.has(path)) finished.push({ session: m.session, path, bytes: m.bytes, durationMs: m.durationMs, complete: m.complete !== false });

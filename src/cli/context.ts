@@ -26,8 +26,18 @@ export class Context {
     return new DaemonClient(this.paths.socket, autostart ? start : undefined);
   }
 
-  printer(opts: { json?: boolean }): Printer {
-    return new Printer(this.io, Boolean(opts.json));
+  private readonly printers: Printer[] = [];
+
+  /** A printer for the command's options: `--json`, and `--jq EXPR` (which implies --json). */
+  printer(opts: { json?: boolean; jq?: string }): Printer {
+    const p = new Printer(this.io, Boolean(opts.json) || opts.jq !== undefined, opts.jq);
+    this.printers.push(p);
+    return p;
+  }
+
+  /** Waits until every printer has written what it was given (`--jq` output is written asynchronously). */
+  async flush(): Promise<void> {
+    for (const p of this.printers) await p.done();
   }
 }
 

@@ -44,7 +44,11 @@ async function run(given: string[], io: IO): Promise<number> {
     program.hook("preAction", (_root, action) => {
       acting = action;
     });
-    await program.parseAsync(argv, { from: "node" });
+    try {
+      await program.parseAsync(argv, { from: "node" });
+    } finally {
+      await ctx.flush();
+    }
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {

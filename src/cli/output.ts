@@ -40,17 +40,44 @@ export function visible(text: string): string {
  * and tab-separated plain lines without decoration when piped.
  */
 export class Printer {
+  /** Filtered output still being written, in order (see `done`). */
+  private pending: Promise<void> = Promise.resolve();
+
+  /** `jq`: a jq expression every JSON value goes through before it is printed (`--jq`). */
   constructor(
     private readonly io: IO,
     readonly json: boolean,
+    private readonly jq?: string,
   ) {}
 
   get tty(): boolean {
     return this.io.stdoutIsTTY;
   }
 
+  /** The command's JSON answer: indented on a terminal, one line when piped; through `--jq` when given. */
   value(v: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(v, null, this.tty ? 2 : undefined)}\n`);
+    if (this.jq !== undefined) this.filtered(v, !this.tty);
+    else this.io.stdout.write(`${JSON.stringify(v, null, this.tty ? 2 : undefined)}\n`);
+  }
+
+  /** One value of a stream (NDJSON: `--follow`, `--watch`), on one line; through `--jq` when given. */
+  jsonLine(v: unknown): void {
+    if (this.jq !== undefined) this.filtered(v, true);
+    else this.io.stdout.write(`${JSON.stringify(v)}\n`);
+  }
+
+  /** Resolves once every filtered value is written; rejects with the filter's error (a bad expression: UsageError). */
+  done(): Promise<void> {
+    return this.pending;
+  }
+
+  private filtered(v: unknown, compact: boolean): void {
+    const expr = this.jq!;
+    this.pending = this.pending.then(async () => {
+      const { applyJq } = await import("./jq.js");
+      const text = await applyJq(v, expr, compact);
+      if (text) this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    });
   }
 
   /** One line of output; control characters in it (from names, chat, logs) are shown as ^X, never sent raw. */

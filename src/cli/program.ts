@@ -71,6 +71,7 @@ const GROUPS: Group[] = [
   {
     name: "apikey",
     description: "API keys for the contact-center integration",
+    examples: ["rescue apikey create --name 'CRM chat' --json", "rescue apikey list", "rescue apikey revoke r4tq8zkm2wxhpa"],
     verbs: {
       create: () => import("./commands/apikey/create.js"),
       list: () => import("./commands/apikey/list.js"),
@@ -80,14 +81,26 @@ const GROUPS: Group[] = [
   {
     name: "invitations",
     description: "invitations to collaborate that are addressed to you",
+    examples: ["rescue invitations list", "rescue join --pin $(rescue invitations list --json | jq -r '.[0].pin')"],
     verbs: { list: () => import("./commands/invitations/list.js") },
   },
   {
     name: "collaborator",
     description: "the lead technician manages who collaborates in a session",
+    examples: ["rescue collaborator set k7m2qd9xw4hbte ann@example.com --permission view,chat", "rescue collaborator remove k7m2qd9xw4hbte ann@example.com"],
     verbs: { set: () => import("./commands/collaborator/set.js"), remove: () => import("./commands/collaborator/remove.js") },
   },
-  { name: "recordings", description: "recordings made by the daemon", verbs: { list: () => import("./commands/recordings/list.js") } },
+  {
+    name: "recordings",
+    description: "recordings made by the daemon",
+    examples: ["rescue recordings list", "rescue recordings show k7m2qd9xw4hbte", "rescue recordings open k7m2qd9xw4hbte", "rescue recordings delete k7m2qd9xw4hbte --yes"],
+    verbs: {
+      list: () => import("./commands/recordings/list.js"),
+      show: () => import("./commands/recordings/show.js"),
+      open: () => import("./commands/recordings/open.js"),
+      delete: () => import("./commands/recordings/delete.js"),
+    },
+  },
   {
     name: "daemon",
     description: "start, stop and inspect rescued, the local daemon",
@@ -110,6 +123,7 @@ const GROUPS: Group[] = [
       {
         name: "group",
         description: "technician groups and their permissions",
+        examples: ["rescue admin group create Support --permission lens,pin,sms,link,email,record,chat", "rescue admin group set Support --max-technicians 3", "rescue admin group list --json"],
         verbs: {
           create: () => import("./commands/admin/group/create.js"),
           set: () => import("./commands/admin/group/set.js"),
@@ -119,6 +133,7 @@ const GROUPS: Group[] = [
       {
         name: "technician",
         description: "technicians",
+        examples: ["rescue admin technician add bob@example.com --group Support --json", "rescue admin technician list"],
         verbs: {
           add: () => import("./commands/admin/technician/add.js"),
           list: () => import("./commands/admin/technician/list.js"),
@@ -127,6 +142,7 @@ const GROUPS: Group[] = [
       {
         name: "external",
         description: "external technicians approved for collaboration invitations",
+        examples: ["rescue admin external add vendor@partner.example --name 'Vendor support'", "rescue admin external list --json"],
         verbs: {
           add: () => import("./commands/admin/external/add.js"),
           list: () => import("./commands/admin/external/list.js"),
@@ -171,12 +187,17 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
       "\nExamples:\n" +
         "  $ printf %s \"$PASSWORD\" | rescue login --server https://rescue.example.com --email me@example.com --password-stdin\n" +
         "  $ rescue session new --lens --pin --json\n" +
-        "  $ rescue session wait ID --status waiting --timeout 300 && rescue session start ID\n" +
+        "  $ rescue session wait k7m2qd9xw4hbte --status waiting --timeout 300 && rescue session start k7m2qd9xw4hbte\n" +
         "  $ rescue   (on a terminal: the interactive console)\n" +
         "  $ rescue demo   (a whole Lens session on this machine: embedded server, daemon, simulated customer)\n" +
         "  $ rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json\n" +
+        "\nCommands with --json take --jq EXPR too (a jq filter on the JSON, strings printed raw), e.g.\n" +
+        "  $ rescue session list --jq '.[] | select(.status == \"waiting\") | .id'\n" +
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
-        "6 not found, 8 timed out, 130 interrupted. RESCUE_HOME=DIR keeps every file of the tool in DIR.\n",
+        "6 not found, 8 timed out, 130 interrupted.\n" +
+        "\nFiles: one folder holds them all (config.json, secrets.json where no keychain runs, run/ with the daemon's\n" +
+        "socket, logs/, recordings/, snapshots/): RESCUE_HOME=DIR if set, else $XDG_CONFIG_HOME/rescue, else ~/.rescue.\n" +
+        "They are not spread over the XDG data, state and runtime folders; rescue daemon status shows the folder in use.\n",
     );
   const [first, ...rest] = argv.slice(2);
   // An invoked group or verb needs no other verb; the top-level help and errors list them all.
@@ -188,8 +209,25 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
   await verbs(FIRST_VERBS);
   for (const g of GROUPS) await addGroup(p, g, ctx, g.name === first ? rest : null);
   await verbs(LAST_VERBS);
+  addJq(p);
   hintAfterErrors(p);
   return p;
+}
+
+/**
+ * `--jq EXPR` on every command that has `--json`, as `gh` has it: the JSON goes through the jq
+ * expression (jq 1.8 in WebAssembly, jq-wasm), strings print raw. It implies --json.
+ */
+function addJq(cmd: Command): void {
+  if (cmd.options.some((o) => o.long === "--json")) {
+    cmd.option("--jq <expr>", "filter the JSON output with a jq expression (implies --json), e.g. --jq '.[].id'");
+  }
+  for (const sub of cmd.commands) addJq(sub);
+  if (!cmd.parent) {
+    cmd.hook("preAction", (_root, action) => {
+      if (action.opts().jq !== undefined) action.setOptionValue("json", true);
+    });
+  }
 }
 
 /** The full name of a command as typed: `rescue session new`. */

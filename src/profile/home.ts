@@ -3,7 +3,13 @@ import { join } from "node:path";
 
 type Env = Record<string, string | undefined>;
 
-/** RESCUE_HOME holds every file of the tool: config, secrets fallback, run/, logs/, recordings/, snapshots/. */
+/**
+ * The one folder that holds every file of the tool: config.json, secrets.json (the token where no
+ * keychain runs), run/ (the daemon's socket and pid), logs/, recordings/, snapshots/. RESCUE_HOME
+ * when set, else $XDG_CONFIG_HOME/rescue, else ~/.rescue. The files stay together rather than
+ * spread over the XDG data, state and runtime folders: a profile is moved, backed up, isolated
+ * (RESCUE_HOME=DIR) or removed as one folder, and one daemon serves one folder.
+ */
 export function rescueHome(env: Env = process.env): string {
   if (env.RESCUE_HOME) return env.RESCUE_HOME;
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, "rescue");

@@ -30,6 +30,8 @@ import { Invitation } from "./collaboration.js";
  *                                       (video/h264), from the current keyframe on, until the media ends
  *   POST /api/v1/sessions/:id/snapshot  SnapshotRequest -> Snapshot (PNG of the newest frame)
  *   GET  /api/v1/recordings             -> Recording[]
+ *   GET  /api/v1/recordings/show?ref=R  -> RecordingDetail[] (R: a session id, or a recording's path or file name)
+ *   POST /api/v1/recordings/delete      RecordingRef -> DeletedRecordings (only files in the recordings folder)
  *   POST /api/v1/apikeys                CreateApiKeyRequest -> 201 CreatedApiKey (passed through, never kept or logged)
  *   GET  /api/v1/apikeys                -> ApiKey[]
  *   DELETE /api/v1/apikeys/:id          -> 204
@@ -148,6 +150,36 @@ export const Recording = z.object({
   complete: z.boolean().optional(),
 });
 export type Recording = z.infer<typeof Recording>;
+
+/** The manifest written beside a recording (daemon/session/recorder-manifest.ts); unknown fields kept. */
+export const RecordingManifest = z.looseObject({
+  session: z.string(),
+  file: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  codecs: z.object({ video: z.string().nullable(), audio: z.string().nullable() }),
+  frames: z.object({ video: z.number().int(), audio: z.number().int() }),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** The sizes recorded, in order; `fromMs` on the recording's timeline. */
+  video: z.object({ sizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), frames: z.number().int(), fromMs: z.number() })) }),
+  /** Stretches of silence where the sender sent no audio, ms. */
+  audio: z.object({ gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number() })) }),
+  durationMs: z.number().nullable(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  complete: z.boolean(),
+  error: z.string().optional(),
+});
+export type RecordingManifest = z.infer<typeof RecordingManifest>;
+
+/** One recording (a segment) with its manifest: null while it is being written, or when none could be read. */
+export const RecordingDetail = Recording.extend({ live: z.boolean(), manifest: RecordingManifest.nullable() });
+export type RecordingDetail = z.infer<typeof RecordingDetail>;
+
+export const RecordingRef = z.strictObject({ ref: z.string().min(1).max(4096) });
+export const DeletedRecordings = z.object({ deleted: z.array(z.string()) });
+export type DeletedRecordings = z.infer<typeof DeletedRecordings>;
 
 const EventBase = { id: z.number().int().nonnegative(), at: IsoTime };
 export const DaemonEvent = z.discriminatedUnion("type", [

@@ -26,7 +26,8 @@ export interface ConsoleTimings {
 
 export const DEFAULT_TIMINGS: ConsoleTimings = { retryMs: 2000, statsMs: 1000, tickMs: 1000 };
 
-export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClient; timings?: ConsoleTimings }) {
+/** `env`: where the clipboard and browser tools are looked up (the process's own by default). */
+export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { client: ConsoleClient; timings?: ConsoleTimings; env?: Record<string, string | undefined> }) {
   const [state, dispatch] = useReducer(consoleReducer, Date.now(), initialConsoleState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -88,7 +89,7 @@ export function App({ client, timings = DEFAULT_TIMINGS }: { client: ConsoleClie
       }
       for (const effect of result.effects) {
         if (effect.type === "quit") exit();
-        else void runEffect(client, effect, dispatch);
+        else void runEffect(client, effect, dispatch, env);
       }
     }
     stateRef.current = next;

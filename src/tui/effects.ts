@@ -9,15 +9,43 @@ type Dispatch = (action: ConsoleAction) => void;
  * Carries out one effect against the daemon and reports the outcome as actions. Never throws:
  * every failure becomes an error shown where the person asked for the thing.
  */
-export async function runEffect(client: ConsoleClient, effect: Exclude<Effect, { type: "quit" }>, dispatch: Dispatch): Promise<void> {
+export async function runEffect(
+  client: ConsoleClient,
+  effect: Exclude<Effect, { type: "quit" }>,
+  dispatch: Dispatch,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   try {
     switch (effect.type) {
+      case "copy-link":
+      case "open-link": {
+        const { findClipboard, findOpener, noClipboard, noOpener } = await import("../cli/clipboard.js");
+        if (effect.type === "copy-link") {
+          const clipboard = findClipboard(env);
+          if (!clipboard) throw new Error(noClipboard(env).replace(/^--copy: /, "copy: "));
+          await clipboard.copy(effect.link);
+          dispatch({ type: "notice", kind: "info", text: `link copied (${clipboard.tool}): ${effect.link}` });
+        } else {
+          const opener = findOpener(env);
+          if (!opener) throw new Error(noOpener(env).replace(/^--open: /, "open: "));
+          await opener.open(effect.link);
+          dispatch({ type: "notice", kind: "info", text: `link opened with ${opener.tool}: ${effect.link}` });
+        }
+        return;
+      }
       case "create":
         dispatch({ type: "dialog/created", session: await client.createSession(effect.request) });
         return;
       case "regenerate":
         dispatch({ type: "dialog/created", session: await client.regeneratePin(effect.id) });
         return;
+      case "new-pin": {
+        const session = await client.regeneratePin(effect.id);
+        dispatch({ type: "session/updated", session });
+        const old = effect.oldPin ? `; the old PIN ${effect.oldPin} no longer works` : "";
+        dispatch({ type: "notice", kind: "info", text: `new PIN ${session.pin ?? "-"} for ${session.name || session.id}${old}` });
+        return;
+      }
       case "start": {
         const response = await client.start(effect.id, { record: true });
         dispatch({ type: "session/started", response });

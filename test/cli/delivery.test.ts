@@ -1,10 +1,11 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session } from "../../src/protocol/index.js";
 import { smtpEmail } from "../../src/server/delivery/smtp.js";
 import { twilioSms } from "../../src/server/delivery/twilio.js";
+import { eventually } from "../helpers/processes.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startFakeSmtp, type FakeSmtp } from "../helpers/smtp.js";
@@ -130,9 +131,49 @@ describe("rescue session new: delivery results, --lang, --link --copy", () => {
     const listed = (await rescue(home, ["session", "list", "--json"])).json<any[]>().length;
     const none = await rescue(home, ["session", "new", "--lens", "--link", "--copy"], { env: { PATH: bin, DISPLAY: "", WAYLAND_DISPLAY: "" } });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/--copy: no clipboard here/);
+    expect(none.stderr).toMatch(/--copy: no clipboard here; tried wl-copy \(WAYLAND_DISPLAY is unset\), xclip \(DISPLAY is unset\), xsel \(DISPLAY is unset\), pbcopy \(macOS only\)/);
+    expect(none.stderr).toMatch(/use --open to open the link in the browser/);
+    const notInstalled = await rescue(home, ["session", "new", "--lens", "--link", "--copy"], { env: { PATH: "/nonexistent", DISPLAY: ":9", WAYLAND_DISPLAY: "" } });
+    expect(notInstalled.code).toBe(2);
+    expect(notInstalled.stderr).toMatch(/xclip \(not installed\), xsel \(not installed\)/);
     expect((await rescue(home, ["session", "list", "--json"])).json<any[]>()).toHaveLength(listed);
     expect((await rescue(home, ["session", "new", "--lens", "--pin", "--copy"])).code).toBe(2);
     for (const id of [s.id, plain.stdout.match(/^id\t(.+)$/m)![1]!]) await rescue(home, ["session", "end", id]);
+  });
+
+  it("--open opens the link with xdg-open, whose browser gets it; without a display or xdg-open it fails before creating anything", async () => {
+    // The real xdg-open; with no desktop environment and no URL handler registered (empty XDG
+    // folders) it hands the URL to $BROWSER: here a browser stand-in that writes down what it got.
+    const opened = join(bin, "opened.txt");
+    writeFileSync(join(bin, "browser"), `#!/bin/sh\nprintf %s "$1" > "${opened}"\n`);
+    chmodSync(join(bin, "browser"), 0o755);
+    const xdg = join(bin, "xdg");
+    mkdirSync(xdg, { recursive: true });
+    const env = {
+      PATH: process.env.PATH!,
+      DISPLAY: ":9",
+      WAYLAND_DISPLAY: "",
+      BROWSER: join(bin, "browser"),
+      XDG_CURRENT_DESKTOP: "",
+      ...Object.fromEntries(["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_DIRS"].map((k) => [k, xdg])),
+    };
+    const r = await rescue(home, ["session", "new", "--lens", "--link", "--open", "--json"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const s = Session.parse(r.json());
+    expect(r.stderr).toMatch(/link opened with xdg-open/);
+    // xdg-open may still be on its way to the browser when the command returns (a browser keeps it).
+    expect(await eventually(() => existsSync(opened), 20_000)).toBe(true);
+    expect(readFileSync(opened, "utf8")).toBe(s.links!.mobile);
+
+    const listed = (await rescue(home, ["session", "list", "--json"])).json<any[]>().length;
+    const headless = await rescue(home, ["session", "new", "--lens", "--link", "--open"], { env: { DISPLAY: "", WAYLAND_DISPLAY: "" } });
+    expect(headless.code).toBe(2);
+    expect(headless.stderr).toMatch(/--open: no desktop display here/);
+    const missing = await rescue(home, ["session", "new", "--lens", "--link", "--open"], { env: { PATH: "/nonexistent", DISPLAY: ":9" } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/xdg-open is not installed/);
+    expect((await rescue(home, ["session", "list", "--json"])).json<any[]>()).toHaveLength(listed);
+    expect((await rescue(home, ["session", "new", "--lens", "--pin", "--open"])).code).toBe(2);
+    await rescue(home, ["session", "end", s.id]);
   });
 });

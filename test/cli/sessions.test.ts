@@ -63,7 +63,7 @@ describe("rescue session commands against a real server and daemon", () => {
       input.write(`${tech.password}\r`);
       expect(await done).toBe(0);
       expect(rawModes).toEqual([true, false]);
-      expect(stderr).toContain("Password: ");
+      expect(stderr).toContain(`Password for ${tech.email} on ${server.url}: `);
       expect(stderr + stdout).not.toContain(tech.password);
       expect(JSON.parse(stdout)).toMatchObject({ email: tech.email });
     } finally {

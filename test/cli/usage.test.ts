@@ -51,4 +51,27 @@ describe("usage errors", () => {
     for (const h of [...helps, await rescue(home, ["session", "--help"])]) expect(h.stdout).not.toMatch(/\bs_[a-z0-9]+/);
     expect(helps.map((h) => h.stdout).join("")).toMatch(/ k7m2qd9xw4hbte\b/);
   });
+
+  it("every group has examples, and no example anywhere uses a placeholder id", async () => {
+    /** The subcommands a help text lists under "Commands:". */
+    const commandsOf = (help: string) =>
+      [...(help.split("\nCommands:\n")[1] ?? "").split("\n\n")[0]!.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((n) => n !== "help");
+    const seen: string[] = [];
+    const walk = async (path: string[]): Promise<void> => {
+      const help = await rescue(home, [...path, "--help"]);
+      expect(help.code, path.join(" ")).toBe(0);
+      const exampleLines = help.stdout.split("\n").filter((l) => l.startsWith("  $ "));
+      for (const l of exampleLines) {
+        expect(l, path.join(" ")).not.toMatch(/\b(ID|SESSION_ID|k_abc\w*|s_\w+|abc123)\b/);
+        // Anything shaped like an id (14 letters and digits) uses the server's alphabet, without look-alikes.
+        for (const id of l.match(/\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{14}\b/g) ?? []) expect(id).toMatch(/^[a-hj-km-np-z2-9]{14}$/);
+      }
+      const subs = commandsOf(help.stdout);
+      if (path.length > 0 && subs.length > 0) expect(exampleLines.length, `${path.join(" ")} --help has examples`).toBeGreaterThan(0);
+      seen.push(path.join(" "));
+      for (const sub of subs) await walk([...path, sub]);
+    };
+    await walk([]);
+    expect(seen).toEqual(expect.arrayContaining(["apikey", "invitations", "collaborator", "recordings", "admin group", "admin technician", "admin external", "recordings delete"]));
+  }, 120_000);
 });

@@ -79,6 +79,7 @@ const LOCAL_ROUTES: [string, string][] = [
   ["GET", "/api/v1/sessions/:x"], ["POST", "/api/v1/sessions/:x/start"], ["GET", "/api/v1/sessions/:x/stats"], ["GET", "/api/v1/sessions/:x/log"],
   ["POST", "/api/v1/sessions/:x/chat"], ["POST", "/api/v1/sessions/:x/snapshot"], ["POST", "/api/v1/sessions/:x/talk"],
   ["POST", "/api/v1/sessions/:x/invitations"], ["POST", "/api/v1/sessions/:x/transfer"], ["GET", "/api/v1/recordings"],
+  ["GET", "/api/v1/recordings/show?ref=:x"], ["POST", "/api/v1/recordings/delete"],
   ["GET", "/api/v1/invitations"], ["POST", "/api/v1/join"], ["GET", "/api/v1/apikeys"], ["POST", "/api/v1/apikeys"],
 ];
 

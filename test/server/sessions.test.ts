@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ErrorBody, PERMISSIONS, Session, SessionLogEntry, type Permission } from "../../src/protocol/index.js";
-import { startTestServer, customerReady, type TestServer, type WsProbe } from "../helpers/server.js";
+import { ErrorBody, PERMISSIONS, Session, SessionLogEntry, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { startTestServer, customerReady, openCustomerWs, type TestServer, type WsProbe } from "../helpers/server.js";
 
 let server: TestServer | undefined;
 const sockets: WsProbe[] = [];
@@ -157,6 +157,43 @@ describe("PINs", () => {
     sockets.push(c);
     const refused = await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token });
     expect(refused.status).toBe(409);
+  });
+
+  it("'create another PIN' on a session that timed out before the customer came: Connecting again, the new PIN joins", async () => {
+    let offsetMs = 0;
+    server = await startTestServer({ now: () => new Date(Date.now() + offsetMs) });
+    const tech = await server.technician(["lens", "private", "pin"], { pinExpiryMinutes: 1 });
+    const s = Session.parse((await create(tech.token, { method: "pin" })).body);
+    offsetMs = 61_000;
+    expect((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body.status).toBe("timed-out");
+    const again = Session.parse((await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token })).body);
+    expect(again).toMatchObject({ id: s.id, status: "connecting" });
+    expect(again.pin).toMatch(/^\d{6}$/);
+    expect(Date.parse(again.expiresAt!)).toBeGreaterThan(Date.now() + offsetMs);
+    const log = (await server.api("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body;
+    expect(log.slice(-2).map((e: SessionLogEntry) => [e.event, e.status])).toEqual([["timed-out", "timed-out"], ["pin-issued", "connecting"]]);
+    // The old PIN stays dead; the new one brings the customer in.
+    const stale = await openCustomerWs(server);
+    sockets.push(stale);
+    stale.send({ type: "join", pin: s.pin, name: "Late" });
+    expect((await stale.closed).code).toBe(WS_CLOSE.invalidPin);
+    const c = await customerReady(server, again.pin!);
+    sockets.push(c);
+    expect((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body.status).toBe("waiting");
+    // Once the customer joined, no new PIN, and the refusal says how to go on.
+    const refused = await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/start a new session \(rescue session new\)/);
+  });
+
+  it("no new PIN for a session that was closed, nor for one that timed out after its customer joined", async () => {
+    server = await startTestServer();
+    const tech = await server.technician(["lens", "private", "pin"]);
+    const s = Session.parse((await create(tech.token, { method: "pin" })).body);
+    expect((await server.api("POST", `/api/v1/sessions/${s.id}/end`, { token: tech.token })).status).toBe(200);
+    const refused = await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/session is closed/);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RescueError, SESSION_STATUSES, TERMINAL_STATUSES } from "../../src/protocol/index.js";
 import { isTerminal, nextStatus, type SessionAction } from "../../src/server/sessions/state.js";
 
-const ACTIONS: SessionAction[] = ["accept-eula", "decline-eula", "time-out", "start", "hold", "resume", "collaborate", "end-collaboration", "end", "customer-left"];
+const ACTIONS: SessionAction[] = ["accept-eula", "decline-eula", "time-out", "start", "hold", "resume", "collaborate", "end-collaboration", "end", "customer-left", "reissue-pin"];
 
 describe("session state machine", () => {
   it("allows exactly the documented transitions", () => {
@@ -35,6 +35,7 @@ describe("session state machine", () => {
       "collaborating hold": "on-hold",
       "collaborating end": "closed",
       "collaborating customer-left": "aborted",
+      "timed-out reissue-pin": "connecting",
     });
   });
 

@@ -106,7 +106,8 @@ describe("rescue-server start with TURN", { timeout: 120_000 }, () => {
     const url = await new Promise<string>((ok, fail) => {
       child.stderr.on("data", (d) => {
         stderr += d;
-        const m = /^listening on (http:\/\/\S+)$/m.exec(stderr);
+        // Piped, the server logs JSON lines: the URL is in the "listening on" record.
+        const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr);
         if (m) ok(m[1]!);
       });
       child.on("close", (code) => fail(new Error(`exited ${code}: ${stderr}`)));

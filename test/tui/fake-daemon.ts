@@ -226,9 +226,11 @@ export class FakeDaemon implements ConsoleClient {
   async regeneratePin(id: string): Promise<Session> {
     this.enter(`regeneratePin ${id}`);
     const s = this.get(id);
-    if (s.status !== "connecting") throw new RescueError("conflict", "the customer has already joined");
+    // As the server: only before a customer joined; a session that timed out so is Connecting again.
+    const reopen = s.status === "timed-out" && !s.customer;
+    if (s.status !== "connecting" && !reopen) throw new RescueError("conflict", "the customer has already joined");
     const pin = String(this.nextPin++);
-    const next = Session.parse({ ...s, pin, links: links(pin) });
+    const next = Session.parse({ ...s, pin, links: links(pin), ...(reopen ? { status: "connecting", statusSince: new Date().toISOString() } : {}) });
     this.sessions.set(id, next);
     this.addLog(id, "pin-issued", { pin: next.pin });
     this.emit({ type: "session", session: next });

@@ -23,6 +23,7 @@ export function register(parent: Command, ctx: Context): void {
     .option("--json", "print the result as JSON");
   examples(
     cmd,
+    "rescue login   (on a terminal: asks for the server, the email and the password)",
     "rescue login --server https://rescue.example.com --email me@example.com",
     'printf %s "$RESCUE_PASSWORD" | rescue login --server http://127.0.0.1:8080 --email me@example.com --password-stdin --json',
     "NODE_EXTRA_CA_CERTS=~/rescue-ca.pem rescue login --server https://rescue.internal:8443   # a server whose certificate a private CA signed",
@@ -53,17 +54,23 @@ async function run(ctx: Context, opts: Options): Promise<void> {
   const previous = readProfile(ctx.paths.home);
   const canAsk = io.stdinIsTTY && !opts.passwordStdin;
 
-  const rawServer = opts.server ?? previous?.server;
+  // On a terminal without --server the server is asked for, the last one offered (Enter keeps it).
+  let rawServer = opts.server;
+  if (rawServer === undefined && canAsk) {
+    rawServer = (await ask(io, previous?.server ? `Server URL [${previous.server}]: ` : "Server URL (like https://rescue.example.com): ", false)).trim() || previous?.server;
+  }
+  rawServer ??= previous?.server;
   if (!rawServer) throw new UsageError("no server: pass --server URL");
   const server = normalizeServer(rawServer);
-  let email = opts.email ?? (opts.server ? undefined : previous?.email);
+  let email = opts.email ?? (server === previous?.server && !opts.server ? previous.email : undefined);
   if (!email) {
     if (!canAsk) throw new UsageError("no email: pass --email EMAIL");
-    email = (await ask(io, "Email: ", false)).trim();
+    email = (await ask(io, `Email for ${server}: `, false)).trim();
+    if (!email) throw new UsageError("no email given");
   }
   let password: string;
   if (opts.passwordStdin) password = await readAllStdin(io);
-  else if (io.stdinIsTTY) password = await ask(io, "Password: ", true);
+  else if (io.stdinIsTTY) password = await ask(io, `Password for ${email} on ${server}: `, true);
   else throw new UsageError("no terminal to ask for the password: pass --password-stdin and pipe it in");
   if (!password) throw new UsageError("empty password");
 

@@ -193,6 +193,8 @@ export class DaemonClient {
   join = (pin: string) => this.call("POST", "/api/v1/join", async () => (await collaboration()).JoinResponse.omit({ token: true }), { pin });
   transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/transfer`, async () => (await session()).Session, { to });
   recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
+  showRecordings = (ref: string) => this.call("GET", `/api/v1/recordings/show?ref=${enc(ref)}`, () => arrayOf(localapi().then((m) => m.RecordingDetail)));
+  deleteRecordings = (ref: string) => this.call("POST", "/api/v1/recordings/delete", async () => (await localapi()).DeletedRecordings, { ref });
   listGroups = () => this.call("GET", "/api/v1/admin/groups", () => arrayOf(api().then((m) => m.Group)));
   createGroup = (req: GroupRequest) => this.call("POST", "/api/v1/admin/groups", async () => (await api()).Group, req);
   patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, async () => (await api()).Group, req);

@@ -301,24 +301,35 @@ export class SessionService {
     });
   }
 
-  /** "Create another PIN": a fresh PIN and expiry, only while no customer has joined. */
+  /**
+   * "Create another PIN": a fresh PIN and expiry, only while no customer has joined. That holds
+   * for a session that timed out too (its PIN expired before anyone joined): it is Connecting
+   * again with the new PIN (log: pin-issued with status connecting). A session the customer
+   * joined, or that was closed, declined or aborted, gets conflict, naming how to go on.
+   */
   async regeneratePin(caller: Caller, id: string): Promise<Session> {
-    const row = await this.exclusive(async () => {
+    const { row, reopened } = await this.exclusive(async () => {
       const row = await this.own(caller, id, "issue a new PIN");
       requirePermissions(caller, requiredPermissions(row.type, row.method));
-      if (row.status !== "connecting" || row.customerJoined) {
-        throw new RescueError("conflict", `a new PIN can only be issued before the customer joins (session is ${row.status})`, {
-          status: row.status,
-        });
+      const reopen = row.status === "timed-out" && !row.customerJoined;
+      if (!reopen && (row.status !== "connecting" || row.customerJoined)) {
+        throw new RescueError(
+          "conflict",
+          `a new PIN can only be issued before the customer joins (session is ${row.status}${row.customerJoined ? ", the customer joined" : ""}); for another customer start a new session (rescue session new)`,
+          { status: row.status },
+        );
       }
       await this.newPinAllowed(caller, "replacement");
       const pin = await this.freePin();
       const patch: SessionPatch = { pin, pinExpiresAt: this.pinExpiry(caller) };
+      const fields = { by: caller.technician.email, pin, expiresAt: patch.pinExpiresAt };
+      // move() writes, logs and tells the hub (a status change) itself.
+      if (reopen) return { row: await this.move(row, nextStatus(row.status, "reissue-pin"), "pin-issued", fields, patch), reopened: true };
       await this.store.sessions.update(id, patch);
-      await this.log(id, "pin-issued", { by: caller.technician.email, pin, expiresAt: patch.pinExpiresAt });
-      return { ...row, ...patch };
+      await this.log(id, "pin-issued", fields);
+      return { row: { ...row, ...patch }, reopened: false };
     });
-    this.deps.notifier.sessionChanged(row, this.view(row), false);
+    if (!reopened) this.deps.notifier.sessionChanged(row, this.view(row), false);
     return this.view(row);
   }
 

@@ -1,4 +1,4 @@
-import { RescueError, type SessionStatus } from "../../protocol/index.js";
+import { RescueError, TERMINAL_STATUSES, type SessionStatus } from "../../protocol/index.js";
 
 /** What can happen to a session; each names who or what causes it. */
 export type SessionAction =
@@ -12,7 +12,8 @@ export type SessionAction =
   | "collaborate" // an external technician joined
   | "end-collaboration" // the last external technician left
   | "end" // technician
-  | "customer-left"; // customer socket closed or `leave`
+  | "customer-left" // customer socket closed or `leave`
+  | "reissue-pin"; // technician: a new PIN for a session whose PIN expired before any customer joined
 
 /** The whole state machine: a status and an action give the next status, or nothing. */
 const TRANSITIONS: Readonly<Record<SessionStatus, Partial<Record<SessionAction, SessionStatus>>>> = {
@@ -22,7 +23,8 @@ const TRANSITIONS: Readonly<Record<SessionStatus, Partial<Record<SessionAction, 
   "on-hold": { resume: "active", "resume-collaborating": "collaborating", end: "closed", "customer-left": "aborted" },
   collaborating: { "end-collaboration": "active", hold: "on-hold", end: "closed", "customer-left": "aborted" },
   closed: {},
-  "timed-out": {},
+  // The customer never came: the session may be given a new PIN and wait for them again.
+  "timed-out": { "reissue-pin": "connecting" },
   declined: {},
   aborted: {},
 };
@@ -34,8 +36,12 @@ export function nextStatus(current: SessionStatus, action: SessionAction): Sessi
   return next;
 }
 
+/**
+ * Whether the session is over: nothing happens to it any more, except that a timed-out one (no
+ * customer ever joined) may be given a new PIN (`reissue-pin`). The list is the protocol's.
+ */
 export function isTerminal(status: SessionStatus): boolean {
-  return Object.keys(TRANSITIONS[status]).length === 0;
+  return TERMINAL_STATUSES.includes(status);
 }
 
 export const LIVE_STATUSES: readonly SessionStatus[] = (Object.keys(TRANSITIONS) as SessionStatus[]).filter((s) => !isTerminal(s));

@@ -74,12 +74,16 @@ function DetailBody({ session, media, chat, chatDraft, rows, wide }: DetailPaneP
     );
   }
   const note = isEnded(session.status)
-    ? `Session ended: ${STATUS_STYLE[session.status].label}. l shows its log.`
+    ? `Session ended: ${STATUS_STYLE[session.status].label}. l shows its log${session.status === "timed-out" && !session.customer ? ", p gives it a new PIN" : ""}.`
     : `Customer ready${customerFacts(session)}. Press s to start.`;
+  // The recording outlives the session: its path stays where the technician last saw it.
+  const recording = isEnded(session.status) ? (media?.recording ?? null) : null;
+  const used = recording ? 2 : 1;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">{note}</Text>
-      {rows > 1 ? chatPane(rows - 1) : null}
+      {recording ? <Text wrap="truncate">Recording  {recording}</Text> : null}
+      {rows > used ? chatPane(rows - used) : null}
     </Box>
   );
 }
@@ -100,7 +104,7 @@ function Invitation({ session }: { session: Session }) {
     <Box flexDirection="column">
       <Text wrap="truncate">
         PIN <Text bold>{session.pin ?? "-"}</Text>
-        <Text dimColor> — waiting for the customer to join</Text>
+        <Text dimColor> — waiting for the customer to join (p: new PIN)</Text>
       </Text>
       {session.links ? (
         <>

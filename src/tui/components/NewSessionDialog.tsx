@@ -52,10 +52,12 @@ function Created({ dialog }: { dialog: DialogState }) {
           <Text wrap="truncate">PIN entry     {s.links.pinEntry}</Text>
         </>
       ) : null}
+      <Text wrap="truncate">Session ID    {s.id}</Text>
+      {dialog.replacedPin ? <Text color="yellow" wrap="truncate">New PIN: the old PIN {dialog.replacedPin} no longer works</Text> : null}
       {s.delivery ? <DeliveryLine delivery={s.delivery} /> : null}
       {dialog.error ? <Text color="red">Error: {dialog.error}</Text> : null}
       <Text dimColor wrap="truncate">
-        a create another PIN · Enter/Esc close
+        a create another PIN (this one stops working) · Enter/Esc close
       </Text>
     </Box>
   );

@@ -55,7 +55,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
           columns={l.columns}
         />
         <Text bold color="gray" wrap="truncate">
-          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${ledBy(selected, state.daemon.technician)}` : "no session selected", l.columns)}
+          {heading(selected ? `${selected.name || selected.id} · ${TYPE_LABEL[selected.type]} · ${STATUS_STYLE[selected.status].label} ${formatElapsed(state.now - Date.parse(selected.statusSince))}${ledBy(selected, state.daemon.technician)}${selected.name ? ` · ${selected.id}` : ""}` : "no session selected", l.columns)}
         </Text>
         <Box height={l.detailRows} flexDirection="column" overflow="hidden">
           <DetailPane

@@ -20,6 +20,8 @@ export interface DialogState {
   error: string | null;
   /** The created session, refreshed by "create another PIN". */
   session: Session | null;
+  /** The PIN that "create another PIN" replaced: it no longer works, and the dialog says so. */
+  replacedPin: string | null;
 }
 
 export const SESSION_TYPES: readonly SessionType[] = ["lens", "desktop"];
@@ -35,6 +37,7 @@ export const initialDialog: DialogState = {
   focus: "type",
   error: null,
   session: null,
+  replacedPin: null,
 };
 
 export function dialogFields(state: DialogState): DialogField[] {
@@ -84,8 +87,10 @@ export function dialogReducer(state: DialogState, action: ConsoleAction): Dialog
       return state;
     case "dialog/submitting":
       return { ...state, phase: "creating", error: null };
-    case "dialog/created":
-      return { ...state, phase: "created", session: action.session, error: null };
+    case "dialog/created": {
+      const replaced = state.session?.id === action.session.id && state.session.pin && state.session.pin !== action.session.pin ? state.session.pin : null;
+      return { ...state, phase: "created", session: action.session, error: null, replacedPin: replaced ?? (state.session?.id === action.session.id ? state.replacedPin : null) };
+    }
     case "dialog/failed":
       // Back to the form when creating failed; stay on the result when a new PIN failed.
       return { ...state, phase: state.session ? "created" : "form", error: action.error };

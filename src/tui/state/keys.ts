@@ -12,6 +12,10 @@ export type Effect =
   | { type: "quit" }
   | { type: "create"; request: CreateSessionRequest }
   | { type: "regenerate"; id: string }
+  /** The customer's link to the clipboard, or to the browser. */
+  | { type: "copy-link" | "open-link"; link: string }
+  /** "create another PIN" from the main screen: the old PIN is named in the notice that follows. */
+  | { type: "new-pin"; id: string; oldPin: string | null }
   | { type: "start" | "hold" | "resume" | "end" | "log"; id: string }
   | { type: "chat"; id: string; text: string }
   | { type: "mute"; id: string; mute: boolean }
@@ -56,6 +60,9 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "J", label: "join", help: "join the session you were last invited to (its notice shows the PIN)", footer: false },
   { key: "c", label: "chat", help: "type a chat message; Enter sends, Esc cancels" },
   { key: "l", label: "log", help: "view the session log" },
+  { key: "L", label: "copy link", help: "copy the customer's link of the selected Connecting session (wl-copy, xclip, xsel, pbcopy)", footer: false },
+  { key: "o", label: "open link", help: "open the customer's link of the selected Connecting session in the browser (xdg-open)", footer: false },
+  { key: "p", label: "new PIN", help: "create another PIN for the selected Connecting session (or one that timed out): the old PIN stops working", footer: false },
   { key: "m", label: "mute", help: "mute or unmute what you send the customer (the microphone keeps running)" },
   { key: "a", label: "speaker", help: "the customer's voice on your speakers: on (the default) or off", footer: false },
   { key: "M", label: "mic", help: "your microphone to the customer: on or off (off at start; use a headset: no echo cancelling)", footer: false },
@@ -209,7 +216,7 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return { actions: [{ type: "notice", kind: "info", text: `joining ${ui.invitation!.sessionName || ui.invitation!.sessionId}…` }], effects: [{ type: "join", pin }] };
     }
   }
-  if (!"shreticlm".includes(input) || input.length !== 1) return none;
+  if (!"shreticlmpLo".includes(input) || input.length !== 1) return none;
   if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });
   const id = session.id;
   switch (input) {
@@ -233,6 +240,17 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return act({ type: "chat-draft/open" });
     case "l":
       return { actions: [{ type: "log/open", id }], effects: [{ type: "log", id }] };
+    case "L":
+    case "o": {
+      const link = session.links ? (session.type === "lens" ? session.links.mobile : session.links.desktop) : null;
+      if (!link) return act({ type: "notice", kind: "error", text: "no customer link: the session has no live PIN" });
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: input === "L" ? "copy-link" : "open-link", link }] };
+    }
+    case "p":
+      if ((session.status !== "connecting" && session.status !== "timed-out") || session.customer) {
+        return act({ type: "notice", kind: "error", text: "new PIN: only before the customer joins (Connecting, or timed out)" });
+      }
+      return { actions: [{ type: "notice/clear" }], effects: [{ type: "new-pin", id, oldPin: session.pin }] };
     case "m": {
       const muted = state.media[id]?.stats?.audio.muted ?? false;
       return { actions: [{ type: "notice/clear" }], effects: [{ type: "mute", id, mute: !muted }] };

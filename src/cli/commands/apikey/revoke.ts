@@ -7,7 +7,7 @@ export function register(parent: Command, ctx: Context): void {
     .description("revoke an API key: calls with it are refused from now on")
     .argument("<id>", "the key's id (rescue apikey list)")
     .option("--json", 'print {"id", "revoked": true}');
-  examples(cmd, "rescue apikey revoke k_abc123");
+  examples(cmd, "rescue apikey revoke r4tq8zkm2wxhpa");
   cmd.action(async (id: string, opts: { json?: boolean }) => {
     await (await ctx.daemon()).revokeApiKey(id);
     const out = ctx.printer(opts);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { findClipboard, NO_CLIPBOARD } from "../../clipboard.js";
+import { findClipboard, findOpener, noClipboard, noOpener } from "../../clipboard.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { customerLink, outboxNotice, printSession } from "./format.js";
@@ -12,6 +12,7 @@ interface Options {
   sms?: string;
   link?: boolean;
   copy?: boolean;
+  open?: boolean;
   email?: string;
   name?: string;
   lang?: string;
@@ -31,7 +32,8 @@ export function register(parent: Command, ctx: Context): void {
     .option("--pin", "show the PIN to tell the customer")
     .option("--sms <phone>", "send the link by SMS to this number")
     .option("--link", "show a link to pass on to the customer")
-    .option("--copy", "with --link: also copy the link to the clipboard (wl-copy, xclip or pbcopy)")
+    .option("--copy", "with --link: also copy the link to the clipboard (wl-copy, xclip, xsel or pbcopy)")
+    .option("--open", "with --link: also open the link in the browser (xdg-open; open on macOS)")
     .option("--email <address>", "send the link by email to this address")
     .option("--name <name>", "the customer's name")
     .option("--lang <lang>", "language of the SMS or email text (en, nl, de)")
@@ -44,6 +46,7 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session new --lens --email ann@example.com",
     "rescue session new --desktop --link --name 'Ann Smith' --json",
     "rescue session new --lens --link --copy",
+    "rescue session new --lens --link --open",
   );
   cmd.addHelpText(
     "after",
@@ -70,6 +73,7 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   if (opts.mode !== undefined && !opts.desktop) throw new UsageError("--mode applies to desktop sessions: add --desktop");
   if (opts.mode !== undefined && opts.mode !== "view" && opts.mode !== "control") throw new UsageError(`--mode ${opts.mode}: one of view, control`);
   if (opts.copy && !opts.link) throw new UsageError("--copy goes with --link");
+  if (opts.open && !opts.link) throw new UsageError("--open goes with --link");
   if (opts.sms !== undefined) {
     // Loaded only for --sms: the full numbering plans are large.
     const phone = (await import("../../../protocol/phone.js")).checkPhone(opts.sms);
@@ -79,7 +83,9 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   if (language !== undefined && !LANGUAGES.includes(language as (typeof LANGUAGES)[number])) throw new UsageError(`--lang ${language}: one of ${LANGUAGES.join(", ")}`);
   // Before the session exists: a missing clipboard must not leave one behind.
   const clipboard = opts.copy ? findClipboard(ctx.io.env) : null;
-  if (opts.copy && !clipboard) throw new UsageError(NO_CLIPBOARD);
+  if (opts.copy && !clipboard) throw new UsageError(noClipboard(ctx.io.env));
+  const opener = opts.open ? findOpener(ctx.io.env) : null;
+  if (opts.open && !opener) throw new UsageError(noOpener(ctx.io.env));
 
   const client = await ctx.daemon();
   const session = await client.createSession({
@@ -95,6 +101,10 @@ async function run(ctx: Context, opts: Options, cmd: Command): Promise<void> {
   if (clipboard && link) {
     await clipboard.copy(link);
     out.info(`link copied to the clipboard (${clipboard.tool})`);
+  }
+  if (opener && link) {
+    await opener.open(link);
+    out.info(`link opened with ${opener.tool}`);
   }
   // The session stands and its PIN was printed: the technician can still pass it on by hand.
   const d = session.delivery;

@@ -12,7 +12,7 @@ export function register(parent: Command, ctx: Context): void {
     .command("pin")
     .description("show a session's PIN, or with --regenerate create another PIN (the old one stops working)")
     .argument("<id>", "session id")
-    .option("--regenerate", "issue a fresh PIN")
+    .option("--regenerate", "issue a fresh PIN while no customer has joined; a session that timed out before its customer came is Connecting again")
     .option("--json", "print the session as JSON");
   examples(cmd, "rescue session pin k7m2qd9xw4hbte", "rescue session pin k7m2qd9xw4hbte --regenerate --json");
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));

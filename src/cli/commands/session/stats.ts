@@ -1,20 +1,79 @@
 import type { Command } from "commander";
+import type { SessionStats } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
+import type { Printer } from "../../output.js";
+
+interface Options {
+  json?: boolean;
+  watch?: boolean;
+}
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stats")
     .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss")
     .argument("<id>", "session id")
+    .option("--watch", "refresh every second until the session ends or Ctrl-C (exit 0); with --json one JSON line per second")
     .option("--json", "print the figures as JSON");
-  examples(cmd, "rescue session stats k7m2qd9xw4hbte", "rescue session stats k7m2qd9xw4hbte --json");
-  cmd.action((id: string, opts: { json?: boolean }) => run(ctx, id, opts));
+  examples(
+    cmd,
+    "rescue session stats k7m2qd9xw4hbte",
+    "rescue session stats k7m2qd9xw4hbte --json",
+    "rescue session stats k7m2qd9xw4hbte --watch",
+    "rescue session stats k7m2qd9xw4hbte --watch --json | jq -c '{at, fps: .video.fps}'",
+  );
+  cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
 
-async function run(ctx: Context, id: string, opts: { json?: boolean }): Promise<void> {
-  const s = await (await ctx.daemon()).sessionStats(id);
+/** Time between two refreshes of --watch, ms. */
+const WATCH_INTERVAL_MS = 1000;
+
+async function run(ctx: Context, id: string, opts: Options): Promise<void> {
+  const client = await ctx.daemon();
   const out = ctx.printer(opts);
-  if (opts.json) return out.value(s);
+  if (!opts.watch) {
+    const s = await client.sessionStats(id);
+    if (opts.json) return out.value(s);
+    return printStats(out, s);
+  }
+  const { followSession } = await import("./follow.js");
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  const tick = async (sessionId: string) => {
+    if (busy) return; // a slow daemon skips a beat rather than piling requests up
+    busy = true;
+    try {
+      const s = await client.sessionStats(sessionId);
+      const at = new Date(ctx.io.now()).toISOString();
+      if (out.json) out.jsonLine({ at, ...s });
+      else if (out.tty) {
+        out.control("\x1b[H\x1b[2J");
+        out.line(`${sessionId}  ${at.slice(11, 19)}  (every ${WATCH_INTERVAL_MS / 1000} s; Ctrl-C to stop)`);
+        printStats(out, s);
+      } else {
+        out.line(`at\t${at}`);
+        printStats(out, s);
+      }
+    } catch {
+      // The session ending shows on the event stream; a missed beat is not worth a failure.
+    } finally {
+      busy = false;
+    }
+  };
+  try {
+    const end = await followSession(ctx, client, id, {
+      before: async (session) => {
+        await tick(session.id);
+        timer = setInterval(() => void tick(session.id), WATCH_INTERVAL_MS);
+      },
+    });
+    if (end.why === "ended") out.info(`session ${id} is ${end.status}`);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function printStats(out: Printer, s: SessionStats): void {
   const v = s.video;
   const size = v.width && v.height ? `${v.width}x${v.height}` : "-";
   const lines: [string, string][] = [

@@ -1,0 +1,56 @@
+import type { Command } from "commander";
+import type { RecordingDetail } from "../../../protocol/index.js";
+import { examples, type Context } from "../../context.js";
+import type { Printer } from "../../output.js";
+import { humanBytes, humanDuration, recordingRef } from "./ref.js";
+
+export function register(parent: Command, ctx: Context): void {
+  const cmd = parent
+    .command("show")
+    .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps")
+    .argument("<id|path>", "a session id (all its segments) or a recording's path (.webm, or its .json manifest)")
+    .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written)");
+  examples(
+    cmd,
+    "rescue recordings show k7m2qd9xw4hbte",
+    "rescue recordings show ~/.local/share/rescue/recordings/k7m2qd9xw4hbte-2026-11-30T07-12-00-000Z.webm",
+    "rescue recordings show k7m2qd9xw4hbte --json",
+  );
+  cmd.action((ref: string, opts: { json?: boolean }) => run(ctx, ref, opts));
+}
+
+async function run(ctx: Context, ref: string, opts: { json?: boolean }): Promise<void> {
+  const segments = await (await ctx.daemon()).showRecordings(recordingRef(ref));
+  const out = ctx.printer(opts);
+  if (opts.json) return out.value(segments);
+  printSegments(out, segments);
+}
+
+/** The segments as `key  value` lines (tab-separated when piped), one block per segment. */
+export function printSegments(out: Printer, segments: RecordingDetail[]): void {
+  const row = (k: string, v: string) => out.line(out.tty ? `${k.padEnd(10)} ${v}` : `${k}\t${v}`);
+  const total = segments.reduce((sum, s) => sum + (s.durationMs ?? 0), 0);
+  row("session", segments[0]!.session);
+  row("segments", `${segments.length}${segments.length > 1 ? `, ${humanDuration(total)} in all` : ""}`);
+  segments.forEach((s, i) => {
+    const m = s.manifest;
+    if (out.tty) out.line("");
+    row("segment", `${i + 1}${s.live ? " (being recorded)" : ""}`);
+    row("path", s.path);
+    row("size", `${humanBytes(s.bytes)} (${s.bytes} bytes)`);
+    row("duration", humanDuration(s.durationMs));
+    if (!m) {
+      if (!s.live) row("manifest", "none (the recording stopped early)");
+      return;
+    }
+    row("time", `${m.startedAt} to ${m.endedAt}`);
+    row("codecs", `video ${m.codecs.video ?? "-"}, audio ${m.codecs.audio ?? "-"}`);
+    row("frames", `${m.frames.video} video, ${m.frames.audio} audio`);
+    const sizes = m.video.sizes.map((z) => `${z.width}x${z.height} (${z.frames} frames from ${humanDuration(z.fromMs)})`);
+    row("sizes", sizes.length ? sizes.join(", ") : "-");
+    const silence = m.audio.gaps.reduce((sum, g) => sum + (g.toMs - g.fromMs), 0);
+    row("gaps", m.audio.gaps.length ? `${m.audio.gaps.length} without audio, ${humanDuration(silence)} in all: ${m.audio.gaps.map((g) => `${humanDuration(g.fromMs)}-${humanDuration(g.toMs)}`).join(", ")}` : "none");
+    row("complete", m.complete ? "yes" : `no${m.error ? `: ${m.error}` : ""}`);
+    row("sha256", m.sha256);
+  });
+}
