@@ -154,7 +154,9 @@ function median(sorted) {
   return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
 }
 
-const round = (n, digits = 1) => Number(n.toFixed(digits));
+function round(n, digits = 1) {
+  return Number(n.toFixed(digits));
+}
 
 /** min, median, max (and every run) of `values`. */
 function spread(values, digits) {
