@@ -1,10 +1,15 @@
 // The benchmarks' stream: 640x480 30 fps VP8 at about 1 Mbit/s (noise keeps the bitrate up) and
 // Opus, 10 s each, made with ffmpeg into `dir`. The simulator loops it for longer runs.
+// RESCUE_BENCH_CLIP=DIR keeps the clip in DIR and reuses it (encoding it is slow on a busy machine).
 import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export function makeClip(dir) {
-  const clip = { video: join(dir, "clip.ivf"), audio: join(dir, "clip.ogg") };
+  const keep = process.env.RESCUE_BENCH_CLIP;
+  if (keep) mkdirSync(keep, { recursive: true, mode: 0o700 });
+  const clip = { video: join(keep ?? dir, "clip.ivf"), audio: join(keep ?? dir, "clip.ogg") };
+  if (keep && existsSync(clip.video) && existsSync(clip.audio)) return clip;
   const ffmpeg = (args) => execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
   ffmpeg([
     "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=10,noise=alls=12:allf=t",

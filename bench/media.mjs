@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // Media benchmark: a 640x480 30 fps ~1 Mbit/s VP8 + Opus stream from the simulated customer to the
 // technician's peer and recorder, which run in a child process so their CPU and memory are measured
-// alone. Prints one JSON object:
-//   firstFrameMs  time from startMedia to the first video frame written to the recording file
-//                 (p50 of 10 short sessions)
-//   cpuSecondsPerStreamSecond, peakRssMb  of the receiving process over a 30 s stream (also split:
-//                 main thread, kernel)
-//   frames, keyframeRequests  video frames sent and recorded, PLIs sent (by reason) over that stream
-// Needs the compiled tree (npm run build) and ffmpeg. Knobs for investigating: RESCUE_BENCH_SECONDS,
-// RESCUE_BENCH_SHORT_RUNS, RESCUE_BENCH_RECORD=0, RESCUE_BENCH_INBOUND_LOSS=N (percent),
-// RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
+// alone. Runs are interleaved over the inbound loss levels (0%, 2%, 5% by default: werift's debug
+// hook drops that share of packets before SRTP, NACK repairs what it can) and it prints one JSON
+// object with, per loss level side by side:
+//   cpuSecondsPerStreamSecond  CPU-s (user + system, process.cpuUsage) of the receiving process per
+//                 second of stream, from Start to the end of the stream: min, median, max of the runs
+//   peakRssMb     max RSS of the receiving process: min, median, max
+//   frames        video frames sent and recorded (all runs), and the worst run's recorded share
+//   offerToConnectedMs  from the customer creating its offer to the receiver's connected (DTLS up)
+//   keyframeRequests    PLIs the receiver sent, by reason, over all runs
+// plus firstFrameMs (Start to the first frame in the file, short sessions at 0% loss) and `targets`:
+// the issue's targets, each with its limit, the measured figure and pass/fail.
+// Needs the compiled tree (npm run build) and ffmpeg. Default: about 3 minutes. Knobs:
+// RESCUE_BENCH_RUNS (3 per loss level), RESCUE_BENCH_SECONDS (10 per run), RESCUE_BENCH_LOSSES
+// ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR,
+// RESCUE_BENCH_NODE_FLAGS.
 import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,11 +90,12 @@ function next(child, type) {
 }
 
 /** One session: connect, start, stream `seconds`, close. Returns what the receiver reported. */
-async function session(CustomerPeer, clip, dir, seconds, name) {
+async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
   // RESCUE_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each receiver there.
   const profDir = process.env.RESCUE_BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ["--receiver"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) },
     execArgv: [
       ...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : []),
       ...(process.env.RESCUE_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
@@ -100,16 +107,18 @@ async function session(CustomerPeer, clip, dir, seconds, name) {
   child.on("message", (message) => {
     if (message.type === "signal") void customer.handleSignal(message.signal);
   });
-  const connected = next(child, "connected");
+  const connected = next(child, "connected").then(() => performance.now());
+  const offered = performance.now();
   await customer.start();
-  await connected;
+  const connectMs = (await connected) - offered;
   const recordPath = join(dir, `${name}.webm`);
   const before = await (child.send({ type: "usage" }), next(child, "usage"));
   const firstFrame = next(child, "first-frame");
   // As in a session: Start reaches the daemon and the customer (status active) at the same moment.
   child.send({ type: "start", recordPath });
   const playing = customer.play(seconds);
-  const first = await firstFrame;
+  // A session whose first frame never reaches the file (on an overloaded machine) counts as null, not a hang.
+  const first = await Promise.race([firstFrame, new Promise((r) => setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null }))]);
   await playing;
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "close" });
@@ -119,6 +128,7 @@ async function session(CustomerPeer, clip, dir, seconds, name) {
   const cpuSeconds = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
   const systemSeconds = (after.cpu.system - before.cpu.system) / 1e6;
   return {
+    connectMs,
     firstFrameMs: first.writtenMs,
     handedMs: first.handedMs,
     cpuSeconds,
@@ -145,33 +155,87 @@ function median(sorted) {
   return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
 }
 
-/** A 10 s clip whose video really needs ~1 Mbit/s: moving test pattern plus temporal noise. */
+function round(n, digits = 1) {
+  return Number(n.toFixed(digits));
+}
+
+/** min, median, max (and every run) of `values`. */
+function spread(values, digits) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: round(sorted[0], digits), median: round(median(sorted), digits), max: round(sorted.at(-1), digits), runs: values.map((v) => round(v, digits)) };
+}
 
 async function main() {
   const { CustomerPeer } = await import(dist("src/customer/peer.js"));
   const dir = mkdtempSync(join(tmpdir(), "rescue-bench-media-"));
   try {
     const clip = makeClip(dir);
+    const shortRuns = Number(process.env.RESCUE_BENCH_SHORT_RUNS ?? 5);
+    const runs = Number(process.env.RESCUE_BENCH_RUNS ?? 3);
+    const seconds = Number(process.env.RESCUE_BENCH_SECONDS ?? 10);
+    const losses = (process.env.RESCUE_BENCH_LOSSES ?? "0,2,5").split(",").map(Number);
+    const connects = [];
     const firstFrames = [];
-    const runs = Number(process.env.RESCUE_BENCH_SHORT_RUNS ?? 10);
-    for (let i = 0; i < runs; i++) firstFrames.push((await session(CustomerPeer, clip, dir, 1, `short-${i}`)).firstFrameMs);
-    const streamSeconds = Number(process.env.RESCUE_BENCH_SECONDS ?? 30);
-    const long = await session(CustomerPeer, clip, dir, streamSeconds, "long");
-    const sorted = [...firstFrames].sort((a, b) => a - b);
-    const round = (n, digits = 1) => Number(n.toFixed(digits));
+    for (let i = 0; i < shortRuns; i++) {
+      const s = await session(CustomerPeer, clip, dir, 1, `short-${i}`);
+      if (s.firstFrameMs !== null) firstFrames.push(s.firstFrameMs);
+      connects.push(s.connectMs);
+    }
+    // Interleaved: run i of every loss level before run i + 1 of any, so load on the machine
+    // falls on all levels alike.
+    const byLoss = Object.fromEntries(losses.map((loss) => [loss, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const loss of losses) {
+        const s = await session(CustomerPeer, clip, dir, seconds, `run-${loss}-${i}`, loss);
+        byLoss[loss].push(s);
+        connects.push(s.connectMs);
+      }
+    }
+    const levels = {};
+    for (const loss of losses) {
+      const list = byLoss[loss];
+      const keyframeRequests = {};
+      for (const s of list) for (const [why, n] of Object.entries(s.keyframeRequests)) keyframeRequests[why] = (keyframeRequests[why] ?? 0) + n;
+      const sent = list.reduce((a, s) => a + s.sent, 0);
+      const recorded = list.reduce((a, s) => a + s.recorded, 0);
+      levels[`${loss}%`] = {
+        cpuSecondsPerStreamSecond: spread(list.map((s) => s.cpuSeconds / seconds), 4),
+        kernelCpuSecondsPerStreamSecond: spread(list.map((s) => s.systemSeconds / seconds), 4),
+        peakRssMb: spread(list.map((s) => s.maxRssKb / 1024), 1),
+        frames: { sent, recorded, recordedOfSent: round(recorded / sent, 4), worstRun: round(Math.min(...list.map((s) => s.recorded / s.sent)), 4) },
+        offerToConnectedMs: spread(list.map((s) => s.connectMs), 1),
+        keyframeRequests,
+        recordedKbps: spread(list.map((s) => s.recordedKbps), 0),
+      };
+    }
+    const connect = spread(connects, 1);
+    const at = (loss) => levels[`${loss}%`];
+    const targets = [];
+    const target = (name, limit, measured, pass) => targets.push({ target: name, limit, measured, pass });
+    if (at(0)) target("median CPU-s per stream-second at 0% loss", "< 0.025", at(0).cpuSecondsPerStreamSecond.median, at(0).cpuSecondsPerStreamSecond.median < 0.025);
+    if (at(5)) target("median CPU-s per stream-second at 5% loss", "< 0.035", at(5).cpuSecondsPerStreamSecond.median, at(5).cpuSecondsPerStreamSecond.median < 0.035);
+    for (const loss of losses) {
+      const c = at(loss).cpuSecondsPerStreamSecond;
+      target(`no run above twice its median CPU at ${loss}% loss`, `max <= ${round(2 * c.median, 4)}`, c.max, c.max <= 2 * c.median);
+    }
+    if (at(2)) target("frames recorded of frames sent at 2% loss", ">= 0.99", at(2).frames.recordedOfSent, at(2).frames.recordedOfSent >= 0.99);
+    target("median offer -> connected", "< 150 ms", connect.median, connect.median < 150);
+    const rss = Math.max(...losses.map((loss) => at(loss).peakRssMb.max));
+    target("peak RSS of the receiver", "< 80 MB", rss, rss < 80);
+    const sortedFirst = [...firstFrames].sort((a, b) => a - b);
     console.log(
-      JSON.stringify({
-        stream: { width: 640, height: 480, fps: 30, seconds: streamSeconds, recordedKbps: long.recordedKbps },
-        inboundLossPercent: Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0),
-        firstFrameMs: { p50: round(median(sorted)), max: round(sorted.at(-1)), runs: firstFrames.map((n) => round(n)) },
-        cpuSecondsPerStreamSecond: round(long.cpuSeconds / streamSeconds, 4),
-        kernelCpuSecondsPerStreamSecond: round(long.systemSeconds / streamSeconds, 4),
-        mainThreadCpuSecondsPerStreamSecond: long.mainThreadSeconds === null ? null : round(long.mainThreadSeconds / streamSeconds, 4),
-        peakRssMb: round(long.maxRssKb / 1024),
-        frames: { sent: long.sent, recorded: long.recorded },
-        keyframeRequests: long.keyframeRequests,
-        recordingBytes: long.bytes,
-      }),
+      JSON.stringify(
+        {
+          stream: { width: 640, height: 480, fps: 30, secondsPerRun: seconds, runsPerLossLevel: runs },
+          inboundLoss: levels,
+          offerToConnectedMs: connect,
+          firstFrameMs: firstFrames.length ? { p50: round(median(sortedFirst)), max: round(sortedFirst.at(-1)), runs: firstFrames.map((n) => round(n)) } : null,
+          targets,
+          loadavg: (await import("node:os")).loadavg().map((l) => round(l, 2)),
+        },
+        null,
+        2,
+      ),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,8 @@ describe("werift as patched for the receive path", () => {
     const source = readFileSync(join(dir, "lib", "index.mjs"), "utf8");
     expect(source).toContain("function getBitSlow(");
     expect(source).toContain("if (this.event.promiseStack.length === 0) return;");
-    expect(source).toContain("[dec, header] = this.srtp.decryptWithHeader(data);");
+    expect(source).toContain("[dec, header] = this.srtp.decryptPayload(data);");
+    expect(source).toContain("static FirstFlightRetransmitMs");
   });
 
   it("parses every RTP first-byte and marker/payload-type combination as the bytes say", () => {

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import { WS_CLOSE, type ServerToCustomer, type ServerToTechnician } from "../../protocol/index.js";
 
@@ -5,13 +6,39 @@ interface TechnicianSocket {
   ws: WebSocket;
   tokenHash: string;
   /** Pushes held back until the socket has its snapshot, so `sessions` always comes first. */
-  held: string[] | null;
+  held: Buffer[] | null;
 }
 
 /** The sockets this process holds, by technician id and by session (its customer). */
 export class LocalSockets {
   private readonly technicians = new Map<string, Set<TechnicianSocket>>();
   private readonly customers = new Map<string, WebSocket>();
+  /** TCP sockets corked during this turn of the event loop; `uncorkAll` releases them together. */
+  private readonly corked = new Set<Socket>();
+
+  /**
+   * Sends a text message, corking the TCP socket until the end of this turn of the event loop
+   * (setImmediate runs after the turn's I/O callbacks), so that the pushes one socket gets in a
+   * turn (several sessions created or changed together) leave in one write system call, not one
+   * each: ws writes every frame as header + payload, one writev per message. Order is unchanged.
+   * `data` is encoded once by the caller when it goes to many sockets.
+   */
+  private send(ws: WebSocket, data: string | Buffer): void {
+    if (ws.readyState !== ws.OPEN) return;
+    // ws keeps the TCP socket in `_socket`.
+    const tcp = (ws as unknown as { _socket?: Socket })._socket;
+    if (tcp && !tcp.destroyed && !this.corked.has(tcp)) {
+      if (this.corked.size === 0) setImmediate(this.uncorkAll);
+      tcp.cork();
+      this.corked.add(tcp);
+    }
+    ws.send(data, { binary: false });
+  }
+
+  private readonly uncorkAll = (): void => {
+    for (const tcp of this.corked) tcp.uncork();
+    this.corked.clear();
+  };
 
   /** Registers a socket; pushes wait until `ready` is called. `detach` returns true when it was the technician's last socket here. */
   addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { first: boolean; ready(): void; detach(): boolean } {
@@ -25,7 +52,7 @@ export class LocalSockets {
       ready: () => {
         const held = entry.held ?? [];
         entry.held = null;
-        for (const data of held) if (ws.readyState === ws.OPEN) ws.send(data);
+        for (const data of held) this.send(ws, data);
       },
       detach: () => {
         if (!set.delete(entry)) return false;
@@ -83,16 +110,17 @@ export class LocalSockets {
   toTechnician(technicianId: string, message: ServerToTechnician): void {
     const set = this.technicians.get(technicianId);
     if (!set) return;
-    const data = JSON.stringify(message);
+    // UTF-8 once for all the technician's sockets (ws would encode a string per send).
+    const data = Buffer.from(JSON.stringify(message));
     for (const s of set) {
       if (s.held) s.held.push(data);
-      else if (s.ws.readyState === s.ws.OPEN) s.ws.send(data);
+      else this.send(s.ws, data);
     }
   }
 
   toCustomer(sessionId: string, message: ServerToCustomer): void {
     const ws = this.customers.get(sessionId);
-    if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify(message));
+    if (ws) this.send(ws, JSON.stringify(message));
   }
 
   closeTechnician(technicianId: string, code: number, reason: string): void {

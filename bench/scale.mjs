@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Scale benchmark: one receiving process (the daemon's TechnicianPeer and recorder, in a child
+// process so its CPU is measured alone) receives and records K streams at once, each a 640x480
+// 30 fps ~1 Mbit/s VP8 + Opus stream from a simulated customer (the senders share this process).
+// Steps: 1, 4, 10, 16 streams at 0% inbound loss, then 16 at 2% (werift's debug hook drops that
+// share; NACK repairs it). Prints one JSON object, per step:
+//   cpuSecondsPerStreamSecond   receiver CPU-s (user + system) per second of stream, all streams
+//   cpuSecondsPerStreamPerSecond  the same divided by the streams: the cost of one more stream
+//   framesSent, framesRecorded, framesLost (sent - recorded), recordedOfSent
+//   eventLoopDelayMs  the receiver's event loop delay (p99, max) while streaming: a collapse shows
+//                     as delay in the hundreds of ms and lost frames
+//   peakRssMb
+// and `collapsed` per step (lost more than 1% of frames or event-loop p99 above 200 ms).
+// Needs the compiled tree (npm run build) and ffmpeg. Default about 2-3 minutes. Knobs:
+// RESCUE_BENCH_SECONDS (10 per step), RESCUE_BENCH_STEPS ("1,4,10,16,16@2": streams@loss%),
+// RESCUE_BENCH_CLIP=DIR (keep the clip).
+import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { makeClip } from "./clip.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = (path) => join(root, "dist", path);
+
+if (process.argv[2] === "--receiver") await receiver();
+else await main();
+
+/** Holds K technician peers; answers usage and close for all. */
+async function receiver() {
+  const { TechnicianPeer } = await import(dist("daemon/session/peer.js"));
+  const loss = Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0);
+  const peers = new Map();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const send = (message) => process.send(message);
+  process.on("message", async (message) => {
+    if (message.type === "add") {
+      const peer = new TechnicianPeer({ iceServers: [], loopback: true, inboundKeepPercent: loss > 0 ? 100 - loss : undefined });
+      peers.set(message.id, peer);
+      peer.on("signal", (signal) => send({ type: "signal", id: message.id, signal }));
+      peer.on("connected", () => send({ type: "connected", id: message.id }));
+    } else if (message.type === "signal") await peers.get(message.id).handleSignal(message.signal);
+    else if (message.type === "start") {
+      for (const [id, peer] of peers) peer.startMedia({ recordPath: join(message.dir, `${id}.webm`) });
+      delay.reset();
+      delay.enable();
+    } else if (message.type === "usage") {
+      send({ type: "usage", cpu: process.cpuUsage(), maxRssKb: process.resourceUsage().maxRSS, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 });
+    } else if (message.type === "close") {
+      delay.disable();
+      const recorded = {};
+      for (const [id, peer] of peers) recorded[id] = (await peer.close("ended")).recording?.videoFrames ?? 0;
+      send({ type: "closed", recorded });
+      process.disconnect();
+    }
+  });
+  send({ type: "ready" });
+}
+
+function next(child, type, test = () => true) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message.type !== type || !test(message)) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message);
+    };
+    const onExit = (code) => reject(new Error(`receiver exited (${code}) waiting for ${type}`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+/** K streams into one receiver for `seconds`. */
+async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
+  const child = fork(fileURLToPath(import.meta.url), ["--receiver"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) },
+  });
+  await next(child, "ready");
+  const customers = [];
+  child.on("message", (message) => {
+    if (message.type === "signal") void customers[message.id].handleSignal(message.signal);
+  });
+  for (let id = 0; id < streams; id++) {
+    const customer = new CustomerPeer({ iceServers: [], loopback: true, videoPath: clip.video, audioPath: clip.audio });
+    customers.push(customer);
+    customer.on("signal", (signal) => child.send({ type: "signal", id, signal }));
+    child.send({ type: "add", id });
+    const connected = next(child, "connected", (m) => m.id === id);
+    await customer.start();
+    await connected;
+  }
+  const before = await (child.send({ type: "usage" }), next(child, "usage"));
+  child.send({ type: "start", dir });
+  await Promise.all(customers.map((c) => c.play(seconds)));
+  const after = await (child.send({ type: "usage" }), next(child, "usage"));
+  child.send({ type: "close" });
+  const closed = await next(child, "closed");
+  await Promise.all(customers.map((c) => c.close()));
+  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  const cpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
+  const sent = customers.reduce((a, c) => a + c.sentVideoFrames, 0);
+  const recorded = Object.values(closed.recorded).reduce((a, n) => a + n, 0);
+  const round = (n, digits = 1) => Number(n.toFixed(digits));
+  const result = {
+    streams,
+    inboundLossPercent: loss,
+    cpuSecondsPerStreamSecond: round(cpu / seconds, 4),
+    cpuSecondsPerStreamPerSecond: round(cpu / seconds / streams, 4),
+    framesSent: sent,
+    framesRecorded: recorded,
+    framesLost: sent - recorded,
+    recordedOfSent: round(recorded / sent, 4),
+    eventLoopDelayMs: { p99: round(after.delayP99Ms), max: round(after.delayMaxMs) },
+    peakRssMb: round(after.maxRssKb / 1024),
+  };
+  return { ...result, collapsed: result.recordedOfSent < 0.99 || result.eventLoopDelayMs.p99 > 200 };
+}
+
+async function main() {
+  const { CustomerPeer } = await import(dist("src/customer/peer.js"));
+  const dir = mkdtempSync(join(tmpdir(), "rescue-bench-scale-"));
+  try {
+    const clip = makeClip(dir);
+    const seconds = Number(process.env.RESCUE_BENCH_SECONDS ?? 10);
+    const steps = (process.env.RESCUE_BENCH_STEPS ?? "1,4,10,16,16@2").split(",").map((s) => s.split("@").map(Number));
+    const results = [];
+    for (const [streams, loss = 0] of steps) results.push(await step(CustomerPeer, clip, dir, streams, loss, seconds));
+    console.log(
+      JSON.stringify(
+        { stream: { width: 640, height: 480, fps: 30, seconds }, steps: results, loadavg: (await import("node:os")).loadavg().map((l) => Number(l.toFixed(2))) },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
