@@ -12,7 +12,11 @@ import {
   type MediaLogDetail,
   type MediaLogEvent,
   type Signal,
+  type LensAction,
+  type LensResult,
+  lensCommandOf,
 } from "../../src/protocol/index.js";
+import { LensJournal } from "./lens-journal.js";
 import type { Backend } from "../backend/client.js";
 import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
@@ -101,6 +105,8 @@ export class SessionManager {
   private readonly listeners = new Map<string, Set<AudioListener>>();
   private iceServers: Promise<ServerConfig["iceServers"]> | null = null;
   private readonly unsubscribe: () => void;
+  /** Every Lens-tool action delivered, with its time. */
+  readonly lensJournal: LensJournal;
 
   constructor(
     private readonly backend: Backend,
@@ -112,7 +118,12 @@ export class SessionManager {
     /** What Start decided per session, on disk for a restarted daemon (see StartMemory). */
     private readonly memory: StartMemory = new StartMemory(null),
   ) {
+    this.lensJournal = new LensJournal(events, log);
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
+    // A collaborator's action the server allowed: this daemon, the lead's, holds the customer's channel.
+    backend.on("lens", (sessionId, action, by) => {
+      this.lens(sessionId, action, by).catch((e: Error) => this.log.warn(`session ${sessionId}: lens ${action.action} by ${by} not delivered: ${e.message}`));
+    });
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {
       if (state !== "connected") return;
@@ -425,6 +436,44 @@ export class SessionManager {
     return shot;
   }
 
+  /**
+   * Delivers a Lens action the server has allowed to the customer's page on the lead's data
+   * channel, and records it (see LensJournal). Freeze also saves the technician's still of the
+   * frozen picture at `stillPath` (PNG). Zoom and torch wait for the page's answer: `applied`
+   * says whether the camera did it. Errors: conflict when this daemon leads no running media
+   * for the session or the page has no Lens channel.
+   */
+  async lens(sessionId: string, action: LensAction, by: string, stillPath?: string): Promise<LensResult> {
+    const session = this.known.get(sessionId);
+    if (session && !this.isLead(session)) throw new RescueError("conflict", `only the lead technician's daemon delivers Lens tools in session ${sessionId}`);
+    const peer = this.peerOf(sessionId);
+    const channel = peer.lens;
+    const command = lensCommandOf(action, channel.requestId());
+    const result: LensResult = { sessionId, action: action.action, delivery: "lead" };
+    const atMs = Date.now();
+    try {
+      if (command.op === "zoom" || command.op === "torch") {
+        const reply = await channel.request(command);
+        result.applied = reply.applied;
+        if (reply.reason) result.reason = reply.reason;
+      } else {
+        channel.send(command);
+      }
+    } catch (e) {
+      throw new RescueError("conflict", `cannot use Lens tools in session ${sessionId}: ${(e as Error).message}`);
+    }
+    if (command.op === "freeze" && stillPath) {
+      try {
+        const still = await takeSnapshot(peer.video, stillPath);
+        result.snapshot = { path: still.path, width: still.width, height: still.height };
+      } catch (e) {
+        this.log.warn(`session ${sessionId}: no still of the frozen picture: ${(e as Error).message}`);
+      }
+    }
+    this.lensJournal.record(sessionId, { atMs, action, by, ...(result.applied === undefined ? {} : { applied: result.applied }), ...(result.reason ? { reason: result.reason } : {}) });
+    return result;
+  }
+
   setMuted(sessionId: string, muted: boolean): void {
     const peer = this.peerOf(sessionId);
     if (muted) peer.mute();
@@ -453,6 +502,7 @@ export class SessionManager {
     this.unsubscribe();
     for (const id of [...this.listeners.keys()]) this.endListeners(id, "daemon stopping");
     this.backend.removeAllListeners("signal");
+    this.backend.removeAllListeners("lens");
     await Promise.all([...this.media.keys()].map((id) => this.closePeer(id, "daemon stopping")));
   }
 
@@ -466,6 +516,7 @@ export class SessionManager {
       this.offers.delete(session.id);
       this.connections.delete(session.id);
       this.lostSince.delete(session.id);
+      this.lensJournal.forget(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);

@@ -9,3 +9,4 @@ export * from "./technician-ws.js";
 export * from "./customer-ws.js";
 export * from "./localapi.js";
 export * from "./integration.js";
+export * from "./lens.js";

@@ -29,6 +29,7 @@ import { Invitation } from "./collaboration.js";
  *   GET  /api/v1/sessions/:id/video     the live video: VP8 in IVF (video/x-ivf) or H.264 Annex B
  *                                       (video/h264), from the current keyframe on, until the media ends
  *   POST /api/v1/sessions/:id/snapshot  SnapshotRequest -> Snapshot (PNG of the newest frame)
+ *   POST /api/v1/sessions/:id/lens      LensAction -> LensResult (draw, erase, freeze, zoom, torch; see lens.ts)
  *   GET  /api/v1/recordings             -> Recording[]
  *   POST /api/v1/apikeys                CreateApiKeyRequest -> 201 CreatedApiKey (passed through, never kept or logged)
  *   GET  /api/v1/apikeys                -> ApiKey[]

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import { WS_CLOSE, type ChatMessage, type LensAction, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
 import { sessionForCollaborator } from "../sessions/log-view.js";
 import type { SessionNotifier } from "../sessions/service.js";
 import { isTerminal } from "../sessions/state.js";
@@ -105,6 +105,10 @@ export class Hub implements SessionNotifier {
   customerMedia(row: SessionRow, event: "screen-share-stopped"): void {
     this.log.info({ sessionId: row.id, technician: row.technicianEmail, event }, "customer media");
     this.toTechnician(row.technicianId, { type: "customer-media", sessionId: row.id, event });
+  }
+
+  lens(row: SessionRow, action: LensAction, by: string): void {
+    this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by });
   }
 
   /** After logout the token's sockets go too. */
