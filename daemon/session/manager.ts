@@ -451,6 +451,10 @@ export class SessionManager {
     const command = lensCommandOf(action, channel.requestId());
     const result: LensResult = { sessionId, action: action.action, delivery: "lead" };
     const atMs = Date.now();
+    // The technician's still is the picture at hand when the page is told to hold its own: its
+    // frames are taken (synchronously, in takeSnapshot's first step) before the command goes.
+    const still = command.op === "freeze" && stillPath ? takeSnapshot(peer.video, stillPath) : undefined;
+    still?.catch(() => undefined);
     try {
       if (command.op === "zoom" || command.op === "torch") {
         const reply = await channel.request(command);
@@ -462,10 +466,10 @@ export class SessionManager {
     } catch (e) {
       throw new RescueError("conflict", `cannot use Lens tools in session ${sessionId}: ${(e as Error).message}`);
     }
-    if (command.op === "freeze" && stillPath) {
+    if (still) {
       try {
-        const still = await takeSnapshot(peer.video, stillPath);
-        result.snapshot = { path: still.path, width: still.width, height: still.height };
+        const shot = await still;
+        result.snapshot = { path: shot.path, width: shot.width, height: shot.height };
       } catch (e) {
         this.log.warn(`session ${sessionId}: no still of the frozen picture: ${(e as Error).message}`);
       }

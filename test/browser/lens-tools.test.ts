@@ -48,14 +48,14 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   });
 
   /**
-   * A camera of exactly `width`x`height` showing flat dark colours that change every 3 s (blue,
+   * A camera of exactly `width`x`height` showing flat dark colours that change every 6 s (blue,
    * grey, teal, brown: never red), so that a red drawing stands out and two pictures of one moment
    * can be told from pictures of another.
    */
   function camera(width: number, height: number): string {
     const file = join(media, `camera-${width}x${height}.mjpeg`);
     const colours = ["0x203a70", "0x505050", "0x106060", "0x604020"];
-    const inputs = colours.flatMap((c) => ["-f", "lavfi", "-i", `color=c=${c}:size=${width}x${height}:rate=15:duration=3`]);
+    const inputs = colours.flatMap((c) => ["-f", "lavfi", "-i", `color=c=${c}:size=${width}x${height}:rate=15:duration=6`]);
     const concat = `${colours.map((_, i) => `[${i}:v]`).join("")}concat=n=${colours.length}:v=1:a=0[v]`;
     execFileSync("ffmpeg", ["-v", "error", "-y", ...inputs, "-filter_complex", concat, "-map", "[v]", "-c:v", "mjpeg", "-q:v", "3", "-f", "mjpeg", file]);
     return file;
@@ -147,6 +147,88 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   it("and on a portrait camera's preview, pillarboxed in a wide page", async () => {
     await arrowAppearsWhereDrawn(camera(360, 640), { width: 360, height: 640 });
   }, 120_000);
+
+  it("freeze: the page holds the same still as the technician's, drawings stay on it, the recording goes on", async () => {
+    const { browser, page, session } = await customer(camera(640, 360));
+    try {
+      const circle = await cli(["lens", "draw", session.id, "--circle", "0.5,0.5,0.2"]);
+      expect(circle.code, circle.stderr).toBe(0);
+      await page.waitForSelector('body[data-drawings="1"]', { timeout: 10_000 });
+      // The page's still, downscaled to 16x9 RGB, as the test reads it from the canvas.
+      const pageStill = () =>
+        page.evaluate(() => {
+          const still = document.getElementById("still") as HTMLCanvasElement;
+          const small = document.createElement("canvas");
+          small.width = 16;
+          small.height = 9;
+          const g = small.getContext("2d")!;
+          g.drawImage(still, 0, 0, 16, 9);
+          const rgba = g.getImageData(0, 0, 16, 9).data;
+          return Array.from(rgba).filter((_, i) => i % 4 !== 3);
+        });
+      const meanDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+        let sum = 0;
+        for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+        return sum / a.length;
+      };
+      // The colours change every 6 s: a freeze just at a change catches two different moments on
+      // the two sides (the technician's picture is a network delay behind). Up to three tries.
+      let diff = Infinity;
+      let result: LensResult | undefined;
+      for (let attempt = 0; attempt < 3 && diff > 12; attempt++) {
+        if (attempt > 0) {
+          expect((await cli(["lens", "unfreeze", session.id])).code).toBe(0);
+          await page.waitForSelector('body[data-frozen="false"]');
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+        const frozen = await cli(["lens", "freeze", session.id, "--json"]);
+        expect(frozen.code, frozen.stderr).toBe(0);
+        result = LensResult.parse(frozen.json());
+        expect(result.snapshot).toMatchObject({ width: 640, height: 360 });
+        await page.waitForSelector('body[data-frozen="true"]', { timeout: 10_000 });
+        const technician = decodeFrames(result.snapshot!.path, 16, 9)[0]!;
+        diff = meanDiff(await pageStill(), technician);
+        console.log(`freeze attempt ${attempt + 1}: mean difference ${diff.toFixed(1)} of 255 between the page's still and the technician's`);
+      }
+      expect(diff).toBeLessThanOrEqual(12);
+
+      // Held: once the camera has moved on to another colour, the page still shows the still, with the circle on it.
+      const framesAtFreeze = (await cli(["session", "stats", session.id, "--json"])).json<{ video: { frames: number } }>().video.frames;
+      const still = await pageStill();
+      const stillCentre = [still[(4 * 16 + 8) * 3]!, still[(4 * 16 + 8) * 3 + 1]!, still[(4 * 16 + 8) * 3 + 2]!];
+      const liveCentre = () =>
+        page.evaluate(() => {
+          const v = document.getElementById("preview") as HTMLVideoElement;
+          const c = document.createElement("canvas");
+          c.width = 16;
+          c.height = 9;
+          const g = c.getContext("2d")!;
+          g.drawImage(v, 0, 0, 16, 9);
+          return Array.from(g.getImageData(8, 4, 1, 1).data).slice(0, 3);
+        });
+      const movedOn = Date.now() + 20_000;
+      while (meanDiff(await liveCentre(), stillCentre) <= 12 && Date.now() < movedOn) await new Promise((r) => setTimeout(r, 300));
+      expect(meanDiff(await liveCentre(), stillCentre), "the live camera moved on meanwhile").toBeGreaterThan(12);
+      const f = await frameRect(page);
+      const shot = await screenshot(page);
+      const centre = pixel(shot, f.x + f.w / 2, f.y + f.h / 2);
+      expect(meanDiff(centre, stillCentre), `page centre ${centre} shows the still ${stillCentre}`).toBeLessThanOrEqual(12);
+      const onCircle = pixel(shot, f.x + f.w / 2 + 0.2 * f.w, f.y + f.h / 2);
+      expect(onCircle, "the circle stays on the still").toSatisfy(red);
+      // The recording goes on while the picture is held.
+      await new Promise((r) => setTimeout(r, 2000));
+      const framesLater = (await cli(["session", "stats", session.id, "--json"])).json<{ video: { frames: number } }>().video.frames;
+      expect(framesLater).toBeGreaterThan(framesAtFreeze + 20);
+
+      expect((await cli(["lens", "unfreeze", session.id])).code).toBe(0);
+      await page.waitForSelector('body[data-frozen="false"]', { timeout: 10_000 });
+      const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string }[]>().map((e) => e.event);
+      expect(log).toEqual(expect.arrayContaining(["freeze", "unfreeze"]));
+      await cli(["session", "end", session.id]);
+    } finally {
+      await browser.close();
+    }
+  }, 150_000);
 
   it("zoom and torch: the page answers for its fake camera truthfully (unsupported), the CLI exits 1 and says so", async () => {
     const { browser, page, session } = await customer(camera(640, 360));
