@@ -526,7 +526,14 @@ export class SessionManager {
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
+    const before = this.known.get(session.id);
     this.known.set(session.id, session);
+    // The customer's own pause: a status for the technician (log, event stream), never a media failure.
+    const paused = session.customer?.paused === true;
+    if (before && (before.customer?.paused === true) !== paused) {
+      this.log.info(`session ${session.id}: ${paused ? "paused by the customer" : "resumed by the customer"}`);
+      this.events.emit({ type: "media", sessionId: session.id, event: paused ? "customer-paused" : "customer-resumed" });
+    }
     // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
     if (!this.takesPart(session)) {
       this.memory.delete(session.id);

@@ -306,6 +306,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
         muted: this.talkStream?.muted ?? false,
       },
     };
+    if (this.customerPaused) stats.paused = "customer";
+    else if (this.held) stats.paused = "hold";
     if (this.recorder) {
       stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
       if (this.recorder.error) stats.recording.error = this.recorder.error.message;

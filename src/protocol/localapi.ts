@@ -107,6 +107,8 @@ export const NoAnswer = z.undefined();
 export const SessionStats = z.object({
   /** The media path: lost when nothing arrives (a frozen sender, a dead link) until it comes back. */
   connection: z.object({ state: z.enum(["connecting", "connected", "lost", "closed"]), since: IsoTime }).optional(),
+  /** Media stopped on purpose, not lost: "customer" (their page's pause) or "hold" (the technician's). */
+  paused: z.enum(["customer", "hold"]).optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LensResult, Session, type Permission } from "../../src/protocol/index.js";
+import { LensResult, Session, SessionStats, type Permission } from "../../src/protocol/index.js";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
@@ -103,8 +103,8 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   function arrowPoints(f: Frame) {
     const at = (u: number, v: number) => ({ x: f.x + u * f.w, y: f.y + v * f.h });
     const on = [0.3, 0.45, 0.6].map((t) => at(0.2 + 0.5 * t, 0.8 - 0.5 * t));
-    // The mirror image of the shaft and the frame's corners: nothing is drawn there.
-    const off = [at(0.3, 0.3), at(0.6, 0.7), at(0.05, 0.05), at(0.95, 0.95)];
+    // The mirror image of the shaft and two corners (not the top left: the page's LIVE badge is there).
+    const off = [at(0.3, 0.3), at(0.6, 0.7), at(0.95, 0.05), at(0.95, 0.95)];
     return { on, off };
   }
 
@@ -136,6 +136,8 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       expect(log.filter((e) => e.event === "annotation").map((e) => e.action)).toEqual(["draw", "erase"]);
       await cli(["session", "end", session.id]);
     } finally {
+      // A failed test leaves no session holding the technician's one Lens slot.
+      await cli(["session", "end", session.id]);
       await browser.close();
     }
   }
@@ -226,9 +228,42 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       expect(log).toEqual(expect.arrayContaining(["freeze", "unfreeze"]));
       await cli(["session", "end", session.id]);
     } finally {
+      // A failed test leaves no session holding the technician's one Lens slot.
+      await cli(["session", "end", session.id]);
       await browser.close();
     }
   }, 150_000);
+
+  it("the customer pauses from the page: the technician sees paused by the customer (stats, log, daemon log), and no media-lost", async () => {
+    const { browser, page, session } = await customer(camera(640, 360));
+    const stats = async () => SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
+    try {
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="paused"]');
+      const deadline = Date.now() + 10_000;
+      while ((await stats()).paused !== "customer" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect((await stats()).paused).toBe("customer");
+      const human = await cli(["session", "stats", session.id]);
+      expect(human.stdout).toContain("paused by the customer");
+      // Well past the 3 s after which silence counts as lost media when nobody paused.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect((await stats()).connection?.state).not.toBe("lost");
+      await page.click("#pause");
+      await page.waitForSelector('body[data-state="live"]');
+      const back = Date.now() + 10_000;
+      while ((await stats()).paused !== undefined && Date.now() < back) await new Promise((r) => setTimeout(r, 200));
+      expect((await stats()).paused).toBeUndefined();
+      const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string }[]>().map((e) => e.event);
+      expect(log).toEqual(expect.arrayContaining(["customer-paused", "customer-resumed"]));
+      expect(log).not.toContain("media-lost");
+      const daemonLog = readFileSync(join(lan!.home, "logs", "rescued.log"), "utf8");
+      expect(daemonLog).toContain(`session ${session.id}: paused by the customer`);
+      expect(daemonLog).toContain(`session ${session.id}: resumed by the customer`);
+    } finally {
+      await cli(["session", "end", session.id]);
+      await browser.close();
+    }
+  }, 120_000);
 
   it("zoom and torch: the page answers for its fake camera truthfully (unsupported), the CLI exits 1 and says so", async () => {
     const { browser, page, session } = await customer(camera(640, 360));
@@ -250,6 +285,8 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       expect(log.filter((e) => e.event === "camera").map((e) => e.action)).toEqual(["zoom", "torch"]);
       await cli(["session", "end", session.id]);
     } finally {
+      // A failed test leaves no session holding the technician's one Lens slot.
+      await cli(["session", "end", session.id]);
       await browser.close();
     }
   }, 120_000);
