@@ -179,6 +179,7 @@ export function routes(d: Daemon): Route[] {
       handler: async ({ params, body }): Promise<LensResult> => {
         const action = body as LensAction;
         const id = (await knownSession(params.id!)).id;
+        d.manager.lensReady(id);
         const accepted = await (await rest()).call("POST", `/api/v1/sessions/${enc(id)}/lens`, LensAccepted, action);
         if (accepted.delivery === "relayed") return { sessionId: id, action: action.action, delivery: "relayed" };
         let still: string | undefined;

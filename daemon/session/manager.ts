@@ -437,6 +437,19 @@ export class SessionManager {
   }
 
   /**
+   * Before the lead's own Lens action goes to the server (which logs it): conflict when this
+   * daemon leads the session but cannot deliver now (no media connection, or the page's Lens
+   * channel is not open yet), so the log holds only what reached the customer.
+   */
+  lensReady(sessionId: string): void {
+    const session = this.known.get(sessionId);
+    if (!session || !this.isLead(session)) return;
+    if (!this.peerOf(sessionId).lens.open) {
+      throw new RescueError("conflict", `the customer's page in session ${sessionId} has no open Lens channel yet (media not connected, or an older page)`);
+    }
+  }
+
+  /**
    * Delivers a Lens action the server has allowed to the customer's page on the lead's data
    * channel, and records it (see LensJournal). Freeze also saves the technician's still of the
    * frozen picture at `stillPath` (PNG). Zoom and torch wait for the page's answer: `applied`

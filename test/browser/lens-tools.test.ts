@@ -69,6 +69,10 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
     const page = await browser.context.newPage();
     await joinAndStart(page, { cli }, session);
     await page.waitForSelector('body[data-peer="connected"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-lens="open"]', { timeout: 20_000 });
+    // The daemon takes the channel a moment after the page opened it: until then it refuses (conflict) and logs nothing.
+    const deadline = Date.now() + 10_000;
+    while ((await cli(["lens", "unfreeze", session.id])).code !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     return { browser, page, session };
   }
 

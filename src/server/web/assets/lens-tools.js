@@ -236,6 +236,9 @@ window.rescueLensTools = (function () {
   return {
     /** The lead's data channel: its commands are checked, then drawn or applied. */
     attach: function (channel) {
+      // For tests and for anyone inspecting the page.
+      channel.onopen = function () { document.body.dataset.lens = "open"; };
+      channel.onclose = function () { document.body.dataset.lens = "closed"; };
       channel.onmessage = function (event) {
         var m = parse(event.data);
         if (m) onCommand(channel, m);
