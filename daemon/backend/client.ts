@@ -6,6 +6,7 @@ import {
   WS_CLOSE,
   type BackendState,
   type Signal,
+  type LensAction,
   type Technician,
   type TechnicianToServer,
 } from "../../src/protocol/index.js";
@@ -24,6 +25,8 @@ export interface Credentials {
 
 interface BackendEvents {
   signal: [sessionId: string, signal: Signal];
+  /** A collaborator's Lens action the server allowed, for this (the lead's) daemon to deliver. */
+  lens: [sessionId: string, action: LensAction, by: string];
   state: [state: BackendState];
 }
 
@@ -232,6 +235,9 @@ export class Backend extends EventEmitter<BackendEvents> {
         break;
       case "signal":
         this.emit("signal", msg.sessionId, msg.signal);
+        break;
+      case "lens":
+        this.emit("lens", msg.sessionId, msg.action, msg.by);
         break;
       case "customer-media":
         // A status for the technician (the customer stopped sharing), not a failure.

@@ -10,6 +10,9 @@ import {
   Group,
   GroupPatch,
   GroupRequest,
+  LensAccepted,
+  LensAction,
+  type LensResult,
   NoAnswer,
   RecordingRef,
   type DeletedRecordings,
@@ -167,6 +170,27 @@ export function routes(d: Daemon): Route[] {
         if (tightened) d.log.warn(`${tightened}, now 0700: it holds stills of customer video`);
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
         return d.manager.snapshot(id, join(d.paths.snapshots, `${id}-${stamp}.png`));
+      },
+    },
+    {
+      // Lens tools: the server allows (and logs) first; the lead's own daemon then delivers, a
+      // collaborator's action is relayed by the server to the lead's daemon.
+      method: "POST",
+      path: "/api/v1/sessions/:id/lens",
+      body: LensAction,
+      handler: async ({ params, body }): Promise<LensResult> => {
+        const action = body as LensAction;
+        const id = (await knownSession(params.id!)).id;
+        d.manager.lensReady(id);
+        const accepted = await (await rest()).call("POST", `/api/v1/sessions/${enc(id)}/lens`, LensAccepted, action);
+        if (accepted.delivery === "relayed") return { sessionId: id, action: action.action, delivery: "relayed" };
+        let still: string | undefined;
+        if (action.action === "freeze") {
+          const tightened = ownPrivateDir(d.paths.snapshots);
+          if (tightened) d.log.warn(`${tightened}, now 0700: it holds stills of customer video`);
+          still = join(d.paths.snapshots, `${id}-freeze-${new Date().toISOString().replace(/[:.]/g, "-")}.png`);
+        }
+        return d.manager.lens(id, action, d.backend.email ?? "lead", still);
       },
     },
     { method: "GET", path: "/api/v1/recordings", handler: () => d.manager.recordings() },

@@ -13,7 +13,11 @@ import {
   type MediaLogDetail,
   type MediaLogEvent,
   type Signal,
+  type LensAction,
+  type LensResult,
+  lensCommandOf,
 } from "../../src/protocol/index.js";
+import { LensJournal } from "./lens-journal.js";
 import type { Backend } from "../backend/client.js";
 import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
@@ -105,6 +109,8 @@ export class SessionManager {
   /** When the cached ICE servers are asked for again (epoch ms). */
   private iceServersRenewAt = Infinity;
   private readonly unsubscribe: () => void;
+  /** Every Lens-tool action delivered, with its time. */
+  readonly lensJournal: LensJournal;
 
   constructor(
     private readonly backend: Backend,
@@ -116,7 +122,12 @@ export class SessionManager {
     /** What Start decided per session, on disk for a restarted daemon (see StartMemory). */
     private readonly memory: StartMemory = new StartMemory(null),
   ) {
+    this.lensJournal = new LensJournal(events, log);
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
+    // A collaborator's action the server allowed: this daemon, the lead's, holds the customer's channel.
+    backend.on("lens", (sessionId, action, by) => {
+      this.lens(sessionId, action, by).catch((e: Error) => this.log.warn(`session ${sessionId}: lens ${action.action} by ${by} not delivered: ${e.message}`));
+    });
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {
       if (state !== "connected") return;
@@ -429,6 +440,61 @@ export class SessionManager {
     return shot;
   }
 
+  /**
+   * Before the lead's own Lens action goes to the server (which logs it): conflict when this
+   * daemon leads the session but cannot deliver now (no media connection, or the page's Lens
+   * channel is not open yet), so the log holds only what reached the customer.
+   */
+  lensReady(sessionId: string): void {
+    const session = this.known.get(sessionId);
+    if (!session || !this.isLead(session)) return;
+    if (!this.peerOf(sessionId).lens.open) {
+      throw new RescueError("conflict", `the customer's page in session ${sessionId} has no open Lens channel yet (media not connected, or an older page)`);
+    }
+  }
+
+  /**
+   * Delivers a Lens action the server has allowed to the customer's page on the lead's data
+   * channel, and records it (see LensJournal). Freeze also saves the technician's still of the
+   * frozen picture at `stillPath` (PNG). Zoom and torch wait for the page's answer: `applied`
+   * says whether the camera did it. Errors: conflict when this daemon leads no running media
+   * for the session or the page has no Lens channel.
+   */
+  async lens(sessionId: string, action: LensAction, by: string, stillPath?: string): Promise<LensResult> {
+    const session = this.known.get(sessionId);
+    if (session && !this.isLead(session)) throw new RescueError("conflict", `only the lead technician's daemon delivers Lens tools in session ${sessionId}`);
+    const peer = this.peerOf(sessionId);
+    const channel = peer.lens;
+    const command = lensCommandOf(action, channel.requestId());
+    const result: LensResult = { sessionId, action: action.action, delivery: "lead" };
+    const atMs = Date.now();
+    // The technician's still is the picture at hand when the page is told to hold its own: its
+    // frames are taken (synchronously, in takeSnapshot's first step) before the command goes.
+    const still = command.op === "freeze" && stillPath ? takeSnapshot(peer.video, stillPath) : undefined;
+    still?.catch(() => undefined);
+    try {
+      if (command.op === "zoom" || command.op === "torch") {
+        const reply = await channel.request(command);
+        result.applied = reply.applied;
+        if (reply.reason) result.reason = reply.reason;
+      } else {
+        channel.send(command);
+      }
+    } catch (e) {
+      throw new RescueError("conflict", `cannot use Lens tools in session ${sessionId}: ${(e as Error).message}`);
+    }
+    if (still) {
+      try {
+        const shot = await still;
+        result.snapshot = { path: shot.path, width: shot.width, height: shot.height };
+      } catch (e) {
+        this.log.warn(`session ${sessionId}: no still of the frozen picture: ${(e as Error).message}`);
+      }
+    }
+    this.lensJournal.record(sessionId, { atMs, action, by, ...(result.applied === undefined ? {} : { applied: result.applied }), ...(result.reason ? { reason: result.reason } : {}) });
+    return result;
+  }
+
   setMuted(sessionId: string, muted: boolean): void {
     const peer = this.peerOf(sessionId);
     if (muted) peer.mute();
@@ -467,6 +533,7 @@ export class SessionManager {
     this.unsubscribe();
     for (const id of [...this.listeners.keys()]) this.endListeners(id, "daemon stopping");
     this.backend.removeAllListeners("signal");
+    this.backend.removeAllListeners("lens");
     await Promise.all([...this.media.keys()].map((id) => this.closePeer(id, "daemon stopping")));
   }
 
@@ -480,12 +547,20 @@ export class SessionManager {
       this.offers.delete(session.id);
       this.connections.delete(session.id);
       this.lostSince.delete(session.id);
+      this.lensJournal.forget(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
       if (m) void this.closePeer(session.id, `session ${session.status}`);
       return;
     }
+    const before = this.known.get(session.id);
     this.known.set(session.id, session);
+    // The customer's own pause: a status for the technician (log, event stream), never a media failure.
+    const paused = session.customer?.paused === true;
+    if (before && (before.customer?.paused === true) !== paused) {
+      this.log.info(`session ${session.id}: ${paused ? "paused by the customer" : "resumed by the customer"}`);
+      this.events.emit({ type: "media", sessionId: session.id, event: paused ? "customer-paused" : "customer-resumed" });
+    }
     // Transferred to someone else, or removed by the lead: the media goes, the recording is finalised.
     if (!this.takesPart(session)) {
       this.memory.delete(session.id);

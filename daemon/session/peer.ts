@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
 import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
 import { DepacketizeCallback } from "werift/nonstandard";
-import type { IceServer, SessionStats, Signal } from "../../src/protocol/index.js";
+import { LENS_CHANNEL, type IceServer, type SessionStats, type Signal } from "../../src/protocol/index.js";
+import { LensChannel } from "./lens-channel.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
 import { congestionHeaderExtensions, RembController, restrictOffer } from "./congestion-control.js";
 import { h264DecoderConfig } from "./media-h264.js";
@@ -67,6 +68,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   readonly pc: RTCPeerConnection;
   /** Whether media arrives: lost and restored, for the session log, stats and the technician. */
   readonly path = new MediaWatch();
+  /** Lens tools to the customer's page, on the data channel its offer carries. */
+  readonly lens = new LensChannel();
   /** The live picture for viewers and snapshots. */
   readonly video = new VideoTap(
     () => this.videoCodec,
@@ -138,6 +141,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       if (state === "connected") this.emit("connected");
     });
     this.pc.onTrack.subscribe((track) => this.onTrack(track));
+    this.pc.onDataChannel.subscribe((channel) => {
+      if (channel.label === LENS_CHANNEL) this.lens.attach(channel);
+    });
     const videoReceiver = () => this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
     this.remb = new RembController({
       send: async (packet) => videoReceiver()?.dtlsTransport?.sendRtcp([packet]),
@@ -306,6 +312,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
         muted: this.talkStream?.muted ?? false,
       },
     };
+    if (this.customerPaused) stats.paused = "customer";
+    else if (this.held) stats.paused = "hold";
     if (this.recorder) {
       stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
       if (this.recorder.error) stats.recording.error = this.recorder.error.message;
@@ -322,6 +330,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private async shutdown(reason: string): Promise<ClosedInfo> {
     clearInterval(this.keyframeTimer);
     this.remb.stop();
+    this.lens.close();
     this.talkStream?.stop();
     this.mediaOn = false;
     this.video.close();

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readSync, closeSync } from "node:fs";
+import { mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { privateFile } from "../../src/profile/private-dir.js";
 import { dirname } from "node:path";
 import { decodeLastFrameToPng } from "../../src/media/video-decoder.js";
@@ -33,14 +33,16 @@ export async function takeSnapshot(tap: VideoTap, outPath: string, waitMs = 5000
   } catch (e) {
     throw new RescueError("bad_request", `cannot write ${outPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const stream = await collectGop(tap, waitMs);
+  const { stream, frames } = await collectGop(tap, waitMs);
   const at = new Date().toISOString();
-  await decodeLastFrameToPng(format, stream, outPath);
+  await decodeLastFrameToPng(format, stream, outPath, undefined, frames);
+  // A frame the decoder dropped leaves the selection empty: then every frame, the last kept.
+  if (statSync(outPath).size === 0) await decodeLastFrameToPng(format, stream, outPath);
   return { path: outPath, ...pngSize(outPath), at };
 }
 
 /** The header and current GOP as one decodable stream; with none, the first keyframe that comes. */
-function collectGop(tap: VideoTap, waitMs: number): Promise<Buffer> {
+function collectGop(tap: VideoTap, waitMs: number): Promise<{ stream: Buffer; frames: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let frames = 0;
@@ -53,7 +55,7 @@ function collectGop(tap: VideoTap, waitMs: number): Promise<Buffer> {
       clearTimeout(timer);
       unsubscribe();
       if (frames === 0) reject(new Error(`no video frame arrived within ${waitMs / 1000} s`));
-      else resolve(Buffer.concat(chunks));
+      else resolve({ stream: Buffer.concat(chunks), frames });
     };
     const sink = {
       writableLength: 0,

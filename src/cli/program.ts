@@ -63,6 +63,23 @@ const GROUPS: Group[] = [
     },
   },
   {
+    name: "lens",
+    description: "Lens tools on the customer's camera picture: draw, erase, freeze, zoom, light",
+    examples: [
+      "rescue lens draw k7m2qd9xw4hbte --arrow 0.2,0.8,0.5,0.5 --color yellow",
+      "rescue lens freeze k7m2qd9xw4hbte --json",
+      "rescue lens torch k7m2qd9xw4hbte on",
+    ],
+    verbs: {
+      draw: () => import("./commands/lens/draw.js"),
+      erase: () => import("./commands/lens/erase.js"),
+      freeze: () => import("./commands/lens/freeze.js"),
+      unfreeze: () => import("./commands/lens/unfreeze.js"),
+      zoom: () => import("./commands/lens/zoom.js"),
+      torch: () => import("./commands/lens/torch.js"),
+    },
+  },
+  {
     name: "simulate",
     description: "QA: play the customer's side of a session",
     examples: ["rescue simulate customer --server http://127.0.0.1:8080 --pin 482913 --duration 30 --json"],

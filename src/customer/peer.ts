@@ -11,7 +11,7 @@ import {
   useVP8,
   type RTCRtpTransceiver,
 } from "werift";
-import type { IceServer, Signal } from "../protocol/index.js";
+import { LENS_CHANNEL, LensCommand, type IceServer, type LensReply, type Signal } from "../protocol/index.js";
 import { bundledClip } from "./assets.js";
 import { opusPacketSamples, readOggOpus, type OpusPacket } from "../media/ogg-opus.js";
 import { OggOpusWriter } from "../media/ogg-writer.js";
@@ -32,6 +32,8 @@ export interface CustomerPeerOptions {
   noCamera?: boolean;
   /** Saves the technician's voice as it arrives to this Ogg/Opus file (mode 0600), for QA. */
   recordVoicePath?: string;
+  /** Offer the Lens tools' data channel (the lead's connection, as the page does). */
+  lensChannel?: boolean;
 }
 
 /** Times are `performance.timeOrigin + performance.now()`, comparable across the process. */
@@ -70,6 +72,8 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   keyframeRequests = 0;
   /** RTCP receiver reports about the video, from the technician. */
   receiverReports = 0;
+  /** Lens commands that came on the data channel and passed the schema, in order. */
+  readonly lensCommands: LensCommand[] = [];
 
   private readonly video: VideoClip;
   private readonly audio: OpusPacket[];
@@ -108,6 +112,20 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.audioTransceiver = this.pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), {
       direction: "sendrecv",
     });
+    if (opts.lensChannel) {
+      // The offerer makes the channel, so that the offer negotiates it.
+      const channel = this.pc.createDataChannel(LENS_CHANNEL, { ordered: true });
+      channel.onMessage.subscribe((data) => {
+        const parsed = typeof data === "string" && data.length <= 65536 ? LensCommand.safeParse(safeJson(data)) : undefined;
+        if (!parsed?.success) return;
+        this.lensCommands.push(parsed.data);
+        // A simulated camera has neither zoom nor light: said truthfully.
+        if (parsed.data.op === "zoom" || parsed.data.op === "torch") {
+          const reply: LensReply = { op: "reply", id: parsed.data.id, applied: false, reason: "unsupported: a simulated camera" };
+          channel.send(JSON.stringify(reply));
+        }
+      });
+    }
     this.videoTransceiver?.sender.onPictureLossIndication.subscribe(() => {
       this.keyframeRequests++;
       this.keyframeWanted = true;
@@ -317,5 +335,13 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     void this.audioTransceiver.sender.sendRtp(new RtpPacket(header, packet.data));
     this.sentAudioPackets++;
     this.probe?.sent?.("audio", index, performance.timeOrigin + performance.now());
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

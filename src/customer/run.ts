@@ -28,6 +28,8 @@ export interface SimulateCustomerResult {
   sentVideoFrames: number;
   sentAudioPackets: number;
   receivedAudioPackets: number;
+  /** Lens commands that came from the lead technician (drawings, freeze, camera requests). */
+  receivedLensCommands: number;
   /** "streamed", "declined", "left", or the status that ended the session. */
   endedBy: string;
 }
@@ -46,7 +48,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
     conn.grantDevices(!opts.noCamera, true);
     conn.answerEula(opts.acceptEula);
     const after = await conn.waitForStatus(["waiting", "declined", "closed", "aborted", "timed-out"], EULA_ANSWER_MS);
-    if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, endedBy: after };
+    if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, receivedLensCommands: 0, endedBy: after };
     say("waiting for the technician to start the session");
 
     const statusListeners: ((s: SessionStatus) => void)[] = [];

@@ -40,6 +40,8 @@ export interface SimulatorResult {
   sentVideoFrames: number;
   sentAudioPackets: number;
   receivedAudioPackets: number;
+  /** Lens commands (drawings, freeze, camera requests) that came on the lead's data channel. */
+  receivedLensCommands: number;
   /** "streamed" when the duration was played; otherwise the status or reason that ended it. */
   endedBy: string;
 }
@@ -54,7 +56,7 @@ export interface SimulatorResult {
  */
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
   const peers = new Map<string, CustomerPeer>();
-  const totals = { sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0 };
+  const totals = { sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, receivedLensCommands: 0 };
   let status: SessionStatus | null = null;
   let firstPlayAt: number | null = null;
   let heldSince: number | null = null;
@@ -91,6 +93,7 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
     totals.sentVideoFrames += peer.sentVideoFrames;
     totals.sentAudioPackets += peer.sentAudioPackets;
     totals.receivedAudioPackets += peer.receivedAudioPackets;
+    totals.receivedLensCommands += peer.lensCommands.length;
   };
 
   const add = async (name: string): Promise<void> => {
@@ -103,6 +106,7 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
       probe: opts.probe,
       noCamera: opts.noCamera,
       recordVoicePath: name === LEAD_PEER ? opts.recordVoicePath : undefined,
+      lensChannel: name === LEAD_PEER,
     });
     peers.set(name, peer);
     peer.on("signal", (signal) => opts.signalling.send(signal, name === LEAD_PEER ? undefined : name));

@@ -100,13 +100,16 @@ export class FrameDecoder extends EventEmitter<FrameDecoderEvents> {
 
 /**
  * Decodes a whole stream (a keyframe and the frames after it) and writes its last picture to
- * `outPath` as a PNG at the video's own size. Rejects with ffmpeg's message when nothing decodes.
+ * `outPath` as a PNG at the video's own size. With `frames` (how many the stream holds) only the
+ * last is encoded and written: writing every frame's PNG over the last one took seconds for a
+ * long group of pictures on a busy disk. Rejects with ffmpeg's message when nothing decodes.
  */
-export function decodeLastFrameToPng(format: VideoStreamFormat, input: Buffer, outPath: string, env?: NodeJS.ProcessEnv): Promise<void> {
+export function decodeLastFrameToPng(format: VideoStreamFormat, input: Buffer, outPath: string, env?: NodeJS.ProcessEnv, frames?: number): Promise<void> {
+  const last = frames !== undefined && frames > 1 ? ["-vf", `select=gte(n\\,${frames - 1})`] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(
       ffmpegPath(env),
-      [...["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", format, "-i", "pipe:0"], ...["-update", "1", "-frames:v", "100000", "-f", "image2", "-c:v", "png", outPath]],
+      [...["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", format, "-i", "pipe:0"], ...last, ...["-update", "1", "-frames:v", "100000", "-f", "image2", "-c:v", "png", outPath]],
       { stdio: ["pipe", "ignore", "pipe"] },
     );
     let stderr = "";

@@ -10,3 +10,4 @@ export * from "./customer-ws.js";
 export * from "./localapi.js";
 export * from "./integration.js";
 export * from "./twilio.js";
+export * from "./lens.js";

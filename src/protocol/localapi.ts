@@ -29,6 +29,7 @@ import { Invitation } from "./collaboration.js";
  *   GET  /api/v1/sessions/:id/video     the live video: VP8 in IVF (video/x-ivf) or H.264 Annex B
  *                                       (video/h264), from the current keyframe on, until the media ends
  *   POST /api/v1/sessions/:id/snapshot  SnapshotRequest -> Snapshot (PNG of the newest frame)
+ *   POST /api/v1/sessions/:id/lens      LensAction -> LensResult (draw, erase, freeze, zoom, torch; see lens.ts)
  *   GET  /api/v1/recordings             -> Recording[]
  *   GET  /api/v1/recordings/show?ref=R  -> RecordingDetail[] (R: a session id, or a recording's path or file name)
  *   POST /api/v1/recordings/delete      RecordingRef -> DeletedRecordings (only files in the recordings folder)
@@ -118,6 +119,8 @@ export const SessionStats = z.object({
       route: z.object({ local: z.string(), remote: z.string() }).optional(),
     })
     .optional(),
+  /** Media stopped on purpose, not lost: "customer" (their page's pause) or "hold" (the technician's). */
+  paused: z.enum(["customer", "hold"]).optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

@@ -106,6 +106,13 @@ export const SESSION_LOG_EVENTS = [
   "recording-error",
   /** The technician saved a still of the live video (`session snapshot`). */
   "snapshot",
+  /** A Lens drawing or erase (`shape`, `color`, `all`) by a technician (`by`). */
+  "annotation",
+  /** Both sides hold the picture (`rescue lens freeze`), and let it go. */
+  "freeze",
+  "unfreeze",
+  /** The technician asked the customer's camera to zoom (`level`) or switch its light (`torch`). */
+  "camera",
   "customer-paused",
   "customer-resumed",
   "customer-disconnected",

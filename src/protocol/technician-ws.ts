@@ -4,6 +4,7 @@ import { ChatMessage, Session } from "./session.js";
 import { Signal } from "./signal.js";
 import { Technician } from "./api.js";
 import { Invitation } from "./collaboration.js";
+import { LensAction } from "./lens.js";
 
 /**
  * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
@@ -21,6 +22,11 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
   /** What the customer did with their media, e.g. screen-share-stopped: a status to show, not an error. */
   z.object({ type: z.literal("customer-media"), sessionId: Id, event: z.enum(["screen-share-stopped"]) }),
+  /**
+   * To the lead's daemon: a Lens action the server allowed a collaborator (`by`, with `annotate`);
+   * the daemon delivers it on its data channel to the customer's page.
+   */
+  z.object({ type: z.literal("lens"), sessionId: Id, action: LensAction, by: z.string() }),
 ]);
 export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 

@@ -47,7 +47,7 @@ describe("customer pages", () => {
     const lens = await get(`/lens?pin=${s.pin}&name=${encodeURIComponent("<b>Ada</b>")}`);
     expect(lens.status).toBe(200);
     // The shared customer script runs first; all are deferred, so they run in document order.
-    expect(lens.text).toContain('<script src="/assets/customer.js" defer></script>\n<script src="/assets/lens.js" defer></script>\n<script src="/assets/screen.js" defer></script>');
+    expect(lens.text).toContain('<script src="/assets/customer.js" defer></script>\n<script src="/assets/lens-tools.js" defer></script>\n<script src="/assets/lens.js" defer></script>\n<script src="/assets/screen.js" defer></script>');
     // The data block carries the PIN and name, with no way to close the script element early.
     const data = /<script type="application\/json" id="session-data">(.*?)<\/script>/s.exec(lens.text)![1]!;
     expect(JSON.parse(data)).toMatchObject({ pin: s.pin, name: "<b>Ada</b>" });

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type * as z from "zod";
 import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
 import type { InviteRequest } from "../../protocol/collaboration.js";
+import type { LensActionInput } from "../../protocol/lens.js";
 import type { RescueError } from "../../protocol/errors.js";
 import type { DaemonEvent, LiveTalkResponse, StartRequest } from "../../protocol/localapi.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../protocol/localapi-version.js";
@@ -28,6 +29,7 @@ const errors = () => import("../../protocol/errors.js");
 const integration = () => import("../../protocol/integration.js");
 const localapi = () => import("../../protocol/localapi.js");
 const session = () => import("../../protocol/session.js");
+const lensProtocol = () => import("../../protocol/lens.js");
 const arrayOf = async <S extends z.ZodType>(item: Promise<S>) => (await common()).listOf(await item);
 
 async function fail(code: RescueError["code"], message: string): Promise<never> {
@@ -187,6 +189,7 @@ export class DaemonClient {
     this.call("POST", `/api/v1/sessions/${enc(id)}/snapshot`, async () => (await localapi()).Snapshot, out ? { out } : {});
   setMuted = (id: string, muted: boolean) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
+  lens = (id: string, action: LensActionInput) => this.call("POST", `/api/v1/sessions/${enc(id)}/lens`, async () => (await lensProtocol()).LensResult, action);
   chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
   invite = (id: string, req: InviteRequest) =>
     this.call("POST", `/api/v1/sessions/${enc(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import * as z from "zod";
-import { ChatRequest, CreateSessionRequest, Id, RescueError, SESSION_STATUSES, SessionListQuery, SessionStatus } from "../../protocol/index.js";
+import { ChatRequest, CreateSessionRequest, Id, LensAction, RescueError, SESSION_STATUSES, SessionListQuery, SessionStatus } from "../../protocol/index.js";
 import type { Caller } from "../auth/service.js";
 import type { SessionService } from "../sessions/service.js";
 import type { Services } from "../services.js";
@@ -54,5 +54,14 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
   app.post("/api/v1/sessions/:id/chat", async (req) => {
     const who = await participant(req);
     return s.sessions.chatFromTechnician(who, id(req), parseInput(ChatRequest, req.body).text);
+  });
+
+  // Lens tools: allowed and logged here; delivered by the lead's daemon (see protocol/lens.ts).
+  app.post("/api/v1/sessions/:id/lens", async (req) => {
+    const who = await participant(req);
+    const action = parseInput(LensAction, req.body);
+    const out = await s.sessions.lensAction(who, id(req), action);
+    req.log.info({ sessionId: out.sessionId, technician: who.technician.email, action: action.action, delivery: out.delivery }, "lens action");
+    return out;
   });
 }

@@ -1,4 +1,5 @@
 import {
+  lensLogEvent,
   CreateSessionRequest,
   LEAD_PEER,
   RescueError,
@@ -7,6 +8,8 @@ import {
   type CollaboratorPermission,
   type TwilioStatusCallback,
   type Language,
+  type LensAccepted,
+  type LensAction,
   type MediaLogDetail,
   type MediaLogEvent,
   type Permission,
@@ -61,6 +64,8 @@ export interface SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
   chat(row: SessionRow, message: ChatMessage): void;
   customerMedia(row: SessionRow, event: "screen-share-stopped"): void;
+  /** A Lens action a collaborator may take, for the lead's daemon to deliver. */
+  lens(row: SessionRow, action: LensAction, by: string): void;
 }
 
 export interface SessionServiceDeps {
@@ -410,6 +415,38 @@ export class SessionService {
     });
     this.deps.notifier.chat(row, message);
     return message;
+  }
+
+  /**
+   * A Lens action (draw, erase, freeze, zoom, torch) on a running Lens session, allowed and logged
+   * here: the lead may take any; a collaborator needs `annotate` and may draw, erase and freeze
+   * (the camera's zoom and light, whose answers come back on the lead's connection, stay the
+   * lead's). A collaborator's action is relayed to the lead's daemon, which holds the customer's
+   * data channel; the lead's own daemon delivers the lead's. Errors: not_found (not in the
+   * session), forbidden (no `annotate`, or a camera action by a collaborator), conflict (not a
+   * Lens session, or not running), rate_limited.
+   */
+  async lensAction(caller: Caller, id: string, action: LensAction): Promise<LensAccepted> {
+    await this.throttle(`lens:${caller.technician.id}`, this.deps.limits.chat, "too many Lens actions");
+    const { row, collaborator } = await this.exclusive(async () => {
+      const { row, collaborator } = await this.participant(caller, id);
+      if (collaborator) {
+        requireCollaborator(collaborator, "annotate");
+        if (action.action === "zoom" || action.action === "torch") {
+          throw new RescueError("forbidden", `only the lead technician controls the customer's camera (${row.technicianEmail} leads session ${id})`);
+        }
+      }
+      if (row.type !== "lens") throw new RescueError("conflict", `session ${id} is a ${row.type} session; Lens tools need a Lens session`);
+      if (row.status !== "active" && row.status !== "collaborating") {
+        throw new RescueError("conflict", `Lens tools work while the session runs; session ${id} is ${row.status}`, { status: row.status });
+      }
+      const { action: name, ...fields } = action;
+      await this.log(id, lensLogEvent(name), { by: caller.technician.email, action: name, ...fields });
+      return { row, collaborator };
+    });
+    if (!collaborator) return { sessionId: id, delivery: "lead" };
+    this.deps.notifier.lens(row, action, caller.technician.email);
+    return { sessionId: id, delivery: "relayed" };
   }
 
   /**

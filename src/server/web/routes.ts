@@ -52,6 +52,7 @@ function assetDir(): string {
 const ASSET_TYPES: Record<string, string> = {
   "customer.js": "text/javascript; charset=utf-8",
   "lens.js": "text/javascript; charset=utf-8",
+  "lens-tools.js": "text/javascript; charset=utf-8",
   "screen.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 };

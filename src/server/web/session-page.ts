@@ -24,6 +24,8 @@ export function sessionPage(lang: Language, pin: string, name: string | undefine
 <p id="status" class="status">${esc(t.connecting)}</p>
 <div class="stage" hidden id="stage">
 <video id="preview" autoplay muted playsinline></video>
+<canvas id="still" class="still" hidden></canvas>
+<canvas id="overlay" class="overlay" aria-hidden="true"></canvas>
 <span id="badge" class="badge" hidden></span>
 </div>
 <p id="recorded" class="recorded" hidden>● ${esc(t.recorded)}</p>
@@ -54,5 +56,5 @@ export function sessionPage(lang: Language, pin: string, name: string | undefine
 </form>
 </section>
 <audio id="remote-audio" autoplay></audio>`;
-  return layout(lang, t, body, ["customer.js", "lens.js", "screen.js"]);
+  return layout(lang, t, body, ["customer.js", "lens-tools.js", "lens.js", "screen.js"]);
 }

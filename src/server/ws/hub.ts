@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { WS_CLOSE, type ChatMessage, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import { WS_CLOSE, type ChatMessage, type LensAction, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
 import type { Cluster } from "../bus/cluster.js";
 import type { BusMessage } from "../bus/messages.js";
 import { sessionForCollaborator } from "../sessions/log-view.js";
@@ -147,6 +147,11 @@ export class Hub implements SessionNotifier {
   closeTechnician(technicianId: string, code: number, reason: string): void {
     this.local.closeTechnician(technicianId, code, reason);
     this.publish((from) => ({ kind: "close-technician", from, technicianId, code, reason }));
+  }
+
+  /** A Lens action (a collaborator's drawing) for the lead's daemon, which holds the data channel. */
+  lens(row: SessionRow, action: LensAction, by: string): void {
+    this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by });
   }
 
   /** After logout the token's sockets go too, on every node. */

@@ -19,6 +19,10 @@ export function MediaStats({ media, away }: { media: SessionMedia | undefined; a
         <Text color="yellow" bold wrap="truncate">
           {`Customer AWAY: reconnecting; the session ends at ${clockTime(away.until)} unless they are back`}
         </Text>
+      ) : stats?.paused === "customer" ? (
+        <Text color="yellow" bold wrap="truncate">
+          Paused by the customer: no picture or sound until they resume
+        </Text>
       ) : stats?.connection?.state === "lost" ? (
         <Text color="red" bold wrap="truncate">
           Media LOST: nothing arrives from the customer

@@ -77,6 +77,7 @@ function printStats(out: Printer, s: SessionStats): void {
   const v = s.video;
   const size = v.width && v.height ? `${v.width}x${v.height}` : "-";
   const lines: [string, string][] = [
+    ...(s.paused ? [["paused", s.paused === "customer" ? "paused by the customer" : "on hold"] as [string, string]] : []),
     ...(s.connection ? [["media", s.connection.state === "lost" ? `LOST since ${s.connection.since}` : `${s.connection.state} since ${s.connection.since}`] as [string, string]] : []),
     ...(s.connection?.route ? [["route", routeText(s.connection.route)] as [string, string]] : []),
     ["video", `${v.codec ?? "-"} ${size}, ${v.frames} frames, ${v.fps.toFixed(1)} fps, ${v.bitrateKbps.toFixed(0)} kbps, ${v.packetsLost} lost, ${v.packetsRecovered} recovered`],

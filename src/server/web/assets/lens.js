@@ -9,6 +9,7 @@
   var t = c.t;
   var $ = c.$;
   var show = c.show;
+  var tools = window.rescueLensTools;
 
   /** Collaborating technicians' peer connections, by peer name (the lead's is `c.pc`). */
   var others = {};
@@ -80,6 +81,7 @@
         var camera = s.getVideoTracks().length > 0;
         // The customer always sees their own camera; what is sent stays dark until the session is live.
         if (camera) {
+          tools.camera(function () { return s.getVideoTracks()[0] || null; });
           $("preview").srcObject = new MediaStream([s.getVideoTracks()[0].clone()]);
           show("stage", true);
         }
@@ -112,6 +114,8 @@
     if (video) conn.addTransceiver(video, { direction: "sendonly", streams: [stream] });
     if (audio) conn.addTransceiver(audio, { direction: "sendrecv", streams: [stream] });
     else conn.addTransceiver("audio", { direction: "recvonly" });
+    // Lens tools come from the lead alone: the channel is made here, by the offerer, so the offer negotiates it.
+    if (!peer) tools.attach(conn.createDataChannel("lens", { ordered: true }));
     conn.onicecandidate = function (event) {
       if (event.candidate) c.sendSignal({ kind: "candidate", candidate: event.candidate.toJSON() }, peer);
     };
@@ -181,7 +185,10 @@
     startPeer: startLead,
     applyTracks: applyTracks,
     describe: describe,
-    cleanup: function () { Object.keys(others).forEach(dropPeer); },
+    cleanup: function () {
+      Object.keys(others).forEach(dropPeer);
+      tools.reset();
+    },
     peers: {
       conn: function (peer) { return others[peer] && others[peer].pc; },
       drop: dropPeer,
