@@ -8,6 +8,7 @@ import { congestionHeaderExtensions, RembController, restrictOffer } from "./con
 import { h264DecoderConfig } from "./media-h264.js";
 import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
+import { Timeline } from "./timeline.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { TalkStream, type LiveTalk } from "./talk.js";
@@ -80,6 +81,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private videoCodec: VideoCodec | null = null;
   private audioCodec: string | null = null;
   private recorder: Recorder | null = null;
+  /** What happens during the recording, on its clock (null when not recording). */
+  private recordingTimeline: Timeline | null = null;
   private manifestFields: ManifestFields | undefined;
   private startedAt: Date | undefined;
   private mediaStartMs: number | undefined;
@@ -155,6 +158,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     return this.pc.connectionState;
   }
 
+  /** The recording's timeline: the session manager adds what happens to it (null when not recording). */
+  get timeline(): Timeline | null {
+    return this.recordingTimeline;
+  }
+
   get recordingPath(): string | null {
     return this.recorder?.path ?? null;
   }
@@ -223,6 +231,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
         onError: (error) => this.emit("recording-error", { message: error.message, path }),
       });
       this.manifestFields = opts.manifest;
+      const recorder = this.recorder;
+      this.recordingTimeline = new Timeline(path, () => recorder.clockMs(), (error) =>
+        this.emit("recording-error", { message: `the timeline could not be written: ${error.message}`, path }),
+      );
     }
     this.startedAt = new Date();
     this.startMediaMs = performance.now();
@@ -346,6 +358,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       } catch (error) {
         info.recordingError = error instanceof Error ? error.message : String(error);
       }
+      const timeline = await this.recordingTimeline?.close();
       // A recording that stopped early keeps its partial file, listed with complete: false.
       const summary = info.recording ?? (recorder.bytes > 0 ? recorder.summary() : null);
       if (summary && this.manifestFields) {
@@ -356,6 +369,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
             endedAt: new Date(),
             codecs: { video: this.videoCodec, audio: this.audioCodec },
             ...(info.recordingError ? { error: info.recordingError } : {}),
+            timeline,
           });
           info.manifestPath = written.path;
         } catch (error) {

@@ -275,6 +275,14 @@ export class Recorder {
     return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
   }
 
+  /**
+   * Milliseconds on the recording's clock at `nowMs` (performance.now()): the clock the file's
+   * timestamps use, from its first packet; undefined before anything arrived.
+   */
+  clockMs(nowMs = performance.now()): number | undefined {
+    return this.zeroMs === undefined ? undefined : Math.max(0, nowMs - this.zeroMs);
+  }
+
   private offsetSec(atMs: number): number {
     this.zeroMs ??= atMs;
     return Math.max(0, atMs - this.zeroMs) / 1000;

@@ -154,6 +154,10 @@ export const Recording = z.object({
 });
 export type Recording = z.infer<typeof Recording>;
 
+/** One event on a recording's timeline: `atMs` from the recording's first frame (daemon/session/timeline.ts). */
+export const TimelineEntry = z.object({ atMs: z.number(), kind: z.string(), text: z.string(), detail: z.record(z.string(), z.unknown()).optional() });
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
 /** The manifest written beside a recording (daemon/session/recorder-manifest.ts); unknown fields kept. */
 export const RecordingManifest = z.looseObject({
   session: z.string(),
@@ -173,6 +177,8 @@ export const RecordingManifest = z.looseObject({
   sha256: z.string(),
   complete: z.boolean(),
   error: z.string().optional(),
+  /** What happened during the recording, ms on its clock (also in the `.vtt` beside it); absent in older manifests. */
+  timeline: z.array(TimelineEntry).optional(),
 });
 export type RecordingManifest = z.infer<typeof RecordingManifest>;
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RecordingDetail } from "../../../protocol/index.js";
+import type { RecordingDetail, TimelineEntry } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import type { Printer } from "../../output.js";
 import { humanBytes, humanDuration, recordingRef } from "./ref.js";
@@ -7,7 +7,7 @@ import { humanBytes, humanDuration, recordingRef } from "./ref.js";
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("show")
-    .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps")
+    .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps, and its timeline (chat, Lens tools, hold, collaborators ... on the recording's clock)")
     .argument("<id|path>", "a session id (all its segments) or a recording's path (.webm, or its .json manifest)")
     .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written)");
   examples(
@@ -52,5 +52,15 @@ export function printSegments(out: Printer, segments: RecordingDetail[]): void {
     row("gaps", m.audio.gaps.length ? `${m.audio.gaps.length} without audio, ${humanDuration(silence)} in all: ${m.audio.gaps.map((g) => `${humanDuration(g.fromMs)}-${humanDuration(g.toMs)}`).join(", ")}` : "none");
     row("complete", m.complete ? "yes" : `no${m.error ? `: ${m.error}` : ""}`);
     row("sha256", m.sha256);
+    const timeline = m.timeline ?? [];
+    row("timeline", timeline.length ? `${timeline.length} events (also in ${s.path.replace(/\.[^./]+$/, ".vtt")})` : "none");
+    for (const e of timeline) out.line(timelineLine(e));
   });
+}
+
+/** `00:05.2  chat  customer: hello`: minutes, seconds and tenths on the recording's clock. */
+export function timelineLine(e: TimelineEntry): string {
+  const tenths = Math.floor(e.atMs / 100);
+  const clock = `${String(Math.floor(tenths / 600)).padStart(2, "0")}:${String(Math.floor(tenths / 10) % 60).padStart(2, "0")}.${tenths % 10}`;
+  return `${clock}  ${e.kind}  ${e.text}`;
 }
