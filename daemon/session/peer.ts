@@ -327,7 +327,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.customerPaused) stats.paused = "customer";
     else if (this.held) stats.paused = "hold";
     if (this.recorder) {
-      stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
+      stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes, frames: this.recorder.videoFrames };
       if (this.recorder.error) stats.recording.error = this.recorder.error.message;
     }
     return stats;

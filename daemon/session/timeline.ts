@@ -63,8 +63,9 @@ export class Timeline {
     return entry;
   }
 
+  /** The entries in time order (an event stamped against a late frame may come in after a later one). */
   entries(): TimelineEntry[] {
-    return this.list.map((e) => ({ ...e }));
+    return this.list.map((e) => ({ ...e })).sort((a, b) => a.atMs - b.atMs);
   }
 
   /** Writes what is pending and stops taking entries; returns the entries. */

@@ -140,7 +140,8 @@ export const SessionStats = z.object({
     muted: z.boolean(),
   }),
   /** `error`: writing stopped (a full disk); the file keeps what it has. */
-  recording: z.object({ path: z.string(), bytes: z.number().int(), error: z.string().optional() }).optional(),
+  /** `frames`: video frames written so far (the next one is frame number `frames`, from 0, in the file). */
+  recording: z.object({ path: z.string(), bytes: z.number().int(), frames: z.number().int().optional(), error: z.string().optional() }).optional(),
 });
 export type SessionStats = z.infer<typeof SessionStats>;
 
