@@ -9,12 +9,13 @@ export function register(parent: Command, ctx: Context): void {
     .command("show")
     .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps, and its timeline (chat, Lens tools, hold, collaborators ... on the recording's clock)")
     .argument("<id|path>", "a session id (all its segments) or a recording's path (.webm, or its .json manifest)")
-    .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written)");
+    .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written) and its timeline: [{atMs, kind, text, detail?}]");
   examples(
     cmd,
     "rescue recordings show k7m2qd9xw4hbte",
     "rescue recordings show ~/.local/share/rescue/recordings/k7m2qd9xw4hbte-2026-11-30T07-12-00-000Z.webm",
     "rescue recordings show k7m2qd9xw4hbte --json",
+    "rescue recordings show k7m2qd9xw4hbte --json | jq '.[0].manifest.timeline[] | select(.kind == \"chat\")'",
   );
   cmd.action((ref: string, opts: { json?: boolean }) => run(ctx, ref, opts));
 }
