@@ -232,8 +232,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       });
       this.manifestFields = opts.manifest;
       const recorder = this.recorder;
+      // A timeline that cannot be written (a full disk) is logged; the recording goes on, and the
+      // manifest still gets the timeline kept in memory.
       this.recordingTimeline = new Timeline(path, () => recorder.clockMs(), (error) =>
-        this.emit("recording-error", { message: `the timeline could not be written: ${error.message}`, path }),
+        this.emit("error", new Error(`the timeline of ${path} could not be written: ${error.message}`)),
       );
     }
     this.startedAt = new Date();

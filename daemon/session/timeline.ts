@@ -79,7 +79,15 @@ export class Timeline {
     clearTimeout(this.timer);
     this.timer = undefined;
     const text = timelineVtt(this.list);
-    this.saving = this.saving.then(() => writeFileAtomic(this.path, text)).catch((e: Error) => this.onError(e));
+    this.saving = this.saving
+      .then(() => writeFileAtomic(this.path, text))
+      .catch((e: Error) => {
+        try {
+          this.onError(e);
+        } catch {
+          // a listener's failure must not stop later saves
+        }
+      });
     return this.saving;
   }
 }

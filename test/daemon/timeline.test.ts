@@ -96,6 +96,19 @@ describe("timeline WebVTT", () => {
     expect(readdirSync(dir)).toEqual(["s1-2026-11-30T07-12-00-000Z.vtt"]); // no temporary file left
   });
 
+  it("keeps its entries and reports, without throwing, when the .vtt cannot be written", async () => {
+    const dir = folder();
+    const errors: Error[] = [];
+    const tl = new Timeline(join(dir, "gone", "r.webm"), () => 100, (e) => {
+      errors.push(e);
+      throw new Error("a listener that fails");
+    });
+    tl.add("chat", "customer: hi");
+    const all = await tl.close();
+    expect(all).toEqual([{ atMs: 100, kind: "chat", text: "customer: hi" }]);
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(["ENOENT"]);
+  });
+
   it("gives a crash-left recording's manifest the timeline saved beside it", async () => {
     const dir = folder();
     const name = "sess_4-2026-11-30T07-12-00-000Z";
