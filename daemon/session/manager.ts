@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { chosenDir, ownPrivateDir } from "../../src/profile/private-dir.js";
 import {
   MediaOffer,
@@ -18,13 +18,14 @@ import {
   lensCommandOf,
 } from "../../src/protocol/index.js";
 import { LensJournal } from "./lens-journal.js";
+import { timelineItemsOf } from "./timeline-feed.js";
 import type { Backend } from "../backend/client.js";
 import type { EventLog } from "../events.js";
 import type { Logger } from "../log.js";
 import { TechnicianPeer } from "./peer.js";
 import type { LiveTalk } from "./talk.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
-import { listRecordings } from "./recordings.js";
+import { listRecordings, recordingName } from "./recordings.js";
 import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
@@ -136,6 +137,10 @@ export class SessionManager {
       for (const session of this.known.values()) this.adopt(session);
     });
     this.unsubscribe = events.subscribe((e) => {
+      // What happens goes onto the timeline of the session's recording, when there is one.
+      for (const item of timelineItemsOf(e, e.type === "session" ? this.known.get(e.session.id) : undefined)) {
+        this.media.get(item.sessionId)?.peer.timeline?.add(item.kind, item.text, item.detail);
+      }
       if (e.type === "session") {
         const before = this.known.get(e.session.id);
         this.follow(e.session);
@@ -346,7 +351,11 @@ export class SessionManager {
     });
     // A later connection of the same session (the customer reloaded) records to a new file.
     if (start.recordPath) start.recordPath = nextRecordingPath(start.recordPath);
-    if (recording) this.mediaEvent(sessionId, "recording-started", { path: recording });
+    if (recording) {
+      this.mediaEvent(sessionId, "recording-started", { path: recording });
+      const segment = recordingName(basename(recording))?.segment ?? 1;
+      m.peer.timeline?.add("segment", `segment ${segment} starts`, { segment });
+    }
     return recording ?? undefined;
   }
 

@@ -8,6 +8,7 @@ import { congestionHeaderExtensions, RembController, restrictOffer } from "./con
 import { h264DecoderConfig } from "./media-h264.js";
 import { Recorder, type RecordingSummary, type VideoCodec } from "./recorder.js";
 import { writeManifest, type ManifestFields } from "./recorder-manifest.js";
+import { Timeline } from "./timeline.js";
 import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { TalkStream, type LiveTalk } from "./talk.js";
@@ -80,6 +81,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private videoCodec: VideoCodec | null = null;
   private audioCodec: string | null = null;
   private recorder: Recorder | null = null;
+  /** What happens during the recording, on its clock (null when not recording). */
+  private recordingTimeline: Timeline | null = null;
   private manifestFields: ManifestFields | undefined;
   private startedAt: Date | undefined;
   private mediaStartMs: number | undefined;
@@ -155,6 +158,11 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     return this.pc.connectionState;
   }
 
+  /** The recording's timeline: the session manager adds what happens to it (null when not recording). */
+  get timeline(): Timeline | null {
+    return this.recordingTimeline;
+  }
+
   get recordingPath(): string | null {
     return this.recorder?.path ?? null;
   }
@@ -223,6 +231,12 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
         onError: (error) => this.emit("recording-error", { message: error.message, path }),
       });
       this.manifestFields = opts.manifest;
+      const recorder = this.recorder;
+      // A timeline that cannot be written (a full disk) is logged; the recording goes on, and the
+      // manifest still gets the timeline kept in memory.
+      this.recordingTimeline = new Timeline(path, () => recorder.clockMs(), (error) =>
+        this.emit("error", new Error(`the timeline of ${path} could not be written: ${error.message}`)),
+      );
     }
     this.startedAt = new Date();
     this.startMediaMs = performance.now();
@@ -315,7 +329,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.customerPaused) stats.paused = "customer";
     else if (this.held) stats.paused = "hold";
     if (this.recorder) {
-      stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes };
+      stats.recording = { path: this.recorder.path, bytes: this.recorder.bytes, frames: this.recorder.videoFrames };
       if (this.recorder.error) stats.recording.error = this.recorder.error.message;
     }
     return stats;
@@ -346,6 +360,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       } catch (error) {
         info.recordingError = error instanceof Error ? error.message : String(error);
       }
+      const timeline = await this.recordingTimeline?.close();
       // A recording that stopped early keeps its partial file, listed with complete: false.
       const summary = info.recording ?? (recorder.bytes > 0 ? recorder.summary() : null);
       if (summary && this.manifestFields) {
@@ -356,6 +371,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
             endedAt: new Date(),
             codecs: { video: this.videoCodec, audio: this.audioCodec },
             ...(info.recordingError ? { error: info.recordingError } : {}),
+            timeline,
           });
           info.manifestPath = written.path;
         } catch (error) {

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { writeFileAtomic } from "./atomic-file.js";
 import type { AudioGap, RecordingSummary, VideoSizeRun } from "./recorder.js";
+import type { TimelineEntry } from "./timeline.js";
 
 export interface ManifestFields {
   session: string;
@@ -31,6 +32,8 @@ export interface RecordingManifest extends ManifestFields {
   complete: boolean;
   /** Why it stopped early. */
   error?: string;
+  /** What happened during the recording, on its clock (see Timeline); also in `<recording>.vtt`. */
+  timeline?: TimelineEntry[];
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -53,6 +56,7 @@ export async function writeManifest(
     codecs: { video: string | null; audio: string | null };
     /** Set when the recording stopped early. */
     error?: string;
+    timeline?: TimelineEntry[];
   },
 ): Promise<{ path: string; manifest: RecordingManifest }> {
   const manifest: RecordingManifest = {
@@ -73,6 +77,7 @@ export async function writeManifest(
     sha256: await sha256File(summary.path),
     complete: fields.error === undefined,
     ...(fields.error === undefined ? {} : { error: fields.error }),
+    timeline: fields.timeline ?? [],
   };
   const path = await saveManifest(summary.path, manifest);
   return { path, manifest };

@@ -139,6 +139,8 @@ export class Recorder {
   private firstVideoQueuedSec: number | undefined;
   private audioQueuedSec = -Infinity;
   private lastVideoSec = 0;
+  /** performance.now() when the newest frame (by timestamp) arrived. */
+  private lastVideoArrivalMs: number | undefined;
   private videoFrameSec = 1 / 30;
   private endSec = 0;
   private pending: Item[] = [];
@@ -178,6 +180,7 @@ export class Recorder {
     // while to arrive and would otherwise start the video late against the audio.
     const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(frame.arrivalMs ?? nowMs));
     if (this.videoFrames > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
+    if (sec >= this.lastVideoSec) this.lastVideoArrivalMs = nowMs;
     this.lastVideoSec = Math.max(this.lastVideoSec, sec);
     let data: Uint8Array = frame.data;
     let size: FrameSize | undefined;
@@ -273,6 +276,17 @@ export class Recorder {
     if (this.noAudioTrack || !this.audio || this.audioPackets === 0) return false;
     const minFrames = (this.opts.audioStallMs / 1000) * 10;
     return nowMs - this.lastAudioMs > this.opts.audioStallMs && this.videoSinceAudio >= minFrames;
+  }
+
+  /**
+   * Milliseconds on the recording's clock at `nowMs` (performance.now()): the clock the file's
+   * timestamps use, from its first packet; undefined before anything arrived.
+   */
+  clockMs(nowMs = performance.now()): number | undefined {
+    // Against the newest video frame: its timestamp in the file plus the time since it arrived, so
+    // an event lands by the picture shown at that moment even when the sender's pacing drifts.
+    if (this.lastVideoArrivalMs !== undefined) return Math.max(0, this.lastVideoSec * 1000 + nowMs - this.lastVideoArrivalMs);
+    return this.zeroMs === undefined ? undefined : Math.max(0, nowMs - this.zeroMs);
   }
 
   private offsetSec(atMs: number): number {

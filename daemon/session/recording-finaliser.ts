@@ -5,6 +5,7 @@ import type { Logger } from "../log.js";
 import { manifestPathFor, saveManifest, sha256File, type RecordingManifest } from "./recorder-manifest.js";
 import { probeRecording, type RecordingProbe } from "./recording-probe.js";
 import { recordingName } from "./recordings.js";
+import { readTimeline } from "./timeline.js";
 
 /** The `error` of a manifest written for a recording that a crash or kill left without one. */
 export const CRASHED_RECORDING = "the daemon stopped while recording (crash or kill)";
@@ -109,6 +110,8 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
     sha256,
     complete: false,
     error: CRASHED_RECORDING,
+    // The timeline as last saved beside the file (it is rewritten within a fraction of a second of each event).
+    timeline: await readTimeline(path),
   };
   const manifestPath = await saveManifest(path, manifest);
   const tookMs = Math.round(performance.now() - t0);

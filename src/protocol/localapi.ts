@@ -140,7 +140,8 @@ export const SessionStats = z.object({
     muted: z.boolean(),
   }),
   /** `error`: writing stopped (a full disk); the file keeps what it has. */
-  recording: z.object({ path: z.string(), bytes: z.number().int(), error: z.string().optional() }).optional(),
+  /** `frames`: video frames written so far (the next one is frame number `frames`, from 0, in the file). */
+  recording: z.object({ path: z.string(), bytes: z.number().int(), frames: z.number().int().optional(), error: z.string().optional() }).optional(),
 });
 export type SessionStats = z.infer<typeof SessionStats>;
 
@@ -153,6 +154,10 @@ export const Recording = z.object({
   complete: z.boolean().optional(),
 });
 export type Recording = z.infer<typeof Recording>;
+
+/** One event on a recording's timeline: `atMs` from the recording's first frame (daemon/session/timeline.ts). */
+export const TimelineEntry = z.object({ atMs: z.number(), kind: z.string(), text: z.string(), detail: z.record(z.string(), z.unknown()).optional() });
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
 /** The manifest written beside a recording (daemon/session/recorder-manifest.ts); unknown fields kept. */
 export const RecordingManifest = z.looseObject({
@@ -173,6 +178,8 @@ export const RecordingManifest = z.looseObject({
   sha256: z.string(),
   complete: z.boolean(),
   error: z.string().optional(),
+  /** What happened during the recording, ms on its clock (also in the `.vtt` beside it); absent in older manifests. */
+  timeline: z.array(TimelineEntry).optional(),
 });
 export type RecordingManifest = z.infer<typeof RecordingManifest>;
 

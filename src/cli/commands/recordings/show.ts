@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RecordingDetail } from "../../../protocol/index.js";
+import type { RecordingDetail, TimelineEntry } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import type { Printer } from "../../output.js";
 import { humanBytes, humanDuration, recordingRef } from "./ref.js";
@@ -7,14 +7,15 @@ import { humanBytes, humanDuration, recordingRef } from "./ref.js";
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("show")
-    .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps")
+    .description("show a recording's manifest: session, segments, duration, sizes, codecs, frames, gaps, and its timeline (chat, Lens tools, hold, collaborators ... on the recording's clock)")
     .argument("<id|path>", "a session id (all its segments) or a recording's path (.webm, or its .json manifest)")
-    .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written)");
+    .option("--json", "print the segments as a JSON array, each with its manifest (null while it is being written) and its timeline: [{atMs, kind, text, detail?}]");
   examples(
     cmd,
     "rescue recordings show k7m2qd9xw4hbte",
     "rescue recordings show ~/.local/share/rescue/recordings/k7m2qd9xw4hbte-2026-11-30T07-12-00-000Z.webm",
     "rescue recordings show k7m2qd9xw4hbte --json",
+    "rescue recordings show k7m2qd9xw4hbte --json | jq '.[0].manifest.timeline[] | select(.kind == \"chat\")'",
   );
   cmd.action((ref: string, opts: { json?: boolean }) => run(ctx, ref, opts));
 }
@@ -52,5 +53,15 @@ export function printSegments(out: Printer, segments: RecordingDetail[]): void {
     row("gaps", m.audio.gaps.length ? `${m.audio.gaps.length} without audio, ${humanDuration(silence)} in all: ${m.audio.gaps.map((g) => `${humanDuration(g.fromMs)}-${humanDuration(g.toMs)}`).join(", ")}` : "none");
     row("complete", m.complete ? "yes" : `no${m.error ? `: ${m.error}` : ""}`);
     row("sha256", m.sha256);
+    const timeline = m.timeline ?? [];
+    row("timeline", timeline.length ? `${timeline.length} events (also in ${s.path.replace(/\.[^./]+$/, ".vtt")})` : "none");
+    for (const e of timeline) out.line(timelineLine(e));
   });
+}
+
+/** `00:05.2  chat  customer: hello`: minutes, seconds and tenths on the recording's clock. */
+export function timelineLine(e: TimelineEntry): string {
+  const tenths = Math.floor(e.atMs / 100);
+  const clock = `${String(Math.floor(tenths / 600)).padStart(2, "0")}:${String(Math.floor(tenths / 10) % 60).padStart(2, "0")}.${tenths % 10}`;
+  return `${clock}  ${e.kind}  ${e.text}`;
 }
