@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
 import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
-import { DepacketizeCallback } from "werift/nonstandard";
 import { LENS_CHANNEL, type IceServer, type SessionStats, type Signal } from "../../src/protocol/index.js";
 import { LensChannel } from "./lens-channel.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
@@ -13,6 +12,7 @@ import { RateWindow, SequenceTracker } from "./stats-counters.js";
 import { readOggOpus, type OpusPacket } from "../../src/media/ogg-opus.js";
 import { TalkStream, type LiveTalk } from "./talk.js";
 import { VideoTap } from "./video-tap.js";
+import { FrameAssembler } from "./frame-assembler.js";
 import { JitterBuffer } from "./jitter-buffer.js";
 import { MediaWatch } from "./media-watch.js";
 
@@ -91,7 +91,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private held = false;
   private customerPaused = false;
   private jitter: JitterBuffer | undefined;
-  private depacketizer: DepacketizeCallback | undefined;
+  private assembler: FrameAssembler | undefined;
   private waitingFirstFrame = false;
   private lastKeyframeRequestMs = -Infinity;
   private lastKeyframeMs = 0;
@@ -350,7 +350,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.video.close();
     this.path.close();
     this.jitter?.destroy();
-    this.depacketizer?.destroy();
+    this.assembler = undefined;
     await this.pc.close().catch(() => undefined);
     const info: ClosedInfo = { reason, recording: null, manifestPath: null, recordingError: null };
     const recorder = this.recorder;
@@ -417,21 +417,19 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.listenerCount("audio") > 0) this.emit("audio", rtp.payload);
   }
 
-  /** Jitter buffer (orders, waits for NACK retransmissions), depacketizer (frames), then frames from a keyframe on. */
+  /** Jitter buffer (orders, waits for NACK retransmissions), frame assembler (whole frames, from a keyframe on, none after a loss until the next keyframe). */
   private resetVideoPipeline(): void {
     this.jitter?.destroy();
-    this.depacketizer?.destroy();
-    this.depacketizer = this.newDepacketizer();
+    this.assembler = this.newAssembler();
     this.jitter = new JitterBuffer(
       { clockRate: 90_000, latencyMs: 200 },
       {
-        packet: (rtp) => this.depacketizer?.input({ rtp }),
+        packet: (rtp) => this.assembler?.packet(rtp),
         // Given up after waiting for retransmission: the frames that follow need a keyframe.
-        loss: () => this.requestKeyframe("loss"),
-        // A restarted sender's sequence would look like a gap, or like old packets, to the depacketizer.
+        loss: () => this.assembler?.lost(),
+        // A restarted sender's sequence does not continue what came before: start again from a keyframe.
         restart: () => {
-          this.depacketizer?.destroy();
-          this.depacketizer = this.newDepacketizer();
+          this.assembler = this.newAssembler();
         },
       },
     );
@@ -439,21 +437,17 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.mediaStartMs = performance.now();
   }
 
-  private newDepacketizer(): DepacketizeCallback {
-    const codec = this.videoCodec === "h264" ? "MPEG4/ISO/AVC" : "VP8";
-    // Not the depacketizer's own waitForKeyframe: it keeps the dropped frames' packets and glues
-    // them in front of the keyframe that ends the wait.
-    const depacketizer = new DepacketizeCallback(codec, { isFinalPacketInSequence: (header) => header.marker });
-    let keyframeSeen = false;
-    depacketizer.pipe((output) => {
-      const frame = output.frame;
-      if (!frame) return;
-      const keyframe = frame.isKeyframe && (this.videoCodec !== "vp8" || vp8KeyframeSize(frame.data) !== null);
-      if (!keyframeSeen && !keyframe) return this.requestKeyframe("no-keyframe-yet");
-      keyframeSeen = true;
-      this.onVideoFrame(frame.data, keyframe, frame.timestamp as number);
-    });
-    return depacketizer;
+  private newAssembler(): FrameAssembler {
+    const vp8 = this.videoCodec !== "h264";
+    return new FrameAssembler(
+      vp8 ? "VP8" : "MPEG4/ISO/AVC",
+      {
+        frame: (frame) => this.onVideoFrame(frame.data, frame.keyframe, frame.timestamp),
+        needKeyframe: (why) => this.requestKeyframe(why),
+      },
+      // A VP8 keyframe also carries its start code and size (RFC 6386 9.1).
+      vp8 ? (data) => vp8KeyframeSize(data) !== null : undefined,
+    );
   }
 
   private onVideoFrame(data: Buffer, keyframe: boolean, timestamp: number): void {
