@@ -69,10 +69,10 @@ export class Metrics {
   }
 
   /**
-   * Carriers that count what they hand on: `queued` when only the outbox took it (a receipt that
-   * says so, or a channel in `outbox`), `sent` when a carrier did, `failed` when sending threw.
+   * Carriers that count what they hand on: `queued` when the receipt says the message only reached
+   * the outbox, `sent` when a carrier took it (its receipt, or none), `failed` when sending threw.
    */
-  countDeliveries(delivery: Delivery, outbox: { sms: boolean; email: boolean }): Delivery {
+  countDeliveries(delivery: Delivery): Delivery {
     const counted =
       <M>(channel: "sms" | "email", send: (message: M) => Promise<SendReceipt | void>) =>
       async (message: M): Promise<SendReceipt | void> => {
@@ -83,8 +83,7 @@ export class Metrics {
           this.deliveries.inc({ channel, result: "failed" });
           throw err;
         }
-        const queued = receipt ? receipt.status === "queued" : outbox[channel];
-        this.deliveries.inc({ channel, result: queued ? "queued" : "sent" });
+        this.deliveries.inc({ channel, result: receipt?.status === "queued" ? "queued" : "sent" });
         return receipt;
       };
     return {

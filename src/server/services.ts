@@ -79,7 +79,7 @@ export function buildServices(opts: {
   const metrics = new Metrics(() => store.sessions.countByStatus());
   const readiness = new Readiness();
   readiness.add("store", async () => void (await store.technicians.countAdmins()));
-  const delivery = metrics.countDeliveries({ ...outboxDelivery(store, now), ...opts.delivery }, { sms: !opts.delivery?.sms, email: !opts.delivery?.email });
+  const delivery = metrics.countDeliveries({ ...outboxDelivery(store, now), ...opts.delivery });
   const clock = () => now().getTime();
   const buckets: BucketStore = cluster ? new RedisBuckets(cluster.redis, clock) : new MemoryBuckets(clock);
   const auth = new AuthService(store, now, limits.login, buckets);
