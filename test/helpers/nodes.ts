@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { SERVER_BIN as BIN, startServerProcess } from "./server-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/rescue-server.js");
 
 export interface ServerNode {
   url: string;
@@ -26,30 +26,17 @@ export function runServerCli(args: string[], env: Record<string, string> = {}): 
   });
 }
 
-/** `rescue-server start ARGS` as a child process; resolves with its URL once it prints the listening line. */
-export function startServerNode(args: string[], env: Record<string, string> = {}): Promise<ServerNode> {
-  const child = spawn(process.execPath, [BIN, "start", "--port", "0", ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  let stderr = "";
-  const exited = new Promise<number | null>((r) => child.on("close", r));
-  return new Promise((resolveStart, reject) => {
-    child.stderr.on("data", (d) => {
-      const before = stderr;
-      stderr += d;
-      // Piped, the server logs JSON lines: the URL is in the "listening on" record.
-      const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr);
-      if (m && !/"msg":"listening on /.test(before)) {
-        resolveStart({
-          url: m[1]!,
-          wsUrl: m[1]!.replace(/^http/, "ws"),
-          child,
-          stderr: () => stderr,
-          stop: () => {
-            if (child.exitCode === null) child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    });
-    exited.then((code) => reject(new Error(`rescue-server start exited ${code}: ${stderr}`)));
-  });
+/** `rescue-server start --port 0 ARGS` as a child process; resolves with its URL once it logs the listening record. */
+export async function startServerNode(args: string[], env: Record<string, string> = {}): Promise<ServerNode> {
+  const { child, url, stderr, exited } = await startServerProcess(["--port", "0", ...args], env);
+  return {
+    url,
+    wsUrl: url.replace(/^http/, "ws"),
+    child,
+    stderr,
+    stop: () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
 }

@@ -28,6 +28,11 @@ export function logRecords(text: string): Record<string, any>[] {
     });
 }
 
+/** The URL of the first "listening on" record in a server's piped (JSON) stderr, once it is there. */
+export function listeningUrl(stderr: string): string | undefined {
+  return /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr)?.[1];
+}
+
 /** Runs `rescue-server start ARGS` (stderr piped, so JSON logs) and resolves once it logs where it listens. */
 export function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER_BIN, "start", ...args], { cwd: ROOT, env: { ...process.env, ...env } });
@@ -36,8 +41,8 @@ export function startServerProcess(args: string[], env: Record<string, string> =
   return new Promise((resolveStart, reject) => {
     child.stderr.on("data", (d) => {
       stderr += d;
-      const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr);
-      if (m) resolveStart({ child, url: m[1]!, stderr: () => stderr, records: () => logRecords(stderr), exited });
+      const url = listeningUrl(stderr);
+      if (url) resolveStart({ child, url, stderr: () => stderr, records: () => logRecords(stderr), exited });
     });
     exited.then((code) => reject(new Error(`start exited ${code}: ${stderr}`)));
   });

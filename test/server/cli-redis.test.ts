@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildDist } from "../helpers/build.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { listeningUrl } from "../helpers/server-process.js";
 
 // `rescue-server start --redis URL` (or RESCUE_REDIS_URL): a bad URL is a usage error, an
 // unreachable Redis stops the start, and the URL's password never shows in any output.
@@ -25,7 +26,7 @@ function run(args: string[], env: Record<string, string> = {}, untilListening = 
   return new Promise((done) => {
     const seen = (d: Buffer) => {
       out += d;
-      if (untilListening && /"msg":"listening on /.test(out)) done({ code: null, out, child });
+      if (untilListening && listeningUrl(out)) done({ code: null, out, child });
     };
     child.stdout.on("data", seen);
     child.stderr.on("data", seen);

@@ -8,6 +8,7 @@ import { ServerConfig, ServerToCustomer, Session, type IceServer } from "../../s
 import { readTurnSecret, turnCredential } from "../../src/server/turn.js";
 import { buildDist } from "../helpers/build.js";
 import { coturnUnavailable, startCoturn, type Coturn } from "../helpers/coturn.js";
+import { listeningUrl } from "../helpers/server-process.js";
 import { openCustomerWs, startTestServer, type TestServer } from "../helpers/server.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -106,9 +107,8 @@ describe("rescue-server start with TURN", { timeout: 120_000 }, () => {
     const url = await new Promise<string>((ok, fail) => {
       child.stderr.on("data", (d) => {
         stderr += d;
-        // Piped, the server logs JSON lines: the URL is in the "listening on" record.
-        const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(stderr);
-        if (m) ok(m[1]!);
+        const listening = listeningUrl(stderr);
+        if (listening) ok(listening);
       });
       child.on("close", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
     });
