@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { RescueError } from "../../protocol/index.js";
+import { hideUrlSecrets } from "../url-secrets.js";
 
 /** Environment variable read when `--redis` is not given. */
 export const REDIS_URL_ENV = "RESCUE_REDIS_URL";
@@ -14,14 +15,7 @@ export function newNodeId(): string {
 
 /** The URL with any password (and user) replaced by `***`, for logs and error messages. */
 export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    if (u.username) u.username = "***";
-    return u.toString();
-  } catch {
-    return "(an unparsable Redis URL)";
-  }
+  return hideUrlSecrets(url, { hideUser: true, unparsable: "(an unparsable Redis URL)" });
 }
 
 /** Checks a `--redis` value: redis:// or rediss:// (TLS). Throws bad_request naming the URL without its password. */

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import { RescueError } from "../../protocol/index.js";
 import { Serial } from "../serial.js";
+import { hideUrlSecrets } from "../url-secrets.js";
 import { migrationSql, MIGRATIONS } from "./migrations.js";
 import type { Row } from "./rows.js";
 import { sqlStore, uniqueViolation } from "./sql-store.js";
@@ -15,13 +16,7 @@ export function isPostgresUrl(url: string): boolean {
 
 /** `url` with its password replaced by ***, for messages and logs. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(a database URL that does not parse)";
-  }
+  return hideUrlSecrets(url, { hideUser: false, unparsable: "(a database URL that does not parse)" });
 }
 
 export interface PostgresOptions {
