@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { MAX_MESSAGE_BYTES, ServerToCustomer, ServerToTechnician, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openCustomerWs, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openCustomerWs, openTechnicianWs, type TestServer, type WsProbe, serverPerTest } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const LENS: Permission[] = ["lens", "private", "pin", "chat", "record"];
 async function newSession(token: string): Promise<Session> {
@@ -17,12 +12,12 @@ async function newSession(token: string): Promise<Session> {
 }
 async function customer(opts: WebSocket.ClientOptions = {}): Promise<WsProbe> {
   const c = await openCustomerWs(server!, opts);
-  sockets.push(c);
+  each.keep(c);
   return c;
 }
 async function technicianWs(token: string): Promise<WsProbe> {
   const t = await openTechnicianWs(server!, token);
-  sockets.push(t);
+  each.keep(t);
   return t;
 }
 /** The i-th PIN that is not `pin`. */
@@ -33,7 +28,7 @@ const logEvents = async (token: string, id: string) =>
 
 describe("customer WebSocket", () => {
   it("joins, grants devices, accepts the EULA: the session becomes waiting and the PIN is gone", async () => {
-    server = await startTestServer({ iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
+    server = await each.start({ iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customer();
@@ -63,7 +58,7 @@ describe("customer WebSocket", () => {
   });
 
   it("refuses steps out of order and changes nothing", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
 
@@ -95,7 +90,7 @@ describe("customer WebSocket", () => {
   });
 
   it("a declined EULA ends the session as declined", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customer();
@@ -111,7 +106,7 @@ describe("customer WebSocket", () => {
   });
 
   it("a customer who leaves aborts the live session at once", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customerReady(server, s.pin!);
@@ -123,7 +118,7 @@ describe("customer WebSocket", () => {
   });
 
   it("with no grace period a dropped customer socket aborts the session at once", async () => {
-    server = await startTestServer({ customerGraceMs: 0 });
+    server = await each.start({ customerGraceMs: 0 });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customerReady(server, s.pin!);
@@ -133,11 +128,11 @@ describe("customer WebSocket", () => {
   });
 
   it("refuses text with terminal escape sequences (chat, names): they would reach technicians' terminals", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     c.send({ type: "chat", text: "\u001b[2J\u001b[31mFAKE: technician approved\u001b]0;pwned\u0007" });
     expect((await c.closed).code).toBe(WS_CLOSE.badMessage);
     const named = await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Evil\u001b[31mRED" } });
@@ -147,7 +142,7 @@ describe("customer WebSocket", () => {
 
   it("refuses wrong and expired PINs with the same close", async () => {
     let offsetMs = 0;
-    server = await startTestServer({ now: () => new Date(Date.now() + offsetMs) });
+    server = await each.start({ now: () => new Date(Date.now() + offsetMs) });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const wrong = await customer();
@@ -163,7 +158,7 @@ describe("customer WebSocket", () => {
   });
 
   it("throttles PIN guessing per address", async () => {
-    server = await startTestServer({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
+    server = await each.start({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     for (let i = 0; i < 3; i++) {
@@ -182,7 +177,7 @@ describe("customer WebSocket", () => {
   });
 
   it("closes malformed and oversized messages with a code, and keeps serving", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const bad = await customer();
     bad.send("{nope");
@@ -205,11 +200,11 @@ describe("customer WebSocket", () => {
     // Still serving.
     const s = await newSession(tech.token);
     const ok = await customerReady(server, s.pin!);
-    sockets.push(ok);
+    each.keep(ok);
   });
 
   it("closes a socket that never joins", async () => {
-    server = await startTestServer({ joinTimeoutMs: 100 });
+    server = await each.start({ joinTimeoutMs: 100 });
     const c = await customer();
     expect(await c.closed).toEqual({ code: WS_CLOSE.badMessage, reason: "join expected" });
   });
@@ -217,16 +212,16 @@ describe("customer WebSocket", () => {
 
 describe("technician WebSocket", () => {
   it("refuses a bad token with unauthenticated", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const t = await technicianWs("A".repeat(43));
     expect((await t.closed).code).toBe(WS_CLOSE.unauthenticated);
     const none = await openTechnicianWs(server, "");
-    sockets.push(none);
+    each.keep(none);
     expect((await none.closed).code).toBe(WS_CLOSE.unauthenticated);
   });
 
   it("sends hello and a snapshot, then every change of the technician's sessions only", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const other = await server.technician(LENS);
     const existing = await newSession(tech.token);
@@ -241,7 +236,7 @@ describe("technician WebSocket", () => {
     const pushed = ServerToTechnician.parse(await t.next("session"));
     expect(pushed.type === "session" && pushed.session.id).toBe(s.id);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     const statuses: string[] = [];
     while (statuses.at(-1) !== "waiting") {
       const m = ServerToTechnician.parse(await t.next("session"));
@@ -254,7 +249,7 @@ describe("technician WebSocket", () => {
   });
 
   it("relays signals only between the session's own customer and technician", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const intruder = await server.technician(LENS);
     const s = await newSession(tech.token);
@@ -263,7 +258,7 @@ describe("technician WebSocket", () => {
     const x = await technicianWs(intruder.token);
     await Promise.all([t.next("sessions"), t2.next("sessions"), x.next("sessions")]);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
 
     c.send({ type: "signal", signal: { kind: "offer", sdp: "v=0 offer" } });
     for (const probe of [t, t2]) expect(await probe.next("signal")).toEqual({ type: "signal", sessionId: s.id, signal: { kind: "offer", sdp: "v=0 offer" } });
@@ -284,13 +279,13 @@ describe("technician WebSocket", () => {
   });
 
   it("relays chat both ways and logs media events", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const t = await technicianWs(tech.token);
     await t.next("sessions");
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     c.send({ type: "chat", text: "my camera is on" });
     expect((await t.next("chat")).message).toMatchObject({ sessionId: s.id, from: "customer", author: "Test Customer", text: "my camera is on" });
     // Both sides get every chat line, their own included.
@@ -306,7 +301,7 @@ describe("technician WebSocket", () => {
   });
 
   it("the customer's pause and resume are logged and pushed to the technician on the session", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(LENS);
     const s = await newSession(tech.token);
     const t = await technicianWs(tech.token);
@@ -336,7 +331,7 @@ describe("technician WebSocket", () => {
   });
 
   it("refuses chat over the socket without the chat permission", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const s = await newSession(tech.token);
     const t = await technicianWs(tech.token);

@@ -1,17 +1,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiKey, CreatedApiKey, ErrorBody, IntegrationSession, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openCustomerWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openCustomerWs, type TestServer, type WsProbe, serverPerTest } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const PERMS: Permission[] = ["lens", "private", "link"];
 
@@ -25,7 +20,7 @@ const createSession = (key: string, body?: unknown) => server!.api("POST", "/api
 
 describe("API keys", () => {
   it("are shown once, stored hashed, listed without the secret and revoked at once", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(PERMS);
     const created = await newKey(tech.token);
     expect(created.key).toMatch(/^rk_[A-Za-z0-9_-]{43}$/);
@@ -60,7 +55,7 @@ describe("API keys", () => {
   });
 
   it("need a login token and a sensible name", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(PERMS);
     const key = await newKey(tech.token);
     expect((await server.api("POST", "/api/v1/apikeys", { body: { name: "x" } })).status).toBe(401);
@@ -75,7 +70,7 @@ describe("API keys", () => {
 
 describe("the integration calls", () => {
   it("create a session the customer can join, in the technician's list, and issue another PIN", async () => {
-    server = await startTestServer({ publicUrl: "https://rescue.example.test" });
+    server = await each.start({ publicUrl: "https://rescue.example.test" });
     const tech = await server.technician(PERMS);
     const { key } = await newKey(tech.token);
     const res = await createSession(key, { name: "Chat visitor 42", language: "nl" });
@@ -102,10 +97,10 @@ describe("the integration calls", () => {
 
     // The old PIN is dead, the new one works.
     const stale = await openCustomerWs(server);
-    sockets.push(stale);
+    each.keep(stale);
     stale.send({ type: "join", pin: s.pin });
     expect((await stale.closed).code).toBe(WS_CLOSE.invalidPin);
-    sockets.push(await customerReady(server, second.pin));
+    each.keep(await customerReady(server, second.pin));
     const log = (await server.api("GET", `/api/v1/sessions/${s.sessionId}/log`, { token: tech.token })).body;
     expect(log.filter((e: { event: string }) => e.event === "pin-issued")).toHaveLength(2);
 
@@ -114,7 +109,7 @@ describe("the integration calls", () => {
   });
 
   it("refuse missing, malformed, unknown and foreign keys", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(PERMS);
     const { key } = await newKey(tech.token);
     const unknown = `rk_${"A".repeat(43)}`;
@@ -130,7 +125,7 @@ describe("the integration calls", () => {
   });
 
   it("act with the group's permissions at call time", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const { key } = await newKey(tech.token);
     const res = await createSession(key);
@@ -139,7 +134,7 @@ describe("the integration calls", () => {
   });
 
   it("reject bad input with a 400 and create nothing", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(PERMS);
     const { key } = await newKey(tech.token);
     for (const body of [{ language: "fr" }, { name: "n".repeat(101) }, { name: "" }, { name: 42 }]) {
@@ -158,7 +153,7 @@ describe("the integration calls", () => {
   });
 
   it("are rate-limited per key with Retry-After", async () => {
-    server = await startTestServer({ limits: { integration: { perKey: 3, windowMs: 60_000 } } });
+    server = await each.start({ limits: { integration: { perKey: 3, windowMs: 60_000 } } });
     const tech = await server.technician(PERMS);
     const a = await newKey(tech.token, "a");
     const b = await newKey(tech.token, "b");
@@ -177,7 +172,7 @@ describe("the integration calls", () => {
 
 describe("the OpenAPI document", () => {
   it("is served without auth and describes the calls with the protocol's schemas", async () => {
-    server = await startTestServer({ publicUrl: "https://rescue.example.test" });
+    server = await each.start({ publicUrl: "https://rescue.example.test" });
     const res = await server.api("GET", "/api/v1/openapi.json");
     expect(res.status).toBe(200);
     const doc = res.body;

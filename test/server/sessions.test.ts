@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorBody, PERMISSIONS, Session, SessionLogEntry, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { startTestServer, customerReady, openCustomerWs, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openCustomerWs, type TestServer, type WsProbe, serverPerTest } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const ALL: Permission[] = [...PERMISSIONS];
 const create = (token: string, body: Record<string, unknown>) => server!.api("POST", "/api/v1/sessions", { token, body });
 
 describe("creating sessions", () => {
   it("creates a Lens session by PIN with a 6-digit PIN, links, expiry and a log", async () => {
-    server = await startTestServer({ publicUrl: "https://rescue.example.test/" });
+    server = await each.start({ publicUrl: "https://rescue.example.test/" });
     const tech = await server.technician(["lens", "private", "pin", "record"]);
     const res = await create(tech.token, { method: "pin", name: "Jane" });
     expect(res.status).toBe(201);
@@ -35,13 +30,13 @@ describe("creating sessions", () => {
   });
 
   it("marks sessions not recordable when the group lacks record", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "link"]);
     expect((await create(tech.token, { method: "link" })).body.recordable).toBe(false);
   });
 
   it("refuses each missing permission, naming it", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const cases: { body: Record<string, unknown>; needs: Permission[] }[] = [
       { body: { type: "lens", method: "pin" }, needs: ["lens", "private", "pin"] },
       { body: { type: "lens", method: "sms", to: "+31612345678" }, needs: ["lens", "private", "sms"] },
@@ -65,7 +60,7 @@ describe("creating sessions", () => {
   });
 
   it("refuses remote control with a clear message", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(ALL);
     const res = await create(tech.token, { type: "desktop", mode: "control", method: "pin" });
     expect(res.status).toBe(403);
@@ -73,7 +68,7 @@ describe("creating sessions", () => {
   });
 
   it("sends the link by SMS and email through the outbox and refuses a bad phone number before creating anything", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(ALL);
     const sms = Session.parse((await create(tech.token, { method: "sms", to: "+31 6 12345678" })).body);
     // No carrier configured: the messages wait in the outbox, and say so.
@@ -93,7 +88,7 @@ describe("creating sessions", () => {
   });
 
   it("records a failed carrier on the session without losing it", async () => {
-    server = await startTestServer({ delivery: { sms: { send: async () => { throw new Error("carrier down"); } } } });
+    server = await each.start({ delivery: { sms: { send: async () => { throw new Error("carrier down"); } } } });
     const tech = await server.technician(ALL);
     const s = Session.parse((await create(tech.token, { method: "sms", to: "+31612345678" })).body);
     expect(s.delivery).toEqual({ channel: "sms", to: "+31612345678", status: "failed", reason: "carrier down" });
@@ -104,7 +99,7 @@ describe("creating sessions", () => {
 describe("PINs", () => {
   it("are unique among live sessions and zero-padded", async () => {
     // More live sessions than one technician may hold by default.
-    server = await startTestServer({ limits: { sessions: { livePerTechnician: 100, createRate: { burst: 100, windowMs: 60_000 } } } });
+    server = await each.start({ limits: { sessions: { livePerTechnician: 100, createRate: { burst: 100, windowMs: 60_000 } } } });
     const tech = await server.technician(ALL);
     const pins = new Set<string>();
     for (let i = 0; i < 60; i++) {
@@ -117,7 +112,7 @@ describe("PINs", () => {
 
   it("expire after the group's setting: the session times out, the PIN no longer joins", async () => {
     let offsetMs = 0;
-    server = await startTestServer({ now: () => new Date(Date.now() + offsetMs) });
+    server = await each.start({ now: () => new Date(Date.now() + offsetMs) });
     const tech = await server.technician(["lens", "private", "pin"], { pinExpiryMinutes: 2 });
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     expect(Date.parse(s.expiresAt!) - Date.parse(s.createdAt)).toBe(2 * 60_000);
@@ -132,7 +127,7 @@ describe("PINs", () => {
 
   it("are swept without anyone asking", async () => {
     let offsetMs = 0;
-    server = await startTestServer({ now: () => new Date(Date.now() + offsetMs), sweepIntervalMs: 50 });
+    server = await each.start({ now: () => new Date(Date.now() + offsetMs), sweepIntervalMs: 50 });
     const tech = await server.technician(["lens", "private", "pin"], { pinExpiryMinutes: 1 });
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     offsetMs = 61_000;
@@ -142,7 +137,7 @@ describe("PINs", () => {
   });
 
   it("are replaced by 'create another PIN' only before a customer joins", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     const again = Session.parse((await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token })).body);
@@ -154,14 +149,14 @@ describe("PINs", () => {
     expect(log.filter((e: SessionLogEntry) => e.event === "pin-issued").map((e: { pin: string }) => e.pin)).toEqual([s.pin, again.pin]);
 
     const c = await customerReady(server, again.pin!);
-    sockets.push(c);
+    each.keep(c);
     const refused = await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token });
     expect(refused.status).toBe(409);
   });
 
   it("'create another PIN' on a session that timed out before the customer came: Connecting again, the new PIN joins", async () => {
     let offsetMs = 0;
-    server = await startTestServer({ now: () => new Date(Date.now() + offsetMs) });
+    server = await each.start({ now: () => new Date(Date.now() + offsetMs) });
     const tech = await server.technician(["lens", "private", "pin"], { pinExpiryMinutes: 1 });
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     offsetMs = 61_000;
@@ -174,11 +169,11 @@ describe("PINs", () => {
     expect(log.slice(-2).map((e: SessionLogEntry) => [e.event, e.status])).toEqual([["timed-out", "timed-out"], ["pin-issued", "connecting"]]);
     // The old PIN stays dead; the new one brings the customer in.
     const stale = await openCustomerWs(server);
-    sockets.push(stale);
+    each.keep(stale);
     stale.send({ type: "join", pin: s.pin, name: "Late" });
     expect((await stale.closed).code).toBe(WS_CLOSE.invalidPin);
     const c = await customerReady(server, again.pin!);
-    sockets.push(c);
+    each.keep(c);
     expect((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body.status).toBe("waiting");
     // Once the customer joined, no new PIN, and the refusal says how to go on.
     const refused = await server.api("POST", `/api/v1/sessions/${s.id}/pin`, { token: tech.token });
@@ -187,7 +182,7 @@ describe("PINs", () => {
   });
 
   it("no new PIN for a session that was closed, nor for one that timed out after its customer joined", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     expect((await server.api("POST", `/api/v1/sessions/${s.id}/end`, { token: tech.token })).status).toBe(200);
@@ -199,14 +194,14 @@ describe("PINs", () => {
 
 describe("session actions", () => {
   it("follow the state machine and refuse other transitions with 409", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await create(tech.token, { method: "pin" })).body);
     const act = (a: string) => server!.api("POST", `/api/v1/sessions/${s.id}/${a}`, { token: tech.token });
     const early = await act("start");
     expect(early.status).toBe(409);
     expect(early.body.error.message).toBe("cannot start a session that is connecting");
-    sockets.push(await customerReady(server, s.pin!));
+    each.keep(await customerReady(server, s.pin!));
     expect((await act("start")).body.status).toBe("active");
     expect((await act("resume")).status).toBe(409);
     expect((await act("hold")).body.status).toBe("on-hold");
@@ -220,7 +215,7 @@ describe("session actions", () => {
   });
 
   it("hide other technicians' sessions", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const a = await server.technician(["lens", "private", "pin"]);
     const b = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await create(a.token, { method: "pin" })).body);
@@ -231,11 +226,11 @@ describe("session actions", () => {
   });
 
   it("allow one Lens session per technician, naming the one that holds the slot", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin", "link"]);
     const first = Session.parse((await create(tech.token, { method: "pin" })).body);
     const second = Session.parse((await create(tech.token, { method: "pin" })).body);
-    sockets.push(await customerReady(server, first.pin!), await customerReady(server, second.pin!));
+    each.keep(await customerReady(server, first.pin!), await customerReady(server, second.pin!));
     expect((await server.api("POST", `/api/v1/sessions/${first.id}/start`, { token: tech.token })).status).toBe(200);
     for (const status of ["active", "on-hold"]) {
       if (status === "on-hold") await server.api("POST", `/api/v1/sessions/${first.id}/hold`, { token: tech.token });
@@ -251,12 +246,12 @@ describe("session actions", () => {
   });
 
   it("allow at most 10 active sessions; held ones do not count", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["private", "pin"]);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
       const s = Session.parse((await create(tech.token, { type: "desktop", method: "pin" })).body);
-      sockets.push(await customerReady(server, s.pin!));
+      each.keep(await customerReady(server, s.pin!));
       ids.push(s.id);
     }
     for (const id of ids.slice(0, 10)) expect((await server.api("POST", `/api/v1/sessions/${id}/start`, { token: tech.token })).status).toBe(200);
@@ -269,7 +264,7 @@ describe("session actions", () => {
   });
 
   it("chat needs the chat permission and reaches the customer", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const mute = await server.technician(["lens", "private", "pin"]);
     const talk = await server.technician(["lens", "private", "pin", "chat"]);
     const s1 = Session.parse((await create(mute.token, { method: "pin" })).body);
@@ -278,14 +273,14 @@ describe("session actions", () => {
     expect(refused.body.error.message).toContain("chat");
     const s2 = Session.parse((await create(talk.token, { method: "pin" })).body);
     const c = await customerReady(server, s2.pin!);
-    sockets.push(c);
+    each.keep(c);
     const sent = await server.api("POST", `/api/v1/sessions/${s2.id}/chat`, { token: talk.token, body: { text: "hello there" } });
     expect(sent.body).toMatchObject({ sessionId: s2.id, from: "technician", author: talk.email, text: "hello there" });
     expect((await c.next("chat")).message.text).toBe("hello there");
   });
 
   it("list filters by status and refuses unknown ones", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
     const a = Session.parse((await create(tech.token, { method: "pin" })).body);
     const b = Session.parse((await create(tech.token, { method: "pin" })).body);

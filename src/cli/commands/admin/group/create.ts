@@ -1,24 +1,15 @@
 import type { Command } from "commander";
 import { PERMISSIONS, type Permission } from "../../../../protocol/common.js";
 import { examples, type Context } from "../../../context.js";
-import { groupSettings, parsePermissions, printGroups } from "../permissions.js";
-
-interface Options {
-  permission?: string;
-  pinExpiry?: string;
-  maxTechnicians?: string;
-  json?: boolean;
-}
+import { groupSettingOptions, groupSettings, parsePermissions, printGroups, type GroupOptions as Options } from "../permissions.js";
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("create")
     .description("create a technician group with its permissions (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", `comma-separated: ${PERMISSIONS.join(", ")}`)
-    .option("--pin-expiry <minutes>", "how long a PIN stays valid")
-    .option("--max-technicians <n>", "technicians in one session, the lead included (1-10; 5 unless set)")
-    .option("--json", "print the group as JSON");
+    .option("--permission <list>", `comma-separated: ${PERMISSIONS.join(", ")}`);
+  groupSettingOptions(cmd);
   examples(cmd, "rescue admin group create Support --permission lens,pin,sms,link,email,record,chat");
   cmd.action((name: string, opts: Options) => run(ctx, name, opts));
 }
