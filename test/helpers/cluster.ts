@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fetch as undiciFetch } from "undici";
 import type { Group, Permission } from "../../src/protocol/index.js";
 import { initData, startNode, type RunningNode, type StartServerOptions } from "../../src/server/index.js";
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
 import type { Store } from "../../src/server/store/types.js";
 import { startRedis, type TestRedis } from "./redis.js";
-import { fromAddress, type Account, type ApiResponse } from "./server.js";
+import { apiRequest, type Account, type ApiOptions, type ApiResponse } from "./server.js";
 
-type ApiOptions = { token?: string; body?: unknown; from?: string; headers?: Record<string, string> };
 
 /** One server node of a TestCluster: its own Hub, Services and HTTP listener. */
 export interface TestNode {
@@ -59,15 +57,7 @@ export async function startCluster(count: number, opts: Omit<StartServerOptions,
       wsUrl: running.url.replace(/^http/, "ws"),
       id: running.node!,
       running,
-      async api<T>(method: string, path: string, o: ApiOptions = {}): Promise<ApiResponse<T>> {
-        const headers: Record<string, string> = { ...o.headers };
-        if (o.token) headers.authorization = `Bearer ${o.token}`;
-        if (o.body !== undefined) headers["content-type"] = "application/json";
-        const init = { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) };
-        const res = o.from ? await undiciFetch(running.url + path, { ...init, dispatcher: fromAddress(o.from) }) : await fetch(running.url + path, init);
-        const text = await res.text();
-        return { status: res.status, body: text ? JSON.parse(text) : undefined };
-      },
+      api: (method, path, o) => apiRequest(running.url, method, path, o),
     };
     nodes.push(node);
     return node;

@@ -29,7 +29,7 @@ export interface TestServer {
    * Any request on the real HTTP API; body is sent as JSON when given. `from` binds the client
    * socket to another loopback address (127.0.0.2 ...), a different client to the server's limits.
    */
-  api<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown; from?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  api<T = any>(method: string, path: string, opts?: ApiOptions): Promise<ApiResponse<T>>;
   login(email: string, password: string): Promise<string>;
   createGroup(name: string, permissions: Permission[], settings?: Partial<Group["settings"]>): Promise<Group>;
   addTechnician(opts: { group: string; email?: string; name?: string; admin?: boolean }): Promise<Account>;
@@ -52,6 +52,25 @@ export function fromAddress(address: string): Agent {
 let counter = 0;
 const unique = () => `${process.pid}-${++counter}`;
 
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  /** Source address to connect from (a loopback alias), for per-address rules. */
+  from?: string;
+  headers?: Record<string, string>;
+}
+
+/** One JSON API call to `baseUrl + path`; the body is parsed when there is one. */
+export async function apiRequest<T = any>(baseUrl: string, method: string, path: string, o: ApiOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers["content-type"] = "application/json";
+  const init = { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) };
+  const res = o.from ? await undiciFetch(baseUrl + path, { ...init, dispatcher: fromAddress(o.from) }) : await fetch(baseUrl + path, init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
 /** A real server on 127.0.0.1, port 0, in a temporary data folder, with an admin logged in. */
 export async function startTestServer(opts: Omit<StartServerOptions, "dataDir"> = {}): Promise<TestServer> {
   const dataDir = join(mkdtempSync(join(tmpdir(), "rescue-server-test-")), "data");
@@ -59,15 +78,7 @@ export async function startTestServer(opts: Omit<StartServerOptions, "dataDir"> 
   const options = { logLevel: process.env.RESCUE_LOG_LEVEL ?? "silent", ...opts, dataDir, host: "127.0.0.1", port: 0 };
   let running = await startServer(options);
 
-  async function api<T>(method: string, path: string, o: { token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...o.headers };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    if (o.body !== undefined) headers["content-type"] = "application/json";
-    const init = { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) };
-    const res = o.from ? await undiciFetch(running.url + path, { ...init, dispatcher: fromAddress(o.from) }) : await fetch(running.url + path, init);
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = <T = any>(method: string, path: string, o: ApiOptions = {}) => apiRequest<T>(running.url, method, path, o);
 
   async function login(email: string, password: string): Promise<string> {
     const res = await api("POST", "/api/v1/auth/login", { body: { email, password } });
