@@ -103,6 +103,39 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   };
   const red = ([r, g, b]: readonly [number, number, number]) => r > 180 && g < 90 && b < 90;
 
+  /** Mean absolute difference of two equally long RGB arrays (0..255). */
+  const meanDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+    return sum / a.length;
+  };
+
+  /** The page's still canvas, downscaled to 16x9 RGB (row by row, 3 bytes a pixel). */
+  const pageStill = (page: Page) =>
+    page.evaluate(() => {
+      const still = document.getElementById("still") as HTMLCanvasElement;
+      const small = document.createElement("canvas");
+      small.width = 16;
+      small.height = 9;
+      const g = small.getContext("2d")!;
+      g.drawImage(still, 0, 0, 16, 9);
+      return Array.from(g.getImageData(0, 0, 16, 9).data).filter((_, i) => i % 4 !== 3);
+    });
+
+  /**
+   * A customer on `file`'s camera for `test`; afterwards the session ends (a failed test leaves no
+   * session holding the technician's one Lens slot) and the browser closes.
+   */
+  async function withCustomer(file: string, test: (c: { page: Page; session: Session }) => Promise<void>): Promise<void> {
+    const { browser, page, session } = await customer(file);
+    try {
+      await test({ page, session });
+    } finally {
+      await cli(["session", "end", session.id]);
+      await browser.close();
+    }
+  }
+
   /** Points on the shaft of an arrow from (0.2, 0.8) to (0.7, 0.3) of the frame, and points well off it. */
   function arrowPoints(f: Frame) {
     const at = (u: number, v: number) => ({ x: f.x + u * f.w, y: f.y + v * f.h });
@@ -113,8 +146,7 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   }
 
   async function arrowAppearsWhereDrawn(file: string, expected: { width: number; height: number }) {
-    const { browser, page, session } = await customer(file);
-    try {
+    await withCustomer(file, async ({ page, session }) => {
       const frame = await frameRect(page);
       expect({ width: frame.videoWidth, height: frame.videoHeight }).toEqual(expected);
       const { on, off } = arrowPoints(frame);
@@ -138,12 +170,7 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       // The session log names each action and who took it.
       const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string; action?: string }[]>();
       expect(log.filter((e) => e.event === "annotation").map((e) => e.action)).toEqual(["draw", "erase"]);
-      await cli(["session", "end", session.id]);
-    } finally {
-      // A failed test leaves no session holding the technician's one Lens slot.
-      await cli(["session", "end", session.id]);
-      await browser.close();
-    }
+    });
   }
 
   it("an arrow drawn from the CLI lies where it was drawn on a landscape camera's preview, and goes on erase", async () => {
@@ -155,28 +182,10 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
   }, 120_000);
 
   it("freeze: the page holds its still while the camera moves on, drawings stay on it, the recording goes on, the technician gets a still", async () => {
-    const { browser, page, session } = await customer(camera(640, 360));
-    try {
+    await withCustomer(camera(640, 360), async ({ page, session }) => {
       const circle = await cli(["lens", "draw", session.id, "--circle", "0.5,0.5,0.2"]);
       expect(circle.code, circle.stderr).toBe(0);
       await page.waitForSelector('body[data-drawings="1"]', { timeout: 10_000 });
-      // The page's still, downscaled to 16x9 RGB, as the test reads it from the canvas.
-      const pageStill = () =>
-        page.evaluate(() => {
-          const still = document.getElementById("still") as HTMLCanvasElement;
-          const small = document.createElement("canvas");
-          small.width = 16;
-          small.height = 9;
-          const g = small.getContext("2d")!;
-          g.drawImage(still, 0, 0, 16, 9);
-          const rgba = g.getImageData(0, 0, 16, 9).data;
-          return Array.from(rgba).filter((_, i) => i % 4 !== 3);
-        });
-      const meanDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-        let sum = 0;
-        for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
-        return sum / a.length;
-      };
       const frozen = await cli(["lens", "freeze", session.id, "--json"]);
       expect(frozen.code, frozen.stderr).toBe(0);
       const result = LensResult.parse(frozen.json());
@@ -186,7 +195,7 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
 
       // Held: once the camera has moved on to another colour, the page still shows the still, with the circle on it.
       const framesAtFreeze = (await cli(["session", "stats", session.id, "--json"])).json<{ video: { frames: number } }>().video.frames;
-      const still = await pageStill();
+      const still = await pageStill(page);
       const stillCentre = [still[(4 * 16 + 8) * 3]!, still[(4 * 16 + 8) * 3 + 1]!, still[(4 * 16 + 8) * 3 + 2]!];
       const liveCentre = () =>
         page.evaluate(() => {
@@ -216,35 +225,14 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       await page.waitForSelector('body[data-frozen="false"]', { timeout: 10_000 });
       const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string }[]>().map((e) => e.event);
       expect(log).toEqual(expect.arrayContaining(["freeze", "unfreeze"]));
-      await cli(["session", "end", session.id]);
-    } finally {
-      // A failed test leaves no session holding the technician's one Lens slot.
-      await cli(["session", "end", session.id]);
-      await browser.close();
-    }
+    });
   }, 150_000);
 
   // The technician's still once decoded to pictures the camera never showed (flat green or grey):
   // Chromium's padding-only RTP packets broke the frame after them, and the delta frames that
   // followed were decoded without it. See test/daemon/frame-assembler.test.ts.
   it("freeze: the technician's still and the page's still match", async () => {
-    const { browser, page, session } = await customer(camera(640, 360));
-    const pageStill = () =>
-      page.evaluate(() => {
-        const still = document.getElementById("still") as HTMLCanvasElement;
-        const small = document.createElement("canvas");
-        small.width = 16;
-        small.height = 9;
-        const g = small.getContext("2d")!;
-        g.drawImage(still, 0, 0, 16, 9);
-        return Array.from(g.getImageData(0, 0, 16, 9).data).filter((_, i) => i % 4 !== 3);
-      });
-    const meanDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-      let sum = 0;
-      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
-      return sum / a.length;
-    };
-    try {
+    await withCustomer(camera(640, 360), async ({ page, session }) => {
       // The colours change every 6 s: a freeze just at a change catches two different moments on
       // the two sides (the technician's picture is the network and encoder delay behind, seconds on a loaded machine). Up to five tries.
       let diff = Infinity;
@@ -261,21 +249,16 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
         expect(result.snapshot).toMatchObject({ width: 640, height: 360 });
         await page.waitForSelector('body[data-frozen="true"]', { timeout: 10_000 });
         const technician = decodeFrames(result.snapshot!.path, 16, 9)[0]!;
-        diff = meanDiff(await pageStill(), technician);
+        diff = meanDiff(await pageStill(page), technician);
         console.log(`freeze attempt ${attempt + 1}: mean difference ${diff.toFixed(1)} of 255 between the page's still and the technician's`);
       }
       expect(diff).toBeLessThanOrEqual(12);
-
-    } finally {
-      await cli(["session", "end", session.id]);
-      await browser.close();
-    }
+    });
   }, 150_000);
 
   it("the customer pauses from the page: the technician sees paused by the customer (stats, log, daemon log), and no media-lost", async () => {
-    const { browser, page, session } = await customer(camera(640, 360));
-    const stats = async () => SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
-    try {
+    await withCustomer(camera(640, 360), async ({ page, session }) => {
+      const stats = async () => SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
       await page.click("#pause");
       await page.waitForSelector('body[data-state="paused"]');
       const deadline = Date.now() + 10_000;
@@ -297,15 +280,11 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       const daemonLog = readFileSync(join(lan!.home, "logs", "rescued.log"), "utf8");
       expect(daemonLog).toContain(`session ${session.id}: paused by the customer`);
       expect(daemonLog).toContain(`session ${session.id}: resumed by the customer`);
-    } finally {
-      await cli(["session", "end", session.id]);
-      await browser.close();
-    }
+    });
   }, 120_000);
 
   it("zoom and torch: the page answers for its fake camera truthfully (unsupported), the CLI exits 1 and says so", async () => {
-    const { browser, page, session } = await customer(camera(640, 360));
-    try {
+    await withCustomer(camera(640, 360), async ({ page, session }) => {
       const caps = await page.evaluate(() => {
         const track = ((document.getElementById("preview") as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!;
         const c = track.getCapabilities() as Record<string, unknown>;
@@ -321,11 +300,6 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       expect(torch.stderr).toContain("unsupported");
       const log = (await cli(["session", "log", session.id, "--json"])).json<{ event: string; action?: string }[]>();
       expect(log.filter((e) => e.event === "camera").map((e) => e.action)).toEqual(["zoom", "torch"]);
-      await cli(["session", "end", session.id]);
-    } finally {
-      // A failed test leaves no session holding the technician's one Lens slot.
-      await cli(["session", "end", session.id]);
-      await browser.close();
-    }
+    });
   }, 120_000);
 });
