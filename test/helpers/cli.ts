@@ -7,6 +7,7 @@ import { main } from "../../src/cli/main.js";
 import type { IO } from "../../src/cli/io.js";
 import type { Permission } from "../../src/protocol/index.js";
 import type { Account, TestServer } from "./server.js";
+import { runs } from "./processes.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -69,25 +70,16 @@ export function daemonPid(home: string): number | null {
   return Number.isFinite(pid) ? pid : null;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops the daemon of this home (if any) by its pid and waits for it to exit. */
 export async function killDaemon(home: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   const pid = daemonPid(home);
-  if (!pid || !alive(pid)) return;
+  if (!pid || !runs(pid)) return;
   process.kill(pid, signal);
   // The pid file goes when the daemon is done; its process may stay a zombie until reaped.
   const lock = join(home, "run", "rescued.pid");
   const deadline = Date.now() + 5000;
   while (existsSync(lock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (existsSync(lock) && alive(pid)) process.kill(pid, "SIGKILL");
+  if (existsSync(lock) && runs(pid)) process.kill(pid, "SIGKILL");
 }
 
 /** Stops the daemon and removes the home folder. */

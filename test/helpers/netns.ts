@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runs } from "./processes.js";
 
 /**
  * A private network namespace joined to this one by a veth pair, so a browser inside it has a
@@ -100,15 +101,6 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
 
 const BLOCKS_DIR = join(tmpdir(), "rescue-netns-blocks");
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A /30 of 198.51.100.0/24 no other live test holds: its lock file names the holder's pid. */
 function claimBlock(): { block: number; release: () => void } {
   mkdirSync(BLOCKS_DIR, { recursive: true });
@@ -120,7 +112,7 @@ function claimBlock(): { block: number; release: () => void } {
       writeFileSync(lock, String(process.pid), { flag: "wx" });
     } catch {
       const holder = Number.parseInt(readFileSync(lock, "utf8"), 10);
-      if (alive(holder)) continue;
+      if (runs(holder)) continue;
       // Left by a run that died: take it over (a rival doing the same loses the wx race below).
       rmSync(lock, { force: true });
       try {
