@@ -76,9 +76,9 @@ export interface SessionServiceDeps {
   notifier: SessionNotifier;
   /** CUSTOMER_GRACE_MS unless set; 0 aborts a session as soon as its customer's connection drops. */
   customerGraceMs?: number;
-  /** Creation and chat are limited (limits.sessions, limits.chat); state in these buckets. */
+  /** Creation, chat and Lens actions are limited (limits.sessions, limits.chat, limits.lens); state in these buckets. */
   buckets: BucketStore;
-  limits: Pick<Limits, "sessions" | "chat">;
+  limits: Pick<Limits, "sessions" | "chat" | "lens">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -427,7 +427,7 @@ export class SessionService {
    * Lens session, or not running), rate_limited.
    */
   async lensAction(caller: Caller, id: string, action: LensAction): Promise<LensAccepted> {
-    await this.throttle(`lens:${caller.technician.id}`, this.deps.limits.chat, "too many Lens actions");
+    await this.throttle(`lens:${caller.technician.id}`, this.deps.limits.lens, "too many Lens actions");
     const { row, collaborator } = await this.exclusive(async () => {
       const { row, collaborator } = await this.participant(caller, id);
       if (collaborator) {
