@@ -7,7 +7,7 @@ import { describeError } from "./errors.js";
 import { useLivePicture } from "./hooks/useLivePicture.js";
 import { useMouseReporting } from "./hooks/useMouseReporting.js";
 import { pictureBox } from "./lens-geometry.js";
-import { videoSize } from "./components/Screen.js";
+import { videoSize } from "./lens-view.js";
 import { lensMouse } from "./state/lens-keys.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
@@ -77,8 +77,9 @@ export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { 
   const area = l.picture;
   const picture = useLivePicture(client, watched && selected?.status !== "on-hold" && state.ui.view === "main" ? watched : null, area);
   // Mouse clicks place the Lens cursor while the live picture has the keys, and only then.
-  const boxRef = useRef(pictureBox(l, state.daemon.reachable === false, videoSize(state, selected)));
-  boxRef.current = pictureBox(l, state.daemon.reachable === false, videoSize(state, selected));
+  const box = pictureBox(l, state.daemon.reachable === false, videoSize(state, selected));
+  const boxRef = useRef(box);
+  boxRef.current = box;
   useMouseReporting(state.lens.focus !== null && state.ui.view === "main");
 
   // The customer's voice plays by default for the running Lens session; the microphone waits for its key.

@@ -1,3 +1,4 @@
+import type { Session } from "../protocol/index.js";
 import { cellOf, type PictureBox } from "./lens-geometry.js";
 import type { CellMark } from "./lens-overlay.js";
 import type { ConsoleState } from "./state/console.js";
@@ -48,4 +49,10 @@ export function lensMarks(state: ConsoleState, box: PictureBox | null): CellMark
   if (f.anchor) marks.push({ ...cellOf(box, f.anchor), glyph: "o", color: f.color });
   marks.push({ ...cellOf(box, f.cursor), glyph: "+", color: f.color });
   return marks;
+}
+
+/** The session's video size from its stats, for where a frame point falls on the letterboxed picture. */
+export function videoSize(state: ConsoleState, session: Session | null): PictureBox["video"] {
+  const v = session ? state.media[session.id]?.stats?.video : undefined;
+  return v?.width && v.height ? { width: v.width, height: v.height } : null;
 }

@@ -12,7 +12,7 @@ import { Banner, Header } from "./Header.js";
 import { voiceSession } from "../state/voice.js";
 import { HelpOverlay } from "./HelpOverlay.js";
 import { pictureBox } from "../lens-geometry.js";
-import { lensFooter, lensMarks } from "../lens-view.js";
+import { lensFooter, lensMarks, videoSize } from "../lens-view.js";
 import { LENS_SHORTCUTS } from "../state/lens-keys.js";
 import { InviteDialog } from "./InviteDialog.js";
 import { LogView } from "./LogView.js";
@@ -108,12 +108,6 @@ const WIDE_BESIDE_PICTURE = 70;
 /** Names the lead when it is someone else: after a transfer, or in a session I joined. */
 function ledBy(session: Session, me: string | null): string {
   return me && session.technician !== me ? ` · led by ${session.technician}` : "";
-}
-
-/** The selected session's video size from its stats, for where a frame point falls on the letterboxed picture. */
-export function videoSize(state: ConsoleState, session: Session | null): { width: number; height: number } | null {
-  const v = session ? state.media[session.id]?.stats?.video : undefined;
-  return v?.width && v.height ? { width: v.width, height: v.height } : null;
 }
 
 function nameOf(state: ConsoleState, id: string): string {
