@@ -38,6 +38,7 @@ interface PendingRelay {
   /** The lead: only their daemon's answer counts. */
   technicianId: string;
   resolve(result: LensRelayResult): void;
+  reject(error: RescueError): void;
 }
 
 export class Hub implements SessionNotifier {
@@ -200,6 +201,11 @@ export class Hub implements SessionNotifier {
           this.relays.delete(ref);
           resolve(result);
         },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.relays.delete(ref);
+          reject(error);
+        },
       });
       this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by, ref });
     });
@@ -260,6 +266,7 @@ export class Hub implements SessionNotifier {
 
   /** Leaves the cluster: the heartbeat stops and Redis connections close. */
   async stop(): Promise<void> {
+    for (const pending of [...this.relays.values()]) pending.reject(new RescueError("unavailable", "the server is shutting down"));
     await this.cluster?.close();
   }
 
