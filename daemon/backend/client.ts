@@ -26,7 +26,8 @@ export interface Credentials {
 interface BackendEvents {
   signal: [sessionId: string, signal: Signal];
   /** A collaborator's Lens action the server allowed, for this (the lead's) daemon to deliver. */
-  lens: [sessionId: string, action: LensAction, by: string];
+  /** `ref`: answer with a `lens-result` of that ref (see SessionManager). */
+  lens: [sessionId: string, action: LensAction, by: string, ref: string | undefined];
   state: [state: BackendState];
 }
 
@@ -237,7 +238,7 @@ export class Backend extends EventEmitter<BackendEvents> {
         this.emit("signal", msg.sessionId, msg.signal);
         break;
       case "lens":
-        this.emit("lens", msg.sessionId, msg.action, msg.by);
+        this.emit("lens", msg.sessionId, msg.action, msg.by, msg.ref);
         break;
       case "customer-media":
         // A status for the technician (the customer stopped sharing), not a failure.

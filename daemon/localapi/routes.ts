@@ -183,7 +183,16 @@ export function routes(d: Daemon): Route[] {
         const id = (await knownSession(params.id!)).id;
         d.manager.lensReady(id);
         const accepted = await (await rest()).call("POST", `/api/v1/sessions/${enc(id)}/lens`, LensAccepted, action);
-        if (accepted.delivery === "relayed") return { sessionId: id, action: action.action, delivery: "relayed" };
+        // A collaborator's: the server answers once the lead's daemon delivered it (or says why not).
+        if (accepted.delivery === "relayed") {
+          return {
+            sessionId: id,
+            action: action.action,
+            delivery: "relayed",
+            ...(accepted.applied === undefined ? {} : { applied: accepted.applied }),
+            ...(accepted.reason ? { reason: accepted.reason } : {}),
+          };
+        }
         let still: string | undefined;
         if (action.action === "freeze") {
           const tightened = ownPrivateDir(d.paths.snapshots);

@@ -14,6 +14,7 @@ import {
   type MediaLogEvent,
   type Signal,
   type LensAction,
+  type LensRelayResult,
   type LensResult,
   lensCommandOf,
 } from "../../src/protocol/index.js";
@@ -126,8 +127,23 @@ export class SessionManager {
     this.lensJournal = new LensJournal(events, log);
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
     // A collaborator's action the server allowed: this daemon, the lead's, holds the customer's channel.
-    backend.on("lens", (sessionId, action, by) => {
-      this.lens(sessionId, action, by).catch((e: Error) => this.log.warn(`session ${sessionId}: lens ${action.action} by ${by} not delivered: ${e.message}`));
+    backend.on("lens", (sessionId, action, by, ref) => {
+      // The server waits for the answer to tell the collaborator whether it reached the page.
+      const answer = (result: LensRelayResult) => {
+        if (!ref) return;
+        try {
+          backend.send({ type: "lens-result", sessionId, ref, result });
+        } catch (e) {
+          this.log.warn(`session ${sessionId}: the answer to a relayed lens ${action.action} was not sent: ${(e as Error).message}`);
+        }
+      };
+      this.lens(sessionId, action, by).then(
+        (r) => answer({ delivered: true, ...(r.applied === undefined ? {} : { applied: r.applied }), ...(r.reason ? { reason: r.reason.slice(0, 300) } : {}) }),
+        (e: Error) => {
+          this.log.warn(`session ${sessionId}: lens ${action.action} by ${by} not delivered: ${e.message}`);
+          answer({ delivered: false, message: e.message.slice(0, 500) });
+        },
+      );
     });
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {

@@ -37,6 +37,7 @@ export function consoleClient(d: DaemonClient, env: Record<string, string | unde
     invite: wrap(d.invite),
     join: wrap(d.join),
     transfer: wrap(d.transfer),
+    lens: wrap(d.lens),
     voice: (id, kind) => voice(env, d, id, kind),
     async *events(since, signal) {
       const stream = await openEvents(since);

@@ -62,11 +62,27 @@ export function lensLogEvent(action: LensAction["action"]): "annotation" | "free
   return "camera";
 }
 
+/**
+ * What the lead's daemon answers about a collaborator's action it was given: delivered to the
+ * customer's page (for zoom and torch with the camera's answer), or why not.
+ */
+export const LensRelayResult = z.discriminatedUnion("delivered", [
+  z.strictObject({ delivered: z.literal(true), applied: z.boolean().optional(), reason: z.string().max(300).optional() }),
+  z.strictObject({ delivered: z.literal(false), message: z.string().max(500) }),
+]);
+export type LensRelayResult = z.infer<typeof LensRelayResult>;
+
 /** The server's answer to a Lens action it allowed. */
 export const LensAccepted = z.object({
   sessionId: Id,
-  /** "lead": the caller's own daemon delivers it; "relayed": sent on to the lead's daemon. */
+  /**
+   * "lead": the caller's own daemon delivers it; "relayed": the lead's daemon delivered it to the
+   * customer's page (the server answers once that daemon confirmed it).
+   */
   delivery: z.enum(["lead", "relayed"]),
+  /** Relayed zoom and torch: whether the customer's camera did it, and why not. */
+  applied: z.boolean().optional(),
+  reason: z.string().optional(),
 });
 export type LensAccepted = z.infer<typeof LensAccepted>;
 
@@ -100,7 +116,7 @@ export type LensReply = z.infer<typeof LensReply>;
 export const LensResult = z.object({
   sessionId: Id,
   action: z.string(),
-  /** Delivered to the customer's page by this daemon, or relayed to the lead's. */
+  /** Delivered to the customer's page by this daemon, or by the lead's (confirmed) for a collaborator. */
   delivery: z.enum(["lead", "relayed"]),
   /** Zoom and torch: whether the customer's camera did it, and why not. */
   applied: z.boolean().optional(),

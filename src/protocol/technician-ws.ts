@@ -4,7 +4,7 @@ import { ChatMessage, Session } from "./session.js";
 import { Signal } from "./signal.js";
 import { Technician } from "./api.js";
 import { Invitation } from "./collaboration.js";
-import { LensAction } from "./lens.js";
+import { LensAction, LensRelayResult, LensRequestId } from "./lens.js";
 
 /**
  * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
@@ -24,9 +24,10 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
   z.object({ type: z.literal("customer-media"), sessionId: Id, event: z.enum(["screen-share-stopped"]) }),
   /**
    * To the lead's daemon: a Lens action the server allowed a collaborator (`by`, with `annotate`);
-   * the daemon delivers it on its data channel to the customer's page.
+   * the daemon delivers it on its data channel to the customer's page and answers `lens-result`
+   * with the same `ref`, which the server hands back to the collaborator.
    */
-  z.object({ type: z.literal("lens"), sessionId: Id, action: LensAction, by: z.string() }),
+  z.object({ type: z.literal("lens"), sessionId: Id, action: LensAction, by: z.string(), ref: LensRequestId.optional() }),
 ]);
 export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 
@@ -62,6 +63,8 @@ export const TechnicianToServer = z.discriminatedUnion("type", [
    * that restarted (it lost its peer), or one that cannot take an ICE restart on its connection.
    */
   z.object({ type: z.literal("reoffer"), sessionId: Id }),
+  /** The lead's daemon: what became of a relayed Lens action (`ref` of the server's `lens` message). */
+  z.object({ type: z.literal("lens-result"), sessionId: Id, ref: LensRequestId, result: LensRelayResult }),
   /** The daemon's media state, logged by the server (media-connected, recording-started ...). */
   z.object({
     type: z.literal("media"),

@@ -5,6 +5,10 @@ import { Screen } from "./components/Screen.js";
 import { runEffect } from "./effects.js";
 import { describeError } from "./errors.js";
 import { useLivePicture } from "./hooks/useLivePicture.js";
+import { useMouseReporting } from "./hooks/useMouseReporting.js";
+import { pictureBox } from "./lens-geometry.js";
+import { videoSize } from "./lens-view.js";
+import { lensMouse } from "./state/lens-keys.js";
 import { useStatsPoll } from "./hooks/useStatsPoll.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { useVoice } from "./hooks/useVoice.js";
@@ -69,8 +73,14 @@ export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { 
   const watched = selected && hasMedia(selected.status) && state.daemon.reachable ? selected.id : null;
   useStatsPoll(client, watched, timings.statsMs, dispatch);
   // The live picture only where it is seen: the main screen, an active session, room for it.
-  const area = layout(columns, rows, orderedSessions(state.sessions).length, state.daemon.reachable === false).picture;
+  const l = layout(columns, rows, orderedSessions(state.sessions).length, state.daemon.reachable === false);
+  const area = l.picture;
   const picture = useLivePicture(client, watched && selected?.status !== "on-hold" && state.ui.view === "main" ? watched : null, area);
+  // Mouse clicks place the Lens cursor while the live picture has the keys, and only then.
+  const box = pictureBox(l, state.daemon.reachable === false, videoSize(state, selected));
+  const boxRef = useRef(box);
+  boxRef.current = box;
+  useMouseReporting(state.lens.focus !== null && state.ui.view === "main");
 
   // The customer's voice plays by default for the running Lens session; the microphone waits for its key.
   const voiced = state.daemon.reachable ? voiceSession(state.sessions) : null;
@@ -82,7 +92,7 @@ export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { 
     // state the keys before it produced, not the last rendered one.
     let next = stateRef.current;
     for (const [text, press] of splitChunk(input, key)) {
-      const result = interpretKey(next, text, press);
+      const result = lensMouse(next, text, boxRef.current) ?? interpretKey(next, text, press);
       for (const action of result.actions) {
         next = consoleReducer(next, action);
         dispatch(action);

@@ -13,6 +13,7 @@ import type {
   StartResponse,
 } from "../protocol/index.js";
 import type { VideoSource } from "../picture/live-picture.js";
+import type { LensActionInput, LensResult } from "../protocol/lens.js";
 
 /** A running voice of the console: the customer on the speakers, or the microphone to the customer. */
 export interface VoiceHandle {
@@ -66,6 +67,11 @@ export interface ConsoleClient {
   invite(id: string, req: InviteRequest): Promise<InviteResponse>;
   /** POST /join: an invitation addressed to me, by its PIN (the daemon is logged in, so no token comes back) */
   join(pin: string): Promise<Omit<JoinResponse, "token">>;
+  /**
+   * POST /sessions/:id/lens: a Lens tool on the customer's picture (draw, erase, freeze ...), as
+   * `rescue lens` sends it; coordinates 0..1 of the frame.
+   */
+  lens(id: string, action: LensActionInput): Promise<LensResult>;
   /** POST /sessions/:id/transfer, to an online technician of the organisation by email */
   transfer(id: string, to: string): Promise<Session>;
   /**

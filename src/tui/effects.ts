@@ -80,6 +80,20 @@ export async function runEffect(
         dispatch({ type: "notice", kind: "info", text: `joined ${response.session.name || response.session.id} of ${inv.from} as ${response.as}: ${inv.permissions.join(", ")}` });
         return;
       }
+      case "lens": {
+        const result = await client.lens(effect.id, effect.action);
+        if (effect.action.action === "freeze" || effect.action.action === "unfreeze") {
+          dispatch({ type: "lens/frozen", id: effect.id, frozen: effect.action.action === "freeze" });
+        }
+        if (result.applied === false) {
+          dispatch({ type: "notice", kind: "error", text: `the customer's camera did not do it: ${result.reason ?? "refused"}` });
+          return;
+        }
+        const via = result.delivery === "relayed" ? " (through the lead technician's connection)" : "";
+        const still = result.snapshot ? `; your still: ${result.snapshot.path}` : "";
+        dispatch({ type: "notice", kind: "info", text: `${effect.done}${via}${still}` });
+        return;
+      }
       case "transfer": {
         const session = await client.transfer(effect.id, effect.to);
         dispatch({ type: "session/updated", session });

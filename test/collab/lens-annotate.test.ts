@@ -75,10 +75,14 @@ describe("Lens tools are allowed by the server", () => {
 
   it("a collaborator with annotate draws through the lead's daemon; camera requests stay the lead's", async () => {
     const { lead, id, daemon, collaborator } = await scene(["view", "annotate"]);
-    const drawn = await server.api("POST", `/api/v1/sessions/${id}/lens`, { token: collaborator.token, body: ARROW });
+    const drawing = server.api("POST", `/api/v1/sessions/${id}/lens`, { token: collaborator.token, body: ARROW });
+    const relayed = await daemon.next("lens");
+    expect(relayed).toEqual({ type: "lens", sessionId: id, action: ARROW, by: collaborator.as, ref: expect.any(String) });
+    // The lead's daemon confirms; only then does the collaborator get the answer.
+    daemon.send({ type: "lens-result", sessionId: id, ref: relayed.ref, result: { delivered: true } });
+    const drawn = await drawing;
     expect(drawn.status, JSON.stringify(drawn.body)).toBe(200);
     expect(drawn.body).toEqual({ sessionId: id, delivery: "relayed" });
-    expect(await daemon.next("lens")).toEqual({ type: "lens", sessionId: id, action: ARROW, by: collaborator.as });
 
     const zoom = await server.api("POST", `/api/v1/sessions/${id}/lens`, { token: collaborator.token, body: { action: "zoom", level: 2 } });
     expect(zoom.status).toBe(403);

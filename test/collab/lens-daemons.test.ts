@@ -67,7 +67,11 @@ describe("Lens tools with real daemons", () => {
 
     const relayed = await rescue(homes.external, ["lens", "draw", id, "--circle", "0.4,0.4,0.1", "--color", "green", "--json"]);
     expect(relayed.code, relayed.stderr).toBe(0);
+    // Answered after the lead's daemon delivered it to the page.
     expect(relayed.json()).toEqual({ sessionId: id, action: "draw", delivery: "relayed" });
+    const said = await rescue(homes.external, ["lens", "erase", id]);
+    expect(said.code, said.stderr).toBe(0);
+    expect(said.stderr).toContain("delivered through the lead technician's connection");
 
     // The attack: a collaborator without annotate, through their own daemon.
     const refused = await rescue(homes.internal, ["lens", "draw", id, "--arrow", "0.1,0.1,0.9,0.9", "--json"]);
@@ -79,14 +83,22 @@ describe("Lens tools with real daemons", () => {
 
     // The lead's daemon noted each action it delivered on its event stream (the relayed one included).
     const log = (await rescue(homes.lead, ["session", "log", id, "--json"])).json<{ event: string; by?: string; action?: string }[]>();
-    expect(log.filter((e) => e.event === "annotation").map((e) => e.action)).toEqual(["draw", "draw"]);
+    expect(log.filter((e) => e.event === "annotation").map((e) => e.action)).toEqual(["draw", "draw", "erase"]);
     expect(log.find((e) => e.event === "camera")).toMatchObject({ action: "zoom", by: lead.email });
 
-    // Give the relayed drawing a moment to cross the lead's daemon before the session ends.
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await rescue(homes.lead, ["session", "end", id])).code).toBe(0);
+    // The relayed answer came once the lead's daemon had sent the circle on to the page: no pause
+    // is needed before the session ends for the customer to have it.
+    // With the lead's daemon gone, the collaborator is told so at once, and nothing is logged.
+    expect((await rescue(homes.lead, ["daemon", "stop"])).code).toBe(0);
+    const orphan = await rescue(homes.external, ["lens", "draw", id, "--pointer", "0.2,0.2"]);
+    expect(orphan.code).toBe(5);
+    expect(orphan.stderr).toContain("no daemon connected");
+    // Ended through the server: a new daemon of the lead would first adopt the session's media.
+    expect((await server.api("POST", `/api/v1/sessions/${id}/end`, { token: lead.token })).status).toBe(200);
     const result = await customer;
-    // Exactly the arrow, the zoom request and the relayed circle: nothing refused got through.
-    expect(result.receivedLensCommands).toBe(3);
+    // Exactly the arrow, the zoom request, the relayed circle and erase: nothing refused got through.
+    expect(result.receivedLensCommands).toBe(4);
+    const after = (await server.api("GET", `/api/v1/sessions/${id}/log`, { token: lead.token })).body as { event: string }[];
+    expect(after.filter((e) => e.event === "annotation")).toHaveLength(3);
   }, 120_000);
 });

@@ -9,6 +9,7 @@ import {
   InviteResponse,
   JoinRequest,
   JoinResponse,
+  LensAction,
   RescueError,
   Session,
   SessionLogEntry,
@@ -16,6 +17,8 @@ import {
   StartRequest,
   TransferRequest,
   type BackendState,
+  type LensActionInput,
+  type LensResult,
   type StartResponse,
 } from "../../src/protocol/index.js";
 import type { VideoSource } from "../../src/picture/live-picture.js";
@@ -377,6 +380,20 @@ export class FakeDaemon implements ConsoleClient {
     this.sessions.set(session.id, session);
     this.emit({ type: "session", session });
     return JoinResponse.omit({ token: true }).parse({ invitation: joined, session, as: TECHNICIAN });
+  }
+
+  /** Lens actions the console sent, parsed as the daemon's route parses them, in order. */
+  readonly lensActions: Array<{ id: string; action: LensAction }> = [];
+
+  async lens(id: string, action: LensActionInput): Promise<LensResult> {
+    this.enter(`lens ${id}`);
+    const parsed = LensAction.safeParse(action);
+    if (!parsed.success) throw new RescueError("bad_request", parsed.error.issues[0]?.message ?? "bad request");
+    const s = this.get(id);
+    if (s.status !== "active" && s.status !== "collaborating") throw new RescueError("conflict", `Lens tools work while the session runs; session ${id} is ${s.status}`);
+    this.lensActions.push({ id, action: parsed.data });
+    this.addLog(id, parsed.data.action === "freeze" || parsed.data.action === "unfreeze" ? parsed.data.action : "annotation", {});
+    return { sessionId: id, action: parsed.data.action, delivery: s.technician === TECHNICIAN ? "lead" : "relayed" };
   }
 
   async transfer(id: string, to: string): Promise<Session> {

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildDist } from "../helpers/build.js";
+import { cellOf, pictureBox, pointAt } from "../../src/tui/lens-geometry.js";
+import { layout } from "../../src/tui/layout.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
@@ -35,6 +37,11 @@ function consoleIn(name: string, columns: number, rows: number, env: Record<stri
   const resize = (x: number, y: number) => tmux("resize-window", "-t", name, "-x", String(x), "-y", String(y));
   return { screen, coloured, see, keys, text, burst, resize };
 }
+
+/** Whether the pane's program asked for mouse reports: xterm's button mode (1000) and SGR form (1006). */
+const mouseModes = (name: string) => tmux("display-message", "-p", "-t", name, "#{mouse_standard_flag}#{mouse_sgr_flag}").trim();
+/** A string as the hex bytes `burst` sends. */
+const hex = (s: string) => [...Buffer.from(s, "latin1")].map((b) => b.toString(16).padStart(2, "0"));
 
 /** The parameters of every SGR sequence on a captured screen that sets a colour. */
 function colourCodes(text: string): string[] {
@@ -166,5 +173,66 @@ describe.skipIf(!hasTmux)(title, () => {
     expect(c.coloured()).toMatch(/\x1b\[[0-9;]*\b(1|7)\b[0-9;]*m/);
     c.keys("q");
     await c.see("console exited with 0");
+  });
+
+  it("Lens tools: the picture takes the keys and the mouse, a click places a pointer there, and mouse reporting ends with them and on exit", async () => {
+    const lens = join(dir, "lens.ndjson");
+    const c = consoleIn("lens", 100, 30, { FIXTURE_LENS: lens, FIXTURE_VIDEO: "1" });
+    await c.see(/Bob Jansen\s+Lens\s+Waiting/);
+    await c.see("\u2580".repeat(20));
+    expect(mouseModes("lens")).toBe("00");
+
+    c.keys("v");
+    await c.see("Lens: cursor 0.50,0.50 · red");
+    await vi.waitFor(() => expect(mouseModes("lens")).toBe("11"), { timeout: 10_000 });
+    // The fixture reports a 1280x720 camera: the cursor sits on the cell its geometry gives.
+    const box = pictureBox(layout(100, 30, 2, false), false, { width: 1280, height: 720 })!;
+    const cursorCell = (x: number, y: number) => {
+      const { col, row } = cellOf(box, { x, y });
+      return [...c.screen().split("\n")[box.top + row]!][box.left + col];
+    };
+    await vi.waitFor(() => expect(cursorCell(0.5, 0.5)).toBe("+"), { timeout: 10_000 });
+    c.keys("Right", "Right", "Right", "Right", "Right", "Space");
+    await c.see("red pointer at 0.60,0.50");
+
+    // A left click in the picture, as the terminal reports it (SGR: press M, release m).
+    const column = box.left + 8;
+    const row = box.top + 4;
+    const at = pointAt(box, column, row)!;
+    c.burst(...hex(`\x1b[<0;${column};${row}M`));
+    c.burst(...hex(`\x1b[<0;${column};${row}m`));
+    await c.see(`red pointer at ${at.x.toFixed(2)},${at.y.toFixed(2)}`);
+    await c.see(`Lens: cursor ${at.x.toFixed(2)},${at.y.toFixed(2)}`);
+    const sent = () => readFileSync(lens, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { id: string; action: unknown });
+    expect(sent()).toEqual([
+      { id: "s1", action: { action: "draw", shape: { kind: "pointer", x: 0.6, y: 0.5 }, color: "red" } },
+      { id: "s1", action: { action: "draw", shape: { kind: "pointer", x: at.x, y: at.y }, color: "red" } },
+    ]);
+    // No stray text from the report anywhere on the screen.
+    expect(c.screen()).not.toContain("[<0;");
+
+    // Esc gives the keys back: the terminal stops reporting the mouse.
+    c.keys("Escape");
+    await c.see("q quit");
+    await vi.waitFor(() => expect(mouseModes("lens")).toBe("00"), { timeout: 10_000 });
+    // Again, then leave the console straight from the picture.
+    c.keys("v");
+    await vi.waitFor(() => expect(mouseModes("lens")).toBe("11"), { timeout: 10_000 });
+    c.keys("C-c");
+    await c.see("console exited with 0");
+    expect(mouseModes("lens")).toBe("00");
+  });
+
+  it("a crash while the picture has the keys leaves the terminal without mouse reporting", async () => {
+    const pidFile = join(dir, "crash.pid");
+    const c = consoleIn("crash", 100, 30, { FIXTURE_CRASH: "1", FIXTURE_PID: pidFile });
+    await c.see(/> Ada Lovelace\s+Lens\s+Active/);
+    c.keys("v");
+    await c.see("Lens: cursor");
+    await vi.waitFor(() => expect(mouseModes("crash")).toBe("11"), { timeout: 10_000 });
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGUSR1");
+    await c.see("fixture crash");
+    expect(c.screen()).not.toContain("console exited");
+    expect(mouseModes("crash")).toBe("00");
   });
 });

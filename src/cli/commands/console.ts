@@ -5,6 +5,7 @@ import { ExitWith, UsageError } from "../errors.js";
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent.command("console").description("open the interactive console (also: rescue alone on a terminal)");
+  cmd.addHelpText("after", "\nIn the console, v on a running Lens session puts Lens tools on the live picture (arrows or the mouse move a cursor; space, a, c draw; ? lists the keys).");
   examples(cmd, "rescue console", "rescue");
   cmd.action(() => runConsoleCommand(ctx));
 }

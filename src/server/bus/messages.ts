@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Id, ServerToCustomer, ServerToTechnician } from "../../protocol/index.js";
+import { Id, LensRelayResult, LensRequestId, ServerToCustomer, ServerToTechnician } from "../../protocol/index.js";
 
 /** A server node's id on the bus: random per process (see newNodeId). */
 export const NodeId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
@@ -14,7 +14,9 @@ const CloseReason = z.string().max(123);
  * - close-technician: every socket of a technician id (an external technician removed);
  * - close-token: every socket opened with a login token (logout), by the token's SHA-256;
  * - close-customer: the session's customer socket (the session ended);
- * - customer-replaced: the customer resumed on node `from`; an older socket elsewhere closes with 4409.
+ * - customer-replaced: the customer resumed on node `from`; an older socket elsewhere closes with 4409;
+ * - lens-result: the lead's daemon (`technicianId`) answered a relayed Lens action `ref` on node
+ *   `from`; the node waiting for it answers the collaborator.
  */
 export const BusMessage = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("technician"), from: NodeId, technicianId: Id, message: ServerToTechnician }),
@@ -23,5 +25,6 @@ export const BusMessage = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("close-token"), from: NodeId, tokenHash: z.string().regex(/^[0-9a-f]{64}$/) }),
   z.strictObject({ kind: z.literal("close-customer"), from: NodeId, sessionId: Id, code: CloseCode, reason: CloseReason }),
   z.strictObject({ kind: z.literal("customer-replaced"), from: NodeId, sessionId: Id }),
+  z.strictObject({ kind: z.literal("lens-result"), from: NodeId, technicianId: Id, sessionId: Id, ref: LensRequestId, result: LensRelayResult }),
 ]);
 export type BusMessage = z.infer<typeof BusMessage>;

@@ -33,6 +33,11 @@ export interface Limits {
   sessions: SessionLimits;
   /** Messages that are stored and pushed (chat, a customer's pause/resume, a daemon's media events), per sender. */
   chat: Rate;
+  /**
+   * Lens actions (draw, erase, freeze, zoom, torch) per technician: their own bucket, larger than
+   * chat's, since a technician drawing sends one per key or click; drawing and chat never starve each other.
+   */
+  lens: Rate;
   /** Every message on one WebSocket, a customer's or a technician's; a client over it is cut off. */
   socketMessages: Rate;
   http: HttpLimits;
@@ -48,6 +53,7 @@ export const DEFAULT_LIMITS: Limits = {
   integration: { perKey: 60, windowMs: MINUTE },
   sessions: { createRate: { burst: 30, windowMs: 10 * MINUTE }, livePerTechnician: 20, liveInAll: 1_000 },
   chat: { burst: 10, windowMs: MINUTE / 3 },
+  lens: { burst: 60, windowMs: MINUTE / 3 },
   socketMessages: { burst: 200, windowMs: 10_000 },
   http: {
     requestTimeoutMs: 30_000,

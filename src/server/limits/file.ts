@@ -19,6 +19,7 @@ export const LimitsFile = z
     integration: z.strictObject({ perKey: count, windowMs: count }).partial(),
     sessions: z.strictObject({ createRate: Rate, livePerTechnician: count, liveInAll: count }).partial(),
     chat: Rate,
+    lens: Rate,
     socketMessages: Rate,
     http: z
       .strictObject({

@@ -10,6 +10,7 @@ import {
   type Language,
   type LensAccepted,
   type LensAction,
+  type LensRelayResult,
   type MediaLogDetail,
   type MediaLogEvent,
   type Permission,
@@ -64,8 +65,8 @@ export interface SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
   chat(row: SessionRow, message: ChatMessage): void;
   customerMedia(row: SessionRow, event: "screen-share-stopped"): void;
-  /** A Lens action a collaborator may take, for the lead's daemon to deliver. */
-  lens(row: SessionRow, action: LensAction, by: string): void;
+  /** A Lens action a collaborator may take, for the lead's daemon to deliver: resolves with its answer. */
+  lens(row: SessionRow, action: LensAction, by: string): Promise<LensRelayResult>;
 }
 
 export interface SessionServiceDeps {
@@ -76,9 +77,9 @@ export interface SessionServiceDeps {
   notifier: SessionNotifier;
   /** CUSTOMER_GRACE_MS unless set; 0 aborts a session as soon as its customer's connection drops. */
   customerGraceMs?: number;
-  /** Creation and chat are limited (limits.sessions, limits.chat); state in these buckets. */
+  /** Creation, chat and Lens actions are limited (limits.sessions, limits.chat, limits.lens); state in these buckets. */
   buckets: BucketStore;
-  limits: Pick<Limits, "sessions" | "chat">;
+  limits: Pick<Limits, "sessions" | "chat" | "lens">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -422,12 +423,14 @@ export class SessionService {
    * here: the lead may take any; a collaborator needs `annotate` and may draw, erase and freeze
    * (the camera's zoom and light, whose answers come back on the lead's connection, stay the
    * lead's). A collaborator's action is relayed to the lead's daemon, which holds the customer's
-   * data channel; the lead's own daemon delivers the lead's. Errors: not_found (not in the
-   * session), forbidden (no `annotate`, or a camera action by a collaborator), conflict (not a
-   * Lens session, or not running), rate_limited.
+   * data channel, and answered once that daemon confirms it delivered it (or says why not); the
+   * lead's own daemon delivers the lead's. The log holds only what was delivered or is the lead's
+   * to deliver. Errors: not_found (not in the session), forbidden (no `annotate`, or a camera
+   * action by a collaborator), conflict (not a Lens session, or not running; the lead's daemon
+   * is not connected or could not deliver), timeout (no answer from the lead's daemon), rate_limited.
    */
   async lensAction(caller: Caller, id: string, action: LensAction): Promise<LensAccepted> {
-    await this.throttle(`lens:${caller.technician.id}`, this.deps.limits.chat, "too many Lens actions");
+    await this.throttle(`lens:${caller.technician.id}`, this.deps.limits.lens, "too many Lens actions");
     const { row, collaborator } = await this.exclusive(async () => {
       const { row, collaborator } = await this.participant(caller, id);
       if (collaborator) {
@@ -440,13 +443,24 @@ export class SessionService {
       if (row.status !== "active" && row.status !== "collaborating") {
         throw new RescueError("conflict", `Lens tools work while the session runs; session ${id} is ${row.status}`, { status: row.status });
       }
-      const { action: name, ...fields } = action;
-      await this.log(id, lensLogEvent(name), { by: caller.technician.email, action: name, ...fields });
+      if (!collaborator) await this.logLens(caller, id, action);
       return { row, collaborator };
     });
     if (!collaborator) return { sessionId: id, delivery: "lead" };
-    this.deps.notifier.lens(row, action, caller.technician.email);
-    return { sessionId: id, delivery: "relayed" };
+    const result = await this.deps.notifier.lens(row, action, caller.technician.email);
+    if (!result.delivered) throw new RescueError("conflict", `the lead technician's daemon could not deliver it: ${result.message}`);
+    await this.exclusive(() => this.logLens(caller, id, action));
+    return {
+      sessionId: id,
+      delivery: "relayed",
+      ...(result.applied === undefined ? {} : { applied: result.applied }),
+      ...(result.reason ? { reason: result.reason } : {}),
+    };
+  }
+
+  private async logLens(caller: Caller, id: string, action: LensAction): Promise<void> {
+    const { action: name, ...fields } = action;
+    await this.log(id, lensLogEvent(name), { by: caller.technician.email, action: name, ...fields });
   }
 
   /**

@@ -1,6 +1,16 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { WS_CLOSE, type ChatMessage, type LensAction, type ServerToCustomer, type ServerToTechnician, type Session } from "../../protocol/index.js";
+import {
+  RescueError,
+  WS_CLOSE,
+  type ChatMessage,
+  type LensAction,
+  type LensRelayResult,
+  type ServerToCustomer,
+  type ServerToTechnician,
+  type Session,
+} from "../../protocol/index.js";
 import type { Cluster } from "../bus/cluster.js";
 import type { BusMessage } from "../bus/messages.js";
 import { sessionForCollaborator } from "../sessions/log-view.js";
@@ -15,8 +25,26 @@ import { LocalSockets } from "./local-sockets.js";
  * on the Redis bus, where each other node delivers it to the sockets it holds, and presence
  * (who is online, which node holds a session's customer) is asked of Redis.
  */
+/**
+ * How long a collaborator's Lens action waits for the lead's daemon to confirm it. Collaborators
+ * draw, erase and freeze, which that daemon answers as soon as it has sent them on (no camera
+ * request waits for the page); under the 10 s the collaborator's daemon waits for the server, so
+ * the collaborator hears this timeout rather than their own.
+ */
+export const LENS_RELAY_TIMEOUT_MS = 8_000;
+
+interface PendingRelay {
+  sessionId: string;
+  /** The lead: only their daemon's answer counts. */
+  technicianId: string;
+  resolve(result: LensRelayResult): void;
+  reject(error: RescueError): void;
+}
+
 export class Hub implements SessionNotifier {
   private readonly local = new LocalSockets();
+  /** Relayed Lens actions waiting here for the lead's daemon, by ref. */
+  private readonly relays = new Map<string, PendingRelay>();
   /** Sessions whose customer was seen on no node, since when (ms): see customersGone. */
   private readonly missingSince = new Map<string, number>();
 
@@ -149,9 +177,59 @@ export class Hub implements SessionNotifier {
     this.publish((from) => ({ kind: "close-technician", from, technicianId, code, reason }));
   }
 
-  /** A Lens action (a collaborator's drawing) for the lead's daemon, which holds the data channel. */
-  lens(row: SessionRow, action: LensAction, by: string): void {
-    this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by });
+  /**
+   * A Lens action (a collaborator's drawing) for the lead's daemon, which holds the data channel,
+   * on whichever node it is connected: resolves with that daemon's answer (delivered or why not).
+   * Errors: conflict when the lead has no daemon connected; timeout after `timeoutMs` without an
+   * answer. With several daemons of the lead connected, the first answer counts.
+   */
+  async lens(row: SessionRow, action: LensAction, by: string, timeoutMs = LENS_RELAY_TIMEOUT_MS): Promise<LensRelayResult> {
+    if (!(await this.isOnline(row.technicianId))) {
+      throw new RescueError("conflict", `the lead technician ${row.technicianEmail} has no daemon connected to deliver it (session ${row.id})`);
+    }
+    const ref = randomBytes(12).toString("base64url");
+    return new Promise<LensRelayResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.relays.delete(ref);
+        reject(new RescueError("timeout", `the lead technician's daemon did not confirm it within ${Math.round(timeoutMs / 1000)} s (session ${row.id})`));
+      }, timeoutMs);
+      this.relays.set(ref, {
+        sessionId: row.id,
+        technicianId: row.technicianId,
+        resolve: (result) => {
+          clearTimeout(timer);
+          this.relays.delete(ref);
+          resolve(result);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.relays.delete(ref);
+          reject(error);
+        },
+      });
+      this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by, ref });
+    });
+  }
+
+  /**
+   * The answer of technician `technicianId`'s daemon to relayed action `ref`: settles it when it
+   * waits here, else goes to the other nodes. An answer from anyone but the session's lead, or for
+   * another session, is ignored.
+   */
+  lensResult(technicianId: string, sessionId: string, ref: string, result: LensRelayResult): void {
+    if (this.settleRelay(technicianId, sessionId, ref, result)) return;
+    this.publish((from) => ({ kind: "lens-result", from, technicianId, sessionId, ref, result }));
+  }
+
+  private settleRelay(technicianId: string, sessionId: string, ref: string, result: LensRelayResult): boolean {
+    const pending = this.relays.get(ref);
+    if (!pending) return false;
+    if (pending.technicianId !== technicianId || pending.sessionId !== sessionId) {
+      this.log.warn({ sessionId, ref }, "a Lens result from a daemon that was not asked: ignored");
+      return true;
+    }
+    pending.resolve(result);
+    return true;
   }
 
   /** After logout the token's sockets go too, on every node. */
@@ -188,6 +266,7 @@ export class Hub implements SessionNotifier {
 
   /** Leaves the cluster: the heartbeat stops and Redis connections close. */
   async stop(): Promise<void> {
+    for (const pending of [...this.relays.values()]) pending.reject(new RescueError("unavailable", "the server is shutting down"));
     await this.cluster?.close();
   }
 
@@ -206,6 +285,9 @@ export class Hub implements SessionNotifier {
         return this.local.closeCustomer(m.sessionId, m.code, m.reason);
       case "customer-replaced":
         return this.local.replaceCustomer(m.sessionId);
+      case "lens-result":
+        this.settleRelay(m.technicianId, m.sessionId, m.ref, m.result);
+        return;
     }
   }
 

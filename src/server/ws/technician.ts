@@ -51,6 +51,10 @@ export async function technicianConnection(
           case "media":
             await sessions.mediaEvent(caller, msg.sessionId, msg.event, msg.detail ?? {});
             return;
+          case "lens-result":
+            // Counted only when this technician leads the session and was asked (the Hub checks).
+            hub.lensResult(caller.technician.id, msg.sessionId, msg.ref, msg.result);
+            return;
         }
       },
       (err) => send(errorMessage(err)),

@@ -5,6 +5,7 @@ import { STATUS_STYLE } from "../format.js";
 import type { SessionMedia } from "../state/media.js";
 import { hasMedia, isEnded } from "../state/sessions.js";
 import type { LivePictureState } from "../hooks/useLivePicture.js";
+import { markCells, type CellMark } from "../lens-overlay.js";
 import { ChatPane } from "./ChatPane.js";
 import { Collaborators } from "./Collaborators.js";
 import { MediaStats } from "./MediaStats.js";
@@ -16,8 +17,8 @@ export interface DetailPaneProps {
   chatDraft: string | null;
   rows: number;
   wide: boolean;
-  /** The live picture and the cells it takes at the left; null for none. */
-  picture?: (LivePictureState & { cols: number }) | null;
+  /** The live picture and the cells it takes at the left, with marks drawn over it (the Lens cursor); null for none. */
+  picture?: (LivePictureState & { cols: number; marks?: CellMark[] }) | null;
 }
 
 const STATS_ROWS = 5;
@@ -38,8 +39,11 @@ export function DetailPane(props: DetailPaneProps) {
 }
 
 /** Half-block lines, or why there are none yet. */
-function LivePicture({ picture }: { picture: LivePictureState }) {
-  if (picture.lines) return <>{picture.lines.map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}</>;
+function LivePicture({ picture }: { picture: LivePictureState & { marks?: CellMark[] } }) {
+  if (picture.lines) {
+    const lines = picture.marks?.length ? markCells(picture.lines, picture.marks) : picture.lines;
+    return <>{lines.map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}</>;
+  }
   return <Text dimColor wrap="wrap">{picture.error ? `No picture: ${picture.error}` : "Waiting for the picture…"}</Text>;
 }
 

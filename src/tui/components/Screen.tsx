@@ -11,6 +11,9 @@ import { Footer } from "./Footer.js";
 import { Banner, Header } from "./Header.js";
 import { voiceSession } from "../state/voice.js";
 import { HelpOverlay } from "./HelpOverlay.js";
+import { pictureBox } from "../lens-geometry.js";
+import { lensFooter, lensMarks, videoSize } from "../lens-view.js";
+import { LENS_SHORTCUTS } from "../state/lens-keys.js";
 import { InviteDialog } from "./InviteDialog.js";
 import { LogView } from "./LogView.js";
 import { NewSessionDialog } from "./NewSessionDialog.js";
@@ -34,7 +37,8 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
   const l = layout(columns, rows, sessions.length, banner);
   const { ui } = state;
   let body;
-  if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} />;
+  const lens = state.lens.focus;
+  if (ui.view === "help") body = lens ? <HelpOverlay rows={l.overlayRows} shortcuts={LENS_SHORTCUTS} title="Lens tools on the live picture" /> : <HelpOverlay rows={l.overlayRows} />;
   else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
   else if (ui.view === "invite" && state.invite) body = <InviteDialog invite={state.invite} sessionName={nameOf(state, state.invite.sessionId)} />;
   else if (ui.view === "transfer" && state.transfer) {
@@ -65,7 +69,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
             chatDraft={ui.chatDraft}
             rows={l.detailRows}
             wide={l.picture && picture ? l.columns - l.picture.cols - 1 >= WIDE_BESIDE_PICTURE : l.wide}
-            picture={l.picture && picture ? { ...picture, cols: l.picture.cols } : null}
+            picture={l.picture && picture ? { ...picture, cols: l.picture.cols, marks: lensMarks(state, pictureBox(l, banner, videoSize(state, selected))) } : null}
           />
         </Box>
       </>
@@ -83,7 +87,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
         </Box>
       )}
       <NoticeLine state={state} />
-      <Footer lines={l.footer} />
+      <Footer lines={lens ? lensFooter(state, l.columns, l.footer.length) : l.footer} />
     </Box>
   );
 }

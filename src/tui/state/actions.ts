@@ -9,6 +9,7 @@ import type {
   SessionStats,
   StartResponse,
 } from "../../protocol/index.js";
+import type { LensConsoleAction } from "./lens.js";
 
 /** Everything that changes the console's state: daemon events, answers to requests, keys. */
 export type ConsoleAction =
@@ -66,4 +67,5 @@ export type ConsoleAction =
   | { type: "transfer/sending" }
   | { type: "transfer/done"; session: Session }
   | { type: "transfer/failed"; error: string }
-  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> };
+  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> }
+  | LensConsoleAction;

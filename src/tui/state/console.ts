@@ -4,6 +4,7 @@ import { daemonReducer, initialDaemon, type DaemonState } from "./daemon.js";
 import { dialogReducer, initialDialog, type DialogState } from "./dialog.js";
 import { mediaReducer, type MediaState } from "./media.js";
 import { followArrival, initialSessions, sessionsReducer, type SessionsState } from "./sessions.js";
+import { initialLens, keepFocus, lensReducer, type LensState } from "./lens.js";
 import { inviteReducer, type InviteState } from "./invite.js";
 import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
@@ -24,17 +25,20 @@ export interface ConsoleState {
   transfer: TransferState | null;
   /** Speaker and microphone of the active Lens session. */
   voice: VoiceState;
+  /** Lens tools on the live picture. */
+  lens: LensState;
 }
 
 export function initialConsoleState(now: number): ConsoleState {
-  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice };
+  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice, lens: initialLens };
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
+  const sessions = followArrival(state.sessions, sessionsReducer(state.sessions, action), state.ui.chatDraft !== null || state.ui.confirmEnd !== null || state.lens.focus !== null);
   return {
     now: action.type === "tick" ? action.now : state.now,
     daemon: daemonReducer(state.daemon, action),
-    sessions: followArrival(state.sessions, sessionsReducer(state.sessions, action), state.ui.chatDraft !== null || state.ui.confirmEnd !== null),
+    sessions,
     chat: chatReducer(state.chat, action),
     media: mediaReducer(state.media, action),
     ui: uiReducer(state.ui, action),
@@ -42,5 +46,6 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     invite: inviteReducer(state.invite, action),
     transfer: transferReducer(state.transfer, action),
     voice: voiceReducer(state.voice, action),
+    lens: keepFocus(lensReducer(state.lens, action), sessions),
   };
 }

@@ -1,9 +1,11 @@
 import type { CreateSessionRequest, InviteRequest } from "../../protocol/index.js";
+import type { LensActionInput } from "../../protocol/lens.js";
 import type { ConsoleAction } from "./actions.js";
 import type { ConsoleState } from "./console.js";
 import { dialogRequest } from "./dialog.js";
 import { inviteRequest } from "./invite.js";
-import { isEnded, selectedSession } from "./sessions.js";
+import { lensKey } from "./lens-keys.js";
+import { hasMedia, isEnded, selectedSession } from "./sessions.js";
 import { transferTarget } from "./transfer.js";
 import { voiceSession } from "./voice.js";
 
@@ -21,7 +23,9 @@ export type Effect =
   | { type: "mute"; id: string; mute: boolean }
   | { type: "invite"; id: string; request: InviteRequest }
   | { type: "transfer"; id: string; to: string }
-  | { type: "join"; pin: string };
+  | { type: "join"; pin: string }
+  /** A Lens tool on the live picture; `done` says what it did, for the notice. */
+  | { type: "lens"; id: string; action: LensActionInput; done: string };
 
 /** The parts of Ink's Key the console reads. */
 export interface KeyPress {
@@ -65,6 +69,7 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "p", label: "new PIN", help: "create another PIN for the selected Connecting session (or one that timed out): the old PIN stops working", footer: false },
   { key: "m", label: "mute", help: "mute or unmute what you send the customer (the microphone keeps running)" },
   { key: "a", label: "speaker", help: "the customer's voice on your speakers: on (the default) or off", footer: false },
+  { key: "v", label: "lens", help: "Lens tools on the live picture: a cursor to point, draw, freeze (? there lists the keys, Esc leaves)", footer: false },
   { key: "M", label: "mic", help: "your microphone to the customer: on or off (off at start; use a headset: no echo cancelling)", footer: false },
   { key: "?", label: "help", help: "show or hide this help" },
   { key: "q", label: "quit", help: "leave the console (also Ctrl-C; in the help or log, q closes it); sessions go on" },
@@ -105,7 +110,7 @@ export function interpretKey(state: ConsoleState, input: string, key: KeyPress):
       if (key.downArrow || input === "j") return act({ type: "log/scroll", delta: 1 });
       return none;
     case "main":
-      return mainKey(state, input, key);
+      return state.lens.focus ? lensKey(state, input, key) : mainKey(state, input, key);
   }
 }
 
@@ -216,7 +221,7 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return { actions: [{ type: "notice", kind: "info", text: `joining ${ui.invitation!.sessionName || ui.invitation!.sessionId}…` }], effects: [{ type: "join", pin }] };
     }
   }
-  if (!"shreticlmpLo".includes(input) || input.length !== 1) return none;
+  if (!"shreticlmpLov".includes(input) || input.length !== 1) return none;
   if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });
   const id = session.id;
   switch (input) {
@@ -251,6 +256,11 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
         return act({ type: "notice", kind: "error", text: "new PIN: only before the customer joins (Connecting, or timed out)" });
       }
       return { actions: [{ type: "notice/clear" }], effects: [{ type: "new-pin", id, oldPin: session.pin }] };
+    case "v":
+      if (session.type !== "lens" || !hasMedia(session.status) || session.status === "on-hold") {
+        return act({ type: "notice", kind: "error", text: "lens: the Lens tools work on the live picture of a running Lens session" });
+      }
+      return act({ type: "lens/focus", id }, { type: "notice", kind: "info", text: "Lens tools: arrows move the cursor, space points, a arrow, c circle; ? lists the keys, Esc leaves" });
     case "m": {
       const muted = state.media[id]?.stats?.audio.muted ?? false;
       return { actions: [{ type: "notice/clear" }], effects: [{ type: "mute", id, mute: !muted }] };
