@@ -9,6 +9,9 @@ import type {
   SessionStats,
   StartResponse,
 } from "../../protocol/index.js";
+import type { CollaboratorsAction } from "./collaborators.js";
+import type { RecordingsAction } from "./recordings.js";
+import type { TalkAction } from "./talk.js";
 
 /** Everything that changes the console's state: daemon events, answers to requests, keys. */
 export type ConsoleAction =
@@ -66,4 +69,7 @@ export type ConsoleAction =
   | { type: "transfer/sending" }
   | { type: "transfer/done"; session: Session }
   | { type: "transfer/failed"; error: string }
-  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> };
+  | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> }
+  | CollaboratorsAction
+  | TalkAction
+  | RecordingsAction;

@@ -8,6 +8,9 @@ import { inviteReducer, type InviteState } from "./invite.js";
 import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
 import { initialVoice, voiceReducer, type VoiceState } from "./voice.js";
+import { collaboratorsReducer, type CollaboratorsDialog } from "./collaborators.js";
+import { recordingsReducer, type RecordingsView } from "./recordings.js";
+import { talkReducer, type TalkDialog } from "./talk.js";
 
 export interface ConsoleState {
   /** Clock for "time in status", ticking once a second. */
@@ -24,10 +27,14 @@ export interface ConsoleState {
   transfer: TransferState | null;
   /** Speaker and microphone of the active Lens session. */
   voice: VoiceState;
+  /** The collaborators dialog (w), the talk dialog (T) and the recordings overlay (R), while open. */
+  collaborators: CollaboratorsDialog | null;
+  talk: TalkDialog | null;
+  recordings: RecordingsView | null;
 }
 
 export function initialConsoleState(now: number): ConsoleState {
-  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice };
+  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice, collaborators: null, talk: null, recordings: null };
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
@@ -42,5 +49,8 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     invite: inviteReducer(state.invite, action),
     transfer: transferReducer(state.transfer, action),
     voice: voiceReducer(state.voice, action),
+    collaborators: collaboratorsReducer(state.collaborators, action),
+    talk: talkReducer(state.talk, action),
+    recordings: recordingsReducer(state.recordings, action),
   };
 }

@@ -2,7 +2,7 @@ import { eraseLast, typeInto } from "./text-field.js";
 import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
 
-export type View = "main" | "help" | "log" | "new" | "invite" | "transfer";
+export type View = "main" | "help" | "log" | "new" | "invite" | "transfer" | "collaborators" | "talk" | "recordings";
 
 export interface LogView {
   sessionId: string;
@@ -93,6 +93,10 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
       return { ...state, view: "invite", notice: null };
     case "transfer/open":
       return { ...state, view: "transfer", notice: null };
+    case "collaborators/open":
+    case "talk/open":
+    case "recordings/open":
+      return { ...state, view: action.type.slice(0, -"/open".length) as View, notice: null };
     case "select/move":
       return { ...state, confirmEnd: null, chatDraft: null };
     default:
