@@ -7,21 +7,32 @@ const COLUMN_WIDTH = 60;
 
 /**
  * Every key with what it does. When they do not fit the height, a wide terminal shows them in
- * two columns; a narrow one shows what fits and says how many more there are.
+ * two columns; otherwise the list scrolls (↑↓) and says what is above and below.
  */
-export function HelpOverlay({ rows, columns = 80 }: { rows: number; columns?: number }) {
+export function HelpOverlay({ rows, columns = 80, scroll = 0 }: { rows: number; columns?: number; scroll?: number }) {
   const room = Math.max(1, rows - 2);
-  const two = SHORTCUTS.length > room && columns >= 2 * COLUMN_WIDTH;
-  const per = two ? Math.ceil(SHORTCUTS.length / 2) : SHORTCUTS.length;
-  const cut = (list: typeof SHORTCUTS) => (list.length > room ? list.slice(0, room - 1) : list);
-  const groups = two ? [SHORTCUTS.slice(0, per), SHORTCUTS.slice(per)].map(cut) : [cut(SHORTCUTS)];
-  const shown = groups.reduce((n, g) => n + g.length, 0);
+  const fits = SHORTCUTS.length <= room;
+  const two = !fits && columns >= 2 * COLUMN_WIDTH && Math.ceil(SHORTCUTS.length / 2) <= room;
+  let groups: Array<typeof SHORTCUTS>;
+  let hint: string | null = null;
+  if (fits) groups = [SHORTCUTS];
+  else if (two) {
+    const per = Math.ceil(SHORTCUTS.length / 2);
+    groups = [SHORTCUTS.slice(0, per), SHORTCUTS.slice(per)];
+  } else {
+    // One line goes to the hint; the scroll stops once the last key is in view.
+    const shown = Math.max(1, room - 1);
+    const top = Math.min(scroll, SHORTCUTS.length - shown);
+    groups = [SHORTCUTS.slice(top, top + shown)];
+    const below = SHORTCUTS.length - top - shown;
+    hint = `${top > 0 ? `↑ ${top} above` : ""}${top > 0 && below > 0 ? " · " : ""}${below > 0 ? `↓ ${below} more` : ""}`;
+  }
   return (
     <Box flexDirection="column">
       <Text bold>Keys</Text>
       <Box>
         {groups.map((group, i) => (
-          <Box key={i} flexDirection="column" width={two ? Math.floor(columns / 2) : columns}>
+          <Box key={i} flexDirection="column" width={groups.length > 1 ? Math.floor(columns / 2) : columns}>
             {group.map((s) => (
               <Text key={s.key} wrap="truncate">
                 <Text color="cyan" bold>
@@ -33,7 +44,7 @@ export function HelpOverlay({ rows, columns = 80 }: { rows: number; columns?: nu
           </Box>
         ))}
       </Box>
-      {shown < SHORTCUTS.length ? <Text dimColor>{`… ${SHORTCUTS.length - shown} more keys: a taller or wider terminal shows them`}</Text> : null}
+      {hint ? <Text dimColor>{hint}</Text> : null}
       <Text dimColor>?, q or Esc closes this help</Text>
     </Box>
   );

@@ -37,7 +37,7 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
   const l = layout(columns, rows, sessions.length, banner);
   const { ui } = state;
   let body;
-  if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} columns={l.columns} />;
+  if (ui.view === "help") body = <HelpOverlay rows={l.overlayRows} columns={l.columns} scroll={ui.helpScroll} />;
   else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
   else if (ui.view === "invite" && state.invite) body = <InviteDialog invite={state.invite} sessionName={nameOf(state, state.invite.sessionId)} />;
   else if (ui.view === "transfer" && state.transfer) {

@@ -36,6 +36,8 @@ export type ConsoleAction =
   | { type: "notice"; kind: "error" | "info"; text: string }
   | { type: "notice/clear" }
   | { type: "help/toggle" }
+  /** Moves the help's first line shown, where it does not fit the terminal. */
+  | { type: "help/scroll"; delta: number }
   | { type: "view/close" }
   | { type: "confirm-end/ask"; id: string }
   | { type: "chat-draft/open" }

@@ -109,6 +109,8 @@ export function interpretKey(state: ConsoleState, input: string, key: KeyPress):
       return recordingsKey(state, input, key);
     case "help":
       // q closes what is in front, as in less and man; it quits only from the main screen.
+      if (key.upArrow || input === "k") return act({ type: "help/scroll", delta: -1 });
+      if (key.downArrow || input === "j") return act({ type: "help/scroll", delta: 1 });
       return key.escape || input === "?" || input === "q" ? act({ type: "help/toggle" }) : none;
     case "log":
       if (key.escape || input === "l" || input === "q") return act({ type: "view/close" });

@@ -24,9 +24,11 @@ export interface UiState {
   invitationsSeen: string[];
   /** The last invitation announced that J can still join. */
   invitation: Invitation | null;
+  /** The first key the help shows (it scrolls where the terminal is too short for all of them). */
+  helpScroll: number;
 }
 
-export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null };
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null, helpScroll: 0 };
 
 export const CHAT_MAX = 2000;
 const INVITATIONS_REMEMBERED = 100;
@@ -61,7 +63,9 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":
-      return { ...state, view: state.view === "help" ? "main" : "help" };
+      return { ...state, view: state.view === "help" ? "main" : "help", helpScroll: 0 };
+    case "help/scroll":
+      return { ...state, helpScroll: Math.max(0, state.helpScroll + action.delta) };
     case "view/close":
       return { ...state, view: "main", confirmEnd: null, chatDraft: null, log: null };
     case "confirm-end/ask":
