@@ -6,6 +6,10 @@ import { ExitWith, UsageError } from "../errors.js";
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent.command("console").description("open the interactive console (also: rescue alone on a terminal)");
   examples(cmd, "rescue console", "rescue");
+  cmd.addHelpText(
+    "after",
+    "\nKeys on the selected session include s start, e end, i invite, w collaborators (the lead: permissions, remove),\nT talk (an audio file, microphone, mute), R recordings (o plays, d deletes after y); ? lists them all.\n",
+  );
   cmd.action(() => runConsoleCommand(ctx));
 }
 
