@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import * as z from "zod";
 
 /** One recording written outside the recordings folder (`session start --record-path`). */
@@ -22,13 +23,13 @@ export class RecordingPlaces {
     this.places = file ? readPlaces(file) : [];
   }
 
-  /** Remembers `path` (resolved to its real path: the file exists once recording began) for `session`. */
+  /** Remembers the absolute `path` for `session`, by the real path of its folder (which exists once recording began). */
   add(session: string, path: string): void {
     let real = path;
     try {
-      real = realpathSync(path);
+      real = join(realpathSync(dirname(path)), basename(path));
     } catch {
-      // not written yet: the path as asked, which is absolute
+      // the folder is gone already: the path as asked
     }
     if (this.places.some((p) => p.path === real)) return;
     this.places.push({ session, path: real });
