@@ -49,6 +49,7 @@ export interface KeyResult {
 /**
  * The shortcuts, in the order the footer and the help overlay show them. Those with footer false
  * appear only in the help and where they apply (J in an invitation's notice): the footer must fit two lines at 80 columns.
+ * Those with footer "room" join the footer only where they need no extra line (see footerLines).
  */
 export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string; footer?: false | "room" }> = [
   { key: "↑↓", label: "select", help: "select a session (also j / k)" },

@@ -1,6 +1,7 @@
 import { eraseLast, typeInto } from "./text-field.js";
 import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
+import { SHORTCUTS } from "./keys.js";
 
 export type View = "main" | "help" | "log" | "new" | "invite" | "transfer" | "collaborators" | "talk" | "recordings";
 
@@ -65,7 +66,8 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     case "help/toggle":
       return { ...state, view: state.view === "help" ? "main" : "help", helpScroll: 0 };
     case "help/scroll":
-      return { ...state, helpScroll: Math.max(0, state.helpScroll + action.delta) };
+      // The overlay also stops where the last key is in view.
+      return { ...state, helpScroll: Math.min(SHORTCUTS.length - 1, Math.max(0, state.helpScroll + action.delta)) };
     case "view/close":
       return { ...state, view: "main", confirmEnd: null, chatDraft: null, log: null };
     case "confirm-end/ask":
