@@ -12,6 +12,7 @@ import { routes } from "./localapi/routes.js";
 import type { Logger } from "./log.js";
 import { SessionManager } from "./session/manager.js";
 import { StartMemory } from "./session/start-memory.js";
+import { RecordingPlaces } from "./session/recording-places.js";
 import { finaliseOrphanRecordings } from "./session/recording-finaliser.js";
 import type { DaemonSettings } from "./settings.js";
 import { SessionState } from "./session/state.js";
@@ -45,6 +46,7 @@ export class Daemon {
       paths.recordings,
       settings.iceHostAddresses,
       new StartMemory(join(paths.runDir, "media-starts.json")),
+      new RecordingPlaces(join(paths.home, "recording-places.json")),
     );
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { chosenDir, ownPrivateDir } from "../../src/profile/private-dir.js";
 import {
   MediaOffer,
@@ -30,6 +30,7 @@ import { listRecordings, recordingName } from "./recordings.js";
 import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
+import { RecordingPlaces } from "./recording-places.js";
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
@@ -123,6 +124,8 @@ export class SessionManager {
     private readonly iceHostAddresses: string[] = [],
     /** What Start decided per session, on disk for a restarted daemon (see StartMemory). */
     private readonly memory: StartMemory = new StartMemory(null),
+    /** Recordings written outside `recordingsDir` (--record-path), so that they can be found again. */
+    private readonly places: RecordingPlaces = new RecordingPlaces(null),
   ) {
     this.lensJournal = new LensJournal(events, log);
     backend.on("signal", (sessionId, signal) => this.onSignal(sessionId, signal));
@@ -368,6 +371,7 @@ export class SessionManager {
     // A later connection of the same session (the customer reloaded) records to a new file.
     if (start.recordPath) start.recordPath = nextRecordingPath(start.recordPath);
     if (recording) {
+      if (resolve(dirname(recording)) !== resolve(this.recordingsDir)) this.places.add(sessionId, recording);
       this.mediaEvent(sessionId, "recording-started", { path: recording });
       const segment = recordingName(basename(recording))?.segment ?? 1;
       m.peer.timeline?.add("segment", `segment ${segment} starts`, { segment });
@@ -528,17 +532,17 @@ export class SessionManager {
 
   /** Finished recordings (from their manifests) and the ones being written now. */
   recordings(): Promise<Recording[]> {
-    return listRecordings(this.recordingsDir, this.liveRecordings());
+    return listRecordings(this.recordingsDir, this.liveRecordings(), this.places.all());
   }
 
-  /** The recordings `ref` names (a session id, or a path in the recordings folder), with their manifests. */
+  /** The recordings `ref` names (a session id, or a path in the recordings folder or one recorded to with --record-path), with their manifests. */
   showRecordings(ref: string): Promise<RecordingDetail[]> {
-    return findRecordings(this.recordingsDir, ref, this.liveRecordings());
+    return findRecordings(this.recordingsDir, ref, this.liveRecordings(), this.places);
   }
 
   /** Deletes the finished recordings `ref` names, manifests and timelines with them; returns the paths removed. */
   deleteRecordings(ref: string): Promise<string[]> {
-    return deleteRecordings(this.recordingsDir, ref, this.liveRecordings());
+    return deleteRecordings(this.recordingsDir, ref, this.liveRecordings(), this.places);
   }
 
   /** Whether a session of this daemon is writing the recording at `path` now. */

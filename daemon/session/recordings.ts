@@ -1,21 +1,24 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Recording } from "../../src/protocol/index.js";
-import type { RecordingManifest } from "./recorder-manifest.js";
+import { manifestPathFor, type RecordingManifest } from "./recorder-manifest.js";
+import type { RecordingPlace } from "./recording-places.js";
 
 /**
  * Finished recordings in `dir`, read from their manifests, those a crash or a full disk left
- * without one (`complete: false`, no duration), plus the ones still being written.
+ * without one (`complete: false`, no duration), the ones written elsewhere (`places`, see
+ * RecordingPlaces) whose files are still there, plus the ones still being written.
  */
-export async function listRecordings(dir: string, live: Recording[]): Promise<Recording[]> {
+export async function listRecordings(dir: string, live: Recording[], places: RecordingPlace[] = []): Promise<Recording[]> {
+  const livePaths = new Set(live.map((r) => r.path));
+  const elsewhere = await placedRecordings(places, livePaths);
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return live;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [...elsewhere, ...live];
     throw e;
   }
-  const livePaths = new Set(live.map((r) => r.path));
   const finished: Recording[] = [];
   const described = new Set<string>();
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
@@ -40,7 +43,30 @@ export async function listRecordings(dir: string, live: Recording[]): Promise<Re
     const bytes = await stat(path).then((st) => st.size, () => null);
     if (bytes !== null) finished.push({ session, path, bytes, durationMs: null, complete: false });
   }
-  return [...finished.sort(byRecordingOrder), ...live];
+  return [...finished.sort(byRecordingOrder), ...elsewhere.filter((r) => !finished.some((f) => f.path === r.path)), ...live];
+}
+
+/** The recordings at `places` that still exist as files, described by their manifests when they have one. */
+async function placedRecordings(places: RecordingPlace[], livePaths: Set<string>): Promise<Recording[]> {
+  const out: Recording[] = [];
+  for (const place of places) {
+    if (livePaths.has(place.path)) continue;
+    const bytes = await stat(place.path).then((st) => (st.isFile() ? st.size : null), () => null);
+    if (bytes === null) continue;
+    let m: RecordingManifest | null = null;
+    try {
+      m = JSON.parse(await readFile(manifestPathFor(place.path), "utf8")) as RecordingManifest;
+    } catch {
+      m = null;
+    }
+    // The manifest counts only when it describes this file of this session.
+    if (m && m.file === basename(place.path) && m.session === place.session) {
+      out.push({ session: place.session, path: place.path, bytes: m.bytes, durationMs: m.durationMs, complete: m.complete !== false });
+    } else {
+      out.push({ session: place.session, path: place.path, bytes, durationMs: null, complete: false });
+    }
+  }
+  return out;
 }
 
 /** A session's segments in the order they were recorded: `x.webm`, `x-2.webm`, `x-3.webm` ... */

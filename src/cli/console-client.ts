@@ -1,3 +1,4 @@
+import type { CollaboratorPermission } from "../protocol/collaborator.js";
 import { RescueError } from "../protocol/errors.js";
 import type { ConsoleClient, VoiceHandle, VoiceKind } from "../tui/client.js";
 import type { DaemonClient } from "./daemon/client.js";
@@ -38,6 +39,14 @@ export function consoleClient(d: DaemonClient, env: Record<string, string | unde
     join: wrap(d.join),
     transfer: wrap(d.transfer),
     lens: wrap(d.lens),
+    setCollaborator: wrap((id: string, collaborator: string, permissions: CollaboratorPermission[]) => d.setCollaborator(id, collaborator, { permissions })),
+    removeCollaborator: wrap(d.removeCollaborator),
+    talkFile: wrap(async (id: string, file: string) => {
+      const { playAudioFile } = await import("./talk-file.js");
+      return playAudioFile(env, d, id, file, file);
+    }),
+    showRecordings: wrap(d.showRecordings),
+    deleteRecordings: wrap(async (ref: string) => (await d.deleteRecordings(ref)).deleted),
     voice: (id, kind) => voice(env, d, id, kind),
     async *events(since, signal) {
       const stream = await openEvents(since);

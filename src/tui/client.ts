@@ -1,11 +1,13 @@
 import type {
   ChatMessage,
+  CollaboratorPermission,
   CreateSessionRequest,
   DaemonEvent,
   DaemonStatus,
   InviteRequest,
   InviteResponse,
   JoinResponse,
+  RecordingDetail,
   Session,
   SessionLogEntry,
   SessionStats,
@@ -74,6 +76,19 @@ export interface ConsoleClient {
   lens(id: string, action: LensActionInput): Promise<LensResult>;
   /** POST /sessions/:id/transfer, to an online technician of the organisation by email */
   transfer(id: string, to: string): Promise<Session>;
+  /** PATCH /sessions/:id/collaborators/:collaborator (by id or email): replaces what they may do; the lead only (forbidden otherwise) */
+  setCollaborator(id: string, collaborator: string, permissions: CollaboratorPermission[]): Promise<Session>;
+  /** POST /sessions/:id/collaborators/:collaborator/remove: the lead only (forbidden otherwise) */
+  removeCollaborator(id: string, collaborator: string): Promise<Session>;
+  /**
+   * POST /sessions/:id/talk: plays an audio file once to the customer, converted to Ogg/Opus first
+   * when it is another format (as `rescue session talk --audio`); resolves with the file's absolute path.
+   */
+  talkFile(id: string, file: string): Promise<string>;
+  /** GET /recordings/show?ref=: a session's recordings (segments in order) with their manifests; not_found when it has none */
+  showRecordings(ref: string): Promise<RecordingDetail[]>;
+  /** POST /recordings/delete: removes a session's finished recordings with manifests and timelines; the paths removed */
+  deleteRecordings(ref: string): Promise<string[]>;
   /**
    * GET /sessions/:id/audio played on the default speakers ("speaker"), or the default microphone
    * sent with POST /sessions/:id/talk/live ("mic"), through the sound server. Absent where the

@@ -2,6 +2,8 @@ import type { ConsoleClient } from "./client.js";
 import { describeError, isUnavailable } from "./errors.js";
 import type { ConsoleAction } from "./state/actions.js";
 import type { Effect } from "./state/keys.js";
+import { isToolEffect } from "./state/tool-keys.js";
+import { runToolEffect } from "./tool-effects.js";
 
 type Dispatch = (action: ConsoleAction) => void;
 
@@ -15,6 +17,7 @@ export async function runEffect(
   dispatch: Dispatch,
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
+  if (isToolEffect(effect)) return runToolEffect(client, effect, dispatch, env);
   try {
     switch (effect.type) {
       case "copy-link":

@@ -25,11 +25,20 @@ export function tooSmall(columns: number, rows: number): boolean {
 }
 const MIN_DETAIL = 6;
 
-/** Packs the shortcut hints into as few lines as the width allows. */
+/**
+ * Packs the shortcut hints into as few lines as the width allows. Those marked `footer: "room"`
+ * join only when they need no extra line.
+ */
 export function footerLines(columns: number): string[] {
+  const needed = pack(SHORTCUTS.filter((one) => one.footer === undefined), columns);
+  const roomy = pack(SHORTCUTS.filter((one) => one.footer !== false), columns);
+  return roomy.length <= needed.length ? roomy : needed;
+}
+
+function pack(shortcuts: ReadonlyArray<{ key: string; label: string }>, columns: number): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const s of SHORTCUTS.filter((one) => one.footer !== false)) {
+  for (const s of shortcuts) {
     const item = `${s.key} ${s.label}`;
     if (line && line.length + 2 + item.length > columns) {
       lines.push(line);

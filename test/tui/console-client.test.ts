@@ -1,11 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { consoleClient } from "../../src/cli/console-client.js";
 import { DaemonClient } from "../../src/cli/daemon/client.js";
-import { Invitation, InviteRequest, JoinRequest, LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER, RescueError, TransferRequest } from "../../src/protocol/index.js";
+import {
+  CollaboratorPatch,
+  Invitation,
+  InviteRequest,
+  JoinRequest,
+  LOCALAPI_VERSION,
+  LOCALAPI_VERSION_HEADER,
+  RecordingRef,
+  RescueError,
+  TalkRequest,
+  TransferRequest,
+} from "../../src/protocol/index.js";
+import { readOggOpus } from "../../src/media/ogg-opus.js";
+import { execFileSync } from "node:child_process";
 import { session } from "./make.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -16,19 +29,22 @@ afterEach(async () => {
 async function body(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
 }
+
+const collaborator = { id: "inv1", technician: "bob@example.com", external: false, permissions: ["view", "chat"], joinedAt: "2026-01-01T10:05:00.000Z" };
 
 /**
  * The two local API routes the console's collaboration actions use, on a real unix socket,
  * answering as daemon/localapi/collaboration-routes.ts does: requests parsed with the protocol,
  * refusals as ErrorBody.
  */
-async function localApi(): Promise<{ socket: string; seen: unknown[] }> {
+async function localApi(): Promise<{ socket: string; seen: unknown[]; talked: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "rescue-console-client-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const socket = join(dir, "rescued.sock");
   const seen: unknown[] = [];
+  const talked: number[] = [];
   const server = createServer(async (req, res) => {
     const send = (status: number, json: unknown) => {
       res.writeHead(status, { "content-type": "application/json", [LOCALAPI_VERSION_HEADER]: LOCALAPI_VERSION });
@@ -82,11 +98,36 @@ async function localApi(): Promise<{ socket: string; seen: unknown[] }> {
       if (to !== "bob@example.com") return send(409, new RescueError("conflict", `${to} is not online`).toBody());
       return send(200, session("s1", "active", { technician: to }));
     }
+    // The session tools: collaborators (the lead is ann@example.com of s1; s7 is led by bob), talk, recordings.
+    const patch = /^\/api\/v1\/sessions\/(s1|s7)\/collaborators\/([^/]+)(\/remove)?$/.exec(req.url ?? "");
+    if (patch) {
+      if (patch[1] === "s7") return send(403, new RescueError("forbidden", "only the lead technician manages collaborators").toBody());
+      if (decodeURIComponent(patch[2]!) !== "inv1") return send(404, new RescueError("not_found", "no such collaborator").toBody());
+      if (req.method === "PATCH") {
+        const { permissions } = CollaboratorPatch.parse(json);
+        return send(200, session("s1", "collaborating", { collaborators: [{ ...collaborator, permissions }] }));
+      }
+      if (req.method === "POST" && patch[3]) return send(200, session("s1", "active", { collaborators: [] }));
+    }
+    if (req.method === "POST" && req.url === "/api/v1/sessions/s1/talk") {
+      // As the daemon: the file is read before the answer, and must be Ogg/Opus.
+      const { audioPath } = TalkRequest.parse(json);
+      talked.push(readOggOpus(audioPath).packets.length);
+      return send(200, { playing: audioPath });
+    }
+    if (req.method === "GET" && req.url === "/api/v1/recordings/show?ref=s1") {
+      return send(200, [{ session: "s1", path: "/r/s1.webm", bytes: 10, durationMs: 1000, live: false, manifest: null }]);
+    }
+    if (req.method === "POST" && req.url === "/api/v1/recordings/delete") {
+      const { ref } = RecordingRef.parse(json);
+      if (ref !== "s1") return send(404, new RescueError("not_found", `no recording ${ref}`).toBody());
+      return send(200, { deleted: ["/r/s1.webm", "/r/s1.json"] });
+    }
     send(404, new RescueError("not_found", "no route").toBody());
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { socket, seen };
+  return { socket, seen, talked };
 }
 
 describe("console client over the local API", () => {
@@ -119,6 +160,38 @@ describe("console client over the local API", () => {
       { method: "POST", url: "/api/v1/sessions/s1/transfer", json: { to: "carol@example.com" } },
     ]);
   });
+
+  it("changes and removes collaborators through the daemon's routes, relaying a refusal to a non-lead", async () => {
+    const { socket, seen } = await localApi();
+    const client = consoleClient(new DaemonClient(socket));
+    const changed = await client.setCollaborator("s1", "inv1", ["view", "chat", "talk"]);
+    expect(changed.collaborators?.[0]?.permissions).toEqual(["view", "chat", "talk"]);
+    const removed = await client.removeCollaborator("s1", "inv1");
+    expect(removed).toMatchObject({ status: "active", collaborators: [] });
+    await expect(client.setCollaborator("s7", "ann@example.com", ["view"])).rejects.toMatchObject({ code: "forbidden", message: "only the lead technician manages collaborators" });
+    expect(seen.slice(0, 2)).toEqual([
+      { method: "PATCH", url: "/api/v1/sessions/s1/collaborators/inv1", json: { permissions: ["view", "chat", "talk"] } },
+      { method: "POST", url: "/api/v1/sessions/s1/collaborators/inv1/remove", json: null },
+    ]);
+  });
+
+  it("plays a WAV as Ogg/Opus, and shows and deletes a session's recordings", async () => {
+    const { socket, seen, talked } = await localApi();
+    const client = consoleClient(new DaemonClient(socket));
+    const dir = mkdtempSync(join(tmpdir(), "rescue-console-talk-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const wav = join(dir, "hello.wav");
+    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "1", wav]);
+    expect(await client.talkFile("s1", wav)).toBe(wav);
+    // The converted copy went to the daemon (a second of 20 ms packets) and is gone again.
+    expect(talked[0]).toBeGreaterThanOrEqual(45);
+    const sent = (seen.find((r) => (r as { url: string }).url === "/api/v1/sessions/s1/talk") as { json: { audioPath: string } }).json.audioPath;
+    expect(sent).not.toBe(wav);
+    expect(existsSync(sent)).toBe(false);
+    expect((await client.showRecordings("s1")).map((r) => r.path)).toEqual(["/r/s1.webm"]);
+    expect(await client.deleteRecordings("s1")).toEqual(["/r/s1.webm", "/r/s1.json"]);
+    await expect(client.deleteRecordings("s2")).rejects.toMatchObject({ code: "not_found" });
+  }, 30_000);
 
   it("reports a daemon that is not running as unavailable", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rescue-console-client-"));

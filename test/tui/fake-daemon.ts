@@ -6,6 +6,8 @@ import {
   DaemonStatus,
   Invitation,
   InviteRequest,
+  RecordingDetail,
+  type CollaboratorPermission,
   InviteResponse,
   JoinRequest,
   JoinResponse,
@@ -23,7 +25,9 @@ import {
 } from "../../src/protocol/index.js";
 import type { VideoSource } from "../../src/picture/live-picture.js";
 import { bundledClip } from "../../src/customer/assets.js";
-import { createReadStream } from "node:fs";
+import { createReadStream, lstatSync, unlinkSync } from "node:fs";
+import { readOggOpus } from "../../src/media/ogg-opus.js";
+import { playAudioFile } from "../../src/cli/talk-file.js";
 import type { ConsoleClient, VoiceHandle, VoiceKind } from "../../src/tui/client.js";
 
 const LIVE = ["connecting", "waiting", "active", "on-hold", "collaborating"];
@@ -413,6 +417,73 @@ export class FakeDaemon implements ConsoleClient {
     return next;
   }
 
+  /** The lead changes what a collaborator (by id or email) may do, as the server allows it: the lead only. */
+  async setCollaborator(id: string, collaborator: string, permissions: CollaboratorPermission[]): Promise<Session> {
+    this.enter(`setCollaborator ${id} ${collaborator} ${permissions.join(",")}`);
+    const s = this.leadOnly(id, "change a collaborator's permissions");
+    const c = this.collaboratorOf(s, collaborator);
+    const next = Session.parse({ ...s, collaborators: s.collaborators!.map((x) => (x.id === c.id ? { ...x, permissions } : x)) });
+    this.sessions.set(id, next);
+    this.emit({ type: "session", session: next });
+    return next;
+  }
+
+  /** The lead removes a collaborator; the last one gone, a Collaborating session is Active again. */
+  async removeCollaborator(id: string, collaborator: string): Promise<Session> {
+    this.enter(`removeCollaborator ${id} ${collaborator}`);
+    const s = this.leadOnly(id, "remove collaborators");
+    const c = this.collaboratorOf(s, collaborator);
+    const rest = s.collaborators!.filter((x) => x.id !== c.id);
+    const next = Session.parse({ ...s, collaborators: rest, ...(rest.length === 0 && s.status === "collaborating" ? { status: "active", statusSince: new Date().toISOString() } : {}) });
+    this.sessions.set(id, next);
+    this.emit({ type: "session", session: next });
+    return next;
+  }
+
+  /** Files played to customers, as the daemon read them: session, path and Opus packets. */
+  readonly talked: Array<{ id: string; packets: number }> = [];
+
+  /** The console's file talk: the real conversion (ffmpeg) and an Ogg/Opus reader standing for the daemon's. */
+  talkFile(id: string, file: string): Promise<string> {
+    this.enter(`talkFile ${id}`);
+    const talk = async (sessionId: string, audioPath: string) => {
+      const s = this.get(sessionId);
+      if (!MEDIA.includes(s.status)) throw new RescueError("conflict", `session ${sessionId} has no media connection`);
+      const me = s.collaborators?.find((c) => c.technician === TECHNICIAN);
+      if (s.technician !== TECHNICIAN && !me?.permissions.includes("talk")) throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
+      this.talked.push({ id: sessionId, packets: readOggOpus(audioPath).packets.length });
+    };
+    return playAudioFile(process.env, { talk }, id, file, file);
+  }
+
+  private recordingsById = new Map<string, RecordingDetail[]>();
+
+  /** A recording of `id` at `path` (a real file), with an optional manifest; `live` while it is written. */
+  addRecording(id: string, detail: Omit<RecordingDetail, "session">): void {
+    const list = this.recordingsById.get(id) ?? [];
+    list.push(RecordingDetail.parse({ session: id, ...detail }));
+    this.recordingsById.set(id, list);
+  }
+
+  async showRecordings(ref: string): Promise<RecordingDetail[]> {
+    this.enter(`showRecordings ${ref}`);
+    const list = this.recordingsById.get(ref) ?? [];
+    if (list.length === 0) throw new RescueError("not_found", `no recording ${ref} (rescue recordings list shows them)`);
+    return list;
+  }
+
+  /** As the daemon: refuses a recording being written and anything that is not a plain file. */
+  async deleteRecordings(ref: string): Promise<string[]> {
+    this.enter(`deleteRecordings ${ref}`);
+    const list = await this.showRecordings(ref);
+    const live = list.find((r) => r.live);
+    if (live) throw new RescueError("conflict", `${live.path} is being recorded now: end session ${ref} first`);
+    for (const r of list) if (!lstatSync(r.path).isFile()) throw new RescueError("forbidden", `${r.path} is not a plain file (a symlink?): not touched`);
+    for (const r of list) unlinkSync(r.path);
+    this.recordingsById.delete(ref);
+    return list.map((r) => r.path);
+  }
+
   /** Invitations the console created, for tests to let the invitee join. */
   invitationsOf(id: string): Invitation[] {
     return [...this.invitations.values()].filter((i) => i.sessionId === id);
@@ -442,6 +513,18 @@ export class FakeDaemon implements ConsoleClient {
     const waiting = [...this.wake];
     this.wake.clear();
     for (const resolve of waiting) resolve();
+  }
+
+  private leadOnly(id: string, what: string): Session {
+    const s = this.get(id);
+    if (s.technician !== TECHNICIAN) throw new RescueError("forbidden", `only the lead technician can ${what} (${s.technician} leads session ${id})`);
+    return s;
+  }
+
+  private collaboratorOf(s: Session, ref: string) {
+    const c = s.collaborators?.find((x) => x.id === ref || x.technician === ref);
+    if (!c) throw new RescueError("not_found", `no collaborator ${ref} in session ${s.id}`);
+    return c;
   }
 
   private get(id: string): Session {

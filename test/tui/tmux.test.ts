@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,6 +122,57 @@ describe.skipIf(!hasTmux)(title, () => {
     // Ada's customer is live: the selection stays there and Bob is marked NEW.
     await c.see(/> Ada Lovelace[\s\S]*Bob Jansen\s+Lens\s+Waiting\s+-\s+\d+s\s+NEW/);
 
+    c.keys("q");
+    await c.see("console exited with 0");
+  });
+
+  it("shows a session's recordings, deletes them only after y, closes with q; refuses what does not apply", async () => {
+    const requests = join(dir, "recordings.ndjson");
+    const c = consoleIn("recordings", 80, 24, { FIXTURE_REQUESTS: requests });
+    await c.see(/> Ada Lovelace\s+Lens\s+Active/);
+    // At 80x24 the help does not fit: it says how many keys are below and scrolls to them.
+    expect(c.screen()).toMatch(/w collaborators {2}T talk {2}R recordings/);
+    c.keys("?");
+    await c.see("Keys");
+    await c.see(/↓ \d+ more/);
+    for (let i = 0; i < 8; i++) c.keys("Down");
+    await c.see(/R +the selected session's recordings/);
+    await c.see(/q +leave the console/);
+    expect(c.screen()).toMatch(/↑ \d+ above/);
+    expect(c.screen()).not.toMatch(/↓ \d+ more/);
+    c.keys("q");
+    await c.see("> Ada Lovelace");
+
+    c.keys("R");
+    await c.see("Recordings of Ada Lovelace");
+    expect(c.screen()).toContain("Segment 1: /tmp/recordings/s1.webm");
+    expect(c.screen()).toContain("3.1 MB · 1:23.4");
+    expect(c.screen()).toContain("Timeline: 2 events: chat 1, hold 1");
+    expect(c.screen()).toContain("00:05.2  chat  customer: hello");
+    c.keys("d");
+    await c.see("Delete this recording with manifests and timelines? y deletes");
+    c.keys("n");
+    // The notice line says Bob is Waiting (it comes first over an overlay): the prompt goes, the file stays.
+    await vi.waitFor(() => expect(c.screen()).not.toContain("y deletes"), { timeout: 15_000 });
+    expect(c.screen()).toContain("Segment 1: /tmp/recordings/s1.webm");
+    expect(existsSync(requests)).toBe(false);
+    c.keys("d");
+    await c.see("y deletes");
+    c.keys("y");
+    await c.see("No recordings of this session");
+    expect(readFileSync(requests, "utf8").trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ deleteRecordings: "s1" }]);
+    c.keys("q");
+    await c.see("> Ada Lovelace");
+    expect(c.screen()).not.toContain("console exited");
+
+    // Ada's session has nobody else in it; Bob's is not running, so there is no one to talk to.
+    c.keys("w");
+    await c.see("Error: collaborators: nobody else is in this session");
+    await c.see(/Bob Jansen\s+Lens\s+Waiting/);
+    c.keys("Down");
+    await c.see(/> Bob Jansen/);
+    c.keys("T");
+    await c.see("Error: talk: only in a running session");
     c.keys("q");
     await c.see("console exited with 0");
   });

@@ -7,6 +7,10 @@ export function register(parent: Command, ctx: Context): void {
   const cmd = parent.command("console").description("open the interactive console (also: rescue alone on a terminal)");
   cmd.addHelpText("after", "\nIn the console, v on a running Lens session puts Lens tools on the live picture (arrows or the mouse move a cursor; space, a, c draw; ? lists the keys).");
   examples(cmd, "rescue console", "rescue");
+  cmd.addHelpText(
+    "after",
+    "\nKeys on the selected session include s start, e end, i invite, w collaborators (the lead: permissions, remove),\nT talk (an audio file, microphone, mute), R recordings (o plays, d deletes after y); ? lists them all.\n",
+  );
   cmd.action(() => runConsoleCommand(ctx));
 }
 

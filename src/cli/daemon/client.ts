@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import type { Readable } from "node:stream";
 import type * as z from "zod";
 import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
-import type { InviteRequest } from "../../protocol/collaboration.js";
+import type { CollaboratorPatch, InviteRequest } from "../../protocol/collaboration.js";
 import type { LensActionInput } from "../../protocol/lens.js";
 import type { RescueError } from "../../protocol/errors.js";
 import type { DaemonEvent, LiveTalkResponse, StartRequest } from "../../protocol/localapi.js";
@@ -195,6 +195,12 @@ export class DaemonClient {
     this.call("POST", `/api/v1/sessions/${enc(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);
   join = (pin: string) => this.call("POST", "/api/v1/join", async () => (await collaboration()).JoinResponse.omit({ token: true }), { pin });
   transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/transfer`, async () => (await session()).Session, { to });
+  /** The lead replaces what a collaborator (by id or email) may do. */
+  setCollaborator = (id: string, collaborator: string, patch: CollaboratorPatch) =>
+    this.call("PATCH", `/api/v1/sessions/${enc(id)}/collaborators/${enc(collaborator)}`, async () => (await session()).Session, patch);
+  /** The lead removes a collaborator (by id or email) from the session. */
+  removeCollaborator = (id: string, collaborator: string) =>
+    this.call("POST", `/api/v1/sessions/${enc(id)}/collaborators/${enc(collaborator)}/remove`, async () => (await session()).Session);
   recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
   showRecordings = (ref: string) => this.call("GET", `/api/v1/recordings/show?ref=${enc(ref)}`, () => arrayOf(localapi().then((m) => m.RecordingDetail)));
   deleteRecordings = (ref: string) => this.call("POST", "/api/v1/recordings/delete", async () => (await localapi()).DeletedRecordings, { ref });

@@ -86,7 +86,7 @@ function DetailBody({ session, media, chat, chatDraft, rows, wide }: DetailPaneP
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">{note}</Text>
-      {recording ? <Text wrap="truncate">Recording  {recording}</Text> : null}
+      {recording ? <Text wrap="truncate">Recording  {recording}  (R shows, plays or deletes it)</Text> : null}
       {rows > used ? chatPane(rows - used) : null}
     </Box>
   );

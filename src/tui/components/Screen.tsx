@@ -19,6 +19,9 @@ import { LogView } from "./LogView.js";
 import { NewSessionDialog } from "./NewSessionDialog.js";
 import { SessionList } from "./SessionList.js";
 import { TransferDialog } from "./TransferDialog.js";
+import { CollaboratorsDialog } from "./CollaboratorsDialog.js";
+import { RecordingsView } from "./RecordingsView.js";
+import { TalkDialog } from "./TalkDialog.js";
 
 export interface ScreenProps {
   state: ConsoleState;
@@ -38,11 +41,25 @@ export function Screen({ state, columns, rows, picture }: ScreenProps) {
   const { ui } = state;
   let body;
   const lens = state.lens.focus;
-  if (ui.view === "help") body = lens ? <HelpOverlay rows={l.overlayRows} shortcuts={LENS_SHORTCUTS} title="Lens tools on the live picture" /> : <HelpOverlay rows={l.overlayRows} />;
-  else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
+  if (ui.view === "help") {
+    body = lens ? (
+      <HelpOverlay rows={l.overlayRows} columns={l.columns} scroll={ui.helpScroll} shortcuts={LENS_SHORTCUTS} title="Lens tools on the live picture" />
+    ) : (
+      <HelpOverlay rows={l.overlayRows} columns={l.columns} scroll={ui.helpScroll} />
+    );
+  } else if (ui.view === "new") body = <NewSessionDialog dialog={state.dialog} />;
   else if (ui.view === "invite" && state.invite) body = <InviteDialog invite={state.invite} sessionName={nameOf(state, state.invite.sessionId)} />;
   else if (ui.view === "transfer" && state.transfer) {
     body = <TransferDialog transfer={state.transfer} sessionName={nameOf(state, state.transfer.sessionId)} />;
+  }
+  else if (ui.view === "collaborators" && state.collaborators) {
+    const id = state.collaborators.sessionId;
+    body = <CollaboratorsDialog dialog={state.collaborators} sessionName={nameOf(state, id)} collaborators={state.sessions.byId[id]?.collaborators ?? []} />;
+  } else if (ui.view === "talk" && state.talk) {
+    const id = state.talk.sessionId;
+    body = <TalkDialog talk={state.talk} sessionName={nameOf(state, id)} mic={state.voice.mic} muted={state.media[id]?.stats?.audio.muted ?? false} />;
+  } else if (ui.view === "recordings" && state.recordings) {
+    body = <RecordingsView view={state.recordings} sessionName={nameOf(state, state.recordings.sessionId)} rows={l.overlayRows} />;
   }
   else if (ui.view === "log" && ui.log) {
     const s = state.sessions.byId[ui.log.sessionId];

@@ -10,6 +10,9 @@ import type {
   StartResponse,
 } from "../../protocol/index.js";
 import type { LensConsoleAction } from "./lens.js";
+import type { CollaboratorsAction } from "./collaborators.js";
+import type { RecordingsAction } from "./recordings.js";
+import type { TalkAction } from "./talk.js";
 
 /** Everything that changes the console's state: daemon events, answers to requests, keys. */
 export type ConsoleAction =
@@ -34,6 +37,8 @@ export type ConsoleAction =
   | { type: "notice"; kind: "error" | "info"; text: string }
   | { type: "notice/clear" }
   | { type: "help/toggle" }
+  /** Moves the help's first line shown, where it does not fit the terminal. */
+  | { type: "help/scroll"; delta: number }
   | { type: "view/close" }
   | { type: "confirm-end/ask"; id: string }
   | { type: "chat-draft/open" }
@@ -68,4 +73,7 @@ export type ConsoleAction =
   | { type: "transfer/done"; session: Session }
   | { type: "transfer/failed"; error: string }
   | { type: "invitation/joined"; response: Omit<JoinResponse, "token"> }
-  | LensConsoleAction;
+  | LensConsoleAction
+  | CollaboratorsAction
+  | TalkAction
+  | RecordingsAction;

@@ -9,6 +9,9 @@ import { inviteReducer, type InviteState } from "./invite.js";
 import { transferReducer, type TransferState } from "./transfer.js";
 import { initialUi, uiReducer, type UiState } from "./ui.js";
 import { initialVoice, voiceReducer, type VoiceState } from "./voice.js";
+import { collaboratorsReducer, type CollaboratorsDialog } from "./collaborators.js";
+import { recordingsReducer, type RecordingsView } from "./recordings.js";
+import { talkReducer, type TalkDialog } from "./talk.js";
 
 export interface ConsoleState {
   /** Clock for "time in status", ticking once a second. */
@@ -27,10 +30,14 @@ export interface ConsoleState {
   voice: VoiceState;
   /** Lens tools on the live picture. */
   lens: LensState;
+  /** The collaborators dialog (w), the talk dialog (T) and the recordings overlay (R), while open. */
+  collaborators: CollaboratorsDialog | null;
+  talk: TalkDialog | null;
+  recordings: RecordingsView | null;
 }
 
 export function initialConsoleState(now: number): ConsoleState {
-  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice, lens: initialLens };
+  return { now, daemon: initialDaemon, sessions: initialSessions, chat: {}, media: {}, ui: initialUi, dialog: initialDialog, invite: null, transfer: null, voice: initialVoice, lens: initialLens, collaborators: null, talk: null, recordings: null };
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
@@ -47,5 +54,8 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     transfer: transferReducer(state.transfer, action),
     voice: voiceReducer(state.voice, action),
     lens: keepFocus(lensReducer(state.lens, action), sessions),
+    collaborators: collaboratorsReducer(state.collaborators, action),
+    talk: talkReducer(state.talk, action),
+    recordings: recordingsReducer(state.recordings, action),
   };
 }

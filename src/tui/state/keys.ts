@@ -8,6 +8,7 @@ import { lensKey } from "./lens-keys.js";
 import { hasMedia, isEnded, selectedSession } from "./sessions.js";
 import { transferTarget } from "./transfer.js";
 import { voiceSession } from "./voice.js";
+import { collaboratorsKey, openTool, recordingsKey, talkKey, TOOL_KEYS, type ToolEffect } from "./tool-keys.js";
 
 /** Work a key asks for beyond a state change: talking to the daemon, or leaving. */
 export type Effect =
@@ -25,7 +26,8 @@ export type Effect =
   | { type: "transfer"; id: string; to: string }
   | { type: "join"; pin: string }
   /** A Lens tool on the live picture; `done` says what it did, for the notice. */
-  | { type: "lens"; id: string; action: LensActionInput; done: string };
+  | { type: "lens"; id: string; action: LensActionInput; done: string }
+  | ToolEffect;
 
 /** The parts of Ink's Key the console reads. */
 export interface KeyPress {
@@ -51,8 +53,9 @@ export interface KeyResult {
 /**
  * The shortcuts, in the order the footer and the help overlay show them. Those with footer false
  * appear only in the help and where they apply (J in an invitation's notice): the footer must fit two lines at 80 columns.
+ * Those with footer "room" join the footer only where they need no extra line (see footerLines).
  */
-export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string; footer?: false }> = [
+export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string; footer?: false | "room" }> = [
   { key: "↑↓", label: "select", help: "select a session (also j / k)" },
   { key: "n", label: "new", help: "new session: type, name, PIN / SMS / email / link" },
   { key: "s", label: "start", help: "start the selected Waiting session (records when allowed)" },
@@ -67,6 +70,9 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; label: string; help: string
   { key: "L", label: "copy link", help: "copy the customer's link of the selected Connecting session (wl-copy, xclip, xsel, pbcopy)", footer: false },
   { key: "o", label: "open link", help: "open the customer's link of the selected Connecting session in the browser (xdg-open)", footer: false },
   { key: "p", label: "new PIN", help: "create another PIN for the selected Connecting session (or one that timed out): the old PIN stops working", footer: false },
+  { key: "w", label: "collaborators", help: "the lead changes a collaborator's permissions or removes them", footer: "room" },
+  { key: "T", label: "talk", help: "talk to the customer: play an audio file, microphone on/off, mute", footer: "room" },
+  { key: "R", label: "recordings", help: "the selected session's recordings: paths, timeline; o plays, d deletes (asks y/n)", footer: "room" },
   { key: "m", label: "mute", help: "mute or unmute what you send the customer (the microphone keeps running)" },
   { key: "a", label: "speaker", help: "the customer's voice on your speakers: on (the default) or off", footer: false },
   { key: "v", label: "lens", help: "Lens tools on the live picture: a cursor to point, draw, freeze (? there lists the keys, Esc leaves)", footer: false },
@@ -101,8 +107,16 @@ export function interpretKey(state: ConsoleState, input: string, key: KeyPress):
       return inviteKey(state, input, key);
     case "transfer":
       return transferKey(state, input, key);
+    case "collaborators":
+      return collaboratorsKey(state, input, key);
+    case "talk":
+      return talkKey(state, input, key);
+    case "recordings":
+      return recordingsKey(state, input, key);
     case "help":
       // q closes what is in front, as in less and man; it quits only from the main screen.
+      if (key.upArrow || input === "k") return act({ type: "help/scroll", delta: -1 });
+      if (key.downArrow || input === "j") return act({ type: "help/scroll", delta: 1 });
       return key.escape || input === "?" || input === "q" ? act({ type: "help/toggle" }) : none;
     case "log":
       if (key.escape || input === "l" || input === "q") return act({ type: "view/close" });
@@ -221,8 +235,10 @@ function mainKey(state: ConsoleState, input: string, key: KeyPress): KeyResult {
       return { actions: [{ type: "notice", kind: "info", text: `joining ${ui.invitation!.sessionName || ui.invitation!.sessionId}…` }], effects: [{ type: "join", pin }] };
     }
   }
-  if (!"shreticlmpLov".includes(input) || input.length !== 1) return none;
+  if (!"shreticlmpLov".includes(input) && !TOOL_KEYS.includes(input)) return none;
+  if (input.length !== 1) return none;
   if (!session) return act({ type: "notice", kind: "error", text: "no session selected: press n for a new one" });
+  if (TOOL_KEYS.includes(input)) return openTool(state, input, session);
   const id = session.id;
   switch (input) {
     case "s":

@@ -1,8 +1,9 @@
 import { eraseLast, typeInto } from "./text-field.js";
 import type { Invitation, SessionLogEntry } from "../../protocol/index.js";
 import type { ConsoleAction } from "./actions.js";
+import { SHORTCUTS } from "./keys.js";
 
-export type View = "main" | "help" | "log" | "new" | "invite" | "transfer";
+export type View = "main" | "help" | "log" | "new" | "invite" | "transfer" | "collaborators" | "talk" | "recordings";
 
 export interface LogView {
   sessionId: string;
@@ -24,9 +25,11 @@ export interface UiState {
   invitationsSeen: string[];
   /** The last invitation announced that J can still join. */
   invitation: Invitation | null;
+  /** The first key the help shows (it scrolls where the terminal is too short for all of them). */
+  helpScroll: number;
 }
 
-export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null };
+export const initialUi: UiState = { view: "main", confirmEnd: null, chatDraft: null, notice: null, log: null, invitationsSeen: [], invitation: null, helpScroll: 0 };
 
 export const CHAT_MAX = 2000;
 const INVITATIONS_REMEMBERED = 100;
@@ -61,7 +64,10 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     case "notice/clear":
       return { ...state, notice: null };
     case "help/toggle":
-      return { ...state, view: state.view === "help" ? "main" : "help" };
+      return { ...state, view: state.view === "help" ? "main" : "help", helpScroll: 0 };
+    case "help/scroll":
+      // The overlay also stops where the last key is in view.
+      return { ...state, helpScroll: Math.min(SHORTCUTS.length - 1, Math.max(0, state.helpScroll + action.delta)) };
     case "view/close":
       return { ...state, view: "main", confirmEnd: null, chatDraft: null, log: null };
     case "confirm-end/ask":
@@ -93,6 +99,10 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
       return { ...state, view: "invite", notice: null };
     case "transfer/open":
       return { ...state, view: "transfer", notice: null };
+    case "collaborators/open":
+    case "talk/open":
+    case "recordings/open":
+      return { ...state, view: action.type.slice(0, -"/open".length) as View, notice: null };
     case "select/move":
       return { ...state, confirmEnd: null, chatDraft: null };
     default:

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { Session } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 
 export function register(parent: Command, ctx: Context): void {
@@ -12,7 +11,7 @@ export function register(parent: Command, ctx: Context): void {
   examples(cmd, "rescue collaborator remove k7m2qd9xw4hbte ann@example.com");
   cmd.action(async (session: string, collaborator: string, opts: { json?: boolean }) => {
     const client = await ctx.daemon();
-    const out = await client.call("POST", `/api/v1/sessions/${encodeURIComponent(session)}/collaborators/${encodeURIComponent(collaborator)}/remove`, Session);
+    const out = await client.removeCollaborator(session, collaborator);
     const p = ctx.printer(opts);
     if (opts.json) p.value(out);
     else p.info(`removed ${collaborator} from session ${out.id} (now ${out.status})`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { Session, type CollaboratorPatch } from "../../../protocol/index.js";
+import type { CollaboratorPatch } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import { parsePermissions } from "../admin/permissions.js";
 
@@ -15,7 +15,7 @@ export function register(parent: Command, ctx: Context): void {
   cmd.action(async (session: string, collaborator: string, opts: { permission: string; json?: boolean }) => {
     const body = { permissions: parsePermissions(opts.permission) } as CollaboratorPatch;
     const client = await ctx.daemon();
-    const out = await client.call("PATCH", `/api/v1/sessions/${encodeURIComponent(session)}/collaborators/${encodeURIComponent(collaborator)}`, Session, body);
+    const out = await client.setCollaborator(session, collaborator, body);
     const p = ctx.printer(opts);
     if (opts.json) p.value(out);
     else p.info(`${collaborator} may now: ${body.permissions.join(", ") || "nothing"}`);

@@ -7,11 +7,11 @@ export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("delete")
     .description("delete a recording with its manifest and timeline (asks first on a terminal)")
-    .argument("<id|path>", "a session id (all its segments) or a recording's path in the recordings folder")
+    .argument("<id|path>", "a session id (all its segments) or a recording's path (in the recordings folder, or where --record-path put it)")
     .option("-y, --yes", "delete without asking (needed when stdin is not a terminal)")
     .option("--json", "print the removed files as JSON: {\"deleted\": [PATH, ...]}");
-  examples(cmd, "rescue recordings delete k7m2qd9xw4hbte", "rescue recordings delete k7m2qd9xw4hbte --yes --json");
-  cmd.addHelpText("after", "\nOnly files in the daemon's recordings folder are deleted; a recording being written is refused (exit 5).\n");
+  examples(cmd, "rescue recordings delete k7m2qd9xw4hbte", "rescue recordings delete k7m2qd9xw4hbte --yes --json", "rescue recordings delete ~/cases/visit.webm --yes");
+  cmd.addHelpText("after", "\nOnly recordings the daemon made are deleted: files in its recordings folder, and those it wrote for a session with\n`session start --record-path`. Symlinks, other paths and a recording being written are refused (exit 5).\n");
   cmd.action((ref: string, opts: { yes?: boolean; json?: boolean }) => run(ctx, ref, opts));
 }
 

@@ -1,3 +1,4 @@
+import type { TimelineEntry } from "../../../protocol/index.js";
 import { isAbsolute, resolve } from "node:path";
 
 /**
@@ -27,4 +28,11 @@ export function humanDuration(ms: number | null): string {
   const s = ms / 1000;
   const m = Math.floor(s / 60);
   return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
+}
+
+/** `00:05.2  chat  customer: hello`: minutes, seconds and tenths on the recording's clock. */
+export function timelineLine(e: TimelineEntry): string {
+  const tenths = Math.floor(e.atMs / 100);
+  const clock = `${String(Math.floor(tenths / 600)).padStart(2, "0")}:${String(Math.floor(tenths / 10) % 60).padStart(2, "0")}.${tenths % 10}`;
+  return `${clock}  ${e.kind}  ${e.text}`;
 }

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { RecordingDetail, TimelineEntry } from "../../../protocol/index.js";
+import type { RecordingDetail } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import type { Printer } from "../../output.js";
-import { humanBytes, humanDuration, recordingRef } from "./ref.js";
+import { humanBytes, humanDuration, recordingRef, timelineLine } from "./ref.js";
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
@@ -57,11 +57,4 @@ export function printSegments(out: Printer, segments: RecordingDetail[]): void {
     row("timeline", timeline.length ? `${timeline.length} events (also in ${s.path.replace(/\.[^./]+$/, ".vtt")})` : "none");
     for (const e of timeline) out.line(timelineLine(e));
   });
-}
-
-/** `00:05.2  chat  customer: hello`: minutes, seconds and tenths on the recording's clock. */
-export function timelineLine(e: TimelineEntry): string {
-  const tenths = Math.floor(e.atMs / 100);
-  const clock = `${String(Math.floor(tenths / 600)).padStart(2, "0")}:${String(Math.floor(tenths / 10) % 60).padStart(2, "0")}.${tenths % 10}`;
-  return `${clock}  ${e.kind}  ${e.text}`;
 }

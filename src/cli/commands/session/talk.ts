@@ -1,11 +1,8 @@
 import type { Command } from "commander";
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { readOggOpus } from "../../../media/ogg-opus.js";
-import { ECHO_NOTE, transcodeToOggOpus, unreadableAudio } from "../../audio.js";
+import { ECHO_NOTE } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
+import { playAudioFile } from "../../talk-file.js";
 import { startMicrophone } from "../../voice.js";
 
 interface Options {
@@ -42,39 +39,12 @@ export function register(parent: Command, ctx: Context): void {
   });
 }
 
-function isOggOpus(path: string): boolean {
-  try {
-    return readOggOpus(path).packets.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /** Ogg/Opus goes as it is; anything ffmpeg decodes is converted first; anything else is refused (exit 2). */
 async function talkFile(ctx: Context, id: string, file: string, opts: Options): Promise<void> {
-  const audioPath = resolve(file);
-  if (!existsSync(audioPath)) throw new UsageError(`--audio ${file}: no such file`);
-  let sendPath = audioPath;
-  let tmp: string | undefined;
-  try {
-    if (!isOggOpus(audioPath)) {
-      const reason = await unreadableAudio(ctx.io.env, audioPath);
-      if (reason) throw new UsageError(`--audio ${file}: not audio that can be played (${reason})`);
-      // mkdtemp makes the folder 0700; the file is customer-session media, 0600.
-      tmp = mkdtempSync(join(tmpdir(), "rescue-talk-"));
-      sendPath = join(tmp, "voice.ogg");
-      closeSync(openSync(sendPath, "w", 0o600));
-      chmodSync(sendPath, 0o600);
-      await transcodeToOggOpus(ctx.io.env, audioPath, sendPath);
-    }
-    // The daemon reads the file before it answers, so the converted copy can go right after.
-    await (await ctx.daemon()).talk(id, sendPath);
-    const out = ctx.printer(opts);
-    if (opts.json) out.value({ id, playing: audioPath });
-    else out.line(out.tty ? `playing ${audioPath} to the customer of ${id}` : `${id}\t${audioPath}`);
-  } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }
+  const audioPath = await playAudioFile(ctx.io.env, await ctx.daemon(), id, file);
+  const out = ctx.printer(opts);
+  if (opts.json) out.value({ id, playing: audioPath });
+  else out.line(out.tty ? `playing ${audioPath} to the customer of ${id}` : `${id}\t${audioPath}`);
 }
 
 /** The microphone through ffmpeg (PulseAudio input, Opus encoder) streamed to the daemon until Ctrl-C. */
