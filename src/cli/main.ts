@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { Context } from "./context.js";
-import { UsageError } from "./errors.js";
+import { ExitWith, UsageError } from "./errors.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
 import { visible } from "./output.js";
@@ -56,6 +56,8 @@ async function run(given: string[], io: IO): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
       return EXIT.usage;
     }
+    // The command already said why (or printed its JSON): only the exit code is left to give.
+    if (e instanceof ExitWith) return e.code;
     // Messages may carry text from the server or a customer: never raw escapes on the terminal.
     io.stderr.write(`rescue: ${visible((e as Error).message)}\n`);
     if (e instanceof UsageError && acting) io.stderr.write(`${usageHint(acting)}\n`);

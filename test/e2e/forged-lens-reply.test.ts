@@ -85,11 +85,12 @@ describe("a customer page that answers a camera request with terminal escapes", 
     }
     expect(asked, zoom.stderr).toBeGreaterThan(0);
     expect(zoom.code, zoom.stderr).toBe(1);
-    expect(zoom.stderr).toContain("the customer's camera did not do it: ^[]0;pwned^G^[[2J\\x9b31mfake prompt");
-    expect(zoom.stderr).not.toMatch(/[\u001b\u0007\u009b]/);
+    // One line saying why, and nothing after it (the exit code is the rest).
+    expect(zoom.stderr).toBe("rescue: the customer's camera did not do it: ^[]0;pwned^G^[[2J\\x9b31mfake prompt\n");
 
     const json = await rescue(home, ["lens", "zoom", id, "2", "--json"]);
     expect(json.code).toBe(1);
+    expect(json.stderr).toBe("");
     expect(json.json()).toMatchObject({ action: "zoom", applied: false, reason: "^[]0;pwned^G^[[2J\\x9b31mfake prompt" });
 
   }, 120_000);
