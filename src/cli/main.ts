@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { Context } from "./context.js";
-import { ExitWith, UsageError } from "./errors.js";
+import { ExitWith } from "./errors.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
 import { visible } from "./output.js";
@@ -60,7 +60,9 @@ async function run(given: string[], io: IO): Promise<number> {
     if (e instanceof ExitWith) return e.code;
     // Messages may carry text from the server or a customer: never raw escapes on the terminal.
     io.stderr.write(`rescue: ${visible((e as Error).message)}\n`);
-    if (e instanceof UsageError && acting) io.stderr.write(`${usageHint(acting)}\n`);
-    return exitCodeFor(e);
+    // Every usage error (exit 2) names the command's help, also one the daemon or server found.
+    const code = exitCodeFor(e);
+    if (code === EXIT.usage && acting) io.stderr.write(`${usageHint(acting)}\n`);
+    return code;
   }
 }
