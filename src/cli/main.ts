@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { Context } from "./context.js";
-import { UsageError } from "./errors.js";
+import { ExitWith } from "./errors.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
+import { visible } from "./output.js";
 import { packageVersion } from "../profile/package.js";
 
 /** Runs one `rescue` invocation and returns its exit code; errors become exit codes only here. */
@@ -55,8 +56,13 @@ async function run(given: string[], io: IO): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
       return EXIT.usage;
     }
-    io.stderr.write(`rescue: ${(e as Error).message}\n`);
-    if (e instanceof UsageError && acting) io.stderr.write(`${usageHint(acting)}\n`);
-    return exitCodeFor(e);
+    // The command already said why (or printed its JSON): only the exit code is left to give.
+    if (e instanceof ExitWith) return e.code;
+    // Messages may carry text from the server or a customer: never raw escapes on the terminal.
+    io.stderr.write(`rescue: ${visible((e as Error).message)}\n`);
+    // Every usage error (exit 2) names the command's help, also one the daemon or server found.
+    const code = exitCodeFor(e);
+    if (code === EXIT.usage && acting) io.stderr.write(`${usageHint(acting)}\n`);
+    return code;
   }
 }

@@ -1,4 +1,4 @@
-import { CONTROL_CHARACTERS } from "../protocol/text.js";
+import { caretNotation } from "../protocol/text.js";
 import type { IO } from "./io.js";
 
 /** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */
@@ -25,15 +25,8 @@ export interface Column<T> {
   human?(row: T, now: number): string;
 }
 
-const CONTROL = new RegExp(CONTROL_CHARACTERS.source, "g");
-
 /** `text` with control characters (ESC, BEL ...) in caret notation, as `cat -v` shows them. */
-export function visible(text: string): string {
-  return text.replace(CONTROL, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x80 ? `^${String.fromCharCode(code ^ 0x40)}` : `\\x${code.toString(16)}`;
-  });
-}
+export const visible = caretNotation;
 
 /**
  * Writes what a command found: JSON when asked, an aligned table with headers on a terminal,

@@ -140,7 +140,7 @@ const GROUPS: Group[] = [
       {
         name: "group",
         description: "technician groups and their permissions",
-        examples: ["rescue admin group create Support --permission lens,pin,sms,link,email,record,chat", "rescue admin group set Support --max-technicians 3", "rescue admin group list --json"],
+        examples: ["rescue admin group create Support --permission lens,private,pin,sms,link,email,record,chat", "rescue admin group set Support --max-technicians 3", "rescue admin group list --json"],
         verbs: {
           create: () => import("./commands/admin/group/create.js"),
           set: () => import("./commands/admin/group/set.js"),

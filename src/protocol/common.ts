@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CONTROL_CHARACTERS } from "./text.js";
+import { CONTROL_CHARACTERS, caretNotation } from "./text.js";
 
 /** Largest JSON body or WebSocket message any side accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -65,6 +65,13 @@ export { CONTROL_CHARACTERS };
 /** Text people type (names, chat, comments): trimmed, 1..max characters, no control characters. */
 export const Text = (max: number) =>
   z.string().trim().min(1).max(max).refine((s) => !CONTROL_CHARACTERS.test(s), { message: "must not contain control characters" });
+
+/**
+ * Text a machine reports for people to read (a browser's error, a daemon's reason): up to `max`
+ * characters as sent, with control characters turned into caret notation (`^[`), so that one
+ * printed on a technician's terminal cannot clear, recolour or retitle it, and nothing is lost.
+ */
+export const Printable = (max: number) => z.string().max(max).transform(caretNotation);
 
 export const IceServer = z.object({
   urls: z.union([z.string(), z.array(z.string())]),

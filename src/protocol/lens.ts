@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Id } from "./common.js";
+import { Id, Printable } from "./common.js";
 
 /**
  * Lens tools: what the technician shows on the customer's own camera picture. Coordinates are
@@ -107,8 +107,8 @@ export const LensReply = z.strictObject({
   id: LensRequestId,
   /** True when the camera applied it; false when it is not supported or refused. */
   applied: z.boolean(),
-  /** Why not, for people: "unsupported", or the browser's error. */
-  reason: z.string().max(300).optional(),
+  /** Why not, for people: "unsupported", or the browser's error (printed to the technician: Printable). */
+  reason: Printable(300).optional(),
 });
 export type LensReply = z.infer<typeof LensReply>;
 

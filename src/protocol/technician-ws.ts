@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Id, Text } from "./common.js";
+import { Id, Printable, Text } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
 import { Signal } from "./signal.js";
 import { Technician } from "./api.js";
@@ -37,19 +37,20 @@ export type MediaLogEvent = z.infer<typeof MediaLogEvent>;
 
 /**
  * What a media event may say besides its name, and nothing else: the log entry's own fields
- * (event, at, by) are the server's to write.
+ * (event, at, by) are the server's to write. Its text goes into a log that every technician in
+ * the session prints, so control characters arrive in caret notation (Printable).
  */
 export const MediaLogDetail = z
   .object({
-    path: z.string().max(4096),
+    path: Printable(4096),
     bytes: z.number().int().nonnegative(),
     videoFrames: z.number().int().nonnegative(),
     durationMs: z.number().nonnegative(),
     afterMs: z.number().nonnegative(),
     width: z.number().int().nonnegative(),
     height: z.number().int().nonnegative(),
-    reason: z.string().max(500),
-    message: z.string().max(500),
+    reason: Printable(500),
+    message: Printable(500),
   })
   .partial()
   .strict();

@@ -4,3 +4,13 @@
  * printer (which every command loads, `--version` included) can use it without loading zod.
  */
 export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+const CONTROL_GLOBAL = new RegExp(CONTROL_CHARACTERS.source, "g");
+
+/** `text` with control characters (ESC, BEL ...) in caret notation, as `cat -v` shows them: `^[`, `\x9b`. */
+export function caretNotation(text: string): string {
+  return text.replace(CONTROL_GLOBAL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `^${String.fromCharCode(code ^ 0x40)}` : `\\x${code.toString(16)}`;
+  });
+}

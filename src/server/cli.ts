@@ -10,6 +10,7 @@ import { initStore, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
 import { LOG_FORMATS, serverLogger, type LogFormat } from "./log.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
+import { publicUrlSyntaxProblem } from "./exposure.js";
 import { trustProxy } from "./proxy.js";
 import { mkdirSync } from "node:fs";
 import { backupStore, restoreStore } from "./store/backup.js";
@@ -66,6 +67,13 @@ function turnFrom(o: { turnUrl: string[]; turnSecretFile?: string; turnTtl: numb
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** --public-url, checked as it is parsed: a value customer links cannot be built on is a usage error. */
+function publicUrl(value: string): string {
+  const problem = publicUrlSyntaxProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 /** --trust-proxy entries, checked as they are parsed so a bad one is a usage error. */
@@ -190,7 +198,7 @@ function program(): Command {
     .addOption(databaseOption())
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <n>", `port (0 picks a free one) (default: ${DEFAULT_PORT}, or ${DEFAULT_TLS_PORT} with --tls-cert)`, port)
-    .option("--public-url <url>", "base of the links sent to customers (default http(s)://HOST:PORT)")
+    .option("--public-url <url>", "base of the links sent to customers, an http(s):// URL (default http(s)://HOST:PORT)", publicUrl)
     .option("--tls-cert <file>", "serve HTTPS and WSS with this PEM certificate (chain); read again on SIGHUP")
     .option("--tls-key <file>", "the certificate's PEM private key (mode 0600); read again on SIGHUP")
     .option("--metrics-port <n>", "serve GET /metrics (Prometheus), /healthz and /readyz on this second port (0 picks a free one; default: no metrics)", port)

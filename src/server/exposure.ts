@@ -32,3 +32,22 @@ export function publicUrlProblem(host: string, publicUrl: string): string | unde
   }
   return undefined;
 }
+
+/**
+ * Why `value` cannot be the base of customer links, or undefined when it can: it must be an
+ * absolute http:// or https:// URL with a host, and no user, password, query or fragment, since
+ * paths such as /m/PIN are appended to it and it is sent to customers in SMS and email.
+ */
+export function publicUrlSyntaxProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL; give the address customers open, e.g. https://rescue.example.com`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `"${value}" is not an http:// or https:// URL`;
+  if (!url.hostname) return `"${value}" names no host`;
+  if (url.username || url.password) return `"${value}" carries a user or password: customers would receive it`;
+  if (url.search || url.hash) return `"${value}" has a query or fragment: customer links append paths to it`;
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { dropHome, makeHome, rescue } from "../helpers/cli.js";
+import { dropHome, loggedInHome, makeHome, rescue } from "../helpers/cli.js";
+import { startTestServer } from "../helpers/server.js";
 
 const home = makeHome();
 afterAll(() => dropHome(home));
@@ -26,6 +27,30 @@ describe("usage errors", () => {
       expect(r.stderr).not.toContain("Options:");
     }
   });
+
+  it("found by the daemon or the server (a bad address, an oversized chat): the same message and help line, exit 2", async () => {
+    const server = await startTestServer();
+    const { home: tech } = await loggedInHome(server, ["lens", "private", "pin", "email", "chat"]);
+    try {
+      const session = await rescue(tech, ["session", "new", "--lens", "--pin", "--json"]);
+      expect(session.code, session.stderr).toBe(0);
+      const cases: Array<[string[], RegExp, string]> = [
+        [["session", "new", "--lens", "--email", "notanemail"], /"notanemail" is not a valid email address/, "rescue session new --help"],
+        [["chat", session.json<{ id: string }>().id, "a".repeat(2001)], /text: Too big/, "rescue chat --help"],
+      ];
+      for (const [args, message, help] of cases) {
+        const r = await rescue(tech, args);
+        expect(r.code, args.join(" ").slice(0, 80)).toBe(2);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines, args.join(" ").slice(0, 80)).toHaveLength(2);
+        expect(lines[0]).toMatch(message);
+        expect(lines[1]).toBe(`(${help} for usage)`);
+      }
+    } finally {
+      await dropHome(tech);
+      await server.close();
+    }
+  }, 120_000);
 
   it("lists every permission in the group commands' help", async () => {
     const { PERMISSIONS } = await import("../../src/protocol/common.js");

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionLogEntry } from "../../src/protocol/index.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
@@ -262,6 +262,25 @@ describe("rescue-server restore refuses", () => {
     expect(noFolder.code).toBe(6);
     expect(noFolder.stderr).toContain("no folder");
     expect((await cli(["backup", "--data", server.dataDir])).code).toBe(2);
+    // A folder as --out: said before copying anything, and nothing left beside it.
+    const folder = join(tmp, "a-folder");
+    mkdirSync(folder);
+    const intoFolder = await cli(["backup", "--data", server.dataDir, "--out", folder]);
+    expect(intoFolder.code).toBe(2);
+    expect(intoFolder.stderr).toContain(`--out ${folder} is a folder: name the backup file`);
+    expect(intoFolder.stderr).not.toContain("EISDIR");
+    expect(readdirSync(folder)).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    // The live store as --out (through a relative path too): refused, the store and its WAL untouched.
+    const store = join(server.dataDir, "rescue.db");
+    const inode = statSync(store).ino;
+    for (const out of [store, `${store}-wal`, join(server.dataDir, "..", basename(server.dataDir), "rescue.db")]) {
+      const over = await cli(["backup", "--data", server.dataDir, "--out", out]);
+      expect(over.code, out).toBe(2);
+      expect(over.stderr).toContain("is the store itself");
+    }
+    expect(statSync(store).ino).toBe(inode);
+    expect((await server.api("GET", "/healthz")).status).toBe(200);
     const help = await cli(["backup", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("rescue-server backup --data /var/lib/rescue --out");

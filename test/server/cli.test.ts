@@ -137,4 +137,22 @@ describe("rescue-server", () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("perSorce");
   }, 60_000);
+
+  it("a --public-url that customer links cannot be built on is a usage error, not a server sending broken links", async () => {
+    const data = join(tmp, "public-url-data");
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(0);
+    for (const [value, says] of [
+      ["notaurl", "is not a URL"],
+      ["ftp://rescue.example.test", "is not an http:// or https:// URL"],
+      ["https://user:secret@rescue.example.test", "carries a user or password"],
+      ["https://rescue.example.test/?code=1", "has a query or fragment"],
+    ] as const) {
+      const bad = await run(["start", "--data", data, "--port", "0", "--public-url", value]);
+      expect(bad.code, value).toBe(2);
+      expect(bad.stderr).toContain(says);
+      expect(bad.stderr).not.toContain("listening on");
+    }
+    const good = await start(["--data", data, "--port", "0", "--public-url", "https://rescue.example.test/support"]);
+    expect(good.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { RescueError } from "../../protocol/index.js";
 import { claimDataFolder } from "./data-lock.js";
@@ -134,6 +134,15 @@ export async function backupStore(dataDir: string, outFile: string, now: () => D
   const file = join(dataDir, DATABASE_FILE);
   if (!existsSync(file)) throw new RescueError("not_found", `no Rescue store in ${dataDir}`);
   if (!existsSync(dirname(outFile))) throw new RescueError("not_found", `no folder ${dirname(outFile)} for the backup`);
+  if (statSync(outFile, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new RescueError("bad_request", `--out ${outFile} is a folder: name the backup file, e.g. ${join(outFile, "rescue-YYYY-MM-DD.db")}`);
+  }
+  // Renamed over the live store (or its WAL), the copy would hide every write made after it.
+  const live = realpathSync(file);
+  const target = join(realpathSync(dirname(outFile)), basename(outFile));
+  if ([live, `${live}-wal`, `${live}-shm`, `${live}-journal`].includes(target)) {
+    throw new RescueError("bad_request", `--out ${outFile} is the store itself: write the backup outside the data folder`);
+  }
   // Not readonly: a reader of a WAL database may need to create its -shm when no server runs.
   const source = new Database(file, { fileMustExist: true });
   source.pragma("busy_timeout = 5000");

@@ -1,14 +1,16 @@
 import { Box } from "ink";
 import { Text } from "./Text.js";
 import type { SessionLogEntry } from "../../protocol/index.js";
+import { caretNotation } from "../../protocol/text.js";
 import { clockTime } from "../format.js";
 import type { LogView as LogViewState } from "../state/ui.js";
 
-/** `key=value` for the fields an entry carries beyond time and event. */
+/** `key=value` for the fields an entry carries beyond time and event; control characters as `^[`. */
 export function entryDetails(entry: SessionLogEntry): string {
   return Object.entries(entry)
     .filter(([k]) => k !== "at" && k !== "event")
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(caretNotation)
     .join(" ");
 }
 

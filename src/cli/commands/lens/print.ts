@@ -1,6 +1,7 @@
 import type { LensResult } from "../../../protocol/lens.js";
 import type { Context } from "../../context.js";
 import { ExitWith } from "../../errors.js";
+import { visible } from "../../output.js";
 
 /**
  * Prints a Lens action's result: the JSON with --json, else `done` (and that a collaborator's
@@ -11,7 +12,7 @@ export function printLens(ctx: Context, opts: { json?: boolean }, result: LensRe
   if (opts.json) out.value(result);
   else if (result.applied !== false) out.info(result.delivery === "relayed" ? `${done} (delivered through the lead technician's connection)` : done);
   if (result.applied === false) {
-    if (!opts.json) ctx.io.stderr.write(`rescue: the customer's camera did not do it: ${result.reason ?? "refused"}\n`);
+    if (!opts.json) ctx.io.stderr.write(`rescue: the customer's camera did not do it: ${visible(result.reason ?? "refused")}\n`);
     throw new ExitWith(1);
   }
 }

@@ -8,9 +8,9 @@ export function register(parent: Command, ctx: Context): void {
     .command("create")
     .description("create a technician group with its permissions (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", `comma-separated: ${PERMISSIONS.join(", ")}`);
+    .option("--permission <list>", `comma-separated: ${PERMISSIONS.join(", ")} (every session needs private, a Lens one lens too)`);
   groupSettingOptions(cmd);
-  examples(cmd, "rescue admin group create Support --permission lens,pin,sms,link,email,record,chat");
+  examples(cmd, "rescue admin group create Support --permission lens,private,pin,sms,link,email,record,chat");
   cmd.action((name: string, opts: Options) => run(ctx, name, opts));
 }
 

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Session, type Permission } from "../../src/protocol/index.js";
+import { customerReady, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+
+let server: TestServer | undefined;
+const sockets: WsProbe[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+  await server?.close();
+  server = undefined;
+});
+
+const LEAD: Permission[] = ["lens", "private", "pin", "chat", "invite-internal"];
+const ESCAPES = "\u001b]0;pwned\u0007\u001b[2J\u009b31m";
+const SHOWN = "^[]0;pwned^G^[[2J\\x9b31m";
+
+/**
+ * The attack: a collaborator's own client (not the daemon) writes a media event whose reason,
+ * message and path carry terminal escapes. The session log is printed by every technician in the
+ * session (`rescue session log`, the console's log view): the server keeps the text, in caret notation.
+ */
+describe("media events with terminal escapes", () => {
+  it("a collaborator's reason, message and path land in the lead's session log in caret notation", async () => {
+    server = await startTestServer();
+    const lead = await server.technician(LEAD);
+    const helper = await server.technician(["lens", "private", "pin"]);
+    const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { method: "pin", name: "Jane" } })).body);
+    const c = await customerReady(server, s.pin!);
+    sockets.push(c);
+    expect((await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
+    const invited = await server.api("POST", `/api/v1/sessions/${s.id}/invitations`, {
+      token: lead.token,
+      body: { kind: "internal", to: helper.email, permissions: ["view"] },
+    });
+    expect(invited.status, JSON.stringify(invited.body)).toBe(201);
+    const joined = await server.api("POST", "/api/v1/invitations/join", { token: helper.token, body: { pin: invited.body.pin } });
+    expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+
+    const t = await openTechnicianWs(server, helper.token);
+    sockets.push(t);
+    await t.next("sessions");
+    t.send({ type: "media", sessionId: s.id, event: "media-lost", detail: { reason: ESCAPES } });
+    t.send({ type: "media", sessionId: s.id, event: "snapshot", detail: { path: `/tmp/${ESCAPES}.png`, message: ESCAPES } });
+
+    const log = async () => (await server!.api("GET", `/api/v1/sessions/${s.id}/log`, { token: lead.token })).body as Record<string, unknown>[];
+    await expect.poll(async () => (await log()).map((e) => e.event)).toContain("snapshot");
+    const entries = await log();
+    expect(entries.find((e) => e.event === "media-lost")).toMatchObject({ reason: SHOWN, by: helper.email });
+    expect(entries.find((e) => e.event === "snapshot")).toMatchObject({ message: SHOWN, by: helper.email });
+    expect(JSON.stringify(entries)).not.toMatch(/\\u001b|\\u0007|\\u009b|[\u001b\u0007\u009b]/);
+  });
+});
