@@ -8,11 +8,11 @@ export function register(parent: Command, ctx: Context): void {
     .command("set")
     .description("change a group's permissions or settings (admins only)")
     .argument("<name>", "group name")
-    .option("--permission <list>", `the complete new comma-separated permission list: ${PERMISSIONS.join(", ")}`);
+    .option("--permission <list>", `the complete new comma-separated permission list: ${PERMISSIONS.join(", ")} (every session needs private, a Lens one lens too)`);
   groupSettingOptions(cmd);
   examples(
     cmd,
-    "rescue admin group set Support --permission lens,pin,chat",
+    "rescue admin group set Support --permission lens,private,pin,chat",
     "rescue admin group set Support --pin-expiry 10",
     "rescue admin group set Support --max-technicians 3",
   );
