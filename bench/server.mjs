@@ -40,11 +40,11 @@ for (const tree of [root, base].filter(Boolean)) {
   if (!existsSync(join(tree, "dist/src/server/cli.js"))) throw new Error(`${tree} is not built: run npx tsc -p tsconfig.json there`);
 }
 
-/** CPU ticks (1/100 s) and write system calls of a process so far. */
+/** CPU ticks (1/100 s; all, and in the kernel) and write system calls of a process so far. */
 function usage(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   const syscw = /syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
-  return { ticks: Number(fields[11]) + Number(fields[12]), writes: Number(syscw?.[1] ?? NaN) };
+  return { ticks: Number(fields[11]) + Number(fields[12]), systemTicks: Number(fields[12]), writes: Number(syscw?.[1] ?? NaN) };
 }
 
 const results = {};
@@ -216,6 +216,7 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
       sessionsPerSecond: round(SESSIONS / createSeconds),
       serverCpuMsPerSession: round((serverCpuSeconds * 1000) / SESSIONS),
       sessionsPerServerCpuSecond: round(SESSIONS / serverCpuSeconds),
+      serverKernelCpuMsPerSession: round(((createdUsage.systemTicks - createUsage.systemTicks) * 10) / SESSIONS),
       benchClientCpuMsPerSession: round((clientCpu.user + clientCpu.system) / 1000 / SESSIONS),
       serverWriteSyscallsPerSession: round((createdUsage.writes - createUsage.writes) / SESSIONS),
       pinValidation: { p50Ms: round(percentile(joinLatency, 50)), p99Ms: round(percentile(joinLatency, 99)), samples: joinLatency.length },
