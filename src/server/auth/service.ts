@@ -75,12 +75,9 @@ export class AuthService {
     const denied = () => new RescueError("unauthenticated", "missing, invalid or expired token; log in again");
     if (!token) throw denied();
     const tokenHash = hashToken(token);
-    const row = await this.store.tokens.get(tokenHash);
-    if (!row || row.expiresAt <= this.now().toISOString()) throw denied();
-    const technician = await this.store.technicians.byId(row.technicianId);
-    const group = technician && (await this.store.groups.get(technician.group));
-    if (!technician || !group) throw denied();
-    return { technician, group, tokenHash };
+    const found = await this.store.tokens.withOwner(tokenHash);
+    if (!found || found.token.expiresAt <= this.now().toISOString()) throw denied();
+    return { technician: found.technician, group: found.group, tokenHash };
   }
 
   async logout(caller: Caller): Promise<void> {
