@@ -17,6 +17,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { Pool } from "undici";
 import WebSocket from "ws";
 import { apiOf } from "./system.mjs";
@@ -33,6 +35,37 @@ const chosen = (process.env.PROFILES ?? "realistic,worstCase").split(",").filter
 const root = resolve(import.meta.dirname, "..");
 const base = process.env.RESCUE_BENCH_BASE ? resolve(process.env.RESCUE_BENCH_BASE) : undefined;
 const ROUNDS = Number(process.env.ROUNDS ?? (base ? 3 : 1));
+const require = createRequire(import.meta.url);
+
+/** The customers' thread: joins with each PIN in turn, posts the latencies (ms), holds the sockets until "close". */
+const CUSTOMERS = `
+const { parentPort, workerData } = require("node:worker_threads");
+const WebSocket = require(workerData.ws);
+(async () => {
+  const sockets = [];
+  const latencies = [];
+  for (const pin of workerData.pins) {
+    const ws = new WebSocket(workerData.url);
+    await new Promise((done, fail) => (ws.once("open", done), ws.once("error", fail)));
+    // A reset after the answer (the server stopping) is not a failure of the join.
+    ws.on("error", () => undefined);
+    const t0 = performance.now();
+    await new Promise((done, fail) => {
+      ws.on("message", (d) => JSON.parse(String(d)).type === "joined" && done());
+      ws.once("close", (code, reason) => fail(new Error("customer closed " + code + " " + reason)));
+      ws.send(JSON.stringify({ type: "join", pin }));
+    });
+    latencies.push(performance.now() - t0);
+    sockets.push(ws);
+  }
+  parentPort.postMessage(latencies);
+  parentPort.once("message", () => {
+    for (const ws of sockets) ws.terminate();
+    parentPort.close();
+  });
+})().catch((err) => { throw err; });
+`;
+
 /** How a session push starts on the wire ({ type: "session", session }). */
 const PUSH_PREFIX = '{"type":"session",';
 const binOf = (tree) => join(tree, "bin/rescue-server.js");
@@ -189,23 +222,10 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     const clientCpu = process.cpuUsage(clientUsage);
     await pool.close();
 
-    // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each time.
-    const joinLatency = [];
-    const customers = [];
-    for (const s of sessions.slice(0, JOINS)) {
-      const ws = new WebSocket(`${wsUrl}/api/v1/customer/ws`);
-      await new Promise((done, fail) => (ws.once("open", done), ws.once("error", fail)));
-      // A reset after the answer (the server stopping) is not a failure of the join.
-      ws.on("error", () => undefined);
-      const t0 = performance.now();
-      await new Promise((done, fail) => {
-        ws.on("message", (d) => JSON.parse(String(d)).type === "joined" && done());
-        ws.once("close", (code, reason) => fail(new Error(`customer closed ${code} ${reason}`)));
-        ws.send(JSON.stringify({ type: "join", pin: s.pin }));
-      });
-      joinLatency.push(performance.now() - t0);
-      customers.push(ws);
-    }
+    // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each
+    // time, from a thread of its own: the pushes this thread counts do not delay the answers.
+    const customers = new Worker(CUSTOMERS, { eval: true, workerData: { ws: require.resolve("ws"), url: `${wsUrl}/api/v1/customer/ws`, pins: sessions.slice(0, JOINS).map((s) => s.pin) } });
+    const joinLatency = await new Promise((done, fail) => (customers.once("message", done), customers.once("error", fail)));
 
     const openSockets = technicianSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
     const expectedPushes = (SESSIONS + JOINS) * (N / TECHNICIANS);
@@ -228,7 +248,9 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
       sessionPushesReceived: pushes,
       sessionPushesExpected: expectedPushes,
     };
-    for (const ws of [...technicianSockets, ...customers]) ws.terminate();
+    for (const ws of technicianSockets) ws.terminate();
+    customers.postMessage("close");
+    await new Promise((r) => customers.once("exit", r));
   } finally {
     stopped = true;
     server.kill("SIGTERM");
