@@ -116,7 +116,11 @@ function percentile(values, p) {
 function medianOf(runs) {
   const walk = (values) => {
     const first = values[0];
-    if (typeof first === "number") return round(percentile(values, 50));
+    if (typeof first === "number") {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return round(sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2);
+    }
     if (first && typeof first === "object") return Object.fromEntries(Object.keys(first).map((k) => [k, walk(values.map((v) => v[k]))]));
     return first;
   };
