@@ -8,12 +8,18 @@
 // (/proc/PID/io syscw), both independent of other load.
 // PROFILES=realistic,worstCase picks profiles; N, TECHNICIANS, SOCKETS_PER_TECHNICIAN, SESSIONS,
 // CONCURRENCY, JOINS resize them; SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") go to the server.
+// RESCUE_BENCH_BASE=DIR (another checkout, built) runs its server too, interleaved with this one
+// (ROUNDS rounds, default 3, each profile base and current in alternating order, so both see the
+// same load), and prints both side by side: the median of each figure, every run, and the ratios.
 // The worst case needs about 2 x N file descriptors.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import { Pool } from "undici";
 import WebSocket from "ws";
 import { apiOf } from "./system.mjs";
 
@@ -27,22 +33,98 @@ const PROFILES = {
 const chosen = (process.env.PROFILES ?? "realistic,worstCase").split(",").filter((p) => p in PROFILES);
 
 const root = resolve(import.meta.dirname, "..");
-const bin = join(root, "bin/rescue-server.js");
+const base = process.env.RESCUE_BENCH_BASE ? resolve(process.env.RESCUE_BENCH_BASE) : undefined;
+const ROUNDS = Number(process.env.ROUNDS ?? (base ? 3 : 1));
+const require = createRequire(import.meta.url);
 
-/** CPU ticks (1/100 s) and write system calls of a process so far. */
+/** The customers' thread: joins with each PIN in turn, posts the latencies (ms), holds the sockets until "close". */
+const CUSTOMERS = `
+const { parentPort, workerData } = require("node:worker_threads");
+const WebSocket = require(workerData.ws);
+(async () => {
+  const sockets = [];
+  const latencies = [];
+  for (const pin of workerData.pins) {
+    const ws = new WebSocket(workerData.url);
+    await new Promise((done, fail) => (ws.once("open", done), ws.once("error", fail)));
+    // A reset after the answer (the server stopping) is not a failure of the join.
+    ws.on("error", () => undefined);
+    const t0 = performance.now();
+    await new Promise((done, fail) => {
+      ws.on("message", (d) => JSON.parse(String(d)).type === "joined" && done());
+      ws.once("close", (code, reason) => fail(new Error("customer closed " + code + " " + reason)));
+      ws.send(JSON.stringify({ type: "join", pin }));
+    });
+    latencies.push(performance.now() - t0);
+    sockets.push(ws);
+  }
+  parentPort.postMessage(latencies);
+  parentPort.once("message", () => {
+    for (const ws of sockets) ws.terminate();
+    parentPort.close();
+  });
+})().catch((err) => { throw err; });
+`;
+
+/** How a session push starts on the wire ({ type: "session", session }). */
+const PUSH_PREFIX = '{"type":"session",';
+const binOf = (tree) => join(tree, "bin/rescue-server.js");
+for (const tree of [root, base].filter(Boolean)) {
+  if (!existsSync(join(tree, "dist/src/server/cli.js"))) throw new Error(`${tree} is not built: run npx tsc -p tsconfig.json there`);
+}
+
+/** CPU ticks (1/100 s; all, and in the kernel) and write system calls of a process so far. */
 function usage(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   const syscw = /syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
-  return { ticks: Number(fields[11]) + Number(fields[12]), writes: Number(syscw?.[1] ?? NaN) };
+  return { ticks: Number(fields[11]) + Number(fields[12]), systemTicks: Number(fields[12]), writes: Number(syscw?.[1] ?? NaN) };
 }
 
 const results = {};
-for (const name of chosen) results[name] = await profile(PROFILES[name]);
-console.log(JSON.stringify({ profiles: results, sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
+for (const name of chosen) {
+  if (!base) {
+    results[name] = await profile(PROFILES[name], root);
+    continue;
+  }
+  const runs = { base: [], current: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // ABBA order: neither tree always runs first (a warmer page cache, a quieter minute).
+    const order = round % 2 === 0 ? ["base", "current"] : ["current", "base"];
+    for (const which of order) runs[which].push(await profile(PROFILES[name], which === "base" ? base : root));
+  }
+  const base_ = medianOf(runs.base);
+  const current = medianOf(runs.current);
+  results[name] = {
+    base: base_,
+    current,
+    ratio: {
+      sessionsPerSecond: round(current.sessionsPerSecond / base_.sessionsPerSecond),
+      sessionsPerServerCpuSecond: round(current.sessionsPerServerCpuSecond / base_.sessionsPerServerCpuSecond),
+      pinP99: round(current.pinValidation.p99Ms / base_.pinValidation.p99Ms),
+    },
+    runs,
+  };
+}
+console.log(JSON.stringify({ profiles: results, ...(base ? { base, rounds: ROUNDS } : {}), sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** The median of every numeric figure over several runs of one profile (same shape as one run). */
+function medianOf(runs) {
+  const walk = (values) => {
+    const first = values[0];
+    if (typeof first === "number") {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return round(sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2);
+    }
+    if (first && typeof first === "object") return Object.fromEntries(Object.keys(first).map((k) => [k, walk(values.map((v) => v[k]))]));
+    return first;
+  };
+  return walk(runs);
 }
 
 function round(v) {
@@ -50,7 +132,8 @@ function round(v) {
 }
 
 /** One server process with `sockets` technician sockets over `technicians` technicians: creates SESSIONS sessions, joins JOINS. */
-async function profile({ technicians: TECHNICIANS, sockets: N }) {
+async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
+  const bin = binOf(tree);
   const tmp = mkdtempSync(join(tmpdir(), "rescue-bench-"));
   const data = join(tmp, "data");
 
@@ -64,6 +147,7 @@ async function profile({ technicians: TECHNICIANS, sockets: N }) {
       http: { maxConnections: 2 * (N + JOINS) + 100, maxConnectionsPerSource: N + JOINS + CONCURRENCY + 10 },
     }),
   );
+  let stopped = false;
   const server = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile], { stdio: ["ignore", "ignore", "pipe"] });
   const url = await new Promise((done, fail) => {
     let err = "";
@@ -73,7 +157,10 @@ async function profile({ technicians: TECHNICIANS, sockets: N }) {
       const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(err);
       if (m) done(m[1]);
     });
-    server.on("exit", (code) => fail(new Error(`server exited ${code}: ${err}`)));
+    server.on("exit", (code, signal) => {
+      if (!stopped) console.error(`server exited ${code ?? signal}: ${err.slice(-4000)}`);
+      fail(new Error(`server exited ${code}: ${err}`));
+    });
   });
   const wsUrl = url.replace(/^http/, "ws");
 
@@ -97,50 +184,52 @@ async function profile({ technicians: TECHNICIANS, sockets: N }) {
         new Promise((done, fail) => {
           const ws = new WebSocket(`${wsUrl}/api/v1/ws`, { headers: { authorization: `Bearer ${tokens[i % TECHNICIANS]}` } });
           ws.on("error", fail);
+          // Pushes are counted by their opening bytes, not parsed: the client's CPU is shared with the server.
+          let ready = false;
           ws.on("message", (d) => {
-            const m = JSON.parse(String(d));
-            if (m.type === "sessions") done(ws);
-            else if (m.type === "session") pushes++;
+            if (!ready) {
+              if (JSON.parse(String(d)).type === "sessions") (ready = true), done(ws);
+            } else if (d.length > PUSH_PREFIX.length && d.toString("latin1", 0, PUSH_PREFIX.length) === PUSH_PREFIX) pushes++;
           });
         }),
       ),
     );
     const openMs = performance.now() - openStart;
 
-    // Session creation: CONCURRENCY clients in parallel, round robin over technicians.
+    // Session creation: CONCURRENCY clients in parallel, round robin over technicians, over
+    // undici's pool (fetch costs this process about as much CPU per request as the server spends).
+    const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+    const create = async (token) => {
+      const res = await pool.request({ method: "POST", path: "/api/v1/sessions", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: '{"method":"pin"}' });
+      const json = await res.body.json();
+      if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`POST /api/v1/sessions: ${res.statusCode} ${JSON.stringify(json)}`);
+      return json;
+    };
     const sessions = [];
     const createLatency = [];
     let next = 0;
     const createUsage = usage(server.pid);
+    const clientUsage = process.cpuUsage();
     const createStart = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < SESSIONS) {
           const i = next++;
           const t0 = performance.now();
-          sessions.push(await api("POST", "/api/v1/sessions", tokens[i % TECHNICIANS], { method: "pin" }));
+          sessions.push(await create(tokens[i % TECHNICIANS]));
           createLatency.push(performance.now() - t0);
         }
       }),
     );
     const createSeconds = (performance.now() - createStart) / 1000;
     const createdUsage = usage(server.pid);
+    const clientCpu = process.cpuUsage(clientUsage);
+    await pool.close();
 
-    // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each time.
-    const joinLatency = [];
-    const customers = [];
-    for (const s of sessions.slice(0, JOINS)) {
-      const ws = new WebSocket(`${wsUrl}/api/v1/customer/ws`);
-      await new Promise((done, fail) => (ws.once("open", done), ws.once("error", fail)));
-      const t0 = performance.now();
-      await new Promise((done, fail) => {
-        ws.on("message", (d) => JSON.parse(String(d)).type === "joined" && done());
-        ws.once("close", (code, reason) => fail(new Error(`customer closed ${code} ${reason}`)));
-        ws.send(JSON.stringify({ type: "join", pin: s.pin }));
-      });
-      joinLatency.push(performance.now() - t0);
-      customers.push(ws);
-    }
+    // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each
+    // time, from a thread of its own: the pushes this thread counts do not delay the answers.
+    const customers = new Worker(CUSTOMERS, { eval: true, workerData: { ws: require.resolve("ws"), url: `${wsUrl}/api/v1/customer/ws`, pins: sessions.slice(0, JOINS).map((s) => s.pin) } });
+    const joinLatency = await new Promise((done, fail) => (customers.once("message", done), customers.once("error", fail)));
 
     const openSockets = technicianSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
     const expectedPushes = (SESSIONS + JOINS) * (N / TECHNICIANS);
@@ -151,6 +240,8 @@ async function profile({ technicians: TECHNICIANS, sockets: N }) {
       sessionsPerSecond: round(SESSIONS / createSeconds),
       serverCpuMsPerSession: round((serverCpuSeconds * 1000) / SESSIONS),
       sessionsPerServerCpuSecond: round(SESSIONS / serverCpuSeconds),
+      serverKernelCpuMsPerSession: round(((createdUsage.systemTicks - createUsage.systemTicks) * 10) / SESSIONS),
+      benchClientCpuMsPerSession: round((clientCpu.user + clientCpu.system) / 1000 / SESSIONS),
       serverWriteSyscallsPerSession: round((createdUsage.writes - createUsage.writes) / SESSIONS),
       pinValidation: { p50Ms: round(percentile(joinLatency, 50)), p99Ms: round(percentile(joinLatency, 99)), samples: joinLatency.length },
       openSockets,
@@ -161,8 +252,11 @@ async function profile({ technicians: TECHNICIANS, sockets: N }) {
       sessionPushesReceived: pushes,
       sessionPushesExpected: expectedPushes,
     };
-    for (const ws of [...technicianSockets, ...customers]) ws.terminate();
+    for (const ws of technicianSockets) ws.terminate();
+    customers.postMessage("close");
+    await new Promise((r) => customers.once("exit", r));
   } finally {
+    stopped = true;
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
     rmSync(tmp, { recursive: true, force: true });

@@ -132,8 +132,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // One server per data folder: a second would take the first one's live sessions for orphans.
   const release = opts.dataDir ? claimDataFolder(opts.dataDir) : () => undefined;
   let store: Store;
+  // The node's logger exists once the store is open; a failed checkpoint (a full disk) is rare.
+  let warn = (message: string): void => void process.stderr.write(`checkpoint failed: ${message}\n`);
   try {
-    store = await openStore({ dataDir: opts.dataDir, database: opts.database });
+    store = await openStore({ dataDir: opts.dataDir, database: opts.database }, { checkpointInWorker: true, onCheckpointError: (m) => warn(m) });
   } catch (err) {
     release();
     throw err;
@@ -145,6 +147,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   let running: RunningNode;
   try {
     running = await startNode(store, opts);
+    const log = running.log;
+    warn = (message) => log.warn({ err: message }, "SQLite checkpoint failed; the next one tries again");
   } catch (err) {
     await closeStore();
     throw err;

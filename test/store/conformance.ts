@@ -154,6 +154,17 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect((await store.tokens.get("new"))!.technicianId).toBe("t2");
     });
 
+    it("tokens: withOwner joins the technician and their group, and finds nothing for an unknown token", async () => {
+      await fresh();
+      await store.tokens.insert({ hash: "h2", technicianId: "t2", expiresAt: at(3_000), createdAt: T0 });
+      expect(await store.tokens.withOwner("h2")).toEqual({
+        token: { hash: "h2", technicianId: "t2", expiresAt: at(3_000), createdAt: T0 },
+        technician: await store.technicians.byId("t2"),
+        group: await store.groups.get("g"),
+      });
+      expect(await store.tokens.withOwner("h1")).toBeUndefined();
+    });
+
     it("sessions: every field round-trips (booleans, NULLs, JSON), the technician's email is joined in", async () => {
       await fresh();
       const full = session("s1", "t1", {

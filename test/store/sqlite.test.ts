@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, describe } from "vitest";
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
 import { storeConformance } from "./conformance.js";
 
@@ -10,3 +10,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 storeConformance("sqlite", async () => openSqliteStore(join(root, `data-${++n}`)));
+
+// The server's way of opening it: checkpoints in a worker thread.
+describe("checkpointing in a worker", () => {
+  storeConformance("sqlite", async () => openSqliteStore(join(root, `data-${++n}`), { checkpointInWorker: true }));
+});

@@ -56,15 +56,16 @@ export class ApiKeyService {
 
   /** The technician behind `Authorization: Bearer rk_...`, or unauthenticated. */
   async authenticate(authorization: string | undefined): Promise<KeyCaller> {
-    const denied = new RescueError("unauthenticated", "missing, invalid or revoked API key");
+    // Made only when refusing: an Error captures its stack, a cost every request would pay.
+    const denied = () => new RescueError("unauthenticated", "missing, invalid or revoked API key");
     const m = /^Bearer (\S+)$/.exec(authorization ?? "");
-    if (!m || !ApiKeySecret.safeParse(m[1]).success) throw denied;
+    if (!m || !ApiKeySecret.safeParse(m[1]).success) throw denied();
     const hash = hashToken(m[1]!);
     const key = await this.store.apiKeys.byHash(hash);
-    if (!key || key.revokedAt) throw denied;
+    if (!key || key.revokedAt) throw denied();
     const technician = await this.store.technicians.byId(key.technicianId);
     const group = technician && (await this.store.groups.get(technician.group));
-    if (!technician || !group) throw denied;
+    if (!technician || !group) throw denied();
     await this.store.apiKeys.touch(key.id, this.now().toISOString());
     return { technician, group, tokenHash: hash, keyId: key.id };
   }

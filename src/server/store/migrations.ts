@@ -252,4 +252,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN customer_away_since ${T};
     `,
   },
+  {
+    id: 5,
+    name: "live PINs counted from an index of their expiry alone (every new session counts them)",
+    sql: `
+      CREATE INDEX sessions_live_pins ON sessions(pin_expires_at) WHERE pin IS NOT NULL;
+      CREATE INDEX sessions_technician_live_pins ON sessions(technician_id, pin_expires_at) WHERE pin IS NOT NULL;
+      CREATE INDEX invitations_live_pins ON invitations(pin_expires_at) WHERE pin IS NOT NULL;
+    `,
+  },
 ];

@@ -1,6 +1,6 @@
 import { RescueError } from "../../protocol/index.js";
 import { isPostgresUrl, migratePostgres, openPostgresStore, redactUrl } from "./postgres.js";
-import { openSqliteStore, sqliteMigrations } from "./sqlite.js";
+import { openSqliteStore, sqliteMigrations, type SqliteOptions } from "./sqlite.js";
 import type { Store } from "./types.js";
 
 /** Where a store lives: a PostgreSQL URL when `database` is given, else the SQLite file in `dataDir`. */
@@ -19,11 +19,11 @@ export function checkDatabaseUrl(url: string): string {
   return url;
 }
 
-/** Opens the store (creating the schema, applying pending migrations). Throws bad_request when neither place is given. */
-export async function openStore(target: StoreTarget): Promise<Store> {
+/** Opens the store (creating the schema, applying pending migrations); `sqlite` applies to a SQLite one. Throws bad_request when neither place is given. */
+export async function openStore(target: StoreTarget, sqlite: SqliteOptions = {}): Promise<Store> {
   if (target.database) return openPostgresStore(checkDatabaseUrl(target.database));
   if (!target.dataDir) throw new RescueError("bad_request", "give --data DIR (SQLite) or --database postgres://... (PostgreSQL)");
-  return openSqliteStore(target.dataDir);
+  return openSqliteStore(target.dataDir, sqlite);
 }
 
 /** `rescue-server migrate`: applies pending migrations; which were applied now and the full list. */

@@ -93,6 +93,18 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
         await db.run("INSERT INTO tokens (hash, technician_id, expires_at, created_at) VALUES (?, ?, ?, ?)", [t.hash, t.technicianId, t.expiresAt, t.createdAt]);
       },
       get: async (hash) => maybe(await one("SELECT * FROM tokens WHERE hash = ?", [hash]), toToken),
+      withOwner: async (hash) => {
+        const r = await one(
+          `SELECT k.hash AS k_hash, k.technician_id AS k_technician_id, k.expires_at AS k_expires_at, k.created_at AS k_created_at,
+                  g.name AS g_name, g.permissions AS g_permissions, g.pin_expiry_minutes AS g_pin_expiry_minutes,
+                  g.max_technicians AS g_max_technicians, g.created_at AS g_created_at, t.*
+             FROM tokens k JOIN technicians t ON t.id = k.technician_id JOIN groups g ON g.name = t.group_name WHERE k.hash = ?`,
+          [hash],
+        );
+        if (!r) return undefined;
+        const prefixed = (prefix: string) => Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+        return { token: toToken(prefixed("k_")), technician: toTechnician(r), group: toGroup(prefixed("g_")) };
+      },
       delete: async (hash) => {
         await db.run("DELETE FROM tokens WHERE hash = ?", [hash]);
       },
@@ -141,10 +153,15 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
           toSession,
         ),
       countLivePins: (now, technicianId) => {
-        const live = "pin IS NOT NULL AND (pin_expires_at IS NULL OR pin_expires_at > ?)";
-        return technicianId
-          ? count(`SELECT COUNT(*) AS n FROM sessions WHERE ${live} AND technician_id = ?`, [now, technicianId])
-          : count(`SELECT COUNT(*) AS n FROM sessions WHERE ${live}`, [now]);
+        // A PIN without an expiry, and one not expired yet, counted apart: each is then a range of
+        // the partial live-PIN indexes (an OR of both would walk every PIN through the table).
+        const of = technicianId ? " AND technician_id = ?" : "";
+        const by = technicianId ? [technicianId] : [];
+        return count(
+          `SELECT (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ?${of}) +
+                  (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL${of}) AS n`,
+          [now, ...by, ...by],
+        );
       },
       countByStatus: async () => {
         const rows = await db.all("SELECT status, COUNT(*) AS n FROM sessions GROUP BY status");

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Serial } from "../serial.js";
 import { migrationSql, MIGRATIONS } from "./migrations.js";
+import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from "./sqlite-checkpointer.js";
 import type { Row } from "./rows.js";
 import { sqlStore, uniqueViolation } from "./sql-store.js";
 import type { Store } from "./types.js";
@@ -14,11 +15,21 @@ export function storeExists(dataDir: string): boolean {
   return existsSync(join(dataDir, DATABASE_FILE));
 }
 
+export interface SqliteOptions {
+  /**
+   * Checkpoints in a worker thread (see sqlite-checkpointer.ts) instead of on the event loop at
+   * every thousandth WAL page: for a server, not for a command that opens the store for a moment.
+   */
+  checkpointInWorker?: boolean;
+  /** Hears a checkpoint that failed in the worker (the next one tries again). */
+  onCheckpointError?: (message: string) => void;
+}
+
 /**
  * Opens (creating when needed) the SQLite store in `dataDir` and applies pending migrations.
- * `exclusive` is one in-process queue: a single process owns the file (see data-lock.ts).
+ * `exclusive` is one in-process queue, each job one transaction: a single process owns the file (see data-lock.ts).
  */
-export function openSqliteStore(dataDir: string): Store {
+export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
   const file = join(dataDir, DATABASE_FILE);
@@ -31,9 +42,31 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma("busy_timeout = 5000");
   // SQLite creates the -wal and -shm side files with the database file's mode, 0600.
   migrate(db);
+  let checkpointer: { close(): Promise<void> } | undefined;
+  if (opts.checkpointInWorker) {
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(file, opts.onCheckpointError);
+  }
 
   const stmt = memo(db);
   const serial = new Serial();
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  /**
+   * One job, one transaction: its writes (a new session is a row and two log lines) reach the WAL
+   * in one commit instead of one each. Always committed, also when the job throws: its writes are
+   * kept, as the Store contract says. Statements outside jobs that run meanwhile (the queue holds
+   * only jobs) share the connection and so join it; nothing in a job waits long.
+   */
+  const inTransaction = async <T>(job: () => Promise<T>): Promise<T> => {
+    begin.run();
+    try {
+      return await job();
+    } finally {
+      // A failure SQLite answers with a rollback (a full disk) has ended the transaction already.
+      if (db.inTransaction) commit.run();
+    }
+  };
   return sqlStore(
     {
       all: async (sql, params = []) => stmt(sql).all(...params) as Row[],
@@ -47,8 +80,9 @@ export function openSqliteStore(dataDir: string): Store {
     },
     {
       engine: "sqlite",
-      exclusive: (_keys, job) => serial.run(job),
+      exclusive: (_keys, job) => serial.run(() => inTransaction(job)),
       close: async () => {
+        await checkpointer?.close();
         db.close();
       },
     },

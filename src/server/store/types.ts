@@ -157,6 +157,8 @@ export interface Store {
   tokens: {
     insert(token: TokenRow): Promise<void>;
     get(hash: string): Promise<TokenRow | undefined>;
+    /** The token with its technician and their group, in one query (every request asks); undefined when any of them is missing. */
+    withOwner(hash: string): Promise<{ token: TokenRow; technician: TechnicianRow; group: GroupRow } | undefined>;
     delete(hash: string): Promise<void>;
     deleteExpired(now: string): Promise<void>;
   };
