@@ -17,6 +17,7 @@
 // ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR,
 // RESCUE_BENCH_NODE_FLAGS.
 import { fork } from "node:child_process";
+import v8 from "node:v8";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,6 +26,7 @@ import { makeClip } from "./clip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
+const { DAEMON_NODE_FLAGS } = await import(dist("src/cli/daemon/node-flags.js"));
 
 if (process.argv[2] === "--receiver") await receiver();
 else await main();
@@ -39,9 +41,10 @@ async function receiver() {
   peer.on("connected", () => send({ type: "connected" }));
   const keyframeRequests = {};
   peer.on("keyframe-request", (why) => (keyframeRequests[why] = (keyframeRequests[why] ?? 0) + 1));
+  let poll;
   peer.on("first-frame", (info) => {
-    // Then wait until that frame is in the file.
-    const poll = setInterval(() => {
+    // Then wait until that frame is in the file (or the session closes: the process must exit).
+    poll = setInterval(() => {
       if (peer.firstFrameWrittenMs === null) return;
       clearInterval(poll);
       send({ type: "first-frame", handedMs: info.afterMs, writtenMs: peer.firstFrameWrittenMs });
@@ -54,15 +57,21 @@ async function receiver() {
       peer.startMedia({ recordPath: process.env.RESCUE_BENCH_RECORD === "0" ? null : message.recordPath });
     } else if (message.type === "usage") {
       const maxRssKb = process.resourceUsage().maxRSS;
-      send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb });
+      send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb, memory: process.memoryUsage(), heapSpaces: heapSpaces() });
     }
     else if (message.type === "close") {
+      clearInterval(poll);
       const info = await peer.close("ended");
       send({ type: "closed", info, keyframeRequests });
       process.disconnect();
     }
   });
   send({ type: "ready" });
+}
+
+/** Committed MB of each V8 heap space (new_space is the young generation, sized by --max-semi-space-size). */
+function heapSpaces() {
+  return Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size / 2 ** 20]));
 }
 
 /** CPU ticks (1/100 s) of the main thread alone, to tell JavaScript work from V8's helper threads. */
@@ -97,6 +106,8 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) },
     execArgv: [
+      // As rescued runs (startDaemon); RESCUE_BENCH_NODE_FLAGS come after and override.
+      ...DAEMON_NODE_FLAGS,
       ...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : []),
       ...(process.env.RESCUE_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
     ],
@@ -135,6 +146,8 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
     systemSeconds,
     mainThreadSeconds: after.mainThreadTicks === null ? null : (after.mainThreadTicks - before.mainThreadTicks) / 100,
     maxRssKb: after.maxRssKb,
+    memory: after.memory,
+    heapSpaces: after.heapSpaces,
     sent: customer.sentVideoFrames,
     recorded: closed.info.recording?.videoFrames ?? 0,
     keyframeRequests: closed.keyframeRequests,
@@ -202,6 +215,17 @@ async function main() {
         cpuSecondsPerStreamSecond: spread(list.map((s) => s.cpuSeconds / seconds), 4),
         kernelCpuSecondsPerStreamSecond: spread(list.map((s) => s.systemSeconds / seconds), 4),
         peakRssMb: spread(list.map((s) => s.maxRssKb / 1024), 1),
+        // What the RSS holds at the end of the stream (medians, MB): V8's heap by space, and memory
+        // outside it (Buffers' backing stores, native code and libraries in the rest).
+        memoryAtEndMb: {
+          rss: round(median(list.map((s) => s.memory.rss / 2 ** 20).sort((a, b) => a - b)), 1),
+          heapTotal: round(median(list.map((s) => s.memory.heapTotal / 2 ** 20).sort((a, b) => a - b)), 1),
+          external: round(median(list.map((s) => s.memory.external / 2 ** 20).sort((a, b) => a - b)), 1),
+          arrayBuffers: round(median(list.map((s) => s.memory.arrayBuffers / 2 ** 20).sort((a, b) => a - b)), 1),
+          heapSpaces: Object.fromEntries(
+            Object.keys(list[0].heapSpaces).map((name) => [name, round(median(list.map((s) => s.heapSpaces[name]).sort((a, b) => a - b)), 1)]),
+          ),
+        },
         frames: { sent, recorded, recordedOfSent: round(recorded / sent, 4), worstRun: round(Math.min(...list.map((s) => s.recorded / s.sent)), 4) },
         offerToConnectedMs: spread(list.map((s) => s.connectMs), 1),
         keyframeRequests,

@@ -24,6 +24,7 @@ import { makeClip } from "./clip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
+const { DAEMON_NODE_FLAGS } = await import(dist("src/cli/daemon/node-flags.js"));
 
 if (process.argv[2] === "--receiver") await receiver();
 else await main();
@@ -78,6 +79,8 @@ async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
   const child = fork(fileURLToPath(import.meta.url), ["--receiver"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) },
+    // As rescued runs (startDaemon).
+    execArgv: [...DAEMON_NODE_FLAGS],
   });
   await next(child, "ready");
   const customers = [];

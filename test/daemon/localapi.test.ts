@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../src/protocol/index.js";
+import { DAEMON_NODE_FLAGS } from "../../src/cli/daemon/node-flags.js";
 import { daemonPid, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { localRequest } from "../helpers/localapi.js";
 
@@ -157,6 +158,10 @@ describe("rescued local API", () => {
     expect(notLogged.code).toBe(4);
     expect(notLogged.stderr).toMatch(/not logged in: run rescue login --server URL/);
     expect(daemonPid(h)).not.toBeNull();
+    // Started with the daemon's Node flags (a small young generation: less RSS).
+    const cmdline = readFileSync(`/proc/${daemonPid(h)}/cmdline`, "utf8").split("\0");
+    expect(DAEMON_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of DAEMON_NODE_FLAGS) expect(cmdline.slice(0, cmdline.findIndex((a) => a.endsWith("rescued.js")))).toContain(flag);
     const whoami = await rescue(h, ["whoami", "--json"]);
     expect(whoami.code).toBe(4);
     const stop = await rescue(h, ["daemon", "stop", "--json"]);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Event, RtpHeader, RtpPacket, Vp8RtpPayload } from "werift";
+import { Event, RTCPeerConnection, RtpHeader, RtpPacket, Vp8RtpPayload } from "werift";
 import { describe, expect, it } from "vitest";
 
 // patches/werift+0.24.4.patch (applied by `npm install`) rewrites werift's hot receive path. These
@@ -44,6 +44,7 @@ describe("werift as patched for the receive path", () => {
     expect(source).toContain("if (this.event.promiseStack.length === 0) return;");
     expect(source).toContain("[dec, header] = this.srtp.decryptPayload(data);");
     expect(source).toContain("static FirstFlightRetransmitMs");
+    expect(source).toContain("return x25519SharedSecret(privateKey, publicKey);");
   });
 
   it("parses every RTP first-byte and marker/payload-type combination as the bytes say", () => {
@@ -115,5 +116,27 @@ describe("werift as patched for the receive path", () => {
     await new Promise((r) => setImmediate(r));
     expect(sync).toEqual([1, 2]);
     expect(later).toEqual([2]);
+  });
+
+  it("stops the NACK loop once nothing is missing (it ran every 5 ms for good after the first gap)", async () => {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    try {
+      const { receiver } = pc.addTransceiver("video", { direction: "recvonly" });
+      const nack = (receiver as unknown as { nack: { addPacket(p: RtpPacket): void; nackLoop: unknown; lostSeqNumbers: number[] } }).nack;
+      const packet = (sequenceNumber: number) => new RtpPacket(new RtpHeader({ sequenceNumber, ssrc: 1234, payloadType: 96 }), Buffer.alloc(10));
+      // 101 is missing when 102 arrives, and arrives late in the same turn, before any NACK is due.
+      nack.addPacket(packet(100));
+      nack.addPacket(packet(102));
+      expect(nack.lostSeqNumbers).toEqual([101]);
+      expect(nack.nackLoop).toBeDefined();
+      nack.addPacket(packet(101));
+      expect(nack.lostSeqNumbers).toEqual([]);
+      // Generous: the loop's 5 ms tick on a busy machine.
+      const deadline = Date.now() + 5_000;
+      while (nack.nackLoop !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(nack.nackLoop).toBeUndefined();
+    } finally {
+      await pc.close();
+    }
   });
 });

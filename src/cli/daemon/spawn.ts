@@ -6,6 +6,7 @@ import { DaemonUnavailable } from "../errors.js";
 import type { HomePaths } from "../../profile/home.js";
 import { packageRoot } from "../../profile/package.js";
 import { liveHolder } from "../../process/pidfile.js";
+import { DAEMON_NODE_FLAGS } from "./node-flags.js";
 
 const START_TIMEOUT_MS = 8000;
 
@@ -34,7 +35,7 @@ function lastError(log: string, since: string): string | null {
  */
 export async function startDaemon(paths: HomePaths, env: Record<string, string | undefined>): Promise<void> {
   const startedAt = new Date(Date.now() - 1000).toISOString();
-  const child = spawn(process.execPath, [join(packageRoot(), "bin", "rescued.js")], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(packageRoot(), "bin", "rescued.js")], {
     detached: true,
     stdio: "ignore",
     env: { ...env, RESCUE_HOME: paths.home },
