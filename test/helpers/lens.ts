@@ -112,7 +112,7 @@ export interface RecordingEntry {
 }
 
 /** The finished recording of a session, once the daemon has finalised it (its manifest exists). */
-export async function finishedRecording(home: string, session: string, timeoutMs = 10_000): Promise<RecordingEntry> {
+export async function finishedRecording(home: string, session: string, timeoutMs = 30_000): Promise<RecordingEntry> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const list = (await rescue(home, ["recordings", "list", "--json"])).json<RecordingEntry[]>();
@@ -124,7 +124,7 @@ export async function finishedRecording(home: string, session: string, timeoutMs
 }
 
 /** Polls `session stats` until `ok` holds (media takes a moment to flow, longer on a busy machine). */
-export async function statsWhen(home: string, session: string, ok: (s: SessionStats) => boolean, timeoutMs = 15_000): Promise<SessionStats> {
+export async function statsWhen(home: string, session: string, ok: (s: SessionStats) => boolean, timeoutMs = 30_000): Promise<SessionStats> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = SessionStats.parse((await rescue(home, ["session", "stats", session, "--json"])).json());
