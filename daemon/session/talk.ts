@@ -10,7 +10,7 @@ export interface LiveTalk {
   end(): void;
   /** Settles when the live talk ends: by `end`, by another talk replacing it, or by the peer closing. */
   readonly ended: Promise<void>;
-  /** Packets of this live talk that went out (not muted). */
+  /** Packets of this live talk that went out (not muted, and the connection up). */
   readonly sentPackets: number;
 }
 
@@ -105,6 +105,9 @@ export class TalkStream {
   private send(packet: OpusPacket, ticks: number): boolean {
     this.lastTicks = ticks + packet.samples;
     if (this.muted) return false;
+    // werift drops a packet sent while DTLS is not up (or the codec not negotiated) without a word:
+    // it is not counted as sent and takes no sequence number, so the customer sees no loss.
+    if (this.sender.dtlsTransport?.state !== "connected" || !this.sender.codec) return false;
     const header = new RtpHeader({
       sequenceNumber: this.seq,
       timestamp: (this.tsBase + this.tsOffset + ticks) >>> 0,

@@ -135,7 +135,7 @@ export const SessionStats = z.object({
     codec: z.string().nullable(),
     packets: z.number().int(),
     packetsLost: z.number().int(),
-    /** Technician -> customer direction (VoIP). */
+    /** Technician -> customer direction (VoIP): packets that went out (none while muted or before DTLS is up). */
     sentPackets: z.number().int(),
     muted: z.boolean(),
   }),

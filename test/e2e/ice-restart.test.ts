@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerConnection } from "../../src/customer/connection.js";
 import { CustomerPeer } from "../../src/customer/peer.js";
 import type { Signal } from "../../src/protocol/index.js";
-import { buildDist } from "../helpers/build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { statsWhen } from "../helpers/lens.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -19,7 +19,7 @@ let home: string;
 beforeAll(async () => {
   await buildDist();
   server = await startTestServer();
-}, 120_000);
+}, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   if (home) await dropHome(home);
   await server?.close();

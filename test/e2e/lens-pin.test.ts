@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SessionStats } from "../../src/protocol/index.js";
 import { daemonPid, rescue } from "../helpers/cli.js";
-import { finishedRecording, lensSuite, statsWhen } from "../helpers/lens.js";
+import { settled, until } from "../helpers/counts.js";
+import { finishedRecording, heardPackets, lensSuite, statsWhen } from "../helpers/lens.js";
 import { ffprobe, frames } from "../media/helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,36 +87,48 @@ describe("Lens by PIN, end to end: server, daemon, CLI, simulated customer", { t
   });
 
   it("holds, resumes with a keyframe, talks and mutes through the CLI", async () => {
-    const setup = await suite.start({ seconds: 20 });
-    const { home, session } = setup;
-    expect((await rescue(home, ["session", "start", session.id])).code).toBe(0);
-    await statsWhen(home, session.id, (s) => s.video.frames > 20);
-    const stats = async () => SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
+    const voiceDir = mkdtempSync(join(tmpdir(), "rescue-heard-"));
+    const heard = join(voiceDir, "heard.ogg");
+    try {
+      // The customer streams until the session ends: how long the steps take depends on the machine.
+      const setup = await suite.start({ seconds: 600, customerArgs: ["--record-voice", heard] });
+      const { home, session } = setup;
+      expect((await rescue(home, ["session", "start", session.id])).code).toBe(0);
+      await statsWhen(home, session.id, (s) => s.video.frames > 20);
+      const stats = async () => SessionStats.parse((await rescue(home, ["session", "stats", session.id, "--json"])).json());
 
-    expect((await rescue(home, ["session", "hold", session.id, "--json"])).json().status).toBe("on-hold");
-    await sleep(500);
-    const held = (await stats()).video.frames;
-    await sleep(1000);
-    expect((await stats()).video.frames - held).toBeLessThanOrEqual(2);
+      // Hold: the frames already on their way arrive, then none (the customer pauses on the server's on-hold).
+      expect((await rescue(home, ["session", "hold", session.id, "--json"])).json().status).toBe("on-hold");
+      const held = await settled("recorded frames after hold", async () => (await stats()).video.frames);
+      await sleep(1000);
+      expect((await stats()).video.frames - held).toBeLessThanOrEqual(2);
 
-    expect((await rescue(home, ["session", "resume", session.id, "--json"])).json().status).toBe("active");
-    await statsWhen(home, session.id, (s) => s.video.frames - held > 20);
+      expect((await rescue(home, ["session", "resume", session.id, "--json"])).json().status).toBe("active");
+      await statsWhen(home, session.id, (s) => s.video.frames - held > 20);
 
-    const clip = new URL("../../src/customer/assets/clip.ogg", import.meta.url).pathname;
-    const talk = await rescue(home, ["session", "talk", session.id, "--audio", clip, "--json"]);
-    expect(talk.code, talk.stderr).toBe(0);
-    await statsWhen(home, session.id, (s) => s.audio.sentPackets > 20);
-    expect((await rescue(home, ["session", "mute", session.id, "--json"])).json()).toEqual({ id: session.id, muted: true });
-    await sleep(200);
-    const mutedAt = (await stats()).audio.sentPackets;
-    await sleep(600);
-    expect((await stats()).audio.sentPackets - mutedAt).toBeLessThanOrEqual(1);
+      // Talk: the daemon's sent count and the customer's heard count both move.
+      const clip = new URL("../../src/customer/assets/clip.ogg", import.meta.url).pathname;
+      const talk = await rescue(home, ["session", "talk", session.id, "--audio", clip, "--json"]);
+      expect(talk.code, talk.stderr).toBe(0);
+      await statsWhen(home, session.id, (s) => s.audio.sentPackets > 20, 20_000);
+      await until("voice packets the customer heard", () => heardPackets(heard), (n) => n > 20);
 
-    const ended = await rescue(home, ["session", "end", session.id, "--json"]);
-    expect(ended.json().status).toBe("closed");
-    const sent = await setup.customer.result;
-    expect(sent.endedBy).toBe("closed");
-    expect(sent.receivedAudioPackets).toBeGreaterThan(20);
-    await finishedRecording(home, session.id);
+      // Mute: nothing more goes out, and what the customer heard stops at what was sent.
+      expect((await rescue(home, ["session", "mute", session.id, "--json"])).json()).toEqual({ id: session.id, muted: true });
+      const mutedAt = (await stats()).audio.sentPackets;
+      const heardAtMute = await settled("voice packets heard after mute", () => heardPackets(heard));
+      expect((await stats()).audio.sentPackets - mutedAt).toBeLessThanOrEqual(1);
+      expect(heardAtMute).toBeLessThanOrEqual(mutedAt);
+
+      const ended = await rescue(home, ["session", "end", session.id, "--json"]);
+      expect(ended.json().status).toBe("closed");
+      const sent = await setup.customer.result;
+      expect(sent.endedBy).toBe("closed");
+      expect(sent.receivedAudioPackets).toBeGreaterThanOrEqual(heardAtMute);
+      expect(sent.receivedAudioPackets).toBeLessThanOrEqual(mutedAt + 1);
+      await finishedRecording(home, session.id);
+    } finally {
+      rmSync(voiceDir, { recursive: true, force: true });
+    }
   });
 });

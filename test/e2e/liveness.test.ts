@@ -27,8 +27,12 @@ describe("a customer who freezes for good", { timeout: 120_000 }, () => {
     const ended = await rescue(home, ["session", "wait", session.id, "--status", "aborted", "--timeout", "20", "--json"]);
     expect(ended.code, ended.stderr).toBe(0);
     const log = await logOf(home, session.id);
-    expect(log.map((e) => e.event)).toContain("customer-lost");
-    expect(log.at(-1)).toMatchObject({ event: "aborted", reason: "the customer did not come back within 3 s" });
+    const events = log.map((e) => e.event);
+    expect(events).toContain("customer-lost");
+    // The abort follows the loss; the daemon's recording-stopped may be logged before or after it.
+    const aborted = events.indexOf("aborted");
+    expect(log[aborted]).toMatchObject({ event: "aborted", reason: "the customer did not come back within 3 s" });
+    expect(aborted).toBeGreaterThan(events.indexOf("customer-lost"));
     const recording = await finishedRecording(home, session.id);
     expect(frames(await ffprobe(recording.path), "video")).toBeGreaterThan(30);
   });
@@ -44,7 +48,7 @@ describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () =>
     const lost = await statsWhen(home, session.id, (s) => s.connection?.state === "lost", 15_000);
     const human = await rescue(home, ["session", "stats", session.id]);
     expect(human.stdout).toMatch(/media\tLOST since/);
-    await expect.poll(async () => (await logOf(home, session.id)).find((e) => e.event === "media-lost")?.reason, { timeout: 5000 }).toMatch(/no packets for \d/);
+    await expect.poll(async () => (await logOf(home, session.id)).find((e) => e.event === "media-lost")?.reason, { timeout: 20_000 }).toMatch(/no packets for \d/);
 
     const continuedAt = Date.now();
     customer.child.kill("SIGCONT");

@@ -8,10 +8,11 @@ import { DaemonClient } from "../../src/cli/daemon/client.js";
 import { dropHome, rescue, spawnRescue, type RescueProcess } from "../helpers/cli.js";
 import { localRequest } from "../helpers/localapi.js";
 import { dominantFrequency, pcmOf, startPrivatePulse, type PrivatePulse } from "../helpers/audio.js";
-import { statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
+import { until } from "../helpers/counts.js";
+import { heardPackets, statsWhen, waitingLensSession, type LensSetup } from "../helpers/lens.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../src/protocol/index.js";
-import { buildDist } from "../helpers/build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { ffprobe, tempDir } from "../media/helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,7 +82,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     await buildDist();
     server = await startTestServer();
     tmp = tempDir();
-  }, 180_000); // the build takes long on a busy machine
+  }, BUILD_TIMEOUT_MS);
   afterEach(async () => {
     for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill("SIGKILL");
     setup?.customer.child.kill("SIGKILL");
@@ -146,7 +147,8 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     expect(talk.code, talk.stderr).toBe(0);
     // 3 s of 20 ms packets.
     await statsWhen(home, session.id, (s) => s.audio.sentPackets >= 145, 20_000);
-    await sleep(500);
+    // What went out arrives: the customer has heard all of it before the session ends.
+    await until("voice packets the customer heard", () => heardPackets(heard), (n) => n >= 145);
     // A listener still running when the session ends stops by itself, with a complete WAV.
     const wav = join(tmp.dir, "until-end.wav");
     const listen = spawnRescue(home, ["session", "listen", session.id, "--out", wav, "--json"]);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { OggOpusStreamReader } from "../../src/media/ogg-opus-stream.js";
 import { SessionStats } from "../../src/protocol/index.js";
 import { cliLogin, dropHome, makeHome, rescue } from "./cli.js";
-import { buildDist } from "./build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "./build.js";
 import { startTestServer, type Account, type TestServer } from "./server.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
@@ -50,16 +52,25 @@ export async function waitingLensSession(
 ): Promise<LensSetup> {
   const tech = await server.technician(["lens", "private", "pin", "record", "chat"]);
   const home = makeHome();
-  await cliLogin(home, server.url, tech.email, tech.password);
-  const started = await rescue(home, ["daemon", "start", "--json"], { env: opts.daemonEnv ?? {} });
-  expect(started.code, started.stderr).toBe(0);
-  const created = await rescue(home, ["session", "new", "--lens", "--pin", "--name", "Ann", "--json"]);
-  expect(created.code, created.stderr).toBe(0);
-  const session = created.json<{ id: string; pin: string }>();
-  const customer = simulateCustomer(server.url, session.pin, ["--duration", String(opts.seconds), "--name", "Ann", ...(opts.customerArgs ?? [])]);
-  const waited = await rescue(home, ["session", "wait", session.id, "--status", "waiting", "--timeout", "15", "--json"]);
-  expect(waited.code, waited.stderr).toBe(0);
-  return { home, tech, session, customer };
+  let customer: SimulatedCustomer | undefined;
+  try {
+    await cliLogin(home, server.url, tech.email, tech.password);
+    const started = await rescue(home, ["daemon", "start", "--json"], { env: opts.daemonEnv ?? {} });
+    expect(started.code, started.stderr).toBe(0);
+    const created = await rescue(home, ["session", "new", "--lens", "--pin", "--name", "Ann", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const session = created.json<{ id: string; pin: string }>();
+    customer = simulateCustomer(server.url, session.pin, ["--duration", String(opts.seconds), "--name", "Ann", ...(opts.customerArgs ?? [])]);
+    // The customer joins, grants and accepts in its own process: slow on a busy machine.
+    const waited = await rescue(home, ["session", "wait", session.id, "--status", "waiting", "--timeout", "60", "--json"]);
+    expect(waited.code, waited.stderr).toBe(0);
+    return { home, tech, session, customer };
+  } catch (e) {
+    // The caller gets no setup to clean up: the daemon and the customer must not outlive the test.
+    customer?.child.kill("SIGKILL");
+    await dropHome(home);
+    throw e;
+  }
 }
 
 /**
@@ -73,7 +84,7 @@ export function lensSuite(serverOptions: Parameters<typeof startTestServer>[0] =
   beforeAll(async () => {
     await buildDist();
     server = await startTestServer(serverOptions);
-  }, 120_000);
+  }, BUILD_TIMEOUT_MS);
   afterEach(async () => {
     setup?.customer.child.kill("SIGKILL");
     if (setup) await dropHome(setup.home);
@@ -101,7 +112,7 @@ export interface RecordingEntry {
 }
 
 /** The finished recording of a session, once the daemon has finalised it (its manifest exists). */
-export async function finishedRecording(home: string, session: string, timeoutMs = 10_000): Promise<RecordingEntry> {
+export async function finishedRecording(home: string, session: string, timeoutMs = 30_000): Promise<RecordingEntry> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const list = (await rescue(home, ["recordings", "list", "--json"])).json<RecordingEntry[]>();
@@ -113,7 +124,7 @@ export async function finishedRecording(home: string, session: string, timeoutMs
 }
 
 /** Polls `session stats` until `ok` holds (media takes a moment to flow, longer on a busy machine). */
-export async function statsWhen(home: string, session: string, ok: (s: SessionStats) => boolean, timeoutMs = 15_000): Promise<SessionStats> {
+export async function statsWhen(home: string, session: string, ok: (s: SessionStats) => boolean, timeoutMs = 30_000): Promise<SessionStats> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = SessionStats.parse((await rescue(home, ["session", "stats", session, "--json"])).json());
@@ -121,4 +132,13 @@ export async function statsWhen(home: string, session: string, ok: (s: SessionSt
     if (Date.now() > deadline) throw new Error(`stats of ${session} never matched: ${JSON.stringify(stats)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Opus packets of the technician's voice the simulated customer has heard so far: it saves each one
+ * as it arrives to its `--record-voice` file (a page per packet), so the count moves while it runs.
+ */
+export function heardPackets(recordVoicePath: string): number {
+  if (!existsSync(recordVoicePath)) return 0;
+  return new OggOpusStreamReader().push(readFileSync(recordVoicePath)).length;
 }

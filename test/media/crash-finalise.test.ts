@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { homePaths } from "../../src/profile/home.js";
-import { buildDist } from "../helpers/build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { eventually } from "../helpers/processes.js";
 import { ffprobe, frames, sleep } from "./helpers.js";
@@ -13,7 +13,7 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
-beforeAll(buildDist, 60_000);
+beforeAll(buildDist, BUILD_TIMEOUT_MS);
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const mode = (path: string) => statSync(path).mode & 0o777;

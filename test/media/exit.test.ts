@@ -2,12 +2,12 @@ import { fork } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
-import { buildDist } from "../helpers/build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { tempDir } from "./helpers.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
-beforeAll(buildDist, 60_000);
+beforeAll(buildDist, BUILD_TIMEOUT_MS);
 
 describe("closing", () => {
   it("leaves nothing running: the process exits by itself after both peers close", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StartResponse } from "../../src/protocol/index.js";
-import { buildDist } from "../helpers/build.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { cliLogin, dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { finishedRecording, simulateCustomer, statsWhen } from "../helpers/lens.js";
 import { startTestServer, type Account, type TestServer } from "../helpers/server.js";
@@ -34,7 +34,7 @@ describe("recordings are private files in private folders", () => {
     tech = await server.technician(["lens", "private", "pin", "record"]);
     home = makeHome();
     shared = mkdtempSync(join(tmpdir(), "rescue-shared-"));
-  }, 120_000);
+  }, BUILD_TIMEOUT_MS);
   afterAll(async () => {
     await dropHome(home);
     rmSync(shared, { recursive: true, force: true });

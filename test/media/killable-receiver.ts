@@ -1,15 +1,20 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { CustomerPeer } from "../../src/customer/peer.js";
-import type { Signal } from "../../src/protocol/index.js";
+import type { SessionStats, Signal } from "../../src/protocol/index.js";
+import { until } from "../helpers/counts.js";
 
-type Message = { type: string; signal?: Signal };
+type Message = { type: string; signal?: Signal; stats?: SessionStats };
 
 export interface KillableReceiver {
   child: ChildProcess;
   customer: CustomerPeer;
   /** Starts recording to `path` and the customer's clip (30 fps VP8 + Opus); resolves when the recorder is open. */
   record(path: string): Promise<void>;
+  /** The receiving peer's stats (frames received, frames written to the recording ...). */
+  stats(): Promise<SessionStats>;
+  /** Waits until the recording holds at least `frames` video frames (generous deadline: a busy machine). */
+  recorded(frames: number, timeoutMs?: number): Promise<SessionStats>;
   /** SIGKILLs the receiving process and waits for it to be gone, then closes the customer. */
   kill(): Promise<void>;
 }
@@ -49,6 +54,14 @@ export async function killableReceiver(cleanup: (fn: () => Promise<void> | void)
       child.send({ type: "start", recordPath: path });
       await waitFor(child, "started");
       void customer.play(30);
+    },
+    async stats() {
+      const answer = waitFor(child, "stats");
+      child.send({ type: "stats" });
+      return (await answer).stats!;
+    },
+    recorded(frames, timeoutMs = 30_000) {
+      return until(`video frames written by the receiver`, () => this.stats(), (s) => (s.recording?.frames ?? 0) >= frames, timeoutMs);
     },
     async kill() {
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -8,7 +8,12 @@ import { packageRoot } from "../../profile/package.js";
 import { liveHolder } from "../../process/pidfile.js";
 import { DAEMON_NODE_FLAGS } from "./node-flags.js";
 
-const START_TIMEOUT_MS = 8000;
+/**
+ * How long a daemon that is still starting is waited for. Loading it takes well under a second on
+ * an idle machine but many seconds on a busy one; a daemon that fails exits, and is reported at
+ * once, so a long wait only ever holds up a start that is really under way.
+ */
+const START_TIMEOUT_MS = 60_000;
 
 function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
