@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, type Permission } from "../../src/protocol/index.js";
-import { startCluster, type TestCluster, type TestNode } from "../helpers/cluster.js";
+import { clusterPerTest, type TestCluster, type TestNode } from "../helpers/cluster.js";
 import { openWs, serverPerTest, type ApiResponse, type WsProbe } from "../helpers/server.js";
 
 // A collaborator's Lens action is answered only once the lead's daemon (here a WebSocket client
@@ -112,19 +112,14 @@ describe("a collaborator's Lens action is confirmed by the lead's daemon", () =>
 });
 
 describe("across nodes", () => {
+  const each = clusterPerTest();
   let cluster: TestCluster | undefined;
-  const sockets: WsProbe[] = [];
-  afterEach(async () => {
-    await Promise.all(sockets.splice(0).map((x) => x.close()));
-    await cluster?.close();
-    cluster = undefined;
-  });
 
   it("the collaborator on node B is answered with the confirmation of the lead's daemon on node A", async () => {
-    cluster = await startCluster(2);
+    cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const api: Api = (m, p, o) => b.api(m, p, o);
-    const s = await scene(api, () => cluster!.technician(LEAD), a.wsUrl, b.wsUrl, (x) => sockets.push(x));
+    const s = await scene(api, () => cluster!.technician(LEAD), a.wsUrl, b.wsUrl, each.keep);
     const drawing = b.api("POST", `/api/v1/sessions/${s.id}/lens`, { token: s.collaborator.token, body: { action: "freeze" } });
     const relayed = await s.leadWs.next("lens", 10_000);
     expect(relayed).toMatchObject({ sessionId: s.id, action: { action: "freeze" } });

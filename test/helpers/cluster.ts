@@ -6,7 +6,8 @@ import { initData, startNode, type RunningNode, type StartServerOptions } from "
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
 import type { Store } from "../../src/server/store/types.js";
 import { startRedis, type TestRedis } from "./redis.js";
-import { apiRequest, type Account, type ApiOptions, type ApiResponse } from "./server.js";
+import { afterEach } from "vitest";
+import { apiRequest, type Account, type ApiOptions, type ApiResponse, type WsProbe } from "./server.js";
 
 
 /** One server node of a TestCluster: its own Hub, Services and HTTP listener. */
@@ -91,6 +92,30 @@ export async function startCluster(count: number, opts: Omit<StartServerOptions,
       store.close();
       await redis.stop();
       rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test file's clusters and sockets, closed after each test: `const each = clusterPerTest()` at
+ * the top (or in a describe), then `cluster = await each.start(count, opts)` and `each.keep(socket)`.
+ */
+export function clusterPerTest(): { start(count: number, opts?: Omit<StartServerOptions, "dataDir" | "redis">): Promise<TestCluster>; keep(socket: WsProbe): WsProbe } {
+  let current: TestCluster | undefined;
+  const sockets: WsProbe[] = [];
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((s) => s.close()));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(count, opts) {
+      current = await startCluster(count, opts);
+      return current;
+    },
+    keep(socket) {
+      sockets.push(socket);
+      return socket;
     },
   };
 }

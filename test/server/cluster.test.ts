@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { startCluster, type TestCluster, type TestNode } from "../helpers/cluster.js";
+import { clusterPerTest, type TestCluster, type TestNode } from "../helpers/cluster.js";
 import { openWs, type WsProbe } from "../helpers/server.js";
 
 // Several server nodes on one store, linked only through Redis: a technician on node A, the
@@ -11,15 +11,9 @@ const OFFER = { kind: "offer", sdp: "v=0 offer" } as const;
 const ANSWER = { kind: "answer", sdp: "v=0 answer" } as const;
 const CANDIDATE = { kind: "candidate", candidate: { candidate: "candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host", sdpMid: "0", sdpMLineIndex: 0 } } as const;
 
+const each = clusterPerTest();
 let cluster: TestCluster | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await cluster?.close();
-  cluster = undefined;
-});
-
-const keep = (s: WsProbe) => (sockets.push(s), s);
+const keep = each.keep;
 const technicianWs = async (node: TestNode, token: string) => {
   const ws = keep(await openWs(`${node.wsUrl}/api/v1/ws`, { headers: { authorization: `Bearer ${token}` } }));
   await ws.next("sessions");
@@ -55,7 +49,7 @@ const logOf = async (node: TestNode, token: string, id: string) => (await node.a
 
 describe("several nodes through Redis", () => {
   it("technician on A, customer on B, collaborator on C: status, bell push, offer, answer, candidates, chat, peers and reoffer cross nodes", async () => {
-    cluster = await startCluster(3);
+    cluster = await each.start(3);
     const [a, b, c] = cluster.nodes as [TestNode, TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const helper = await cluster.technician(["lens", "private", "pin", "chat"]);
@@ -115,7 +109,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("a technician's sockets on other nodes close at logout; the signalling of a session without a connected customer is refused", async () => {
-    cluster = await startCluster(2);
+    cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const onA = await technicianWs(a, lead.token);
@@ -130,7 +124,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("a customer who resumes on node B replaces their socket on node A (4409), and stays present", async () => {
-    cluster = await startCluster(2);
+    cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const leadWs = await technicianWs(a, lead.token);
@@ -152,7 +146,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("transfers go to a technician online on another node, never to one offline; presence follows the sockets", async () => {
-    cluster = await startCluster(2);
+    cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const receiver = await cluster.technician(["lens", "private", "pin", "transfer"]);
@@ -180,7 +174,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("a killed node's presence expires: its technician goes offline, its customer is marked away by a live node and resumes there", async () => {
-    cluster = await startCluster(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200 });
+    cluster = await each.start(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200 });
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const receiver = await cluster.technician(["lens", "private", "pin"]);
@@ -224,7 +218,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("a grace period armed on a node that then dies still ends: another node's sweep aborts the session", async () => {
-    cluster = await startCluster(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200, customerGraceMs: 1_500 });
+    cluster = await each.start(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200, customerGraceMs: 1_500 });
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const leadWs = await technicianWs(a, lead.token);
@@ -240,7 +234,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("a malformed message on the bus is dropped; valid pushes keep flowing", async () => {
-    cluster = await startCluster(2);
+    cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const onA = await technicianWs(a, lead.token);
@@ -263,7 +257,7 @@ describe("several nodes through Redis", () => {
   });
 
   it("PIN guesses spread over two nodes are limited as if on one; so are wrong passwords", async () => {
-    cluster = await startCluster(2, { limits: { pins: { perSource: { burst: 4, windowMs: 3_600_000 } }, login: { perAccountSource: { burst: 3, windowMs: 3_600_000 } } } });
+    cluster = await each.start(2, { limits: { pins: { perSource: { burst: 4, windowMs: 3_600_000 } }, login: { perAccountSource: { burst: 3, windowMs: 3_600_000 } } } });
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const s = await newSession(a, lead.token);
@@ -290,7 +284,7 @@ describe("several nodes through Redis", () => {
 
 describe("several nodes while Redis is down", () => {
   it("a node keeps its own sockets working, refuses limited actions with unavailable, and recovers its presence when Redis is back", async () => {
-    cluster = await startCluster(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200 });
+    cluster = await each.start(2, { presenceTtlMs: 1_500, sweepIntervalMs: 200 });
     const [a, b] = cluster.nodes as [TestNode, TestNode];
     const lead = await cluster.technician(LEAD);
     const leadWs = await technicianWs(a, lead.token);

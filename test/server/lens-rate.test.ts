@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorBody, Session, type Permission } from "../../src/protocol/index.js";
-import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { clusterPerTest, type TestCluster } from "../helpers/cluster.js";
 import { openWs, serverPerTest, type ApiResponse, type WsProbe } from "../helpers/server.js";
 
 // Lens actions have their own token bucket: a flood of them is refused with 429 (nothing logged),
@@ -84,23 +84,18 @@ describe("Lens actions have their own rate limit (one node)", () => {
 });
 
 describe("Lens actions have their own rate limit (two nodes, Redis buckets)", () => {
+  const each = clusterPerTest();
   let cluster: TestCluster | undefined;
-  const sockets: WsProbe[] = [];
-  afterEach(async () => {
-    await Promise.all(sockets.splice(0).map((s) => s.close()));
-    await cluster?.close();
-    cluster = undefined;
-  });
 
   it("attack: a Lens flood spread over both nodes is held to one budget; chat keeps working, and a chat flood leaves drawing alone", async () => {
-    cluster = await startCluster(2, { limits: LIMITS });
+    cluster = await each.start(2, { limits: LIMITS });
     const [a, b] = cluster.nodes.map((n) => n.api.bind(n)) as [Api, Api];
     const drawer = await cluster.technician(LEAD);
-    const first = await activeLensSession(a, drawer.token, cluster.nodes[1]!.wsUrl, (s) => sockets.push(s));
+    const first = await activeLensSession(a, drawer.token, cluster.nodes[1]!.wsUrl, each.keep);
     await lensFloodLeavesChat([a, b], drawer.token, first);
 
     const chatter = await cluster.technician(LEAD);
-    const second = await activeLensSession(b, chatter.token, cluster.nodes[0]!.wsUrl, (s) => sockets.push(s));
+    const second = await activeLensSession(b, chatter.token, cluster.nodes[0]!.wsUrl, each.keep);
     await chatFloodLeavesLens([a, b], chatter.token, second);
   });
 });

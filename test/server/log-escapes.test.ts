@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Session, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openTechnicianWs, startTestServer, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openTechnicianWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
+const each = serverPerTest();
 let server: TestServer | undefined;
-const sockets: WsProbe[] = [];
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
-});
 
 const LEAD: Permission[] = ["lens", "private", "pin", "chat", "invite-internal"];
 const ESCAPES = "\u001b]0;pwned\u0007\u001b[2J\u009b31m";
@@ -21,12 +16,12 @@ const SHOWN = "^[]0;pwned^G^[[2J\\x9b31m";
  */
 describe("media events with terminal escapes", () => {
   it("a collaborator's reason, message and path land in the lead's session log in caret notation", async () => {
-    server = await startTestServer();
+    server = await each.start();
     const lead = await server.technician(LEAD);
     const helper = await server.technician(["lens", "private", "pin"]);
     const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { method: "pin", name: "Jane" } })).body);
     const c = await customerReady(server, s.pin!);
-    sockets.push(c);
+    each.keep(c);
     expect((await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
     const invited = await server.api("POST", `/api/v1/sessions/${s.id}/invitations`, {
       token: lead.token,
@@ -37,7 +32,7 @@ describe("media events with terminal escapes", () => {
     expect(joined.status, JSON.stringify(joined.body)).toBe(200);
 
     const t = await openTechnicianWs(server, helper.token);
-    sockets.push(t);
+    each.keep(t);
     await t.next("sessions");
     t.send({ type: "media", sessionId: s.id, event: "media-lost", detail: { reason: ESCAPES } });
     t.send({ type: "media", sessionId: s.id, event: "snapshot", detail: { path: `/tmp/${ESCAPES}.png`, message: ESCAPES } });
