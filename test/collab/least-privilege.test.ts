@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, SessionLogEntry, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
 import { openSqliteStore } from "../../src/server/store/sqlite.js";
-import { customerReady, openTechnicianWs, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openTechnicianWs, serverPerFile, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const LEAD: Permission[] = ["lens", "private", "pin", "sms", "link", "chat", "record", "invite-external", "invite-unlisted"];
 const PHONE = "+14155552671";
@@ -9,17 +9,8 @@ const PHONE = "+14155552671";
 /** Hostile collaborators on the real server: what they may read and what they may write into the log. */
 describe("collaborators get least privilege", () => {
   let server: TestServer;
-  const sockets: WsProbe[] = [];
+  const keep = serverPerFile((s) => (server = s));
 
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    for (const s of sockets) await s.close();
-    await server.close();
-  });
-
-  const track = (p: WsProbe) => (sockets.push(p), p);
   const log = async (token: string, id: string) => {
     const res = await server.api("GET", `/api/v1/sessions/${id}/log`, { token });
     expect(res.status).toBe(200);
@@ -31,9 +22,9 @@ describe("collaborators get least privilege", () => {
     const created = await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { type: "lens", method: "sms", to: PHONE } });
     expect(created.status).toBe(201);
     const customerPin: string = created.body.pin;
-    const customer = track(await customerReady(server, customerPin));
+    const customer = keep(await customerReady(server, customerPin));
     expect((await server.api("POST", `/api/v1/sessions/${created.body.id}/start`, { token: lead.token })).status).toBe(200);
-    const daemon = track(await openTechnicianWs(server, lead.token));
+    const daemon = keep(await openTechnicianWs(server, lead.token));
     await daemon.next("sessions");
     daemon.send({ type: "media", sessionId: created.body.id, event: "recording-started", detail: { path: "/home/lead/rec/secret.webm" } });
     daemon.send({ type: "media", sessionId: created.body.id, event: "recording-error", detail: { message: "ENOSPC: no space left on device, write '/home/lead/rec/secret.webm'" } });
@@ -76,21 +67,21 @@ describe("collaborators get least privilege", () => {
     const viewer = await join((await invite(lead, id, ["view"])).pin!);
     const chatter = await join((await invite(lead, id, ["chat"])).pin!);
 
-    const forger = track(await openTechnicianWs(server, viewer.token!));
+    const forger = keep(await openTechnicianWs(server, viewer.token!));
     await forger.next("sessions");
     forger.send({ type: "media", sessionId: id, event: "media-lost", detail: { event: "closed", by: lead.email, at: "2000-01-01T00:00:00.000Z", status: "closed" } });
     expect((await forger.closed).code).toBe(WS_CLOSE.badMessage);
-    const bogus = track(await openTechnicianWs(server, viewer.token!));
+    const bogus = keep(await openTechnicianWs(server, viewer.token!));
     await bogus.next("sessions");
     bogus.send({ type: "media", sessionId: id, event: "bogus" });
     expect((await bogus.closed).code).toBe(WS_CLOSE.badMessage);
 
     // Events about media they were not given: a chat-only collaborator has no picture, a viewer does not record.
-    const blind = track(await openTechnicianWs(server, chatter.token!));
+    const blind = keep(await openTechnicianWs(server, chatter.token!));
     await blind.next("sessions");
     blind.send({ type: "media", sessionId: id, event: "media-lost", detail: { reason: "ice failed" } });
     expect(await blind.next("error")).toMatchObject({ code: "forbidden" });
-    const viewerWs = track(await openTechnicianWs(server, viewer.token!));
+    const viewerWs = keep(await openTechnicianWs(server, viewer.token!));
     await viewerWs.next("sessions");
     viewerWs.send({ type: "media", sessionId: id, event: "recording-stopped", detail: { path: "/tmp/x.webm", bytes: 1 } });
     expect(await viewerWs.next("error")).toMatchObject({ code: "forbidden" });

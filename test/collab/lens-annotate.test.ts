@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, type Permission } from "../../src/protocol/index.js";
-import { customerReady, openTechnicianWs, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openTechnicianWs, serverPerFile, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const LEAD: Permission[] = ["lens", "private", "pin", "chat", "record", "invite-external", "invite-unlisted"];
 const ARROW = { action: "draw", shape: { kind: "arrow", x: 0.1, y: 0.9, x2: 0.5, y2: 0.5 }, color: "yellow" };
@@ -8,16 +8,7 @@ const ARROW = { action: "draw", shape: { kind: "arrow", x: 0.1, y: 0.9, x2: 0.5,
 /** Who may draw on the customer's picture: the server decides, the lead's daemon only delivers. */
 describe("Lens tools are allowed by the server", () => {
   let server: TestServer;
-  const sockets: WsProbe[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    for (const s of sockets) await s.close();
-    await server.close();
-  });
-  const track = (p: WsProbe) => (sockets.push(p), p);
+  const keep = serverPerFile((s) => (server = s));
 
   /** An active Lens session with its customer, the lead's daemon connection, and a collaborator with `permissions`. */
   async function scene(permissions: string[]) {
@@ -25,9 +16,9 @@ describe("Lens tools are allowed by the server", () => {
     const created = await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { type: "lens", method: "pin" } });
     expect(created.status).toBe(201);
     const id: string = created.body.id;
-    track(await customerReady(server, created.body.pin));
+    keep(await customerReady(server, created.body.pin));
     expect((await server.api("POST", `/api/v1/sessions/${id}/start`, { token: lead.token })).status).toBe(200);
-    const daemon = track(await openTechnicianWs(server, lead.token));
+    const daemon = keep(await openTechnicianWs(server, lead.token));
     await daemon.next("sessions");
     const invited = await server.api("POST", `/api/v1/sessions/${id}/invitations`, { token: lead.token, body: { kind: "external", via: "pin", permissions } });
     expect(invited.status).toBe(201);

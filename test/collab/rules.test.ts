@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InviteResponse, JoinResponse, Session, SessionLogEntry, type Permission } from "../../src/protocol/index.js";
 import { redactUrl } from "../../src/server/app.js";
-import { customerReady, openTechnicianWs, startTestServer, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
+import { customerReady, openTechnicianWs, serverPerFile, type Account, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const LEAD: Permission[] = ["lens", "private", "pin", "link", "email", "chat", "record", "invite-internal", "invite-external", "invite-unlisted", "transfer"];
 
 /** The collaboration rules on the server's API, with a customer socket and technician sockets (no media). */
 describe("collaboration rules on the server", () => {
   let server: TestServer;
-  const sockets: WsProbe[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    for (const s of sockets) await s.close();
-    await server.close();
-  });
+  const keep = serverPerFile((s) => (server = s));
 
   /** A session of `lead`, made active with a customer on its socket. */
   async function activeSession(lead: Account): Promise<{ id: string; customer: WsProbe }> {
     const created = await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { type: "lens", method: "pin" } });
     const customer = await customerReady(server, created.body.pin);
-    sockets.push(customer);
+    keep(customer);
     const started = await server.api("POST", `/api/v1/sessions/${created.body.id}/start`, { token: lead.token });
     expect(started.status).toBe(200);
     return { id: created.body.id, customer };
@@ -60,7 +52,7 @@ describe("collaboration rules on the server", () => {
     expect((await join(internal.pin!)).status).toBe(401);
     expect((await join(internal.pin!, lead.token)).status).toBe(403);
     const otherWs = await openTechnicianWs(server, other.token);
-    sockets.push(otherWs);
+    keep(otherWs);
     const joinedInternal = JoinResponse.parse((await join(internal.pin!, other.token)).body);
     expect(joinedInternal.token).toBeUndefined();
     expect(joinedInternal.session.status).toBe("active");
@@ -89,7 +81,7 @@ describe("collaboration rules on the server", () => {
     expect((await server.api("POST", "/api/v1/sessions", { token: scoped, body: { type: "lens", method: "pin" } })).status).toBe(401);
     expect((await server.api("POST", `/api/v1/sessions/${id}/end`, { token: scoped })).status).toBe(401);
     const externalWs = await openTechnicianWs(server, scoped);
-    sockets.push(externalWs);
+    keep(externalWs);
     expect((await externalWs.next("sessions")).sessions.map((s: Session) => s.id)).toEqual([id]);
     expect(await customer.next("peer")).toEqual({ type: "peer", peer: external.invitation.id, event: "joined" });
 
@@ -192,12 +184,12 @@ describe("collaboration rules on the server", () => {
     expect(offline.body.error.message).toMatch(/not online/);
     expect((await transfer(noTransfer, receiver.email, (await activeSession(noTransfer)).id)).status).toBe(403);
     const noLensWs = await openTechnicianWs(server, noLens.token);
-    sockets.push(noLensWs);
+    keep(noLensWs);
     expect((await transfer(lead, noLens.email)).body.error.message).toMatch(/missing: lens/);
 
     // The receiver already holds a Lens session: the one-active-Lens rule refuses.
     const receiverWs = await openTechnicianWs(server, receiver.token);
-    sockets.push(receiverWs);
+    keep(receiverWs);
     const busy = await activeSession(receiver);
     expect((await transfer(lead, receiver.email)).body.error.message).toMatch(/already holds .* Lens slot/);
     await server.api("POST", `/api/v1/sessions/${busy.id}/end`, { token: receiver.token });

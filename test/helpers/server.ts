@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import WebSocket from "ws";
 import type { Group, Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type StartServerOptions } from "../../src/server/index.js";
@@ -218,5 +218,26 @@ export function serverPerTest(): { start(opts?: Omit<StartServerOptions, "dataDi
       sockets.push(socket);
       return socket;
     },
+  };
+}
+
+/**
+ * One server for a whole test file (or describe): started before its first test and handed to
+ * `started`, closed after its last with every socket passed to the returned `keep`.
+ */
+export function serverPerFile(started: (server: TestServer) => void, opts: Omit<StartServerOptions, "dataDir"> = {}): (socket: WsProbe) => WsProbe {
+  let current: TestServer | undefined;
+  const sockets: WsProbe[] = [];
+  beforeAll(async () => {
+    current = await startTestServer(opts);
+    started(current);
+  });
+  afterAll(async () => {
+    for (const s of sockets.splice(0)) await s.close();
+    await current?.close();
+  });
+  return (socket) => {
+    sockets.push(socket);
+    return socket;
   };
 }
