@@ -110,17 +110,20 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
     return sum / a.length;
   };
 
-  /** The page's still canvas, downscaled to 16x9 RGB (row by row, 3 bytes a pixel). */
-  const pageStill = (page: Page) =>
-    page.evaluate(() => {
-      const still = document.getElementById("still") as HTMLCanvasElement;
+  /** An element of the page (the #still canvas, the #preview video), downscaled to 16x9 RGB (row by row, 3 bytes a pixel). */
+  const sample = (page: Page, id: "still" | "preview") =>
+    page.evaluate((id) => {
+      const source = document.getElementById(id) as HTMLCanvasElement | HTMLVideoElement;
       const small = document.createElement("canvas");
       small.width = 16;
       small.height = 9;
       const g = small.getContext("2d")!;
-      g.drawImage(still, 0, 0, 16, 9);
+      g.drawImage(source, 0, 0, 16, 9);
       return Array.from(g.getImageData(0, 0, 16, 9).data).filter((_, i) => i % 4 !== 3);
-    });
+    }, id);
+  const pageStill = (page: Page) => sample(page, "still");
+  /** The RGB of the 16x9 sample's centre pixel (8, 4). */
+  const centrePixel = (rgb: number[]) => rgb.slice((4 * 16 + 8) * 3, (4 * 16 + 8) * 3 + 3);
 
   /**
    * A customer on `file`'s camera for `test`; afterwards the session ends (a failed test leaves no
@@ -196,17 +199,8 @@ describe.skipIf(unavailable !== undefined)("Lens tools from the CLI on a Chromiu
       // Held: once the camera has moved on to another colour, the page still shows the still, with the circle on it.
       const framesAtFreeze = (await cli(["session", "stats", session.id, "--json"])).json<{ video: { frames: number } }>().video.frames;
       const still = await pageStill(page);
-      const stillCentre = [still[(4 * 16 + 8) * 3]!, still[(4 * 16 + 8) * 3 + 1]!, still[(4 * 16 + 8) * 3 + 2]!];
-      const liveCentre = () =>
-        page.evaluate(() => {
-          const v = document.getElementById("preview") as HTMLVideoElement;
-          const c = document.createElement("canvas");
-          c.width = 16;
-          c.height = 9;
-          const g = c.getContext("2d")!;
-          g.drawImage(v, 0, 0, 16, 9);
-          return Array.from(g.getImageData(8, 4, 1, 1).data).slice(0, 3);
-        });
+      const stillCentre = centrePixel(still);
+      const liveCentre = async () => centrePixel(await sample(page, "preview"));
       const movedOn = Date.now() + 20_000;
       while (meanDiff(await liveCentre(), stillCentre) <= 12 && Date.now() < movedOn) await new Promise((r) => setTimeout(r, 300));
       expect(meanDiff(await liveCentre(), stillCentre), "the live camera moved on meanwhile").toBeGreaterThan(12);
