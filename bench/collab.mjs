@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { next } from "./child.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
@@ -70,20 +71,6 @@ async function technicianChild() {
     }
   });
   process.send({ type: "ready" });
-}
-
-function next(child, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m.type !== type) return;
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      resolve(m);
-    };
-    const onExit = (code) => reject(new Error(`child exited (${code}) waiting for ${type}`));
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
 }
 
 function exited(child) {

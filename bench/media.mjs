@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeClip } from "./clip.mjs";
+import { next } from "./child.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
@@ -82,20 +83,6 @@ function mainThreadTicks() {
   } catch {
     return null;
   }
-}
-
-function next(child, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message) => {
-      if (message.type !== type) return;
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      resolve(message);
-    };
-    const onExit = (code) => reject(new Error(`receiver exited (${code}) waiting for ${type}`));
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
 }
 
 /** One session: connect, start, stream `seconds`, close. Returns what the receiver reported. */

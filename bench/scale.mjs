@@ -21,6 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { makeClip } from "./clip.mjs";
+import { next } from "./child.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (path) => join(root, "dist", path);
@@ -58,20 +59,6 @@ async function receiver() {
     }
   });
   send({ type: "ready" });
-}
-
-function next(child, type, test = () => true) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message) => {
-      if (message.type !== type || !test(message)) return;
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      resolve(message);
-    };
-    const onExit = (code) => reject(new Error(`receiver exited (${code}) waiting for ${type}`));
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
 }
 
 /** K streams into one receiver for `seconds`. */
