@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as z from "zod";
+import { replacePrivateFile } from "../../src/profile/private-dir.js";
 
 /** One recording written outside the recordings folder (`session start --record-path`). */
 export interface RecordingPlace {
@@ -50,9 +51,7 @@ export class RecordingPlaces {
 
   private save(): void {
     if (!this.file) return;
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.places)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    replacePrivateFile(this.file, `${JSON.stringify(this.places)}\n`);
   }
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as z from "zod";
+import { replacePrivateFile } from "../../src/profile/private-dir.js";
 
 /** What `session start` decided for one session: where it records, or null for no recording. */
 export interface RememberedStart {
@@ -35,9 +36,7 @@ export class StartMemory {
 
   private save(): void {
     if (!this.file) return;
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(this.entries))}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    replacePrivateFile(this.file, `${JSON.stringify(Object.fromEntries(this.entries))}\n`);
   }
 }
 

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TokenStorage } from "./config.js";
-import { ownPrivateDir } from "./private-dir.js";
+import { ownPrivateDir, replacePrivateFile } from "./private-dir.js";
 
 /** Keychain service name; the account is "SERVER EMAIL" so several profiles can coexist. */
 const SERVICE = "rescue";
@@ -27,10 +27,7 @@ function readFile(path: string): Record<string, string> {
 
 function writeFile(path: string, data: Record<string, string>): void {
   ownPrivateDir(dirname(path));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  replacePrivateFile(path, JSON.stringify(data));
 }
 
 /**

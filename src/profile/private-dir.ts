@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, fchmodSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, fchmodSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 
 /** Mode bits that let anyone but the owner read, write or enter. */
 const OTHERS = 0o077;
@@ -36,4 +36,16 @@ export function chosenDir(path: string): string | undefined {
 /** A file of customer media or private data: 0600 even when it existed before with a looser mode. */
 export function privateFile(fd: number): void {
   fchmodSync(fd, 0o600);
+}
+
+/**
+ * Replaces `path` with `text` at once: written to a temporary file beside it (0600 even if one was
+ * left behind with a looser mode), then renamed over it, so a reader never sees half a file and
+ * the file is never open to others.
+ */
+export function replacePrivateFile(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
 }
