@@ -1,30 +1,11 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RescueError } from "../../src/protocol/index.js";
-import { App, type ConsoleTimings } from "../../src/tui/App.js";
+import { consolePerTest } from "./console.js";
 import { FakeDaemon } from "./fake-daemon.js";
-import { KEYS, renderAt } from "./terminal.js";
+import { KEYS } from "./terminal.js";
 
-const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
-const opened: Array<{ unmount: () => void }> = [];
 
-function open(daemon: FakeDaemon, columns = 80, rows = 24) {
-  const t = renderAt(<App client={daemon} timings={FAST} />, columns, rows);
-  opened.push(t.instance);
-  const see = (text: string | RegExp) =>
-    vi.waitFor(() => (typeof text === "string" ? expect(t.lastFrame()).toContain(text) : expect(t.lastFrame()).toMatch(text)), { timeout: 5000 });
-  const type = async (...keys: string[]) => {
-    for (const k of keys) {
-      t.stdin.write(k);
-      // One key per read, as a person types.
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { ...t, see, type };
-}
-
-afterEach(() => {
-  for (const i of opened.splice(0)) i.unmount();
-});
+const open = consolePerTest({});
 
 function lines(frame: string) {
   return frame.split("\n");

@@ -1,33 +1,16 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { render, cleanup } from "ink-testing-library";
 import { RescueError } from "../../src/protocol/index.js";
-import { App, type ConsoleTimings } from "../../src/tui/App.js";
 import { DetailPane } from "../../src/tui/components/DetailPane.js";
+import { consolePerTest } from "./console.js";
 import { FakeDaemon } from "./fake-daemon.js";
 import { session } from "./make.js";
-import { KEYS, renderAt } from "./terminal.js";
+import { KEYS } from "./terminal.js";
 
-const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
-const opened: Array<{ unmount: () => void }> = [];
 
-function open(daemon: FakeDaemon, columns = 80, rows = 24) {
-  const t = renderAt(<App client={daemon} timings={FAST} />, columns, rows);
-  opened.push(t.instance);
-  // Long lines wrap: compare the screen's words, whatever line they fell on.
-  const words = () => t.lastFrame().replace(/\s+/g, " ");
-  const see = (text: string | RegExp) =>
-    vi.waitFor(() => (typeof text === "string" ? expect(words()).toContain(text.replace(/\s+/g, " ")) : expect(t.lastFrame()).toMatch(text)), { timeout: 5000 });
-  const type = async (...keys: string[]) => {
-    for (const k of keys) {
-      t.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { ...t, see, type };
-}
+const open = consolePerTest({ wordwise: true });
 
 afterEach(() => {
-  for (const i of opened.splice(0)) i.unmount();
   cleanup();
 });
 

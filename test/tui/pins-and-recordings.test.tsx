@@ -1,31 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { App, type ConsoleTimings } from "../../src/tui/App.js";
+import { describe, expect, it, vi } from "vitest";
+import { consolePerTest } from "./console.js";
 import { FakeDaemon } from "./fake-daemon.js";
-import { KEYS, renderAt } from "./terminal.js";
+import { KEYS } from "./terminal.js";
 
-const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
-const opened: Array<{ unmount: () => void }> = [];
 
-function open(daemon: FakeDaemon, columns = 100, rows = 24, env: Record<string, string | undefined> = process.env) {
-  const t = renderAt(<App client={daemon} timings={FAST} env={env} />, columns, rows);
-  opened.push(t.instance);
-  const see = (text: string | RegExp) =>
-    vi.waitFor(() => (typeof text === "string" ? expect(t.lastFrame()).toContain(text) : expect(t.lastFrame()).toMatch(text)), { timeout: 5000 });
-  const type = async (...keys: string[]) => {
-    for (const k of keys) {
-      t.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { ...t, see, type };
-}
-
-afterEach(() => {
-  for (const i of opened.splice(0)) i.unmount();
-});
+const open = consolePerTest({ columns: 100 });
 
 describe("console: new PINs, the session id, recordings after the end", () => {
   it("the dialog's 'create another PIN' says the old PIN no longer works, and shows the session id", async () => {

@@ -2,34 +2,14 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InviteRequest } from "../../src/protocol/index.js";
-import { App, type ConsoleTimings } from "../../src/tui/App.js";
+import { consolePerTest } from "./console.js";
 import { FakeDaemon } from "./fake-daemon.js";
-import { KEYS, renderAt } from "./terminal.js";
+import { KEYS } from "./terminal.js";
 
-const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
-const opened: Array<{ unmount: () => void }> = [];
 
-function open(daemon: FakeDaemon, columns = 100, rows = 30, env: Record<string, string | undefined> = process.env) {
-  const t = renderAt(<App client={daemon} timings={FAST} env={env} />, columns, rows);
-  opened.push(t.instance);
-  // Long lines wrap: compare the screen's words, whatever line they fell on.
-  const words = () => t.lastFrame().replace(/\s+/g, " ");
-  const see = (text: string | RegExp, timeout = 5000) =>
-    vi.waitFor(() => (typeof text === "string" ? expect(words()).toContain(text.replace(/\s+/g, " ")) : expect(t.lastFrame()).toMatch(text)), { timeout });
-  const type = async (...keys: string[]) => {
-    for (const k of keys) {
-      t.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { ...t, see, type, words };
-}
-
-afterEach(() => {
-  for (const i of opened.splice(0)) i.unmount();
-});
+const open = consolePerTest({ columns: 100, rows: 30, wordwise: true });
 
 let media: string;
 beforeAll(() => {

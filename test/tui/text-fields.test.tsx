@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CreateSessionRequest, InviteRequest } from "../../src/protocol/index.js";
-import { App, type ConsoleTimings } from "../../src/tui/App.js";
+import { consolePerTest } from "./console.js";
 import { FakeDaemon } from "./fake-daemon.js";
-import { KEYS, renderAt } from "./terminal.js";
+import { KEYS } from "./terminal.js";
 
-const FAST: ConsoleTimings = { retryMs: 40, statsMs: 40, tickMs: 100 };
-const opened: Array<{ unmount: () => void }> = [];
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
@@ -30,27 +28,10 @@ class RecordingDaemon extends FakeDaemon {
   }
 }
 
-function open(daemon: FakeDaemon) {
-  const t = renderAt(<App client={daemon} timings={FAST} />, 100, 30);
-  opened.push(t.instance);
-  const words = () => t.lastFrame().replace(/\s+/g, " ");
-  const see = (text: string) => vi.waitFor(() => expect(words()).toContain(text), { timeout: 10_000 });
-  /** Each argument is one read of the terminal: a key, or a burst of them. */
-  const type = async (...chunks: string[]) => {
-    for (const c of chunks) {
-      t.stdin.write(c);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { ...t, see, type };
-}
+const open = consolePerTest({ columns: 100, rows: 30, wordwise: true, seeMs: 10_000 });
 
 /** Types `wanted` with a mistake erased by a burst of Backspaces, and stray control characters. */
 const typo = (wanted: string) => [...wanted.slice(0, 2), "xyz", "\x7f\x7f\x7f", "\x01\x02", ...wanted.slice(2)];
-
-afterEach(() => {
-  for (const i of opened.splice(0)) i.unmount();
-});
 
 describe("console text fields under bursts of Backspace and control characters", () => {
   it("stores the name and phone number of a new session as typed, with nothing else", async () => {
