@@ -20,12 +20,6 @@ import type { SessionRow } from "../store/types.js";
 import { LocalSockets } from "./local-sockets.js";
 
 /**
- * The open sockets, and the pushes that follow every session change. Alone, a node delivers to
- * the sockets it holds (LocalSockets). With a Cluster (`--redis`) every push and close also goes
- * on the Redis bus, where each other node delivers it to the sockets it holds, and presence
- * (who is online, which node holds a session's customer) is asked of Redis.
- */
-/**
  * How long a collaborator's Lens action waits for the lead's daemon to confirm it. Collaborators
  * draw, erase and freeze, which that daemon answers as soon as it has sent them on (no camera
  * request waits for the page); under the 10 s the collaborator's daemon waits for the server, so
@@ -41,6 +35,12 @@ interface PendingRelay {
   reject(error: RescueError): void;
 }
 
+/**
+ * The open sockets, and the pushes that follow every session change. Alone, a node delivers to
+ * the sockets it holds (LocalSockets). With a Cluster (`--redis`) every push and close also goes
+ * on the Redis bus, where each other node delivers it to the sockets it holds, and presence
+ * (who is online, which node holds a session's customer) is asked of Redis.
+ */
 export class Hub implements SessionNotifier {
   private readonly local = new LocalSockets();
   /** Relayed Lens actions waiting here for the lead's daemon, by ref. */
@@ -193,19 +193,15 @@ export class Hub implements SessionNotifier {
         this.relays.delete(ref);
         reject(new RescueError("timeout", `the lead technician's daemon did not confirm it within ${Math.round(timeoutMs / 1000)} s (session ${row.id})`));
       }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.relays.delete(ref);
+      };
       this.relays.set(ref, {
         sessionId: row.id,
         technicianId: row.technicianId,
-        resolve: (result) => {
-          clearTimeout(timer);
-          this.relays.delete(ref);
-          resolve(result);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          this.relays.delete(ref);
-          reject(error);
-        },
+        resolve: (result) => (done(), resolve(result)),
+        reject: (error) => (done(), reject(error)),
       });
       this.toTechnician(row.technicianId, { type: "lens", sessionId: row.id, action, by, ref });
     });
