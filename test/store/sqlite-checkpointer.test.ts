@@ -1,10 +1,13 @@
 import Database from "better-sqlite3";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { startCheckpointer } from "../../src/server/store/sqlite-checkpointer.js";
+import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 
 const root = mkdtempSync(join(tmpdir(), "rescue-checkpointer-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -43,6 +46,22 @@ describe("SQLite checkpoints in a worker thread", () => {
     await sleep(300);
     expect(statSync(file).size).toBe(before);
     db.close();
+  });
+
+  it("an awaited close settles in a process with nothing else to do (a script embedding the server)", { timeout: BUILD_TIMEOUT_MS }, async () => {
+    await buildDist();
+    const { db, file } = walDatabase("embedded");
+    db.close();
+    const module = pathToFileURL(join(import.meta.dirname, "../../dist/src/server/store/sqlite-checkpointer.js")).href;
+    const script = `
+      const { startCheckpointer } = await import(${JSON.stringify(module)});
+      await startCheckpointer(${JSON.stringify(file)}, undefined, 60_000).close();
+      console.log("closed");
+    `;
+    // Before the fix the thread was unreferenced while closing: the process ended with code 13
+    // (an unsettled top-level await) and the last checkpoint never ran.
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(out.trim()).toBe("closed");
   });
 
   it("reports a checkpoint that fails instead of dying quietly", async () => {

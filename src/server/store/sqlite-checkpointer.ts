@@ -58,6 +58,9 @@ export function startCheckpointer(file: string, onError: (message: string) => vo
   const exited = new Promise<void>((done) => worker.once("exit", () => done()));
   return {
     close: async () => {
+      // Held while closing: a process with nothing else left to do would otherwise end before
+      // the last checkpoint, and an awaited close() would never settle.
+      worker.ref();
       worker.postMessage("close");
       await exited;
     },
