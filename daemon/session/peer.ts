@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
 import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
 import { LENS_CHANNEL, type IceServer, type SessionStats, type Signal } from "../../src/protocol/index.js";
 import { LensChannel } from "./lens-channel.js";
@@ -363,6 +364,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       const timeline = await this.recordingTimeline?.close();
       // A recording that stopped early keeps its partial file, listed with complete: false.
       const summary = info.recording ?? (recorder.bytes > 0 ? recorder.summary() : null);
+      // A connection that never brought media (remade before its first keyframe) leaves no segment.
+      if (!summary && this.recordingTimeline) await rm(this.recordingTimeline.path, { force: true }).catch(() => undefined);
       if (summary && this.manifestFields) {
         try {
           const written = await writeManifest(summary, {

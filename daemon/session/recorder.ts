@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { privateFile } from "../../src/profile/private-dir.js";
 import { dirname } from "node:path";
 import {
@@ -235,7 +235,10 @@ export class Recorder {
     this.enqueue({ kind: "audio", packet: new EncodedPacket(data, "key", sec, duration), raw: data });
   }
 
-  /** Flushes, completes the file and closes it. Safe to call more than once. */
+  /**
+   * Flushes, completes the file and closes it. Safe to call more than once. Throws the muxer's
+   * error, or "nothing was recorded" when no packet reached the file (the empty file is removed).
+   */
   async finalise(): Promise<RecordingSummary> {
     if (!this.finalised) {
       this.finalised = true;
@@ -250,7 +253,11 @@ export class Recorder {
       } finally {
         closeSync(this.fd);
       }
-      if (!output) this.failure ??= new Error("nothing was recorded");
+      if (!output) {
+        // An empty file is no recording: it would be listed and fail every player.
+        rmSync(this.path, { force: true });
+        this.failure ??= new Error("nothing was recorded");
+      }
     }
     if (this.failure) throw this.failure;
     return this.summary();

@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { manifestPathFor, saveManifest, sha256File, type RecordingManifest } from "./recorder-manifest.js";
 import { probeRecording, type RecordingProbe } from "./recording-probe.js";
 import { recordingName } from "./recordings.js";
-import { readTimeline } from "./timeline.js";
+import { readTimeline, timelinePathFor } from "./timeline.js";
 
 /** The `error` of a manifest written for a recording that a crash or kill left without one. */
 export const CRASHED_RECORDING = "the daemon stopped while recording (crash or kill)";
@@ -78,6 +78,13 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
     const now = await stat(path);
     if (changed(before, now)) return skip(opts, path, "it is still being written");
     before = now;
+  }
+  if (before.size === 0) {
+    // Opened for a connection that brought no media before the daemon stopped: nothing to keep.
+    await rm(path, { force: true });
+    await rm(timelinePathFor(path), { force: true });
+    opts.log.info(`recording ${path} was empty (its daemon stopped before any media arrived): removed`);
+    return null;
   }
 
   const t0 = performance.now();

@@ -87,6 +87,18 @@ describe("finaliseOrphanRecordings", () => {
     expect(JSON.parse(readFileSync(torn.replace(/\.webm$/, ".json"), "utf8"))).toMatchObject({ session: "torn_1", complete: false });
   });
 
+  it("removes an empty file a stopped daemon opened for a connection that brought no media, with its timeline", async () => {
+    const dir = folder();
+    oldFile(join(dir, `${NAME}-2.webm`), Buffer.alloc(0));
+    oldFile(join(dir, `${NAME}-2.vtt`), Buffer.from("WEBVTT\n"));
+    oldFile(join(dir, `${NAME}.webm`), randomBytes(100));
+    const log = logger();
+    const done = await finaliseOrphanRecordings({ dir, isLive: () => false, log });
+    expect(done.map((d) => d.path.split("/").pop())).toEqual([`${NAME}.webm`]);
+    expect(readdirSync(dir).sort()).toEqual([`${NAME}.json`, `${NAME}.webm`]);
+    expect(log.lines.join("\n")).toMatch(/was empty/);
+  });
+
   it("finds nothing to do in a folder that does not exist", async () => {
     expect(await finaliseOrphanRecordings({ dir: join(folder(), "none"), isLive: () => false, log: logger() })).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Recorder } from "../../daemon/session/recorder.js";
@@ -121,6 +121,8 @@ describe("recorder", () => {
     recorder.addVideoFrame({ data: video[1]!.data, keyframe: false, timestamp: 0 });
     expect(recorder.videoFrames).toBe(0);
     await expect(recorder.finalise()).rejects.toThrow(/nothing was recorded/);
+    // An empty file would be listed as a recording that no player can open.
+    expect(existsSync(join(tmp.dir, "empty.webm"))).toBe(false);
   });
 
   it("describes the sizes really recorded: the header has the first keyframe's, the manifest every run", async () => {
