@@ -1,4 +1,4 @@
-import { caretNotation } from "../protocol/text.js";
+import { caretNotation, oneLine } from "../protocol/text.js";
 import type { IO } from "./io.js";
 
 /** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */
@@ -69,7 +69,10 @@ export class Printer {
     this.pending = this.pending.then(async () => {
       const { applyJq } = await import("./jq.js");
       const text = await applyJq(v, expr, compact);
-      if (text) this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+      // A raw string (`-r` style output) may hold what a customer or collaborator wrote: on a
+      // terminal its control characters are shown, not obeyed; a pipe gets the data as it is.
+      const shown = this.tty ? visible(text) : text;
+      if (shown) this.io.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
     });
   }
 
@@ -90,7 +93,7 @@ export class Printer {
 
   table<T>(rows: T[], columns: Column<T>[], empty = "nothing to show"): void {
     if (!this.tty) {
-      for (const r of rows) this.line(columns.map((c) => c.value(r)).join("\t"));
+      for (const r of rows) this.line(columns.map((c) => oneLine(c.value(r))).join("\t"));
       return;
     }
     if (rows.length === 0) {
@@ -98,7 +101,7 @@ export class Printer {
       return;
     }
     const now = this.io.now();
-    const cells = rows.map((r) => columns.map((c) => (c.human ? c.human(r, now) : c.value(r))));
+    const cells = rows.map((r) => columns.map((c) => oneLine(c.human ? c.human(r, now) : c.value(r))));
     const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
     const fmt = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
     this.line(fmt(columns.map((c) => c.header.toUpperCase())));

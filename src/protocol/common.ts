@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CONTROL_CHARACTERS, caretNotation } from "./text.js";
+import { CONTROL_CHARACTERS, oneLine } from "./text.js";
 
 /** Largest JSON body or WebSocket message any side accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -68,10 +68,11 @@ export const Text = (max: number) =>
 
 /**
  * Text a machine reports for people to read (a browser's error, a daemon's reason): up to `max`
- * characters as sent, with control characters turned into caret notation (`^[`), so that one
- * printed on a technician's terminal cannot clear, recolour or retitle it, and nothing is lost.
+ * characters as sent, as one line with every control character in caret notation (`^[`, and `^J`
+ * for a newline), so that one printed on a technician's terminal cannot clear, recolour or retitle
+ * it, nor print a line that looks like another log entry, and nothing is lost.
  */
-export const Printable = (max: number) => z.string().max(max).transform(caretNotation);
+export const Printable = (max: number) => z.string().max(max).transform(oneLine);
 
 export const IceServer = z.object({
   urls: z.union([z.string(), z.array(z.string())]),

@@ -36,12 +36,15 @@ describe("media events with terminal escapes", () => {
     await t.next("sessions");
     t.send({ type: "media", sessionId: s.id, event: "media-lost", detail: { reason: ESCAPES } });
     t.send({ type: "media", sessionId: s.id, event: "snapshot", detail: { path: `/tmp/${ESCAPES}.png`, message: ESCAPES } });
+    // A reason that would print as a second, forged line of the lead's log.
+    t.send({ type: "media", sessionId: s.id, event: "media-restored", detail: { reason: `x\n2026-11-30T18:11:00.000Z\tended\tby=${lead.email}` } });
 
     const log = async () => (await server!.api("GET", `/api/v1/sessions/${s.id}/log`, { token: lead.token })).body as Record<string, unknown>[];
-    await expect.poll(async () => (await log()).map((e) => e.event)).toContain("snapshot");
+    await expect.poll(async () => (await log()).map((e) => e.event)).toContain("media-restored");
     const entries = await log();
     expect(entries.find((e) => e.event === "media-lost")).toMatchObject({ reason: SHOWN, by: helper.email });
     expect(entries.find((e) => e.event === "snapshot")).toMatchObject({ message: SHOWN, by: helper.email });
+    expect(entries.find((e) => e.event === "media-restored")).toMatchObject({ reason: `x^J2026-11-30T18:11:00.000Z^Iended^Iby=${lead.email}` });
     expect(JSON.stringify(entries)).not.toMatch(/\\u001b|\\u0007|\\u009b|[\u001b\u0007\u009b]/);
   });
 });

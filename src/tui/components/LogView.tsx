@@ -1,7 +1,7 @@
 import { Box } from "ink";
 import { Text } from "./Text.js";
 import type { SessionLogEntry } from "../../protocol/index.js";
-import { caretNotation } from "../../protocol/text.js";
+import { oneLine } from "../../protocol/text.js";
 import { clockTime } from "../format.js";
 import type { LogView as LogViewState } from "../state/ui.js";
 
@@ -10,7 +10,7 @@ export function entryDetails(entry: SessionLogEntry): string {
   return Object.entries(entry)
     .filter(([k]) => k !== "at" && k !== "event")
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .map(caretNotation)
+    .map(oneLine)
     .join(" ");
 }
 
