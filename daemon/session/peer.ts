@@ -229,6 +229,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       this.recorder = new Recorder({
         path,
         videoCodec: this.videoCodec ?? "vp8",
+        expectVideo: this.videoCodec !== null,
         onError: (error) => this.emit("recording-error", { message: error.message, path }),
       });
       this.manifestFields = opts.manifest;
@@ -372,7 +373,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
             ...this.manifestFields,
             startedAt: this.startedAt ?? new Date(),
             endedAt: new Date(),
-            codecs: { video: this.videoCodec, audio: this.audioCodec },
+            codecs: { video: summary.videoFrames > 0 ? this.videoCodec : null, audio: this.audioCodec },
             ...(info.recordingError ? { error: info.recordingError } : {}),
             timeline,
           });

@@ -22,6 +22,13 @@ export interface RecorderOptions {
   videoCodec: VideoCodec;
   /** How long to wait for the other track's first packet before writing without it. */
   trackWaitMs?: number;
+  /**
+   * The sender offered video: audio waits this long (ms, default 10 000) for the first video
+   * keyframe before the file is made without a video track. A Matroska file cannot gain a track
+   * once written, and a browser's first keyframe on a new connection often comes after a second.
+   */
+  expectVideo?: boolean;
+  videoWaitMs?: number;
   /** Received packets are handed to the muxer (and the file) at least this often. */
   batchMs?: number;
   /** How long audio may stay away while video flows before silence stands in for it. */
@@ -107,6 +114,7 @@ type Item =
  */
 export class Recorder {
   readonly path: string;
+  /** Video frames in the file (a frame that came for a file without a video track is not counted). */
   videoFrames = 0;
   audioPackets = 0;
   bytes = 0;
@@ -142,6 +150,8 @@ export class Recorder {
   /** performance.now() when the newest frame (by timestamp) arrived. */
   private lastVideoArrivalMs: number | undefined;
   private videoFrameSec = 1 / 30;
+  /** Video frames taken in (from the first keyframe on), written or not. */
+  private videoFramesIn = 0;
   private endSec = 0;
   private pending: Item[] = [];
   private batch: Item[] = [];
@@ -159,6 +169,8 @@ export class Recorder {
     this.opts = {
       videoCodec: opts.videoCodec,
       trackWaitMs: opts.trackWaitMs ?? 1000,
+      expectVideo: opts.expectVideo ?? false,
+      videoWaitMs: opts.videoWaitMs ?? 10_000,
       audioStallMs: opts.audioStallMs ?? 3000,
       batchMs: opts.batchMs ?? 200,
     };
@@ -179,7 +191,7 @@ export class Recorder {
     // Anchored at the arrival of the frame's first packet, not its last: a large keyframe takes a
     // while to arrive and would otherwise start the video late against the audio.
     const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(frame.arrivalMs ?? nowMs));
-    if (this.videoFrames > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
+    if (this.videoFramesIn > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
     if (sec >= this.lastVideoSec) this.lastVideoArrivalMs = nowMs;
     this.lastVideoSec = Math.max(this.lastVideoSec, sec);
     let data: Uint8Array = frame.data;
@@ -191,7 +203,7 @@ export class Recorder {
       size = vp8KeyframeSize(frame.data) ?? undefined;
     }
     const packet = new EncodedPacket(data, frame.keyframe ? "key" : "delta", sec, this.videoFrameSec);
-    this.videoFrames++;
+    this.videoFramesIn++;
     this.endSec = Math.max(this.endSec, sec + this.videoFrameSec);
     this.enqueue({ kind: "video", packet, size, raw: frame.data });
     this.videoSinceAudio++;
@@ -314,7 +326,7 @@ export class Recorder {
     const haveVideo = this.pending.some((p) => p.kind === "video");
     const haveAudio = this.pending.some((p) => p.kind === "audio");
     if (haveVideo && haveAudio) this.startOutput();
-    else this.waitTimer ??= setTimeout(() => this.startOutput(), this.opts.trackWaitMs);
+    else this.waitTimer ??= setTimeout(() => this.startOutput(), haveAudio && this.opts.expectVideo ? this.opts.videoWaitMs : this.opts.trackWaitMs);
   }
 
   private flushBatch = (): void => {
@@ -366,6 +378,7 @@ export class Recorder {
         this.height = config.codedHeight ?? null;
       }
       countFrameSize(this.sizes, item.size, item.packet.timestamp);
+      this.videoFrames++;
       this.run(async () => {
         this.firstVideoQueuedSec ??= item.packet.timestamp;
         await source.add(item.packet, meta);

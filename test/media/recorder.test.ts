@@ -114,6 +114,44 @@ describe("recorder", () => {
     expect(frames(probe, "audio")).toBe(120);
   });
 
+  it("when the sender offered video, audio waits for the first keyframe: a late keyframe (a browser after a reload) is still recorded", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "late-keyframe.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", expectVideo: true, trackWaitMs: 100, batchMs: 20 });
+    // 400 ms of audio alone (four times the wait for a missing track), then video from a keyframe on.
+    for (let i = 0; i < 20; i++) {
+      recorder.addAudioPacket(audio[i]!.data, i * 960);
+      await sleep(20);
+    }
+    for (let i = 0; i < 60; i++) {
+      recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: 1000 + i * 3000 });
+      for (const k of [0, 1]) recorder.addAudioPacket(audio[20 + i * 2 + k]!.data, (20 + i * 2 + k) * 960);
+      await sleep(5);
+    }
+    const summary = await recorder.finalise();
+    const probe = await ffprobe(path);
+    expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(["audio", "video"]);
+    expect(frames(probe, "video")).toBe(60);
+    expect(summary.videoFrames).toBe(60);
+  });
+
+  it("counts only the video frames in the file: none when it was made without a video track", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "no-video-track.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", expectVideo: true, videoWaitMs: 100, batchMs: 20 });
+    for (let i = 0; i < 20; i++) {
+      recorder.addAudioPacket(audio[i]!.data, i * 960);
+      await sleep(20);
+    }
+    for (let i = 0; i < 30; i++) recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+    expect(recorder.videoFrames).toBe(0);
+    const summary = await recorder.finalise();
+    expect(summary.videoFrames).toBe(0);
+    expect((await ffprobe(path)).streams.map((s) => s.codec_type)).toEqual(["audio"]);
+  });
+
   it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
