@@ -66,11 +66,21 @@ export class Printer {
 
   private filtered(v: unknown, compact: boolean): void {
     const expr = this.jq!;
-    this.pending = this.pending.then(async () => {
-      const { applyJq } = await import("./jq.js");
-      const text = await applyJq(v, expr, compact);
+    const write = (text: string) => {
       if (text) this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    };
+    this.pending = this.pending.then(async () => {
+      const { applyJq, JqRuntimeError } = await import("./jq.js");
+      try {
+        write(await applyJq(v, expr, compact));
+      } catch (e) {
+        // As jq does: the outputs before the error are printed, then the error ends the command.
+        if (e instanceof JqRuntimeError) write(e.output);
+        throw e;
+      }
     });
+    // A stream (--follow) reads done() only when it ends: until then the failure must not count as unhandled.
+    this.pending.catch(() => undefined);
   }
 
   /** One line of output; control characters in it (from names, chat, logs) are shown as ^X, never sent raw. */
