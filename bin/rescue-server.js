@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { load } from "./load.js";
 // First of all, before the server's modules load: a SIGHUP (reload) sent meanwhile would end `start`.
-import { holdSighup } from "../dist/src/server/early-sighup.js";
+const { holdSighup } = await load("rescue-server", "../dist/src/server/early-sighup.js");
 holdSighup(process.argv);
-const { main } = await import("../dist/src/server/cli.js");
+const { main } = await load("rescue-server", "../dist/src/server/cli.js");
 main(process.argv).then((code) => { process.exitCode = code; });
