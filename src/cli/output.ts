@@ -66,14 +66,24 @@ export class Printer {
 
   private filtered(v: unknown, compact: boolean): void {
     const expr = this.jq!;
-    this.pending = this.pending.then(async () => {
-      const { applyJq } = await import("./jq.js");
-      const text = await applyJq(v, expr, compact);
-      // A raw string (`-r` style output) may hold what a customer or collaborator wrote: on a
-      // terminal its control characters are shown, not obeyed; a pipe gets the data as it is.
+    // A raw string (`-r` style output) may hold what a customer or collaborator wrote: on a
+    // terminal its control characters are shown, not obeyed; a pipe gets the data as it is.
+    const write = (text: string) => {
       const shown = this.tty ? visible(text) : text;
       if (shown) this.io.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+    };
+    this.pending = this.pending.then(async () => {
+      const { applyJq, JqRuntimeError } = await import("./jq.js");
+      try {
+        write(await applyJq(v, expr, compact));
+      } catch (e) {
+        // As jq does: the outputs before the error are printed, then the error ends the command.
+        if (e instanceof JqRuntimeError) write(e.output);
+        throw e;
+      }
     });
+    // A stream (--follow) reads done() only when it ends: until then the failure must not count as unhandled.
+    this.pending.catch(() => undefined);
   }
 
   /** One line of output; control characters in it (from names, chat, logs) are shown as ^X, never sent raw. */

@@ -99,13 +99,14 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
 
   /** Resumes the session on a new socket, retrying until the grace period is over. */
   private async reconnect(code: number): Promise<void> {
-    const giveUpAt = Date.now() + (this.resume?.graceMs ?? 0);
+    const droppedAt = Date.now();
+    const giveUpAt = droppedAt + (this.resume?.graceMs ?? 0);
     let last = { code, reason: "connection lost" };
     for (let attempt = 1; !this.leaving && Date.now() < giveUpAt; attempt++) {
       this.emit("reconnecting", { attempt, code });
       await new Promise((r) => setTimeout(r, retryDelayMs(attempt)));
       try {
-        const opened = await open(this.serverUrl, { type: "resume", sessionId: this.sessionId, token: this.resume!.token }, 5_000);
+        const opened = await open(this.serverUrl, { type: "resume", sessionId: this.sessionId, token: this.resume!.token, awayMs: Date.now() - droppedAt }, 5_000);
         if (this.leaving) {
           opened.ws.close(1000, "customer left");
           break;

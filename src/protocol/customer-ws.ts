@@ -16,8 +16,10 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   /**
    * Instead of `join`, after a dropped socket or a page reload: the credential from the last
    * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
+   * `awayMs`: how long the customer has been without a connection (by its clock; absent after a
+   * page reload), the gap the session log reports when no server saw the drop (its node died).
    */
-  z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128) }),
+  z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128), awayMs: z.number().int().nonnegative().max(86_400_000).optional() }),
   z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }),
   z.object({ type: z.literal("eula"), accepted: z.boolean() }),
   /** `peer` names the technician (see LEAD_PEER); absent means the lead. */

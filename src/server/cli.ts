@@ -10,6 +10,7 @@ import { initStore, startServer } from "./index.js";
 import { readLimitsFile } from "./limits/file.js";
 import { LOG_FORMATS, serverLogger, type LogFormat } from "./log.js";
 import { DEFAULT_ADMIN_EMAIL } from "./org.js";
+import { releaseSighup } from "./early-sighup.js";
 import { publicUrlSyntaxProblem } from "./exposure.js";
 import { trustProxy } from "./proxy.js";
 import { mkdirSync } from "node:fs";
@@ -262,58 +263,72 @@ function program(): Command {
       ].join("\n"),
     )
     .action(async (o: StartFlags) => {
-      // Checked here, not by commander, which would echo the value (and its password) in its error.
-      if (o.redis) checkRedisUrl(o.redis);
-      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new RescueError("bad_request", "--tls-cert and --tls-key go together");
-      const log = serverLogger({ level: o.logLevel, ...(o.logFormat ? { format: o.logFormat } : {}) });
-      serverLog = log;
-      // Start-up lines are shown at any level but silent: scripts wait for "listening on".
-      const announce = o.logLevel === "silent" ? log : log.child({}, { level: "info" });
-      const { dataDir, database } = storeTarget(o);
-      const turn = turnFrom(o);
-      const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
-      const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
-      const deliveryConfig = deliveryFile ? loadDeliveryConfig(deliveryFile) : undefined;
-      const signal = untilSignal();
-      const server = await startServer({
-        ...(dataDir ? { dataDir } : {}),
-        ...(database ? { database } : {}),
-        host: o.host,
-        port: o.port ?? (o.tlsCert ? DEFAULT_TLS_PORT : DEFAULT_PORT),
-        logger: log,
-        ...(o.tlsCert && o.tlsKey ? { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey) } } : {}),
-        ...(o.metricsPort !== undefined ? { metrics: { host: o.metricsHost, port: o.metricsPort } } : {}),
-        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-        iceServers: o.iceServer.map((urls) => ({ urls })),
-        ...(turn ? { turn } : {}),
-        delivery: carriersFrom(deliveryConfig),
-        customerGraceMs: o.customerGrace * 1000,
-        trustProxy: o.trustProxy,
-        ...(limits ? { limits } : {}),
-        ...(o.redis ? { redis: o.redis } : {}),
-      });
-      announce.info({ store: database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}` }, database ? `store: PostgreSQL ${redactUrl(database)}` : `store: SQLite in ${dataDir}`);
-      announce.info(`delivery: ${describeDelivery(deliveryConfig)}`);
-      if (o.redis) announce.info({ redis: redactedUrl(o.redis) }, `redis: ${redactedUrl(o.redis)} (one of several nodes)`);
-      if (turn) announce.info({ turn: turn.urls, ttlSeconds: turn.ttlSeconds }, `TURN: ${turn.urls.join(", ")} (credentials valid ${turn.ttlSeconds} s)`);
-      if (o.trustProxy.length > 0) announce.info({ trustProxy: o.trustProxy }, `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}`);
-      if (server.metricsUrl) announce.info({ metricsUrl: server.metricsUrl }, `metrics on ${server.metricsUrl}/metrics`);
-      announce.info({ url: server.url, version: packageVersion() }, `listening on ${server.url}`);
-      const reload = () => {
-        try {
-          server.reloadTls();
-          announce.info("TLS certificate reloaded");
-        } catch (err) {
-          log.error({ err: err instanceof Error ? err.message : String(err) }, "TLS reload failed; the previous certificate stays in use");
-        }
-      };
-      // SIGHUP would otherwise end the process: without TLS it is logged and ignored.
-      const onHup = o.tlsCert ? reload : () => log.warn("SIGHUP ignored: no TLS certificate to reload");
+      // SIGHUP would otherwise end the process, first of all: bin/rescue-server.js holds it while the
+      // modules load, and until the server is up it is counted here (the TLS files are read while
+      // it starts); once up, answerHup answers it, and once for those that came meanwhile.
+      let earlyHups = 0;
+      let answerHup: (() => void) | undefined;
+      const onHup = () => (answerHup ? answerHup() : earlyHups++);
       process.on("SIGHUP", onHup);
-      const got = await signal;
-      process.off("SIGHUP", onHup);
-      announce.info({ signal: got }, "stopping");
-      await server.close();
+      earlyHups += releaseSighup();
+      try {
+        // Checked here, not by commander, which would echo the value (and its password) in its error.
+        if (o.redis) checkRedisUrl(o.redis);
+        if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new RescueError("bad_request", "--tls-cert and --tls-key go together");
+        const log = serverLogger({ level: o.logLevel, ...(o.logFormat ? { format: o.logFormat } : {}) });
+        serverLog = log;
+        // Start-up lines are shown at any level but silent: scripts wait for "listening on".
+        const announce = o.logLevel === "silent" ? log : log.child({}, { level: "info" });
+        const { dataDir, database } = storeTarget(o);
+        const turn = turnFrom(o);
+        const limits = o.limits ? readLimitsFile(resolve(o.limits)) : undefined;
+        const deliveryFile = o.deliveryConfig ? resolve(o.deliveryConfig) : dataDir ? deliveryFileIn(dataDir) : undefined;
+        const deliveryConfig = deliveryFile ? loadDeliveryConfig(deliveryFile) : undefined;
+        const signal = untilSignal();
+        const server = await startServer({
+          ...(dataDir ? { dataDir } : {}),
+          ...(database ? { database } : {}),
+          host: o.host,
+          port: o.port ?? (o.tlsCert ? DEFAULT_TLS_PORT : DEFAULT_PORT),
+          logger: log,
+          ...(o.tlsCert && o.tlsKey ? { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey) } } : {}),
+          ...(o.metricsPort !== undefined ? { metrics: { host: o.metricsHost, port: o.metricsPort } } : {}),
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+          iceServers: o.iceServer.map((urls) => ({ urls })),
+          ...(turn ? { turn } : {}),
+          delivery: carriersFrom(deliveryConfig),
+          customerGraceMs: o.customerGrace * 1000,
+          trustProxy: o.trustProxy,
+          ...(limits ? { limits } : {}),
+          ...(o.redis ? { redis: o.redis } : {}),
+        });
+        announce.info({ store: database ? `PostgreSQL ${redactUrl(database)}` : `SQLite in ${dataDir}` }, database ? `store: PostgreSQL ${redactUrl(database)}` : `store: SQLite in ${dataDir}`);
+        announce.info(`delivery: ${describeDelivery(deliveryConfig)}`);
+        if (o.redis) announce.info({ redis: redactedUrl(o.redis) }, `redis: ${redactedUrl(o.redis)} (one of several nodes)`);
+        if (turn) announce.info({ turn: turn.urls, ttlSeconds: turn.ttlSeconds }, `TURN: ${turn.urls.join(", ")} (credentials valid ${turn.ttlSeconds} s)`);
+        if (o.trustProxy.length > 0) announce.info({ trustProxy: o.trustProxy }, `trusting X-Forwarded-For from: ${o.trustProxy.join(", ")}`);
+        if (server.metricsUrl) announce.info({ metricsUrl: server.metricsUrl }, `metrics on ${server.metricsUrl}/metrics`);
+        announce.info({ url: server.url, version: packageVersion() }, `listening on ${server.url}`);
+        const reload = () => {
+          try {
+            server.reloadTls();
+            announce.info("TLS certificate reloaded");
+          } catch (err) {
+            log.error({ err: err instanceof Error ? err.message : String(err) }, "TLS reload failed; the previous certificate stays in use");
+          }
+        };
+        // Without TLS a SIGHUP is logged and ignored.
+        answerHup = o.tlsCert ? reload : () => log.warn("SIGHUP ignored: no TLS certificate to reload");
+        if (earlyHups > 0) {
+          announce.info({ signals: earlyHups }, `SIGHUP received while starting (${earlyHups}x): answered now`);
+          answerHup();
+        }
+        const got = await signal;
+        announce.info({ signal: got }, "stopping");
+        await server.close();
+      } finally {
+        process.off("SIGHUP", onHup);
+      }
     });
 
   cmd

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropHome, makeHome, rescue } from "../helpers/cli.js";
+import { buildDist } from "../helpers/build.js";
+import { dropHome, makeHome, rescue, spawnRescue } from "../helpers/cli.js";
 
 const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string };
 const home = makeHome();
@@ -45,6 +46,44 @@ describe("--jq EXPR on commands with --json", () => {
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/--jq: .*no such field/);
   });
+
+  it("an expression that fails at run time says `rescue: --jq: <jq's message>` on one line and exits 1, also after some outputs", async () => {
+    const cases: [string, string][] = [
+      ['error("no such field")', "jq: error: no such field"],
+      [".version | .a.b", 'jq: error: Cannot index string with string "a"'],
+      ["error(null)", "jq: error (not a string): null"],
+      ['"" | halt_error', "jq stopped with exit status 5 and no message (halt_error)"],
+    ];
+    for (const [expr, says] of cases) {
+      const r = await rescue(home, ["version", "--jq", expr]);
+      expect(r.code, expr).toBe(1);
+      expect(r.stdout, expr).toBe("");
+      expect(r.stderr, expr).toBe(`rescue: --jq: ${says}\n`);
+    }
+    // jq prints the outputs before the error, then fails: the error is not lost behind them.
+    const after = await rescue(home, ["version", "--jq", ".version, (.version | .a.b), .node"]);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toBe(`${version}\n`);
+    expect(after.stderr).toBe('rescue: --jq: jq: error: Cannot index string with string "a"\n');
+  });
+
+  it("`break` alone is a usage error that names every compile error jq found, on one line", async () => {
+    const r = await rescue(home, ["version", "--jq", "break"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const [line, hint, ...rest] = r.stderr.split("\n");
+    expect(line).toMatch(/^rescue: --jq: jq: error: syntax error, .* at <top-level>, line 1; jq: error: break requires a label to break to at <top-level>, line 1$/);
+    expect(hint).toBe("(rescue version --help for usage)");
+    expect(rest.join("")).toBe("");
+  });
+
+  it("runaway recursion aborts jq's WebAssembly: one `rescue: --jq:` line, no bare runtime message, exit 1", async () => {
+    await buildDist();
+    const r = await spawnRescue(home, ["version", "--jq", "def f: 1 + f; f"]).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("rescue: --jq: jq aborted: the expression ran out of stack or memory\n");
+  }, 600_000);
 
   it("is offered where --json is, and only there", async () => {
     const help = await rescue(home, ["session", "list", "--help"]);

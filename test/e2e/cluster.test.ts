@@ -85,6 +85,15 @@ describe("three nodes end to end: technician, customer and collaborator on diffe
         else if (Date.now() > deadline) throw new Error(`customer never reconnected: ${JSON.stringify(log.map((e) => e.event))}`);
         else await sleep(200);
       }
+      // The technician was told of the drop before the return, and the return's afterMs is the gap:
+      // more than nothing, and no more than the time from the kill until the return was seen.
+      const told = (await rescue(leadHome, ["session", "log", session.id, "--json"])).json<{ event: string; afterMs?: number }[]>();
+      const returned = told.findIndex((e) => e.event === "customer-reconnected");
+      const dropped = told.findIndex((e) => e.event === "customer-disconnected" || e.event === "customer-lost");
+      expect(dropped, JSON.stringify(told.map((e) => e.event))).toBeGreaterThanOrEqual(0);
+      expect(dropped).toBeLessThan(returned);
+      expect(told[returned]!.afterMs).toBeGreaterThan(0);
+      expect(told[returned]!.afterMs).toBeLessThanOrEqual(backAt - killedAt);
       // Presence names the node that holds the customer's socket now: node 3, the balancer's next server.
       expect(await holder()).toBe(nodeId(cluster.nodes[2]!.stderr()));
       const after = await statsWhen(leadHome, session.id, (s) => s.video.frames > framesAtKill + 60, 60_000);

@@ -6,6 +6,25 @@ import { join, resolve } from "node:path";
 
 /** The configuration the README documents; the tests run it with only its addresses rewritten. */
 export const DEPLOY_HAPROXY_CFG = resolve(import.meta.dirname, "../../deploy/haproxy/rescue.cfg");
+/** The systemd drop-in the README installs for Debian's haproxy.service: the limit haproxy runs with. */
+export const DEPLOY_HAPROXY_DROPIN = resolve(import.meta.dirname, "../../deploy/haproxy/haproxy.service.d/rescue.conf");
+
+/** The LimitNOFILE of the documented drop-in; throws when the file or the line is missing. */
+export function documentedNofile(): number {
+  const m = /^LimitNOFILE=(\d+)\s*$/m.exec(readFileSync(DEPLOY_HAPROXY_DROPIN, "utf8"));
+  if (!m) throw new Error(`${DEPLOY_HAPROXY_DROPIN} sets no LimitNOFILE`);
+  return Number(m[1]);
+}
+
+/**
+ * argv that runs `args` under a hard and soft file-descriptor limit of `nofile`, as systemd's
+ * LimitNOFILE does. As root, CAP_SYS_RESOURCE is dropped too, else haproxy would raise the hard
+ * limit itself and a limit too low for its maxconn would go unnoticed.
+ */
+export function underNofile(nofile: number, args: string[]): string[] {
+  const drop = process.getuid?.() === 0 ? ["setpriv", "--bounding-set=-sys_resource"] : [];
+  return ["prlimit", `--nofile=${nofile}:${nofile}`, ...drop, ...args];
+}
 
 export interface Balancer {
   /** http://127.0.0.1:PORT of the frontend. */
@@ -37,8 +56,8 @@ export function freePort(): Promise<number> {
 /**
  * deploy/haproxy/rescue.cfg on loopback: its public binds (and the HTTPS redirect, which needs the
  * TLS bind) become one plain `bind 127.0.0.1:frontendPort`, its `server` lines become `backends`
- * ("127.0.0.1:PORT", in order, named node1..), the global maxconn is 4096, everything else (timeouts, no stickiness, the
- * /readyz check and its intervals) stays as documented unless `opts` overrides it.
+ * ("127.0.0.1:PORT", in order, named node1..), everything else (the global maxconn, timeouts, no
+ * stickiness, the /readyz check and its intervals) stays as documented unless `opts` overrides it.
  */
 export function haproxyConfig(frontendPort: number, backends: string[], opts: HaproxyOptions = {}): string {
   const out: string[] = [];
@@ -47,9 +66,6 @@ export function haproxyConfig(frontendPort: number, backends: string[], opts: Ha
     const t = line.trim();
     if (t.startsWith("bind ")) {
       if (!out.some((l) => l.trim().startsWith("bind "))) out.push(`  bind 127.0.0.1:${frontendPort}`);
-    } else if (t.startsWith("maxconn ") && !serversWritten && !out.some((l) => l.trim().startsWith("frontend"))) {
-      // The global limit needs that many file descriptors; a test process may not raise its limit so far.
-      out.push("  maxconn 4096");
     } else if (t.startsWith("http-request redirect scheme https")) {
       continue;
     } else if (t.startsWith("server ")) {
@@ -71,14 +87,18 @@ export function haproxyConfig(frontendPort: number, backends: string[], opts: Ha
   return out.join("\n");
 }
 
-/** Starts Debian's haproxy in the foreground in front of `backends`; stops it with `stop()`. */
+/**
+ * Starts Debian's haproxy in the foreground in front of `backends`, under the documented
+ * LimitNOFILE (documentedNofile); stops it with `stop()`. Throws with haproxy's stderr when it exits.
+ */
 export async function startHaproxy(backends: string[], opts: HaproxyOptions = {}): Promise<Balancer> {
   const dir = mkdtempSync(join(tmpdir(), "rescue-haproxy-"));
   const port = await freePort();
   const cfg = join(dir, "haproxy.cfg");
   const config = haproxyConfig(port, backends, opts);
   writeFileSync(cfg, config);
-  const child: ChildProcess = spawn("haproxy", ["-db", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+  const [cmd, ...args] = underNofile(documentedNofile(), ["haproxy", "-db", "-f", cfg]);
+  const child: ChildProcess = spawn(cmd!, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;

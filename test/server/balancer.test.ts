@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHaproxy, type Balancer } from "../helpers/haproxy.js";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEPLOY_HAPROXY_CFG, documentedNofile, freePort, haproxyConfig, startHaproxy, underNofile, type Balancer } from "../helpers/haproxy.js";
 import { servedCount, startNodeCluster, type NodeCluster } from "../helpers/node-cluster.js";
 import { openWs, type WsProbe } from "../helpers/server.js";
 
@@ -33,6 +37,34 @@ describe("haproxy in front of three nodes, as deploy/haproxy/rescue.cfg", { time
     expect(lb.config).toContain("balance roundrobin");
     expect(lb.config).not.toMatch(/\b(cookie|stick|balance source)\b/);
     expect(lb.config.match(/^\s*server /gm)).toHaveLength(3);
+  });
+
+  it("fits the documented file-descriptor limit: haproxy -c accepts the file and haproxy starts under it; twice the maxconn would not", async () => {
+    const nofile = documentedNofile();
+    const maxconn = Number(/^\s*maxconn (\d+)/m.exec(readFileSync(DEPLOY_HAPROXY_CFG, "utf8"))?.[1]);
+    expect(maxconn).toBeGreaterThan(0);
+    // The running balancer (beforeAll) has the deploy file's own maxconn, under that limit.
+    expect(lb.config).toMatch(new RegExp(`^\\s*maxconn ${maxconn}$`, "m"));
+    const dir = mkdtempSync(join(tmpdir(), "rescue-haproxy-limit-"));
+    try {
+      const run = (config: string, mode: string[]) => {
+        const cfg = join(dir, "haproxy.cfg");
+        writeFileSync(cfg, config);
+        const [cmd, ...args] = underNofile(nofile, ["haproxy", ...mode, "-f", cfg]);
+        return spawnSync(cmd!, args, { encoding: "utf8", timeout: 20_000 });
+      };
+      const config = haproxyConfig(await freePort(), cluster.ports.map((p) => `127.0.0.1:${p}`));
+      const check = run(config, ["-c"]);
+      expect(check.stderr + check.stdout).toContain("Configuration file is valid");
+      expect(check.status).toBe(0);
+      // haproxy -c does not weigh maxconn against the limit; starting does, and refuses at once
+      // when the limit cannot hold it (the check above alone would pass such a file).
+      const tooMany = run(config.replace(/^(\s*)maxconn \d+$/m, `$1maxconn ${maxconn * 2}`), ["-db"]);
+      expect(tooMany.stderr).toContain("Cannot raise FD limit");
+      expect(tooMany.status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("spreads one technician's requests over every node with no stickiness; a token from one node works on all", async () => {

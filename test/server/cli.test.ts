@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { buildDist } from "../helpers/build.js";
-import { startServerProcess, type ServerProcess } from "../helpers/server-process.js";
+import { listeningUrl, logRecords, startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rescue-server.js");
@@ -21,6 +21,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** Whether the process has a handler for SIGHUP (signal 1: bit 0 of SigCgt in /proc/PID/status). */
+function catchesSighup(pid: number): boolean {
+  const line = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return line !== undefined && (BigInt(`0x${line}`) & 1n) === 1n;
 }
 
 /** Starts the server and resolves with its URL once it logs the listening record. */
@@ -155,4 +161,41 @@ describe("rescue-server", () => {
     const good = await start(["--data", data, "--port", "0", "--public-url", "https://rescue.example.test/support"]);
     expect(good.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   }, 120_000);
+
+  it("a SIGHUP that comes while the server starts, from the first moment it can be caught, neither kills it nor goes unheard", async () => {
+    const data = join(tmp, "early-sighup");
+    expect((await run(["init", "--data", data, "--json"])).code).toBe(0);
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, [BIN, "start", "--data", data, "--port", "0"], { cwd: ROOT });
+      children.push(child);
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.on("close", r));
+      // Node's own start-up (before any of the program runs) cannot catch a signal: the first SIGHUP
+      // goes the moment the process has a handler, then one every few ms until it listens.
+      const deadline = Date.now() + 60_000;
+      while (child.exitCode === null && !catchesSighup(child.pid!)) {
+        expect(Date.now(), "no SIGHUP handler was installed").toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      let sent = 0;
+      while (child.exitCode === null && !listeningUrl(stderr) && Date.now() < deadline) {
+        child.kill("SIGHUP");
+        sent++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const url = listeningUrl(stderr);
+      expect(url, `round ${round}: the server did not come up (exit ${child.exitCode}, signal ${child.signalCode}): ${stderr}`).toBeDefined();
+      for (let i = 0; i < 5; i++) child.kill("SIGHUP");
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // The SIGHUPs that came before it was up were heard and answered once it was.
+      const early = logRecords(stderr).find((r) => /^SIGHUP received while starting/.test(r.msg));
+      expect(early, stderr).toBeDefined();
+      expect(early!.signals).toBeGreaterThanOrEqual(1);
+      expect(early!.signals).toBeLessThanOrEqual(sent);
+      expect(logRecords(stderr).some((r) => r.msg === "SIGHUP ignored: no TLS certificate to reload")).toBe(true);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  }, 240_000);
 });

@@ -104,14 +104,49 @@ describe("customer resume", () => {
     for (let i = 0; i < 5; i++) expect((await (await resume(s.id, "B".repeat(43))).closed).code).toBe(WS_CLOSE.invalidPin);
   });
 
-  it("a resume while the old socket still looks open replaces it; closing the old one marks nobody away", async () => {
+  it("a resume while the old socket still looks open replaces it: the drop is told before the return; closing the old one marks nobody away", async () => {
     const { tech, s, c, token } = await liveSession();
     const back = await resume(s.id, token);
     await back.next("joined");
     expect((await c.closed).code).toBe(WS_CLOSE.replaced);
     await new Promise((r) => setTimeout(r, 300));
     expect((await sessionOf(tech.token, s.id)).customer?.away ?? null).toBeNull();
-    expect((await logOf(tech.token, s.id)).map((e) => e.event)).not.toContain("customer-disconnected");
+    const events = (await logOf(tech.token, s.id)).map((e) => e.event);
+    expect(events.filter((e) => e === "customer-disconnected")).toHaveLength(1);
+    expect(events.slice(-2)).toEqual(["customer-disconnected", "customer-reconnected"]);
+  });
+
+  it("a return no server saw coming (the customer's node died) is told as a drop, an away push, then the return with the customer's gap", async () => {
+    const { tech, s, token } = await liveSession();
+    const lead = await openTechnicianWs(server!, tech.token);
+    each.keep(lead);
+    await lead.next("sessions");
+    // Nothing marked the customer away: the socket that held them is gone without a close here.
+    const back = await openCustomerWs(server!);
+    each.keep(back);
+    back.send({ type: "resume", sessionId: s.id, token, awayMs: 2_345 });
+    const joined = await back.next("joined");
+    // The technician's socket hears the customer away, then back, in that order.
+    const away = Session.parse((await lead.next("session")).session);
+    expect(away.customer?.away).toBeTruthy();
+    expect(Date.parse(away.customer!.away!.until) - Date.parse(away.customer!.away!.since)).toBe(120_000);
+    const returned = Session.parse((await lead.next("session")).session);
+    expect(returned.customer?.away ?? null).toBeNull();
+    const log = await logOf(tech.token, s.id);
+    expect(log.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
+    expect(log.at(-2)).toMatchObject({ graceMs: 120_000, reason: expect.stringContaining("unnoticed") });
+    expect(log.at(-1)!.afterMs).toBe(2_345);
+
+    // A claim past the grace period (when the customer could no longer have come back) counts as the grace period.
+    back.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const again = await openCustomerWs(server!);
+    each.keep(again);
+    again.send({ type: "resume", sessionId: s.id, token: joined.resume.token, awayMs: 3_600_000 });
+    expect(await again.next("joined")).toMatchObject({ resumed: true });
+    const after = await logOf(tech.token, s.id);
+    expect(after.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
+    expect(after.at(-1)!.afterMs).toBe(120_000);
   });
 
   it("after the grace period the session is aborted with the reason, and the credential opens nothing", async () => {

@@ -519,14 +519,31 @@ export class SessionService {
    * The customer comes back with their resume credential (a reloaded page, a new network): the
    * session goes on where it was, and the credential is replaced by the returned one. Undefined
    * for an unknown session, a wrong or spent credential, or a grace period that ran out.
+   * `reportedAwayMs`: how long the customer says they were without a connection (ms, their clock).
+   * Logs customer-reconnected with `afterMs`, the gap; when no node had marked the customer away,
+   * customer-disconnected (and the away push) comes first.
    */
-  async customerResume(sessionId: string, token: string, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+  async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
     const resumed = await this.exclusive(async () => {
-      const row = await this.store.sessions.get(sessionId);
-      if (!row || isTerminal(row.status) || !row.customerResumeHash || !sameDigest(row.customerResumeHash, sha256(token))) return undefined;
-      if (await this.abortIfGone(row)) return undefined;
+      const found = await this.store.sessions.get(sessionId);
+      if (!found || isTerminal(found.status) || !found.customerResumeHash || !sameDigest(found.customerResumeHash, sha256(token))) return undefined;
+      if (await this.abortIfGone(found)) return undefined;
+      const now = this.deps.now().getTime();
+      // The customer's own count of how long they were without a connection, bounded by the grace
+      // period (past it they could not resume): only a figure for the log.
+      const reported = Math.min(Math.max(0, reportedAwayMs ?? 0), this.graceMs);
+      let row = found;
+      if (!row.customerAwaySince) {
+        // No node saw them go: the node holding their socket died before any sweep found it, or this
+        // resume overtook the old socket's close. The technician hears of the drop first, then of the
+        // return: every customer-reconnected follows a customer-disconnected and an away push.
+        await this.log(row.id, "customer-disconnected", { reason: "the customer's connection ended unnoticed (their server node stopped, or they reconnected first)", graceMs: this.graceMs });
+        row = await this.patch(row, { customerAwaySince: new Date(now - reported).toISOString() });
+      }
       const resumeToken = newResumeToken();
-      const afterMs = row.customerAwaySince ? Math.max(0, this.deps.now().getTime() - Date.parse(row.customerAwaySince)) : 0;
+      // A sweep marks a customer of a dead node away only once it is sure, later than the drop: the
+      // customer's count, when longer, is the truer gap.
+      const afterMs = Math.max(0, now - Date.parse(row.customerAwaySince!), reported);
       const patch: SessionPatch = { customerResumeHash: sha256(resumeToken), customerAwaySince: null };
       await this.store.sessions.update(row.id, patch);
       await this.log(row.id, "customer-reconnected", { address, afterMs });

@@ -114,7 +114,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             clearTimeout(joinTimer);
             // A credential is 256 random bits: nothing to walk, so no budget applies, and a customer
             // whose network spent its PIN budget (a guesser behind the same address) still gets back.
-            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address);
+            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
             if (!resumed) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
             enter(resumed.row, resumed.resumeToken, true);

@@ -277,7 +277,12 @@ window.rescueCustomer = (function () {
     var ws = new WebSocket(scheme + location.host + "/api/v1/customer/ws");
     c.ws = ws;
     ws.onopen = function () {
-      if (resume) return c.send({ type: "resume", sessionId: resume.sessionId, token: resume.token });
+      if (resume) {
+        var back = { type: "resume", sessionId: resume.sessionId, token: resume.token };
+        // How long this page was without a connection: the gap the technician is told of.
+        if (awaySince) back.awayMs = Date.now() - awaySince;
+        return c.send(back);
+      }
       var join = { type: "join", pin: data.pin };
       if (data.name) join.name = data.name;
       c.send(join);
