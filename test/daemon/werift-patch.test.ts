@@ -45,6 +45,36 @@ describe("werift as patched for the receive path", () => {
     expect(source).toContain("[dec, header] = this.srtp.decryptPayload(data);");
     expect(source).toContain("static FirstFlightRetransmitMs");
     expect(source).toContain("return x25519SharedSecret(privateKey, publicKey);");
+    expect(source).toContain("const codecName = lowerCodecName(codec);");
+  });
+
+  it("parses several one-byte and two-byte header extensions (RFC 8285) in order, each header with arrays of its own", () => {
+    const base = Buffer.from([0x90, 0x60, 0x12, 0x34, 0, 0, 0x10, 0, 0xde, 0xad, 0xbe, 0xef]);
+    // One-byte: id 1 (2 bytes), padding, id 3 (1 byte), id 14 (4 bytes): 9 bytes, padded to 12.
+    const one = Buffer.concat([base, Buffer.from([0xbe, 0xde, 0x00, 0x03, 0x11, 0xaa, 0xbb, 0x00, 0x30, 0xcc, 0xe3, 1, 2, 3, 4, 0, 0, 0]), Buffer.from([9, 9])]);
+    const h1 = RtpHeader.deSerialize(one);
+    expect(h1.extensions).toEqual([
+      { id: 1, payload: Buffer.from([0xaa, 0xbb]) },
+      { id: 3, payload: Buffer.from([0xcc]) },
+      { id: 14, payload: Buffer.from([1, 2, 3, 4]) },
+    ]);
+    expect(h1.payloadOffset).toBe(12 + 4 + 12);
+    // Two-byte (profile 0x1000): id 200 (3 bytes), id 7 (0 bytes), padding: 7 bytes, padded to 8.
+    const two = Buffer.concat([base, Buffer.from([0x10, 0x00, 0x00, 0x02, 200, 3, 7, 8, 9, 7, 0, 0]), Buffer.from([9])]);
+    const h2 = RtpHeader.deSerialize(two);
+    expect(h2.extensions).toEqual([
+      { id: 200, payload: Buffer.from([7, 8, 9]) },
+      { id: 7, payload: Buffer.alloc(0) },
+    ]);
+    expect(h1.extensions).not.toBe(h2.extensions);
+    expect(h1.csrc).not.toBe(h2.csrc);
+    // A clone is a shallow copy: a field changed on it leaves the original alone.
+    const packet = new RtpPacket(h1, Buffer.from([9, 9]));
+    const copy = packet.clone();
+    copy.header.sequenceNumber = 1;
+    expect(packet.header.sequenceNumber).toBe(0x1234);
+    expect(copy.header).toBeInstanceOf(RtpHeader);
+    expect(copy.header.extensions).toEqual(h1.extensions);
   });
 
   it("parses every RTP first-byte and marker/payload-type combination as the bytes say", () => {
