@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // Bundles rescued (daemon/ with the sources and packages it imports) into dist/rescued/, run after
-// tsc. A daemon loaded from node_modules held every module's whole source text and compiled
-// functions: mediabunny's 70 files (2 MB, all of its demuxers and muxers) and zod's 95, werift's
-// DTLS certificate stack, comments and all. Tree-shaken and without whitespace, that is a quarter
-// of the text and 11 MB less V8 heap, which is most of the gap to the daemon's memory target
-// (bench/media.mjs: peak RSS of the receiver). Code splitting keeps lazy imports lazy; names stay
-// readable for stack traces in the log.
+// tsc. V8 keeps the source text of every module it loads: from node_modules that was 4 MB for the
+// peer alone (mediabunny's 70 files, 2 MB with all of its muxers and demuxers; zod's 95 with every
+// locale; comments and all). Tree-shaken and without whitespace it is half that, and the
+// receiver's V8 heap 9 MB smaller (peak RSS 90 -> 76.5 MB in bench/media.mjs). Code splitting
+// keeps lazy imports lazy; names stay readable for stack traces in the log.
 //   dist/rescued/main.js  what bin/rescued.js runs
 //   dist/rescued/peer.js  the technician's peer alone, as rescued runs it (benches fork it)
 import { build } from "esbuild";
