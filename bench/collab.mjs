@@ -52,7 +52,7 @@ async function customerChild(n) {
 }
 
 async function technicianChild() {
-  const { TechnicianPeer } = await import(dist("daemon/session/peer.js"));
+  const { TechnicianPeer } = await import(dist("rescued/peer.js"));
   const peer = new TechnicianPeer({ iceServers: [], loopback: true });
   let cpu = 0;
   peer.on("signal", (signal) => process.send({ type: "signal", signal }));

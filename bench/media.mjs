@@ -33,7 +33,7 @@ if (process.argv[2] === "--receiver") await receiver();
 else await main();
 
 async function receiver() {
-  const { TechnicianPeer } = await import(dist("daemon/session/peer.js"));
+  const { TechnicianPeer } = await import(dist("rescued/peer.js"));
   // RESCUE_BENCH_INBOUND_LOSS=N drops N% of inbound packets (werift's debug hook; NACK repairs most).
   const loss = Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0);
   const peer = new TechnicianPeer({ iceServers: [], loopback: true, inboundKeepPercent: loss > 0 ? 100 - loss : undefined });

@@ -32,7 +32,7 @@ else await main();
 
 /** Holds K technician peers; answers usage and close for all. */
 async function receiver() {
-  const { TechnicianPeer } = await import(dist("daemon/session/peer.js"));
+  const { TechnicianPeer } = await import(dist("rescued/peer.js"));
   const loss = Number(process.env.RESCUE_BENCH_INBOUND_LOSS ?? 0);
   const peers = new Map();
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The project's build: tsc into dist/, then the CLI bundle (scripts/bundle-cli.mjs). It records
+// The project's build: tsc into dist/, then the CLI bundle (scripts/bundle-cli.mjs) and the daemon
+// bundle (scripts/bundle-daemon.mjs, dist/rescued/, what bin/rescued.js runs). It records
 // which sources it built from in dist/.build-inputs, so that tests (test/helpers/build.ts) can
 // tell a current dist/ from a stale one without compiling again: on a busy two-core machine a
 // full tsc run takes a minute or more, and every suite that spawns bin/ used to pay it.
@@ -16,8 +17,8 @@ import { fileURLToPath } from "node:url";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const STAMP = join(ROOT, "dist", ".build-inputs");
 /** What dist/ is made of: the compiled trees and whatever decides how they are compiled and bundled. */
-const TREES = ["src", "daemon"];
-const FILES = ["tsconfig.json", "package-lock.json", "scripts/bundle-cli.mjs", "scripts/build.mjs"];
+const TREES = ["src", "daemon", "patches"];
+const FILES = ["tsconfig.json", "package-lock.json", "scripts/bundle-cli.mjs", "scripts/bundle-daemon.mjs", "scripts/bundle-plugins.mjs", "scripts/build.mjs"];
 
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -38,7 +39,7 @@ export function inputsDigest() {
 }
 
 export function isCurrent() {
-  return existsSync(STAMP) && existsSync(join(ROOT, "dist", "cli", "main.js")) && readFileSync(STAMP, "utf8").trim() === inputsDigest();
+  return existsSync(STAMP) && existsSync(join(ROOT, "dist", "cli", "main.js")) && existsSync(join(ROOT, "dist", "rescued", "main.js")) && readFileSync(STAMP, "utf8").trim() === inputsDigest();
 }
 
 function run(args) {
@@ -58,6 +59,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const bundle = run([join(ROOT, "scripts", "bundle-cli.mjs")]);
   if (bundle !== 0) process.exit(bundle);
+  const daemonBundle = run([join(ROOT, "scripts", "bundle-daemon.mjs")]);
+  if (daemonBundle !== 0) process.exit(daemonBundle);
   // tsc emits despite type errors: dist/ holds these sources either way.
   writeFileSync(STAMP, `${digest}\n`);
   process.exit(args.includes("--allow-type-errors") ? 0 : tsc);

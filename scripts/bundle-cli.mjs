@@ -7,6 +7,7 @@
 import { build } from "esbuild";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
+import { requireBanner, zodEnglishOnly } from "./bundle-plugins.mjs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,23 +32,6 @@ const keepSeparate = {
   },
 };
 
-/**
- * zod's `z.locales` holds every language's error messages (half of zod's size); rescue's messages
- * are English, so the bundle's `z.locales` holds `en` only.
- */
-const zodEnglishOnly = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, "..", "locales", "en.js"), namespace: "zod-locales" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
-      contents: 'export { default as en } from "./en.js";',
-      resolveDir: dirname(args.path),
-    }));
-  },
-};
-
 // Chunk names carry hashes: start empty so no stale chunk stays behind.
 rmSync(OUT, { recursive: true, force: true });
 const result = await build({
@@ -62,7 +46,7 @@ const result = await build({
   // Chunks sit beside main.js: the paths to the separate trees are relative to this directory.
   chunkNames: "[name]-[hash]",
   // commander is CommonJS and requires node built-ins.
-  banner: { js: 'import { createRequire as __rescueRequire } from "node:module"; const require = __rescueRequire(import.meta.url);' },
+  banner: requireBanner,
   // Less text for V8 to scan at startup (commander is mostly comments); names stay readable.
   minifyWhitespace: true,
   minifySyntax: true,

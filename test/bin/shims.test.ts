@@ -30,7 +30,7 @@ function run(root: string, bin: string, args: string[]) {
 describe("bin/ shims in a clone", () => {
   it.each([
     ["rescue.js", "rescue", ["session", "list"], "dist/cli/main.js"],
-    ["rescued.js", "rescued", ["--foreground"], "dist/daemon/main.js"],
+    ["rescued.js", "rescued", ["--foreground"], "dist/rescued/main.js"],
     ["rescue-server.js", "rescue-server", ["start", "--data", "x"], "dist/src/server/early-sighup.js"],
   ])("%s without dist/ says in one line to run npm install, exit 1", (bin, name, args, first) => {
     const root = clone();
@@ -42,7 +42,7 @@ describe("bin/ shims in a clone", () => {
   });
 
   it("a dist/ that imports a package node_modules lacks says which one, in one line", () => {
-    const root = clone({ "daemon/main.js": 'import "rescue-no-such-package";\nexport async function main() { return 0; }\n' });
+    const root = clone({ "rescued/main.js": 'import "rescue-no-such-package";\nexport async function main() { return 0; }\n' });
     const r = run(root, "rescued.js", []);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`rescued: cannot load rescue-no-such-package: a dependency is not installed; run \`npm install\` (or \`npm run build\`) in ${root}\n`);
