@@ -57,21 +57,21 @@ export const MediaLogDetail = z
 export type MediaLogDetail = z.infer<typeof MediaLogDetail>;
 
 export const TechnicianToServer = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
-  z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
+  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }).strict(),
+  z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }).strict(),
   /**
    * Asks the customer's device for a fresh offer on a new connection to this technician: a daemon
    * that restarted (it lost its peer), or one that cannot take an ICE restart on its connection.
    */
-  z.object({ type: z.literal("reoffer"), sessionId: Id }),
+  z.object({ type: z.literal("reoffer"), sessionId: Id }).strict(),
   /** The lead's daemon: what became of a relayed Lens action (`ref` of the server's `lens` message). */
-  z.object({ type: z.literal("lens-result"), sessionId: Id, ref: LensRequestId, result: LensRelayResult }),
+  z.object({ type: z.literal("lens-result"), sessionId: Id, ref: LensRequestId, result: LensRelayResult }).strict(),
   /** The daemon's media state, logged by the server (media-connected, recording-started ...). */
   z.object({
     type: z.literal("media"),
     sessionId: Id,
     event: MediaLogEvent,
     detail: MediaLogDetail.optional(),
-  }),
+  }).strict(),
 ]);
 export type TechnicianToServer = z.infer<typeof TechnicianToServer>;
