@@ -119,6 +119,10 @@ describe("customer resume", () => {
     c.ws.terminate();
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 15_000 }).toBe("aborted");
     expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "aborted", reason: "the customer did not come back within 2 s" });
+    // Nobody is away from an ended session, in its view or in the list.
+    expect((await sessionOf(tech.token, s.id)).customer?.away).toBeNull();
+    const listed = Session.array().parse((await server!.api("GET", "/api/v1/sessions", { token: tech.token })).body);
+    expect(listed.find((x) => x.id === s.id)?.customer?.away).toBeNull();
     const late = await resume(s.id, token);
     expect((await late.closed).code).toBe(WS_CLOSE.invalidPin);
   });

@@ -141,7 +141,8 @@ export class SessionService {
   }
 
   private awayUntil(row: SessionRow): string | undefined {
-    if (!row.customerAwaySince) return undefined;
+    // Sessions that ended before `move` cleared the mark still hold it: an ended session has no one away.
+    if (!row.customerAwaySince || isTerminal(row.status)) return undefined;
     return new Date(Date.parse(row.customerAwaySince) + this.graceMs).toISOString();
   }
 
@@ -836,7 +837,9 @@ export class SessionService {
     fields: Record<string, unknown>,
     extra: SessionPatch = {},
   ): Promise<SessionRow> {
-    const patch: SessionPatch = { ...extra, status, statusSince: this.iso(), ...(isTerminal(status) ? { pin: null, pinExpiresAt: null } : {}) };
+    // An ended session has no PIN to use and no customer who may still come back.
+    const ended: SessionPatch = isTerminal(status) ? { pin: null, pinExpiresAt: null, customerAwaySince: null } : {};
+    const patch: SessionPatch = { ...extra, status, statusSince: this.iso(), ...ended };
     await this.store.sessions.update(row.id, patch);
     await this.log(row.id, event, { ...fields, status });
     const next = { ...row, ...patch };
