@@ -519,13 +519,16 @@ export class SessionService {
   /**
    * The customer comes back with their resume credential (a reloaded page, a new network): the
    * session goes on where it was, and the credential is replaced by the returned one. Undefined
-   * for an unknown session, a wrong or spent credential, or a grace period that ran out.
+   * for an unknown session or a wrong or spent credential; `ended` (why, in words) when the
+   * credential is right but the session is over, e.g. the grace period ran out: only the
+   * customer who holds it learns that.
    */
-  async customerResume(sessionId: string, token: string, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+  async customerResume(sessionId: string, token: string, address: string): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
     const resumed = await this.exclusive(async () => {
       const row = await this.store.sessions.get(sessionId);
-      if (!row || isTerminal(row.status) || !row.customerResumeHash || !sameDigest(row.customerResumeHash, sha256(token))) return undefined;
-      if (await this.abortIfGone(row)) return undefined;
+      if (!row || !row.customerResumeHash || !sameDigest(row.customerResumeHash, sha256(token))) return undefined;
+      if (isTerminal(row.status)) return { ended: await this.endedReason(row) };
+      if (await this.abortIfGone(row)) return { ended: await this.endedReason({ ...row, status: "aborted" }) };
       const resumeToken = newResumeToken();
       const afterMs = row.customerAwaySince ? Math.max(0, this.deps.now().getTime() - Date.parse(row.customerAwaySince)) : 0;
       const patch: SessionPatch = { customerResumeHash: sha256(resumeToken), customerAwaySince: null };
@@ -533,7 +536,7 @@ export class SessionService {
       await this.log(row.id, "customer-reconnected", { address, afterMs });
       return { row: { ...row, ...patch }, resumeToken };
     });
-    if (!resumed) return undefined;
+    if (!resumed || "ended" in resumed) return resumed;
     this.clearAway(sessionId);
     this.deps.notifier.sessionChanged(resumed.row, this.view(resumed.row), false);
     return resumed;
@@ -599,6 +602,17 @@ export class SessionService {
       return this.patch(row, { customerAwaySince: this.iso() });
     });
     if (away) this.scheduleAway(away);
+  }
+
+  /** Why an ended session ended, for its customer: the server's own reason for an abort, else who ended it. */
+  private async endedReason(row: SessionRow): Promise<string> {
+    if (row.status === "closed") return "the technician ended it";
+    if (row.status === "aborted") {
+      const entries = await this.store.sessionLog.list(row.id);
+      const abort = entries.findLast((e) => e.event === "aborted");
+      if (typeof abort?.reason === "string") return abort.reason;
+    }
+    return row.status;
   }
 
   /** Aborts the session when its customer has been away longer than the grace period. */

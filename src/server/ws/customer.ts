@@ -116,6 +116,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             // whose network spent its PIN budget (a guesser behind the same address) still gets back.
             const resumed = await sessions.customerResume(msg.sessionId, msg.token, address);
             if (!resumed) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
+            if ("ended" in resumed) return closeWith(ws, WS_CLOSE.sessionEnded, `the session has ended: ${resumed.ended}`);
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
             enter(resumed.row, resumed.resumeToken, true);
             log.info({ sessionId, address }, "customer resumed");
