@@ -6,6 +6,7 @@ import {
   SessionStatus,
   type ChatMessage,
   type CollaboratorPermission,
+  type CustomerMediaEvent,
   type TwilioStatusCallback,
   type Language,
   type LensAccepted,
@@ -64,7 +65,7 @@ const LEAD_ACTION: Partial<Record<SessionLogEntry["event"], string>> = {
 export interface SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
   chat(row: SessionRow, message: ChatMessage): void;
-  customerMedia(row: SessionRow, event: "screen-share-stopped"): void;
+  customerMedia(row: SessionRow, event: CustomerMediaEvent): void;
   /** A Lens action a collaborator may take, for the lead's daemon to deliver: resolves with its answer. */
   lens(row: SessionRow, action: LensAction, by: string): Promise<LensRelayResult>;
 }
@@ -95,6 +96,9 @@ function requirePermissions(caller: Caller, needed: readonly Permission[]): void
     throw new RescueError("forbidden", `your group lacks the permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
   }
 }
+
+/** Notices of a live PIN refused for its network's spent budget: one a minute per session tells the technician. */
+const PIN_REFUSED_NOTICE: Rate = { burst: 1, windowMs: 60_000 };
 
 /**
  * The one lock key of every session mutation. The rules span technicians and nodes (live PINs
@@ -670,6 +674,23 @@ export class SessionService {
       return row;
     });
     this.deps.notifier.customerMedia(row, "screen-share-stopped");
+  }
+
+  /**
+   * A PIN from a source whose budget of wrong PINs is spent was refused before any lookup, and the
+   * refusal said nothing (SECURITY.md "PIN guessing"). Called after that answer went out, so the
+   * refused client cannot see it: when the PIN is live, its session's log says so
+   * (`pin-refused-network`, `address` the source as counted, hidden from collaborators) and its
+   * technician is told, at most once a minute per session, so they can give the customer another
+   * way in. Nothing comes back to the caller.
+   */
+  async pinRefusedAtSource(pin: string, source: string): Promise<void> {
+    const row = await this.store.sessions.byPin(pin);
+    if (!row || row.status !== "connecting" || row.customerJoined) return;
+    if (row.pinExpiresAt && Date.parse(row.pinExpiresAt) <= this.deps.now().getTime()) return;
+    if (!(await this.deps.buckets.take(`pin-refused:${row.id}`, PIN_REFUSED_NOTICE))) return;
+    await this.exclusive(() => this.log(row.id, "pin-refused-network", { address: source }));
+    this.deps.notifier.customerMedia(row, "pin-refused-network");
   }
 
   /** Whether the customer of this session may send signals now. */
