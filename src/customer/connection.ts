@@ -118,7 +118,9 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
         return;
       } catch (e) {
         const err = e as RescueError;
-        last = { code: err.code === "not_found" ? WS_CLOSE.invalidPin : code, reason: err.message };
+        // The server's own close code when it gave one (sessionEnded: the session is over, and why).
+        const closeCode = typeof err.details?.closeCode === "number" ? err.details.closeCode : undefined;
+        last = { code: closeCode ?? (err.code === "not_found" ? WS_CLOSE.invalidPin : code), reason: err.message };
         // Refused (ended, or the credential is spent): no point in trying again.
         if (err.code === "not_found") break;
       }
@@ -223,7 +225,7 @@ function open(serverUrl: string, first: CustomerToServer, timeoutMs: number): Pr
     };
     ws.once("error", (err) => fail(new RescueError("unavailable", `cannot reach ${serverUrl}: ${err.message}`)));
     ws.once("close", (code, reason) =>
-      fail(new RescueError(FINAL_CLOSES.includes(code) ? "not_found" : "unavailable", reason.toString() || `closed (${code})`)),
+      fail(new RescueError(FINAL_CLOSES.includes(code) ? "not_found" : "unavailable", reason.toString() || `closed (${code})`, { closeCode: code })),
     );
     ws.once("open", () => send(ws, first));
     // The server sends `status` right behind `joined`: kept until the connection listens.

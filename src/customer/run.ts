@@ -1,4 +1,4 @@
-import { RescueError, type SessionStatus } from "../protocol/index.js";
+import { RescueError, WS_CLOSE, type SessionStatus } from "../protocol/index.js";
 import { CustomerConnection } from "./connection.js";
 import { runSimulatedCustomer, type SimulatorOptions } from "./simulator.js";
 import { isLoopbackUrl } from "../media/loopback.js";
@@ -30,7 +30,10 @@ export interface SimulateCustomerResult {
   receivedAudioPackets: number;
   /** Lens commands that came from the lead technician (drawings, freeze, camera requests). */
   receivedLensCommands: number;
-  /** "streamed", "declined", "left", or the status that ended the session. */
+  /**
+   * "streamed", "declined", "left", the status that ended the session, or "ended": the server
+   * ended it while the customer was away (the reason is said on progress).
+   */
   endedBy: string;
 }
 
@@ -57,7 +60,11 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       for (const l of statusListeners) l(s);
     });
     const closed = new AbortController();
-    conn.on("closed", () => closed.abort());
+    let closedWith: { code: number; reason: string } | undefined;
+    conn.on("closed", (c) => {
+      closedWith = c;
+      closed.abort();
+    });
     const result = await runSimulatedCustomer({
       signalling: {
         send: (signal, peer) => conn.sendSignal(signal, peer),
@@ -75,6 +82,11 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
       recordVoicePath: opts.recordVoicePath,
       signal: AbortSignal.any([closed.signal, ...(opts.signal ? [opts.signal] : [])]),
     });
+    if (result.endedBy === "left" && closedWith?.code === WS_CLOSE.sessionEnded && !opts.signal?.aborted) {
+      // E.g. back after the grace period: "the session has ended: the customer did not come back within 75 s".
+      say(closedWith.reason || "the session has ended");
+      return { session, ...result, endedBy: "ended" };
+    }
     if (result.endedBy === "left" && closed.signal.aborted && !opts.signal?.aborted) {
       throw new RescueError("unavailable", "the server closed the connection");
     }

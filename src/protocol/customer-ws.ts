@@ -12,32 +12,32 @@ import { Signal } from "./signal.js";
  * In a desktop session the shared screen is the video: `devices.camera` says whether one was picked.
  */
 export const CustomerToServer = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }),
+  z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }).strict(),
   /**
    * Instead of `join`, after a dropped socket or a page reload: the credential from the last
    * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
    * `awayMs`: how long the customer has been without a connection (by its clock; absent after a
    * page reload), the gap the session log reports when no server saw the drop (its node died).
    */
-  z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128), awayMs: z.number().int().nonnegative().max(86_400_000).optional() }),
-  z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }),
-  z.object({ type: z.literal("eula"), accepted: z.boolean() }),
+  z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128), awayMs: z.number().int().nonnegative().max(86_400_000).optional() }).strict(),
+  z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }).strict(),
+  z.object({ type: z.literal("eula"), accepted: z.boolean() }).strict(),
   /** `peer` names the technician (see LEAD_PEER); absent means the lead. */
-  z.object({ type: z.literal("signal"), signal: Signal, peer: Id.optional() }),
-  z.object({ type: z.literal("chat"), text: Text(2000) }),
+  z.object({ type: z.literal("signal"), signal: Signal, peer: Id.optional() }).strict(),
+  z.object({ type: z.literal("chat"), text: Text(2000) }).strict(),
   /**
    * The customer pauses or resumes their own stream (after the EULA): logged, and shown to the
    * technician as `customer.paused` on the session. `leave` ends the session.
    */
-  z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }),
-  z.object({ type: z.literal("leave") }),
+  z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }).strict(),
+  z.object({ type: z.literal("leave") }).strict(),
   /**
    * Sent by the page every few seconds and ignored: a socket whose other end is gone (the server
    * dropped it during a network outage) is noticed by the page once its network is back.
    */
-  z.object({ type: z.literal("ping") }),
+  z.object({ type: z.literal("ping") }).strict(),
   /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */
-  z.object({ type: z.literal("screen-share"), state: z.literal("stopped") }),
+  z.object({ type: z.literal("screen-share"), state: z.literal("stopped") }).strict(),
 ]);
 export type CustomerToServer = z.infer<typeof CustomerToServer>;
 

@@ -122,6 +122,11 @@ export const SESSION_LOG_EVENTS = [
   "customer-lost",
   /** The customer of a desktop session stopped sharing their screen; the session goes on (chat). */
   "screen-share-stopped",
+  /**
+   * The session's live PIN came from a network (`address`, an IPv4 address or IPv6 /64) whose budget
+   * of wrong PINs was spent, and was refused like any PIN from there (SECURITY.md "PIN guessing").
+   */
+  "pin-refused-network",
   "invited",
   "joined",
   "transferred",

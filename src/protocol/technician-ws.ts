@@ -6,6 +6,9 @@ import { Technician } from "./api.js";
 import { Invitation } from "./collaboration.js";
 import { LensAction, LensRelayResult, LensRequestId } from "./lens.js";
 
+export const CustomerMediaEvent = z.enum(["screen-share-stopped", "pin-refused-network"]);
+export type CustomerMediaEvent = z.infer<typeof CustomerMediaEvent>;
+
 /**
  * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
  * On open the server sends `hello` then a full `sessions` snapshot; after that a `session`
@@ -20,8 +23,12 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
   /** An internal invitation addressed to this technician: its permissions and comment. */
   z.object({ type: z.literal("invitation"), invitation: Invitation }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
-  /** What the customer did with their media, e.g. screen-share-stopped: a status to show, not an error. */
-  z.object({ type: z.literal("customer-media"), sessionId: Id, event: z.enum(["screen-share-stopped"]) }),
+  /**
+   * What became of the customer, a status to show, not an error: screen-share-stopped (they stopped
+   * sharing), pin-refused-network (their live PIN was refused because their network spent its
+   * budget of wrong PINs: send them another way in; see SECURITY.md "PIN guessing").
+   */
+  z.object({ type: z.literal("customer-media"), sessionId: Id, event: CustomerMediaEvent }),
   /**
    * To the lead's daemon: a Lens action the server allowed a collaborator (`by`, with `annotate`);
    * the daemon delivers it on its data channel to the customer's page and answers `lens-result`
@@ -57,21 +64,21 @@ export const MediaLogDetail = z
 export type MediaLogDetail = z.infer<typeof MediaLogDetail>;
 
 export const TechnicianToServer = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }),
-  z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }),
+  z.object({ type: z.literal("signal"), sessionId: Id, signal: Signal }).strict(),
+  z.object({ type: z.literal("chat"), sessionId: Id, text: Text(2000) }).strict(),
   /**
    * Asks the customer's device for a fresh offer on a new connection to this technician: a daemon
    * that restarted (it lost its peer), or one that cannot take an ICE restart on its connection.
    */
-  z.object({ type: z.literal("reoffer"), sessionId: Id }),
+  z.object({ type: z.literal("reoffer"), sessionId: Id }).strict(),
   /** The lead's daemon: what became of a relayed Lens action (`ref` of the server's `lens` message). */
-  z.object({ type: z.literal("lens-result"), sessionId: Id, ref: LensRequestId, result: LensRelayResult }),
+  z.object({ type: z.literal("lens-result"), sessionId: Id, ref: LensRequestId, result: LensRelayResult }).strict(),
   /** The daemon's media state, logged by the server (media-connected, recording-started ...). */
   z.object({
     type: z.literal("media"),
     sessionId: Id,
     event: MediaLogEvent,
     detail: MediaLogDetail.optional(),
-  }),
+  }).strict(),
 ]);
 export type TechnicianToServer = z.infer<typeof TechnicianToServer>;

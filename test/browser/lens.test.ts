@@ -89,7 +89,8 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
     ns = createNetns();
     dataDir = join(mkdtempSync(join(tmpdir(), "rescue-browser-")), "data");
     const admin = await initData(dataDir, "admin@example.test");
-    server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent" });
+    // A small PIN budget, so that the last test can spend the browser's network's.
+    server = await startServer({ dataDir, host: ns.hostAddress, port: 0, logLevel: "silent", limits: { pins: { perSource: { burst: 3, windowMs: 3_600_000 } } } });
     const adminToken = await loginAs(admin.email, admin.password);
     await api("POST", "/api/v1/admin/groups", { name: "Support", permissions: ALL }, adminToken);
     const added = await api("POST", "/api/v1/admin/technicians", { email: "tech@example.test", group: "Support" }, adminToken);
@@ -302,6 +303,32 @@ describe.skipIf(unavailable !== undefined)("the customer pages in Chromium", () 
       await shoot(page, "lens-bad-pin");
       await page.click("#again a");
       await page.waitForURL(/\/pin/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  // Last: it spends the PIN budget of the browser's network.
+  it("a network that spent its PIN budget: the customer with a live PIN is told to try another network", async () => {
+    const session = await newSession();
+    const page = await context.newPage();
+    try {
+      for (let i = 1; i <= 5; i++) {
+        await page.goto(`${server.url}/lens?pin=${String((Number(session.pin) + i) % 1_000_000).padStart(6, "0")}`);
+        await state(page, "bad-pin");
+        if (!(await page.textContent("#status"))!.includes("unknown or has expired")) break;
+      }
+      await page.goto(`${server.url}/lens?pin=${session.pin}`);
+      await state(page, "bad-pin");
+      const text = (await page.textContent("#status"))!;
+      expect(text).toContain("Connect from another network (for example mobile data instead of Wi-Fi)");
+      expect(text).not.toMatch(/try again in \d+ s/);
+      await shoot(page, "lens-network-blocked");
+      // The session still waits for its customer; its technician is told in the log.
+      expect((await api("GET", `/api/v1/sessions/${session.id}`)).body).toMatchObject({ status: "connecting", pin: session.pin });
+      await expect
+        .poll(async () => (await api("GET", `/api/v1/sessions/${session.id}/log`)).body.map((e: { event: string }) => e.event))
+        .toContain("pin-refused-network");
     } finally {
       await page.close();
     }

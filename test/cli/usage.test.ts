@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { dropHome, loggedInHome, makeHome, rescue } from "../helpers/cli.js";
 import { startTestServer } from "../helpers/server.js";
@@ -27,6 +29,34 @@ describe("usage errors", () => {
       expect(r.stderr).not.toContain("Options:");
     }
   });
+
+  it("refuses simulator flags the server would refuse before it connects to the server", async () => {
+    // A real listener on loopback: any connection to it, even one refused later, is counted.
+    let connections = 0;
+    const listener = createServer((_req, res) => res.end());
+    listener.on("connection", () => connections++);
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    try {
+      const cases: Array<[string[], RegExp]> = [
+        [["--name", "Eve\u001b[2J"], /^rescue: --name: must not contain control characters$/],
+        [["--name", "x".repeat(101)], /^rescue: --name: /],
+        [["--server", "ftp://127.0.0.1:1"], /^rescue: --server must be an http:\/\/ or https:\/\/ URL/],
+      ];
+      for (const [flags, message] of cases) {
+        const args = ["simulate", "customer", "--server", url, "--pin", "123456", ...flags];
+        const r = await rescue(home, args);
+        expect(r.code, flags.join(" ")).toBe(2);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines, r.stderr).toHaveLength(2);
+        expect(lines[0]).toMatch(message);
+        expect(lines[1]).toBe("(rescue simulate customer --help for usage)");
+      }
+      expect(connections).toBe(0);
+    } finally {
+      listener.close();
+    }
+  }, 120_000);
 
   it("found by the daemon or the server (a bad address, an oversized chat): the same message and help line, exit 2", async () => {
     const server = await startTestServer();

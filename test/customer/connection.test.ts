@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerConnection } from "../../src/customer/connection.js";
+import { WS_CLOSE } from "../../src/protocol/index.js";
+import { TcpProxy } from "../helpers/proxy.js";
 import { openTechnicianWs, startTestServer, type TestServer } from "../helpers/server.js";
 
 describe("CustomerConnection against a real server", () => {
@@ -55,4 +57,32 @@ describe("CustomerConnection against a real server", () => {
     expect(await customer.waitForStatus(["declined"], 5000)).toBe("declined");
     customer.leave();
   });
+
+  it("back after the grace period: told the session ended and why, not just that the connection closed", async () => {
+    const short = await startTestServer({ customerGraceMs: 1500, heartbeatMs: 500 });
+    const proxy = new TcpProxy(Number(new URL(short.url).port));
+    await proxy.open();
+    try {
+      const tech = await short.technician(["lens", "private", "pin"]);
+      const res = await short.api("POST", "/api/v1/sessions", { token: tech.token, body: { type: "lens", method: "pin", name: "Ann" } });
+      const session = res.body as { id: string; pin: string };
+      const customer = await CustomerConnection.join(proxy.url, session.pin, "Ann");
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => customer.once("closed", resolve));
+      customer.grantDevices();
+      customer.answerEula(true);
+      expect(await customer.waitForStatus(["waiting"], 5000)).toBe("waiting");
+      // The customer's link goes silent: the server drops them and aborts the session after the grace period.
+      proxy.freeze();
+      await expect
+        .poll(async () => (await short.api("GET", `/api/v1/sessions/${session.id}`, { token: tech.token })).body.status, { timeout: 20_000 })
+        .toBe("aborted");
+      // The link comes back: the customer's socket closes and it tries to resume.
+      await proxy.cut();
+      await proxy.open();
+      expect(await closed).toEqual({ code: WS_CLOSE.sessionEnded, reason: "the session has ended: the customer did not come back within 2 s" });
+    } finally {
+      await proxy.cut();
+      await short.close();
+    }
+  }, 60_000);
 });

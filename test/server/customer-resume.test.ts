@@ -149,13 +149,31 @@ describe("customer resume", () => {
     expect(after.at(-1)!.afterMs).toBe(120_000);
   });
 
-  it("after the grace period the session is aborted with the reason, and the credential opens nothing", async () => {
+  it("after the grace period the session is aborted with the reason, nobody is away, and the returning customer is told it ended", async () => {
     const { tech, s, c, token } = await liveSession({ customerGraceMs: 1500 });
     c.ws.terminate();
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).status, { timeout: 15_000 }).toBe("aborted");
     expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "aborted", reason: "the customer did not come back within 2 s" });
+    // Nobody is away from an ended session, in its view or in the list.
+    expect((await sessionOf(tech.token, s.id)).customer?.away).toBeNull();
+    const listed = Session.array().parse((await server!.api("GET", "/api/v1/sessions", { token: tech.token })).body);
+    expect(listed.find((x) => x.id === s.id)?.customer?.away).toBeNull();
+    // The customer who comes back is told the session ended, and why; a made-up credential learns nothing.
     const late = await resume(s.id, token);
-    expect((await late.closed).code).toBe(WS_CLOSE.invalidPin);
+    expect(await late.closed).toEqual({ code: WS_CLOSE.sessionEnded, reason: "the session has ended: the customer did not come back within 2 s" });
+    const forged = await resume(s.id, "A".repeat(43));
+    expect(await forged.closed).toEqual({ code: WS_CLOSE.invalidPin, reason: "this session cannot be resumed (ended, or the link is no longer valid)" });
+  });
+
+  it("a customer who comes back after the grace period but before the sweep ran is told the session ended", async () => {
+    const { tech, s, c, token } = await liveSession({ customerGraceMs: 1500 });
+    c.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    // Past the grace period the resume itself aborts the session (whichever of it and the timer comes first).
+    await new Promise((r) => setTimeout(r, 1600));
+    const late = await resume(s.id, token);
+    expect(await late.closed).toEqual({ code: WS_CLOSE.sessionEnded, reason: "the session has ended: the customer did not come back within 2 s" });
+    expect(await sessionOf(tech.token, s.id)).toMatchObject({ status: "aborted", customer: { away: null } });
   });
 
   it("Disconnect on the page (leave) ends the session at once; there is nothing to resume", async () => {
@@ -164,7 +182,7 @@ describe("customer resume", () => {
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).status).toBe("aborted");
     expect((await logOf(tech.token, s.id)).at(-1)).toMatchObject({ event: "aborted", reason: "the customer ended the session" });
     const back = await resume(s.id, token);
-    expect((await back.closed).code).toBe(WS_CLOSE.invalidPin);
+    expect(await back.closed).toEqual({ code: WS_CLOSE.sessionEnded, reason: "the session has ended: the customer ended the session" });
   });
 
   it("a customer reloaded before accepting the EULA comes back to report devices and accept", async () => {

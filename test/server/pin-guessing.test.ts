@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorBody, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
-import { openCustomerWs, serverPerTest, type TestServer } from "../helpers/server.js";
+import { openCustomerWs, openTechnicianWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
 const each = serverPerTest();
 let server: TestServer | undefined;
@@ -73,5 +73,50 @@ describe("PIN guessing", () => {
     );
     expect(logins.filter((r) => r.status === 401)).toHaveLength(3);
     expect(logins.filter((r) => r.status === 429)).toHaveLength(27);
+  });
+
+  it("a spent source is refused its live PIN exactly as a miss, and the session's technician is told (once a minute)", async () => {
+    server = await each.start({ limits: { pins: { perSource: { burst: 3, windowMs: 60 * 60_000 } } } });
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const t = each.keep(await openTechnicianWs(server, tech.token));
+    await t.next("sessions");
+    const guesser = "127.0.0.40";
+    for (let i = 0; i < 3; i++) expect(await join(guesser, wrongPin(s.pin, i))).toBe(WS_CLOSE.invalidPin);
+
+    /** What the source sees of one attempt: every message before the close, and the close. */
+    const attempt = async (pin: string) => {
+      const c = each.keep(await openCustomerWs(server!, { localAddress: guesser }));
+      const seen: unknown[] = [];
+      c.ws.on("message", (m) => seen.push(String(m)));
+      c.send({ type: "join", pin });
+      const closed = await c.closed;
+      return { seen, closed };
+    };
+    const miss = await attempt(wrongPin(s.pin, 3));
+    const hit = await attempt(s.pin!);
+    expect(miss.closed.code).toBe(WS_CLOSE.rateLimited);
+    expect(hit).toEqual(miss);
+    expect(hit.closed.reason).toMatch(/from your network: connect from another network .* or call your technician/);
+    expect(hit.closed.reason).not.toMatch(/try again in/);
+
+    // The PIN was not used: the session still waits for its customer with the same PIN.
+    expect(Session.parse((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body)).toMatchObject({ status: "connecting", pin: s.pin });
+    // Its technician is told, by a push and in the log, with the refused source.
+    expect(await t.next("customer-media", 10_000)).toEqual({ type: "customer-media", sessionId: s.id, event: "pin-refused-network" });
+    const refused = async () =>
+      ((await server!.api("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body as { event: string; address?: string }[]).filter(
+        (e) => e.event === "pin-refused-network",
+      );
+    await expect.poll(refused).toHaveLength(1);
+    expect((await refused())[0]).toMatchObject({ address: guesser });
+
+    // Again within the minute: the same answer, and no second notice.
+    expect(await attempt(s.pin!)).toEqual(miss);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await refused()).toHaveLength(1);
+    await expect(t.next("customer-media", 500)).rejects.toThrow(/no customer-media/);
+    // The real customer from another network still joins.
+    expect(await join("127.0.0.41", s.pin!)).toBe("joined");
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreatedApiKey, ErrorBody, IntegrationSession, type Permission } from "../../src/protocol/index.js";
-import { startTestServer, type Account, type TestServer } from "../helpers/server.js";
+import { CreatedApiKey, ErrorBody, IntegrationSession, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { openCustomerWs, openTechnicianWs, startTestServer, type Account, type TestServer } from "../helpers/server.js";
 
 const PERMS: Permission[] = ["lens", "private", "pin", "link"];
 
@@ -52,5 +52,26 @@ describe("the server refuses what it does not understand", () => {
     const made = IntegrationSession.parse(view.body);
     const listed = (await server.api("GET", "/api/v1/sessions", { token: tech.token })).body;
     expect(listed.find((s: { id: string }) => s.id === made.sessionId)).toMatchObject({ type: "desktop", mode: "view" });
+  });
+
+  it("closes a customer or technician socket whose message has unknown fields with 4400 naming them", async () => {
+    const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin", name: "Jane" } })).body);
+    const c = await openCustomerWs(server);
+    c.send({ type: "join", pin: s.pin, name: "Eve Evil", extra: 1 });
+    expect(await c.closed).toEqual({ code: WS_CLOSE.badMessage, reason: 'invalid message: message: unknown field "extra"' });
+    // Refused before the lookup: the PIN is still live, nobody joined.
+    const after = Session.parse((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body);
+    expect(after).toMatchObject({ pin: s.pin, status: "connecting" });
+
+    const joined = await openCustomerWs(server);
+    joined.send({ type: "join", pin: s.pin });
+    await joined.next("joined");
+    joined.send({ type: "devices", camera: true, microphone: true, speaker: true, torch: false });
+    expect(await joined.closed).toEqual({ code: WS_CLOSE.badMessage, reason: 'invalid message: message: unknown fields "speaker", "torch"' });
+
+    const t = await openTechnicianWs(server, tech.token);
+    await t.next("sessions");
+    t.send({ type: "chat", sessionId: s.id, text: "hi", from: "customer" });
+    expect(await t.closed).toEqual({ code: WS_CLOSE.badMessage, reason: 'invalid message: message: unknown field "from"' });
   });
 });

@@ -79,6 +79,12 @@ describe("daemon reducer", () => {
 });
 
 describe("ui reducer", () => {
+  it("tells the technician when a session's live PIN was refused for the customer's network", () => {
+    const event = { id: 3, at: "2026-01-01T00:00:00.000Z", type: "media" as const, sessionId: "s1", event: "pin-refused-network" };
+    const s = uiReducer(initialUi, { type: "event", now: 0, event });
+    expect(s.notice).toEqual({ kind: "error", text: expect.stringMatching(/^session s1: the customer's PIN was refused: their network is blocked/) });
+    expect(uiReducer(initialUi, { type: "event", now: 0, event: { ...event, event: "pli" } }).notice).toBeNull();
+  });
   it("ignores a log answer for a session no longer shown", () => {
     const open = uiReducer(initialUi, { type: "log/open", id: "a" });
     expect(uiReducer(open, { type: "log/loaded", id: "b", entries: [] })).toBe(open);

@@ -19,7 +19,8 @@ const GLOBAL = "pin:*";
 /**
  * The one gate of every route that takes a PIN (customer socket, invitation join). A source whose
  * budget of wrong PINs is spent is refused before the lookup, so it learns nothing; otherwise the
- * PIN is looked up and a live one always gets in, whatever other sources did. Only misses count:
+ * PIN is looked up and a live one always gets in, whatever other sources did (a spent source's
+ * own live PIN is refused too; its caller may tell the technician afterwards). Only misses count:
  * per source (a token is taken before the lookup, so parallel guesses cannot overdraw it, and
  * given back for a live PIN), and across all sources, where a spent budget slows every further
  * miss down (a sequential guesser waits) but never refuses a live PIN.

@@ -6,6 +6,7 @@ import {
   SessionStatus,
   type ChatMessage,
   type CollaboratorPermission,
+  type CustomerMediaEvent,
   type TwilioStatusCallback,
   type Language,
   type LensAccepted,
@@ -64,7 +65,7 @@ const LEAD_ACTION: Partial<Record<SessionLogEntry["event"], string>> = {
 export interface SessionNotifier {
   sessionChanged(row: SessionRow, session: Session, statusChanged: boolean): void;
   chat(row: SessionRow, message: ChatMessage): void;
-  customerMedia(row: SessionRow, event: "screen-share-stopped"): void;
+  customerMedia(row: SessionRow, event: CustomerMediaEvent): void;
   /** A Lens action a collaborator may take, for the lead's daemon to deliver: resolves with its answer. */
   lens(row: SessionRow, action: LensAction, by: string): Promise<LensRelayResult>;
 }
@@ -95,6 +96,9 @@ function requirePermissions(caller: Caller, needed: readonly Permission[]): void
     throw new RescueError("forbidden", `your group lacks the permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
   }
 }
+
+/** Notices of a live PIN refused for its network's spent budget: one a minute per session tells the technician. */
+const PIN_REFUSED_NOTICE: Rate = { burst: 1, windowMs: 60_000 };
 
 /**
  * The one lock key of every session mutation. The rules span technicians and nodes (live PINs
@@ -141,7 +145,8 @@ export class SessionService {
   }
 
   private awayUntil(row: SessionRow): string | undefined {
-    if (!row.customerAwaySince) return undefined;
+    // Sessions that ended before `move` cleared the mark still hold it: an ended session has no one away.
+    if (!row.customerAwaySince || isTerminal(row.status)) return undefined;
     return new Date(Date.parse(row.customerAwaySince) + this.graceMs).toISOString();
   }
 
@@ -518,16 +523,19 @@ export class SessionService {
   /**
    * The customer comes back with their resume credential (a reloaded page, a new network): the
    * session goes on where it was, and the credential is replaced by the returned one. Undefined
-   * for an unknown session, a wrong or spent credential, or a grace period that ran out.
+   * for an unknown session or a wrong or spent credential; `ended` (why, in words) when the
+   * credential is right but the session is over, e.g. the grace period ran out: only the
+   * customer who holds it learns that.
    * `reportedAwayMs`: how long the customer says they were without a connection (ms, their clock).
    * Logs customer-reconnected with `afterMs`, the gap; when no node had marked the customer away,
    * customer-disconnected (and the away push) comes first.
    */
-  async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+  async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
     const resumed = await this.exclusive(async () => {
       const found = await this.store.sessions.get(sessionId);
-      if (!found || isTerminal(found.status) || !found.customerResumeHash || !sameDigest(found.customerResumeHash, sha256(token))) return undefined;
-      if (await this.abortIfGone(found)) return undefined;
+      if (!found || !found.customerResumeHash || !sameDigest(found.customerResumeHash, sha256(token))) return undefined;
+      if (isTerminal(found.status)) return { ended: await this.endedReason(found) };
+      if (await this.abortIfGone(found)) return { ended: await this.endedReason({ ...found, status: "aborted" }) };
       const now = this.deps.now().getTime();
       // The customer's own count of how long they were without a connection, bounded by the grace
       // period (past it they could not resume): only a figure for the log.
@@ -549,7 +557,7 @@ export class SessionService {
       await this.log(row.id, "customer-reconnected", { address, afterMs });
       return { row: { ...row, ...patch }, resumeToken };
     });
-    if (!resumed) return undefined;
+    if (!resumed || "ended" in resumed) return resumed;
     this.clearAway(sessionId);
     this.deps.notifier.sessionChanged(resumed.row, this.view(resumed.row), false);
     return resumed;
@@ -617,6 +625,17 @@ export class SessionService {
     if (away) this.scheduleAway(away);
   }
 
+  /** Why an ended session ended, for its customer: the server's own reason for an abort, else who ended it. */
+  private async endedReason(row: SessionRow): Promise<string> {
+    if (row.status === "closed") return "the technician ended it";
+    if (row.status === "aborted") {
+      const entries = await this.store.sessionLog.list(row.id);
+      const abort = entries.findLast((e) => e.event === "aborted");
+      if (typeof abort?.reason === "string") return abort.reason;
+    }
+    return row.status;
+  }
+
   /** Aborts the session when its customer has been away longer than the grace period. */
   private async abortIfGone(row: SessionRow): Promise<boolean> {
     if (!row.customerAwaySince || isTerminal(row.status)) return false;
@@ -672,6 +691,23 @@ export class SessionService {
       return row;
     });
     this.deps.notifier.customerMedia(row, "screen-share-stopped");
+  }
+
+  /**
+   * A PIN from a source whose budget of wrong PINs is spent was refused before any lookup, and the
+   * refusal said nothing (SECURITY.md "PIN guessing"). Called after that answer went out, so the
+   * refused client cannot see it: when the PIN is live, its session's log says so
+   * (`pin-refused-network`, `address` the source as counted, hidden from collaborators) and its
+   * technician is told, at most once a minute per session, so they can give the customer another
+   * way in. Nothing comes back to the caller.
+   */
+  async pinRefusedAtSource(pin: string, source: string): Promise<void> {
+    const row = await this.store.sessions.byPin(pin);
+    if (!row || row.status !== "connecting" || row.customerJoined) return;
+    if (row.pinExpiresAt && Date.parse(row.pinExpiresAt) <= this.deps.now().getTime()) return;
+    if (!(await this.deps.buckets.take(`pin-refused:${row.id}`, PIN_REFUSED_NOTICE))) return;
+    await this.exclusive(() => this.log(row.id, "pin-refused-network", { address: source }));
+    this.deps.notifier.customerMedia(row, "pin-refused-network");
   }
 
   /** Whether the customer of this session may send signals now. */
@@ -853,7 +889,9 @@ export class SessionService {
     fields: Record<string, unknown>,
     extra: SessionPatch = {},
   ): Promise<SessionRow> {
-    const patch: SessionPatch = { ...extra, status, statusSince: this.iso(), ...(isTerminal(status) ? { pin: null, pinExpiresAt: null } : {}) };
+    // An ended session has no PIN to use and no customer who may still come back.
+    const ended: SessionPatch = isTerminal(status) ? { pin: null, pinExpiresAt: null, customerAwaySince: null } : {};
+    const patch: SessionPatch = { ...extra, status, statusSince: this.iso(), ...ended };
     await this.store.sessions.update(row.id, patch);
     await this.log(row.id, event, { ...fields, status });
     const next = { ...row, ...patch };

@@ -4,6 +4,7 @@ import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCus
 import { eulaText } from "../eula.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { PinGuard } from "../limits/pin-guard.js";
+import { sourceOf } from "../limits/source.js";
 import type { SessionService } from "../sessions/service.js";
 import type { SessionRow } from "../store/types.js";
 import type { Hub } from "./hub.js";
@@ -25,6 +26,9 @@ export interface CustomerDeps {
   joinTimeoutMs: number;
   heartbeatMs: number;
 }
+
+/** Why a PIN from a source that spent its budget of wrong PINs is refused, and what the customer can do. */
+export const PIN_THROTTLED_REASON = "too many wrong PINs from your network: connect from another network (e.g. mobile data) or call your technician";
 
 /** Steps a customer goes through, in this order. */
 type Phase = "pin" | "joined" | "devices" | "accepted";
@@ -98,7 +102,12 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address));
             if (!check.ok && check.throttled) {
               log.debug({ address }, "PIN attempts throttled");
-              return closeWith(ws, WS_CLOSE.rateLimited, `too many wrong PINs from your network; try again in ${check.retryAfterSeconds} s`);
+              // The same answer for a live PIN and a miss. The customer cannot wait out a budget that
+              // refills over hours (a link or an SMS carries the same PIN), so they are told what
+              // helps; then, out of this client's sight, a live PIN's technician is told.
+              closeWith(ws, WS_CLOSE.rateLimited, PIN_THROTTLED_REASON);
+              sessions.pinRefusedAtSource(msg.pin, sourceOf(address)).catch((err: unknown) => log.error({ err }, "noting a refused live PIN failed"));
+              return;
             }
             if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
             const joined = check.value;
@@ -116,6 +125,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             // whose network spent its PIN budget (a guesser behind the same address) still gets back.
             const resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
             if (!resumed) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
+            if ("ended" in resumed) return closeWith(ws, WS_CLOSE.sessionEnded, `the session has ended: ${resumed.ended}`);
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
             enter(resumed.row, resumed.resumeToken, true);
             log.info({ sessionId, address }, "customer resumed");

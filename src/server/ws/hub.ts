@@ -5,6 +5,7 @@ import {
   RescueError,
   WS_CLOSE,
   type ChatMessage,
+  type CustomerMediaEvent,
   type LensAction,
   type LensRelayResult,
   type ServerToCustomer,
@@ -255,7 +256,7 @@ export class Hub implements SessionNotifier {
     this.toCustomer(row.id, { type: "chat", message });
   }
 
-  customerMedia(row: SessionRow, event: "screen-share-stopped"): void {
+  customerMedia(row: SessionRow, event: CustomerMediaEvent): void {
     this.log.info({ sessionId: row.id, technician: row.technicianEmail, event }, "customer media");
     this.toTechnician(row.technicianId, { type: "customer-media", sessionId: row.id, event });
   }

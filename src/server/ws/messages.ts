@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from "ws";
 import type * as z from "zod";
-import { RescueError, WS_CLOSE } from "../../protocol/index.js";
+import { RescueError, WS_CLOSE, describeIssue } from "../../protocol/index.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 
 /** A close reason fits in 123 bytes. */
@@ -10,7 +10,10 @@ export function closeWith(ws: WebSocket, code: number, reason: string): void {
   ws.close(code, r);
 }
 
-/** Parses one text message with a schema; a malformed one closes the socket with badMessage. */
+/**
+ * Parses one text message with a schema; a malformed one closes the socket with badMessage and
+ * the first problem, naming unknown fields as the HTTP routes do (every message schema is strict).
+ */
 export function parseMessage<S extends z.ZodType>(ws: WebSocket, schema: S, data: RawData, isBinary: boolean): z.infer<S> | undefined {
   if (isBinary) {
     closeWith(ws, WS_CLOSE.badMessage, "messages are JSON text");
@@ -26,7 +29,7 @@ export function parseMessage<S extends z.ZodType>(ws: WebSocket, schema: S, data
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    closeWith(ws, WS_CLOSE.badMessage, `invalid message: ${issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "rejected"}`);
+    closeWith(ws, WS_CLOSE.badMessage, `invalid message: ${issue ? describeIssue(issue, "message") : "rejected"}`);
     return undefined;
   }
   return parsed.data;

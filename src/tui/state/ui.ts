@@ -51,6 +51,7 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
       return { ...state, notice: { kind: action.kind, text: action.text } };
     case "event": {
       const { event } = action;
+      if (event.type === "media" && event.event === "pin-refused-network") return { ...state, notice: { kind: "error", text: pinRefusedNotice(event.sessionId) } };
       if (event.type !== "invitation" || state.invitationsSeen.includes(event.invitation.id)) return state;
       const seen = [...state.invitationsSeen, event.invitation.id].slice(-INVITATIONS_REMEMBERED);
       const open = event.invitation.status === "pending" && Date.parse(event.invitation.expiresAt) > action.now;
@@ -108,4 +109,9 @@ export function uiReducer(state: UiState, action: ConsoleAction): UiState {
     default:
       return state;
   }
+}
+
+/** The server refused a session's live PIN because the customer's network spent its budget of wrong PINs. */
+export function pinRefusedNotice(sessionId: string): string {
+  return `session ${sessionId}: the customer's PIN was refused: their network is blocked after too many wrong PINs; have them connect from another network (mobile data) with the link or SMS`;
 }

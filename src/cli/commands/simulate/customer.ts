@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { examples, type Context } from "../../context.js";
 import { Interrupted, UsageError } from "../../errors.js";
+import { CustomerToServer } from "../../../protocol/index.js";
 
 interface Options {
   server: string;
@@ -41,8 +42,32 @@ export function register(parent: Command, ctx: Context): void {
   cmd.action((opts: Options) => run(ctx, opts));
 }
 
-async function run(ctx: Context, opts: Options): Promise<void> {
+/** The flag a field of the customer's `join` message comes from. */
+const JOIN_FLAGS: Record<string, string> = { pin: "--pin", name: "--name" };
+
+/**
+ * Refuses what the server would refuse, before any socket is opened: the flags that go into the
+ * customer's messages are checked with the message schemas the server uses (src/protocol).
+ */
+function checkFlags(opts: Options): void {
   if (!/^\d{6}$/.test(opts.pin)) throw new UsageError("--pin must be 6 digits");
+  let url: URL | undefined;
+  try {
+    url = new URL(opts.server);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol)) throw new UsageError(`--server must be an http:// or https:// URL, not ${JSON.stringify(opts.server)}`);
+  const join = CustomerToServer.safeParse({ type: "join", pin: opts.pin, ...(opts.name ? { name: opts.name } : {}) });
+  if (!join.success) {
+    const issue = join.error.issues[0]!;
+    const field = String(issue.path[0] ?? "");
+    throw new UsageError(`${JOIN_FLAGS[field] ?? field}: ${issue.message}`);
+  }
+}
+
+async function run(ctx: Context, opts: Options): Promise<void> {
+  checkFlags(opts);
   const durationSec = Number(opts.duration);
   if (!Number.isFinite(durationSec) || durationSec <= 0 || durationSec > 24 * 3600) throw new UsageError("--duration must be a number of seconds > 0");
   for (const f of [opts.video, opts.audio]) if (f && !existsSync(f)) throw new UsageError(`${f}: no such file`);

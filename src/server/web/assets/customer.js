@@ -315,7 +315,8 @@ window.rescueCustomer = (function () {
       }
       if (event.code === 4404 || event.code === 4429) {
         show("again", true);
-        return c.end("bad-pin", event.code === 4404 ? t.badPin : event.reason);
+        // 4429 before joining: the network spent its budget of wrong PINs (waiting it out takes hours).
+        return c.end("bad-pin", event.code === 4404 ? t.badPin : joinedOnce ? event.reason : t.pinThrottled);
       }
       if (event.code === 4409 || event.code === 4410 || event.code === 1000) return c.end("ended", t.ended);
       if (resume) return reconnect();
