@@ -36,17 +36,16 @@ export interface JitterBufferSink {
 export interface JitterBufferOptions {
   /** RTP clock rate of the stream in Hz (90,000 for video). */
   clockRate: number;
-  /** How long, in media time (ms), a gap waits for a NACK retransmission before it is given up. */
-  latencyMs?: number;
+  /**
+   * How long (ms) a gap waits for a NACK retransmission before it is given up, in media time (RTP
+   * timestamps, as werift times it) and also in wall-clock time since the gap was found: after a
+   * stall, packets queued in the socket are read in a burst whose media time runs far ahead of the
+   * wall clock, and a gap found in it would otherwise be given up at once, before its NACK could
+   * even leave. A function is asked at each check (the peer follows the retransmission round trip).
+   */
+  latencyMs?: number | (() => number);
   /** Packets held behind gaps before the oldest gap is given up regardless of time. */
   maxPackets?: number;
-  /**
-   * Wall-clock time (ms) a gap also waits, counted from when it was found, before it is given up
-   * (default: latencyMs). After a stall, packets queued in the socket are read in a burst: their
-   * media time runs far ahead of the wall clock, and a gap found in the burst would be given up at
-   * once, before its NACK could even leave.
-   */
-  minWaitMs?: number;
   /** Milliseconds; performance.now by default. */
   now?: () => number;
 }
@@ -79,7 +78,8 @@ export interface JitterBufferCounters {
  */
 export class JitterBuffer {
   readonly counters: JitterBufferCounters = { received: 0, emitted: 0, duplicates: 0, late: 0, tooLate: 0, lost: 0, restarts: 0, steps: 0 };
-  private readonly latencyTicks: number;
+  private readonly latencyMs: () => number;
+  private readonly ticksPerMs: number;
   private readonly maxPackets: number;
   private readonly recentTicks: number;
   private readonly slots = new Map<number, RtpPacket>();
@@ -87,7 +87,6 @@ export class JitterBuffer {
   private readonly arrivals = new Map<number, number>();
   /** Sequence numbers recently given up, oldest first, to tell a retransmission too late from a duplicate. */
   private readonly givenUp = new Set<number>();
-  private readonly minWaitMs: number;
   private readonly now: () => number;
   /** Sequence number expected next; undefined before the first packet. */
   private next: number | undefined;
@@ -100,10 +99,11 @@ export class JitterBuffer {
   private sink: JitterBufferSink | undefined;
 
   constructor(opts: JitterBufferOptions, sink: JitterBufferSink) {
-    this.latencyTicks = ((opts.latencyMs ?? 200) * opts.clockRate) / 1000;
+    const latency = opts.latencyMs ?? 200;
+    this.latencyMs = typeof latency === "number" ? () => latency : latency;
+    this.ticksPerMs = opts.clockRate / 1000;
     this.maxPackets = opts.maxPackets ?? 1000;
     this.recentTicks = (RECENT_MS * opts.clockRate) / 1000;
-    this.minWaitMs = opts.minWaitMs ?? opts.latencyMs ?? 200;
     this.now = opts.now ?? (() => performance.now());
     this.sink = sink;
   }
@@ -197,9 +197,12 @@ export class JitterBuffer {
   }
 
   private giveUpExpiredGaps(): void {
+    if (this.head === undefined) return;
+    const latencyMs = this.latencyMs();
+    const latencyTicks = latencyMs * this.ticksPerMs;
     while (this.head !== undefined && this.sink) {
       const waited = (this.newestTs - this.slots.get(this.head)!.header.timestamp) >>> 0;
-      const expired = waited < 0x80000000 && waited > this.latencyTicks && this.now() - this.arrivals.get(this.head)! >= this.minWaitMs;
+      const expired = waited < 0x80000000 && waited > latencyTicks && this.now() - this.arrivals.get(this.head)! >= latencyMs;
       if (!expired && this.slots.size <= this.maxPackets) return;
       this.giveUpGap();
     }

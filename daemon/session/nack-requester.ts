@@ -108,6 +108,14 @@ export class NackRequester {
     return Math.min(this.opts.maxRetryMs, Math.max(this.opts.minRetryMs, this.rttMs * 1.5 + 5));
   }
 
+  /**
+   * How long (ms) a packet found missing now takes to come back if its first retransmission is
+   * lost and the repeat is not: a retry time, a round trip, and half a round trip of slack.
+   */
+  get twoAttemptsMs(): number {
+    return this.retryMs + 1.5 * this.rttMs;
+  }
+
   /** Every video packet as it arrives (originals and retransmissions, unwrapped from RTX). */
   packet(seq: number): void {
     if (this.closed) return;

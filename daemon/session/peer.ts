@@ -60,6 +60,13 @@ export interface TechnicianPeerEvents {
 }
 
 const KEYFRAME_REQUEST_GAP_MS = 300;
+/**
+ * Bounds of the video jitter buffer's wait for a retransmission (ms). 200 ms covers a NACK and its
+ * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
+ * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
+ */
+const MIN_VIDEO_WAIT_MS = 200;
+const MAX_VIDEO_WAIT_MS = 1000;
 
 /**
  * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
@@ -446,7 +453,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.jitter?.destroy();
     this.assembler = this.newAssembler();
     this.jitter = new JitterBuffer(
-      { clockRate: 90_000, latencyMs: 200 },
+      // Long enough for a NACK and its repeat to be answered at the measured round trip, within bounds.
+      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0)) },
       {
         packet: (rtp) => this.assembler?.packet(rtp),
         // Given up after waiting for retransmission: the frames that follow need a keyframe.

@@ -22,11 +22,11 @@ interface Run {
  * Feeds `arrivals` in order; the wall clock of arrival k is `at(k)` ms, by default one packet every
  * 1/120 s (the stream's own pace: dropped packets leave no hole in time, reordering none either).
  */
-function run(arrivals: RtpPacket[], at: (k: number) => number = (k) => (k * 1000) / 120): Run {
+function run(arrivals: RtpPacket[], at: (k: number) => number = (k) => (k * 1000) / 120, latencyMs: number | (() => number) = 200): Run {
   const r: Omit<Run, "counters"> = { out: [], lost: [], lossReports: 0, restarts: 0, maxBuffered: 0 };
   let nowMs = 0;
   const jitter = new JitterBuffer(
-    { clockRate: 90_000, latencyMs: 200, now: () => nowMs },
+    { clockRate: 90_000, latencyMs, now: () => nowMs },
     {
       packet: (rtp) => r.out.push(indexOf.get(rtp)!),
       loss: ({ from, count }) => {
@@ -159,6 +159,17 @@ describe("video jitter buffer", () => {
     const r = run(arrivals, at);
     expectLossless(r, arrivals);
     expect(r.counters.tooLate).toBe(0);
+  });
+
+  it("waits as long as the latency function says at the time (a slow retransmission round trip)", () => {
+    const sent = stream({ count: 400 });
+    const gap = sent[100]!;
+    // The retransmission comes 48 packets (400 ms) after the original was due.
+    const arrivals = [...sent.slice(0, 100), ...sent.slice(101, 148), copy(gap), ...sent.slice(148)];
+    expect(run(arrivals, undefined, 200).lost).toEqual([gap.header.sequenceNumber]);
+    let wait = 200;
+    const r = run(arrivals, (k) => ((wait = k > 50 ? 500 : 200), (k * 1000) / 120), () => wait);
+    expectLossless(r, arrivals);
   });
 
   it("still gives up a gap after the wait when nothing comes to fill it, whatever the clocks", () => {
