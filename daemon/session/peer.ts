@@ -65,6 +65,8 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
  * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
  * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
  */
+/** SO_RCVBUF asked for the media socket: seconds of a 1 Mbit/s stream (Linux doubles it for bookkeeping, and caps it). */
+const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 const MIN_VIDEO_WAIT_MS = 200;
 const MAX_VIDEO_WAIT_MS = 1000;
 
@@ -153,7 +155,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.pc.connectionStateChange.subscribe((state) => {
       this.emit("state", state);
       this.path.ice(state);
-      if (state === "connected") this.emit("connected");
+      if (state === "connected") {
+        this.enlargeReceiveBuffer();
+        this.emit("connected");
+      }
     });
     this.pc.onTrack.subscribe((track) => this.onTrack(track));
     this.pc.onDataChannel.subscribe((channel) => {
@@ -309,6 +314,24 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
 
   unmute(): void {
     if (this.talkStream) this.talkStream.muted = false;
+  }
+
+  /**
+   * Gives the UDP socket media arrives on a larger receive buffer than the system default (about
+   * 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
+   * sessions, a recording's disk write), a keyframe burst or a few hundred ms of video waits there
+   * instead of being dropped by the kernel, which NACK must then repair. The kernel caps the size at
+   * net.core.rmem_max. Relayed (TURN over TCP/TLS) paths have no such socket and are left alone.
+   */
+  private enlargeReceiveBuffer(): void {
+    const pair = this.pc.iceTransports[0]?.connection.nominated;
+    // werift's types keep the protocol's transport private; a UDP one holds a dgram socket.
+    const socket = (pair?.protocol as { transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } } | undefined)?.transport?.socket;
+    try {
+      socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
+    } catch {
+      // Not bound (closing) or refused: the default buffer still works.
+    }
   }
 
   /** The candidate types of the nominated pair (host, srflx, prflx, relay), once there is one. */
