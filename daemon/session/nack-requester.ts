@@ -66,8 +66,9 @@ interface Missing {
  */
 export class NackRequester {
   readonly counters: NackCounters = { nacks: 0, requested: 0, repeats: 0, recovered: 0, abandoned: 0 };
-  /** Smoothed round trip from NACK to retransmission (ms), as RFC 6298 smooths SRTT. */
+  /** Smoothed round trip from NACK to retransmission (ms), and its mean deviation (RFC 6298 SRTT, RTTVAR). */
   rttMs: number;
+  rttVarMs: number;
   private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now">>;
   private readonly send: (seqs: number[]) => void;
   private readonly now: () => number;
@@ -89,6 +90,7 @@ export class NackRequester {
       initialRttMs: opts.initialRttMs ?? 60,
     };
     this.rttMs = this.opts.initialRttMs;
+    this.rttVarMs = this.opts.initialRttMs / 2;
     this.now = opts.now ?? (() => performance.now());
     this.schedule =
       opts.schedule ??
@@ -109,11 +111,12 @@ export class NackRequester {
   }
 
   /**
-   * How long (ms) a packet found missing now takes to come back if its first retransmission is
-   * lost and the repeat is not: a retry time, a round trip, and half a round trip of slack.
+   * How long (ms) a packet found missing now may take to come back if its first retransmission is
+   * lost and the repeat is not: a retry time and a round trip with four deviations of slack (as
+   * RFC 6298's retransmission timeout), for a round trip that varies on a busy machine.
    */
   get twoAttemptsMs(): number {
-    return this.retryMs + 1.5 * this.rttMs;
+    return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
   /** Every video packet as it arrives (originals and retransmissions, unwrapped from RTX). */
@@ -138,12 +141,12 @@ export class NackRequester {
       this.missing.delete(seq);
       this.counters.recovered++;
       const now = this.now();
-      if (entry.attempts === 1) this.rttMs += (now - entry.firstNackAt - this.rttMs) / 4;
+      if (entry.attempts === 1) this.sampleRtt(now - entry.firstNackAt);
       else if (entry.attempts > 1 && now - entry.at > this.rttMs) {
         // After a repeat it is unknown which NACK this answers (Karn): the time since the last one
         // is a lower bound of the round trip. It may raise the estimate, never lower it, so a round
         // trip longer than the retry time is not hidden for good behind repeats.
-        this.rttMs += (now - entry.at - this.rttMs) / 4;
+        this.sampleRtt(now - entry.at);
       }
       return;
     }
@@ -153,6 +156,11 @@ export class NackRequester {
       this.missing.clear();
       this.highest = seq;
     }
+  }
+
+  private sampleRtt(sample: number): void {
+    this.rttVarMs += (Math.abs(this.rttMs - sample) - this.rttVarMs) / 4;
+    this.rttMs += (sample - this.rttMs) / 4;
   }
 
   /** The jitter buffer stopped waiting for `from`..`to` (inclusive, may wrap): stop asking for them. */

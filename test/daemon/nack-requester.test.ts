@@ -145,6 +145,27 @@ describe("NACK requester", () => {
       seq += 3;
     }
     expect(h.nack.rttMs).toBeLessThan(9);
+    // A steady path: the deviation shrinks, and the wait for a NACK and its repeat with it.
+    expect(h.nack.rttVarMs).toBeLessThan(5);
+    expect(h.nack.twoAttemptsMs).toBeLessThan(50);
+  });
+
+  it("widens the wait for a NACK and its repeat when the round trip varies", () => {
+    // A long retry time: every retransmission answers the one NACK, a clean sample.
+    const h = harness({ initialRttMs: 20, minRetryMs: 200 });
+    let seq = 0;
+    for (let i = 0; i < 40; i++) {
+      feed(h, [seq, seq + 2]);
+      h.advance(0);
+      // 10 ms and 90 ms round trips in turn (a machine that stalls now and then).
+      const rtt = i % 2 ? 90 : 10;
+      h.advance(rtt);
+      h.nack.packet(seq + 1);
+      seq += 3;
+    }
+    expect(h.nack.counters.repeats).toBe(0);
+    expect(h.nack.rttVarMs).toBeGreaterThan(25);
+    expect(h.nack.twoAttemptsMs - h.nack.retryMs).toBeGreaterThan(150);
   });
 
   it("keeps its estimate near the truth when every first retransmission is lost (no runaway)", () => {
