@@ -60,13 +60,13 @@ export interface TechnicianPeerEvents {
 }
 
 const KEYFRAME_REQUEST_GAP_MS = 300;
+/** SO_RCVBUF asked for the media socket: seconds of a 1 Mbit/s stream (Linux doubles it for bookkeeping, and caps it). */
+const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 /**
  * Bounds of the video jitter buffer's wait for a retransmission (ms). 200 ms covers a NACK and its
  * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
  * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
  */
-/** SO_RCVBUF asked for the media socket: seconds of a 1 Mbit/s stream (Linux doubles it for bookkeeping, and caps it). */
-const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 const MIN_VIDEO_WAIT_MS = 200;
 const MAX_VIDEO_WAIT_MS = 1000;
 
