@@ -10,6 +10,7 @@
 //   frames        video frames sent and recorded (all runs), and the worst run's recorded share
 //   offerToConnectedMs  from the customer creating its offer to the receiver's connected (DTLS up)
 //   keyframeRequests    PLIs the receiver sent, by reason, over all runs
+//   loss          what loss cost and what repaired it, summed over the runs (lossCounts)
 // plus firstFrameMs (Start to the first frame in the file, short sessions at 0% loss) and `targets`:
 // the issue's targets, each with its limit, the measured figure and pass/fail.
 // Needs the compiled tree (npm run build) and ffmpeg. Default: about 3 minutes. Knobs:
@@ -63,7 +64,7 @@ async function receiver() {
     else if (message.type === "close") {
       clearInterval(poll);
       const info = await peer.close("ended");
-      send({ type: "closed", info, keyframeRequests });
+      send({ type: "closed", info, keyframeRequests, loss: peer.lossCounters() });
       process.disconnect();
     }
   });
@@ -121,6 +122,8 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "close" });
   const closed = await next(child, "closed");
+  const videoSender = customer.pc.getTransceivers().find((t) => t.kind === "video")?.sender;
+  const lossCounters = { ...closed.loss, retransmittedBySender: videoSender?.retransmittedPacketsSent ?? 0, framesLost: customer.sentVideoFrames - (closed.info.recording?.videoFrames ?? 0) };
   await customer.close();
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
   const cpuSeconds = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
@@ -138,6 +141,7 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
     sent: customer.sentVideoFrames,
     recorded: closed.info.recording?.videoFrames ?? 0,
     keyframeRequests: closed.keyframeRequests,
+    loss: lossCounters,
     bytes: fileSize(recordPath),
     recordedKbps: Math.round((fileSize(recordPath) * 8) / seconds / 1000),
   };
@@ -163,6 +167,22 @@ function round(n, digits = 1) {
 function spread(values, digits) {
   const sorted = [...values].sort((a, b) => a - b);
   return { min: round(sorted[0], digits), median: round(median(sorted), digits), max: round(sorted.at(-1), digits), runs: values.map((v) => round(v, digits)) };
+}
+
+/**
+ * Sums the runs' loss counters: video packets missing on arrival and recovered, NACKs and the
+ * sequence numbers they named, retransmissions the customer sent, packets the jitter buffer gave
+ * up or got too late, frames held back waiting for a keyframe or broken, keyframe requests by reason.
+ */
+function lossCounts(runs) {
+  const sum = {};
+  for (const run of runs) {
+    for (const [key, value] of Object.entries(run)) {
+      if (typeof value === "number") sum[key] = (sum[key] ?? 0) + value;
+      else for (const [k, n] of Object.entries(value)) (sum[key] ??= {})[k] = (sum[key][k] ?? 0) + n;
+    }
+  }
+  return { ...sum, framesLostPerRun: runs.map((r) => r.framesLost) };
 }
 
 async function main() {
@@ -216,6 +236,8 @@ async function main() {
         frames: { sent, recorded, recordedOfSent: round(recorded / sent, 4), worstRun: round(Math.min(...list.map((s) => s.recorded / s.sent)), 4) },
         offerToConnectedMs: spread(list.map((s) => s.connectMs), 1),
         keyframeRequests,
+        // Where the frames went, summed over the runs (and each run's frames lost): see lossCounts.
+        loss: lossCounts(list.map((s) => s.loss)),
         recordedKbps: spread(list.map((s) => s.recordedKbps), 0),
       };
     }

@@ -10,12 +10,14 @@
 //   eventLoopDelayMs  the receiver's event loop delay (p99, max) while streaming: a collapse shows
 //                     as delay in the hundreds of ms and lost frames
 //   peakRssMb
+//   loss        where lost frames went: packets missing/recovered, NACKs, given up, frames held back,
+//               kernel drops (receive buffer full) on the receiver's UDP sockets
 // and `collapsed` per step (lost more than 1% of frames or event-loop p99 above 200 ms).
 // Needs the compiled tree (npm run build) and ffmpeg. Default about 2-3 minutes. Knobs:
 // RESCUE_BENCH_SECONDS (10 per step), RESCUE_BENCH_STEPS ("1,4,10,16,16@2": streams@loss%),
 // RESCUE_BENCH_CLIP=DIR (keep the clip).
 import { fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,12 +55,43 @@ async function receiver() {
     } else if (message.type === "close") {
       delay.disable();
       const recorded = {};
-      for (const [id, peer] of peers) recorded[id] = (await peer.close("ended")).recording?.videoFrames ?? 0;
-      send({ type: "closed", recorded });
+      const kernelDrops = udpDrops();
+      const loss = {};
+      for (const [id, peer] of peers) {
+        recorded[id] = (await peer.close("ended")).recording?.videoFrames ?? 0;
+        for (const [key, value] of Object.entries(peer.lossCounters?.() ?? {})) if (typeof value === "number" && key !== "nackRttMs") loss[key] = (loss[key] ?? 0) + value;
+      }
+      send({ type: "closed", recorded, loss: { ...loss, kernelDrops } });
       process.disconnect();
     }
   });
   send({ type: "ready" });
+}
+
+/**
+ * Datagrams the kernel dropped on this process's UDP sockets (receive buffer full): the drops
+ * column of /proc/net/udp for the socket inodes among /proc/self/fd. Null where that is not readable.
+ */
+function udpDrops() {
+  try {
+    const inodes = new Set();
+    for (const fd of readdirSync("/proc/self/fd")) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    let drops = 0;
+    for (const line of readFileSync("/proc/net/udp", "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 12 && inodes.has(f[9])) drops += Number(f.at(-1));
+    }
+    return drops;
+  } catch {
+    return null;
+  }
 }
 
 /** K streams into one receiver for `seconds`. */
@@ -106,6 +139,9 @@ async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
     recordedOfSent: round(recorded / sent, 4),
     eventLoopDelayMs: { p99: round(after.delayP99Ms), max: round(after.delayMaxMs) },
     peakRssMb: round(after.maxRssKb / 1024),
+    // Summed over the streams: packets missing and recovered, NACKs, given up, frames held back, and
+    // datagrams the kernel dropped on the receiver's sockets (see TechnicianPeer.lossCounters).
+    loss: closed.loss,
   };
   return { ...result, collapsed: result.recordedOfSent < 0.99 || result.eventLoopDelayMs.p99 > 200 };
 }

@@ -28,6 +28,8 @@ export type AssemblerCodec = "VP8" | "MPEG4/ISO/AVC";
  * delta frames decoded without the frames they refer to give pictures the camera never showed.
  */
 export class FrameAssembler {
+  /** Frames handed out, and whole frames held back (waiting for a keyframe) or broken (a packet lost). */
+  readonly counters = { frames: 0, heldBack: 0, broken: 0 };
   private packets: RtpPacket[] = [];
   /** Timestamp of the frame being gathered; undefined between frames. */
   private timestamp: number | undefined;
@@ -82,6 +84,7 @@ export class FrameAssembler {
     this.packets = [];
     this.frameBroken = false;
     this.timestamp = undefined;
+    if (broken) this.counters.broken++;
     if (broken || packets.length === 0) return;
     let frame: { data: Buffer; isKeyframe: boolean; timestamp: number };
     try {
@@ -92,7 +95,11 @@ export class FrameAssembler {
     if (frame.data.length === 0) return;
     const keyframe = frame.isKeyframe && this.confirmKeyframe(frame.data);
     if (keyframe) this.synced = this.keyframeSeen = true;
-    if (!this.synced) return this.sink.needKeyframe(this.keyframeSeen ? "loss" : "no-keyframe-yet");
+    if (!this.synced) {
+      this.counters.heldBack++;
+      return this.sink.needKeyframe(this.keyframeSeen ? "loss" : "no-keyframe-yet");
+    }
+    this.counters.frames++;
     this.sink.frame({ data: frame.data, keyframe, timestamp: frame.timestamp });
   }
 }

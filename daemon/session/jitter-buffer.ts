@@ -14,6 +14,8 @@ const MAX_MISORDER = 100;
  * in 4,800 restarts (20 s of 2^32 ticks at 90 kHz), and then it is taken up at most 10 s later.
  */
 const RECENT_MS = 10_000;
+/** Given-up sequence numbers remembered for the tooLate count. */
+const GIVEN_UP_KEPT = 1024;
 
 /** Sequence numbers given up on: `from` to `to` inclusive (uint16, may wrap), `count` of them. */
 export interface LostRange {
@@ -34,10 +36,18 @@ export interface JitterBufferSink {
 export interface JitterBufferOptions {
   /** RTP clock rate of the stream in Hz (90,000 for video). */
   clockRate: number;
-  /** How long, in media time (ms), a gap waits for a NACK retransmission before it is given up. */
-  latencyMs?: number;
+  /**
+   * How long (ms) a gap waits for a NACK retransmission before it is given up, in media time (RTP
+   * timestamps, as werift times it) and also in wall-clock time since the gap was found: after a
+   * stall, packets queued in the socket are read in a burst whose media time runs far ahead of the
+   * wall clock, and a gap found in it would otherwise be given up at once, before its NACK could
+   * even leave. A function is asked at each check (the peer follows the retransmission round trip).
+   */
+  latencyMs?: number | (() => number);
   /** Packets held behind gaps before the oldest gap is given up regardless of time. */
   maxPackets?: number;
+  /** Milliseconds; performance.now by default. */
+  now?: () => number;
 }
 
 /** Counts since creation. `steps` is the work done: buffer look-ups while scanning sequence numbers. */
@@ -48,6 +58,8 @@ export interface JitterBufferCounters {
   duplicates: number;
   /** Arrived after its turn: already emitted, or given up as lost. */
   late: number;
+  /** Of the late ones, those given up as lost before they came: a retransmission (or packet) too late. */
+  tooLate: number;
   lost: number;
   restarts: number;
   steps: number;
@@ -61,14 +73,21 @@ export interface JitterBufferCounters {
  * buffered, skipped the buffered packets before it, and cleared them by walking all 65,536
  * sequence numbers: duplicates, good packets dropped, false losses, and CPU that grew with loss.
  * Here every packet is buffered at most once, every sequence number is passed over at most once
- * while looking for the next buffered packet, and time is media time (RTP timestamps), as in werift.
+ * while looking for the next buffered packet. A gap is given up when both the media time (RTP
+ * timestamps, as in werift) and the wall-clock time since it was found exceed the wait.
  */
 export class JitterBuffer {
-  readonly counters: JitterBufferCounters = { received: 0, emitted: 0, duplicates: 0, late: 0, lost: 0, restarts: 0, steps: 0 };
-  private readonly latencyTicks: number;
+  readonly counters: JitterBufferCounters = { received: 0, emitted: 0, duplicates: 0, late: 0, tooLate: 0, lost: 0, restarts: 0, steps: 0 };
+  private readonly latencyMs: () => number;
+  private readonly ticksPerMs: number;
   private readonly maxPackets: number;
   private readonly recentTicks: number;
   private readonly slots = new Map<number, RtpPacket>();
+  /** When each buffered packet arrived (ms): a gap is as old as the packet just after it. */
+  private readonly arrivals = new Map<number, number>();
+  /** Sequence numbers recently given up, oldest first, to tell a retransmission too late from a duplicate. */
+  private readonly givenUp = new Set<number>();
+  private readonly now: () => number;
   /** Sequence number expected next; undefined before the first packet. */
   private next: number | undefined;
   /** Lowest buffered sequence number (the end of the oldest gap), when any is buffered. */
@@ -80,9 +99,12 @@ export class JitterBuffer {
   private sink: JitterBufferSink | undefined;
 
   constructor(opts: JitterBufferOptions, sink: JitterBufferSink) {
-    this.latencyTicks = ((opts.latencyMs ?? 200) * opts.clockRate) / 1000;
+    const latency = opts.latencyMs ?? 200;
+    this.latencyMs = typeof latency === "number" ? () => latency : latency;
+    this.ticksPerMs = opts.clockRate / 1000;
     this.maxPackets = opts.maxPackets ?? 1000;
     this.recentTicks = (RECENT_MS * opts.clockRate) / 1000;
+    this.now = opts.now ?? (() => performance.now());
     this.sink = sink;
   }
 
@@ -107,12 +129,14 @@ export class JitterBuffer {
         return;
       } else {
         this.slots.set(seq, rtp);
+        this.arrivals.set(seq, this.now());
         if (this.head === undefined || ahead < ((this.head - this.next) & 0xffff)) this.head = seq;
       }
       this.advanceClock(rtp.header.timestamp);
       this.giveUpExpiredGaps();
     } else if (ahead >= 0x10000 - MAX_MISORDER || ((this.newestTs - rtp.header.timestamp) >>> 0) <= this.recentTicks) {
       this.counters.late++;
+      if (this.givenUp.delete(seq)) this.counters.tooLate++;
     } else {
       this.jump(rtp);
     }
@@ -127,6 +151,8 @@ export class JitterBuffer {
   destroy(): void {
     this.sink = undefined;
     this.slots.clear();
+    this.arrivals.clear();
+    this.givenUp.clear();
     this.head = undefined;
     this.candidate = undefined;
   }
@@ -171,9 +197,12 @@ export class JitterBuffer {
   }
 
   private giveUpExpiredGaps(): void {
+    if (this.head === undefined) return;
+    const latencyMs = this.latencyMs();
+    const latencyTicks = latencyMs * this.ticksPerMs;
     while (this.head !== undefined && this.sink) {
       const waited = (this.newestTs - this.slots.get(this.head)!.header.timestamp) >>> 0;
-      const expired = waited < 0x80000000 && waited > this.latencyTicks;
+      const expired = waited < 0x80000000 && waited > latencyTicks && this.now() - this.arrivals.get(this.head)! >= latencyMs;
       if (!expired && this.slots.size <= this.maxPackets) return;
       this.giveUpGap();
     }
@@ -184,6 +213,12 @@ export class JitterBuffer {
     const head = this.head!;
     const count = (head - this.next!) & 0xffff;
     this.counters.lost += count;
+    for (let i = 0, seq = this.next!; i < count; i++, seq = (seq + 1) & 0xffff) this.givenUp.add(seq);
+    // Enough to tell a retransmission that comes a little late; older ones are counted as duplicates.
+    for (const seq of this.givenUp) {
+      if (this.givenUp.size <= GIVEN_UP_KEPT) break;
+      this.givenUp.delete(seq);
+    }
     this.sink?.loss({ from: this.next!, to: (head - 1) & 0xffff, count });
     this.next = head;
     this.drain();
@@ -194,6 +229,7 @@ export class JitterBuffer {
     let next = this.next!;
     for (let rtp = this.slots.get(next); rtp; rtp = this.slots.get(next)) {
       this.slots.delete(next);
+      this.arrivals.delete(next);
       this.emit(rtp);
       next = (next + 1) & 0xffff;
     }

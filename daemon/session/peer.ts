@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
-import { RTCPeerConnection, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
+import { GenericNack, RTCPeerConnection, RtcpTransportLayerFeedback, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
 import { LENS_CHANNEL, type IceServer, type SessionStats, type Signal } from "../../src/protocol/index.js";
 import { LensChannel } from "./lens-channel.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
@@ -16,6 +16,7 @@ import { VideoTap } from "./video-tap.js";
 import { FrameAssembler } from "./frame-assembler.js";
 import { JitterBuffer } from "./jitter-buffer.js";
 import { MediaWatch } from "./media-watch.js";
+import { NackRequester } from "./nack-requester.js";
 
 export interface TechnicianPeerOptions {
   /** From the server's configuration; `[]` on loopback. */
@@ -60,6 +61,15 @@ export interface TechnicianPeerEvents {
 }
 
 const KEYFRAME_REQUEST_GAP_MS = 300;
+/** SO_RCVBUF asked for the media socket: seconds of a 1 Mbit/s stream (Linux doubles it for bookkeeping, and caps it). */
+const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
+/**
+ * Bounds of the video jitter buffer's wait for a retransmission (ms). 200 ms covers a NACK and its
+ * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
+ * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
+ */
+const MIN_VIDEO_WAIT_MS = 200;
+const MAX_VIDEO_WAIT_MS = 1000;
 
 /**
  * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
@@ -92,6 +102,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private held = false;
   private customerPaused = false;
   private jitter: JitterBuffer | undefined;
+  /** Asks the customer to retransmit lost video packets (in place of werift's NackHandler). */
+  private nack: NackRequester | undefined;
   private assembler: FrameAssembler | undefined;
   private waitingFirstFrame = false;
   private lastKeyframeRequestMs = -Infinity;
@@ -111,6 +123,8 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   private readonly videoSeq = new SequenceTracker();
   private readonly audioSeq = new SequenceTracker(0);
   private audioPackets = 0;
+  /** What loss cost and what repaired it, summed over every jitter buffer and assembler of this peer. */
+  private readonly lossTotals: LossCounters = emptyLossCounters();
   /** Arrival of the first packet of recent frames, by RTP timestamp. */
   private readonly frameArrivals = new Map<number, number>();
 
@@ -142,7 +156,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.pc.connectionStateChange.subscribe((state) => {
       this.emit("state", state);
       this.path.ice(state);
-      if (state === "connected") this.emit("connected");
+      if (state === "connected") {
+        this.enlargeReceiveBuffer();
+        this.emit("connected");
+      }
     });
     this.pc.onTrack.subscribe((track) => this.onTrack(track));
     this.pc.onDataChannel.subscribe((channel) => {
@@ -301,6 +318,24 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (this.talkStream) this.talkStream.muted = false;
   }
 
+  /**
+   * Gives the UDP socket media arrives on a larger receive buffer than the system default (about
+   * 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
+   * sessions, a recording's disk write), a keyframe burst or a few hundred ms of video waits there
+   * instead of being dropped by the kernel, which NACK must then repair. The kernel caps the size at
+   * net.core.rmem_max. Relayed (TURN over TCP/TLS) paths have no such socket and are left alone.
+   */
+  private enlargeReceiveBuffer(): void {
+    const pair = this.pc.iceTransports[0]?.connection.nominated;
+    // werift's types keep the protocol's transport private; a UDP one holds a dgram socket.
+    const socket = (pair?.protocol as { transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } } | undefined)?.transport?.socket;
+    try {
+      socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
+    } catch {
+      // Not bound (closing) or refused: the default buffer still works.
+    }
+  }
+
   /** The candidate types of the nominated pair (host, srflx, prflx, relay), once there is one. */
   private route(): { route?: { local: string; remote: string } } {
     const pair = this.pc.iceTransports[0]?.connection.nominated;
@@ -351,7 +386,10 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.mediaOn = false;
     this.video.close();
     this.path.close();
+    this.retireCounters();
+    this.nack?.close();
     this.jitter?.destroy();
+    this.jitter = undefined;
     this.assembler = undefined;
     await this.pc.close().catch(() => undefined);
     const info: ClosedInfo = { reason, recording: null, manifestPath: null, recordingError: null };
@@ -393,6 +431,20 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     track.onReceiveRtp.subscribe((rtp, extensions) => this.remb.onRtp(rtp, extensions, kind));
     if (track.kind === "video") {
       this.videoTrack = track;
+      const receiver = this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
+      if (receiver) {
+        // werift's own NackHandler (private in its types) stops; our patch then feeds it nothing.
+        (receiver as unknown as { nack: { close(): void } }).nack.close();
+        this.nack?.close();
+        this.nack = new NackRequester({
+          send: (lost) => {
+            const ssrc = this.videoTrack?.ssrc;
+            if (ssrc === undefined || this.closing || !receiver.dtlsTransport) return;
+            const feedback = new GenericNack({ senderSsrc: receiver.rtcpSsrc, mediaSourceSsrc: ssrc, lost });
+            receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback })]).catch(() => undefined);
+          },
+        });
+      }
       track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
     } else if (track.kind === "audio") {
       track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
@@ -406,6 +458,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
     }
     this.path.packet();
+    this.nack?.packet(rtp.header.sequenceNumber);
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
     if (this.mediaOn && !this.held) this.jitter?.input(rtp);
@@ -423,22 +476,52 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
 
   /** Jitter buffer (orders, waits for NACK retransmissions), frame assembler (whole frames, from a keyframe on, none after a loss until the next keyframe). */
   private resetVideoPipeline(): void {
+    this.retireCounters();
     this.jitter?.destroy();
     this.assembler = this.newAssembler();
     this.jitter = new JitterBuffer(
-      { clockRate: 90_000, latencyMs: 200 },
+      // Long enough for a NACK and its repeat to be answered at the measured round trip, within bounds.
+      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0)) },
       {
         packet: (rtp) => this.assembler?.packet(rtp),
         // Given up after waiting for retransmission: the frames that follow need a keyframe.
-        loss: () => this.assembler?.lost(),
+        loss: (range) => {
+          this.nack?.giveUp(range.from, range.to);
+          this.assembler?.lost();
+        },
         // A restarted sender's sequence does not continue what came before: start again from a keyframe.
         restart: () => {
+          this.retireCounters(false);
           this.assembler = this.newAssembler();
         },
       },
     );
     this.waitingFirstFrame = true;
     this.mediaStartMs = performance.now();
+  }
+
+  /**
+   * Counts of video loss and its repair since the peer was made: packets missing on arrival and
+   * recovered later (by the arrival tracker), NACKs sent and the sequence numbers they asked for,
+   * what the jitter buffer gave up or got too late, frames held back for a keyframe, keyframe requests.
+   */
+  lossCounters(): LossCounters {
+    const totals = { ...this.lossTotals, keyframeRequests: { ...this.lossTotals.keyframeRequests } };
+    addPipelineCounters(totals, this.jitter, this.assembler);
+    if (this.nack) {
+      totals.nacksSent = this.nack.counters.nacks;
+      totals.nackedSequenceNumbers = this.nack.counters.requested;
+      totals.nackRepeats = this.nack.counters.repeats;
+      totals.nackRttMs = Math.round(this.nack.rttMs * 10) / 10;
+    }
+    totals.packetsMissing = this.videoSeq.recovered + this.videoSeq.lost;
+    totals.packetsRecovered = this.videoSeq.recovered;
+    return totals;
+  }
+
+  /** Adds the current jitter buffer's (unless `jitter` is false) and assembler's counts to the totals before they are replaced. */
+  private retireCounters(jitter = true): void {
+    addPipelineCounters(this.lossTotals, jitter ? this.jitter : undefined, this.assembler);
   }
 
   private newAssembler(): FrameAssembler {
@@ -483,9 +566,44 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     if (ssrc === undefined || this.closing) return;
     if (!force && now - this.lastKeyframeRequestMs < KEYFRAME_REQUEST_GAP_MS) return;
     this.lastKeyframeRequestMs = now;
+    this.lossTotals.keyframeRequests[why] = (this.lossTotals.keyframeRequests[why] ?? 0) + 1;
     this.emit("keyframe-request", why);
     const receiver = this.pc.getTransceivers().find((t) => t.kind === "video")?.receiver;
     void receiver?.sendRtcpPLI(ssrc);
+  }
+}
+
+/** See TechnicianPeer.lossCounters. */
+export interface LossCounters {
+  packetsMissing: number;
+  packetsRecovered: number;
+  nacksSent: number;
+  nackedSequenceNumbers: number;
+  /** NACKs repeated because the retransmission had not come within the retry time. */
+  nackRepeats: number;
+  /** Smoothed NACK -> retransmission round trip (ms). */
+  nackRttMs: number;
+  /** Given up by the jitter buffer after waiting for a retransmission. */
+  packetsGivenUp: number;
+  /** Arrived after the jitter buffer had given them up or passed them. */
+  packetsTooLate: number;
+  framesHeldBack: number;
+  framesBroken: number;
+  keyframeRequests: Record<string, number>;
+}
+
+function emptyLossCounters(): LossCounters {
+  return { packetsMissing: 0, packetsRecovered: 0, nacksSent: 0, nackedSequenceNumbers: 0, nackRepeats: 0, nackRttMs: 0, packetsGivenUp: 0, packetsTooLate: 0, framesHeldBack: 0, framesBroken: 0, keyframeRequests: {} };
+}
+
+function addPipelineCounters(totals: LossCounters, jitter: JitterBuffer | undefined, assembler: FrameAssembler | undefined): void {
+  if (jitter) {
+    totals.packetsGivenUp += jitter.counters.lost;
+    totals.packetsTooLate += jitter.counters.tooLate;
+  }
+  if (assembler) {
+    totals.framesHeldBack += assembler.counters.heldBack;
+    totals.framesBroken += assembler.counters.broken;
   }
 }
 

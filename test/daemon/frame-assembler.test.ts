@@ -33,7 +33,8 @@ beforeAll(() => {
   pictures = decodeFrames(clipPath, W, H);
   expect(clip.length).toBe(60);
   expect(clip.map((f, i) => (f.keyframe ? i : -1)).filter((i) => i >= 0)).toEqual([0, 30]);
-});
+  // ffmpeg makes and decodes the clip: slow on a busy machine.
+}, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

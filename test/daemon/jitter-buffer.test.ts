@@ -18,10 +18,15 @@ interface Run {
   counters: JitterBuffer["counters"];
 }
 
-function run(arrivals: RtpPacket[]): Run {
+/**
+ * Feeds `arrivals` in order; the wall clock of arrival k is `at(k)` ms, by default one packet every
+ * 1/120 s (the stream's own pace: dropped packets leave no hole in time, reordering none either).
+ */
+function run(arrivals: RtpPacket[], at: (k: number) => number = (k) => (k * 1000) / 120, latencyMs: number | (() => number) = 200): Run {
   const r: Omit<Run, "counters"> = { out: [], lost: [], lossReports: 0, restarts: 0, maxBuffered: 0 };
+  let nowMs = 0;
   const jitter = new JitterBuffer(
-    { clockRate: 90_000, latencyMs: 200 },
+    { clockRate: 90_000, latencyMs, now: () => nowMs },
     {
       packet: (rtp) => r.out.push(indexOf.get(rtp)!),
       loss: ({ from, count }) => {
@@ -31,7 +36,8 @@ function run(arrivals: RtpPacket[]): Run {
       restart: () => r.restarts++,
     },
   );
-  for (const rtp of arrivals) {
+  for (const [k, rtp] of arrivals.entries()) {
+    nowMs = at(k);
     jitter.input(rtp);
     r.maxBuffered = Math.max(r.maxBuffered, jitter.buffered);
   }
@@ -135,6 +141,45 @@ describe("video jitter buffer", () => {
     expect(r.out).toEqual(arrived(arrivals).filter((i) => ![...late].some((rtp) => indexOf.get(rtp) === i)));
     expect(r.lost).toEqual([...late].map((rtp) => rtp.header.sequenceNumber));
     expect(r.counters.late).toBe(late.size);
+    expect(r.counters.tooLate).toBe(late.size);
+  });
+
+  it("waits for a retransmission of a gap found in a burst read after a stall, though its media time has passed", () => {
+    const sent = stream({ count: 400 });
+    const gap = sent[200]!;
+    // The process stalls for 600 ms: 72 packets wait in the socket and are read at one instant;
+    // packet 200 among them was lost, and its retransmission (the NACK went after the burst) comes
+    // 30 ms after the burst, with the stream resuming its pace.
+    const arrivals = [...sent.slice(0, 160), ...sent.slice(160, 232).filter((rtp) => rtp !== gap), copy(gap), ...sent.slice(232)];
+    const at = (k: number): number => {
+      if (k < 160) return (k * 1000) / 120;
+      if (k < 231) return (232 * 1000) / 120;
+      return (232 * 1000) / 120 + 30 + ((k - 231) * 1000) / 120;
+    };
+    const r = run(arrivals, at);
+    expectLossless(r, arrivals);
+    expect(r.counters.tooLate).toBe(0);
+  });
+
+  it("waits as long as the latency function says at the time (a slow retransmission round trip)", () => {
+    const sent = stream({ count: 400 });
+    const gap = sent[100]!;
+    // The retransmission comes 48 packets (400 ms) after the original was due.
+    const arrivals = [...sent.slice(0, 100), ...sent.slice(101, 148), copy(gap), ...sent.slice(148)];
+    expect(run(arrivals, undefined, 200).lost).toEqual([gap.header.sequenceNumber]);
+    let wait = 200;
+    const r = run(arrivals, (k) => ((wait = k > 50 ? 500 : 200), (k * 1000) / 120), () => wait);
+    expectLossless(r, arrivals);
+  });
+
+  it("still gives up a gap after the wait when nothing comes to fill it, whatever the clocks", () => {
+    const sent = stream({ count: 400 });
+    const arrivals = sent.filter((_, i) => i !== 200);
+    const r = run(arrivals);
+    expect(r.lost).toEqual([sent[200]!.header.sequenceNumber]);
+    // Given up as soon as both clocks passed 200 ms: about 24 packets later, not at the flush.
+    expect(r.maxBuffered).toBeGreaterThanOrEqual(24);
+    expect(r.maxBuffered).toBeLessThanOrEqual(27);
   });
 
   it("follows a restarted sender (a new sequence far from the old) without loss", () => {
