@@ -171,8 +171,10 @@ export const RecordingManifest = z.looseObject({
   height: z.number().int().nullable(),
   /** The sizes recorded, in order; `fromMs` on the recording's timeline. */
   video: z.object({ sizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), frames: z.number().int(), fromMs: z.number() })) }),
-  /** Stretches of silence where the sender sent no audio, ms. */
-  audio: z.object({ gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number() })) }),
+  /**
+   * Stretches without the sender's audio, ms. `filled`: silence was written there (a muted sender); false: no audio packets at all (an outage, hold); absent in older manifests.
+   */
+  audio: z.object({ gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number(), filled: z.boolean().optional() })) }),
   durationMs: z.number().nullable(),
   bytes: z.number().int(),
   sha256: z.string(),
