@@ -158,7 +158,9 @@ export class SessionManager {
     this.unsubscribe = events.subscribe((e) => {
       // What happens goes onto the timeline of the session's recording, when there is one.
       for (const item of timelineItemsOf(e, e.type === "session" ? this.known.get(e.session.id) : undefined)) {
-        this.media.get(item.sessionId)?.peer.timeline?.add(item.kind, item.text, item.detail);
+        // Media loss is noticed seconds after the last packet: its cue goes where the picture stopped.
+        const happenedAt = item.kind === "media-lost" ? this.lostSince.get(item.sessionId) : undefined;
+        this.media.get(item.sessionId)?.peer.timeline?.add(item.kind, item.text, item.detail, happenedAt);
       }
       if (e.type === "session") {
         const before = this.known.get(e.session.id);

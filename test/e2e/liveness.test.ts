@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rescue } from "../helpers/cli.js";
 import { finishedRecording, lensSuite, statsWhen } from "../helpers/lens.js";
 import { ffprobe, frames } from "../media/helpers.js";
+import { readTimeline } from "../../daemon/session/timeline.js";
 
 /**
  * A customer who vanishes without closing anything: the simulator frozen with SIGSTOP, as a
@@ -58,6 +59,15 @@ describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () =>
     // The outage is counted from the last packet, not from when it was noticed 3 s later.
     expect(restored?.afterMs).toBeGreaterThan(continuedAt - stoppedAt - 1000);
     expect((await rescue(home, ["session", "list", "--json"])).json().find((s: { id: string }) => s.id === session.id).status).toBe("active");
+    // On the recording's timeline the loss stands where the picture stopped, not 3 s into the frozen part:
+    // the cues lie the whole outage apart.
+    const recordingPath = back.recording!.path;
+    await expect.poll(async () => (await readTimeline(recordingPath)).some((e) => e.kind === "media-restored"), { timeout: 5000 }).toBe(true);
+    const timeline = await readTimeline(recordingPath);
+    const lostCue = timeline.find((e) => e.kind === "media-lost");
+    const restoredCue = timeline.find((e) => e.kind === "media-restored");
+    expect(lostCue, JSON.stringify(timeline)).toBeDefined();
+    expect(restoredCue!.atMs - lostCue!.atMs).toBeGreaterThan(continuedAt - stoppedAt - 1000);
   });
 });
 
