@@ -100,6 +100,10 @@ export class SessionManager {
   private readonly connections = new Map<string, string | undefined>();
   /** When media stopped (its last packet, epoch ms) on a session's connection, until it is back. */
   private readonly lostSince = new Map<string, number>();
+  /** When this daemon asked the customer for a new connection (adopting the session), epoch ms. */
+  private readonly reoffered = new Map<string, number>();
+  /** Each session's last finished segment, for stats while no segment is being written. */
+  private readonly lastSegment = new Map<string, { path: string; bytes: number; frames: number }>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
   /** The newest offer of each session that waits for the one being answered. */
@@ -180,6 +184,7 @@ export class SessionManager {
     if (!this.isLead(session) || !ADOPTABLE.includes(session.status) || !session.customer || session.customer.away) return;
     if (this.media.has(session.id) || this.answering.has(session.id)) return;
     this.log.info(`session ${session.id}: ${session.status} with no media connection in this daemon; asking the customer for a new offer`);
+    this.reoffered.set(session.id, Date.now());
     this.requestOffer(session.id);
   }
 
@@ -263,6 +268,7 @@ export class SessionManager {
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));
     peer.on("connected", () => {
       this.log.info(`session ${sessionId}: media connected`);
+      this.reoffered.delete(sessionId);
       this.mediaEvent(sessionId, "media-connected", {});
       // Media lost on the connection this one replaced (a network switch, a reload): back now.
       const lostSince = this.lostSince.get(sessionId);
@@ -381,8 +387,29 @@ export class SessionManager {
     return recording ?? undefined;
   }
 
+  /**
+   * The session's media figures. Without a media connection in this daemon (the customer away,
+   * the session being adopted) they still say what is going on: `connection` lost (since the last
+   * packet) or connecting (since the new connection was asked for), `away` from the session, and
+   * a recorded session's last segment as `recording` with `paused: true`.
+   */
   stats(sessionId: string): SessionStats {
-    return this.media.get(sessionId)?.peer.stats() ?? EMPTY_STATS;
+    const m = this.media.get(sessionId);
+    const stats: SessionStats = m ? m.peer.stats() : structuredClone(EMPTY_STATS);
+    const session = this.known.get(sessionId);
+    if (!session || !this.takesPart(session) || !ADOPTABLE.includes(session.status) || !session.customer) return stats;
+    const away = session.customer.away;
+    if (away) stats.away = { since: away.since, until: away.until };
+    if (!m) {
+      const lost = this.lostSince.get(sessionId);
+      stats.connection = away
+        ? { state: "lost", since: new Date(lost ?? Date.parse(away.since)).toISOString() }
+        : { state: "connecting", since: new Date(this.reoffered.get(sessionId) ?? lost ?? Date.now()).toISOString() };
+    }
+    const recordPath = this.starts.get(sessionId)?.recordPath ?? this.memory.get(sessionId)?.recordPath;
+    const last = this.lastSegment.get(sessionId);
+    if (!stats.recording && recordPath && last && session.status !== "waiting") stats.recording = { ...last, paused: true };
+    return stats;
   }
 
   /**
@@ -578,6 +605,8 @@ export class SessionManager {
       this.offers.delete(session.id);
       this.connections.delete(session.id);
       this.lostSince.delete(session.id);
+      this.reoffered.delete(session.id);
+      this.lastSegment.delete(session.id);
       this.lensJournal.forget(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
@@ -641,6 +670,7 @@ export class SessionManager {
     this.media.delete(sessionId);
     const info = await m.peer.close(reason);
     if (info.recording) {
+      this.lastSegment.set(sessionId, { path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames });
       this.log.info(`session ${sessionId}: recording finalised at ${info.recording.path} (${info.recording.bytes} bytes)`);
       this.mediaEvent(sessionId, "recording-stopped", {
         path: info.recording.path,

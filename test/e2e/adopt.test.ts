@@ -69,6 +69,15 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
     process.kill(daemonPid(home)!, "SIGKILL");
     await new Promise((r) => setTimeout(r, 300));
 
+    // From the first command on (it starts the daemon), stats tell the adoption: connecting, never
+    // a session without a connection.
+    const seen: string[] = [];
+    for (let i = 0; i < 60 && seen.at(-1) !== "connected"; i++) {
+      const s = (await rescue(home, ["session", "stats", session.id, "--json"])).json<{ connection?: { state: string } }>();
+      seen.push(s.connection?.state ?? "none");
+    }
+    expect(seen).not.toContain("none");
+    expect(seen.at(-1)).toBe("connected");
     const { stats } = await restartAndAdopt(home, session.id);
     expect(stats.recording!.path).toBe(crashed.replace(/\.webm$/, "-2.webm"));
     // The new daemon finalised what the killed one left: listed, incomplete, with its duration.
