@@ -31,6 +31,7 @@ import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
 import { RecordingPlaces } from "./recording-places.js";
+import { CRASHED_RECORDING, type FinalisedRecording } from "./recording-finaliser.js";
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
@@ -410,6 +411,47 @@ export class SessionManager {
     const last = this.lastSegment.get(sessionId);
     if (!stats.recording && recordPath && last && session.status !== "waiting") stats.recording = { ...last, paused: true };
     return stats;
+  }
+
+  /**
+   * Segments a killed daemon left, now finalised (see finaliseOrphanRecordings): the session log
+   * gets the `recording-stopped` the killed daemon never wrote (complete: false, with why) and the
+   * outage as media-lost, from the segment's last write until the adopted connection's media
+   * (media-restored, logged as the connection comes up, or at once when it already has).
+   */
+  crashFinalised(done: FinalisedRecording[]): void {
+    for (const { path, manifest } of done) {
+      const sessionId = manifest.session;
+      const endedAt = Date.parse(manifest.endedAt);
+      this.lastSegment.set(sessionId, { path, bytes: manifest.bytes, frames: manifest.frames.video });
+      const report = () => {
+        this.mediaEvent(sessionId, "recording-stopped", {
+          path,
+          bytes: manifest.bytes,
+          videoFrames: manifest.frames.video,
+          ...(manifest.durationMs === null ? {} : { durationMs: manifest.durationMs }),
+          complete: false,
+          reason: manifest.error ?? CRASHED_RECORDING,
+        });
+        this.mediaEvent(sessionId, "media-lost", { reason: "the daemon stopped while recording (crash or kill)" });
+        const peer = this.media.get(sessionId)?.peer;
+        if (peer?.path.state === "connected") {
+          this.mediaEvent(sessionId, "media-restored", { afterMs: Math.max(0, peer.path.since - endedAt), reason: "new connection" });
+        } else if (!this.lostSince.has(sessionId)) {
+          this.lostSince.set(sessionId, endedAt);
+        }
+      };
+      // Logged through the server: once this daemon is connected to it.
+      if (this.backend.state === "connected") report();
+      else {
+        const onState = (state: string) => {
+          if (state !== "connected") return;
+          this.backend.off("state", onState);
+          report();
+        };
+        this.backend.on("state", onState);
+      }
+    }
   }
 
   /**
