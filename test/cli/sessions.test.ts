@@ -111,7 +111,7 @@ describe("rescue session commands against a real server and daemon", () => {
     expect(lines.find((l) => l.startsWith(s.id))).toMatch(/Ann\s+lens\s+view\s+connecting\s+\d{6}\s+(just now|\d+ s ago)$/);
 
     const plain = await rescue(home, ["session", "list"]);
-    expect(plain.stdout.split("\n").find((l) => l.startsWith(s.id))?.split("\t")).toEqual([s.id, "Ann", "lens", "view", "connecting", renewed.pin, expect.any(String)]);
+    expect(plain.stdout.split("\n").find((l) => l.startsWith(s.id))?.split("\t")).toEqual([s.id, "Ann", "lens", "view", "connecting", renewed.pin, expect.any(String), "-"]);
 
     const log = await rescue(home, ["session", "log", s.id, "--json"]);
     const entries = log.json<unknown[]>().map((e) => SessionLogEntry.parse(e));
