@@ -62,7 +62,9 @@ export class Daemon {
       isLive: (path) => this.manager.isRecordingTo(path),
       log: this.log,
       signal: this.stopFinalising.signal,
-    }).catch((e: unknown) => this.log.warn(`recordings left by a crash were not finalised: ${(e as Error).message}`));
+    })
+      .then((done) => this.manager.crashFinalised(done))
+      .catch((e: unknown) => this.log.warn(`recordings left by a crash were not finalised: ${(e as Error).message}`));
   }
 
   /** Re-reads the saved login (after `rescue login` or `logout`) and reconnects with it. */

@@ -31,6 +31,7 @@ import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
 import { RecordingPlaces } from "./recording-places.js";
+import { CRASHED_RECORDING, type FinalisedRecording } from "./recording-finaliser.js";
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
@@ -100,6 +101,10 @@ export class SessionManager {
   private readonly connections = new Map<string, string | undefined>();
   /** When media stopped (its last packet, epoch ms) on a session's connection, until it is back. */
   private readonly lostSince = new Map<string, number>();
+  /** When this daemon asked the customer for a new connection (adopting the session), epoch ms. */
+  private readonly reoffered = new Map<string, number>();
+  /** Each session's last finished segment, for stats while no segment is being written. */
+  private readonly lastSegment = new Map<string, { path: string; bytes: number; frames: number }>();
   /** Offers being taken up, by session: their candidates wait for them. */
   private readonly answering = new Map<string, Promise<void>>();
   /** The newest offer of each session that waits for the one being answered. */
@@ -158,7 +163,9 @@ export class SessionManager {
     this.unsubscribe = events.subscribe((e) => {
       // What happens goes onto the timeline of the session's recording, when there is one.
       for (const item of timelineItemsOf(e, e.type === "session" ? this.known.get(e.session.id) : undefined)) {
-        this.media.get(item.sessionId)?.peer.timeline?.add(item.kind, item.text, item.detail);
+        // Media loss is noticed seconds after the last packet: its cue goes where the picture stopped.
+        const happenedAt = item.kind === "media-lost" ? this.lostSince.get(item.sessionId) : undefined;
+        this.media.get(item.sessionId)?.peer.timeline?.add(item.kind, item.text, item.detail, happenedAt);
       }
       if (e.type === "session") {
         const before = this.known.get(e.session.id);
@@ -178,6 +185,7 @@ export class SessionManager {
     if (!this.isLead(session) || !ADOPTABLE.includes(session.status) || !session.customer || session.customer.away) return;
     if (this.media.has(session.id) || this.answering.has(session.id)) return;
     this.log.info(`session ${session.id}: ${session.status} with no media connection in this daemon; asking the customer for a new offer`);
+    this.reoffered.set(session.id, Date.now());
     this.requestOffer(session.id);
   }
 
@@ -261,6 +269,7 @@ export class SessionManager {
     peer.on("signal", (signal) => this.sendToServer(() => this.backend.send({ type: "signal", sessionId, signal })));
     peer.on("connected", () => {
       this.log.info(`session ${sessionId}: media connected`);
+      this.reoffered.delete(sessionId);
       this.mediaEvent(sessionId, "media-connected", {});
       // Media lost on the connection this one replaced (a network switch, a reload): back now.
       const lostSince = this.lostSince.get(sessionId);
@@ -379,8 +388,70 @@ export class SessionManager {
     return recording ?? undefined;
   }
 
+  /**
+   * The session's media figures. Without a media connection in this daemon (the customer away,
+   * the session being adopted) they still say what is going on: `connection` lost (since the last
+   * packet) or connecting (since the new connection was asked for), `away` from the session, and
+   * a recorded session's last segment as `recording` with `paused: true`.
+   */
   stats(sessionId: string): SessionStats {
-    return this.media.get(sessionId)?.peer.stats() ?? EMPTY_STATS;
+    const m = this.media.get(sessionId);
+    const stats: SessionStats = m ? m.peer.stats() : structuredClone(EMPTY_STATS);
+    const session = this.known.get(sessionId);
+    if (!session || !this.takesPart(session) || !ADOPTABLE.includes(session.status) || !session.customer) return stats;
+    const away = session.customer.away;
+    if (away) stats.away = { since: away.since, until: away.until };
+    if (!m) {
+      const lost = this.lostSince.get(sessionId);
+      stats.connection = away
+        ? { state: "lost", since: new Date(lost ?? Date.parse(away.since)).toISOString() }
+        : { state: "connecting", since: new Date(this.reoffered.get(sessionId) ?? lost ?? Date.now()).toISOString() };
+    }
+    const recordPath = this.starts.get(sessionId)?.recordPath ?? this.memory.get(sessionId)?.recordPath;
+    const last = this.lastSegment.get(sessionId);
+    if (!stats.recording && recordPath && last && session.status !== "waiting") stats.recording = { ...last, paused: true };
+    return stats;
+  }
+
+  /**
+   * Segments a killed daemon left, now finalised (see finaliseOrphanRecordings): the session log
+   * gets the `recording-stopped` the killed daemon never wrote (complete: false, with why) and the
+   * outage as media-lost, from the segment's last write until the adopted connection's media
+   * (media-restored, logged as the connection comes up, or at once when it already has).
+   */
+  crashFinalised(done: FinalisedRecording[]): void {
+    for (const { path, manifest } of done) {
+      const sessionId = manifest.session;
+      const endedAt = Date.parse(manifest.endedAt);
+      this.lastSegment.set(sessionId, { path, bytes: manifest.bytes, frames: manifest.frames.video });
+      const report = () => {
+        this.mediaEvent(sessionId, "recording-stopped", {
+          path,
+          bytes: manifest.bytes,
+          videoFrames: manifest.frames.video,
+          ...(manifest.durationMs === null ? {} : { durationMs: manifest.durationMs }),
+          complete: false,
+          reason: manifest.error ?? CRASHED_RECORDING,
+        });
+        this.mediaEvent(sessionId, "media-lost", { reason: "the daemon stopped while recording (crash or kill)" });
+        const peer = this.media.get(sessionId)?.peer;
+        if (peer?.path.state === "connected") {
+          this.mediaEvent(sessionId, "media-restored", { afterMs: Math.max(0, peer.path.since - endedAt), reason: "new connection" });
+        } else if (!this.lostSince.has(sessionId)) {
+          this.lostSince.set(sessionId, endedAt);
+        }
+      };
+      // Logged through the server: once this daemon is connected to it.
+      if (this.backend.state === "connected") report();
+      else {
+        const onState = (state: string) => {
+          if (state !== "connected") return;
+          this.backend.off("state", onState);
+          report();
+        };
+        this.backend.on("state", onState);
+      }
+    }
   }
 
   /**
@@ -576,6 +647,8 @@ export class SessionManager {
       this.offers.delete(session.id);
       this.connections.delete(session.id);
       this.lostSince.delete(session.id);
+      this.reoffered.delete(session.id);
+      this.lastSegment.delete(session.id);
       this.lensJournal.forget(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
@@ -639,6 +712,7 @@ export class SessionManager {
     this.media.delete(sessionId);
     const info = await m.peer.close(reason);
     if (info.recording) {
+      this.lastSegment.set(sessionId, { path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames });
       this.log.info(`session ${sessionId}: recording finalised at ${info.recording.path} (${info.recording.bytes} bytes)`);
       this.mediaEvent(sessionId, "recording-stopped", {
         path: info.recording.path,

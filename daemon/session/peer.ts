@@ -253,7 +253,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       const recorder = this.recorder;
       // A timeline that cannot be written (a full disk) is logged; the recording goes on, and the
       // manifest still gets the timeline kept in memory.
-      this.recordingTimeline = new Timeline(path, () => recorder.clockMs(), (error) =>
+      this.recordingTimeline = new Timeline(path, (nowMs) => recorder.clockMs(nowMs), (error) =>
         this.emit("error", new Error(`the timeline of ${path} could not be written: ${error.message}`)),
       );
     }

@@ -22,7 +22,7 @@ export interface RecordingManifest extends ManifestFields {
   height: number | null;
   /** The sizes really recorded, in order: a resolution change mid-stream is a new entry. */
   video: { sizes: VideoSizeRun[] };
-  /** Stretches where the sender sent no audio and the recording holds silence instead. */
+  /** Stretches without the sender's audio: silence written instead (a muted sender), or none at all (an outage, hold). */
   audio: { gaps: AudioGap[] };
   /** From the file's timestamps; null when a file left by a crash could not be read. */
   durationMs: number | null;

@@ -80,14 +80,20 @@ export interface RecordingSummary {
   height: number | null;
   /** Every size really recorded, in order; a change of resolution mid-stream starts a new run. */
   sizes: VideoSizeRun[];
-  /** Where the sender sent no audio (muted, a stalled microphone) and silence was written instead. */
+  /** Where the file has none of the sender's audio: silence written instead (muted), or nothing (an outage, hold). */
   audioGaps: AudioGap[];
 }
 
-/** A stretch of the audio track filled with silence, on the recording's timeline (ms). */
+/**
+ * A stretch of the recording without the sender's audio, on the recording's timeline (ms):
+ * filled with silence while video flowed (a muted or stalled microphone), or left empty where
+ * nothing came at all (`filled: false`: a link outage, hold, the customer's pause).
+ */
 export interface AudioGap {
   fromMs: number;
   toMs: number;
+  /** Whether silence was written there; false: the file has no audio packets there. */
+  filled: boolean;
 }
 
 /**
@@ -96,6 +102,12 @@ export interface AudioGap {
  */
 const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 const OPUS_SILENCE_SEC = 0.02;
+/**
+ * A jump of the audio's timestamps this long (seconds) between packets is a stretch without audio
+ * in the file; shorter ones are loss or a sender's discontinuous transmission (Opus DTX sends a
+ * packet every 400 ms in silence).
+ */
+const AUDIO_HOLE_SEC = 1;
 
 /** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
 type Item =
@@ -215,7 +227,7 @@ export class Recorder {
   /** Writes silence from the end of the audio so far up to `untilSec`, and notes the gap. */
   private fillSilence(untilSec: number): void {
     if (this.audioEndSec + OPUS_SILENCE_SEC > untilSec) return;
-    if (!this.fillingSilence) this.audioGaps.push({ fromMs: Math.round(this.audioEndSec * 1000), toMs: 0 });
+    if (!this.fillingSilence) this.audioGaps.push({ fromMs: Math.round(this.audioEndSec * 1000), toMs: 0, filled: true });
     this.fillingSilence = true;
     while (this.audioEndSec + OPUS_SILENCE_SEC <= untilSec) {
       const packet = new EncodedPacket(OPUS_SILENCE, "key", this.audioEndSec, OPUS_SILENCE_SEC);
@@ -240,11 +252,23 @@ export class Recorder {
         sec = this.audioEndSec;
       }
     }
+    if (this.audioPackets > 0 && sec - this.audioEndSec >= AUDIO_HOLE_SEC) this.noteAudioHole(sec);
     const duration = opusPacketSamples(data) / 48_000;
     this.audioEndSec = Math.max(this.audioEndSec, sec + duration);
     this.audioPackets++;
     this.endSec = Math.max(this.endSec, sec + duration);
     this.enqueue({ kind: "audio", packet: new EncodedPacket(data, "key", sec, duration), raw: data });
+  }
+
+  /**
+   * Audio comes back after a stretch in which nothing came at all (a link outage, hold, the
+   * customer's pause): the stretch is listed as a gap but not filled. Video has the same hole, so
+   * neither track holds the other back in the muxer and players show the last picture in silence;
+   * filling it would write a packet per 20 ms of the outage at once (180 000 after an hour on hold)
+   * for nothing a player needs.
+   */
+  private noteAudioHole(resumedSec: number): void {
+    this.audioGaps.push({ fromMs: Math.round(this.audioEndSec * 1000), toMs: Math.round(resumedSec * 1000), filled: false });
   }
 
   /**

@@ -41,12 +41,13 @@ export class Timeline {
   private closed = false;
 
   /**
-   * `clockMs` gives the time now on the recording's clock, or undefined before its first frame
-   * (entries then land at 0). `onError` hears a failed write (a full disk); the entries stay in memory.
+   * `clockMs` gives the time on the recording's clock at a performance.now() moment (default:
+   * now), or undefined before its first frame (entries then land at 0). `onError` hears a failed
+   * write (a full disk); the entries stay in memory.
    */
   constructor(
     readonly recordingPath: string,
-    private readonly clockMs: () => number | undefined,
+    private readonly clockMs: (nowMs?: number) => number | undefined,
     private readonly onError: (error: Error) => void = () => undefined,
   ) {}
 
@@ -54,9 +55,14 @@ export class Timeline {
     return timelinePathFor(this.recordingPath);
   }
 
-  add(kind: string, text: string, detail?: Record<string, unknown>): TimelineEntry | undefined {
+  /**
+   * Adds an entry at the recording's time now, or at `happenedAt` (epoch ms) for something noticed
+   * after it happened (media lost: the last packet, seconds before the watch tells).
+   */
+  add(kind: string, text: string, detail?: Record<string, unknown>, happenedAt?: number): TimelineEntry | undefined {
     if (this.closed) return undefined;
-    const entry: TimelineEntry = { atMs: Math.max(0, Math.round(this.clockMs() ?? 0)), kind, text: oneLine(text), ...(detail ? { detail } : {}) };
+    const clock = happenedAt === undefined ? this.clockMs() : this.clockMs(performance.now() - Math.max(0, Date.now() - happenedAt));
+    const entry: TimelineEntry = { atMs: Math.max(0, Math.round(clock ?? 0)), kind, text: oneLine(text), ...(detail ? { detail } : {}) };
     this.list.push(entry);
     if (this.list.length > KEEP) this.list.shift();
     this.timer ??= setTimeout(() => void this.save(), SAVE_DELAY_MS);

@@ -107,7 +107,11 @@ export const AnyAnswer = z.unknown();
 export const NoAnswer = z.undefined();
 
 export const SessionStats = z.object({
-  /** The media path: lost when nothing arrives (a frozen sender, a dead link) until it comes back. */
+  /**
+   * The media path: lost when nothing arrives (a frozen sender, a dead link, the customer away)
+   * until it comes back; connecting while a new connection is asked for (a daemon adopting the
+   * session). Absent when the session has no media to expect (waiting for its customer, ended).
+   */
   connection: z
     .object({
       state: z.enum(["connecting", "connected", "lost", "closed"]),
@@ -119,6 +123,11 @@ export const SessionStats = z.object({
       route: z.object({ local: z.string(), remote: z.string() }).optional(),
     })
     .optional(),
+  /**
+   * The customer's connection to the server dropped: the session is aborted at `until` unless they
+   * are back (the session's `customer.away`). Media is `lost` meanwhile.
+   */
+  away: z.object({ since: IsoTime, until: IsoTime }).optional(),
   /** Media stopped on purpose, not lost: "customer" (their page's pause) or "hold" (the technician's). */
   paused: z.enum(["customer", "hold"]).optional(),
   video: z.object({
@@ -141,7 +150,13 @@ export const SessionStats = z.object({
   }),
   /** `error`: writing stopped (a full disk); the file keeps what it has. */
   /** `frames`: video frames written so far (the next one is frame number `frames`, from 0, in the file). */
-  recording: z.object({ path: z.string(), bytes: z.number().int(), frames: z.number().int().optional(), error: z.string().optional() }).optional(),
+  /**
+   * `paused`: no media connection now (the customer away, the daemon adopting the session): `path`
+   * is the last segment, finished; the next segment starts when the media is back.
+   */
+  recording: z
+    .object({ path: z.string(), bytes: z.number().int(), frames: z.number().int().optional(), error: z.string().optional(), paused: z.boolean().optional() })
+    .optional(),
 });
 export type SessionStats = z.infer<typeof SessionStats>;
 
@@ -171,8 +186,10 @@ export const RecordingManifest = z.looseObject({
   height: z.number().int().nullable(),
   /** The sizes recorded, in order; `fromMs` on the recording's timeline. */
   video: z.object({ sizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), frames: z.number().int(), fromMs: z.number() })) }),
-  /** Stretches of silence where the sender sent no audio, ms. */
-  audio: z.object({ gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number() })) }),
+  /**
+   * Stretches without the sender's audio, ms. `filled`: silence was written there (a muted sender); false: no audio packets at all (an outage, hold); absent in older manifests.
+   */
+  audio: z.object({ gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number(), filled: z.boolean().optional() })) }),
   durationMs: z.number().nullable(),
   bytes: z.number().int(),
   sha256: z.string(),

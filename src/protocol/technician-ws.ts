@@ -58,6 +58,8 @@ export const MediaLogDetail = z
     height: z.number().int().nonnegative(),
     reason: Printable(500),
     message: Printable(500),
+    /** recording-stopped: false when the segment was cut short (its daemon was killed). */
+    complete: z.boolean(),
   })
   .partial()
   .strict();

@@ -57,7 +57,7 @@ describe("rescue session new --desktop and the limits on active sessions", () =>
     expect(s.pin).toMatch(/^\d{6}$/);
 
     const table = await rescue(home, ["session", "list"], { tty: true });
-    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+TYPE\s+MODE\s+STATUS\s+PIN\s+SINCE$/);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+TYPE\s+MODE\s+STATUS\s+PIN\s+SINCE\s+CUSTOMER$/);
     expect(table.stdout.split("\n").find((l) => l.startsWith(s.id))).toMatch(/Ann\s+desktop\s+view\s+connecting\s+\d{6}/);
     const shown = await rescue(home, ["session", "new", "--desktop", "--mode", "view", "--pin"]);
     expect(shown.code, shown.stderr).toBe(0);

@@ -107,11 +107,11 @@ describe("rescue session commands against a real server and daemon", () => {
 
     const table = await rescue(home, ["session", "list"], { tty: true });
     const lines = table.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+TYPE\s+MODE\s+STATUS\s+PIN\s+SINCE$/);
-    expect(lines.find((l) => l.startsWith(s.id))).toMatch(/Ann\s+lens\s+view\s+connecting\s+\d{6}\s+(just now|\d+ s ago)$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TYPE\s+MODE\s+STATUS\s+PIN\s+SINCE\s+CUSTOMER$/);
+    expect(lines.find((l) => l.startsWith(s.id))).toMatch(/Ann\s+lens\s+view\s+connecting\s+\d{6}\s+(just now|\d+ s ago)\s+-$/);
 
     const plain = await rescue(home, ["session", "list"]);
-    expect(plain.stdout.split("\n").find((l) => l.startsWith(s.id))?.split("\t")).toEqual([s.id, "Ann", "lens", "view", "connecting", renewed.pin, expect.any(String)]);
+    expect(plain.stdout.split("\n").find((l) => l.startsWith(s.id))?.split("\t")).toEqual([s.id, "Ann", "lens", "view", "connecting", renewed.pin, expect.any(String), "-"]);
 
     const log = await rescue(home, ["session", "log", s.id, "--json"]);
     const entries = log.json<unknown[]>().map((e) => SessionLogEntry.parse(e));

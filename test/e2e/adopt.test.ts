@@ -69,6 +69,15 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
     process.kill(daemonPid(home)!, "SIGKILL");
     await new Promise((r) => setTimeout(r, 300));
 
+    // From the first command on (it starts the daemon), stats tell the adoption: connecting, never
+    // a session without a connection.
+    const seen: string[] = [];
+    for (let i = 0; i < 60 && seen.at(-1) !== "connected"; i++) {
+      const s = (await rescue(home, ["session", "stats", session.id, "--json"])).json<{ connection?: { state: string } }>();
+      seen.push(s.connection?.state ?? "none");
+    }
+    expect(seen).not.toContain("none");
+    expect(seen.at(-1)).toBe("connected");
     const { stats } = await restartAndAdopt(home, session.id);
     expect(stats.recording!.path).toBe(crashed.replace(/\.webm$/, "-2.webm"));
     // The new daemon finalised what the killed one left: listed, incomplete, with its duration.
@@ -76,6 +85,14 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
     expect((await recordingsOf(home, session.id)).find((r) => r.path === crashed)).toMatchObject({ complete: false });
     // What the crashed daemon wrote is still there and readable.
     expect(frames(await ffprobe(crashed), "video")).toBeGreaterThan(30);
+    // The session log tells it too: the killed segment stopped, incomplete, and the media was lost until the new connection.
+    await expect
+      .poll(async () => (await logOf(home, session.id)).find((e) => e.event === "recording-stopped" && e.path === crashed), { timeout: 20_000 })
+      .toMatchObject({ complete: false, reason: "the daemon stopped while recording (crash or kill)" });
+    await expect.poll(async () => (await logOf(home, session.id)).map((e) => e.event).lastIndexOf("media-restored"), { timeout: 20_000 }).toBeGreaterThan(-1);
+    const events = (await logOf(home, session.id)).map((e) => e.event);
+    expect(events.indexOf("media-lost")).toBeGreaterThan(-1);
+    expect(events.lastIndexOf("media-restored")).toBeGreaterThan(events.indexOf("media-lost"));
   });
 
   it("a session started without recording stays unrecorded when adopted", async () => {

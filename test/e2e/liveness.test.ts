@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rescue } from "../helpers/cli.js";
 import { finishedRecording, lensSuite, statsWhen } from "../helpers/lens.js";
 import { ffprobe, frames } from "../media/helpers.js";
+import { readTimeline } from "../../daemon/session/timeline.js";
 
 /**
  * A customer who vanishes without closing anything: the simulator frozen with SIGSTOP, as a
@@ -58,6 +59,15 @@ describe("a customer who freezes for a few seconds", { timeout: 120_000 }, () =>
     // The outage is counted from the last packet, not from when it was noticed 3 s later.
     expect(restored?.afterMs).toBeGreaterThan(continuedAt - stoppedAt - 1000);
     expect((await rescue(home, ["session", "list", "--json"])).json().find((s: { id: string }) => s.id === session.id).status).toBe("active");
+    // On the recording's timeline the loss stands where the picture stopped, not 3 s into the frozen part:
+    // the cues lie the whole outage apart.
+    const recordingPath = back.recording!.path;
+    await expect.poll(async () => (await readTimeline(recordingPath)).some((e) => e.kind === "media-restored"), { timeout: 5000 }).toBe(true);
+    const timeline = await readTimeline(recordingPath);
+    const lostCue = timeline.find((e) => e.kind === "media-lost");
+    const restoredCue = timeline.find((e) => e.kind === "media-restored");
+    expect(lostCue, JSON.stringify(timeline)).toBeDefined();
+    expect(restoredCue!.atMs - lostCue!.atMs).toBeGreaterThan(continuedAt - stoppedAt - 1000);
   });
 });
 
@@ -66,9 +76,22 @@ describe("a customer who freezes until ICE gives up", { timeout: 180_000 }, () =
 
   it("gets a new connection once back: media flows again and the log closes the outage with media-restored", async () => {
     const { home, session, customer } = await activeSession(suite);
+    const first = (await statsWhen(home, session.id, (s) => s.recording !== undefined)).recording!.path;
     customer.child.kill("SIGSTOP");
     // Past werift's ICE failure (about 30 s without an answer), and the server's heartbeat.
     await new Promise((r) => setTimeout(r, 40_000));
+    // The connection is gone and the customer away: stats say so, and that the recording is paused
+    // after its first segment, not "no media, no recording".
+    const away = await statsWhen(home, session.id, (s) => s.away !== undefined && s.recording?.paused === true, 20_000);
+    expect(away.connection?.state).toBe("lost");
+    expect(away.recording?.path).toBe(first);
+    const statsText = (await rescue(home, ["session", "stats", session.id])).stdout;
+    expect(statsText).toContain(`customer\tAWAY since ${away.away!.since}: reconnecting; the session is aborted at ${away.away!.until}`);
+    expect(statsText).toMatch(/^media\tLOST since /m);
+    expect(statsText).toContain(`recording\t${first} (`);
+    expect(statsText).toContain("paused: the next segment starts when the media is back");
+    const listText = (await rescue(home, ["session", "list"])).stdout;
+    expect(listText.split("\n").find((l) => l.startsWith(session.id))?.split("\t").at(-1)).toBe(`AWAY, back by ${away.away!.until}`);
     customer.child.kill("SIGCONT");
     const back = await statsWhen(home, session.id, (s) => s.connection?.state === "connected" && s.video.frames > 30, 60_000);
     expect(back.recording?.path).toMatch(/-2\.webm$/);

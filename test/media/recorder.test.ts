@@ -150,6 +150,34 @@ describe("recorder", () => {
     const summary = await recorder.finalise();
     expect(summary.videoFrames).toBe(0);
     expect((await ffprobe(path)).streams.map((s) => s.codec_type)).toEqual(["audio"]);
+  it("lists a stretch in which no media came at all (a link outage) as an audio gap, where the file has no audio", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "outage.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", batchMs: 20 });
+    const feed = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+        await sleep(5);
+      }
+    };
+    // The sender kept its clock running through the outage: both tracks jump by 2 s of timestamps.
+    await feed(0, 30);
+    await feed(90, 120);
+    const summary = await recorder.finalise();
+    expect(summary.audioGaps).toEqual([{ fromMs: expect.closeTo(1200, -1), toMs: expect.closeTo(3600, -1), filled: false }]);
+    // What the file holds: ffprobe's audio packets jump exactly where the manifest says.
+    const pts = execFileSync("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+    const holes = pts.slice(1).flatMap((t, i) => (t - pts[i]! > 0.5 ? [[pts[i]!, t]] : []));
+    expect(holes).toHaveLength(1);
+    expect(holes[0]![0]! * 1000 + 20).toBeCloseTo(summary.audioGaps[0]!.fromMs, -1);
+    expect(holes[0]![1]! * 1000).toBeCloseTo(summary.audioGaps[0]!.toMs, -1);
+    const { manifest } = await writeManifest(summary, { session: "s", technician: null, customerName: null, startedAt: new Date(), endedAt: new Date(), codecs: { video: "vp8", audio: "opus" } });
+    expect(manifest.audio.gaps).toEqual(summary.audioGaps);
   });
 
   it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {

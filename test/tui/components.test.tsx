@@ -11,6 +11,7 @@ import { SessionList, visibleWindow } from "../../src/tui/components/SessionList
 import { initialDaemon } from "../../src/tui/state/daemon.js";
 import { initialDialog } from "../../src/tui/state/dialog.js";
 import { session } from "./make.js";
+import { clockTime } from "../../src/tui/format.js";
 
 afterEach(cleanup);
 
@@ -33,6 +34,13 @@ describe("components", () => {
     expect(frame).toContain("16-19 of 20");
     expect(frame).not.toContain("Person 3 ");
     expect(frame).toMatch(/Person 17\s+Lens\s+Active\s+-\s+30s/);
+  });
+
+  it("marks a session whose customer dropped off AWAY with the time it is aborted unless they are back", () => {
+    const until = "2026-01-01T10:01:45.000Z";
+    const away = session("a", "active", { name: "Ann", customer: { camera: true, microphone: true, eulaAcceptedAt: "2026-01-01T10:00:05.000Z", away: { since: "2026-01-01T10:00:15.000Z", until } } });
+    const { lastFrame } = render(<SessionList sessions={[away]} selectedId={null} fresh={[]} now={Date.parse("2026-01-01T10:00:30.000Z")} rows={4} columns={80} />);
+    expect(lastFrame()).toMatch(new RegExp(`Ann\\s+Lens\\s+AWAY ${clockTime(until)}`));
   });
 
   it("shows a failed SMS with the carrier's reason after creating", () => {

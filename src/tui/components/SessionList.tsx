@@ -1,7 +1,8 @@
 import { Box } from "ink";
 import { Text } from "./Text.js";
 import type { Session } from "../../protocol/index.js";
-import { TYPE_LABEL, fit, formatElapsed } from "../format.js";
+import { TYPE_LABEL, clockTime, fit, formatElapsed } from "../format.js";
+import { TERMINAL_STATUSES } from "../../protocol/common.js";
 import { StatusText } from "./StatusText.js";
 
 export interface SessionListProps {
@@ -15,6 +16,12 @@ export interface SessionListProps {
 }
 
 const W = { mark: 2, type: 8, status: 14, pin: 8, since: 8, flag: 4 };
+
+/** When a live session's customer who dropped off must be back by (it is aborted then), or null. */
+function awayUntil(s: Session): string | null {
+  const away = s.customer?.away;
+  return away && !TERMINAL_STATUSES.includes(s.status) ? away.until : null;
+}
 
 /** The window of rows to show so the selected one stays in view. */
 export function visibleWindow(count: number, selected: number, rows: number): [number, number] {
@@ -48,7 +55,11 @@ export function SessionList({ sessions, selectedId, fresh, now, rows, columns }:
                 {fit(TYPE_LABEL[s.type], W.type)}
               </Text>
               <Text inverse={isSelected} bold={isFresh}>
-                <StatusText status={s.status} width={W.status} />
+                {awayUntil(s) ? (
+                  <Text color="red">{fit(`AWAY ${clockTime(awayUntil(s)!)}`, W.status)}</Text>
+                ) : (
+                  <StatusText status={s.status} width={W.status} />
+                )}
               </Text>
               <Text inverse={isSelected} bold={isFresh} wrap="truncate">
                 {fit(s.pin ?? "-", W.pin)}

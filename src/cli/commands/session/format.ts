@@ -1,4 +1,6 @@
 import type { Session } from "../../../protocol/session.js";
+import { TERMINAL_STATUSES } from "../../../protocol/common.js";
+import { clockTime } from "../../../tui/format.js";
 import { relativeTime, type Column, type Printer } from "../../output.js";
 
 export const SESSION_COLUMNS: Column<Session>[] = [
@@ -9,7 +11,16 @@ export const SESSION_COLUMNS: Column<Session>[] = [
   { header: "status", value: (s) => s.status },
   { header: "pin", value: (s) => s.pin ?? "-" },
   { header: "since", value: (s) => s.statusSince, human: (s, now) => relativeTime(s.statusSince, now) },
+  // Last, so scripts that cut the columns above keep their numbers.
+  { header: "customer", value: (s) => customerState(s, (iso) => iso), human: (s) => customerState(s, clockTime) },
 ];
+
+/** `away until TIME` (the session is aborted then unless they are back), `paused`, or `-`. */
+function customerState(s: Session, time: (iso: string) => string): string {
+  const away = s.customer?.away;
+  if (away && !TERMINAL_STATUSES.includes(s.status)) return `AWAY, back by ${time(away.until)}`;
+  return s.customer?.paused ? "paused" : "-";
+}
 
 /** The one link to hand the customer: the mobile page for Lens (a phone's camera), else the desktop one. */
 export function customerLink(s: Session): string | null {

@@ -14,11 +14,17 @@ interface Options {
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("list")
-    .description("list your sessions")
+    .description("list your sessions; the last column tells a customer who dropped off: AWAY, back by TIME (the session is aborted then), or paused")
     .option("--status <status>", "only sessions in this status (connecting, waiting, active, on-hold, collaborating, closed ...)")
     .option("--watch", "keep listing: show the list again on every change, from the daemon's event stream (Ctrl-C ends)")
     .option("--json", "print the sessions as a JSON array (with --watch: one array per line)");
-  examples(cmd, "rescue session list", "rescue session list --status waiting --json", "rescue session list --watch");
+  examples(
+    cmd,
+    "rescue session list",
+    "rescue session list --status waiting --json",
+    "rescue session list --watch",
+    "rescue session list --json --jq '.[] | select(.customer.away) | .id'",
+  );
   cmd.action((opts: Options) => run(ctx, opts));
 }
 

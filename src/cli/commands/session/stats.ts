@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { SessionStats } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
 import type { Printer } from "../../output.js";
+import { clockTime } from "../../../tui/format.js";
 
 interface Options {
   json?: boolean;
@@ -11,7 +12,7 @@ interface Options {
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stats")
-    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss")
+    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss; the media's state (LOST, the customer AWAY and until when) and the recording")
     .argument("<id>", "session id")
     .option("--watch", "refresh every second until the session ends or Ctrl-C (exit 0); with --json one JSON line per second")
     .option("--json", "print the figures as JSON");
@@ -76,15 +77,25 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
 function printStats(out: Printer, s: SessionStats): void {
   const v = s.video;
   const size = v.width && v.height ? `${v.width}x${v.height}` : "-";
+  const away = s.away;
   const lines: [string, string][] = [
+    ...(away ? [["customer", `AWAY since ${clock(out, away.since)}: reconnecting; the session is aborted at ${clock(out, away.until)} unless they are back`] as [string, string]] : []),
     ...(s.paused ? [["paused", s.paused === "customer" ? "paused by the customer" : "on hold"] as [string, string]] : []),
     ...(s.connection ? [["media", s.connection.state === "lost" ? `LOST since ${s.connection.since}` : `${s.connection.state} since ${s.connection.since}`] as [string, string]] : []),
     ...(s.connection?.route ? [["route", routeText(s.connection.route)] as [string, string]] : []),
     ["video", `${v.codec ?? "-"} ${size}, ${v.frames} frames, ${v.fps.toFixed(1)} fps, ${v.bitrateKbps.toFixed(0)} kbps, ${v.packetsLost} lost, ${v.packetsRecovered} recovered`],
     ["audio", `${s.audio.codec ?? "-"}, ${s.audio.packets} packets, ${s.audio.packetsLost} lost, ${s.audio.sentPackets} sent${s.audio.muted ? ", muted" : ""}`],
   ];
-  if (s.recording) lines.push(["recording", `${s.recording.path} (${s.recording.bytes} bytes)${s.recording.error ? `, STOPPED: ${s.recording.error}` : ""}`]);
+  if (s.recording) {
+    const state = s.recording.paused ? ", paused: the next segment starts when the media is back" : s.recording.error ? `, STOPPED: ${s.recording.error}` : "";
+    lines.push(["recording", `${s.recording.path} (${s.recording.bytes} bytes)${state}`]);
+  }
   for (const [k, text] of lines) out.line(out.tty ? `${k.padEnd(9)}  ${text}` : `${k}\t${text}`);
+}
+
+/** A time as HH:MM:SS (local) on a terminal, the ISO time when piped. */
+function clock(out: Printer, iso: string): string {
+  return out.tty ? clockTime(iso) : iso;
 }
 
 /** `host -> relay (through TURN)`: this side's candidate type, then the customer's. */
