@@ -150,6 +150,8 @@ describe("recorder", () => {
     const summary = await recorder.finalise();
     expect(summary.videoFrames).toBe(0);
     expect((await ffprobe(path)).streams.map((s) => s.codec_type)).toEqual(["audio"]);
+  });
+
   it("lists a stretch in which no media came at all (a link outage) as an audio gap, where the file has no audio", async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
