@@ -551,7 +551,8 @@ export class SessionService {
       if (row.status !== "connecting") throw new RescueError("conflict", `devices are reported before the EULA (session is ${row.status})`);
       const patch: SessionPatch = { customerCamera: camera, customerMicrophone: microphone };
       await this.store.sessions.update(id, patch);
-      await this.log(id, "devices-granted", { camera, microphone });
+      // Neither device: the customer (or their browser) refused, which the log says in its own word.
+      await this.log(id, camera || microphone ? "devices-granted" : "devices-denied", { camera, microphone });
       return { ...row, ...patch };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), false);
