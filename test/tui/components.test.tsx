@@ -35,6 +35,16 @@ describe("components", () => {
     expect(frame).toMatch(/Person 17\s+Lens\s+Active\s+-\s+30s/);
   });
 
+  it("marks a session whose customer is away in its list row, not only in the detail pane", () => {
+    const away = { since: "2026-01-01T10:00:10.000Z", until: "2026-01-01T10:02:10.000Z" };
+    const customer = { camera: true, microphone: true, eulaAcceptedAt: "2026-01-01T09:59:00.000Z" };
+    const list = [session("a", "active", { name: "Away Ann", customer: { ...customer, away } }), session("b", "active", { name: "Here Bob", customer: { ...customer, away: null } })];
+    const { lastFrame } = render(<SessionList sessions={list} selectedId="b" fresh={[]} now={Date.parse("2026-01-01T10:00:30.000Z")} rows={4} columns={80} />);
+    const frame = lastFrame() ?? "";
+    expect(frame).toMatch(/Away Ann\s+Lens\s+AWAY\s+-/);
+    expect(frame).toMatch(/Here Bob\s+Lens\s+Active\s+-/);
+  });
+
   it("shows a failed SMS with the carrier's reason after creating", () => {
     const s = session("n", "connecting", {
       name: "Bob",

@@ -14,6 +14,7 @@ export interface SessionListProps {
   columns: number;
 }
 
+const ENDED = new Set(["closed", "aborted", "declined", "timed-out"]);
 const W = { mark: 2, type: 8, status: 14, pin: 8, since: 8, flag: 4 };
 
 /** The window of rows to show so the selected one stays in view. */
@@ -48,7 +49,14 @@ export function SessionList({ sessions, selectedId, fresh, now, rows, columns }:
                 {fit(TYPE_LABEL[s.type], W.type)}
               </Text>
               <Text inverse={isSelected} bold={isFresh}>
-                <StatusText status={s.status} width={W.status} />
+                {/* A customer away (reconnecting within the grace period) shows in the list, not only in the detail pane. */}
+                {s.customer?.away && !ENDED.has(s.status) ? (
+                  <Text color="yellow" bold>
+                    {fit("AWAY", W.status)}
+                  </Text>
+                ) : (
+                  <StatusText status={s.status} width={W.status} />
+                )}
               </Text>
               <Text inverse={isSelected} bold={isFresh} wrap="truncate">
                 {fit(s.pin ?? "-", W.pin)}
