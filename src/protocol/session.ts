@@ -89,6 +89,8 @@ export const SESSION_LOG_EVENTS = [
   "email-failed",
   "customer-connected",
   "devices-granted",
+  /** The customer's page got neither camera nor microphone (refused, or none there); they may try again. */
+  "devices-denied",
   "eula-accepted",
   "eula-declined",
   "started",

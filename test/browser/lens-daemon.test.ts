@@ -118,4 +118,44 @@ describe.skipIf(unavailable !== undefined)("Chromium -> server -> rescued, drive
       await page.close();
     }
   }, 120_000);
+
+  it("nothing reaches the technician's daemon before `session start`: no audio packet, no video frame while the customer waits", async () => {
+    const created = await cli(["session", "new", "--lens", "--pin", "--name", "Early customer", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const session = Session.parse(created.json());
+    const stats = async () => SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
+
+    const page = await context.newPage();
+    try {
+      await page.goto(session.links!.desktop);
+      await page.fill("#name", "Early");
+      await page.click("button[type=submit]");
+      await page.waitForSelector('body[data-state="eula"]', { timeout: 10_000 });
+      await page.click("#accept");
+      const waiting = await cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
+      expect(waiting.code, waiting.stderr).toBe(0);
+      // The connection itself is set up early (a fast start), and it is up before the count is judged.
+      await page.waitForSelector('body[data-peer="connected"]', { timeout: 20_000 });
+      await page.waitForSelector('body[data-state="waiting"]', { timeout: 5_000 });
+      await new Promise((r) => setTimeout(r, 4_000));
+      const before = await stats();
+      expect(before.audio.packets).toBe(0);
+      expect(before.video.frames).toBe(0);
+      expect(before.video.bitrateKbps).toBe(0);
+
+      const started = await cli(["session", "start", session.id, "--json"]);
+      expect(started.code, started.stderr).toBe(0);
+      let after = await stats();
+      const until = Date.now() + 20_000;
+      while ((after.audio.packets < 50 || after.video.frames < 10) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        after = await stats();
+      }
+      expect(after.audio.packets).toBeGreaterThanOrEqual(50);
+      expect(after.video.frames).toBeGreaterThanOrEqual(10);
+      await cli(["session", "end", session.id, "--json"]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

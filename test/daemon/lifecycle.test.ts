@@ -68,6 +68,33 @@ describe("rescued processes, pid file and daemon stop", () => {
     expect(runs(other.pid!)).toBe(true);
   }, 30_000);
 
+  it("a hung daemon (SIGSTOP) makes commands fail with exit 3 naming it after about 15 s, not wait forever; resumed, it answers again", async () => {
+    const h = home();
+    const first = await rescue(h, ["daemon", "start", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    const pid = first.json().pid as number;
+    process.kill(pid, "SIGSTOP");
+    try {
+      const t0 = Date.now();
+      const [list, recordings] = await Promise.all([rescue(h, ["session", "list", "--json"]), rescue(h, ["recordings", "list", "--json"])]);
+      const tookMs = Date.now() - t0;
+      for (const r of [list, recordings]) {
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toContain(`rescued does not answer (pid ${pid}): try rescue daemon stop`);
+      }
+      // About 15 s (the head's patience and a status probe); generous for a loaded machine.
+      expect(tookMs).toBeGreaterThanOrEqual(14_000);
+      expect(tookMs).toBeLessThan(60_000);
+      expect(rescuedOf(h)).toEqual([pid]);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const again = await rescue(h, ["recordings", "list", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toEqual([]);
+  }, 120_000);
+
   it("keeps one daemon per profile while it hangs (SIGSTOP); stop kills it and says so; a normal stop waits for the process", async () => {
     const h = home();
     const first = await rescue(h, ["daemon", "start", "--json"]);

@@ -118,6 +118,17 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     expectTone(await toneOf(wav), CUSTOMER_HZ, TECHNICIAN_HZ);
   });
 
+  it("listen --out on a session not yet started says so (exit 1) and makes no file", async () => {
+    setup = await waitingLensSession(server, { seconds: 30 });
+    const { home, session } = setup;
+    const wav = join(tmp.dir, "early.wav");
+    const early = await rescue(home, ["session", "listen", session.id, "--out", wav]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain("the session has not started (it is waiting)");
+    expect(early.stderr).not.toContain("ffmpeg");
+    expect(existsSync(wav)).toBe(false);
+  });
+
   it("talk --audio converts a WAV (1000 Hz) and the customer hears it; unreadable files are refused with exit 2", async () => {
     const heard = join(tmp.dir, "heard-file.ogg");
     setup = await waitingLensSession(server, { seconds: 30, customerArgs: ["--record-voice", heard] });

@@ -89,6 +89,26 @@ describe("customer WebSocket", () => {
     expect(await logEvents(tech.token, s.id)).toEqual(["created", "pin-issued", "customer-connected", "devices-granted", "eula-accepted"]);
   });
 
+  it("logs a refusal of both devices as devices-denied, and a grant after Try again as devices-granted", async () => {
+    server = await each.start();
+    const tech = await server.technician(LENS);
+    const s = await newSession(tech.token);
+    const c = await customer();
+    c.send({ type: "join", pin: s.pin });
+    await c.next("joined");
+    c.send({ type: "devices", camera: false, microphone: false });
+    c.send({ type: "devices", camera: true, microphone: true });
+    c.send({ type: "eula", accepted: true });
+    expect((await c.next("status")).status).toBe("connecting");
+    expect((await c.next("status")).status).toBe("waiting");
+    const log = (await server.api("GET", `/api/v1/sessions/${s.id}/log`, { token: tech.token })).body as { event: string; camera?: boolean }[];
+    const devices = log.filter((e) => e.event.startsWith("devices-"));
+    expect(devices).toMatchObject([
+      { event: "devices-denied", camera: false, microphone: false },
+      { event: "devices-granted", camera: true, microphone: true },
+    ]);
+  });
+
   it("a declined EULA ends the session as declined", async () => {
     server = await each.start();
     const tech = await server.technician(LENS);

@@ -124,6 +124,31 @@ describe("the integration calls", () => {
     expect((await server.api("POST", `/api/v1/integration/sessions/${s.sessionId}/pin`, { token: other.key })).status).toBe(404);
   });
 
+  it("cannot replace the PIN of the key owner's own sessions made outside the integration (attack)", async () => {
+    server = await each.start();
+    const tech = await server.technician(["lens", "private", "pin", "link"]);
+    const { key } = await newKey(tech.token);
+    // The technician's sessions made by hand: a PIN read out on the phone, and a link session.
+    const byHand = [];
+    for (const method of ["pin", "link"]) {
+      const res = await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { type: "lens", mode: "view", method } });
+      expect(res.status).toBe(201);
+      byHand.push(Session.parse(res.body));
+    }
+    for (const s of byHand) {
+      const res = await server.api("POST", `/api/v1/integration/sessions/${s.id}/pin`, { token: key, body: {} });
+      expect(res.status).toBe(404);
+      expect(ErrorBody.parse(res.body).error.code).toBe("not_found");
+      expect(JSON.stringify(res.body)).not.toContain(s.pin!);
+      // The PIN the customer was given still stands.
+      const now = Session.parse((await server.api("GET", `/api/v1/sessions/${s.id}`, { token: tech.token })).body);
+      expect(now.pin).toBe(s.pin);
+    }
+    // A session the integration made is still its to renew.
+    const made = IntegrationSession.parse((await createSession(key)).body);
+    expect((await server.api("POST", `/api/v1/integration/sessions/${made.sessionId}/pin`, { token: key, body: {} })).status).toBe(200);
+  });
+
   it("act with the group's permissions at call time", async () => {
     server = await each.start();
     const tech = await server.technician(["lens", "private", "pin"]);
@@ -166,6 +191,27 @@ describe("the integration calls", () => {
     expect(ErrorBody.parse(await res.json()).error.code).toBe("rate_limited");
     // A refused call created nothing; the other key has its own budget.
     expect((await server.api("GET", "/api/v1/sessions", { token: tech.token })).body).toHaveLength(3);
+    expect((await createSession(b.key)).status).toBe(201);
+  });
+
+  it("count refused requests against the key's budget: a client looping on a bad body is slowed down too", async () => {
+    server = await each.start({ limits: { integration: { perKey: 3, windowMs: 60_000 } } });
+    const tech = await server.technician(PERMS);
+    const a = await newKey(tech.token, "a");
+    const b = await newKey(tech.token, "b");
+    expect((await createSession(a.key, { bogus: 1 })).status).toBe(400);
+    const malformed = await fetch(`${server.url}/api/v1/integration/sessions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${a.key}`, "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(malformed.status).toBe(400);
+    expect((await server.api("POST", "/api/v1/integration/sessions/no%20such/pin", { token: a.key })).status).toBe(400);
+    const limited = await createSession(a.key, { bogus: 1 });
+    expect(limited.status).toBe(429);
+    expect(ErrorBody.parse(limited.body).error.code).toBe("rate_limited");
+    // Even a good request now waits; the other key has its own budget.
+    expect((await createSession(a.key)).status).toBe(429);
     expect((await createSession(b.key)).status).toBe(201);
   });
 });

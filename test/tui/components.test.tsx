@@ -43,6 +43,21 @@ describe("components", () => {
     expect(lastFrame()).toMatch(new RegExp(`Ann\\s+Lens\\s+AWAY ${clockTime(until)}`));
   });
 
+  it("marks only the session whose customer is away, and no ended one", () => {
+    const away = { since: "2026-01-01T10:00:10.000Z", until: "2026-01-01T10:02:10.000Z" };
+    const customer = { camera: true, microphone: true, eulaAcceptedAt: "2026-01-01T09:59:00.000Z" };
+    const list = [
+      session("a", "active", { name: "Away Ann", customer: { ...customer, away } }),
+      session("b", "active", { name: "Here Bob", customer: { ...customer, away: null } }),
+      session("c", "aborted", { name: "Gone Gus", customer: { ...customer, away } }),
+    ];
+    const { lastFrame } = render(<SessionList sessions={list} selectedId="b" fresh={[]} now={Date.parse("2026-01-01T10:00:30.000Z")} rows={4} columns={80} />);
+    const frame = lastFrame() ?? "";
+    expect(frame).toMatch(new RegExp(`Away Ann\\s+Lens\\s+AWAY ${clockTime(away.until)}`));
+    expect(frame).toMatch(/Here Bob\s+Lens\s+Active\s+-/);
+    expect(frame).not.toMatch(/Gone Gus.*AWAY/);
+  });
+
   it("shows a failed SMS with the carrier's reason after creating", () => {
     const s = session("n", "connecting", {
       name: "Bob",

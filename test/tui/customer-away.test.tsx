@@ -1,3 +1,4 @@
+import { Box } from "ink";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { printSession } from "../../src/cli/commands/session/format.js";
@@ -14,8 +15,19 @@ const until = new Date(Date.now() + 115_000).toISOString();
 describe("a customer whose connection dropped", () => {
   it("the console says they are away and when the session ends, instead of a bare media loss", () => {
     const { lastFrame } = render(<MediaStats media={undefined} away={{ until }} />);
-    expect(lastFrame()).toContain(`Customer AWAY: reconnecting; the session ends at ${clockTime(until)} unless they are back`);
+    expect(lastFrame()).toContain(`Customer AWAY until ${clockTime(until)}: reconnecting; the session ends then unless they are back`);
     expect(lastFrame()).not.toContain("Media LOST");
+  });
+
+  it("a narrow detail pane (a 140-column console) still shows the deadline: the line is cut after it", () => {
+    const { lastFrame } = render(
+      <Box width={40}>
+        <MediaStats media={undefined} away={{ until }} />
+      </Box>,
+    );
+    const line = lastFrame()!.split("\n")[0]!;
+    expect(line.length).toBeLessThanOrEqual(40);
+    expect(line).toContain(`AWAY until ${clockTime(until)}`);
   });
 
   it("session output says so too: readable on a terminal, ISO times when piped", () => {

@@ -47,6 +47,15 @@ async function refusal(res: IncomingMessage, fallback: string): Promise<RescueEr
   return errorFrom(await readJson(res), fallback);
 }
 
+/**
+ * How long a daemon that took the connection may keep the answer's head to itself before it is
+ * asked whether it is alive (GET /api/v1/status), and how long that probe may take. A slow answer
+ * from a live daemon (a slow server behind it) is waited for; a hung one (SIGSTOP, a deadlock) is
+ * given up on after about 15 s. Streams (events, audio, video) are not bound once their head came.
+ */
+const ANSWER_PATIENCE_MS = 10_000;
+const PROBE_MS = 5_000;
+
 const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
 const enc = encodeURIComponent;
 
@@ -79,9 +88,24 @@ export class DaemonClient {
             ...(upload ? { "content-type": "audio/ogg", "transfer-encoding": "chunked" } : {}),
           },
         },
-        resolve,
+        (res) => {
+          headed = true;
+          clearTimeout(patience);
+          resolve(res);
+        },
       );
+      let headed = false;
+      const hung = async () => {
+        if (headed) return;
+        if (!(await this.answers())) {
+          req.destroy();
+          reject(await this.notAnswering());
+        } else if (!req.destroyed && !headed) patience = setTimeout(hung, ANSWER_PATIENCE_MS);
+      };
+      let patience = setTimeout(hung, ANSWER_PATIENCE_MS);
+      req.on("close", () => clearTimeout(patience));
       req.on("error", (e: NodeJS.ErrnoException) => {
+        clearTimeout(patience);
         if (e.code && CONNECT_ERRORS.has(e.code)) reject(new DaemonUnavailable(`rescued is not running (${e.code} on ${this.socketPath}): run rescue daemon start`));
         else reject(e);
       });
@@ -90,6 +114,37 @@ export class DaemonClient {
       // An answer may come before the upload ends (the session ended): later write errors do not matter.
       req.once("response", () => req.on("error", () => undefined));
     });
+  }
+
+  /** Whether the daemon answers GET /api/v1/status within PROBE_MS, on a connection of its own. */
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const probe = httpRequest(
+        { createConnection: () => connect(this.socketPath), method: "GET", path: "/api/v1/status", headers: { [LOCALAPI_VERSION_HEADER]: LOCALAPI_VERSION } },
+        (res) => {
+          res.resume();
+          clearTimeout(timer);
+          resolve(true);
+        },
+      );
+      const timer = setTimeout(() => {
+        probe.destroy();
+        resolve(false);
+      }, PROBE_MS);
+      probe.on("error", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      probe.end();
+    });
+  }
+
+  /** Exit 3, naming the daemon's pid (run/rescued.pid beside the socket) when it is known. */
+  private async notAnswering(): Promise<DaemonUnavailable> {
+    const { readPidFile } = await import("../../process/pidfile.js");
+    const { dirname, join } = await import("node:path");
+    const pid = readPidFile(join(dirname(this.socketPath), "rescued.pid"))?.pid;
+    return new DaemonUnavailable(`rescued does not answer${pid ? ` (pid ${pid})` : ""}: try rescue daemon stop`);
   }
 
   /** Opens a request, starting the daemon first if it is down and we may. */

@@ -55,8 +55,13 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
     return reply.code(204).send();
   });
 
-  /** The key's technician, counted against the key's rate limit. */
-  const keyCaller = async (req: FastifyRequest, reply: FastifyReply): Promise<KeyCaller> => {
+  /**
+   * The key's technician, counted against the key's rate limit. Runs on the request head (onRequest),
+   * before the body is parsed: every request with the key counts, a refused one (bad JSON, bad body,
+   * bad id) as much as a good one, so a client looping on a bad request is slowed down too.
+   */
+  const callers = new WeakMap<FastifyRequest, KeyCaller>();
+  const countKey = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const who = await s.apiKeys.authenticate(req.headers.authorization);
     const rate = { burst: s.limits.integration.perKey, windowMs: s.limits.integration.windowMs };
     if (!(await s.buckets.take(`apikey:${who.keyId}`, rate))) {
@@ -66,11 +71,16 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
       req.log.warn({ keyId: who.keyId, technician: who.technician.email }, "api key rate limited");
       throw new RescueError("rate_limited", `too many requests with this API key; retry in ${seconds} s`, { retryAfterSeconds: seconds });
     }
+    callers.set(req, who);
+  };
+  const keyCaller = (req: FastifyRequest): KeyCaller => {
+    const who = callers.get(req);
+    if (!who) throw new RescueError("unauthenticated", "missing, invalid or revoked API key");
     return who;
   };
 
-  app.post("/api/v1/integration/sessions", async (req, reply) => {
-    const who = await keyCaller(req, reply);
+  app.post("/api/v1/integration/sessions", { onRequest: countKey }, async (req, reply) => {
+    const who = keyCaller(req);
     const body = parseInput(IntegrationSessionRequest, req.body);
     const session = await s.sessions.create(who, {
       type: body.type,
@@ -78,16 +88,16 @@ export function integrationRoutes(app: FastifyInstance, s: Services): void {
       method: "link",
       language: body.language,
       ...(body.name ? { name: body.name } : {}),
-    });
+    }, "integration");
     req.log.info({ sessionId: session.id, technician: who.technician.email, keyId: who.keyId }, "session created by integration");
     return reply.code(201).send(integrationView(session, body.language));
   });
 
-  app.post("/api/v1/integration/sessions/:id/pin", async (req, reply) => {
-    const who = await keyCaller(req, reply);
+  app.post("/api/v1/integration/sessions/:id/pin", { onRequest: countKey }, async (req) => {
+    const who = keyCaller(req);
     const { id } = parseInput(IdParams, req.params, "path");
     const language = parseInput(z.object({ lang: Language.default("en") }), req.query, "query").lang;
-    return integrationView(await s.sessions.regeneratePin(who, id), language);
+    return integrationView(await s.sessions.regeneratePin(who, id, "integration"), language);
   });
 
   app.get("/api/v1/openapi.json", async () => openApiDocument(s.config.publicUrl, s.limits.integration.perKey));

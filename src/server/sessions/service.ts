@@ -156,7 +156,11 @@ export class SessionService {
     return row.technicianId === technicianId ? session : sessionForCollaborator(session);
   }
 
-  async create(caller: Caller, req: CreateRequest): Promise<Session> {
+  /**
+   * A new session. `via` "integration" marks one made with an API key (logged on `created`):
+   * only those can the integration API touch afterwards (SECURITY.md, contact centers).
+   */
+  async create(caller: Caller, req: CreateRequest, via?: "integration"): Promise<Session> {
     if (req.mode === "control") throw new RescueError("forbidden", "remote control needs the Rescue agent, not available yet");
     requirePermissions(caller, requiredPermissions(req.type, req.method));
     const to = req.method === "sms" ? normalisePhone(req.to!) : req.method === "email" ? normaliseEmail(req.to!) : undefined;
@@ -190,7 +194,7 @@ export class SessionService {
         statusSince: now,
       };
       await this.store.sessions.insert(fresh);
-      await this.log(fresh.id, "created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name });
+      await this.log(fresh.id, "created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name, ...(via ? { via } : {}) });
       await this.log(fresh.id, "pin-issued", { by, pin, expiresAt: fresh.pinExpiresAt });
       return { ...fresh, technicianEmail: by, collaborators: [] as SessionRow["collaborators"] };
     });
@@ -318,9 +322,12 @@ export class SessionService {
    * again with the new PIN (log: pin-issued with status connecting). A session the customer
    * joined, or that was closed, declined or aborted, gets conflict, naming how to go on.
    */
-  async regeneratePin(caller: Caller, id: string): Promise<Session> {
+  async regeneratePin(caller: Caller, id: string, via?: "integration"): Promise<Session> {
     const { row, reopened } = await this.exclusive(async () => {
       const row = await this.own(caller, id, "issue a new PIN");
+      // An API key acts on the link sessions it made only: the PIN a technician read out on the
+      // phone for a session of their own is not its to replace. Not found, as any session not its.
+      if (via === "integration" && !(row.method === "link" && (await this.madeVia(id, via)))) throw new RescueError("not_found", `no session ${id}`);
       requirePermissions(caller, requiredPermissions(row.type, row.method));
       const reopen = row.status === "timed-out" && !row.customerJoined;
       if (!reopen && (row.status !== "connecting" || row.customerJoined)) {
@@ -569,7 +576,8 @@ export class SessionService {
       if (row.status !== "connecting") throw new RescueError("conflict", `devices are reported before the EULA (session is ${row.status})`);
       const patch: SessionPatch = { customerCamera: camera, customerMicrophone: microphone };
       await this.store.sessions.update(id, patch);
-      await this.log(id, "devices-granted", { camera, microphone });
+      // Neither device: the customer (or their browser) refused, which the log says in its own word.
+      await this.log(id, camera || microphone ? "devices-granted" : "devices-denied", { camera, microphone });
       return { ...row, ...patch };
     });
     this.deps.notifier.sessionChanged(row, this.view(row), false);
@@ -897,6 +905,12 @@ export class SessionService {
     const next = { ...row, ...patch };
     this.deps.notifier.sessionChanged(next, this.view(next), true);
     return next;
+  }
+
+  /** Whether the session's `created` entry says it was made `via` that way. */
+  private async madeVia(id: string, via: "integration"): Promise<boolean> {
+    const created = (await this.store.sessionLog.list(id)).find((e) => e.event === "created");
+    return created?.via === via;
   }
 
   private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {

@@ -17,7 +17,8 @@ export function MediaStats({ media, away }: { media: SessionMedia | undefined; a
     <Box flexDirection="column">
       {away ? (
         <Text color="yellow" bold wrap="truncate">
-          {`Customer AWAY: reconnecting; the session ends at ${clockTime(away.until)} unless they are back`}
+          {/* The deadline first: a narrow pane cuts the end of the line. */}
+          {`Customer AWAY until ${clockTime(away.until)}: reconnecting; the session ends then unless they are back`}
         </Text>
       ) : stats?.paused === "customer" ? (
         <Text color="yellow" bold wrap="truncate">

@@ -55,6 +55,7 @@ export function SessionList({ sessions, selectedId, fresh, now, rows, columns }:
                 {fit(TYPE_LABEL[s.type], W.type)}
               </Text>
               <Text inverse={isSelected} bold={isFresh}>
+                {/* A customer away (reconnecting within the grace period) shows in the list, not only in the detail pane. */}
                 {awayUntil(s) ? (
                   <Text color="red">{fit(`AWAY ${clockTime(awayUntil(s)!)}`, W.status)}</Text>
                 ) : (

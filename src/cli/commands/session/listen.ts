@@ -33,7 +33,13 @@ async function listen(ctx: Context, id: string, opts: Options): Promise<void> {
   if (opts.device !== undefined && opts.out !== undefined) throw new UsageError("--device and --out exclude each other: play, or write a file");
   const out = ctx.printer(opts);
   const path = opts.out === undefined ? undefined : resolve(opts.out);
-  const run = await startListening(ctx.io.env, await ctx.daemon(), id, { out: path, device: opts.device });
+  const daemon = await ctx.daemon();
+  // Before the start no sound comes (the customer's page sends none): say so, before any file is made.
+  const { status } = await daemon.getSession(id);
+  if (status === "connecting" || status === "waiting") {
+    throw new Error(`the session has not started (it is ${status}): run rescue session start ${id} first, or rescue session wait ${id} --status active`);
+  }
+  const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device });
   // Ctrl-C is the normal end: exit 0 once ffmpeg has finished the file.
   const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();

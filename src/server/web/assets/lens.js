@@ -1,8 +1,9 @@
 // The Lens kind of the customer's session page: join with the PIN, grant camera and microphone,
 // answer the EULA, then stream to the technician over WebRTC. Protocol: src/protocol/customer-ws.ts;
 // what it shares with screen sharing is in customer.js, loaded before it.
-// Media is offered only after the EULA is accepted; tracks carry picture and sound only while
-// the session is active (or collaborating) and the customer has not paused.
+// Media is offered only after the EULA is accepted; the connection may come up while the customer
+// waits, but its senders hold no track (so no packet leaves, not even silence or black frames)
+// until the session is active (or collaborating), and again none while on hold or paused.
 "use strict";
 (function () {
   var c = window.rescueCustomer;
@@ -19,10 +20,27 @@
     return c.live() && !pausedByCustomer;
   }
 
+  /**
+   * Gives each sending transceiver of `conn` the page's track of its kind while media flows, and
+   * none otherwise: a disabled track still sends silence (50 packets/s) and black frames.
+   */
+  function applySenders(conn) {
+    if (!conn || !c.stream || conn.connectionState === "closed") return;
+    var on = mediaFlows();
+    conn.getTransceivers().forEach(function (tr) {
+      if (tr.direction !== "sendonly" && tr.direction !== "sendrecv") return;
+      var own = tr.receiver.track.kind === "video" ? c.stream.getVideoTracks()[0] : c.stream.getAudioTracks()[0];
+      var want = on && own ? own : null;
+      if (tr.sender.track !== want) tr.sender.replaceTrack(want).catch(function () { /* a closing connection */ });
+    });
+  }
+
   function applyTracks() {
     if (!c.stream) return;
     var on = mediaFlows();
     c.stream.getTracks().forEach(function (track) { track.enabled = on; });
+    applySenders(c.pc);
+    Object.keys(others).forEach(function (peer) { applySenders(others[peer].pc); });
     // What is being sent, for tests and for anyone inspecting the page.
     document.body.dataset.tracks = c.stream.getTracks().map(function (track) { return track.kind + ":" + track.enabled; }).sort().join(",");
     c.badge(c.status === "connecting" || c.status === "waiting", on);
@@ -114,6 +132,8 @@
     if (video) conn.addTransceiver(video, { direction: "sendonly", streams: [stream] });
     if (audio) conn.addTransceiver(audio, { direction: "sendrecv", streams: [stream] });
     else conn.addTransceiver("audio", { direction: "recvonly" });
+    // Negotiated with the tracks, sent only once the session is live.
+    applySenders(conn);
     // Lens tools come from the lead alone: the channel is made here, by the offerer, so the offer negotiates it.
     if (!peer) tools.attach(conn.createDataChannel("lens", { ordered: true }));
     conn.onicecandidate = function (event) {
