@@ -144,7 +144,8 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     limitsFile,
     JSON.stringify({
       sessions: { livePerTechnician: SESSIONS, liveInAll: SESSIONS, createRate: { burst: SESSIONS, windowMs: 60_000 } },
-      http: { maxConnections: 2 * (N + JOINS) + 100, maxConnectionsPerSource: N + JOINS + CONCURRENCY + 10 },
+      // On a loaded machine a thousand sockets opened at once may wait past the default header deadline.
+      http: { maxConnections: 2 * (N + JOINS) + 100, maxConnectionsPerSource: N + JOINS + CONCURRENCY + 10, headersTimeoutMs: 60_000, requestTimeoutMs: 120_000 },
     }),
   );
   let stopped = false;

@@ -31,7 +31,7 @@ async function connected() {
     const original = tcp[method].bind(tcp);
     tcp[method] = (...args: unknown[]) => (writes.count++, original(...args));
   }
-  return { hub, received, writes };
+  return { hub, received, writes, ws };
 }
 
 const push = (i: number) => ({ type: "customer-media", sessionId: `s${i}`, event: "screen-share-stopped" }) as ServerToTechnician;
@@ -54,4 +54,21 @@ test("pushes in later turns are not held back: each arrives before the next is s
   expect(writes.count).toBe(5);
   // Messages are text frames, as before (the hub encodes once and sends the bytes as text).
   expect(JSON.parse(received[4]!)).toEqual(push(4));
+});
+
+test("frames of every header size arrive whole and in order, between the frames ws sends itself", async () => {
+  const { hub, received, ws } = await connected();
+  // Payload lengths around the 7-bit, 16-bit and 64-bit length forms, with multi-byte characters.
+  const texts = [0, 1, 100, 125, 126, 127, 1000, 65_535, 65_536, 200_000].map((n, i) => `${i}:${"é".repeat(n >> 1)}${"x".repeat(n & 1)}`);
+  const sent: string[] = [];
+  for (const [i, text] of texts.entries()) {
+    const message = { type: "error", code: "conflict", message: text } as ServerToTechnician;
+    hub.toTechnician("t1", message);
+    sent.push(JSON.stringify(message));
+    // ws's own frames on the same socket in the same turn keep their place.
+    ws.send(`own ${i}`);
+    sent.push(`own ${i}`);
+  }
+  await expect.poll(() => received.length, { timeout: 20_000 }).toBe(sent.length);
+  expect(received).toEqual(sent);
 });

@@ -10,5 +10,11 @@ describe("newId", () => {
       expect(id[0]).not.toBe("-");
     }
     expect(new Set(ids).size).toBe(ids.length);
+    // Drawn from batches of random bytes: every letter at every place stays about equally likely.
+    const counts = new Map<string, number>();
+    for (const id of ids) for (const c of id) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    const expected = (ids.length * 14) / 32;
+    for (const n of counts.values()) expect(Math.abs(n - expected)).toBeLessThan(expected * 0.15);
   });
 });

@@ -261,6 +261,13 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect(await store.sessions.countLivePins(at(0), "t1")).toBe(3);
       expect(await store.sessions.countLivePins(at(0), "t2")).toBe(1);
       expect(await store.sessions.countLivePins(at(0), "nobody")).toBe(0);
+      // The counts a new session must fit under, in one query: the same figures, invitations in `all`.
+      await store.invitations.insert(invitation("i-live", "active", { pin: "000005", pinExpiresAt: at(3_000) }));
+      await store.invitations.insert(invitation("i-old", "active", { pin: "000006", pinExpiresAt: at(2_000) }));
+      expect(await store.sessions.livePinCounts(at(0), "t1")).toEqual({ technician: 3, all: 6 });
+      expect(await store.sessions.livePinCounts(at(2_000), "t2")).toEqual({ technician: 1, all: 2 });
+      expect(await store.sessions.livePinCounts(at(2_000), "nobody")).toEqual({ technician: 0, all: 2 });
+      expect([await store.sessions.pinTaken("000004"), await store.sessions.pinTaken("000005"), await store.sessions.pinTaken("4")]).toEqual([true, false, false]);
     });
 
     it("invitations: round-trip, lookups, unique PIN and token hash, patch, lists and live PIN count", async () => {
@@ -309,6 +316,11 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect(await store.sessionLog.list("s1")).toEqual(entries.filter((_, i) => i % 2 === 0));
       expect(await store.sessionLog.list("s2")).toEqual(entries.filter((_, i) => i % 2 === 1));
       expect(await store.sessionLog.list("none")).toEqual([]);
+      // Several at once keep their order, after what was there and before what follows.
+      await store.sessionLog.appendAll("s1", entries.slice(0, 5));
+      await store.sessionLog.appendAll("s1", []);
+      await store.sessionLog.append("s1", entries[11]!);
+      expect(await store.sessionLog.list("s1")).toEqual([...entries.filter((_, i) => i % 2 === 0), ...entries.slice(0, 5), entries[11]]);
     });
 
     it("api keys: round-trip, newest first, revoke once (boolean), touch, duplicate hash refused", async () => {

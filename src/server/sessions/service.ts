@@ -194,12 +194,16 @@ export class SessionService {
         statusSince: now,
       };
       await this.store.sessions.insert(fresh);
-      await this.log(fresh.id, "created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name, ...(via ? { via } : {}) });
-      await this.log(fresh.id, "pin-issued", { by, pin, expiresAt: fresh.pinExpiresAt });
+      await this.logAll(fresh.id, [
+        ["created", { by, type: fresh.type, mode: fresh.mode, method: fresh.method, name: fresh.name, ...(via ? { via } : {}) }],
+        ["pin-issued", { by, pin, expiresAt: fresh.pinExpiresAt }],
+      ]);
       return { ...fresh, technicianEmail: by, collaborators: [] as SessionRow["collaborators"] };
     });
-    this.deps.notifier.sessionChanged(row, this.view(row), true);
-    if (to && (req.method === "sms" || req.method === "email")) {
+    const created = this.view(row);
+    this.deps.notifier.sessionChanged(row, created, true);
+    if (!to) return created;
+    if (req.method === "sms" || req.method === "email") {
       const sending = this.deliver(row, req.method, to, req.language);
       // The carrier may report on the message before its id is stored: smsReport waits for this.
       this.sending.set(row.id, sending);
@@ -817,21 +821,25 @@ export class SessionService {
     const { createRate, livePerTechnician, liveInAll } = this.deps.limits.sessions;
     const now = this.iso();
     if (kind === "session") {
-      const mine = await this.store.sessions.countLivePins(now, caller.technician.id);
+      const counts = await this.store.sessions.livePinCounts(now, caller.technician.id);
+      const mine = counts.technician;
       if (mine >= livePerTechnician) {
         throw new RescueError("quota_exceeded", `you have ${mine} sessions waiting for their customer (limit ${livePerTechnician}); end one or let its PIN expire`, {
           limit: livePerTechnician,
           live: mine,
         });
       }
-    }
-    if (kind !== "replacement") {
+      if (counts.all >= liveInAll) throw this.overAll(counts.all);
+    } else if (kind === "invitation") {
       const all = (await this.store.sessions.countLivePins(now)) + (await this.store.invitations.countLivePins(now));
-      if (all >= liveInAll) {
-        throw new RescueError("quota_exceeded", `the server holds ${all} live PINs (limit ${liveInAll}); try again when some are used or expire`, { limit: liveInAll, live: all });
-      }
+      if (all >= liveInAll) throw this.overAll(all);
     }
     await this.throttle(`create:${caller.technician.id}`, createRate, "too many new sessions and PINs");
+  }
+
+  private overAll(all: number): RescueError {
+    const { liveInAll } = this.deps.limits.sessions;
+    return new RescueError("quota_exceeded", `the server holds ${all} live PINs (limit ${liveInAll}); try again when some are used or expire`, { limit: liveInAll, live: all });
   }
 
   /** Takes a token from the bucket `key`, or refuses with rate_limited and when to retry. */
@@ -914,13 +922,22 @@ export class SessionService {
   }
 
   private async log(sessionId: string, event: SessionLogEntry["event"], fields: Record<string, unknown>): Promise<void> {
+    await this.store.sessionLog.append(sessionId, this.entry(event, fields));
+  }
+
+  /** Several log entries of one session in one statement. */
+  private async logAll(sessionId: string, entries: [SessionLogEntry["event"], Record<string, unknown>][]): Promise<void> {
+    await this.store.sessionLog.appendAll(sessionId, entries.map(([event, fields]) => this.entry(event, fields)));
+  }
+
+  private entry(event: SessionLogEntry["event"], fields: Record<string, unknown>): SessionLogEntry {
     // at and event lead the entry, and are written again after `fields` so nothing there stands in for them.
     const own = { at: this.iso(), event };
-    await this.store.sessionLog.append(sessionId, Object.assign({ ...own }, fields, own));
+    return Object.assign({ ...own }, fields, own) as SessionLogEntry;
   }
 
   private async freePin(): Promise<string> {
-    return uniquePin(async (pin) => (await this.store.sessions.byPin(pin)) !== undefined);
+    return uniquePin((pin) => this.store.sessions.pinTaken(pin));
   }
 
   private pinExpiry(caller: Caller, from: Date = this.deps.now()): string {

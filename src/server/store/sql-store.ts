@@ -46,6 +46,13 @@ const SELECT_SESSION = `SELECT s.*, t.email AS technician_email FROM sessions s 
 // Rows created in the same millisecond keep one order on both engines: the id breaks the tie.
 const NEWEST_SESSIONS = "ORDER BY s.created_at DESC, s.id DESC";
 
+const LIVE_PIN_COUNTS = `SELECT
+    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ? AND technician_id = ?) +
+    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL AND technician_id = ?) AS technician,
+    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ?) +
+    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL) +
+    (SELECT COUNT(*) FROM invitations WHERE pin IS NOT NULL AND pin_expires_at > ?) AS all_pins`;
+
 /**
  * The repository queries, in SQL both SQLite and PostgreSQL read (text columns compare
  * byte-wise on both: see migrations.ts), over an engine's driver. `exclusive` and `close` are
@@ -102,8 +109,12 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
           [hash],
         );
         if (!r) return undefined;
-        const prefixed = (prefix: string) => Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-        return { token: toToken(prefixed("k_")), technician: toTechnician(r), group: toGroup(prefixed("g_")) };
+        // Named one by one: every request authenticates, and walking the row's entries cost more than the query.
+        return {
+          token: toToken({ hash: r.k_hash, technician_id: r.k_technician_id, expires_at: r.k_expires_at, created_at: r.k_created_at }),
+          technician: toTechnician(r),
+          group: toGroup({ name: r.g_name, permissions: r.g_permissions, pin_expiry_minutes: r.g_pin_expiry_minutes, max_technicians: r.g_max_technicians, created_at: r.g_created_at }),
+        };
       },
       delete: async (hash) => {
         await db.run("DELETE FROM tokens WHERE hash = ?", [hash]);
@@ -128,6 +139,7 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
       },
       get: async (id) => maybe(await one(`${SELECT_SESSION} WHERE s.id = ?`, [id]), toSession),
       byPin: async (pin) => maybe(await one(`${SELECT_SESSION} WHERE s.pin = ?`, [pin]), toSession),
+      pinTaken: async (pin) => (await one("SELECT 1 AS taken FROM sessions WHERE pin = ?", [pin])) !== undefined,
       update: async (id, patch) => {
         const keys = Object.keys(patch) as (keyof SessionPatch)[];
         if (keys.length === 0) return;
@@ -162,6 +174,11 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
                   (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL${of}) AS n`,
           [now, ...by, ...by],
         );
+      },
+      livePinCounts: async (now, technicianId) => {
+        // The same ranges of the partial live-PIN indexes as countLivePins, all in one statement.
+        const r = (await one(LIVE_PIN_COUNTS, [now, technicianId, technicianId, now, now]))!;
+        return { technician: Number(r.technician), all: Number(r.all_pins) };
       },
       countByStatus: async () => {
         const rows = await db.all("SELECT status, COUNT(*) AS n FROM sessions GROUP BY status");
@@ -207,6 +224,14 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
     sessionLog: {
       append: async (sessionId, entry: SessionLogEntry) => {
         await db.run("INSERT INTO session_log (session_id, at, event, entry) VALUES (?, ?, ?, ?)", [sessionId, entry.at, entry.event, JSON.stringify(entry)]);
+      },
+      appendAll: async (sessionId, entries) => {
+        if (entries.length === 0) return;
+        // Rows of one multi-row INSERT take their sequence numbers in the order listed, on both engines.
+        await db.run(
+          `INSERT INTO session_log (session_id, at, event, entry) VALUES ${entries.map(() => "(?, ?, ?, ?)").join(", ")}`,
+          entries.flatMap((e) => [sessionId, e.at, e.event, JSON.stringify(e)]),
+        );
       },
       list: async (sessionId) =>
         (await db.all("SELECT entry FROM session_log WHERE session_id = ? ORDER BY seq", [sessionId])).map((r) => JSON.parse(String(r.entry)) as SessionLogEntry),

@@ -166,6 +166,8 @@ export interface Store {
     insert(session: Omit<SessionRow, "technicianEmail" | "collaborators">): Promise<void>;
     get(id: string): Promise<SessionRow | undefined>;
     byPin(pin: string): Promise<SessionRow | undefined>;
+    /** Whether a session holds this PIN (a lighter byPin, for picking a free one). */
+    pinTaken(pin: string): Promise<boolean>;
     update(id: string, patch: SessionPatch): Promise<void>;
     /** A technician's sessions in the given statuses, newest first. */
     listByTechnician(technicianId: string, statuses: readonly SessionStatus[]): Promise<SessionRow[]>;
@@ -177,6 +179,11 @@ export interface Store {
     listJoinedLive(): Promise<SessionRow[]>;
     /** Sessions holding a PIN that has not expired at `now`: all, or one technician's. */
     countLivePins(now: string, technicianId?: string): Promise<number>;
+    /**
+     * In one query, the live PINs (not expired at `now`) of one technician's sessions, and of all
+     * sessions and invitations together: the caps a new session must fit under.
+     */
+    livePinCounts(now: string, technicianId: string): Promise<{ technician: number; all: number }>;
     /** How many sessions are in each status (statuses with none may be left out), for the metrics. */
     countByStatus(): Promise<Partial<Record<SessionStatus, number>>>;
   };
@@ -199,6 +206,8 @@ export interface Store {
   };
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;
+    /** Several entries of one session in one statement, in this order. */
+    appendAll(sessionId: string, entries: readonly SessionLogEntry[]): Promise<void>;
     list(sessionId: string): Promise<SessionLogEntry[]>;
   };
   apiKeys: {

@@ -1,11 +1,12 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import { WS_CLOSE, type ServerToCustomer, type ServerToTechnician } from "../../protocol/index.js";
+import { textFrame } from "./frame.js";
 
 interface TechnicianSocket {
   ws: WebSocket;
   tokenHash: string;
-  /** Pushes held back until the socket has its snapshot, so `sessions` always comes first. */
+  /** Framed pushes held back until the socket has its snapshot, so `sessions` always comes first. */
   held: Buffer[] | null;
 }
 
@@ -17,22 +18,25 @@ export class LocalSockets {
   private readonly corked = new Set<Socket>();
 
   /**
-   * Sends a text message, corking the TCP socket until the end of this turn of the event loop
-   * (setImmediate runs after the turn's I/O callbacks), so that the pushes one socket gets in a
-   * turn (several sessions created or changed together) leave in one write system call, not one
-   * each: ws writes every frame as header + payload, one writev per message. Order is unchanged.
-   * `data` is encoded once by the caller when it goes to many sockets.
+   * Writes a framed text message (see textFrame) straight to the socket's TCP stream, corked until
+   * the end of this turn of the event loop (setImmediate runs after the turn's I/O callbacks), so
+   * that the pushes one socket gets in a turn (several sessions created or changed together) leave
+   * in one write system call, not one each. Order is unchanged: ws writes its own frames (the
+   * snapshot, pings, close) synchronously to the same stream, as it never compresses here
+   * (perMessageDeflate is off) and is never sent a Blob, the only cases in which it queues.
+   * `frame` is made once by the caller when it goes to many sockets.
    */
-  private send(ws: WebSocket, data: string | Buffer): void {
+  private send(ws: WebSocket, frame: Buffer): void {
     if (ws.readyState !== ws.OPEN) return;
     // ws keeps the TCP socket in `_socket`.
     const tcp = (ws as unknown as { _socket?: Socket })._socket;
-    if (tcp && !tcp.destroyed && !this.corked.has(tcp)) {
+    if (!tcp || tcp.destroyed || !tcp.writable) return;
+    if (!this.corked.has(tcp)) {
       if (this.corked.size === 0) setImmediate(this.uncorkAll);
       tcp.cork();
       this.corked.add(tcp);
     }
-    ws.send(data, { binary: false });
+    tcp.write(frame);
   }
 
   private readonly uncorkAll = (): void => {
@@ -110,17 +114,17 @@ export class LocalSockets {
   toTechnician(technicianId: string, message: ServerToTechnician): void {
     const set = this.technicians.get(technicianId);
     if (!set) return;
-    // UTF-8 once for all the technician's sockets (ws would encode a string per send).
-    const data = Buffer.from(JSON.stringify(message));
+    // Encoded and framed once for all the technician's sockets.
+    const frame = textFrame(JSON.stringify(message));
     for (const s of set) {
-      if (s.held) s.held.push(data);
-      else this.send(s.ws, data);
+      if (s.held) s.held.push(frame);
+      else this.send(s.ws, frame);
     }
   }
 
   toCustomer(sessionId: string, message: ServerToCustomer): void {
     const ws = this.customers.get(sessionId);
-    if (ws) this.send(ws, JSON.stringify(message));
+    if (ws) this.send(ws, textFrame(JSON.stringify(message)));
   }
 
   closeTechnician(technicianId: string, code: number, reason: string): void {

@@ -22,8 +22,9 @@ export function attachWebSockets(
   services: Services,
   opts: { stopping: () => boolean; joinTimeoutMs: number; heartbeatMs: number; trust: TrustProxy },
 ): (how?: { cut?: boolean }) => Promise<void> {
-  // Oversized messages are closed by ws itself with 1009 (message too big).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // Oversized messages are closed by ws itself with 1009 (message too big). No compression: pushes
+  // are framed once and written to each socket's stream as they are (see LocalSockets.send).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const { log } = services;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
