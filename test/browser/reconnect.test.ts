@@ -114,10 +114,10 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     await page.click("#accept");
     const waited = await cli(["session", "wait", session.id, "--status", "waiting", "--timeout", "20", "--json"]);
     expect(waited.code, waited.stderr).toBe(0);
-    const granted = (await logOf(session.id)).filter((e) => e.event === "devices-granted");
-    expect(granted.map((e) => [e.camera, e.microphone])).toEqual([
-      [false, false],
-      [true, true],
+    const devices = (await logOf(session.id)).filter((e) => e.event === "devices-granted" || e.event === "devices-denied");
+    expect(devices.map((e) => [e.event, e.camera, e.microphone])).toEqual([
+      ["devices-denied", false, false],
+      ["devices-granted", true, true],
     ]);
     expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.close();
