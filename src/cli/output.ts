@@ -18,6 +18,12 @@ export function relativeTime(iso: string | null | undefined, now: number): strin
   return diff < 0 ? `${n} ${name} ago` : `in ${n} ${name}`;
 }
 
+/** "18:06:17", local time of day; the text as it is when it is no time. */
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
+}
+
 export interface Column<T> {
   header: string;
   value(row: T): string;

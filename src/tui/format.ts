@@ -49,10 +49,7 @@ export function formatLoss(lost: number, received: number): string {
   return `${lost} (${pct.toFixed(pct > 0 && pct < 0.1 ? 2 : 1)}%)`;
 }
 
-export function clockTime(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
-}
+export { clockTime } from "../cli/output.js";
 
 /** Fits text into `width` cells, marking the cut with an ellipsis. */
 export function fit(text: string, width: number): string {

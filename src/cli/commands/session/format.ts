@@ -1,7 +1,6 @@
 import type { Session } from "../../../protocol/session.js";
 import { TERMINAL_STATUSES } from "../../../protocol/common.js";
-import { clockTime } from "../../../tui/format.js";
-import { relativeTime, type Column, type Printer } from "../../output.js";
+import { clockTime, relativeTime, type Column, type Printer } from "../../output.js";
 
 export const SESSION_COLUMNS: Column<Session>[] = [
   { header: "id", value: (s) => s.id },

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { SessionStats } from "../../../protocol/index.js";
 import { examples, type Context } from "../../context.js";
-import type { Printer } from "../../output.js";
-import { clockTime } from "../../../tui/format.js";
+import { clockTime, type Printer } from "../../output.js";
 
 interface Options {
   json?: boolean;
