@@ -168,7 +168,7 @@ describe("live view: the technician sees the customer's camera in the terminal",
     expect(bad.stderr).toContain("one of kitty, iterm, sixel, blocks");
     expect((await rescue(home, ["session", "view", session.id, "--size", "100000x100000"])).code).toBe(2);
     // Piped, a view of a session not started yet (its connection is up) says why nothing comes.
-    await statsWhen(home, session.id, (st) => st.connection !== undefined);
+    await statsWhen(home, session.id, (st) => st.connection?.route !== undefined);
     const abort = new AbortController();
     const waiting = rescue(home, ["session", "view", session.id, "--renderer", "blocks"], { signal: abort.signal });
     await new Promise((r) => setTimeout(r, 5000));
