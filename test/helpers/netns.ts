@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runs } from "./processes.js";
 
@@ -101,6 +101,10 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
 
 const BLOCKS_DIR = join(tmpdir(), "rescue-netns-blocks");
 
+function addressInUse(address: string): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === address));
+}
+
 /** A /30 of 198.51.100.0/24 no other live test holds: its lock file names the holder's pid. */
 function claimBlock(): { block: number; release: () => void } {
   mkdirSync(BLOCKS_DIR, { recursive: true });
@@ -108,6 +112,8 @@ function claimBlock(): { block: number; release: () => void } {
   for (let i = 0; i < 62; i++) {
     const block = 4 * (1 + ((start + i) % 62));
     const lock = join(BLOCKS_DIR, String(block));
+    // A namespace a killed run left behind keeps its address after its lock is gone: never reuse it.
+    if (addressInUse(`198.51.100.${block + 1}`)) continue;
     try {
       writeFileSync(lock, String(process.pid), { flag: "wx" });
     } catch {
