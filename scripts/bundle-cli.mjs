@@ -4,10 +4,8 @@
 // bundle is a few files. Code splitting keeps every verb lazy: `--version` loads main.js alone.
 // Server, customer, console and daemon code stays the tsc output in dist/ (it finds its assets
 // next to itself), and npm packages other than zod and commander load from node_modules.
-import { build } from "esbuild";
-import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { requireBanner, zodEnglishOnly } from "./bundle-plugins.mjs";
+import { bundleNode, zodEnglishOnly } from "./bundle-plugins.mjs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,27 +30,5 @@ const keepSeparate = {
   },
 };
 
-// Chunk names carry hashes: start empty so no stale chunk stays behind.
-rmSync(OUT, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: ROOT,
-  entryPoints: { main: join(ROOT, "src", "cli", "main.ts") },
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  // Chunks sit beside main.js: the paths to the separate trees are relative to this directory.
-  chunkNames: "[name]-[hash]",
-  // commander is CommonJS and requires node built-ins.
-  banner: requireBanner,
-  // Less text for V8 to scan at startup (commander is mostly comments); names stay readable.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  plugins: [zodEnglishOnly, keepSeparate],
-  logLevel: "warning",
-  // Which sources each output file holds (minified output has no `// path` lines): tests read it.
-  metafile: true,
-});
-writeFileSync(join(OUT, "metafile.json"), JSON.stringify(result.metafile));
+// Less text for V8 to scan at startup (commander is mostly comments).
+await bundleNode(ROOT, { main: join(ROOT, "src", "cli", "main.ts") }, OUT, { plugins: [zodEnglishOnly, keepSeparate] });

@@ -7,11 +7,9 @@
 // keeps lazy imports lazy; names stay readable for stack traces in the log.
 //   dist/rescued/main.js  what bin/rescued.js runs
 //   dist/rescued/peer.js  the technician's peer alone, as rescued runs it (benches fork it)
-import { build } from "esbuild";
-import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireBanner, zodEnglishOnly } from "./bundle-plugins.mjs";
+import { bundleNode, zodEnglishOnly } from "./bundle-plugins.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "rescued");
@@ -21,25 +19,9 @@ const OUT = join(ROOT, "dist", "rescued");
  */
 const EXTERNAL = ["@napi-rs/keyring", "@ffmpeg-installer/*", "bufferutil", "utf-8-validate"];
 
-rmSync(OUT, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: ROOT,
-  entryPoints: { main: join(ROOT, "daemon", "main.ts"), peer: join(ROOT, "daemon", "session", "peer.ts") },
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  chunkNames: "[name]-[hash]",
-  banner: requireBanner,
+await bundleNode(ROOT, { main: join(ROOT, "daemon", "main.ts"), peer: join(ROOT, "daemon", "session", "peer.ts") }, OUT, {
   external: EXTERNAL,
-  minifyWhitespace: true,
-  minifySyntax: true,
   // Non-ASCII characters escaped: V8 then keeps each file's source one byte per character, not two.
   charset: "ascii",
   plugins: [zodEnglishOnly],
-  logLevel: "warning",
-  metafile: true,
 });
-writeFileSync(join(OUT, "metafile.json"), JSON.stringify(result.metafile));
