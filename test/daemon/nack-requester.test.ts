@@ -124,26 +124,24 @@ describe("NACK requester", () => {
   it("measures the round trip from retransmissions asked for once, and repeats after about 1.5 of it", () => {
     const h = harness({ initialRttMs: 100, minRetryMs: 5, maxRetryMs: 1000 });
     let seq = 0;
-    for (let i = 0; i < 60; i++) {
-      feed(h, [seq, seq + 2]);
-      h.advance(0);
-      h.advance(120);
-      h.nack.packet(seq + 1);
-      seq += 3;
-    }
+    /** `rounds` single losses, each retransmitted `rttMs` after its NACK. */
+    const lossesRecoveredAfter = (rttMs: number, rounds: number) => {
+      for (let i = 0; i < rounds; i++) {
+        feed(h, [seq, seq + 2]);
+        h.advance(0);
+        h.advance(rttMs);
+        h.nack.packet(seq + 1);
+        seq += 3;
+      }
+    };
+    lossesRecoveredAfter(120, 60);
     // 120 ms from NACK to retransmission, so no repeat once the estimate has caught up.
     expect(h.nack.rttMs).toBeGreaterThan(115);
     expect(h.nack.rttMs).toBeLessThan(121);
     expect(h.nack.retryMs).toBeGreaterThan(175);
     expect(h.nack.counters.repeats).toBe(0);
     // The path gets faster (8 ms): the estimate follows it down.
-    for (let i = 0; i < 30; i++) {
-      feed(h, [seq, seq + 2]);
-      h.advance(0);
-      h.advance(8);
-      h.nack.packet(seq + 1);
-      seq += 3;
-    }
+    lossesRecoveredAfter(8, 30);
     expect(h.nack.rttMs).toBeLessThan(9);
     // A steady path: the deviation shrinks, and the wait for a NACK and its repeat with it.
     expect(h.nack.rttVarMs).toBeLessThan(5);
