@@ -1,27 +1,42 @@
 #!/usr/bin/env node
 // Whole-system Lens benchmark: a real server, the real daemon (rescued, started by the CLI), the CLI
 // as scripts run it, and `rescue simulate customer` in its own process streaming 640x480 30 fps at
-// about 1 Mbit/s. Prints one JSON object:
+// about 1 Mbit/s. Run as root (with `ip` and `nft`), the customer runs in a network namespace of
+// its own whose UDP leaving it loses 0%, 2% and 5% at random (nftables), as a mobile network does;
+// otherwise on loopback at 0% only. Prints one JSON object:
 //   startToFirstFrameMs  from launching `rescue session start` to the daemon's first-frame event
-//                        (the frame is in the recording file by then), p50/p90 of RUNS sessions
-//   daemon.cpuSecondsPerStreamSecond   of rescued while one SECONDS-long stream plays (from its
-//                        first frame until stats are read), the target figure
-//   daemon.sessionCpuSecondsPerStreamSecond   the same stream's whole session (create, join with
-//                        its DTLS handshake, start, stream, end, finalise) per stream-second
-//   daemon.peakRssMb     of rescued
-// Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (30).
+//                        (the frame is in the recording file by then), p50/p90 of RUNS sessions at 0%
+//   inboundLoss["N%"]    per loss level, over LOSS_RUNS interleaved streams of SECONDS each:
+//     cpuSecondsPerStreamSecond  rescued's CPU (user + system, /proc) from the stream's first frame
+//                        until stats are read, per stream-second: min, median, max
+//     sessionCpuSecondsPerStreamSecond   the whole session (create, join with its DTLS handshake,
+//                        start, stream, end, finalise) per stream-second: min, median, max
+//     rssMb              rescued's RSS when each stream has played: min, median, max
+//     frames             video frames sent and in the file (all runs, whole sessions) and the worst run's share
+//     videoPackets       video packets the link lost and NACK recovered, from the daemon's stats
+//   daemon.peakRssMb     rescued's peak RSS over the whole bench
+// Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (15),
+// RESCUE_BENCH_LOSSES ("0,2,5"), RESCUE_BENCH_LOSS_RUNS (3).
 import http from "node:http";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeClip } from "./clip.mjs";
 import { pct, round, startSystem } from "./system.mjs";
+import { createNetns, netnsUnavailable } from "../test/helpers/netns.mjs";
 
 const RUNS = Number(process.env.RESCUE_BENCH_RUNS ?? 10);
-const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 30);
+const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 15);
+const LOSS_RUNS = Number(process.env.RESCUE_BENCH_LOSS_RUNS ?? 3);
 const TICK = 100; // USER_HZ of /proc/PID/stat
 
-const system = await startSystem("lens");
-const { home, server, run, rescue } = system;
+const lossless = netnsUnavailable() ?? nftMissing();
+const LOSSES = lossless ? [0] : (process.env.RESCUE_BENCH_LOSSES ?? "0,2,5").split(",").map(Number);
+if (lossless) console.error(`bench/lens: the customer streams over loopback at 0% loss only (${lossless})`);
+const ns = lossless ? undefined : createNetns({ hostInterfacePrefix: "veth" });
+const system = await startSystem("lens", { ns });
+const { home, server, run, runIn, rescue } = system;
+const customer = ns ? runIn : (args) => run(args);
 const clip = makeClip(system.work);
 try {
   // The pid file holds "PID STARTTIME".
@@ -30,28 +45,49 @@ try {
   const firstFrame = [];
   for (let i = 0; i < RUNS; i++) firstFrame.push((await session(2)).startToFirstFrameMs);
 
-  const before = procStat(pid);
-  const streaming = {};
-  const long = await session(SECONDS, (at) => (streaming[at] = procStat(pid)));
-  const after = procStat(pid);
-  const cpu = (after.ticks - before.ticks) / TICK;
-  const streamCpu = (streaming.end.ticks - streaming.start.ticks) / TICK;
+  const byLoss = Object.fromEntries(LOSSES.map((l) => [l, []]));
+  for (let r = 0; r < LOSS_RUNS; r++) {
+    for (const loss of LOSSES) {
+      ns?.setLoss(loss);
+      const streaming = {};
+      const before = procStat(pid);
+      const s = await session(SECONDS, (at) => (streaming[at] = procStat(pid)));
+      const after = procStat(pid);
+      ns?.setLoss(0);
+      byLoss[loss].push({
+        cpu: (streaming.end.ticks - streaming.start.ticks) / TICK / s.streamSeconds,
+        sessionCpu: (after.ticks - before.ticks) / TICK / s.streamSeconds,
+        rssMb: streaming.end.rssKb / 1024,
+        frames: s.frames,
+        sent: s.sent,
+        packetsLost: s.video.packetsLost,
+        packetsRecovered: s.video.packetsRecovered,
+      });
+    }
+  }
+  const inboundLoss = {};
+  for (const loss of LOSSES) {
+    const runs = byLoss[loss];
+    const sent = runs.reduce((a, x) => a + x.sent, 0);
+    const recorded = runs.reduce((a, x) => a + x.frames, 0);
+    inboundLoss[`${loss}%`] = {
+      cpuSecondsPerStreamSecond: spread(runs.map((x) => x.cpu), 4),
+      sessionCpuSecondsPerStreamSecond: spread(runs.map((x) => x.sessionCpu), 4),
+      rssMb: spread(runs.map((x) => x.rssMb), 1),
+      frames: { sent, recorded, worstRunRecordedOfSent: round(Math.min(...runs.map((x) => x.frames / x.sent)), 4) },
+      // The loss the link made and NACK repaired, from the daemon's stats when each stream had played.
+      videoPackets: { lost: runs.reduce((a, x) => a + x.packetsLost, 0), recovered: runs.reduce((a, x) => a + x.packetsRecovered, 0) },
+    };
+  }
   console.log(
     JSON.stringify(
       {
-        stream: { width: 640, height: 480, fps: 30, kbps: 1000 },
+        stream: { width: 640, height: 480, fps: 30, kbps: 1000, secondsPerRun: SECONDS, runsPerLossLevel: LOSS_RUNS },
+        customerLink: ns ? "network namespace, random UDP loss (nftables)" : `loopback (${lossless})`,
         runs: RUNS,
         startToFirstFrameMs: { p50: pct(firstFrame, 0.5), p90: pct(firstFrame, 0.9), all: firstFrame },
-        daemon: {
-          streamSeconds: long.streamSeconds,
-          cpuSeconds: round(streamCpu),
-          cpuSecondsPerStreamSecond: round(streamCpu / long.streamSeconds, 4),
-          sessionCpuSeconds: round(cpu),
-          sessionCpuSecondsPerStreamSecond: round(cpu / long.streamSeconds, 4),
-          peakRssMb: round(after.hwmKb / 1024, 1),
-        },
-        recordedFrames: long.frames,
-        sentFrames: long.sent,
+        inboundLoss,
+        daemon: { peakRssMb: round(procStat(pid).hwmKb / 1024, 1) },
         loadavg: (await import("node:os")).loadavg().map((l) => round(l)),
       },
       null,
@@ -60,6 +96,23 @@ try {
   );
 } finally {
   await system.close();
+  ns?.close();
+}
+
+function nftMissing() {
+  try {
+    execFileSync("nft", ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "needs nft (apt-get install nftables) for a lossy link";
+  }
+}
+
+/** min, median, max and every run of `values`, rounded to `digits`. */
+function spread(values, digits) {
+  const s = [...values].sort((a, b) => a - b);
+  const median = (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
+  return { min: round(s[0], digits), median: round(median, digits), max: round(s.at(-1), digits), runs: values.map((v) => round(v, digits)) };
 }
 
 /**
@@ -68,7 +121,7 @@ try {
  */
 async function session(seconds, mark = () => undefined) {
   const s = JSON.parse(await rescue(["session", "new", "--lens", "--pin", "--json"]));
-  const customer = run(["simulate", "customer", "--server", server.url, "--pin", s.pin, "--duration", String(seconds + 30), "--video", clip.video, "--audio", clip.audio, "--json"]);
+  const sim = customer(["simulate", "customer", "--server", server.url, "--pin", s.pin, "--duration", String(seconds + 30), "--video", clip.video, "--audio", clip.audio, "--json"]);
   await rescue(["session", "wait", s.id, "--status", "waiting", "--timeout", "20", "--json"]);
   const events = await eventStream();
   const t0 = performance.now();
@@ -82,10 +135,11 @@ async function session(seconds, mark = () => undefined) {
   mark("end");
   const stats = JSON.parse(await rescue(["session", "stats", s.id, "--json"]));
   await rescue(["session", "end", s.id]);
-  const sent = JSON.parse(await customer.done);
-  await events.until((e) => e.type === "media" && e.sessionId === s.id && e.event === "recording-stopped");
+  const sent = JSON.parse(await sim.done);
+  const stopped = await events.until((e) => e.type === "media" && e.sessionId === s.id && e.event === "recording-stopped");
   events.close();
-  return { startToFirstFrameMs, streamSeconds: round(streamSeconds, 2), frames: stats.video.frames, sent: sent.sentVideoFrames };
+  // Frames in the file against frames the customer sent, both over the whole session.
+  return { startToFirstFrameMs, streamSeconds: round(streamSeconds, 2), frames: stopped.detail.videoFrames, sent: sent.sentVideoFrames, video: stats.video };
 }
 
 /** The daemon's NDJSON event stream over its unix socket, from now on. */
@@ -120,8 +174,9 @@ function eventStream() {
 
 function procStat(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return { ticks: Number(fields[11]) + Number(fields[12]), hwmKb: Number(hwm?.[1] ?? 0) };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { ticks: Number(fields[11]) + Number(fields[12]), hwmKb: kb("VmHWM"), rssKb: kb("VmRSS") };
 }
 
 

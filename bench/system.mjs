@@ -10,18 +10,24 @@ import { fileURLToPath } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(root, "bin", "rescue.js");
 
-/** Starts it all in a temporary folder named after `name`; `close()` stops the daemon and server and removes the folder. */
-export async function startSystem(name) {
+/**
+ * Starts it all in a temporary folder named after `name`; `close()` stops the daemon and server and
+ * removes the folder. With `ns` (a namespace from test/helpers/netns.mjs) the server listens on the
+ * namespace's veth peer and the daemon offers that address as a host candidate, so a customer run
+ * in the namespace (`runIn`) reaches both over a link the bench can make lossy.
+ */
+export async function startSystem(name, { ns } = {}) {
   const { initData, startServer } = await import(join(root, "dist/src/server/index.js"));
   const work = mkdtempSync(join(tmpdir(), `rescue-bench-${name}-`));
   const home = join(work, "home");
-  const env = { ...process.env, RESCUE_HOME: home, RESCUE_KEYCHAIN: "off" };
+  const env = { ...process.env, RESCUE_HOME: home, RESCUE_KEYCHAIN: "off", ...(ns ? { RESCUE_ICE_HOST_ADDRESSES: ns.hostAddress } : {}) };
   const admin = await initData(join(work, "data"), "bench@example.test");
-  const server = await startServer({ dataDir: join(work, "data"), host: "127.0.0.1", port: 0, logLevel: "warn" });
+  const server = await startServer({ dataDir: join(work, "data"), host: ns?.hostAddress ?? "127.0.0.1", port: 0, logLevel: ns ? "error" : "warn" });
 
   /** `rescue ARGS` as a child process: `done` resolves with its stdout, rejects on a non-zero exit. */
-  const run = (args, stdin = "") => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const run = (args, stdin = "", { inNs = false } = {}) => {
+    const [file, argv] = inNs ? ["ip", ["netns", "exec", ns.name, process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+    const child = spawn(file, argv, { env, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -47,6 +53,8 @@ export async function startSystem(name) {
     server,
     bin: BIN,
     run,
+    /** `rescue ARGS` run inside the namespace given to startSystem (the customer's side). */
+    runIn: (args) => run(args, "", { inNs: true }),
     rescue,
     async close() {
       await rescue(["daemon", "stop"]).catch(() => undefined);

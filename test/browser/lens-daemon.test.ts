@@ -6,7 +6,7 @@ import { Session, SessionStats, type Permission } from "../../src/protocol/index
 import type { RunningServer } from "../../src/server/index.js";
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
-import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**

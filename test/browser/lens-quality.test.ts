@@ -10,7 +10,7 @@ import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { finishedRecording } from "../helpers/lens.js";
-import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 
 /**
  * Picture quality with a real browser: headless Chromium is the customer with a fake camera that

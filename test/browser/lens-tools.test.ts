@@ -8,7 +8,7 @@ import { LensResult, Session, SessionStats, type Permission } from "../../src/pr
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
-import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { decodeFrames } from "../helpers/picture.js";
 
 /**

@@ -6,7 +6,7 @@ import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werif
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerToTechnician, Session, type Permission, type Signal } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 import { openWs, type WsProbe } from "../helpers/server.js";
 

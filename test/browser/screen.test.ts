@@ -8,7 +8,7 @@ import { Session, SessionLogEntry, SessionStats, StartResponse, type Permission 
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { dropHome, makeHome, rescue as rescueIn, type CliResult } from "../helpers/cli.js";
 import { tapEvents } from "../helpers/localapi.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { makeTestCa, type TestCa } from "../helpers/certs.js";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 
 let dir: string;
 let ns: NetNs;

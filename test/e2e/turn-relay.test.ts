@@ -8,7 +8,7 @@ import { buildDist } from "../helpers/build.js";
 import { dropHome, makeHome, rescue, type CliResult } from "../helpers/cli.js";
 import { coturnUnavailable, startCoturn, type Coturn } from "../helpers/coturn.js";
 import { finishedRecording, statsWhen } from "../helpers/lens.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { ffprobe, frames } from "../media/helpers.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/rescue.js");

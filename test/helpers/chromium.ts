@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-import type { NetNs } from "./netns.js";
+import type { NetNs } from "./netns.mjs";
 
 export interface Chromium {
   context: BrowserContext;

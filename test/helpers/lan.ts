@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { StartResponse, type Permission } from "../../src/protocol/index.js";
 import { initData, startServer, type RunningServer } from "../../src/server/index.js";
 import { dropHome, makeHome, rescue, type CliResult } from "./cli.js";
-import { createNetns, type NetNs } from "./netns.js";
+import { createNetns, type NetNs } from "./netns.mjs";
 
 export interface LanTechnician {
   ns: NetNs;

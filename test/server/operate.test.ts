@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLoopback, publicUrlProblem } from "../../src/server/exposure.js";
 import { buildDist } from "../helpers/build.js";
 import { makeTestCa } from "../helpers/certs.js";
-import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { createNetns, netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { logRecords, SERVER_BIN, startServerProcess } from "../helpers/server-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");

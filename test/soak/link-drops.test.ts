@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionStats, type Permission } from "../../src/protocol/index.js";
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
-import { netnsUnavailable, type NetNs } from "../helpers/netns.js";
+import { netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
 
 /**

@@ -1,46 +1,30 @@
+// Network namespaces for tests and benchmarks (plain JavaScript so that bench/*.mjs can use them
+// too; types in netns.d.mts).
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { runs } from "./processes.js";
 
-/**
- * A private network namespace joined to this one by a veth pair, so a browser inside it has a
- * non-loopback address (Chrome gathers no loopback ICE candidates). Addresses come from the
- * TEST-NET-2 range (198.51.100.0/24), one /30 per namespace, claimed through a lock file so that
- * parallel runs never share one (two routes for one subnet break both); traffic never leaves the machine.
- */
-export interface NetNs {
-  name: string;
-  /** Address of the veth end in this (the test's) namespace: servers listen here. */
-  hostAddress: string;
-  /** Address inside the namespace: the browser's. */
-  nsAddress: string;
-  /** The veth end inside the namespace (shape the browser's sending with `tc` on it). */
-  nsInterface: string;
-  /** An executable that runs `program` with its arguments inside the namespace. */
-  wrapper(program: string): string;
-  /** Takes the namespace's link down (the customer's network is gone) or up again. */
-  setLink(up: boolean): void;
-  close(): void;
-}
-
-const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+const ip = (...args) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
 
 /** Why network namespaces cannot be made here, or undefined when they can. */
-export function netnsUnavailable(): string | undefined {
+export function netnsUnavailable() {
   if (process.getuid?.() !== 0) return "needs root to create a network namespace";
   if (!existsSync("/usr/sbin/ip") && !existsSync("/sbin/ip") && !existsSync("/usr/bin/ip")) return "needs iproute2 (ip)";
   return undefined;
 }
 
 /**
- * `hostInterfacePrefix` names this side's interface: "veth" makes it one that WebRTC stacks
- * (werift, Chrome) leave out of their own host candidates, as on a machine with containers.
+ * A private network namespace joined to this one by a veth pair, so a browser inside it has a
+ * non-loopback address (Chrome gathers no loopback ICE candidates). Addresses come from the
+ * TEST-NET-2 range (198.51.100.0/24), one /30 per namespace, claimed through a lock file so that
+ * parallel runs never share one (two routes for one subnet break both); traffic never leaves the
+ * machine. `hostInterfacePrefix` names this side's interface: "veth" makes it one that WebRTC
+ * stacks (werift, Chrome) leave out of their own host candidates, as on a machine with containers.
  */
-export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs {
+export function createNetns(opts = {}) {
   // A tag no namespace has yet (another run, or one left behind, may hold a name).
-  let tag: string;
+  let tag;
   do tag = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
   while (existsSync(`/run/netns/rescue-${tag}`));
   const name = `rescue-${tag}`;
@@ -95,18 +79,43 @@ export function createNetns(opts: { hostInterfacePrefix?: string } = {}): NetNs 
       // The host side: its peer inside the namespace loses carrier too, and keeps its address.
       ip("link", "set", hostIf, up ? "up" : "down");
     },
+    setLoss(percent) {
+      // Random drop of UDP leaving the namespace (the customer's media, RTCP, STUN and DTLS) in
+      // its own nftables output hook: netem is not in every kernel, nf_tables is.
+      const nft = (...args) => execFileSync("ip", ["netns", "exec", name, "nft", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+      try {
+        nft("delete", "table", "inet", "rescue_loss");
+      } catch {
+        // No loss set yet.
+      }
+      if (percent <= 0) return;
+      nft("add", "table", "inet", "rescue_loss");
+      nft("add", "chain", "inet", "rescue_loss", "out", "{ type filter hook output priority 0; }");
+      nft("add", "rule", "inet", "rescue_loss", "out", "meta", "l4proto", "udp", "numgen", "random", "mod", "10000", "<", String(Math.round(percent * 100)), "drop");
+    },
     close,
   };
 }
 
 const BLOCKS_DIR = join(tmpdir(), "rescue-netns-blocks");
 
-function addressInUse(address: string): boolean {
+function addressInUse(address) {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === address));
 }
 
+/** Whether `pid` is a process that runs (exists and is not a zombie): /proc, Linux only. */
+function runs(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = text.slice(text.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
 /** A /30 of 198.51.100.0/24 no other live test holds: its lock file names the holder's pid. */
-function claimBlock(): { block: number; release: () => void } {
+function claimBlock() {
   mkdirSync(BLOCKS_DIR, { recursive: true });
   const start = Math.floor(Math.random() * 62);
   for (let i = 0; i < 62; i++) {

@@ -1,0 +1,22 @@
+/** A private network namespace joined to this one by a veth pair (see netns.mjs). */
+export interface NetNs {
+  name: string;
+  /** Address of the veth end in this (the test's) namespace: servers listen here. */
+  hostAddress: string;
+  /** Address inside the namespace: the browser's. */
+  nsAddress: string;
+  /** The veth end inside the namespace (shape the browser's sending with `tc` on it). */
+  nsInterface: string;
+  /** An executable that runs `program` with its arguments inside the namespace. */
+  wrapper(program: string): string;
+  /** Takes the namespace's link down (the customer's network is gone) or up again. */
+  setLink(up: boolean): void;
+  /** Drops `percent` (0..100, to 0.01) of the UDP packets leaving the namespace, at random (nftables, needs `nft`); 0 removes the loss. */
+  setLoss(percent: number): void;
+  close(): void;
+}
+
+/** Why network namespaces cannot be made here, or undefined when they can. */
+export function netnsUnavailable(): string | undefined;
+
+export function createNetns(opts?: { hostInterfacePrefix?: string }): NetNs;
