@@ -75,7 +75,11 @@ function voice(env: Record<string, string | undefined>, d: DaemonClient, id: str
       await (started.done as Promise<unknown>);
       return null;
     } catch (e) {
-      return stopped ? null : (e as Error).message;
+      if (stopped) return null;
+      // The console's notice is one row: what is wrong and the key that tries again (ffmpeg's lines are in the log).
+      const { SoundUnavailable } = await import("./sound-failure.js");
+      if (e instanceof SoundUnavailable && e.kind === "no-server") return `no PulseAudio server: start one, then press ${kind === "speaker" ? "a" : "M"} to retry`;
+      return (e as Error).message;
     }
   })();
   return {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ECHO_NOTE } from "../../audio.js";
+import { ECHO_NOTE, NO_SOUND_SERVER_NOTE } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { playAudioFile } from "../../talk-file.js";
@@ -29,7 +29,7 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session talk k7m2qd9xw4hbte --audio hello.wav",
     "rescue session stats k7m2qd9xw4hbte --json   # audio.sentPackets grows",
   );
-  cmd.addHelpText("after", `\n${ECHO_NOTE}`);
+  cmd.addHelpText("after", `\n${NO_SOUND_SERVER_NOTE}\n${ECHO_NOTE}`);
   cmd.action(async (id: string, opts: Options) => {
     if (opts.mic && opts.audio !== undefined) throw new UsageError("--mic and --audio exclude each other: talk live, or play a file");
     if (!opts.mic && opts.audio === undefined) throw new UsageError("say what to send: --mic (live) or --audio FILE");

@@ -1,0 +1,72 @@
+import { homePaths, rescueHome } from "../profile/home.js";
+import { appendLog } from "../profile/log-file.js";
+
+/** Why ffmpeg could not play or capture sound: no sound server answered, it has no such device, or something else. */
+export type SoundFailureKind = "no-server" | "no-device" | "other";
+
+/**
+ * What ffmpeg's PulseAudio device says when no server answers (libpulse's errors, as ffmpeg 5-7
+ * print them: "Cannot connect context: Access denied." or "Context failed." for output,
+ * "default: No such process" / "No such device or address" / "Connection refused" for input).
+ */
+const NO_SERVER = /Cannot connect context|Context failed|Connection refused|Access denied|No such process|No such device or address|Connection terminated/i;
+/** ...and when the server answers but has no such sink ("Stream failed.") or source ("NAME: Input/output error", "No such entity"). */
+const NO_DEVICE = /Stream failed|No such entity|Input\/output error/i;
+
+/** A sound that could not start or went on: one plain line for people in `message`; ffmpeg's own lines went to the log. */
+export class SoundUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly kind: SoundFailureKind,
+  ) {
+    super(message);
+  }
+}
+
+/** ffmpeg's first line saying what went wrong, without its "[PulseAudio outdev @ 0x...]" prefix. */
+export function firstReason(stderr: string): string {
+  const line = stderr.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
+  return line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/i, "").replace(/\.$/, "");
+}
+
+/** Which of the three `stderr` (ffmpeg's, from a PulseAudio input or output) tells. */
+export function soundFailureKind(stderr: string): SoundFailureKind {
+  if (NO_SERVER.test(stderr)) return "no-server";
+  if (NO_DEVICE.test(stderr)) return "no-device";
+  return "other";
+}
+
+/** Appends ffmpeg's stderr (`doing`: what it was doing) to the profile's log as one line; returns the log's path. */
+export function logFfmpeg(env: Record<string, string | undefined>, doing: string, code: number | null, stderr: string): string {
+  const log = homePaths(rescueHome(env)).log;
+  const raw = stderr.split("\n").map((l) => l.trim()).filter(Boolean).join(" | ");
+  appendLog(log, "warn", `ffmpeg ${doing} exited ${code ?? "on a signal"}: ${raw || "(no message)"}`);
+  return log;
+}
+
+/**
+ * The error for an ffmpeg that played (`direction` "play") or captured ("record") sound and
+ * exited `code` with `stderr`: its raw lines are appended to the profile's log (RESCUE_HOME's
+ * logs/rescued.log) and the message is one line: for no sound server, that none is reachable and
+ * what to do (start one, or `otherwise`: the command's way without a sound device); for a device
+ * the server lacks, how to list them; else ffmpeg's first reason and where the rest is.
+ */
+export function soundError(
+  env: Record<string, string | undefined>,
+  what: { direction: "play" | "record"; device: string | undefined; doing: string; otherwise: string },
+  code: number | null,
+  stderr: string,
+): SoundUnavailable {
+  const log = logFfmpeg(env, what.doing, code, stderr);
+  const kind = soundFailureKind(stderr);
+  const device = what.device ?? (what.direction === "play" ? "the default output" : "the default input");
+  const verb = what.direction === "play" ? `play on ${device}` : `record ${device}`;
+  if (kind === "no-server") {
+    return new SoundUnavailable(`no PulseAudio server reachable to ${what.direction === "play" ? "play the customer's voice" : "record your microphone"}: start one (pulseaudio --start, or PipeWire's pipewire-pulse), ${what.otherwise}`, kind);
+  }
+  if (kind === "no-device") {
+    const list = what.direction === "play" ? "pactl list short sinks" : "pactl list short sources";
+    return new SoundUnavailable(`ffmpeg could not ${verb}: ${firstReason(stderr)} (is there such a device? see ${list})`, kind);
+  }
+  return new SoundUnavailable(`ffmpeg could not ${verb}: ${firstReason(stderr) || `exit ${code}`} (ffmpeg's messages are in ${log})`, kind);
+}
