@@ -7,9 +7,10 @@ export type SoundFailureKind = "no-server" | "no-device" | "other";
 /**
  * What ffmpeg's PulseAudio device says when no server answers (libpulse's errors, as ffmpeg 5-7
  * print them: "Cannot connect context: Access denied." or "Context failed." for output,
- * "default: No such process" / "No such device or address" / "Connection refused" for input).
+ * "default: No such process" / "No such device or address" / "Connection refused" for input;
+ * SDL in ffplay: "Could not setup connection to PulseAudio").
  */
-const NO_SERVER = /Cannot connect context|Context failed|Connection refused|Access denied|No such process|No such device or address|Connection terminated/i;
+const NO_SERVER = /Cannot connect context|Context failed|Connection refused|Access denied|No such process|No such device or address|Connection terminated|connection to PulseAudio/i;
 /** ...and when the server answers but has no such sink ("Stream failed.") or source ("NAME: Input/output error", "No such entity"). */
 const NO_DEVICE = /Stream failed|No such entity|Input\/output error/i;
 
@@ -36,11 +37,14 @@ export function soundFailureKind(stderr: string): SoundFailureKind {
   return "other";
 }
 
-/** Appends ffmpeg's stderr (`doing`: what it was doing) to the profile's log as one line; returns the log's path. */
-export function logFfmpeg(env: Record<string, string | undefined>, doing: string, code: number | null, stderr: string): string {
+/**
+ * Appends a child's stderr to the profile's log as one line, `TOOL DOING exited CODE: lines | ...`
+ * (`tool`: ffmpeg, ffplay, mpv; `doing`: what it was doing); returns the log's path.
+ */
+export function logTool(env: Record<string, string | undefined>, tool: string, doing: string, code: number | null, stderr: string): string {
   const log = homePaths(rescueHome(env)).log;
   const raw = stderr.split("\n").map((l) => l.trim()).filter(Boolean).join(" | ");
-  appendLog(log, "warn", `ffmpeg ${doing} exited ${code ?? "on a signal"}: ${raw || "(no message)"}`);
+  appendLog(log, "warn", `${tool} ${doing} exited ${code ?? "on a signal"}: ${raw || "(no message)"}`);
   return log;
 }
 
@@ -57,7 +61,7 @@ export function soundError(
   code: number | null,
   stderr: string,
 ): SoundUnavailable {
-  const log = logFfmpeg(env, what.doing, code, stderr);
+  const log = logTool(env, "ffmpeg", what.doing, code, stderr);
   const kind = soundFailureKind(stderr);
   const device = what.device ?? (what.direction === "play" ? "the default output" : "the default input");
   const verb = what.direction === "play" ? `play on ${device}` : `record ${device}`;

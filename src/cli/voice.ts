@@ -2,7 +2,7 @@ import { chmodSync, closeSync, openSync } from "node:fs";
 import type { LiveTalkResponse } from "../protocol/localapi.js";
 import { OPUS_VOICE_OUT, runFfmpeg } from "./audio.js";
 import type { DaemonClient } from "./daemon/client.js";
-import { firstReason, logFfmpeg, soundError } from "./sound-failure.js";
+import { firstReason, logTool, soundError } from "./sound-failure.js";
 
 export interface ListenResult {
   /** Ogg/Opus bytes that came from the daemon. */
@@ -64,7 +64,7 @@ export async function startListening(
     audio.destroy();
     if (code === 0) return { bytes, endedBy };
     if (target.out) {
-      logFfmpeg(env, `writing the customer of ${id} to ${target.out}`, code, stderr);
+      logTool(env, "ffmpeg", `writing the customer of ${id} to ${target.out}`, code, stderr);
       throw new Error(`ffmpeg could not write ${target.out}: ${firstReason(stderr) || `exit ${code}`}`);
     }
     const doing = `playing the customer of ${id} on ${target.device ?? "the default output"}`;

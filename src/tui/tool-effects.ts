@@ -50,7 +50,7 @@ export async function runToolEffect(client: ConsoleClient, effect: ToolEffect, d
         dispatch({ type: "notice", kind: "info", text: `playing ${effect.paths.length === 1 ? effect.paths[0] : `${effect.paths.length} segments`} with ${tool}…` });
         for (const path of effect.paths) {
           const r = await playFileInWindow(env as NodeJS.ProcessEnv, path, `Rescue recording: ${effect.id}`, new AbortController().signal);
-          if (r.code !== 0) throw new Error(`${tool} could not play ${path} (exit ${r.code})`);
+          if (r.code !== 0) throw new Error(`${tool} could not play ${path}: ${r.failure ?? `exit ${r.code}`}`);
         }
         dispatch({ type: "notice", kind: "info", text: `played ${effect.paths.length === 1 ? effect.paths[0] : `${effect.paths.length} segments`} with ${tool}` });
         return;

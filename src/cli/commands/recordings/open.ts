@@ -23,7 +23,7 @@ async function run(ctx: Context, ref: string, opts: { json?: boolean }): Promise
     const r = await playFileInWindow(env, s.path, `Rescue recording: ${s.session}`, ctx.io.signal);
     if (r.interrupted) break;
     if (r.code !== 0) {
-      ctx.io.stderr.write(`${r.player} could not play ${s.path} (exit ${r.code})\n`);
+      ctx.io.stderr.write(`${r.player.split("/").pop()} could not play ${s.path}: ${r.failure ?? `exit ${r.code}`}\n`);
       throw new ExitWith(1);
     }
     played.push(s.path);
