@@ -1,4 +1,3 @@
-import { homePaths, rescueHome } from "../profile/home.js";
 import { appendLog } from "../profile/log-file.js";
 
 /** Why ffmpeg could not play or capture sound: no sound server answered, it has no such device, or something else. */
@@ -38,30 +37,28 @@ export function soundFailureKind(stderr: string): SoundFailureKind {
 }
 
 /**
- * Appends a child's stderr to the profile's log as one line, `TOOL DOING exited CODE: lines | ...`
- * (`tool`: ffmpeg, ffplay, mpv; `doing`: what it was doing); returns the log's path.
+ * Appends a child's stderr to `log` (the profile's, HomePaths.log) as one line,
+ * `TOOL DOING exited CODE: lines | ...` (`tool`: ffmpeg, ffplay, mpv; `doing`: what it was doing).
  */
-export function logTool(env: Record<string, string | undefined>, tool: string, doing: string, code: number | null, stderr: string): string {
-  const log = homePaths(rescueHome(env)).log;
+export function logTool(log: string, tool: string, doing: string, code: number | null, stderr: string): void {
   const raw = stderr.split("\n").map((l) => l.trim()).filter(Boolean).join(" | ");
   appendLog(log, "warn", `${tool} ${doing} exited ${code ?? "on a signal"}: ${raw || "(no message)"}`);
-  return log;
 }
 
 /**
  * The error for an ffmpeg that played (`direction` "play") or captured ("record") sound and
- * exited `code` with `stderr`: its raw lines are appended to the profile's log (RESCUE_HOME's
+ * exited `code` with `stderr`: its raw lines are appended to `log` (the profile's: RESCUE_HOME's
  * logs/rescued.log) and the message is one line: for no sound server, that none is reachable and
  * what to do (start one, or `otherwise`: the command's way without a sound device); for a device
  * the server lacks, how to list them; else ffmpeg's first reason and where the rest is.
  */
 export function soundError(
-  env: Record<string, string | undefined>,
+  log: string,
   what: { direction: "play" | "record"; device: string | undefined; doing: string; otherwise: string },
   code: number | null,
   stderr: string,
 ): SoundUnavailable {
-  const log = logTool(env, "ffmpeg", what.doing, code, stderr);
+  logTool(log, "ffmpeg", what.doing, code, stderr);
   const kind = soundFailureKind(stderr);
   const device = what.device ?? (what.direction === "play" ? "the default output" : "the default input");
   const verb = what.direction === "play" ? `play on ${device}` : `record ${device}`;

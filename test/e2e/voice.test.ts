@@ -201,7 +201,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     expect(logged.find((l) => l.includes(`ffmpeg recording the default input for ${session.id} exited`))).toMatch(/ warn .+/);
 
     // The console: its speaker starts by itself for the live session, and fails as plainly.
-    const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...noPulse });
+    const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...noPulse }, log);
     const t = renderAt(createElement(App, { client, timings: { retryMs: 200, statsMs: 500, tickMs: 500 }, env: { ...process.env, ...noPulse } }), 100, 30);
     try {
       await vi.waitFor(() => expect(t.lastFrame()).toContain("Error: speaker off: no PulseAudio server: start one, then press a to retry"), { timeout: 20_000, interval: 100 });
@@ -283,7 +283,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
         expect(listened.json()).toMatchObject({ id: session.id, device: "speakers", endedBy: "interrupted" });
 
         // The console's speaker: the same player on the default output, stopped by the console.
-        const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...env });
+        const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...env }, join(home, "logs", "rescued.log"));
         const playing = client.voice!(session.id, "speaker");
         await vi.waitFor(() => expect(pulseLatencyMs(env, "sink-inputs", /rescue: customer of/)).toHaveLength(1), { timeout: 10_000, interval: 200 });
         playing.stop();

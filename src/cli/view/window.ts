@@ -43,10 +43,10 @@ function stderrOf(child: ReturnType<typeof spawn>): () => string {
  * Plays a recording's file in a desktop window (mpv, else ffplay) until it ends, the window is
  * closed or `signal` aborts; resolves with the player's exit code (null when stopped by a signal)
  * and, when it failed, `failure`: one line saying why (no sound server, or the player's first
- * reason). Whatever the player printed goes to the profile's log, not the screen.
+ * reason). Whatever the player printed goes to `log` (the profile's), not the screen.
  * Throws MissingToolError as desktopPlayer does.
  */
-export async function playFileInWindow(env: NodeJS.ProcessEnv, path: string, title: string, signal: AbortSignal): Promise<{ player: string; code: number | null; interrupted: boolean; failure?: string }> {
+export async function playFileInWindow(env: NodeJS.ProcessEnv, path: string, title: string, signal: AbortSignal, log: string): Promise<{ player: string; code: number | null; interrupted: boolean; failure?: string }> {
   const player = desktopPlayer(env, "recordings open", "the file is a WebM any video player opens");
   const args = player.endsWith("mpv")
     ? ["--really-quiet", "--keep-open=no", `--title=${title}`, "--", path]
@@ -67,7 +67,7 @@ export async function playFileInWindow(env: NodeJS.ProcessEnv, path: string, tit
     const tool = player.split("/").pop()!;
     const said = stderr();
     if (said.trim() === "" && (code === 0 || interrupted)) return { player, code, interrupted };
-    const log = logTool(env, tool, `playing ${path}`, code, said);
+    logTool(log, tool, `playing ${path}`, code, said);
     if (code === 0 || interrupted) return { player, code, interrupted };
     const failure =
       soundFailureKind(said) === "no-server"
@@ -82,9 +82,9 @@ export async function playFileInWindow(env: NodeJS.ProcessEnv, path: string, tit
 /**
  * Plays the live video in a desktop window at full resolution (mpv, else ffplay), until the window
  * is closed, the session's video ends, or `signal` aborts. Throws MissingToolError naming both
- * players when neither is installed.
+ * players when neither is installed. What the player prints goes to `log` (the profile's).
  */
-export async function viewInWindow(env: NodeJS.ProcessEnv, source: () => Promise<VideoSource>, title: string, signal: AbortSignal): Promise<"closed" | "ended" | "interrupted"> {
+export async function viewInWindow(env: NodeJS.ProcessEnv, source: () => Promise<VideoSource>, title: string, signal: AbortSignal, log: string): Promise<"closed" | "ended" | "interrupted"> {
   const player = desktopPlayer(env, "--window", "leave it out to view in the terminal");
   const video = await source();
   const child = spawn(player, playerArgs(player, video.format, title), { stdio: ["pipe", "ignore", "pipe"], env });
@@ -107,6 +107,6 @@ export async function viewInWindow(env: NodeJS.ProcessEnv, source: () => Promise
     signal.removeEventListener("abort", onAbort);
     video.close();
   }
-  if (stderr().trim() !== "") logTool(env, player.split("/").pop()!, "showing the live view", child.exitCode, stderr());
+  if (stderr().trim() !== "") logTool(log, player.split("/").pop()!, "showing the live view", child.exitCode, stderr());
   return why;
 }

@@ -39,7 +39,7 @@ async function listen(ctx: Context, id: string, opts: Options): Promise<void> {
   if (status === "connecting" || status === "waiting") {
     throw new Error(`the session has not started (it is ${status}): run rescue session start ${id} first, or rescue session wait ${id} --status active`);
   }
-  const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device });
+  const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device }, ctx.paths.log);
   // Ctrl-C is the normal end: exit 0 once ffmpeg has finished the file.
   const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();

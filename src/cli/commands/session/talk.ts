@@ -50,7 +50,7 @@ async function talkFile(ctx: Context, id: string, file: string, opts: Options): 
 /** The microphone through ffmpeg (PulseAudio input, Opus encoder) streamed to the daemon until Ctrl-C. */
 async function talkLive(ctx: Context, id: string, opts: Options): Promise<void> {
   const out = ctx.printer(opts);
-  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device);
+  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device, ctx.paths.log);
   const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();
   ctx.io.signal.addEventListener("abort", stop, { once: true });
