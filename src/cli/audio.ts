@@ -8,6 +8,11 @@ export const ECHO_NOTE =
   "  pactl load-module module-echo-cancel aec_method=webrtc source_name=ec_mic sink_name=ec_out\n" +
   "  rescue session listen ID --device ec_out   and   rescue session talk ID --mic --device ec_mic\n";
 
+/** Said in `--help` of listen and talk: what happens without a sound server, and where ffmpeg's messages go. */
+export const NO_SOUND_SERVER_NOTE =
+  "Without a reachable sound server it exits 1 with one line saying so; ffmpeg's own messages go to\n" +
+  "RESCUE_HOME/logs/rescued.log. Check with: pactl info\n";
+
 /** Opus as WebRTC voice wants it: mono 48 kHz, 20 ms frames, a page per packet (ffmpeg's Ogg default is a page a second). */
 export const OPUS_VOICE_OUT = [
   "-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", "32k", "-application", "voip", "-frame_duration", "20",

@@ -6,9 +6,10 @@ import { DaemonUnavailable } from "./errors.js";
 
 /**
  * The console's view of the daemon: the local API client, with "daemon gone" as RescueError
- * `unavailable`; its sound goes through ffmpeg and the default PulseAudio devices of `env`.
+ * `unavailable`; its sound goes through ffmpeg and the default PulseAudio devices of `env`, and
+ * what ffmpeg prints goes to `log` (the profile's, HomePaths.log).
  */
-export function consoleClient(d: DaemonClient, env: Record<string, string | undefined> = process.env): ConsoleClient {
+export function consoleClient(d: DaemonClient, env: Record<string, string | undefined>, log: string): ConsoleClient {
   const wrap =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
@@ -47,7 +48,7 @@ export function consoleClient(d: DaemonClient, env: Record<string, string | unde
     }),
     showRecordings: wrap(d.showRecordings),
     deleteRecordings: wrap(async (ref: string) => (await d.deleteRecordings(ref)).deleted),
-    voice: (id, kind) => voice(env, d, id, kind),
+    voice: (id, kind) => voice(env, log, d, id, kind),
     async *events(since, signal) {
       const stream = await openEvents(since);
       const stop = () => stream.close();
@@ -63,19 +64,23 @@ export function consoleClient(d: DaemonClient, env: Record<string, string | unde
 }
 
 /** Starts one direction of sound; `done` says why it failed, or null when it was stopped or the session ended. */
-function voice(env: Record<string, string | undefined>, d: DaemonClient, id: string, kind: VoiceKind): VoiceHandle {
+function voice(env: Record<string, string | undefined>, log: string, d: DaemonClient, id: string, kind: VoiceKind): VoiceHandle {
   let run: { stop(): void } | null = null;
   let stopped = false;
   const done = (async () => {
     try {
       const { startListening, startMicrophone } = await import("./voice.js");
-      const started = kind === "speaker" ? await startListening(env, d, id, {}) : await startMicrophone(env, d, id);
+      const started = kind === "speaker" ? await startListening(env, d, id, {}, log) : await startMicrophone(env, d, id, undefined, log);
       run = started;
       if (stopped) started.stop();
       await (started.done as Promise<unknown>);
       return null;
     } catch (e) {
-      return stopped ? null : (e as Error).message;
+      if (stopped) return null;
+      // The console's notice is one row: what is wrong and the key that tries again (ffmpeg's lines are in the log).
+      const { SoundUnavailable } = await import("./sound-failure.js");
+      if (e instanceof SoundUnavailable && e.kind === "no-server") return `no PulseAudio server: start one, then press ${kind === "speaker" ? "a" : "M"} to retry`;
+      return (e as Error).message;
     }
   })();
   return {

@@ -27,10 +27,23 @@ export class Context {
   }
 
   private readonly printers: Printer[] = [];
+  private readonly outputFailure = new AbortController();
+
+  /**
+   * Aborted, with the error as its reason, when a printer's `--jq` filter fails. A stream
+   * (`--follow`, `--watch`) stops on it and throws the reason, so the failure is reported
+   * (exit 1, or 2 for an expression jq cannot compile) at once, not when the stream ends.
+   */
+  get outputFailed(): AbortSignal {
+    return this.outputFailure.signal;
+  }
 
   /** A printer for the command's options: `--json`, and `--jq EXPR` (which implies --json). */
   printer(opts: { json?: boolean; jq?: string }): Printer {
-    const p = new Printer(this.io, Boolean(opts.json) || opts.jq !== undefined, opts.jq);
+    const onFailure = (e: unknown) => {
+      if (!this.outputFailure.signal.aborted) this.outputFailure.abort(e);
+    };
+    const p = new Printer(this.io, Boolean(opts.json) || opts.jq !== undefined, opts.jq, onFailure);
     this.printers.push(p);
     return p;
   }

@@ -42,11 +42,16 @@ export class Printer {
   /** Filtered output still being written, in order (see `done`). */
   private pending: Promise<void> = Promise.resolve();
 
-  /** `jq`: a jq expression every JSON value goes through before it is printed (`--jq`). */
+  /**
+   * `jq`: a jq expression every JSON value goes through before it is printed (`--jq`).
+   * `onFailure`: told the filter's first error (UsageError or JqRuntimeError) as soon as it
+   * happens, so a stream (`--follow`, `--watch`) can stop then rather than when it ends.
+   */
   constructor(
     private readonly io: IO,
     readonly json: boolean,
     private readonly jq?: string,
+    private readonly onFailure?: (err: unknown) => void,
   ) {}
 
   get tty(): boolean {
@@ -85,9 +90,11 @@ export class Printer {
       } catch (e) {
         // As jq does: the outputs before the error are printed, then the error ends the command.
         if (e instanceof JqRuntimeError) write(e.output);
+        this.onFailure?.(e);
         throw e;
       }
     });
+    // After the first failure the chain stays rejected: later values are not filtered or written, as jq stops at its first error.
     // A stream (--follow) reads done() only when it ends: until then the failure must not count as unhandled.
     this.pending.catch(() => undefined);
   }

@@ -210,6 +210,8 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
         "  $ rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json\n" +
         "\nCommands with --json take --jq EXPR too (a jq filter on the JSON, strings printed raw), e.g.\n" +
         "  $ rescue session list --jq '.[] | select(.status == \"waiting\") | .id'\n" +
+        "A filter that fails ends the command (exit 1; 2 if jq cannot compile it), on a stream (--follow, --watch) at its first failure:\n" +
+        "  $ rescue chat k7m2qd9xw4hbte --follow --jq '.text | ascii_downcase'\n" +
         "\nExit codes: 0 ok, 1 error, 2 usage, 3 daemon unavailable, 4 not logged in, 5 not permitted,\n" +
         "6 not found, 8 timed out, 130 interrupted.\n" +
         "\nFiles: one folder holds them all (config.json, secrets.json where no keychain runs, run/ with the daemon's\n" +

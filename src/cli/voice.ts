@@ -2,6 +2,7 @@ import { chmodSync, closeSync, openSync } from "node:fs";
 import type { LiveTalkResponse } from "../protocol/localapi.js";
 import { OPUS_VOICE_OUT, runFfmpeg } from "./audio.js";
 import type { DaemonClient } from "./daemon/client.js";
+import { firstReason, logTool, soundError } from "./sound-failure.js";
 
 export interface ListenResult {
   /** Ogg/Opus bytes that came from the daemon. */
@@ -19,13 +20,15 @@ export interface VoiceRun<T> {
 /**
  * Plays the customer's voice (the daemon's live Ogg/Opus tap) on a PulseAudio sink (`device`, or
  * the default) with an 80 ms buffer, or writes it to `out` as a 48 kHz 16-bit mono WAV (mode 0600).
- * Throws before any audio when the daemon refuses (no such session, not in it).
+ * Throws before any audio when the daemon refuses (no such session, not in it). When playing
+ * fails, `done` rejects with a SoundUnavailable of one line (ffmpeg's own lines go to `log`, the profile's).
  */
 export async function startListening(
   env: Record<string, string | undefined>,
   daemon: DaemonClient,
   id: string,
   target: { out?: string; device?: string },
+  log: string,
 ): Promise<VoiceRun<ListenResult>> {
   const audio = await daemon.customerAudio(id);
   if (target.out) {
@@ -60,9 +63,13 @@ export async function startListening(
   };
   const done = ffmpeg.exited.then(({ code, stderr }) => {
     audio.destroy();
-    const what = target.out ? `write ${target.out}` : `play on ${target.device ?? "the default output"}`;
-    if (code !== 0) throw new Error(`ffmpeg could not ${what}: ${stderr || `exit ${code}`}`);
-    return { bytes, endedBy };
+    if (code === 0) return { bytes, endedBy };
+    if (target.out) {
+      logTool(log, "ffmpeg", `writing the customer of ${id} to ${target.out}`, code, stderr);
+      throw new Error(`ffmpeg could not write ${target.out}: ${firstReason(stderr) || `exit ${code}`}`);
+    }
+    const doing = `playing the customer of ${id} on ${target.device ?? "the default output"}`;
+    throw soundError(log, { direction: "play", device: target.device, doing, otherwise: "or write the voice to a file with --out FILE.wav" }, code, stderr);
   });
   return { stop, done };
 }
@@ -70,13 +77,15 @@ export async function startListening(
 /**
  * Sends a PulseAudio source (`device`, or the default input) to the customer as Opus (mono, 20 ms
  * frames, a page per packet) over the daemon's live-talk route until stopped, or until the daemon
- * ends the talk (the session ended). Resolves with the daemon's summary.
+ * ends the talk (the session ended). Resolves with the daemon's summary. When the microphone
+ * fails, `done` rejects with a SoundUnavailable of one line (ffmpeg's own lines go to `log`, the profile's).
  */
 export async function startMicrophone(
   env: Record<string, string | undefined>,
   daemon: DaemonClient,
   id: string,
-  device?: string,
+  device: string | undefined,
+  log: string,
 ): Promise<VoiceRun<LiveTalkResponse>> {
   // Starts the daemon if needed and fails early (not found) before the microphone opens.
   await daemon.getSession(id);
@@ -99,7 +108,7 @@ export async function startMicrophone(
     }
     const { code, stderr } = await ffmpeg.exited;
     if (code !== 0 && !stopped && result.endedBy === "upload-ended") {
-      throw new Error(`ffmpeg could not record ${device ?? "the default input"}: ${stderr || `exit ${code}`}`);
+      throw soundError(log, { direction: "record", device, doing: `recording ${device ?? "the default input"} for ${id}`, otherwise: "or send a recorded file with --audio FILE" }, code, stderr);
     }
     return result;
   })();

@@ -16,8 +16,10 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   /**
    * Instead of `join`, after a dropped socket or a page reload: the credential from the last
    * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
-   * `awayMs`: how long the customer has been without a connection (by its clock; absent after a
-   * page reload), the gap the session log reports when no server saw the drop (its node died).
+   * `awayMs`: how long the customer has been without a connection (by its clock, a page reload
+   * included: the page keeps the time it was left in sessionStorage), at most a day. The server
+   * bounds it by its grace period and logs it as customer-reconnected `reportedAwayMs`; it is the
+   * gap the log reports only when no server saw the drop (its node died).
    */
   z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128), awayMs: z.number().int().nonnegative().max(86_400_000).optional() }).strict(),
   z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }).strict(),

@@ -44,13 +44,13 @@ export async function runToolEffect(client: ConsoleClient, effect: ToolEffect, d
         return;
       }
       case "play-recordings": {
-        const { desktopPlayer, playFileInWindow } = await import("../cli/view/window.js");
+        const [{ desktopPlayer, playFileInWindow }, { homePaths, rescueHome }] = await Promise.all([import("../cli/view/window.js"), import("../profile/home.js")]);
         const player = desktopPlayer(env as NodeJS.ProcessEnv, "open", "the files are WebM any video player opens");
         const tool = player.split("/").pop();
         dispatch({ type: "notice", kind: "info", text: `playing ${effect.paths.length === 1 ? effect.paths[0] : `${effect.paths.length} segments`} with ${tool}…` });
         for (const path of effect.paths) {
-          const r = await playFileInWindow(env as NodeJS.ProcessEnv, path, `Rescue recording: ${effect.id}`, new AbortController().signal);
-          if (r.code !== 0) throw new Error(`${tool} could not play ${path} (exit ${r.code})`);
+          const r = await playFileInWindow(env as NodeJS.ProcessEnv, path, `Rescue recording: ${effect.id}`, new AbortController().signal, homePaths(rescueHome(env)).log);
+          if (r.code !== 0) throw new Error(`${tool} could not play ${path}: ${r.failure ?? `exit ${r.code}`}`);
         }
         dispatch({ type: "notice", kind: "info", text: `played ${effect.paths.length === 1 ? effect.paths[0] : `${effect.paths.length} segments`} with ${tool}` });
         return;

@@ -75,10 +75,18 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     const second = await statsWhen(session.id, (s) => s.recording?.path !== first && s.video.frames > 30);
     expect(second.recording!.path).toBe(first.replace(/\.webm$/, "-2.webm"));
     expect((await statusOf(session.id))?.status).toBe("active");
-    const events = (await logOf(session.id)).map((e) => e.event);
+    const log = await logOf(session.id);
+    const events = log.map((e) => e.event);
     expect(events).toContain("customer-disconnected");
     expect(events).toContain("customer-reconnected");
     expect(events).not.toContain("aborted");
+    // The reloaded page says how long it was away (the time it was left, kept in sessionStorage),
+    // and its figure agrees with the gap the server saw.
+    const back = log.find((e) => e.event === "customer-reconnected")!;
+    expect(back.reportedAwayMs, JSON.stringify(back)).toEqual(expect.any(Number));
+    expect(back.reportedAwayMs as number).toBeGreaterThan(0);
+    expect(back.reportedAwayMs as number).toBeLessThanOrEqual(back.afterMs as number);
+    expect((back.afterMs as number) - (back.reportedAwayMs as number)).toBeLessThan(2000);
 
     expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.waitForSelector('body[data-state="ended"]', { timeout: 15_000 });
@@ -88,6 +96,22 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
       .toBe(2);
     expect(frames(first)).toBeGreaterThan(30);
     expect(frames(second.recording!.path)).toBeGreaterThan(30);
+    await page.close();
+  });
+
+  it("a customer who leaves the page for a few seconds and opens it again reports how long they were away", async () => {
+    const { page, session } = await liveSession();
+    const url = page.url();
+    await page.goto("about:blank");
+    await new Promise((r) => setTimeout(r, 3000));
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 });
+    let back: LogEntry | undefined;
+    await expect.poll(async () => (back = (await logOf(session.id)).find((e) => e.event === "customer-reconnected")), { timeout: 15_000 }).toBeTruthy();
+    expect(back!.reportedAwayMs as number, JSON.stringify(back)).toBeGreaterThanOrEqual(3000);
+    expect(back!.reportedAwayMs as number).toBeLessThanOrEqual(back!.afterMs as number);
+    expect((await statusOf(session.id))?.status).toBe("active");
+    expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.close();
   });
 

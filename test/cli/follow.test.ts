@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropHome, loggedInHome, rescue } from "../helpers/cli.js";
+import { dropHome, loggedInHome, rescue, spawnRescue, type CliResult } from "../helpers/cli.js";
 import { lensSuite, statsWhen } from "../helpers/lens.js";
 import { customerReady } from "../helpers/server.js";
 import { eventually } from "../helpers/processes.js";
@@ -71,6 +71,60 @@ describe("rescue chat --follow", () => {
       expect(usage.code).toBe(2);
     } finally {
       await customer.close();
+      await dropHome(home);
+    }
+  }, 90_000);
+});
+
+/** The process's result if it exits within `ms`, else null (it is then killed). */
+async function exitWithin(p: ReturnType<typeof spawnRescue>, ms: number): Promise<CliResult | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  const r = await Promise.race([p.done, late]);
+  clearTimeout(timer);
+  if (r === null) {
+    p.child.kill("SIGINT");
+    await p.done;
+  }
+  return r;
+}
+
+describe("--jq on a stream that fails", () => {
+  it("chat --follow: the filter's first run-time error ends the command at once (stderr, exit 1), the session going on", async () => {
+    const { home, id, customer } = await chatSession();
+    try {
+      const following = spawnRescue(home, ["chat", id, "--follow", "--jq", '.text | if startswith("boom") then error("cannot read " + .) else . end']);
+      let out = "";
+      following.child.stdout!.on("data", (d) => (out += d));
+      customer.send({ type: "chat", text: "fine so far" });
+      await customer.next("chat");
+      expect(await eventually(() => out.includes("fine so far"), 30_000)).toBe(true);
+      customer.send({ type: "chat", text: "boom 1" });
+      customer.send({ type: "chat", text: "after the boom" });
+      // The session is still live: without the fix the command waits for it to end.
+      const r = await exitWithin(following, 30_000);
+      expect(r, "the command did not end after its filter failed").not.toBeNull();
+      expect(r!.code, r!.stderr).toBe(1);
+      expect(r!.stderr).toBe("rescue: --jq: jq: error: cannot read boom 1\n");
+      expect(r!.stdout).toBe("fine so far\n");
+      const listed = await rescue(home, ["session", "list", "--json", "--jq", `.[] | select(.id == "${id}") | .status`]);
+      expect(listed.stdout.trim()).toBe("waiting");
+    } finally {
+      await customer.close();
+      await dropHome(home);
+    }
+  }, 120_000);
+
+  it("session list --watch: an expression jq cannot compile is a usage error at once (exit 2), not when the watch ends", async () => {
+    const { home } = await loggedInHome(suite.server, ["lens", "private", "pin"]);
+    try {
+      const watching = spawnRescue(home, ["session", "list", "--watch", "--jq", ".[] | .id | foo("]);
+      const r = await exitWithin(watching, 30_000);
+      expect(r, "the watch did not end after its filter failed").not.toBeNull();
+      expect(r!.code, r!.stderr).toBe(2);
+      expect(r!.stderr).toMatch(/^rescue: --jq: jq: error: syntax error/);
+      expect(r!.stderr.trim().split("\n")).toHaveLength(2); // the message and the help hint
+    } finally {
       await dropHome(home);
     }
   }, 90_000);

@@ -92,6 +92,17 @@ describe("rescue recordings open", () => {
     expect(Date.now() - started).toBeGreaterThan(3500);
   }, 60_000);
 
+  it("a player that cannot start without a sound server says so on one line; what it printed goes to the log", async () => {
+    // SDL told to use PulseAudio where none runs: ffplay cannot start at all.
+    const env = { PATH: bin, DISPLAY: ":99", SDL_VIDEODRIVER: "dummy", SDL_AUDIODRIVER: "pulseaudio", PULSE_SERVER: `unix:${join(bin, "no-pulse")}` };
+    const path = join(recordings, `${NAME}.webm`);
+    const r = await rescue(home, ["recordings", "open", path], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`ffplay could not play ${path}: no PulseAudio server reachable for its sound: start one (pulseaudio --start, or PipeWire's pipewire-pulse)\n`);
+    const logged = readFileSync(join(home, "logs", "rescued.log"), "utf8").split("\n");
+    expect(logged.find((l) => l.includes(`ffplay playing ${path} exited 1:`))).toMatch(/ warn .*connection to PulseAudio/);
+  }, 60_000);
+
   it("names the players it looks for when none is installed, and the display it needs", async () => {
     const none = await rescue(home, ["recordings", "open", ID], { env: { PATH: "/nonexistent", DISPLAY: ":99" } });
     expect(none.code).toBe(1);

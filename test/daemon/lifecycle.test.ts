@@ -19,6 +19,13 @@ describe("rescued processes, pid file and daemon stop", () => {
     homes.push(h);
     return h;
   };
+  /** A new home with its daemon started by `daemon start --json`: the home and the daemon's pid. */
+  const homeWithDaemon = async () => {
+    const h = home();
+    const first = await rescue(h, ["daemon", "start", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    return { h, pid: first.json().pid as number };
+  };
   afterAll(async () => {
     for (const c of children) if (c.pid && c.exitCode === null) process.kill(-c.pid, "SIGKILL");
     for (const h of homes) {
@@ -69,10 +76,7 @@ describe("rescued processes, pid file and daemon stop", () => {
   }, 30_000);
 
   it("a hung daemon (SIGSTOP) makes commands fail with exit 3 naming it after about 15 s, not wait forever; resumed, it answers again", async () => {
-    const h = home();
-    const first = await rescue(h, ["daemon", "start", "--json"]);
-    expect(first.code, first.stderr).toBe(0);
-    const pid = first.json().pid as number;
+    const { h, pid } = await homeWithDaemon();
     process.kill(pid, "SIGSTOP");
     try {
       const t0 = Date.now();
@@ -96,10 +100,7 @@ describe("rescued processes, pid file and daemon stop", () => {
   }, 120_000);
 
   it("keeps one daemon per profile while it hangs (SIGSTOP); stop kills it and says so; a normal stop waits for the process", async () => {
-    const h = home();
-    const first = await rescue(h, ["daemon", "start", "--json"]);
-    expect(first.code, first.stderr).toBe(0);
-    const pid = first.json().pid as number;
+    const { h, pid } = await homeWithDaemon();
 
     process.kill(pid, "SIGSTOP");
     try {

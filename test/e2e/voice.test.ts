@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { request } from "node:http";
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { consoleClient } from "../../src/cli/console-client.js";
@@ -14,6 +14,9 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../src/protocol/index.js";
 import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { ffprobe, tempDir } from "../media/helpers.js";
+import { createElement } from "react";
+import { App } from "../../src/tui/App.js";
+import { renderAt } from "../tui/terminal.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The bundled clip's tone (the customer) and the tone the technician sends: each check tells them apart. */
@@ -177,6 +180,40 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     expectTone(t, TECHNICIAN_HZ, CUSTOMER_HZ);
   });
 
+  it("without a sound server: listen, talk --mic and the console each say so on one line; ffmpeg's own lines go to the log", async () => {
+    setup = await waitingLensSession(server, { seconds: 40 });
+    const { home, session } = setup;
+    // A PulseAudio socket nobody serves: what a machine without a running sound server gives its clients.
+    const noPulse = { PULSE_SERVER: `unix:${join(tmp.dir, "no-pulse", "native")}`, XDG_RUNTIME_DIR: join(tmp.dir, "no-pulse") };
+    expect((await rescue(home, ["session", "start", session.id, "--no-record"])).code).toBe(0);
+    await statsWhen(home, session.id, (s) => s.audio.packets > 10);
+    const log = join(home, "logs", "rescued.log");
+
+    const listened = await spawnRescue(home, ["session", "listen", session.id], noPulse).done;
+    expect(listened.code).toBe(1);
+    expect(listened.stderr).toMatch(/^rescue: no PulseAudio server reachable to play the customer's voice: start one \(pulseaudio --start, .*\), or write the voice to a file with --out FILE\.wav\n$/);
+    const talked = await spawnRescue(home, ["session", "talk", session.id, "--mic"], noPulse).done;
+    expect(talked.code).toBe(1);
+    expect(talked.stderr).toMatch(/^rescue: no PulseAudio server reachable to record your microphone: start one .*, or send a recorded file with --audio FILE\n$/);
+    // ffmpeg's raw lines are for whoever digs: in the profile's log, one line per failure.
+    const logged = readFileSync(log, "utf8").split("\n");
+    expect(logged.find((l) => l.includes(`ffmpeg playing the customer of ${session.id} on the default output exited 1:`))).toMatch(/ warn .*PulseAudio outdev .*(Cannot connect context|Context failed)/);
+    expect(logged.find((l) => l.includes(`ffmpeg recording the default input for ${session.id} exited`))).toMatch(/ warn .+/);
+
+    // The console: its speaker starts by itself for the live session, and fails as plainly.
+    const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...noPulse }, log);
+    const t = renderAt(createElement(App, { client, timings: { retryMs: 200, statsMs: 500, tickMs: 500 }, env: { ...process.env, ...noPulse } }), 100, 30);
+    try {
+      await vi.waitFor(() => expect(t.lastFrame()).toContain("Error: speaker off: no PulseAudio server: start one, then press a to retry"), { timeout: 20_000, interval: 100 });
+      t.stdin.write("M");
+      await vi.waitFor(() => expect(t.lastFrame()).toContain("Error: microphone off: no PulseAudio server: start one, then press M to retry"), { timeout: 20_000, interval: 100 });
+      // No frame ever held ffmpeg's own words.
+      for (const frame of t.stdout.frames) expect(frame).not.toMatch(/PulseAudio outdev|Could not write header|Error initializing output stream/);
+    } finally {
+      t.instance.unmount();
+    }
+  });
+
   describe("through a private PulseAudio", () => {
     let pulse: PrivatePulse | null = null;
     beforeAll(async () => {
@@ -246,7 +283,7 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
         expect(listened.json()).toMatchObject({ id: session.id, device: "speakers", endedBy: "interrupted" });
 
         // The console's speaker: the same player on the default output, stopped by the console.
-        const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...env });
+        const client = consoleClient(new DaemonClient(join(home, "run", "rescued.sock")), { ...process.env, ...env }, join(home, "logs", "rescued.log"));
         const playing = client.voice!(session.id, "speaker");
         await vi.waitFor(() => expect(pulseLatencyMs(env, "sink-inputs", /rescue: customer of/)).toHaveLength(1), { timeout: 10_000, interval: 200 });
         playing.stop();

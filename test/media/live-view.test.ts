@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -119,6 +119,22 @@ describe("live view: the technician sees the customer's camera in the terminal",
     const video = probe.streams.find((st) => st.codec_type === "video");
     expect(video).toMatchObject({ codec_name: "vp8", width: 640, height: 480 });
     expect(frames(probe, "video")).toBeGreaterThan(5);
+
+    // The real ffplay, with SDL told to use a PulseAudio that does not run: the live view has no
+    // sound, so it plays anyway (before, SDL could not start and the window closed at once).
+    const ffplayOnly = join(home, "ffplay-bin");
+    mkdirSync(ffplayOnly);
+    symlinkSync(execFileSync("sh", ["-c", "command -v ffplay"], { encoding: "utf8" }).trim(), join(ffplayOnly, "ffplay"));
+    const noPulse = { PATH: ffplayOnly, DISPLAY: ":99", SDL_VIDEODRIVER: "dummy", SDL_AUDIODRIVER: "pulseaudio", PULSE_SERVER: `unix:${join(home, "no-pulse")}` };
+    const ctrlC = new AbortController();
+    const timer = setTimeout(() => ctrlC.abort(), 4000);
+    const started = Date.now();
+    const shown = await rescue(home, ["session", "view", session.id, "--window"], { env: noPulse, signal: ctrlC.signal });
+    clearTimeout(timer);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(Date.now() - started, "ffplay showed the video until Ctrl-C").toBeGreaterThan(3500);
+    const log = join(home, "logs", "rescued.log");
+    expect(existsSync(log) ? readFileSync(log, "utf8") : "").not.toMatch(/connection to PulseAudio/);
   });
 
   it.skipIf(!hasTmux)("in a real terminal (tmux): fills it, says what it shows, follows a resize, and Ctrl-C restores the screen", async () => {

@@ -15,6 +15,23 @@ afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
 const video = readIvf(bundledClip().video).frames;
 const audio = readOggOpus(bundledClip().audio).packets;
 
+/** Frames `from`..`to` of the clip with their two audio packets each, on the clip's own clocks, 5 ms apart. */
+async function feedBoth(recorder: Recorder, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+    for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+    await sleep(5);
+  }
+}
+
+/** The clip's first 20 audio packets alone, in real time: 400 ms before any video. */
+async function audioAlone(recorder: Recorder): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    recorder.addAudioPacket(audio[i]!.data, i * 960);
+    await sleep(20);
+  }
+}
+
 describe("recorder", () => {
   it("writes a video-only file when no audio arrives", async () => {
     const tmp = tempDir();
@@ -98,16 +115,9 @@ describe("recorder", () => {
     cleanups.push(tmp.cleanup);
     const path = join(tmp.dir, "hold.webm");
     const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
-    const feed = async (from: number, to: number): Promise<void> => {
-      for (let i = from; i < to; i++) {
-        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
-        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
-        await sleep(5);
-      }
-    };
-    await feed(0, 30);
+    await feedBoth(recorder, 0, 30);
     await sleep(400);
-    await feed(60, 90); // resumes on the clip's keyframe at frame 60
+    await feedBoth(recorder, 60, 90); // resumes on the clip's keyframe at frame 60
     await recorder.finalise();
     const probe = await ffprobe(path);
     expect(frames(probe, "video")).toBe(60);
@@ -120,10 +130,7 @@ describe("recorder", () => {
     const path = join(tmp.dir, "late-keyframe.webm");
     const recorder = new Recorder({ path, videoCodec: "vp8", expectVideo: true, trackWaitMs: 100, batchMs: 20 });
     // 400 ms of audio alone (four times the wait for a missing track), then video from a keyframe on.
-    for (let i = 0; i < 20; i++) {
-      recorder.addAudioPacket(audio[i]!.data, i * 960);
-      await sleep(20);
-    }
+    await audioAlone(recorder);
     for (let i = 0; i < 60; i++) {
       recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: 1000 + i * 3000 });
       for (const k of [0, 1]) recorder.addAudioPacket(audio[20 + i * 2 + k]!.data, (20 + i * 2 + k) * 960);
@@ -141,10 +148,7 @@ describe("recorder", () => {
     cleanups.push(tmp.cleanup);
     const path = join(tmp.dir, "no-video-track.webm");
     const recorder = new Recorder({ path, videoCodec: "vp8", expectVideo: true, videoWaitMs: 100, batchMs: 20 });
-    for (let i = 0; i < 20; i++) {
-      recorder.addAudioPacket(audio[i]!.data, i * 960);
-      await sleep(20);
-    }
+    await audioAlone(recorder);
     for (let i = 0; i < 30; i++) recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
     expect(recorder.videoFrames).toBe(0);
     const summary = await recorder.finalise();
@@ -157,16 +161,9 @@ describe("recorder", () => {
     cleanups.push(tmp.cleanup);
     const path = join(tmp.dir, "outage.webm");
     const recorder = new Recorder({ path, videoCodec: "vp8", batchMs: 20 });
-    const feed = async (from: number, to: number): Promise<void> => {
-      for (let i = from; i < to; i++) {
-        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
-        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
-        await sleep(5);
-      }
-    };
     // The sender kept its clock running through the outage: both tracks jump by 2 s of timestamps.
-    await feed(0, 30);
-    await feed(90, 120);
+    await feedBoth(recorder, 0, 30);
+    await feedBoth(recorder, 90, 120);
     const summary = await recorder.finalise();
     expect(summary.audioGaps).toEqual([{ fromMs: expect.closeTo(1200, -1), toMs: expect.closeTo(3600, -1), filled: false }]);
     // What the file holds: ffprobe's audio packets jump exactly where the manifest says.

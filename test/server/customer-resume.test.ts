@@ -136,6 +136,7 @@ describe("customer resume", () => {
     expect(log.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
     expect(log.at(-2)).toMatchObject({ graceMs: 120_000, reason: expect.stringContaining("unnoticed") });
     expect(log.at(-1)!.afterMs).toBe(2_345);
+    expect(log.at(-1)!.reportedAwayMs).toBe(2_345);
 
     // A claim past the grace period (when the customer could no longer have come back) counts as the grace period.
     back.ws.terminate();
@@ -147,6 +148,41 @@ describe("customer resume", () => {
     const after = await logOf(tech.token, s.id);
     expect(after.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
     expect(after.at(-1)!.afterMs).toBe(120_000);
+    expect(after.at(-1)!.reportedAwayMs).toBe(120_000);
+  });
+
+  it("the customer's awayMs is checked at the edge: a forged figure is refused without spending the credential, and only ever logged, bounded", async () => {
+    const { tech, s, c, token } = await liveSession({ customerGraceMs: 30_000 });
+    c.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const before = (await logOf(tech.token, s.id)).length;
+    // Negative, fractional, past a day, not a number, a huge number, an object: each closes the socket as a bad message.
+    for (const awayMs of [-1, 1.5, 86_400_001, "1000", 1e308, { ms: 1 }]) {
+      const forged = await openCustomerWs(server!);
+      each.keep(forged);
+      forged.send({ type: "resume", sessionId: s.id, token, awayMs });
+      expect((await forged.closed).code, JSON.stringify(awayMs)).toBe(WS_CLOSE.badMessage);
+    }
+    // Nothing was logged for them, the customer is still away, and the real credential still works.
+    expect((await logOf(tech.token, s.id)).length).toBe(before);
+    expect((await sessionOf(tech.token, s.id)).customer?.away).toBeTruthy();
+    const back = await openCustomerWs(server!);
+    each.keep(back);
+    back.send({ type: "resume", sessionId: s.id, token, awayMs: 86_400_000 });
+    const joined = await back.next("joined");
+    expect(joined).toMatchObject({ resumed: true });
+    const last = (await logOf(tech.token, s.id)).at(-1)!;
+    // A day claimed within a 30 s grace period: the log keeps the bound, and the gap is the server's own.
+    expect(last).toMatchObject({ event: "customer-reconnected", reportedAwayMs: 30_000 });
+    expect(last.afterMs as number).toBeLessThanOrEqual(30_000);
+    // A resume without the figure logs none.
+    back.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const again = await resume(s.id, joined.resume.token);
+    await again.next("joined");
+    const plain = (await logOf(tech.token, s.id)).at(-1)!;
+    expect(plain.event).toBe("customer-reconnected");
+    expect(plain).not.toHaveProperty("reportedAwayMs");
   });
 
   it("after the grace period the session is aborted with the reason, nobody is away, and the returning customer is told it ended", async () => {

@@ -20,6 +20,12 @@ async function technicianWs(token: string): Promise<WsProbe> {
   each.keep(t);
   return t;
 }
+/** A server started for this test (`opts`), a technician with the Lens permissions, and a new PIN session of theirs. */
+async function technicianWithSession(opts: Parameters<typeof each.start>[0] = {}) {
+  server = await each.start(opts);
+  const tech = await server.technician(LENS);
+  return { server, tech, s: await newSession(tech.token) };
+}
 /** The i-th PIN that is not `pin`. */
 const wrongPin = (pin: string | null, i = 0) => String((Number(pin) + i + 1) % 1_000_000).padStart(6, "0");
 const sessionOf = async (token: string, id: string) => Session.parse((await server!.api("GET", `/api/v1/sessions/${id}`, { token })).body);
@@ -28,9 +34,7 @@ const logEvents = async (token: string, id: string) =>
 
 describe("customer WebSocket", () => {
   it("joins, grants devices, accepts the EULA: the session becomes waiting and the PIN is gone", async () => {
-    server = await each.start({ iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession({ iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
     const c = await customer();
     c.send({ type: "join", pin: s.pin, name: "Jane Doe" });
     const joined = ServerToCustomer.parse(await c.next("joined"));
@@ -58,9 +62,7 @@ describe("customer WebSocket", () => {
   });
 
   it("refuses steps out of order and changes nothing", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
 
     const early = await customer();
     early.send({ type: "eula", accepted: true });
@@ -90,9 +92,7 @@ describe("customer WebSocket", () => {
   });
 
   it("logs a refusal of both devices as devices-denied, and a grant after Try again as devices-granted", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const c = await customer();
     c.send({ type: "join", pin: s.pin });
     await c.next("joined");
@@ -110,9 +110,7 @@ describe("customer WebSocket", () => {
   });
 
   it("a declined EULA ends the session as declined", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const c = await customer();
     c.send({ type: "join", pin: s.pin });
     await c.next("joined");
@@ -126,9 +124,7 @@ describe("customer WebSocket", () => {
   });
 
   it("a customer who leaves aborts the live session at once", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const c = await customerReady(server, s.pin!);
     await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
     c.send({ type: "leave" });
@@ -138,9 +134,7 @@ describe("customer WebSocket", () => {
   });
 
   it("with no grace period a dropped customer socket aborts the session at once", async () => {
-    server = await each.start({ customerGraceMs: 0 });
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession({ customerGraceMs: 0 });
     const c = await customerReady(server, s.pin!);
     await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: tech.token });
     await c.close();
@@ -148,9 +142,7 @@ describe("customer WebSocket", () => {
   });
 
   it("refuses text with terminal escape sequences (chat, names): they would reach technicians' terminals", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const c = await customerReady(server, s.pin!);
     each.keep(c);
     c.send({ type: "chat", text: "\u001b[2J\u001b[31mFAKE: technician approved\u001b]0;pwned\u0007" });
@@ -162,9 +154,7 @@ describe("customer WebSocket", () => {
 
   it("refuses wrong and expired PINs with the same close", async () => {
     let offsetMs = 0;
-    server = await each.start({ now: () => new Date(Date.now() + offsetMs) });
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession({ now: () => new Date(Date.now() + offsetMs) });
     const wrong = await customer();
     wrong.send({ type: "join", pin: wrongPin(s.pin) });
     const wrongClose = await wrong.closed;
@@ -178,9 +168,7 @@ describe("customer WebSocket", () => {
   });
 
   it("throttles PIN guessing per address", async () => {
-    server = await each.start({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession({ limits: { pins: { perSource: { burst: 3, windowMs: 60_000 } } } });
     for (let i = 0; i < 3; i++) {
       const c = await customer();
       c.send({ type: "join", pin: wrongPin(s.pin, i) });
@@ -241,10 +229,8 @@ describe("technician WebSocket", () => {
   });
 
   it("sends hello and a snapshot, then every change of the technician's sessions only", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
+    const { server, tech, s: existing } = await technicianWithSession();
     const other = await server.technician(LENS);
-    const existing = await newSession(tech.token);
     const t = await technicianWs(tech.token);
     const hello = ServerToTechnician.parse(await t.next());
     expect(hello).toMatchObject({ type: "hello", technician: { email: tech.email } });
@@ -269,10 +255,8 @@ describe("technician WebSocket", () => {
   });
 
   it("relays signals only between the session's own customer and technician", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
+    const { server, tech, s } = await technicianWithSession();
     const intruder = await server.technician(LENS);
-    const s = await newSession(tech.token);
     const t = await technicianWs(tech.token);
     const t2 = await technicianWs(tech.token);
     const x = await technicianWs(intruder.token);
@@ -299,9 +283,7 @@ describe("technician WebSocket", () => {
   });
 
   it("relays chat both ways and logs media events", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const t = await technicianWs(tech.token);
     await t.next("sessions");
     const c = await customerReady(server, s.pin!);
@@ -321,9 +303,7 @@ describe("technician WebSocket", () => {
   });
 
   it("the customer's pause and resume are logged and pushed to the technician on the session", async () => {
-    server = await each.start();
-    const tech = await server.technician(LENS);
-    const s = await newSession(tech.token);
+    const { server, tech, s } = await technicianWithSession();
     const t = await technicianWs(tech.token);
     await t.next("sessions");
     const early = await customer();

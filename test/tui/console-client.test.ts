@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { consoleClient } from "../../src/cli/console-client.js";
 import { DaemonClient } from "../../src/cli/daemon/client.js";
@@ -133,7 +133,7 @@ async function localApi(): Promise<{ socket: string; seen: unknown[]; talked: nu
 describe("console client over the local API", () => {
   it("joins by PIN through the daemon, relaying a refusal", async () => {
     const { socket, seen } = await localApi();
-    const client = consoleClient(new DaemonClient(socket));
+    const client = consoleClient(new DaemonClient(socket), process.env, join(dirname(socket), "rescued.log"));
     const out = await client.join("551020");
     expect(out).toMatchObject({ as: "ann@example.com", invitation: { id: "inv2", status: "joined" }, session: { id: "s7", status: "collaborating" } });
     await expect(client.join("000000")).rejects.toMatchObject({ code: "not_found", message: "no pending invitation with that PIN" });
@@ -145,7 +145,7 @@ describe("console client over the local API", () => {
 
   it("invites and transfers through the daemon's routes, parsing answers and relaying refusals", async () => {
     const { socket, seen } = await localApi();
-    const client = consoleClient(new DaemonClient(socket));
+    const client = consoleClient(new DaemonClient(socket), process.env, join(dirname(socket), "rescued.log"));
     const out = await client.invite("s1", { kind: "external", via: "link", permissions: ["view"], comment: "hi" });
     expect(out.invitation).toMatchObject({ kind: "external", via: "link", permissions: ["view"], comment: "hi" });
     expect(out.link).toBe("http://127.0.0.1:8080/collaborate/551020");
@@ -163,7 +163,7 @@ describe("console client over the local API", () => {
 
   it("changes and removes collaborators through the daemon's routes, relaying a refusal to a non-lead", async () => {
     const { socket, seen } = await localApi();
-    const client = consoleClient(new DaemonClient(socket));
+    const client = consoleClient(new DaemonClient(socket), process.env, join(dirname(socket), "rescued.log"));
     const changed = await client.setCollaborator("s1", "inv1", ["view", "chat", "talk"]);
     expect(changed.collaborators?.[0]?.permissions).toEqual(["view", "chat", "talk"]);
     const removed = await client.removeCollaborator("s1", "inv1");
@@ -177,7 +177,7 @@ describe("console client over the local API", () => {
 
   it("plays a WAV as Ogg/Opus, and shows and deletes a session's recordings", async () => {
     const { socket, seen, talked } = await localApi();
-    const client = consoleClient(new DaemonClient(socket));
+    const client = consoleClient(new DaemonClient(socket), process.env, join(dirname(socket), "rescued.log"));
     const dir = mkdtempSync(join(tmpdir(), "rescue-console-talk-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const wav = join(dir, "hello.wav");
@@ -196,7 +196,7 @@ describe("console client over the local API", () => {
   it("reports a daemon that is not running as unavailable", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rescue-console-client-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const client = consoleClient(new DaemonClient(join(dir, "rescued.sock")));
+    const client = consoleClient(new DaemonClient(join(dir, "rescued.sock")), process.env, join(dir, "rescued.log"));
     await expect(client.invite("s1", { kind: "internal", to: "bob@example.com" })).rejects.toMatchObject({ code: "unavailable" });
     await expect(client.transfer("s1", "bob@example.com")).rejects.toMatchObject({ code: "unavailable" });
   });

@@ -25,6 +25,6 @@ export async function runConsoleCommand(ctx: Context): Promise<void> {
     throw e;
   }
   const { consoleClient } = await import("../console-client.js");
-  const code = await mod.runConsole(consoleClient(await ctx.daemon(), ctx.io.env));
+  const code = await mod.runConsole(consoleClient(await ctx.daemon(), ctx.io.env, ctx.paths.log));
   if (typeof code === "number" && code !== 0) throw new ExitWith(code);
 }

@@ -538,8 +538,9 @@ export class SessionService {
    * credential is right but the session is over, e.g. the grace period ran out: only the
    * customer who holds it learns that.
    * `reportedAwayMs`: how long the customer says they were without a connection (ms, their clock).
-   * Logs customer-reconnected with `afterMs`, the gap; when no node had marked the customer away,
-   * customer-disconnected (and the away push) comes first.
+   * Logs customer-reconnected with `afterMs`, the gap, and `reportedAwayMs`, the customer's figure
+   * bounded to 0..grace period (only when they gave one; shown, never acted on); when no node had
+   * marked the customer away, customer-disconnected (and the away push) comes first.
    */
   async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
     const resumed = await this.exclusive(async () => {
@@ -565,7 +566,8 @@ export class SessionService {
       const afterMs = Math.max(0, now - Date.parse(row.customerAwaySince!), reported);
       const patch: SessionPatch = { customerResumeHash: sha256(resumeToken), customerAwaySince: null };
       await this.store.sessions.update(row.id, patch);
-      await this.log(row.id, "customer-reconnected", { address, afterMs });
+      // The customer's figure is logged as they told it, within the same bounds: for the reader, never a decision.
+      await this.log(row.id, "customer-reconnected", { address, afterMs, ...(reportedAwayMs === undefined ? {} : { reportedAwayMs: reported }) });
       return { row: { ...row, ...patch }, resumeToken };
     });
     if (!resumed || "ended" in resumed) return resumed;

@@ -20,10 +20,10 @@ async function run(ctx: Context, ref: string, opts: { json?: boolean }): Promise
   desktopPlayer(env, "recordings open", "the file is a WebM any video player opens"); // fail before playing anything
   const played: string[] = [];
   for (const s of segments) {
-    const r = await playFileInWindow(env, s.path, `Rescue recording: ${s.session}`, ctx.io.signal);
+    const r = await playFileInWindow(env, s.path, `Rescue recording: ${s.session}`, ctx.io.signal, ctx.paths.log);
     if (r.interrupted) break;
     if (r.code !== 0) {
-      ctx.io.stderr.write(`${r.player} could not play ${s.path} (exit ${r.code})\n`);
+      ctx.io.stderr.write(`${r.player.split("/").pop()} could not play ${s.path}: ${r.failure ?? `exit ${r.code}`}\n`);
       throw new ExitWith(1);
     }
     played.push(s.path);

@@ -10,7 +10,8 @@ export type FollowEnd = { why: "ended"; status: string } | { why: "interrupted" 
  * Follows session `id` on the daemon's event stream until it ends or the user interrupts.
  * Subscribes before anything is read, so `before` (given the session as it is) can print the
  * history and nothing that happens meanwhile is lost: each later event goes to `onEvent`.
- * Throws what getSession throws (not_found: exit 6), DaemonUnavailable when the daemon stops.
+ * Throws what getSession throws (not_found: exit 6), DaemonUnavailable when the daemon stops,
+ * and the `--jq` filter's first failure as soon as it happens (ctx.outputFailed).
  */
 export async function followSession(
   ctx: Context,
@@ -25,7 +26,13 @@ export async function followSession(
     interrupted = true;
     stream.close();
   };
+  // A failed --jq filter ends the stream now: waiting for the session to end would hide the error for hours.
+  const onOutputFailed = () => stream.close();
+  const failed = () => {
+    if (ctx.outputFailed.aborted) throw ctx.outputFailed.reason;
+  };
   ctx.io.signal.addEventListener("abort", onAbort);
+  ctx.outputFailed.addEventListener("abort", onOutputFailed);
   try {
     if (ctx.io.signal.aborted) return { why: "interrupted" };
     const session = await client.getSession(id);
@@ -33,17 +40,21 @@ export async function followSession(
     if (TERMINAL_STATUSES.includes(session.status)) return { why: "ended", status: session.status };
     try {
       for await (const e of stream.events) {
+        failed();
         handlers.onEvent?.(e);
         const s = e.type === "session" ? e.session : e.type === "sessions" ? e.sessions.find((x) => x.id === session.id) : undefined;
         if (s?.id === session.id && TERMINAL_STATUSES.includes(s.status)) return { why: "ended", status: s.status };
       }
     } catch (e) {
+      failed();
       if (!interrupted) throw e;
     }
+    failed();
     if (interrupted) return { why: "interrupted" };
     throw new DaemonUnavailable("rescued stopped while following the session: run rescue daemon start");
   } finally {
     ctx.io.signal.removeEventListener("abort", onAbort);
+    ctx.outputFailed.removeEventListener("abort", onOutputFailed);
     stream.close();
   }
 }

@@ -44,11 +44,14 @@ async function run(ctx: Context, opts: Options): Promise<void> {
   const stream = await client.events();
   const onAbort = () => stream.close();
   ctx.io.signal.addEventListener("abort", onAbort);
+  // A failed --jq filter ends the watch at once (see Context.outputFailed).
+  ctx.outputFailed.addEventListener("abort", onAbort);
   try {
     const byId = new Map((await client.listSessions(opts.status)).map((s) => [s.id, s]));
     const wanted = (s: Session) => !opts.status || s.status === opts.status;
     show(out, [...byId.values()], true);
     for await (const e of stream.events) {
+      if (ctx.outputFailed.aborted) break;
       if (e.type === "sessions") {
         byId.clear();
         for (const s of e.sessions) if (wanted(s)) byId.set(s.id, s);
@@ -60,9 +63,11 @@ async function run(ctx: Context, opts: Options): Promise<void> {
       }
       show(out, [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), true);
     }
+    if (ctx.outputFailed.aborted) throw ctx.outputFailed.reason;
     if (!ctx.io.signal.aborted) throw new DaemonUnavailable("rescued stopped: run rescue daemon start");
   } finally {
     ctx.io.signal.removeEventListener("abort", onAbort);
+    ctx.outputFailed.removeEventListener("abort", onAbort);
     stream.close();
   }
 }

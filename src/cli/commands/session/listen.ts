@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { ECHO_NOTE } from "../../audio.js";
+import { ECHO_NOTE, NO_SOUND_SERVER_NOTE } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { startListening } from "../../voice.js";
@@ -25,7 +25,7 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session listen k7m2qd9xw4hbte --device alsa_output.usb-Headset-00.analog-stereo",
     "rescue session listen k7m2qd9xw4hbte --out voice.wav   # QA, or no sound device; complete after Ctrl-C",
   );
-  cmd.addHelpText("after", `\n${ECHO_NOTE}`);
+  cmd.addHelpText("after", `\n${NO_SOUND_SERVER_NOTE}\n${ECHO_NOTE}`);
   cmd.action((id: string, opts: Options) => listen(ctx, id, opts));
 }
 
@@ -39,7 +39,7 @@ async function listen(ctx: Context, id: string, opts: Options): Promise<void> {
   if (status === "connecting" || status === "waiting") {
     throw new Error(`the session has not started (it is ${status}): run rescue session start ${id} first, or rescue session wait ${id} --status active`);
   }
-  const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device });
+  const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device }, ctx.paths.log);
   // Ctrl-C is the normal end: exit 0 once ffmpeg has finished the file.
   const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ECHO_NOTE } from "../../audio.js";
+import { ECHO_NOTE, NO_SOUND_SERVER_NOTE } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { playAudioFile } from "../../talk-file.js";
@@ -29,7 +29,7 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session talk k7m2qd9xw4hbte --audio hello.wav",
     "rescue session stats k7m2qd9xw4hbte --json   # audio.sentPackets grows",
   );
-  cmd.addHelpText("after", `\n${ECHO_NOTE}`);
+  cmd.addHelpText("after", `\n${NO_SOUND_SERVER_NOTE}\n${ECHO_NOTE}`);
   cmd.action(async (id: string, opts: Options) => {
     if (opts.mic && opts.audio !== undefined) throw new UsageError("--mic and --audio exclude each other: talk live, or play a file");
     if (!opts.mic && opts.audio === undefined) throw new UsageError("say what to send: --mic (live) or --audio FILE");
@@ -50,7 +50,7 @@ async function talkFile(ctx: Context, id: string, file: string, opts: Options): 
 /** The microphone through ffmpeg (PulseAudio input, Opus encoder) streamed to the daemon until Ctrl-C. */
 async function talkLive(ctx: Context, id: string, opts: Options): Promise<void> {
   const out = ctx.printer(opts);
-  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device);
+  const run = await startMicrophone(ctx.io.env, await ctx.daemon(), id, opts.device, ctx.paths.log);
   const stop = (): void => run.stop();
   if (ctx.io.signal.aborted) stop();
   ctx.io.signal.addEventListener("abort", stop, { once: true });

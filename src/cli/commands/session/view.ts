@@ -52,7 +52,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
   const open = () => client.videoStream(session.id);
   if (opts.window) {
     const { viewInWindow } = await import("../../view/window.js");
-    const why = await viewInWindow(ctx.io.env as NodeJS.ProcessEnv, open, `Rescue: ${session.name || session.id}`, ctx.io.signal);
+    const why = await viewInWindow(ctx.io.env as NodeJS.ProcessEnv, open, `Rescue: ${session.name || session.id}`, ctx.io.signal, ctx.paths.log);
     if (why === "ended") ctx.io.stderr.write(`the video of ${session.id} ended\n`);
     return;
   }

@@ -53,6 +53,13 @@ window.rescueCustomer = (function () {
       /* storage off: the page still reconnects while it stays open */
     }
   }
+  // A reload (or Back to this page) keeps the tab's storage but not this script: the moment the
+  // page was left is stored with the credential, so the resume says how long the customer was
+  // away (`awayMs`) as it does after a dropped socket. `leftAt` is this browser's clock only.
+  window.addEventListener("pagehide", function () {
+    if (!resume || c.finished) return;
+    keepResume(Object.assign({}, resume, { leftAt: awaySince || Date.now() }));
+  });
   /** Whether the session's customer has accepted (the statuses after the EULA). */
   function accepted(status) {
     return status === "waiting" || status === "active" || status === "on-hold" || status === "collaborating";
@@ -258,6 +265,8 @@ window.rescueCustomer = (function () {
   /** When the socket dropped (0 while connected), and how many resumes were tried since. */
   var awaySince = 0;
   var attempts = 0;
+  // Back from a reload: away since the old page was left, unless the clock says otherwise (moved back).
+  if (resume && typeof resume.leftAt === "number" && resume.leftAt <= Date.now()) awaySince = resume.leftAt;
 
   /** The socket dropped: resume with the credential until the server's grace period is over. */
   function reconnect() {
@@ -280,7 +289,8 @@ window.rescueCustomer = (function () {
       if (resume) {
         var back = { type: "resume", sessionId: resume.sessionId, token: resume.token };
         // How long this page was without a connection: the gap the technician is told of.
-        if (awaySince) back.awayMs = Date.now() - awaySince;
+        // At most a day, as the server takes it (it bounds the figure by its grace period itself).
+        if (awaySince) back.awayMs = Math.min(86400000, Math.max(0, Math.round(Date.now() - awaySince)));
         return c.send(back);
       }
       var join = { type: "join", pin: data.pin };
