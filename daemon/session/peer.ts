@@ -157,7 +157,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       this.emit("state", state);
       this.path.ice(state);
       if (state === "connected") {
-        this.enlargeReceiveBuffer();
+        this.enlargeReceiveBuffers();
         this.emit("connected");
       }
     });
@@ -319,20 +319,27 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   /**
-   * Gives the UDP socket media arrives on a larger receive buffer than the system default (about
-   * 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
+   * Gives every UDP socket media may arrive on a larger receive buffer than the system default
+   * (about 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
    * sessions, a recording's disk write), a keyframe burst or a few hundred ms of video waits there
-   * instead of being dropped by the kernel, which NACK must then repair. The kernel caps the size at
-   * net.core.rmem_max. Relayed (TURN over TCP/TLS) paths have no such socket and are left alone.
+   * instead of being dropped by the kernel, which NACK must then repair. Every local candidate's
+   * socket, not only the pair this side calls nominated: the sender picks the pair it sends on, and
+   * werift's controlled agent can keep a different one (with several sessions connecting at once the
+   * customer sent on its IPv6 pair while this side had nominated IPv4, and every datagram the
+   * default buffer could not hold was lost). The kernel caps the size at net.core.rmem_max; the
+   * buffer is a limit, not memory taken. Relayed (TURN over TCP/TLS) paths have no such socket.
    */
-  private enlargeReceiveBuffer(): void {
-    const pair = this.pc.iceTransports[0]?.connection.nominated;
-    // werift's types keep the protocol's transport private; a UDP one holds a dgram socket.
-    const socket = (pair?.protocol as { transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } } | undefined)?.transport?.socket;
-    try {
-      socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
-    } catch {
-      // Not bound (closing) or refused: the default buffer still works.
+  private enlargeReceiveBuffers(): void {
+    for (const transport of this.pc.iceTransports) {
+      // werift's types keep the agent's protocols private; a UDP one holds a dgram socket.
+      const protocols = (transport.connection as unknown as { protocols?: Array<{ transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } }> }).protocols ?? [];
+      for (const protocol of protocols) {
+        try {
+          protocol.transport?.socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
+        } catch {
+          // Not bound (closing) or refused: the default buffer still works.
+        }
+      }
     }
   }
 
