@@ -5,6 +5,13 @@
  */
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
+/**
+ * A packet further behind than MAX_MISORDER whose RTP timestamp lies up to this far (ms of media
+ * time) before the newest is an old packet arriving late, not a restart (as in the jitter buffer):
+ * a retransmission answering a repeated NACK, after its first copy already came, arrives as far
+ * behind as the round trip is long, and at 100 packets a second of video that is a few hundred ms.
+ */
+const RECENT_MS = 10_000;
 
 export interface NackRequesterOptions {
   /** Sends one Generic NACK (RFC 4585 6.2.1) naming these sequence numbers, in stream order. */
@@ -18,6 +25,8 @@ export interface NackRequesterOptions {
   maxRetryMs?: number;
   /** Round trip assumed before one is measured (ms). */
   initialRttMs?: number;
+  /** RTP clock rate of the stream (Hz), for the timestamps given to packet(); 90,000 by default (video). */
+  clockRate?: number;
   /** Milliseconds; performance.now by default. */
   now?: () => number;
   /** Schedules `fn` after `ms` (setTimeout by default; tests drive time themselves). */
@@ -69,13 +78,16 @@ export class NackRequester {
   /** Smoothed round trip from NACK to retransmission (ms), and its mean deviation (RFC 6298 SRTT, RTTVAR). */
   rttMs: number;
   rttVarMs: number;
-  private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now">>;
+  private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now" | "clockRate">>;
+  private readonly recentTicks: number;
   private readonly send: (seqs: number[]) => void;
   private readonly now: () => number;
   private readonly schedule: (fn: () => void, ms: number) => { cancel(): void };
   /** Missing sequence numbers in stream order (Map keeps insertion order). */
   private readonly missing = new Map<number, Missing>();
   private highest: number | undefined;
+  /** RTP timestamp of the newest packet given one (tells an old packet from a restart). */
+  private newestTs: number | undefined;
   private timer: { cancel(): void } | undefined;
   private timerAt = Infinity;
   private closed = false;
@@ -89,6 +101,7 @@ export class NackRequester {
       maxRetryMs: opts.maxRetryMs ?? 250,
       initialRttMs: opts.initialRttMs ?? 60,
     };
+    this.recentTicks = ((opts.clockRate ?? 90_000) * RECENT_MS) / 1000;
     this.rttMs = this.opts.initialRttMs;
     this.rttVarMs = this.opts.initialRttMs / 2;
     this.now = opts.now ?? (() => performance.now());
@@ -119,16 +132,23 @@ export class NackRequester {
     return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
-  /** Every video packet as it arrives (originals and retransmissions, unwrapped from RTX). */
-  packet(seq: number): void {
+  /**
+   * Every video packet as it arrives (originals and retransmissions, unwrapped from RTX), with its
+   * RTP timestamp: a packet far behind the newest is then told apart as an old one arriving late
+   * (a duplicate retransmission) or a restarted sender. Without timestamps any packet more than
+   * MAX_MISORDER behind counts as a restart.
+   */
+  packet(seq: number, timestamp?: number): void {
     if (this.closed) return;
     if (this.highest === undefined) {
       this.highest = seq;
+      this.newestTs = timestamp;
       return;
     }
     const delta = ((seq - this.highest) & 0xffff);
     if (delta === 0) return;
     if (delta < MAX_DROPOUT) {
+      if (timestamp !== undefined) this.newestTs = timestamp;
       const now = this.now();
       for (let s = (this.highest + 1) & 0xffff; s !== seq; s = (s + 1) & 0xffff) this.missing.set(s, { attempts: 0, at: now, firstNackAt: 0 });
       this.highest = seq;
@@ -150,11 +170,16 @@ export class NackRequester {
       }
       return;
     }
-    if (delta < 0x10000 - MAX_MISORDER) {
+    // Far behind but recent in media time: a late duplicate (a retransmission answering a repeated
+    // NACK after the first copy came). Taking it for a restart would move `highest` back and ask
+    // again for every packet since, all of which came.
+    const late = timestamp !== undefined && this.newestTs !== undefined && ((this.newestTs - timestamp) >>> 0) <= this.recentTicks;
+    if (delta < 0x10000 - MAX_MISORDER && !late) {
       // A restart: the old stream's gaps will not be filled.
       this.counters.abandoned += this.missing.size;
       this.missing.clear();
       this.highest = seq;
+      this.newestTs = timestamp;
     }
   }
 

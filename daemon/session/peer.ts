@@ -465,7 +465,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
     }
     this.path.packet();
-    this.nack?.packet(rtp.header.sequenceNumber);
+    this.nack?.packet(rtp.header.sequenceNumber, timestamp);
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
     if (this.mediaOn && !this.held) this.jitter?.input(rtp);
