@@ -60,9 +60,10 @@ async function receiver() {
       for (const [id, peer] of peers) {
         recorded[id] = (await peer.close("ended")).recording?.videoFrames ?? 0;
         const counters = peer.lossCounters?.() ?? {};
-        for (const [key, value] of Object.entries(counters)) if (typeof value === "number" && key !== "nackRttMs") loss[key] = (loss[key] ?? 0) + value;
+        for (const [key, value] of Object.entries(counters)) if (typeof value === "number" && key !== "nackRttMs" && key !== "nackRecoveryMs") loss[key] = (loss[key] ?? 0) + value;
         for (const [why, n] of Object.entries(counters.keyframeRequests ?? {})) loss.keyframeRequests = { ...loss.keyframeRequests, [why]: (loss.keyframeRequests?.[why] ?? 0) + n };
         (loss.nackRttMs ??= []).push(counters.nackRttMs);
+        if (counters.nackRecoveryMs !== undefined) (loss.nackRecoveryMs ??= []).push(counters.nackRecoveryMs);
       }
       send({ type: "closed", recorded, loss: { ...loss, kernelDrops } });
       process.disconnect();
@@ -153,13 +154,13 @@ async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
     peakRssMb: round(after.maxRssKb / 1024),
     // Summed over the streams: packets missing and recovered, NACKs, given up, frames held back, and
     // datagrams the kernel dropped on the receiver's sockets (see TechnicianPeer.lossCounters).
-    loss: { ...closed.loss, nackRttMs: rttRange(closed.loss.nackRttMs) },
+    loss: { ...closed.loss, nackRttMs: rttRange(closed.loss.nackRttMs), nackRecoveryMs: rttRange(closed.loss.nackRecoveryMs) },
     sender,
   };
   return { ...result, collapsed: result.recordedOfSent < 0.99 || result.eventLoopDelayMs.p99 > 200 };
 }
 
-/** Smallest and largest smoothed NACK round trip (ms) among the streams. */
+/** Smallest and largest of a per-stream figure (ms) among the streams. */
 function rttRange(values = []) {
   return values.length ? { min: Math.min(...values), max: Math.max(...values) } : null;
 }

@@ -12,6 +12,8 @@ const MAX_MISORDER = 100;
  * behind as the round trip is long, and at 100 packets a second of video that is a few hundred ms.
  */
 const RECENT_MS = 10_000;
+/** Packets given up on after a NACK, remembered so that a retransmission coming later still measures the recovery time. */
+const ABANDONED_KEPT = 512;
 
 export interface NackRequesterOptions {
   /** Sends one Generic NACK (RFC 4585 6.2.1) naming these sequence numbers, in stream order. */
@@ -78,6 +80,17 @@ export class NackRequester {
   /** Smoothed round trip from NACK to retransmission (ms), and its mean deviation (RFC 6298 SRTT, RTTVAR). */
   rttMs: number;
   rttVarMs: number;
+  /**
+   * Smoothed time (ms) from a packet's first NACK to its arrival, whatever NACK it answered, and its
+   * mean deviation; also from packets that arrived after they were given up. Unlike the round trip
+   * it is not hidden by repeats: when the sender or this process lags, repeats go out before the
+   * first answer can come, and only this shows how long a lost packet really takes to come back.
+   */
+  recoveryMs = 0;
+  recoveryVarMs = 0;
+  private recoverySamples = 0;
+  /** First-NACK times of packets no longer asked for, by sequence number, oldest first. */
+  private readonly abandonedAt = new Map<number, number>();
   private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now" | "clockRate">>;
   private readonly recentTicks: number;
   private readonly send: (seqs: number[]) => void;
@@ -132,6 +145,11 @@ export class NackRequester {
     return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
+  /** How long (ms) a lost packet has taken to come back after its first NACK, with four deviations of slack; 0 before any has. */
+  get recoveryWaitMs(): number {
+    return this.recoverySamples === 0 ? 0 : this.recoveryMs + 4 * this.recoveryVarMs;
+  }
+
   /**
    * Every video packet as it arrives (originals and retransmissions, unwrapped from RTX), with its
    * RTP timestamp: a packet far behind the newest is then told apart as an old one arriving late
@@ -161,6 +179,7 @@ export class NackRequester {
       this.missing.delete(seq);
       this.counters.recovered++;
       const now = this.now();
+      if (entry.attempts > 0) this.sampleRecovery(now - entry.firstNackAt);
       if (entry.attempts === 1) this.sampleRtt(now - entry.firstNackAt);
       else if (entry.attempts > 1 && now - entry.at > this.rttMs) {
         // After a repeat it is unknown which NACK this answers (Karn): the time since the last one
@@ -168,6 +187,13 @@ export class NackRequester {
         // trip longer than the retry time is not hidden for good behind repeats.
         this.sampleRtt(now - entry.at);
       }
+      return;
+    }
+    const firstNackAt = this.abandonedAt.get(seq);
+    if (firstNackAt !== undefined) {
+      // Given up on, and here after all: it still says how long recovery takes.
+      this.abandonedAt.delete(seq);
+      this.sampleRecovery(this.now() - firstNackAt);
       return;
     }
     // Far behind but recent in media time: a late duplicate (a retransmission answering a repeated
@@ -178,9 +204,20 @@ export class NackRequester {
       // A restart: the old stream's gaps will not be filled.
       this.counters.abandoned += this.missing.size;
       this.missing.clear();
+      this.abandonedAt.clear();
       this.highest = seq;
       this.newestTs = timestamp;
     }
+  }
+
+  private sampleRecovery(sample: number): void {
+    if (this.recoverySamples++ === 0) {
+      this.recoveryMs = sample;
+      this.recoveryVarMs = sample / 2;
+      return;
+    }
+    this.recoveryVarMs += (Math.abs(this.recoveryMs - sample) - this.recoveryVarMs) / 4;
+    this.recoveryMs += (sample - this.recoveryMs) / 4;
   }
 
   private sampleRtt(sample: number): void {
@@ -203,10 +240,18 @@ export class NackRequester {
     this.timer?.cancel();
     this.timer = undefined;
     this.missing.clear();
+    this.abandonedAt.clear();
   }
 
   private abandon(seq: number): void {
-    if (this.missing.delete(seq)) this.counters.abandoned++;
+    const entry = this.missing.get(seq);
+    if (!entry) return;
+    this.missing.delete(seq);
+    this.counters.abandoned++;
+    if (entry.attempts === 0) return;
+    this.abandonedAt.delete(seq);
+    this.abandonedAt.set(seq, entry.firstNackAt);
+    if (this.abandonedAt.size > ABANDONED_KEPT) this.abandonedAt.delete(this.abandonedAt.keys().next().value!);
   }
 
   private dropOldest(n: number): void {

@@ -65,11 +65,12 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
 const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 /**
  * Bounds of the video jitter buffer's wait for a retransmission (ms). 200 ms covers a NACK and its
- * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
- * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
+ * repeat on a near path; a slow path or a busy machine waits longer, up to two seconds, since a
+ * packet given up costs every frame until the next keyframe: the PLI takes the same slow way as the
+ * retransmission would have, and a large frame follows.
  */
 const MIN_VIDEO_WAIT_MS = 200;
-const MAX_VIDEO_WAIT_MS = 1000;
+const MAX_VIDEO_WAIT_MS = 2000;
 
 /**
  * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
@@ -487,8 +488,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.jitter?.destroy();
     this.assembler = this.newAssembler();
     this.jitter = new JitterBuffer(
-      // Long enough for a NACK and its repeat to be answered at the measured round trip, within bounds.
-      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0)) },
+      // Long enough for a NACK and its repeat to be answered at the measured round trip, and for as
+      // long as lost packets have taken to come back, within bounds.
+      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0, this.nack?.recoveryWaitMs ?? 0)) },
       {
         packet: (rtp) => this.assembler?.packet(rtp),
         // Given up after waiting for retransmission: the frames that follow need a keyframe.
@@ -520,6 +522,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       totals.nackedSequenceNumbers = this.nack.counters.requested;
       totals.nackRepeats = this.nack.counters.repeats;
       totals.nackRttMs = Math.round(this.nack.rttMs * 10) / 10;
+      totals.nackRecoveryMs = Math.round(this.nack.recoveryMs * 10) / 10;
     }
     totals.packetsMissing = this.videoSeq.recovered + this.videoSeq.lost;
     totals.packetsRecovered = this.videoSeq.recovered;
@@ -590,6 +593,8 @@ export interface LossCounters {
   nackRepeats: number;
   /** Smoothed NACK -> retransmission round trip (ms). */
   nackRttMs: number;
+  /** Smoothed time from a lost packet's first NACK to its arrival, repeats and late arrivals included (ms). */
+  nackRecoveryMs: number;
   /** Given up by the jitter buffer after waiting for a retransmission. */
   packetsGivenUp: number;
   /** Arrived after the jitter buffer had given them up or passed them. */
@@ -600,7 +605,7 @@ export interface LossCounters {
 }
 
 function emptyLossCounters(): LossCounters {
-  return { packetsMissing: 0, packetsRecovered: 0, nacksSent: 0, nackedSequenceNumbers: 0, nackRepeats: 0, nackRttMs: 0, packetsGivenUp: 0, packetsTooLate: 0, framesHeldBack: 0, framesBroken: 0, keyframeRequests: {} };
+  return { packetsMissing: 0, packetsRecovered: 0, nacksSent: 0, nackedSequenceNumbers: 0, nackRepeats: 0, nackRttMs: 0, nackRecoveryMs: 0, packetsGivenUp: 0, packetsTooLate: 0, framesHeldBack: 0, framesBroken: 0, keyframeRequests: {} };
 }
 
 function addPipelineCounters(totals: LossCounters, jitter: JitterBuffer | undefined, assembler: FrameAssembler | undefined): void {

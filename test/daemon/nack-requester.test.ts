@@ -215,6 +215,34 @@ describe("NACK requester", () => {
     expect(h.sent.map((s) => s.seqs).at(-1)).toEqual([30_002]);
   });
 
+  it("learns how long lost packets take to come back, though repeats hide the round trip and the jitter buffer gave some up", () => {
+    const h = harness({ initialRttMs: 20 });
+    expect(h.nack.recoveryWaitMs).toBe(0);
+    // A lagging sender: every retransmission comes 400 ms after the first NACK, while repeats go
+    // every ~35 ms; the round trip estimate stays small (each arrival follows a repeat closely).
+    let seq = 0;
+    for (let i = 0; i < 20; i++) {
+      feed(h, [seq, seq + 2]);
+      h.advance(400);
+      h.nack.packet(seq + 1);
+      seq += 3;
+    }
+    expect(h.nack.rttMs).toBeLessThan(100);
+    expect(h.nack.recoveryMs).toBeGreaterThan(390);
+    expect(h.nack.recoveryWaitMs).toBeGreaterThanOrEqual(400);
+    // Given up at 300 ms, here at 900 ms: still a sample (a wait too short would otherwise never learn).
+    const before = h.nack.recoveryMs;
+    feed(h, [seq, seq + 2]);
+    h.advance(300);
+    h.nack.giveUp(seq + 1, seq + 1);
+    h.advance(600);
+    h.nack.packet(seq + 1);
+    expect(h.nack.recoveryMs).toBeCloseTo(before + (900 - before) / 4, 5);
+    // Its duplicate is no second sample.
+    h.nack.packet(seq + 1);
+    expect(h.nack.recoveryMs).toBeCloseTo(before + (900 - before) / 4, 5);
+  });
+
   it("asks for at most maxMissing packets after an outage, the newest ones", () => {
     const h = harness({ maxMissing: 50 });
     feed(h, [0, 1001]);
