@@ -27,6 +27,11 @@ export interface NackRequesterOptions {
   maxRetryMs?: number;
   /** Round trip assumed before one is measured (ms). */
   initialRttMs?: number;
+  /**
+   * recoveryWaitMs before any lost packet has come back (ms), 1,000 by default: the first losses
+   * come with the first keyframes, when a session's start keeps both ends busiest.
+   */
+  initialRecoveryWaitMs?: number;
   /** RTP clock rate of the stream (Hz), for the timestamps given to packet(); 90,000 by default (video). */
   clockRate?: number;
   /** Milliseconds; performance.now by default. */
@@ -113,6 +118,7 @@ export class NackRequester {
       minRetryMs: opts.minRetryMs ?? 15,
       maxRetryMs: opts.maxRetryMs ?? 250,
       initialRttMs: opts.initialRttMs ?? 60,
+      initialRecoveryWaitMs: opts.initialRecoveryWaitMs ?? 1000,
     };
     this.recentTicks = ((opts.clockRate ?? 90_000) * RECENT_MS) / 1000;
     this.rttMs = this.opts.initialRttMs;
@@ -145,9 +151,9 @@ export class NackRequester {
     return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
-  /** How long (ms) a lost packet has taken to come back after its first NACK, with four deviations of slack; 0 before any has. */
+  /** How long (ms) a lost packet has taken to come back after its first NACK, with four deviations of slack; initialRecoveryWaitMs before any has. */
   get recoveryWaitMs(): number {
-    return this.recoverySamples === 0 ? 0 : this.recoveryMs + 4 * this.recoveryVarMs;
+    return this.recoverySamples === 0 ? this.opts.initialRecoveryWaitMs : this.recoveryMs + 4 * this.recoveryVarMs;
   }
 
   /**
