@@ -11,7 +11,10 @@
 //                     as delay in the hundreds of ms and lost frames
 //   peakRssMb
 //   loss        where lost frames went: packets missing/recovered, NACKs, given up, frames held back,
-//               kernel drops (receive buffer full) on the receiver's UDP sockets
+//               keyframe requests by reason, the NACK round trip and recovery time (min/max over the
+//               streams), kernel drops (receive buffer full) on the receiver's UDP sockets (IPv4 and IPv6)
+//   sender      the simulated customers' side: video packets sent, packets retransmitted on NACK,
+//               keyframe requests (PLI) heard
 // and `collapsed` per step (lost more than 1% of frames or event-loop p99 above 200 ms).
 // Needs the compiled tree (npm run build) and ffmpeg. Default about 2-3 minutes. Knobs:
 // RESCUE_BENCH_SECONDS (10 per step), RESCUE_BENCH_STEPS ("1,4,10,16,16@2": streams@loss%),
