@@ -14,6 +14,8 @@ const MAX_MISORDER = 100;
 const RECENT_MS = 10_000;
 /** Packets given up on after a NACK, remembered so that a retransmission coming later still measures the recovery time. */
 const ABANDONED_KEPT = 512;
+/** Recent recovery times kept: the longest of them is waited for as well (the mean falls back after fast ones). */
+const RECOVERIES_KEPT = 32;
 
 export interface NackRequesterOptions {
   /** Sends one Generic NACK (RFC 4585 6.2.1) naming these sequence numbers, in stream order. */
@@ -94,6 +96,7 @@ export class NackRequester {
   recoveryMs = 0;
   recoveryVarMs = 0;
   private recoverySamples = 0;
+  private readonly recentRecoveries: number[] = [];
   /** First-NACK times of packets no longer asked for, by sequence number, oldest first. */
   private readonly abandonedAt = new Map<number, number>();
   private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now" | "clockRate">>;
@@ -151,9 +154,14 @@ export class NackRequester {
     return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
-  /** How long (ms) a lost packet has taken to come back after its first NACK, with four deviations of slack; initialRecoveryWaitMs before any has. */
+  /**
+   * How long (ms) a lost packet may take to come back after its first NACK: the smoothed time with
+   * four deviations of slack, or the longest of the last RECOVERIES_KEPT, whichever is more;
+   * initialRecoveryWaitMs before any has come back.
+   */
   get recoveryWaitMs(): number {
-    return this.recoverySamples === 0 ? this.opts.initialRecoveryWaitMs : this.recoveryMs + 4 * this.recoveryVarMs;
+    if (this.recoverySamples === 0) return this.opts.initialRecoveryWaitMs;
+    return Math.max(this.recoveryMs + 4 * this.recoveryVarMs, ...this.recentRecoveries);
   }
 
   /**
@@ -217,6 +225,8 @@ export class NackRequester {
   }
 
   private sampleRecovery(sample: number): void {
+    this.recentRecoveries.push(sample);
+    if (this.recentRecoveries.length > RECOVERIES_KEPT) this.recentRecoveries.shift();
     if (this.recoverySamples++ === 0) {
       this.recoveryMs = sample;
       this.recoveryVarMs = sample / 2;

@@ -242,6 +242,15 @@ describe("NACK requester", () => {
     // Its duplicate is no second sample.
     h.nack.packet(seq + 1);
     expect(h.nack.recoveryMs).toBeCloseTo(before + (900 - before) / 4, 5);
+    // Fast recoveries pull the mean back, but the slow one is still waited for while it is recent.
+    for (let i = 0; i < 20; i++) {
+      seq += 3;
+      feed(h, [seq, seq + 2]);
+      h.advance(5);
+      h.nack.packet(seq + 1);
+    }
+    expect(h.nack.recoveryMs + 4 * h.nack.recoveryVarMs).toBeLessThan(900);
+    expect(h.nack.recoveryWaitMs).toBe(900);
   });
 
   it("asks for at most maxMissing packets after an outage, the newest ones", () => {
