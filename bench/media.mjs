@@ -172,13 +172,16 @@ function spread(values, digits) {
 /**
  * Sums the runs' loss counters: video packets missing on arrival and recovered, NACKs and the
  * sequence numbers they named, retransmissions the customer sent, packets the jitter buffer gave
- * up or got too late, frames held back waiting for a keyframe or broken, keyframe requests by reason.
+ * up or got too late, frames held back waiting for a keyframe or broken, keyframe requests by reason;
+ * the NACK round trip and recovery time per run.
  */
 function lossCounts(runs) {
   const sum = {};
   for (const run of runs) {
     for (const [key, value] of Object.entries(run)) {
-      if (typeof value === "number") sum[key] = (sum[key] ?? 0) + value;
+      // Smoothed times (nackRttMs, nackRecoveryMs) are listed per run, not summed.
+      if (typeof value === "number" && key.endsWith("Ms")) (sum[key] ??= []).push(value);
+      else if (typeof value === "number") sum[key] = (sum[key] ?? 0) + value;
       else for (const [k, n] of Object.entries(value)) (sum[key] ??= {})[k] = (sum[key][k] ?? 0) + n;
     }
   }

@@ -11,7 +11,10 @@
 //                     as delay in the hundreds of ms and lost frames
 //   peakRssMb
 //   loss        where lost frames went: packets missing/recovered, NACKs, given up, frames held back,
-//               kernel drops (receive buffer full) on the receiver's UDP sockets
+//               keyframe requests by reason, the NACK round trip and recovery time (min/max over the
+//               streams), kernel drops (receive buffer full) on the receiver's UDP sockets (IPv4 and IPv6)
+//   sender      the simulated customers' side: video packets sent, packets retransmitted on NACK,
+//               keyframe requests (PLI) heard
 // and `collapsed` per step (lost more than 1% of frames or event-loop p99 above 200 ms).
 // Needs the compiled tree (npm run build) and ffmpeg. Default about 2-3 minutes. Knobs:
 // RESCUE_BENCH_SECONDS (10 per step), RESCUE_BENCH_STEPS ("1,4,10,16,16@2": streams@loss%),
@@ -59,7 +62,11 @@ async function receiver() {
       const loss = {};
       for (const [id, peer] of peers) {
         recorded[id] = (await peer.close("ended")).recording?.videoFrames ?? 0;
-        for (const [key, value] of Object.entries(peer.lossCounters?.() ?? {})) if (typeof value === "number" && key !== "nackRttMs") loss[key] = (loss[key] ?? 0) + value;
+        const counters = peer.lossCounters?.() ?? {};
+        for (const [key, value] of Object.entries(counters)) if (typeof value === "number" && key !== "nackRttMs" && key !== "nackRecoveryMs") loss[key] = (loss[key] ?? 0) + value;
+        for (const [why, n] of Object.entries(counters.keyframeRequests ?? {})) loss.keyframeRequests = { ...loss.keyframeRequests, [why]: (loss.keyframeRequests?.[why] ?? 0) + n };
+        (loss.nackRttMs ??= []).push(counters.nackRttMs);
+        if (counters.nackRecoveryMs !== undefined) (loss.nackRecoveryMs ??= []).push(counters.nackRecoveryMs);
       }
       send({ type: "closed", recorded, loss: { ...loss, kernelDrops } });
       process.disconnect();
@@ -84,9 +91,11 @@ function udpDrops() {
       }
     }
     let drops = 0;
-    for (const line of readFileSync("/proc/net/udp", "utf8").split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 12 && inodes.has(f[9])) drops += Number(f.at(-1));
+    for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+      for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length > 12 && inodes.has(f[9])) drops += Number(f.at(-1));
+      }
     }
     return drops;
   } catch {
@@ -127,6 +136,13 @@ async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
   const cpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
   const sent = customers.reduce((a, c) => a + c.sentVideoFrames, 0);
   const recorded = Object.values(closed.recorded).reduce((a, n) => a + n, 0);
+  // The senders' side: video packets sent, NACKed packets retransmitted, keyframe requests (PLI) heard.
+  const senders = customers.map((c) => c.pc.getTransceivers().find((t) => t.kind === "video")?.sender);
+  const sender = {
+    videoPackets: senders.reduce((a, s) => a + (s?.packetCount ?? 0), 0),
+    retransmitted: senders.reduce((a, s) => a + (s?.retransmittedPacketsSent ?? 0), 0),
+    keyframeRequests: customers.reduce((a, c) => a + c.keyframeRequests, 0),
+  };
   const round = (n, digits = 1) => Number(n.toFixed(digits));
   const result = {
     streams,
@@ -141,9 +157,15 @@ async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
     peakRssMb: round(after.maxRssKb / 1024),
     // Summed over the streams: packets missing and recovered, NACKs, given up, frames held back, and
     // datagrams the kernel dropped on the receiver's sockets (see TechnicianPeer.lossCounters).
-    loss: closed.loss,
+    loss: { ...closed.loss, nackRttMs: rttRange(closed.loss.nackRttMs), nackRecoveryMs: rttRange(closed.loss.nackRecoveryMs) },
+    sender,
   };
   return { ...result, collapsed: result.recordedOfSent < 0.99 || result.eventLoopDelayMs.p99 > 200 };
+}
+
+/** Smallest and largest of a per-stream figure (ms) among the streams. */
+function rttRange(values = []) {
+  return values.length ? { min: Math.min(...values), max: Math.max(...values) } : null;
 }
 
 async function main() {

@@ -16,6 +16,12 @@ const MAX_MISORDER = 100;
 const RECENT_MS = 10_000;
 /** Given-up sequence numbers remembered for the tooLate count. */
 const GIVEN_UP_KEPT = 1024;
+/**
+ * How far (ms) the wait clock may run ahead of the media time between one packet and the next: the
+ * network's jitter. Beyond it a pause in arrivals is a stall (of this process, or of the sender),
+ * not time the retransmission had.
+ */
+const STALL_SLACK_MS = 50;
 
 /** Sequence numbers given up on: `from` to `to` inclusive (uint16, may wrap), `count` of them. */
 export interface LostRange {
@@ -38,10 +44,15 @@ export interface JitterBufferOptions {
   clockRate: number;
   /**
    * How long (ms) a gap waits for a NACK retransmission before it is given up, in media time (RTP
-   * timestamps, as werift times it) and also in wall-clock time since the gap was found: after a
+   * timestamps, as werift times it) and also on a wall clock since the gap was found: after a
    * stall, packets queued in the socket are read in a burst whose media time runs far ahead of the
    * wall clock, and a gap found in it would otherwise be given up at once, before its NACK could
-   * even leave. A function is asked at each check (the peer follows the retransmission round trip).
+   * even leave. The wall clock counts a pause between two packets only as far as their media times
+   * (plus STALL_SLACK_MS) account for it: a sender that stalls sends its overdue frames in a burst
+   * before it reads the NACK, and the retransmission comes right behind that burst, so the stall
+   * must not count as time the retransmission had. Loss of packets on the way (an outage) leaves a
+   * media-time gap and counts in full. A function is asked at each check (the peer follows the
+   * retransmission round trip).
    */
   latencyMs?: number | (() => number);
   /** Packets held behind gaps before the oldest gap is given up regardless of time. */
@@ -83,7 +94,7 @@ export class JitterBuffer {
   private readonly maxPackets: number;
   private readonly recentTicks: number;
   private readonly slots = new Map<number, RtpPacket>();
-  /** When each buffered packet arrived (ms): a gap is as old as the packet just after it. */
+  /** When each buffered packet arrived, on the wait clock (ms): a gap is as old as the packet just after it. */
   private readonly arrivals = new Map<number, number>();
   /** Sequence numbers recently given up, oldest first, to tell a retransmission too late from a duplicate. */
   private readonly givenUp = new Set<number>();
@@ -94,6 +105,10 @@ export class JitterBuffer {
   private head: number | undefined;
   /** Newest RTP timestamp seen, the clock that times gaps out. */
   private newestTs = 0;
+  /** The wait clock (ms): wall time between packets, stalls left out (see JitterBufferOptions.latencyMs). */
+  private clockMs = 0;
+  /** Wall time of the last packet input (ms). */
+  private lastInputMs: number | undefined;
   /** A packet far from the stream, kept until the next packet confirms a restart (RFC 3550 A.1). */
   private candidate: RtpPacket | undefined;
   private sink: JitterBufferSink | undefined;
@@ -111,7 +126,19 @@ export class JitterBuffer {
   input(rtp: RtpPacket): void {
     if (!this.sink) return;
     this.counters.received++;
+    this.tick(rtp.header.timestamp);
     this.place(rtp);
+  }
+
+  /** Advances the wait clock by the wall time since the last packet, at most the media time it moved on plus the slack. */
+  private tick(ts: number): void {
+    const now = this.now();
+    if (this.lastInputMs !== undefined && this.next !== undefined) {
+      const mediaTicks = (ts - this.newestTs) | 0;
+      const mediaMs = mediaTicks > 0 ? mediaTicks / this.ticksPerMs : 0;
+      this.clockMs += Math.min(Math.max(0, now - this.lastInputMs), mediaMs + STALL_SLACK_MS);
+    }
+    this.lastInputMs = now;
   }
 
   private place(rtp: RtpPacket): void {
@@ -129,7 +156,7 @@ export class JitterBuffer {
         return;
       } else {
         this.slots.set(seq, rtp);
-        this.arrivals.set(seq, this.now());
+        this.arrivals.set(seq, this.clockMs);
         if (this.head === undefined || ahead < ((this.head - this.next) & 0xffff)) this.head = seq;
       }
       this.advanceClock(rtp.header.timestamp);
@@ -202,7 +229,7 @@ export class JitterBuffer {
     const latencyTicks = latencyMs * this.ticksPerMs;
     while (this.head !== undefined && this.sink) {
       const waited = (this.newestTs - this.slots.get(this.head)!.header.timestamp) >>> 0;
-      const expired = waited < 0x80000000 && waited > latencyTicks && this.now() - this.arrivals.get(this.head)! >= latencyMs;
+      const expired = waited < 0x80000000 && waited > latencyTicks && this.clockMs - this.arrivals.get(this.head)! >= latencyMs;
       if (!expired && this.slots.size <= this.maxPackets) return;
       this.giveUpGap();
     }

@@ -5,6 +5,17 @@
  */
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
+/**
+ * A packet further behind than MAX_MISORDER whose RTP timestamp lies up to this far (ms of media
+ * time) before the newest is an old packet arriving late, not a restart (as in the jitter buffer):
+ * a retransmission answering a repeated NACK, after its first copy already came, arrives as far
+ * behind as the round trip is long, and at 100 packets a second of video that is a few hundred ms.
+ */
+const RECENT_MS = 10_000;
+/** Packets given up on after a NACK, remembered so that a retransmission coming later still measures the recovery time. */
+const ABANDONED_KEPT = 512;
+/** Recent recovery times kept: the longest of them is waited for as well (the mean falls back after fast ones). */
+const RECOVERIES_KEPT = 32;
 
 export interface NackRequesterOptions {
   /** Sends one Generic NACK (RFC 4585 6.2.1) naming these sequence numbers, in stream order. */
@@ -18,6 +29,13 @@ export interface NackRequesterOptions {
   maxRetryMs?: number;
   /** Round trip assumed before one is measured (ms). */
   initialRttMs?: number;
+  /**
+   * recoveryWaitMs before any lost packet has come back (ms), 1,000 by default: the first losses
+   * come with the first keyframes, when a session's start keeps both ends busiest.
+   */
+  initialRecoveryWaitMs?: number;
+  /** RTP clock rate of the stream (Hz), for the timestamps given to packet(); 90,000 by default (video). */
+  clockRate?: number;
   /** Milliseconds; performance.now by default. */
   now?: () => number;
   /** Schedules `fn` after `ms` (setTimeout by default; tests drive time themselves). */
@@ -69,13 +87,28 @@ export class NackRequester {
   /** Smoothed round trip from NACK to retransmission (ms), and its mean deviation (RFC 6298 SRTT, RTTVAR). */
   rttMs: number;
   rttVarMs: number;
-  private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now">>;
+  /**
+   * Smoothed time (ms) from a packet's first NACK to its arrival, whatever NACK it answered, and its
+   * mean deviation; also from packets that arrived after they were given up. Unlike the round trip
+   * it is not hidden by repeats: when the sender or this process lags, repeats go out before the
+   * first answer can come, and only this shows how long a lost packet really takes to come back.
+   */
+  recoveryMs = 0;
+  recoveryVarMs = 0;
+  private recoverySamples = 0;
+  private readonly recentRecoveries: number[] = [];
+  /** First-NACK times of packets no longer asked for, by sequence number, oldest first. */
+  private readonly abandonedAt = new Map<number, number>();
+  private readonly opts: Required<Omit<NackRequesterOptions, "send" | "schedule" | "now" | "clockRate">>;
+  private readonly recentTicks: number;
   private readonly send: (seqs: number[]) => void;
   private readonly now: () => number;
   private readonly schedule: (fn: () => void, ms: number) => { cancel(): void };
   /** Missing sequence numbers in stream order (Map keeps insertion order). */
   private readonly missing = new Map<number, Missing>();
   private highest: number | undefined;
+  /** RTP timestamp of the newest packet given one (tells an old packet from a restart). */
+  private newestTs: number | undefined;
   private timer: { cancel(): void } | undefined;
   private timerAt = Infinity;
   private closed = false;
@@ -88,7 +121,9 @@ export class NackRequester {
       minRetryMs: opts.minRetryMs ?? 15,
       maxRetryMs: opts.maxRetryMs ?? 250,
       initialRttMs: opts.initialRttMs ?? 60,
+      initialRecoveryWaitMs: opts.initialRecoveryWaitMs ?? 1000,
     };
+    this.recentTicks = ((opts.clockRate ?? 90_000) * RECENT_MS) / 1000;
     this.rttMs = this.opts.initialRttMs;
     this.rttVarMs = this.opts.initialRttMs / 2;
     this.now = opts.now ?? (() => performance.now());
@@ -119,16 +154,33 @@ export class NackRequester {
     return this.retryMs + this.rttMs + 4 * this.rttVarMs;
   }
 
-  /** Every video packet as it arrives (originals and retransmissions, unwrapped from RTX). */
-  packet(seq: number): void {
+  /**
+   * How long (ms) a lost packet may take to come back after its first NACK: the smoothed time with
+   * four deviations of slack, or the longest of the last RECOVERIES_KEPT, whichever is more;
+   * initialRecoveryWaitMs before any has come back.
+   */
+  get recoveryWaitMs(): number {
+    if (this.recoverySamples === 0) return this.opts.initialRecoveryWaitMs;
+    return Math.max(this.recoveryMs + 4 * this.recoveryVarMs, ...this.recentRecoveries);
+  }
+
+  /**
+   * Every video packet as it arrives (originals and retransmissions, unwrapped from RTX), with its
+   * RTP timestamp: a packet far behind the newest is then told apart as an old one arriving late
+   * (a duplicate retransmission) or a restarted sender. Without timestamps any packet more than
+   * MAX_MISORDER behind counts as a restart.
+   */
+  packet(seq: number, timestamp?: number): void {
     if (this.closed) return;
     if (this.highest === undefined) {
       this.highest = seq;
+      this.newestTs = timestamp;
       return;
     }
     const delta = ((seq - this.highest) & 0xffff);
     if (delta === 0) return;
     if (delta < MAX_DROPOUT) {
+      if (timestamp !== undefined) this.newestTs = timestamp;
       const now = this.now();
       for (let s = (this.highest + 1) & 0xffff; s !== seq; s = (s + 1) & 0xffff) this.missing.set(s, { attempts: 0, at: now, firstNackAt: 0 });
       this.highest = seq;
@@ -141,6 +193,7 @@ export class NackRequester {
       this.missing.delete(seq);
       this.counters.recovered++;
       const now = this.now();
+      if (entry.attempts > 0) this.sampleRecovery(now - entry.firstNackAt);
       if (entry.attempts === 1) this.sampleRtt(now - entry.firstNackAt);
       else if (entry.attempts > 1 && now - entry.at > this.rttMs) {
         // After a repeat it is unknown which NACK this answers (Karn): the time since the last one
@@ -150,12 +203,37 @@ export class NackRequester {
       }
       return;
     }
-    if (delta < 0x10000 - MAX_MISORDER) {
+    const firstNackAt = this.abandonedAt.get(seq);
+    if (firstNackAt !== undefined) {
+      // Given up on, and here after all: it still says how long recovery takes.
+      this.abandonedAt.delete(seq);
+      this.sampleRecovery(this.now() - firstNackAt);
+      return;
+    }
+    // Far behind but recent in media time: a late duplicate (a retransmission answering a repeated
+    // NACK after the first copy came). Taking it for a restart would move `highest` back and ask
+    // again for every packet since, all of which came.
+    const late = timestamp !== undefined && this.newestTs !== undefined && ((this.newestTs - timestamp) >>> 0) <= this.recentTicks;
+    if (delta < 0x10000 - MAX_MISORDER && !late) {
       // A restart: the old stream's gaps will not be filled.
       this.counters.abandoned += this.missing.size;
       this.missing.clear();
+      this.abandonedAt.clear();
       this.highest = seq;
+      this.newestTs = timestamp;
     }
+  }
+
+  private sampleRecovery(sample: number): void {
+    this.recentRecoveries.push(sample);
+    if (this.recentRecoveries.length > RECOVERIES_KEPT) this.recentRecoveries.shift();
+    if (this.recoverySamples++ === 0) {
+      this.recoveryMs = sample;
+      this.recoveryVarMs = sample / 2;
+      return;
+    }
+    this.recoveryVarMs += (Math.abs(this.recoveryMs - sample) - this.recoveryVarMs) / 4;
+    this.recoveryMs += (sample - this.recoveryMs) / 4;
   }
 
   private sampleRtt(sample: number): void {
@@ -178,10 +256,18 @@ export class NackRequester {
     this.timer?.cancel();
     this.timer = undefined;
     this.missing.clear();
+    this.abandonedAt.clear();
   }
 
   private abandon(seq: number): void {
-    if (this.missing.delete(seq)) this.counters.abandoned++;
+    const entry = this.missing.get(seq);
+    if (!entry) return;
+    this.missing.delete(seq);
+    this.counters.abandoned++;
+    if (entry.attempts === 0) return;
+    this.abandonedAt.delete(seq);
+    this.abandonedAt.set(seq, entry.firstNackAt);
+    if (this.abandonedAt.size > ABANDONED_KEPT) this.abandonedAt.delete(this.abandonedAt.keys().next().value!);
   }
 
   private dropOldest(n: number): void {

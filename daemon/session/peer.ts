@@ -65,11 +65,12 @@ const KEYFRAME_REQUEST_GAP_MS = 300;
 const MEDIA_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 /**
  * Bounds of the video jitter buffer's wait for a retransmission (ms). 200 ms covers a NACK and its
- * repeat on a near path; a slow path or a busy machine waits longer, up to a second, since a packet
- * given up costs every frame until the next keyframe (a PLI round trip and a large frame later).
+ * repeat on a near path; a slow path or a busy machine waits longer, up to two seconds, since a
+ * packet given up costs every frame until the next keyframe: the PLI takes the same slow way as the
+ * retransmission would have, and a large frame follows.
  */
 const MIN_VIDEO_WAIT_MS = 200;
-const MAX_VIDEO_WAIT_MS = 1000;
+const MAX_VIDEO_WAIT_MS = 2000;
 
 /**
  * The technician's side of a Lens session: answers the customer's offer (VP8, or H264 when that is
@@ -157,7 +158,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       this.emit("state", state);
       this.path.ice(state);
       if (state === "connected") {
-        this.enlargeReceiveBuffer();
+        this.enlargeReceiveBuffers();
         this.emit("connected");
       }
     });
@@ -319,20 +320,27 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
   }
 
   /**
-   * Gives the UDP socket media arrives on a larger receive buffer than the system default (about
-   * 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
+   * Gives every UDP socket media may arrive on a larger receive buffer than the system default
+   * (about 200 KB, some 90 datagrams): when the daemon's event loop stalls (a busy machine, many
    * sessions, a recording's disk write), a keyframe burst or a few hundred ms of video waits there
-   * instead of being dropped by the kernel, which NACK must then repair. The kernel caps the size at
-   * net.core.rmem_max. Relayed (TURN over TCP/TLS) paths have no such socket and are left alone.
+   * instead of being dropped by the kernel, which NACK must then repair. Every local candidate's
+   * socket, not only the pair this side calls nominated: the sender picks the pair it sends on, and
+   * werift's controlled agent can keep a different one (with several sessions connecting at once the
+   * customer sent on its IPv6 pair while this side had nominated IPv4, and every datagram the
+   * default buffer could not hold was lost). The kernel caps the size at net.core.rmem_max; the
+   * buffer is a limit, not memory taken. Relayed (TURN over TCP/TLS) paths have no such socket.
    */
-  private enlargeReceiveBuffer(): void {
-    const pair = this.pc.iceTransports[0]?.connection.nominated;
-    // werift's types keep the protocol's transport private; a UDP one holds a dgram socket.
-    const socket = (pair?.protocol as { transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } } | undefined)?.transport?.socket;
-    try {
-      socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
-    } catch {
-      // Not bound (closing) or refused: the default buffer still works.
+  private enlargeReceiveBuffers(): void {
+    for (const transport of this.pc.iceTransports) {
+      // werift's types keep the agent's protocols private; a UDP one holds a dgram socket.
+      const protocols = (transport.connection as unknown as { protocols?: Array<{ transport?: { socket?: { setRecvBufferSize?: (n: number) => void } } }> }).protocols ?? [];
+      for (const protocol of protocols) {
+        try {
+          protocol.transport?.socket?.setRecvBufferSize?.(MEDIA_RECEIVE_BUFFER_BYTES);
+        } catch {
+          // Not bound (closing) or refused: the default buffer still works.
+        }
+      }
     }
   }
 
@@ -458,7 +466,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       if (this.frameArrivals.size > 64) this.frameArrivals.delete(this.frameArrivals.keys().next().value!);
     }
     this.path.packet();
-    this.nack?.packet(rtp.header.sequenceNumber);
+    this.nack?.packet(rtp.header.sequenceNumber, timestamp);
     this.videoSeq.add(rtp.header.sequenceNumber);
     this.videoBytes.add(rtp.payload.length);
     if (this.mediaOn && !this.held) this.jitter?.input(rtp);
@@ -480,8 +488,9 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
     this.jitter?.destroy();
     this.assembler = this.newAssembler();
     this.jitter = new JitterBuffer(
-      // Long enough for a NACK and its repeat to be answered at the measured round trip, within bounds.
-      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0)) },
+      // Long enough for a NACK and its repeat to be answered at the measured round trip, and for as
+      // long as lost packets have taken to come back, within bounds.
+      { clockRate: 90_000, latencyMs: () => Math.min(MAX_VIDEO_WAIT_MS, Math.max(MIN_VIDEO_WAIT_MS, this.nack?.twoAttemptsMs ?? 0, this.nack?.recoveryWaitMs ?? 0)) },
       {
         packet: (rtp) => this.assembler?.packet(rtp),
         // Given up after waiting for retransmission: the frames that follow need a keyframe.
@@ -513,6 +522,7 @@ export class TechnicianPeer extends EventEmitter<TechnicianPeerEvents> {
       totals.nackedSequenceNumbers = this.nack.counters.requested;
       totals.nackRepeats = this.nack.counters.repeats;
       totals.nackRttMs = Math.round(this.nack.rttMs * 10) / 10;
+      totals.nackRecoveryMs = Math.round(this.nack.recoveryMs * 10) / 10;
     }
     totals.packetsMissing = this.videoSeq.recovered + this.videoSeq.lost;
     totals.packetsRecovered = this.videoSeq.recovered;
@@ -583,6 +593,8 @@ export interface LossCounters {
   nackRepeats: number;
   /** Smoothed NACK -> retransmission round trip (ms). */
   nackRttMs: number;
+  /** Smoothed time from a lost packet's first NACK to its arrival, repeats and late arrivals included (ms). */
+  nackRecoveryMs: number;
   /** Given up by the jitter buffer after waiting for a retransmission. */
   packetsGivenUp: number;
   /** Arrived after the jitter buffer had given them up or passed them. */
@@ -593,7 +605,7 @@ export interface LossCounters {
 }
 
 function emptyLossCounters(): LossCounters {
-  return { packetsMissing: 0, packetsRecovered: 0, nacksSent: 0, nackedSequenceNumbers: 0, nackRepeats: 0, nackRttMs: 0, packetsGivenUp: 0, packetsTooLate: 0, framesHeldBack: 0, framesBroken: 0, keyframeRequests: {} };
+  return { packetsMissing: 0, packetsRecovered: 0, nacksSent: 0, nackedSequenceNumbers: 0, nackRepeats: 0, nackRttMs: 0, nackRecoveryMs: 0, packetsGivenUp: 0, packetsTooLate: 0, framesHeldBack: 0, framesBroken: 0, keyframeRequests: {} };
 }
 
 function addPipelineCounters(totals: LossCounters, jitter: JitterBuffer | undefined, assembler: FrameAssembler | undefined): void {

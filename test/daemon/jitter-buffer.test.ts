@@ -161,6 +161,31 @@ describe("video jitter buffer", () => {
     expect(r.counters.tooLate).toBe(0);
   });
 
+  it("waits for a retransmission that a stalled sender sends behind its overdue frames", () => {
+    const sent = stream({ count: 600 });
+    const gap = sent[200]!;
+    // 200 is lost; its NACK reaches the sender at once, but the sender stalls for 800 ms right
+    // then: nothing arrives for 800 ms, then the 96 overdue packets in a burst (its timers run
+    // before it reads the NACK), and the retransmission 5 ms behind them; then the stream's pace.
+    const arrivals = [...sent.slice(0, 200), ...sent.slice(201, 205), ...sent.slice(205, 301), copy(gap), ...sent.slice(301)];
+    const stallEnd = (205 * 1000) / 120 + 800;
+    const at = (k: number): number => {
+      if (k < 204) return (k * 1000) / 120;
+      if (k < 300) return stallEnd + (k - 204) * 0.05;
+      if (k === 300) return stallEnd + 5;
+      return stallEnd + 5 + ((k - 300) * 1000) / 120;
+    };
+    const r = run(arrivals, at);
+    expectLossless(r, arrivals);
+    expect(r.counters.tooLate).toBe(0);
+    // The same stall with the retransmission lost as well: given up once the stream has run on for
+    // the wait after the burst, about 24 packets later, not held for good.
+    const lostTwice = arrivals.filter((rtp) => indexOf.get(rtp) !== indexOf.get(gap));
+    const lr = run(lostTwice, (k) => (k < 204 ? (k * 1000) / 120 : k < 300 ? stallEnd + (k - 204) * 0.05 : stallEnd + ((k - 299) * 1000) / 120));
+    expect(lr.lost).toEqual([gap.header.sequenceNumber]);
+    expect(lr.maxBuffered).toBeLessThanOrEqual(96 + 30);
+  });
+
   it("waits as long as the latency function says at the time (a slow retransmission round trip)", () => {
     const sent = stream({ count: 400 });
     const gap = sent[100]!;

@@ -190,6 +190,69 @@ describe("NACK requester", () => {
     expect(h.sent.map((s) => s.seqs)).toEqual([[40_002]]);
   });
 
+  it("takes a duplicate retransmission arriving far behind for a late packet, not a restart that asks again for everything since", () => {
+    // 100 packets a second at 3,000 ticks (30 fps) a frame of three packets; 700 lost, NACKed twice,
+    // both retransmissions answered: the second copy comes 250 packets after the first.
+    const h = harness();
+    const ts = (seq: number): number => (1_000_000 + Math.floor(seq / 3) * 3000) >>> 0;
+    const feedTs = (seqs: number[]): void => seqs.forEach((seq) => h.nack.packet(seq & 0xffff, ts(seq)));
+    feedTs([...range(500, 699), ...range(701, 750)]);
+    h.advance(0);
+    expect(h.sent.map((s) => s.seqs)).toEqual([[700]]);
+    h.advance(h.nack.retryMs);
+    expect(h.sent.map((s) => s.seqs)).toEqual([[700], [700]]);
+    feedTs([700, ...range(751, 950)]);
+    // The copy answering the repeat: 251 packets behind, its media time 2.5 s before the newest.
+    feedTs([700, ...range(951, 1200)]);
+    h.advance(2000);
+    expect(h.sent.map((s) => s.seqs)).toEqual([[700], [700]]);
+    expect(h.nack.counters.abandoned).toBe(0);
+    // A real restart (a new random timestamp) is still taken for one.
+    h.nack.packet(30_000, 0x7000_0000);
+    h.nack.packet(30_001, 0x7000_0000);
+    h.nack.packet(30_003, 0x7000_0000);
+    h.advance(0);
+    expect(h.sent.map((s) => s.seqs).at(-1)).toEqual([30_002]);
+  });
+
+  it("learns how long lost packets take to come back, though repeats hide the round trip and the jitter buffer gave some up", () => {
+    const h = harness({ initialRttMs: 20 });
+    // Before anything came back: a long wait, as at a session's busy start.
+    expect(h.nack.recoveryWaitMs).toBe(1000);
+    // A lagging sender: every retransmission comes 400 ms after the first NACK, while repeats go
+    // every ~35 ms; the round trip estimate stays small (each arrival follows a repeat closely).
+    let seq = 0;
+    for (let i = 0; i < 20; i++) {
+      feed(h, [seq, seq + 2]);
+      h.advance(400);
+      h.nack.packet(seq + 1);
+      seq += 3;
+    }
+    expect(h.nack.rttMs).toBeLessThan(100);
+    expect(h.nack.recoveryMs).toBeGreaterThan(390);
+    expect(h.nack.recoveryWaitMs).toBeGreaterThanOrEqual(400);
+    // Given up at 300 ms, here at 900 ms: still a sample (a wait too short would otherwise never learn).
+    const before = h.nack.recoveryMs;
+    feed(h, [seq, seq + 2]);
+    h.advance(300);
+    h.nack.giveUp(seq + 1, seq + 1);
+    h.advance(600);
+    h.nack.packet(seq + 1);
+    expect(h.nack.recoveryMs).toBeCloseTo(before + (900 - before) / 4, 5);
+    // Its duplicate is no second sample.
+    h.nack.packet(seq + 1);
+    expect(h.nack.recoveryMs).toBeCloseTo(before + (900 - before) / 4, 5);
+    // Fast recoveries pull the mean back, but the slow one is still waited for while it is recent.
+    for (let i = 0; i < 20; i++) {
+      seq += 3;
+      feed(h, [seq, seq + 2]);
+      h.advance(5);
+      h.nack.packet(seq + 1);
+    }
+    expect(h.nack.recoveryMs + 4 * h.nack.recoveryVarMs).toBeLessThan(900);
+    expect(h.nack.recoveryWaitMs).toBe(900);
+  });
+
   it("asks for at most maxMissing packets after an outage, the newest ones", () => {
     const h = harness({ maxMissing: 50 });
     feed(h, [0, 1001]);
