@@ -5,9 +5,9 @@ import { textFrame } from "./frame.js";
 
 /**
  * Sockets released per turn of the event loop (see uncorkAll): a loopback write takes 10-40 us
- * on a busy machine, so a slice holds the loop for 1-2 ms at most.
+ * on a busy machine, so a slice holds the loop for well under a millisecond.
  */
-export const UNCORK_SLICE = 48;
+export const UNCORK_SLICE = 16;
 
 interface TechnicianSocket {
   ws: WebSocket;
