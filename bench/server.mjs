@@ -154,8 +154,9 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     let err = "";
     server.stderr.on("data", (d) => {
       err += d;
-      // stderr is a pipe: JSON log lines; the listening record carries the URL.
-      const m = /"msg":"listening on (https?:\/\/[^"\s]+)"/.exec(err);
+      // stderr is a pipe: JSON log lines, whose listening record carries the URL (older servers
+      // printed a plain "listening on URL" line; the base tree may be one of them).
+      const m = /listening on (https?:\/\/[^"\s]+)/.exec(err);
       if (m) done(m[1]);
     });
     server.on("exit", (code, signal) => {

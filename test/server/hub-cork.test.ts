@@ -4,6 +4,7 @@ import { afterEach, expect, test } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import type { ServerToTechnician } from "../../src/protocol/index.js";
 import { Hub } from "../../src/server/ws/hub.js";
+import { UNCORK_SLICE } from "../../src/server/ws/local-sockets.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -71,4 +72,45 @@ test("frames of every header size arrive whole and in order, between the frames 
   }
   await expect.poll(() => received.length, { timeout: 20_000 }).toBe(sent.length);
   expect(received).toEqual(sent);
+});
+
+test("a push to many sockets is released a slice at a time, so the event loop gets back in between; pushes meanwhile join the held writes", async () => {
+  const hub = new Hub(Fastify().log);
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  cleanups.push(() => new Promise((r) => wss.close(r)));
+  const SOCKETS = UNCORK_SLICE * 4 + 7;
+  const accepted: WebSocket[] = [];
+  wss.on("connection", (ws) => accepted.push(ws));
+  const received = new Map<number, string[]>();
+  await Promise.all(
+    Array.from({ length: SOCKETS }, async (_, i) => {
+      const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+      cleanups.push(() => client.terminate());
+      received.set(i, []);
+      client.on("message", (d) => received.get(i)!.push(String(d)));
+      await new Promise((r) => client.once("open", r));
+    }),
+  );
+  await expect.poll(() => accepted.length).toBe(SOCKETS);
+  let writes = 0;
+  for (const ws of accepted) {
+    hub.addTechnician("t1", "hash", ws).ready();
+    const tcp = (ws as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket;
+    for (const method of ["_write", "_writev"] as const) {
+      const original = tcp[method].bind(tcp);
+      tcp[method] = (...args: unknown[]) => (writes++, original(...args));
+    }
+  }
+
+  hub.toTechnician("t1", push(1));
+  // Runs right after the first slice: the rest are still held.
+  const afterFirstSlice = await new Promise<number>((r) => setImmediate(() => r(writes)));
+  expect(afterFirstSlice).toBe(UNCORK_SLICE);
+  // A second push now goes out with the first to every socket not yet released.
+  hub.toTechnician("t1", push(2));
+  await expect.poll(() => [...received.values()].every((m) => m.length === 2), { timeout: 20_000 }).toBe(true);
+  for (const messages of received.values()) expect(messages.map((m) => JSON.parse(m).sessionId)).toEqual(["s1", "s2"]);
+  // Released sockets write again for the second push; held ones wrote both at once.
+  expect(writes).toBe(SOCKETS + UNCORK_SLICE);
 });

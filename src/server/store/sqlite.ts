@@ -1,9 +1,9 @@
 import Database from "better-sqlite3";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Serial } from "../serial.js";
 import { migrationSql, MIGRATIONS } from "./migrations.js";
 import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from "./sqlite-checkpointer.js";
+import { groupCommit } from "./sqlite-group-commit.js";
 import type { Row } from "./rows.js";
 import { sqlStore, uniqueViolation } from "./sql-store.js";
 import type { Store } from "./types.js";
@@ -27,7 +27,8 @@ export interface SqliteOptions {
 
 /**
  * Opens (creating when needed) the SQLite store in `dataDir` and applies pending migrations.
- * `exclusive` is one in-process queue, each job one transaction: a single process owns the file (see data-lock.ts).
+ * `exclusive` is one in-process queue whose jobs commit together once per turn of the event loop
+ * (see sqlite-group-commit.ts): a single process owns the file (see data-lock.ts).
  */
 export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -49,24 +50,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Stor
   }
 
   const stmt = memo(db);
-  const serial = new Serial();
-  const begin = db.prepare("BEGIN IMMEDIATE");
-  const commit = db.prepare("COMMIT");
-  /**
-   * One job, one transaction: its writes (a new session is a row and two log lines) reach the WAL
-   * in one commit instead of one each. Always committed, also when the job throws: its writes are
-   * kept, as the Store contract says. Statements outside jobs that run meanwhile (the queue holds
-   * only jobs) share the connection and so join it; nothing in a job waits long.
-   */
-  const inTransaction = async <T>(job: () => Promise<T>): Promise<T> => {
-    begin.run();
-    try {
-      return await job();
-    } finally {
-      // A failure SQLite answers with a rollback (a full disk) has ended the transaction already.
-      if (db.inTransaction) commit.run();
-    }
-  };
+  const queue = groupCommit(db);
   return sqlStore(
     {
       all: async (sql, params = []) => stmt(sql).all(...params) as Row[],
@@ -80,8 +64,9 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Stor
     },
     {
       engine: "sqlite",
-      exclusive: (_keys, job) => serial.run(() => inTransaction(job)),
+      exclusive: (_keys, job) => queue.exclusive(job),
       close: async () => {
+        await queue.flush();
         await checkpointer?.close();
         db.close();
       },

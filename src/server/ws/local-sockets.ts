@@ -3,6 +3,12 @@ import type { WebSocket } from "ws";
 import { WS_CLOSE, type ServerToCustomer, type ServerToTechnician } from "../../protocol/index.js";
 import { textFrame } from "./frame.js";
 
+/**
+ * Sockets released per turn of the event loop (see uncorkAll): a loopback write takes 10-40 us
+ * on a busy machine, so a slice holds the loop for well under a millisecond.
+ */
+export const UNCORK_SLICE = 16;
+
 interface TechnicianSocket {
   ws: WebSocket;
   tokenHash: string;
@@ -14,7 +20,7 @@ interface TechnicianSocket {
 export class LocalSockets {
   private readonly technicians = new Map<string, Set<TechnicianSocket>>();
   private readonly customers = new Map<string, WebSocket>();
-  /** TCP sockets corked during this turn of the event loop; `uncorkAll` releases them together. */
+  /** TCP sockets corked since the last release, in the order they were corked; `uncorkAll` releases them. */
   private readonly corked = new Set<Socket>();
 
   /**
@@ -39,9 +45,19 @@ export class LocalSockets {
     tcp.write(frame);
   }
 
+  /**
+   * Releases the corked sockets, at most UNCORK_SLICE per turn: each release is a write system
+   * call, and a push to a thousand sockets done in one go would hold the event loop (and every
+   * customer's PIN check waiting on it) for milliseconds. Sockets still corked keep collecting
+   * in order, and a push in a later turn to one of them joins the same write.
+   */
   private readonly uncorkAll = (): void => {
-    for (const tcp of this.corked) tcp.uncork();
-    this.corked.clear();
+    let n = 0;
+    for (const tcp of this.corked) {
+      if (n++ === UNCORK_SLICE) return void setImmediate(this.uncorkAll);
+      this.corked.delete(tcp);
+      tcp.uncork();
+    }
   };
 
   /** Registers a socket; pushes wait until `ready` is called. `detach` returns true when it was the technician's last socket here. */
