@@ -15,8 +15,9 @@
 // the targets, each with its limit, the measured figure and pass/fail.
 // Needs the compiled tree (npm run build) and ffmpeg. Default: about 3 minutes. Knobs:
 // RESCUE_BENCH_RUNS (3 per loss level), RESCUE_BENCH_SECONDS (10 per run), RESCUE_BENCH_LOSSES
-// ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR,
-// RESCUE_BENCH_NODE_FLAGS.
+// ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0 (receive without the recorder:
+// firstFrameMs is then the first frame handed on, and no frames count as recorded),
+// RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
 import { fork } from "node:child_process";
 import v8 from "node:v8";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -44,7 +45,10 @@ async function receiver() {
   const keyframeRequests = {};
   peer.on("keyframe-request", (why) => (keyframeRequests[why] = (keyframeRequests[why] ?? 0) + 1));
   let poll;
+  let recording = false;
   peer.on("first-frame", (info) => {
+    // Without a recorder no frame ever reaches a file: the frame handed on is the first frame.
+    if (!recording) return send({ type: "first-frame", handedMs: info.afterMs, writtenMs: info.afterMs });
     // Then wait until that frame is in the file (or the session closes: the process must exit).
     poll = setInterval(() => {
       if (peer.firstFrameWrittenMs === null) return;
@@ -56,7 +60,8 @@ async function receiver() {
     if (message.type === "signal") await peer.handleSignal(message.signal);
     else if (message.type === "start") {
       // RESCUE_BENCH_RECORD=0 measures receiving without the recorder.
-      peer.startMedia({ recordPath: process.env.RESCUE_BENCH_RECORD === "0" ? null : message.recordPath });
+      recording = process.env.RESCUE_BENCH_RECORD !== "0";
+      peer.startMedia({ recordPath: recording ? message.recordPath : null });
     } else if (message.type === "usage") {
       const maxRssKb = process.resourceUsage().maxRSS;
       send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb, memory: process.memoryUsage(), heapSpaces: heapSpaces() });
