@@ -6,6 +6,8 @@
 // object with, per loss level side by side:
 //   cpuSecondsPerStreamSecond  CPU-s (user + system, process.cpuUsage) of the receiving process per
 //                 second of stream, from Start to the end of the stream: min, median, max of the runs
+//                 (mainThreadCpuSecondsPerStreamSecond: the main thread's part, from /proc;
+//                 laterHalfCpuSecondsPerStreamSecond: the stream's second half alone, after warm-up)
 //   peakRssMb     max RSS of the receiving process: min, median, max
 //   frames        video frames sent and recorded (all runs), and the worst run's recorded share
 //   offerToConnectedMs  from the customer creating its offer to the receiver's connected (DTLS up)
@@ -121,9 +123,12 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
   // As in a session: Start reaches the daemon and the customer (status active) at the same moment.
   child.send({ type: "start", recordPath });
   const playing = customer.play(seconds);
+  // Halfway through, to tell the stream's second half (code warmed up, JIT done) from its first.
+  const halfway = new Promise((r) => setTimeout(r, (seconds * 1000) / 2)).then(() => (child.send({ type: "usage" }), next(child, "usage")));
   // A session whose first frame never reaches the file (on an overloaded machine) counts as null, not a hang.
   const first = await Promise.race([firstFrame, new Promise((r) => setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null }))]);
   await playing;
+  const mid = await halfway;
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "close" });
   const closed = await next(child, "closed");
@@ -138,6 +143,7 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
     firstFrameMs: first.writtenMs,
     handedMs: first.handedMs,
     cpuSeconds,
+    laterHalfCpuSeconds: (after.cpu.user + after.cpu.system - mid.cpu.user - mid.cpu.system) / 1e6,
     systemSeconds,
     mainThreadSeconds: after.mainThreadTicks === null ? null : (after.mainThreadTicks - before.mainThreadTicks) / 100,
     maxRssKb: after.maxRssKb,
@@ -225,7 +231,12 @@ async function main() {
       const recorded = list.reduce((a, s) => a + s.recorded, 0);
       levels[`${loss}%`] = {
         cpuSecondsPerStreamSecond: spread(list.map((s) => s.cpuSeconds / seconds), 4),
+        // The same over the stream's second half alone: a fresh process spends its first seconds
+        // running code not yet optimised and compiling it (V8's helper threads); a daemon does that once.
+        laterHalfCpuSecondsPerStreamSecond: spread(list.map((s) => s.laterHalfCpuSeconds / (seconds / 2)), 4),
         kernelCpuSecondsPerStreamSecond: spread(list.map((s) => s.systemSeconds / seconds), 4),
+        // The main thread's share (JavaScript, the event loop); the rest is V8's and libuv's helper threads (GC).
+        mainThreadCpuSecondsPerStreamSecond: list.some((s) => s.mainThreadSeconds === null) ? null : spread(list.map((s) => s.mainThreadSeconds / seconds), 4),
         peakRssMb: spread(list.map((s) => s.maxRssKb / 1024), 1),
         // What the RSS holds at the end of the stream (medians, MB): V8's heap by space, and memory
         // outside it (Buffers' backing stores, native code and libraries in the rest).
