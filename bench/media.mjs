@@ -126,7 +126,10 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
   // Halfway through, to tell the stream's second half (code warmed up, JIT done) from its first.
   const halfway = new Promise((r) => setTimeout(r, (seconds * 1000) / 2)).then(() => (child.send({ type: "usage" }), next(child, "usage")));
   // A session whose first frame never reaches the file (on an overloaded machine) counts as null, not a hang.
-  const first = await Promise.race([firstFrame, new Promise((r) => setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null }))]);
+  let giveUp;
+  const first = await Promise.race([firstFrame, new Promise((r) => (giveUp = setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null })))]);
+  // Cleared, or the last session's timer would keep the bench alive for half a minute after it printed.
+  clearTimeout(giveUp);
   await playing;
   const mid = await halfway;
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
