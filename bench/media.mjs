@@ -6,6 +6,8 @@
 // object with, per loss level side by side:
 //   cpuSecondsPerStreamSecond  CPU-s (user + system, process.cpuUsage) of the receiving process per
 //                 second of stream, from Start to the end of the stream: min, median, max of the runs
+//                 (mainThreadCpuSecondsPerStreamSecond: the main thread's part, from /proc;
+//                 laterHalfCpuSecondsPerStreamSecond: the stream's second half alone, after warm-up)
 //   peakRssMb     max RSS of the receiving process: min, median, max
 //   frames        video frames sent and recorded (all runs), and the worst run's recorded share
 //   offerToConnectedMs  from the customer creating its offer to the receiver's connected (DTLS up)
@@ -15,8 +17,9 @@
 // the issue's targets, each with its limit, the measured figure and pass/fail.
 // Needs the compiled tree (npm run build) and ffmpeg. Default: about 3 minutes. Knobs:
 // RESCUE_BENCH_RUNS (3 per loss level), RESCUE_BENCH_SECONDS (10 per run), RESCUE_BENCH_LOSSES
-// ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0, RESCUE_BENCH_CPU_PROF=DIR,
-// RESCUE_BENCH_NODE_FLAGS.
+// ("0,2,5"), RESCUE_BENCH_SHORT_RUNS (5), RESCUE_BENCH_RECORD=0 (receive without the recorder:
+// firstFrameMs is then the first frame handed on, and no frames count as recorded),
+// RESCUE_BENCH_CPU_PROF=DIR, RESCUE_BENCH_NODE_FLAGS.
 import { fork } from "node:child_process";
 import v8 from "node:v8";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -44,7 +47,10 @@ async function receiver() {
   const keyframeRequests = {};
   peer.on("keyframe-request", (why) => (keyframeRequests[why] = (keyframeRequests[why] ?? 0) + 1));
   let poll;
+  let recording = false;
   peer.on("first-frame", (info) => {
+    // Without a recorder no frame ever reaches a file: the frame handed on is the first frame.
+    if (!recording) return send({ type: "first-frame", handedMs: info.afterMs, writtenMs: info.afterMs });
     // Then wait until that frame is in the file (or the session closes: the process must exit).
     poll = setInterval(() => {
       if (peer.firstFrameWrittenMs === null) return;
@@ -56,7 +62,8 @@ async function receiver() {
     if (message.type === "signal") await peer.handleSignal(message.signal);
     else if (message.type === "start") {
       // RESCUE_BENCH_RECORD=0 measures receiving without the recorder.
-      peer.startMedia({ recordPath: process.env.RESCUE_BENCH_RECORD === "0" ? null : message.recordPath });
+      recording = process.env.RESCUE_BENCH_RECORD !== "0";
+      peer.startMedia({ recordPath: recording ? message.recordPath : null });
     } else if (message.type === "usage") {
       const maxRssKb = process.resourceUsage().maxRSS;
       send({ type: "usage", cpu: process.cpuUsage(), mainThreadTicks: mainThreadTicks(), maxRssKb, memory: process.memoryUsage(), heapSpaces: heapSpaces() });
@@ -116,9 +123,15 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
   // As in a session: Start reaches the daemon and the customer (status active) at the same moment.
   child.send({ type: "start", recordPath });
   const playing = customer.play(seconds);
+  // Halfway through, to tell the stream's second half (code warmed up, JIT done) from its first.
+  const halfway = new Promise((r) => setTimeout(r, (seconds * 1000) / 2)).then(() => (child.send({ type: "usage" }), next(child, "usage")));
   // A session whose first frame never reaches the file (on an overloaded machine) counts as null, not a hang.
-  const first = await Promise.race([firstFrame, new Promise((r) => setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null }))]);
+  let giveUp;
+  const first = await Promise.race([firstFrame, new Promise((r) => (giveUp = setTimeout(r, (seconds + 30) * 1000, { writtenMs: null, handedMs: null })))]);
+  // Cleared, or the last session's timer would keep the bench alive for half a minute after it printed.
+  clearTimeout(giveUp);
   await playing;
+  const mid = await halfway;
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "close" });
   const closed = await next(child, "closed");
@@ -133,6 +146,7 @@ async function session(CustomerPeer, clip, dir, seconds, name, loss = 0) {
     firstFrameMs: first.writtenMs,
     handedMs: first.handedMs,
     cpuSeconds,
+    laterHalfCpuSeconds: (after.cpu.user + after.cpu.system - mid.cpu.user - mid.cpu.system) / 1e6,
     systemSeconds,
     mainThreadSeconds: after.mainThreadTicks === null ? null : (after.mainThreadTicks - before.mainThreadTicks) / 100,
     maxRssKb: after.maxRssKb,
@@ -223,7 +237,12 @@ async function main() {
       const recorded = list.reduce((a, s) => a + s.recorded, 0);
       levels[`${loss}%`] = {
         cpuSecondsPerStreamSecond: spread(list.map((s) => s.cpuSeconds / seconds), 4),
+        // The same over the stream's second half alone: a fresh process spends its first seconds
+        // running code not yet optimised and compiling it (V8's helper threads); a daemon does that once.
+        laterHalfCpuSecondsPerStreamSecond: spread(list.map((s) => s.laterHalfCpuSeconds / (seconds / 2)), 4),
         kernelCpuSecondsPerStreamSecond: spread(list.map((s) => s.systemSeconds / seconds), 4),
+        // The main thread's share (JavaScript, the event loop); the rest is V8's and libuv's helper threads (GC).
+        mainThreadCpuSecondsPerStreamSecond: list.some((s) => s.mainThreadSeconds === null) ? null : spread(list.map((s) => s.mainThreadSeconds / seconds), 4),
         peakRssMb: spread(list.map((s) => s.maxRssKb / 1024), 1),
         // What the RSS holds at the end of the stream (medians, MB): V8's heap by space, and memory
         // outside it (Buffers' backing stores, native code and libraries in the rest).
