@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
-import { GenericNack, RTCPeerConnection, RtcpTransportLayerFeedback, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
+import { GenericNack, RTCDtlsTransport, RTCPeerConnection, RtcpTransportLayerFeedback, useH264, useOPUS, useVP8, type MediaStreamTrack, type RtpPacket } from "werift";
 import { LENS_CHANNEL, type IceServer, type SessionStats, type Signal } from "../../src/protocol/index.js";
 import { LensChannel } from "./lens-channel.js";
 import { vp8KeyframeSize } from "./media-codecs.js";
@@ -17,6 +17,11 @@ import { FrameAssembler } from "./frame-assembler.js";
 import { JitterBuffer } from "./jitter-buffer.js";
 import { MediaWatch } from "./media-watch.js";
 import { NackRequester } from "./nack-requester.js";
+
+// werift makes one DTLS certificate per process (ECDSA P-256, self-signed), the first time an
+// answer needs it: 15-30 ms inside the first connection's offer -> connected. Made when the media
+// engine loads (daemon start) instead; a failure here is met again, and reported, by that answer.
+RTCDtlsTransport.SetupCertificate().catch(() => undefined);
 
 export interface TechnicianPeerOptions {
   /** From the server's configuration; `[]` on loopback. */
