@@ -1,19 +1,6 @@
 import type { RtpPacket } from "werift";
+import { MAX_DROPOUT, MAX_MISORDER, recentTicks } from "./rtp-sequence.js";
 
-/**
- * Sequence distances from RFC 3550 appendix A.1: a packet up to MAX_DROPOUT ahead of the expected
- * one belongs to the stream (the packets between are late or lost); one up to MAX_MISORDER behind
- * is a late or duplicate packet; anything further is a jump (a sender restart, or a stray packet).
- */
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
-/**
- * A packet far from the stream whose timestamp lies up to this far (ms of media time) before the
- * newest is an old packet arriving late (a stale duplicate or retransmission, often several in a
- * row), not a new sender: a restarted sender draws a random timestamp, which lands here about once
- * in 4,800 restarts (20 s of 2^32 ticks at 90 kHz), and then it is taken up at most 10 s later.
- */
-const RECENT_MS = 10_000;
 /** Given-up sequence numbers remembered for the tooLate count. */
 const GIVEN_UP_KEPT = 1024;
 /**
@@ -118,7 +105,7 @@ export class JitterBuffer {
     this.latencyMs = typeof latency === "number" ? () => latency : latency;
     this.ticksPerMs = opts.clockRate / 1000;
     this.maxPackets = opts.maxPackets ?? 1000;
-    this.recentTicks = (RECENT_MS * opts.clockRate) / 1000;
+    this.recentTicks = recentTicks(opts.clockRate);
     this.now = opts.now ?? (() => performance.now());
     this.sink = sink;
   }

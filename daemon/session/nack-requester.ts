@@ -1,17 +1,5 @@
-/**
- * Sequence distances as in the jitter buffer (RFC 3550 appendix A.1): a packet up to MAX_DROPOUT
- * ahead of the newest belongs to the stream and the packets between are missing; one further away
- * (either way, beyond MAX_MISORDER behind) is a restart, and what was missing is forgotten.
- */
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
-/**
- * A packet further behind than MAX_MISORDER whose RTP timestamp lies up to this far (ms of media
- * time) before the newest is an old packet arriving late, not a restart (as in the jitter buffer):
- * a retransmission answering a repeated NACK, after its first copy already came, arrives as far
- * behind as the round trip is long, and at 100 packets a second of video that is a few hundred ms.
- */
-const RECENT_MS = 10_000;
+import { MAX_DROPOUT, MAX_MISORDER, recentTicks } from "./rtp-sequence.js";
+
 /** Packets given up on after a NACK, remembered so that a retransmission coming later still measures the recovery time. */
 const ABANDONED_KEPT = 512;
 /** Recent recovery times kept: the longest of them is waited for as well (the mean falls back after fast ones). */
@@ -123,7 +111,7 @@ export class NackRequester {
       initialRttMs: opts.initialRttMs ?? 60,
       initialRecoveryWaitMs: opts.initialRecoveryWaitMs ?? 1000,
     };
-    this.recentTicks = ((opts.clockRate ?? 90_000) * RECENT_MS) / 1000;
+    this.recentTicks = recentTicks(opts.clockRate ?? 90_000);
     this.rttMs = this.opts.initialRttMs;
     this.rttVarMs = this.opts.initialRttMs / 2;
     this.now = opts.now ?? (() => performance.now());
