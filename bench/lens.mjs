@@ -18,19 +18,18 @@
 // Needs `npm run build` and ffmpeg. Knobs: RESCUE_BENCH_RUNS (10), RESCUE_BENCH_SECONDS (15),
 // RESCUE_BENCH_LOSSES ("0,2,5"), RESCUE_BENCH_LOSS_RUNS (3).
 import http from "node:http";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeClip } from "./clip.mjs";
 import { pct, round, startSystem } from "./system.mjs";
-import { createNetns, netnsUnavailable } from "../test/helpers/netns.mjs";
+import { createNetns, lossUnavailable, netnsUnavailable } from "../test/helpers/netns.mjs";
 
 const RUNS = Number(process.env.RESCUE_BENCH_RUNS ?? 10);
 const SECONDS = Number(process.env.RESCUE_BENCH_SECONDS ?? 15);
 const LOSS_RUNS = Number(process.env.RESCUE_BENCH_LOSS_RUNS ?? 3);
 const TICK = 100; // USER_HZ of /proc/PID/stat
 
-const lossless = netnsUnavailable() ?? nftMissing();
+const lossless = netnsUnavailable() ?? lossUnavailable();
 const LOSSES = lossless ? [0] : (process.env.RESCUE_BENCH_LOSSES ?? "0,2,5").split(",").map(Number);
 if (lossless) console.error(`bench/lens: the customer streams over loopback at 0% loss only (${lossless})`);
 const ns = lossless ? undefined : createNetns({ hostInterfacePrefix: "veth" });
@@ -97,15 +96,6 @@ try {
 } finally {
   await system.close();
   ns?.close();
-}
-
-function nftMissing() {
-  try {
-    execFileSync("nft", ["--version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs nft (apt-get install nftables) for a lossy link";
-  }
 }
 
 /** min, median, max and every run of `values`, rounded to `digits`. */

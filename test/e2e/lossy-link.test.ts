@@ -1,24 +1,15 @@
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliResult } from "../helpers/cli.js";
 import { lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { finishedRecording, statsWhen } from "../helpers/lens.js";
-import { netnsUnavailable } from "../helpers/netns.mjs";
+import { lossUnavailable, netnsUnavailable } from "../helpers/netns.mjs";
 import { ffprobe, frames } from "../media/helpers.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
 
-function nftMissing(): string | undefined {
-  try {
-    execFileSync("nft", ["--version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs nft (Debian's nftables)";
-  }
-}
-
-const unavailable = netnsUnavailable() ?? nftMissing();
+const unavailable = netnsUnavailable() ?? lossUnavailable();
 
 /**
  * Loss made by the kernel, not by a hook in the daemon: the simulated customer streams from a

@@ -19,4 +19,7 @@ export interface NetNs {
 /** Why network namespaces cannot be made here, or undefined when they can. */
 export function netnsUnavailable(): string | undefined;
 
+/** Why `setLoss` cannot drop packets here (no `nft`), or undefined when it can. */
+export function lossUnavailable(): string | undefined;
+
 export function createNetns(opts?: { hostInterfacePrefix?: string }): NetNs;

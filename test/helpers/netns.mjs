@@ -14,6 +14,16 @@ export function netnsUnavailable() {
   return undefined;
 }
 
+/** Why `setLoss` cannot drop packets here (no `nft`), or undefined when it can. */
+export function lossUnavailable() {
+  try {
+    execFileSync("nft", ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "needs nft (Debian's nftables) for a lossy link";
+  }
+}
+
 /**
  * A private network namespace joined to this one by a veth pair, so a browser inside it has a
  * non-loopback address (Chrome gathers no loopback ICE candidates). Addresses come from the
