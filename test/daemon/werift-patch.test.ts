@@ -46,6 +46,7 @@ describe("werift as patched for the receive path", () => {
     expect(source).toContain("static FirstFlightRetransmitMs");
     expect(source).toContain("return x25519SharedSecret(privateKey, publicKey);");
     expect(source).toContain("const codecName = lowerCodecName(codec);");
+    expect(source).toContain("const nominate = false;");
   });
 
   it("parses several one-byte and two-byte header extensions (RFC 8285) in order, each header with arrays of its own", () => {
