@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { ffmpegPath } from "../media/ffmpeg.js";
+import { firstReason, logTool } from "./sound-failure.js";
 
 /** Said in `--help` of listen and talk, and in the README: what Rescue does about echo. */
 export const ECHO_NOTE =
@@ -58,9 +59,15 @@ export async function unreadableAudio(env: Record<string, string | undefined>, f
   return lines.at(-1)?.replace(/^.*?: /, "") ?? `ffmpeg exited ${code}`;
 }
 
-/** Converts any audio file ffmpeg reads to Ogg/Opus voice at `out` (which should exist with mode 0600). */
-export async function transcodeToOggOpus(env: Record<string, string | undefined>, file: string, out: string): Promise<void> {
+/**
+ * Converts any audio file ffmpeg reads to Ogg/Opus voice at `out` (which should exist with mode
+ * 0600). When ffmpeg fails (a full disk, a stream that breaks after the first frame) its raw lines
+ * go to `log` (the profile's, HomePaths.log) and the Error says its first reason in one line.
+ */
+export async function transcodeToOggOpus(env: Record<string, string | undefined>, file: string, out: string, log: string): Promise<void> {
   const run = runFfmpeg(env, ["-nostdin", "-i", file, "-map", "0:a:0", ...OPUS_VOICE_OUT, "-y", out], ["ignore", "ignore"]);
   const { code, stderr } = await run.exited;
-  if (code !== 0) throw new Error(`ffmpeg could not convert ${file} to Ogg/Opus: ${stderr || `exit ${code}`}`);
+  if (code === 0) return;
+  logTool(log, "ffmpeg", `converting ${file} to Ogg/Opus`, code, stderr);
+  throw new Error(`could not convert it to Ogg/Opus: ${firstReason(stderr) || `ffmpeg exited ${code}`} (ffmpeg's messages are in ${log})`);
 }

@@ -44,7 +44,7 @@ export function consoleClient(d: DaemonClient, env: Record<string, string | unde
     removeCollaborator: wrap(d.removeCollaborator),
     talkFile: wrap(async (id: string, file: string) => {
       const { playAudioFile } = await import("./talk-file.js");
-      return playAudioFile(env, d, id, file, file);
+      return playAudioFile(env, d, id, file, log, file);
     }),
     showRecordings: wrap(d.showRecordings),
     deleteRecordings: wrap(async (ref: string) => (await d.deleteRecordings(ref)).deleted),

@@ -18,13 +18,16 @@ function isOggOpus(path: string): boolean {
  * /sessions/:id/talk): Ogg/Opus goes as it is, anything ffmpeg decodes is converted first into a
  * private temporary copy (0600 in a 0700 folder, removed once the daemon has read it). Resolves
  * with the file's absolute path. Throws UsageError for a missing file or one that is not audio,
- * and what the daemon answers (forbidden without the talk permission, conflict without media).
+ * an Error of one line when the conversion fails (ffmpeg's own lines go to `log`, the profile's
+ * HomePaths.log), and what the daemon answers (forbidden without the talk permission, conflict
+ * without media).
  */
 export async function playAudioFile(
   env: Record<string, string | undefined>,
   daemon: { talk(id: string, audioPath: string): Promise<unknown> },
   id: string,
   file: string,
+  log: string,
   /** How messages name the file: the flag that gave it, by default. */
   name = `--audio ${file}`,
 ): Promise<string> {
@@ -41,7 +44,11 @@ export async function playAudioFile(
       sendPath = join(tmp, "voice.ogg");
       closeSync(openSync(sendPath, "w", 0o600));
       chmodSync(sendPath, 0o600);
-      await transcodeToOggOpus(env, audioPath, sendPath);
+      try {
+        await transcodeToOggOpus(env, audioPath, sendPath, log);
+      } catch (e) {
+        throw new Error(`${name}: ${(e as Error).message}`);
+      }
     }
     // The daemon reads the file before it answers, so the converted copy can go right after.
     await daemon.talk(id, sendPath);

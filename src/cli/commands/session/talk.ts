@@ -41,7 +41,7 @@ export function register(parent: Command, ctx: Context): void {
 
 /** Ogg/Opus goes as it is; anything ffmpeg decodes is converted first; anything else is refused (exit 2). */
 async function talkFile(ctx: Context, id: string, file: string, opts: Options): Promise<void> {
-  const audioPath = await playAudioFile(ctx.io.env, await ctx.daemon(), id, file);
+  const audioPath = await playAudioFile(ctx.io.env, await ctx.daemon(), id, file, ctx.paths.log);
   const out = ctx.printer(opts);
   if (opts.json) out.value({ id, playing: audioPath });
   else out.line(out.tty ? `playing ${audioPath} to the customer of ${id}` : `${id}\t${audioPath}`);
