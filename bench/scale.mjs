@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Scale benchmark: one receiving process (the daemon's TechnicianPeer and recorder, in a child
 // process so its CPU is measured alone) receives and records K streams at once, each a 640x480
-// 30 fps ~1 Mbit/s VP8 + Opus stream from a simulated customer (the senders share this process).
+// 30 fps ~1 Mbit/s VP8 + Opus stream from a simulated customer. The customers run in sender
+// processes of their own (RESCUE_BENCH_SENDERS, default 4, each holding every 4th stream): in one
+// process 16 senders lagged 0.4-2 s under load, and that lag counted against the receiver.
 // Steps: 1, 4, 10, 16 streams at 0% inbound loss, then 16 at 2% (werift's debug hook drops that
 // share; NACK repairs it). Prints one JSON object, per step:
 //   cpuSecondsPerStreamSecond   receiver CPU-s (user + system) per second of stream, all streams
@@ -13,12 +15,12 @@
 //   loss        where lost frames went: packets missing/recovered, NACKs, given up, frames held back,
 //               keyframe requests by reason, the NACK round trip and recovery time (min/max over the
 //               streams), kernel drops (receive buffer full) on the receiver's UDP sockets (IPv4 and IPv6)
-//   sender      the simulated customers' side: video packets sent, packets retransmitted on NACK,
+//   sender      the simulated customers' side: sender processes, video packets sent, packets retransmitted on NACK,
 //               keyframe requests (PLI) heard
 // and `collapsed` per step (lost more than 1% of frames or event-loop p99 above 200 ms).
 // Needs the compiled tree (npm run build) and ffmpeg. Default about 2-3 minutes. Knobs:
 // RESCUE_BENCH_SECONDS (10 per step), RESCUE_BENCH_STEPS ("1,4,10,16,16@2": streams@loss%),
-// RESCUE_BENCH_CLIP=DIR (keep the clip).
+// RESCUE_BENCH_SENDERS (4), RESCUE_BENCH_CLIP=DIR (keep the clip).
 import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +35,38 @@ const dist = (path) => join(root, "dist", path);
 const { DAEMON_NODE_FLAGS } = await import(dist("src/cli/daemon/node-flags.js"));
 
 if (process.argv[2] === "--receiver") await receiver();
+else if (process.argv[2] === "--sender") await sender();
 else await main();
+
+/** Holds some of the simulated customers: connects them, plays them, reports what they sent. */
+async function sender() {
+  const { CustomerPeer } = await import(dist("src/customer/peer.js"));
+  const customers = new Map();
+  const send = (message) => process.send(message);
+  process.on("message", async (message) => {
+    if (message.type === "add") {
+      const customer = new CustomerPeer({ iceServers: [], loopback: true, videoPath: message.clip.video, audioPath: message.clip.audio });
+      customers.set(message.id, customer);
+      customer.on("signal", (signal) => send({ type: "signal", id: message.id, signal }));
+      await customer.start();
+    } else if (message.type === "signal") await customers.get(message.id).handleSignal(message.signal);
+    else if (message.type === "play") {
+      await Promise.all([...customers.values()].map((c) => c.play(message.seconds)));
+      const senders = [...customers.values()].map((c) => c.pc.getTransceivers().find((t) => t.kind === "video")?.sender);
+      send({
+        type: "played",
+        framesSent: [...customers.values()].reduce((a, c) => a + c.sentVideoFrames, 0),
+        videoPackets: senders.reduce((a, s) => a + (s?.packetCount ?? 0), 0),
+        retransmitted: senders.reduce((a, s) => a + (s?.retransmittedPacketsSent ?? 0), 0),
+        keyframeRequests: [...customers.values()].reduce((a, c) => a + c.keyframeRequests, 0),
+      });
+    } else if (message.type === "close") {
+      await Promise.all([...customers.values()].map((c) => c.close()));
+      process.disconnect();
+    }
+  });
+  send({ type: "ready" });
+}
 
 /** Holds K technician peers; answers usage and close for all. */
 async function receiver() {
@@ -103,46 +136,49 @@ function udpDrops() {
   }
 }
 
-/** K streams into one receiver for `seconds`. */
-async function step(CustomerPeer, clip, dir, streams, loss, seconds) {
-  const child = fork(fileURLToPath(import.meta.url), ["--receiver"], {
+/** A forked copy of this script in `mode` (--receiver, --sender), ready. */
+async function forkSelf(mode, env = process.env) {
+  const child = fork(fileURLToPath(import.meta.url), [mode], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) },
+    env,
     // As rescued runs (startDaemon).
     execArgv: [...DAEMON_NODE_FLAGS],
   });
   await next(child, "ready");
-  const customers = [];
+  return child;
+}
+
+/** K streams into one receiver for `seconds`. */
+async function step(clip, dir, streams, loss, seconds) {
+  const child = await forkSelf("--receiver", { ...process.env, RESCUE_BENCH_INBOUND_LOSS: String(loss) });
+  const senderCount = Math.max(1, Math.min(streams, Number(process.env.RESCUE_BENCH_SENDERS ?? 4)));
+  const senders = await Promise.all(Array.from({ length: senderCount }, () => forkSelf("--sender")));
+  const senderOf = (id) => senders[id % senderCount];
   child.on("message", (message) => {
-    if (message.type === "signal") void customers[message.id].handleSignal(message.signal);
+    if (message.type === "signal") senderOf(message.id).send(message);
   });
+  for (const s of senders) s.on("message", (message) => message.type === "signal" && child.send(message));
   for (let id = 0; id < streams; id++) {
-    const customer = new CustomerPeer({ iceServers: [], loopback: true, videoPath: clip.video, audioPath: clip.audio });
-    customers.push(customer);
-    customer.on("signal", (signal) => child.send({ type: "signal", id, signal }));
     child.send({ type: "add", id });
     const connected = next(child, "connected", (m) => m.id === id);
-    await customer.start();
+    senderOf(id).send({ type: "add", id, clip });
     await connected;
   }
   const before = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "start", dir });
-  await Promise.all(customers.map((c) => c.play(seconds)));
+  const played = await Promise.all(senders.map((s) => (s.send({ type: "play", seconds }), next(s, "played"))));
   const after = await (child.send({ type: "usage" }), next(child, "usage"));
   child.send({ type: "close" });
   const closed = await next(child, "closed");
-  await Promise.all(customers.map((c) => c.close()));
-  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  for (const s of senders) s.send({ type: "close" });
+  const exited = (c) => new Promise((resolve) => (c.exitCode !== null ? resolve() : c.once("exit", resolve)));
+  await Promise.all([child, ...senders].map(exited));
   const cpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
-  const sent = customers.reduce((a, c) => a + c.sentVideoFrames, 0);
+  const sum = (key) => played.reduce((a, p) => a + p[key], 0);
+  const sent = sum("framesSent");
   const recorded = Object.values(closed.recorded).reduce((a, n) => a + n, 0);
   // The senders' side: video packets sent, NACKed packets retransmitted, keyframe requests (PLI) heard.
-  const senders = customers.map((c) => c.pc.getTransceivers().find((t) => t.kind === "video")?.sender);
-  const sender = {
-    videoPackets: senders.reduce((a, s) => a + (s?.packetCount ?? 0), 0),
-    retransmitted: senders.reduce((a, s) => a + (s?.retransmittedPacketsSent ?? 0), 0),
-    keyframeRequests: customers.reduce((a, c) => a + c.keyframeRequests, 0),
-  };
+  const sender = { processes: senderCount, videoPackets: sum("videoPackets"), retransmitted: sum("retransmitted"), keyframeRequests: sum("keyframeRequests") };
   const round = (n, digits = 1) => Number(n.toFixed(digits));
   const result = {
     streams,
@@ -169,14 +205,13 @@ function rttRange(values = []) {
 }
 
 async function main() {
-  const { CustomerPeer } = await import(dist("src/customer/peer.js"));
   const dir = mkdtempSync(join(tmpdir(), "rescue-bench-scale-"));
   try {
     const clip = makeClip(dir);
     const seconds = Number(process.env.RESCUE_BENCH_SECONDS ?? 10);
     const steps = (process.env.RESCUE_BENCH_STEPS ?? "1,4,10,16,16@2").split(",").map((s) => s.split("@").map(Number));
     const results = [];
-    for (const [streams, loss = 0] of steps) results.push(await step(CustomerPeer, clip, dir, streams, loss, seconds));
+    for (const [streams, loss = 0] of steps) results.push(await step(clip, dir, streams, loss, seconds));
     console.log(
       JSON.stringify(
         { stream: { width: 640, height: 480, fps: 30, seconds }, steps: results, loadavg: (await import("node:os")).loadavg().map((l) => Number(l.toFixed(2))) },
