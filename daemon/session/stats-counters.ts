@@ -34,7 +34,10 @@ export class RateWindow {
 
 /**
  * Follows RTP sequence numbers: a gap counts its packets as missing; a missing packet that
- * arrives later (a NACK retransmission) is recovered; one still missing after `giveUpMs` is lost.
+ * arrives later (a NACK retransmission) is recovered; one still missing after `giveUpMs` is lost,
+ * until it arrives after all (within `lateMemoryMs`): then it is recovered, not lost. As RFC 3550's
+ * cumulative number of packets lost (section 6.4.1: expected minus received), a packet that came
+ * late is not lost; a busy receiver that gave up early must not report loss the network did not cause.
  */
 export class SequenceTracker {
   received = 0;
@@ -42,8 +45,13 @@ export class SequenceTracker {
   private lostCount = 0;
   private highest: number | undefined;
   private readonly missing = new Map<number, number>();
+  /** Sequence numbers counted as lost, by when: far shorter than a 16-bit wrap (about 8 min at 130 packets/s). */
+  private readonly givenUp = new Map<number, number>();
 
-  constructor(private readonly giveUpMs = 1000) {}
+  constructor(
+    private readonly giveUpMs = 1000,
+    private readonly lateMemoryMs = 10_000,
+  ) {}
 
   get lost(): number {
     this.expire(performance.now());
@@ -64,6 +72,9 @@ export class SequenceTracker {
       this.highest = seq;
     } else if (this.missing.delete(seq)) {
       this.recovered++;
+    } else if (this.givenUp.delete(seq)) {
+      this.lostCount--;
+      this.recovered++;
     }
     this.expire(now);
   }
@@ -72,7 +83,12 @@ export class SequenceTracker {
     for (const [seq, since] of this.missing) {
       if (now - since < this.giveUpMs) break; // insertion order is arrival order
       this.missing.delete(seq);
+      this.givenUp.set(seq, now);
       this.lostCount++;
+    }
+    for (const [seq, since] of this.givenUp) {
+      if (now - since < this.lateMemoryMs) break;
+      this.givenUp.delete(seq);
     }
   }
 }

@@ -68,4 +68,21 @@ describe("receiver bookkeeping", () => {
     expect(seq.recovered).toBe(1);
     expect(seq.lost).toBe(1);
   });
+
+  it("counts a packet that arrives after it was given up as recovered, not lost (RFC 3550 6.4.1), within its memory", () => {
+    const seq = new SequenceTracker(1000, 10_000);
+    for (const s of [10, 11, 13, 14, 16]) seq.add(s, 0); // 12 and 15 missing
+    seq.add(17, 1500); // both given up
+    expect(seq.lost).toBe(2);
+    seq.add(12, 1600); // a retransmission that came behind a stalled receiver
+    expect(seq.lost).toBe(1);
+    expect(seq.recovered).toBe(1);
+    seq.add(12, 1700); // a duplicate of it changes nothing
+    expect(seq.lost).toBe(1);
+    expect(seq.recovered).toBe(1);
+    seq.add(18, 20_000);
+    seq.add(15, 20_100); // far too late to be told from a packet of the next 16-bit cycle: stays lost
+    expect(seq.lost).toBe(1);
+    expect(seq.recovered).toBe(1);
+  });
 });
