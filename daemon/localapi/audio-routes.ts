@@ -19,7 +19,14 @@ export function audioRoutes(d: Daemon, knownSession: (id: string) => Promise<Ses
       method: "GET",
       path: "/api/v1/sessions/:id/audio",
       streams: true,
-      handler: async (ctx) => streamCustomerAudio(d, (await knownSession(ctx.params.id!)).id, ctx),
+      handler: async (ctx) => {
+        const id = (await knownSession(ctx.params.id!)).id;
+        // A listener that keeps the voice in a file records the customer: it needs `record`, and the lead sees it in the log.
+        const save = ctx.query.get("save") === "1";
+        if (save) d.manager.maySave(id);
+        streamCustomerAudio(d, id, ctx);
+        if (save) d.manager.voiceSaved(id);
+      },
     },
     {
       method: "POST",

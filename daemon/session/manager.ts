@@ -502,6 +502,26 @@ export class SessionManager {
     for (const l of set ?? []) l.end(reason);
   }
 
+  /**
+   * Keeping the customer's media on disk (a snapshot, the voice saved to a file) is recording: the
+   * group's `record` permission for the lead, and the lead's `record` grant for a collaborator.
+   * Throws forbidden otherwise (the server refuses to log it for them too).
+   */
+  maySave(sessionId: string): void {
+    const session = this.known.get(sessionId);
+    if (!session) return;
+    if (!session.recordable) throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
+    const me = session.collaborators?.find((c) => c.technician === this.backend.email);
+    if (!this.isLead(session) && !me?.permissions.includes("record")) {
+      throw new RescueError("forbidden", "the lead technician has not given you the permission: record");
+    }
+  }
+
+  /** Writes `voice-saved` into the session log: a listener began keeping the customer's voice in a file. */
+  voiceSaved(sessionId: string): void {
+    this.mediaEvent(sessionId, "voice-saved", {});
+  }
+
   private mayTalk(sessionId: string): void {
     const session = this.known.get(sessionId);
     const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
@@ -526,8 +546,9 @@ export class SessionManager {
     return tap;
   }
 
-  /** Saves the newest frame as a PNG at `outPath` and writes `snapshot` into the session log. */
+  /** Saves the newest frame as a PNG at `outPath` and writes `snapshot` into the session log; forbidden without `record` (maySave). */
   async snapshot(sessionId: string, outPath: string): Promise<Snapshot> {
+    this.maySave(sessionId);
     let shot: Snapshot;
     try {
       shot = await takeSnapshot(this.videoTap(sessionId), outPath);

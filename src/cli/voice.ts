@@ -30,7 +30,7 @@ export async function startListening(
   target: { out?: string; device?: string },
   log: string,
 ): Promise<VoiceRun<ListenResult>> {
-  const audio = await daemon.customerAudio(id);
+  const audio = await daemon.customerAudio(id, { save: target.out !== undefined });
   if (target.out) {
     // Customer media: only this user may read it (ffmpeg truncates the file and keeps its mode).
     closeSync(openSync(target.out, "w", 0o600));

@@ -25,6 +25,7 @@ import { Invitation } from "./collaboration.js";
  *   POST /api/v1/sessions/:id/talk      TalkRequest -> 202 (the file is read before the answer)
  *   POST /api/v1/sessions/:id/talk/live body: a live Ogg/Opus stream (chunked) -> LiveTalkResponse when it ends
  *   GET  /api/v1/sessions/:id/audio     the customer's voice, live: an Ogg/Opus stream (audio/ogg), a page per packet
+ *                                       (?save=1: the client keeps it in a file: needs record, logged as voice-saved)
  *   POST /api/v1/sessions/:id/mute|unmute -> 204
  *   GET  /api/v1/sessions/:id/video     the live video: VP8 in IVF (video/x-ivf) or H.264 Annex B
  *                                       (video/h264), from the current keyframe on, until the media ends

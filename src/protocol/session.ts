@@ -108,6 +108,8 @@ export const SESSION_LOG_EVENTS = [
   "recording-error",
   /** The technician saved a still of the live video (`session snapshot`). */
   "snapshot",
+  /** The technician began saving the customer's voice to a file (`session listen --out`). */
+  "voice-saved",
   /** A Lens drawing or erase (`shape`, `color`, `all`) by a technician (`by`). */
   "annotation",
   /** Both sides hold the picture (`rescue lens freeze`), and let it go. */

@@ -39,7 +39,7 @@ export const ServerToTechnician = z.discriminatedUnion("type", [
 export type ServerToTechnician = z.infer<typeof ServerToTechnician>;
 
 /** Media events a daemon may write into the session log; any other is refused. */
-export const MediaLogEvent = z.enum(["media-connected", "media-lost", "media-restored", "recording-started", "recording-stopped", "recording-error", "snapshot"]);
+export const MediaLogEvent = z.enum(["media-connected", "media-lost", "media-restored", "recording-started", "recording-stopped", "recording-error", "snapshot", "voice-saved"]);
 export type MediaLogEvent = z.infer<typeof MediaLogEvent>;
 
 /**

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundledClip } from "../../src/customer/assets.js";
 import { simulateCustomer, type SimulateCustomerResult } from "../../src/customer/run.js";
@@ -142,6 +144,15 @@ describe("collaboration and transfer with real daemons and media", () => {
     const talk = await rescue(homes.external, ["session", "talk", id, "--audio", bundledClip().audio]);
     expect(talk.code).toBe(5);
     expect(talk.stderr).toMatch(/permission: talk/);
+    // A viewer watches and hears; keeping the customer's picture or voice on disk needs record.
+    const still = await rescue(homes.external, ["session", "snapshot", id, "--json"]);
+    expect(still.code, still.stderr).toBe(5);
+    expect(still.stderr).toMatch(/permission: record/);
+    const voice = join(homes.external, "voice.wav");
+    const saved = await rescue(homes.external, ["session", "listen", id, "--out", voice]);
+    expect(saved.code, saved.stderr).toBe(5);
+    expect(saved.stderr).toMatch(/permission: record/);
+    expect(existsSync(voice)).toBe(false);
 
     // Transfer: never to an external technician; to the internal one, whose daemon takes over the stream and records anew.
     const refused = await rescue(homes.lead, ["session", "transfer", id, "--to", "vendor@example.test"]);

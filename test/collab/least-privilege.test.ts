@@ -85,13 +85,18 @@ describe("collaborators get least privilege", () => {
     await viewerWs.next("sessions");
     viewerWs.send({ type: "media", sessionId: id, event: "recording-stopped", detail: { path: "/tmp/x.webm", bytes: 1 } });
     expect(await viewerWs.next("error")).toMatchObject({ code: "forbidden" });
+    // Keeping the customer's media on disk is recording: a viewer may not report a still or saved voice either.
+    viewerWs.send({ type: "media", sessionId: id, event: "snapshot", detail: { width: 640, height: 480 } });
+    expect(await viewerWs.next("error")).toMatchObject({ code: "forbidden" });
+    viewerWs.send({ type: "media", sessionId: id, event: "voice-saved" });
+    expect(await viewerWs.next("error")).toMatchObject({ code: "forbidden" });
     viewerWs.send({ type: "media", sessionId: id, event: "media-lost", detail: { reason: "ice failed" } });
 
     await expect.poll(async () => (await log(lead.token, id)).filter((e) => e.event === "media-lost")).toHaveLength(1);
     const entries = await log(lead.token, id);
     expect(entries.find((e) => e.event === "media-lost")).toMatchObject({ by: viewer.as, reason: "ice failed" });
     expect(entries.some((e) => e.event === "closed" || e.at === "2000-01-01T00:00:00.000Z")).toBe(false);
-    expect(entries.filter((e) => e.event === "recording-stopped")).toHaveLength(0);
+    expect(entries.filter((e) => e.event === "recording-stopped" || e.event === "snapshot" || e.event === "voice-saved")).toHaveLength(0);
     for (const e of entries) expect(SessionLogEntry.safeParse(e).success).toBe(true);
   });
 

@@ -173,6 +173,9 @@ describe("live voice: listen to the customer, talk to them", { timeout: 120_000 
     expect(listened.code, listened.stderr).toBe(0);
     expect(listened.json()).toMatchObject({ endedBy: "session-ended" });
     expect(Number((await ffprobe(wav)).format.duration)).toBeGreaterThan(0.9);
+    // Keeping the voice in a file is in the session log, as a snapshot is.
+    const log = (await rescue(home, ["session", "log", session.id, "--json"])).json<Array<{ event: string; by?: string }>>();
+    expect(log.filter((e) => e.event === "voice-saved")).toEqual([expect.objectContaining({ by: setup.tech.email })]);
     const sent = await setup.customer.result;
     expect(sent.receivedAudioPackets).toBeGreaterThanOrEqual(145);
     const t = await toneOf(heard);

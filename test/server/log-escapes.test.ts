@@ -25,7 +25,7 @@ describe("media events with terminal escapes", () => {
     expect((await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
     const invited = await server.api("POST", `/api/v1/sessions/${s.id}/invitations`, {
       token: lead.token,
-      body: { kind: "internal", to: helper.email, permissions: ["view"] },
+      body: { kind: "internal", to: helper.email, permissions: ["view", "record"] },
     });
     expect(invited.status, JSON.stringify(invited.body)).toBe(201);
     const joined = await server.api("POST", "/api/v1/invitations/join", { token: helper.token, body: { pin: invited.body.pin } });

@@ -203,11 +203,12 @@ export class DaemonClient {
 
   /**
    * The customer's voice, live, as an Ogg/Opus byte stream (a page per packet) from now on; it ends
-   * when the session ends for us. Destroy it to stop listening. Errors (no such session, not in it)
-   * are thrown before any audio.
+   * when the session ends for us. Destroy it to stop listening. `save`: it goes into a file, which
+   * needs the record permission and is written into the session log. Errors (no such session, not
+   * in it, forbidden) are thrown before any audio.
    */
-  async customerAudio(id: string): Promise<IncomingMessage> {
-    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/audio`);
+  async customerAudio(id: string, opts: { save?: boolean } = {}): Promise<IncomingMessage> {
+    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/audio${opts.save ? "?save=1" : ""}`);
     if ((res.statusCode ?? 500) >= 400) throw await refusal(res, `rescued refused the audio of ${id}`);
     return res;
   }

@@ -34,6 +34,9 @@ import { ACTIVE_STATUSES, ENDED_STATUSES, LENS_SLOT_STATUSES, LIVE_STATUSES, isT
 import { logFor, sessionForCollaborator } from "./log-view.js";
 import { sessionLinks, toSession } from "./view.js";
 
+/** Media events that say customer media was kept on disk: a collaborator needs `record` for them. */
+const SAVES_MEDIA: ReadonlySet<MediaLogEvent> = new Set<MediaLogEvent>(["recording-started", "recording-stopped", "recording-error", "snapshot", "voice-saved"]);
+
 /** Where Twilio posts a session's SMS status reports, under the server's public URL. */
 export const TWILIO_STATUS_PATH = "/api/v1/delivery/twilio";
 
@@ -481,7 +484,8 @@ export class SessionService {
 
   /**
    * A media event the technician's daemon reports, e.g. recording-started, logged as theirs. A
-   * collaborator reports only on the media they were given: view for the picture, record for recording.
+   * collaborator reports only on the media they were given: view for the picture, record for what
+   * keeps the customer's media on disk (recording, a snapshot, the voice saved to a file).
    */
   async mediaEvent(caller: Caller, id: string, event: MediaLogEvent, detail: MediaLogDetail) {
     const fields = { ...detail, by: caller.technician.email };
@@ -490,7 +494,7 @@ export class SessionService {
       // A technician who handed the session over still reports how their recording ended.
       if (event === "recording-stopped" && (await this.heldBefore(caller, id))) return this.log(id, event, fields);
       const { collaborator } = await this.participant(caller, id);
-      if (collaborator) requireCollaborator(collaborator, event.startsWith("recording-") ? "record" : "view");
+      if (collaborator) requireCollaborator(collaborator, SAVES_MEDIA.has(event) ? "record" : "view");
       await this.log(id, event, fields);
     });
   }

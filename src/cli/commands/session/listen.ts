@@ -17,7 +17,7 @@ export function register(parent: Command, ctx: Context): void {
     .description("hear the customer: play the session's incoming voice on your speakers until Ctrl-C or the session ends")
     .argument("<id>", "session id")
     .option("--device <name>", "PulseAudio/PipeWire sink to play on (default: the default output; see pactl list short sinks)")
-    .option("--out <file.wav>", "write what would be played to a WAV file (48 kHz, 16-bit mono, mode 0600) instead")
+    .option("--out <file.wav>", "write what would be played to a WAV file (48 kHz, 16-bit mono, mode 0600) instead; needs the record permission, noted in the session log")
     .option("--json", "print a summary as JSON when done");
   examples(
     cmd,

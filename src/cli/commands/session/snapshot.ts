@@ -6,7 +6,7 @@ import { UsageError } from "../../errors.js";
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("snapshot")
-    .description("save the customer's current video frame as a PNG (noted in the session log)")
+    .description("save the customer's current video frame as a PNG (noted in the session log; needs the record permission)")
     .argument("<id>", "session id")
     .option("--out <file.png>", "where to write it (default: RESCUE_HOME/snapshots/ID-TIME.png)")
     .option("--json", 'print {"path", "width", "height", "at"}');
