@@ -90,6 +90,8 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   private state: ConnectionState = "new";
   private closed = false;
   private signalChain: Promise<void> = Promise.resolve();
+  /** Candidates gathered before the offer went out: JSEP sends a description before its candidates. */
+  private heldCandidates: Signal[] | null = [];
   private voiceFile: { fd: number; writer: OggOpusWriter } | undefined;
 
   private readonly probe: MediaProbe | undefined;
@@ -150,10 +152,11 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     this.pc.onIceCandidate.subscribe((candidate) => {
       if (!candidate || this.closed) return;
       const c = candidate.toJSON();
-      this.emit("signal", {
-        kind: "candidate",
-        candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
-      });
+      const signal: Signal = { kind: "candidate", candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } };
+      // werift gathers inside setLocalDescription, so its first candidates come before the offer
+      // could be sent; the technician's side would drop them as belonging to no offer.
+      if (this.heldCandidates) this.heldCandidates.push(signal);
+      else this.emit("signal", signal);
     });
     this.pc.connectionStateChange.subscribe((state) => {
       this.state = state;
@@ -165,11 +168,14 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     return this.state;
   }
 
-  /** Creates the offer and emits it as a `signal`. */
+  /** Creates the offer and emits it as a `signal`, then the candidates gathered meanwhile. */
   async start(): Promise<void> {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     this.emit("signal", { kind: "offer", sdp: this.pc.localDescription!.sdp });
+    const held = this.heldCandidates ?? [];
+    this.heldCandidates = null;
+    for (const candidate of held) this.emit("signal", candidate);
   }
 
   /**
