@@ -131,4 +131,15 @@ describe.each(profiles)("SRTP receive path ($name)", ({ profile, saltLength }) =
     take(65_531);
     for (const seq of order.slice(order.indexOf(150))) take(seq);
   });
+
+  it("a sender that retransmits a packet from before the wrap keeps the right counter for the packets after it", () => {
+    const { sender, receiver } = pair(profile, saltLength);
+    const send = (seq: number) => {
+      const payload = randomBytes(60);
+      expect(receiver.decryptPayload(sender.encrypt(payload, header(seq)))[0].equals(payload), `sequence ${seq}`).toBe(true);
+    };
+    for (let i = 0; i < 136; i++) send((65_500 + i) & 0xffff); // 65500 ... 65535, 0 ... 99
+    send(65_530); // a NACKed packet sent again with its own sequence number (no RTX)
+    for (let seq = 100; seq < 200; seq++) send(seq);
+  });
 });
