@@ -255,6 +255,14 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect((await store.sessions.listExpiredPins(at(2_000))).map((s) => s.id)).toEqual(["expired"]);
       expect((await store.sessions.listExpiredPins(at(2_001))).map((s) => s.id).sort()).toEqual(["edge", "expired"]);
       expect((await store.sessions.listJoinedLive()).map((s) => s.id)).toEqual(["joined", "active"]);
+      expect(await store.sessions.listAwayLive()).toEqual([]);
+      await store.sessions.update("active", { customerAwaySince: at(30) });
+      await store.sessions.update("joined", { customerAwaySince: at(20) });
+      await store.sessions.update("ended", { customerAwaySince: at(10) });
+      // Ended sessions have no one away, whatever mark they kept.
+      expect((await store.sessions.listAwayLive()).map((s) => s.id)).toEqual(["joined", "active"]);
+      await store.sessions.update("joined", { customerAwaySince: null });
+      expect((await store.sessions.listAwayLive()).map((s) => [s.id, s.customerAwaySince, s.technicianEmail])).toEqual([["active", at(30), "two@example.test"]]);
       const all = await store.sessions.countLivePins(at(2_000));
       expect(all).toBe(1); // only forever: it has no expiry; edge expires at now, so it is not live
       expect(typeof all).toBe("number");

@@ -900,7 +900,8 @@ export class SessionService {
   /** PINs that expired with no customer, and customers away longer than the grace period. */
   private async expireDue(): Promise<void> {
     for (const row of await this.store.sessions.listExpiredPins(this.iso())) await this.expireIfDue(row);
-    for (const row of await this.store.sessions.listJoinedLive()) await this.abortIfGone(row);
+    // Only a customer marked away can have outstayed the grace period (abortIfGone).
+    for (const row of await this.store.sessions.listAwayLive()) await this.abortIfGone(row);
   }
 
   private async expireIfDue(row: SessionRow): Promise<SessionRow> {

@@ -171,6 +171,12 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
         (await db.all(`${SELECT_SESSION} WHERE s.customer_joined = 1 AND s.status NOT IN (${inList(TERMINAL_STATUSES)}) ORDER BY s.created_at, s.id`, [...TERMINAL_STATUSES])).map(
           toSession,
         ),
+      listAwayLive: async () =>
+        (
+          await db.all(`${SELECT_SESSION} WHERE s.customer_away_since IS NOT NULL AND s.status NOT IN (${inList(TERMINAL_STATUSES)}) ORDER BY s.customer_away_since, s.id`, [
+            ...TERMINAL_STATUSES,
+          ])
+        ).map(toSession),
       countLivePins: (now, technicianId) => {
         if (!technicianId) return count(`SELECT ${LIVE_SESSION_PINS} AS n`, [now]);
         // A PIN without an expiry, and one not expired yet, counted apart: each is then a range of

@@ -177,6 +177,8 @@ export interface Store {
     listExpiredPins(now: string): Promise<SessionRow[]>;
     /** Sessions not ended whose customer had joined: at start-up, none of those customers is connected. */
     listJoinedLive(): Promise<SessionRow[]>;
+    /** Sessions not ended whose customer is marked away (customerAwaySince set), oldest mark first. */
+    listAwayLive(): Promise<SessionRow[]>;
     /** Sessions holding a PIN that has not expired at `now`: all, or one technician's. */
     countLivePins(now: string, technicianId?: string): Promise<number>;
     /**
