@@ -8,6 +8,9 @@
 // (/proc/PID/io syscw), both independent of other load.
 // PROFILES=realistic,worstCase picks profiles; N, TECHNICIANS, SOCKETS_PER_TECHNICIAN, SESSIONS,
 // CONCURRENCY, JOINS resize them; SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") go to the server.
+// SEPARATE_CPUS=1 runs the server on CPU 0 and this process and its customers on the others (taskset),
+// as if the clients were machines of their own: a push or an answer that wakes a client then does not
+// hand it the server's CPU. Either way each join says how often the server's main thread was preempted.
 // RESCUE_BENCH_BASE=DIR (another checkout, built) runs its server too, interleaved with this one
 // (ROUNDS rounds, default 3, each profile base and current in alternating order, so both see the
 // same load), and prints both side by side: the median of each figure, every run, and the ratios.
@@ -34,6 +37,13 @@ const chosen = (process.env.PROFILES ?? "realistic,worstCase").split(",").filter
 const root = resolve(import.meta.dirname, "..");
 const base = process.env.RESCUE_BENCH_BASE ? resolve(process.env.RESCUE_BENCH_BASE) : undefined;
 const ROUNDS = Number(process.env.ROUNDS ?? (base ? 3 : 1));
+const SEPARATE_CPUS = process.env.SEPARATE_CPUS === "1";
+if (SEPARATE_CPUS) {
+  const cpus = (await import("node:os")).availableParallelism();
+  if (cpus < 2) throw new Error("SEPARATE_CPUS needs at least 2 CPUs");
+  // -a: every thread of this process; children (the customers) inherit it.
+  execFileSync("taskset", ["-a", "-p", "-c", `1-${cpus - 1}`, String(process.pid)], { stdio: "ignore" });
+}
 
 /** The customers' process (a customer is on a machine of their own): see server-customers.mjs. */
 const CUSTOMERS = join(import.meta.dirname, "server-customers.mjs");
@@ -45,6 +55,11 @@ const PUSH_PREFIX = '{"type":"session",';
 const binOf = (tree) => join(tree, "bin/rescue-server.js");
 for (const tree of [root, base].filter(Boolean)) {
   if (!existsSync(join(tree, "dist/src/server/cli.js"))) throw new Error(`${tree} is not built: run npx tsc -p tsconfig.json there`);
+}
+
+/** Times the kernel took the CPU from the process's main thread (it was runnable, not waiting) so far. */
+function preemptions(pid) {
+  return Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 }
 
 /** CPU ticks (1/100 s; all, and in the kernel) and write system calls of a process so far. */
@@ -79,7 +94,7 @@ for (const name of chosen) {
     runs,
   };
 }
-console.log(JSON.stringify({ profiles: results, ...(base ? { base, rounds: ROUNDS } : {}), sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
+console.log(JSON.stringify({ profiles: results, ...(base ? { base, rounds: ROUNDS } : {}), ...(SEPARATE_CPUS ? { separateCpus: true } : {}), sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
 
 /**
  * Quantiles (seconds) of a Prometheus histogram in a text exposition, as PromQL's
@@ -146,9 +161,11 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
   let stopped = false;
   // Older servers (the base tree may be one) have no metrics listener, and so no timing of their own.
   const metricsFlags = readFileSync(join(tree, "dist/src/server/cli.js"), "utf8").includes("--metrics-port") ? ["--metrics-port", "0"] : [];
-  const server = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile, ...metricsFlags], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const serverArgs = [...(process.env.SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile, ...metricsFlags];
+  // taskset execs node: the pid stays the server's.
+  const server = SEPARATE_CPUS
+    ? spawn("taskset", ["-c", "0", process.execPath, ...serverArgs], { stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(process.execPath, serverArgs, { stdio: ["ignore", "ignore", "pipe"] });
   let metricsUrl;
   const url = await new Promise((done, fail) => {
     let err = "";
@@ -232,12 +249,14 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each
     // time, from a process of its own: the pushes this process counts do not delay the answers
     // (though on one machine both still share its cores with the server).
+    const preemptedBefore = preemptions(server.pid);
     const customers = fork(CUSTOMERS, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     customers.send({ url: `${wsUrl}/api/v1/customer/ws`, pins: sessions.slice(0, JOINS).map((s) => s.pin) });
     const joinLatency = await new Promise((done, fail) => {
       customers.once("message", done);
       customers.once("exit", (code) => fail(new Error(`the customers' process exited ${code}`)));
     });
+    const preempted = preemptions(server.pid) - preemptedBefore;
     const serverJoin = metricsUrl ? histogramQuantiles(await (await fetch(`${metricsUrl}/metrics`)).text(), JOIN_HISTOGRAM, [50, 99]) : undefined;
 
     const openSockets = technicianSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
@@ -259,6 +278,7 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
         p99Ms: round(percentile(joinLatency, 99)),
         samples: joinLatency.length,
         ...(serverJoin ? { server: { p50Ms: round(serverJoin[0] * 1000), p99Ms: round(serverJoin[1] * 1000), samples: serverJoin.count } } : {}),
+        serverPreemptionsPerJoin: round(preempted / joinLatency.length),
       },
       openSockets,
       technicians: TECHNICIANS,
