@@ -297,10 +297,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     id: 7,
-    name: "the sweep's deadlines from indexes: PINs waiting for their customer, customers away",
-    // The sweep runs every few seconds under the sessions lock: without these it read every session.
+    name: "customers away found from an index (the sweep looks for those past their grace period)",
+    // The sweep runs every few seconds under the sessions lock: without it, it read every joined
+    // session. Only rows with a customer away are in it, so a new session does not write to it.
     sql: `
-      CREATE INDEX sessions_pin_deadlines ON sessions(pin_expires_at) WHERE status = 'connecting' AND customer_joined = 0;
       CREATE INDEX sessions_away ON sessions(customer_away_since) WHERE customer_away_since IS NOT NULL;
     `,
   },

@@ -166,7 +166,10 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
               ])
             ).map(toSession),
       listExpiredPins: async (now) =>
-        (await db.all(`${SELECT_SESSION} WHERE s.status = 'connecting' AND s.customer_joined = 0 AND s.pin_expires_at < ? ORDER BY s.created_at, s.id`, [now])).map(toSession),
+        // Only a session holding a PIN has one to expire: the expired part of the live-PIN index, not every session.
+        (
+          await db.all(`${SELECT_SESSION} WHERE s.pin IS NOT NULL AND s.status = 'connecting' AND s.customer_joined = 0 AND s.pin_expires_at < ? ORDER BY s.created_at, s.id`, [now])
+        ).map(toSession),
       listJoinedLive: async () =>
         (await db.all(`${SELECT_SESSION} WHERE s.customer_joined = 1 AND s.status NOT IN (${inList(TERMINAL_STATUSES)}) ORDER BY s.created_at, s.id`, [...TERMINAL_STATUSES])).map(
           toSession,
