@@ -8,6 +8,9 @@
 // (/proc/PID/io syscw), both independent of other load.
 // PROFILES=realistic,worstCase picks profiles; N, TECHNICIANS, SOCKETS_PER_TECHNICIAN, SESSIONS,
 // CONCURRENCY, JOINS resize them; SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") go to the server.
+// SEPARATE_CPUS=1 runs the server on CPU 0 and this process and its customers on the others (taskset),
+// as if the clients were machines of their own: a push or an answer that wakes a client then does not
+// hand it the server's CPU. Either way each join says how often the server's main thread was preempted.
 // RESCUE_BENCH_BASE=DIR (another checkout, built) runs its server too, interleaved with this one
 // (ROUNDS rounds, default 3, each profile base and current in alternating order, so both see the
 // same load), and prints both side by side: the median of each figure, every run, and the ratios.
@@ -17,8 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import { fork } from "node:child_process";
 import { Pool } from "undici";
 import WebSocket from "ws";
 import { apiOf } from "./system.mjs";
@@ -35,42 +37,29 @@ const chosen = (process.env.PROFILES ?? "realistic,worstCase").split(",").filter
 const root = resolve(import.meta.dirname, "..");
 const base = process.env.RESCUE_BENCH_BASE ? resolve(process.env.RESCUE_BENCH_BASE) : undefined;
 const ROUNDS = Number(process.env.ROUNDS ?? (base ? 3 : 1));
-const require = createRequire(import.meta.url);
+const SEPARATE_CPUS = process.env.SEPARATE_CPUS === "1";
+if (SEPARATE_CPUS) {
+  const cpus = (await import("node:os")).availableParallelism();
+  if (cpus < 2) throw new Error("SEPARATE_CPUS needs at least 2 CPUs");
+  // -a: every thread of this process; children (the customers) inherit it.
+  execFileSync("taskset", ["-a", "-p", "-c", `1-${cpus - 1}`, String(process.pid)], { stdio: "ignore" });
+}
 
-/** The customers' thread: joins with each PIN in turn, posts the latencies (ms), holds the sockets until "close". */
-const CUSTOMERS = `
-const { parentPort, workerData } = require("node:worker_threads");
-const WebSocket = require(workerData.ws);
-(async () => {
-  const sockets = [];
-  const latencies = [];
-  for (const pin of workerData.pins) {
-    const ws = new WebSocket(workerData.url);
-    await new Promise((done, fail) => (ws.once("open", done), ws.once("error", fail)));
-    // A reset after the answer (the server stopping) is not a failure of the join.
-    ws.on("error", () => undefined);
-    const t0 = performance.now();
-    await new Promise((done, fail) => {
-      ws.on("message", (d) => JSON.parse(String(d)).type === "joined" && done());
-      ws.once("close", (code, reason) => fail(new Error("customer closed " + code + " " + reason)));
-      ws.send(JSON.stringify({ type: "join", pin }));
-    });
-    latencies.push(performance.now() - t0);
-    sockets.push(ws);
-  }
-  parentPort.postMessage(latencies);
-  parentPort.once("message", () => {
-    for (const ws of sockets) ws.terminate();
-    parentPort.close();
-  });
-})().catch((err) => { throw err; });
-`;
+/** The customers' process (a customer is on a machine of their own): see server-customers.mjs. */
+const CUSTOMERS = join(import.meta.dirname, "server-customers.mjs");
+/** The server's own timing of accepted joins (message in to `joined` out), a histogram on its metrics listener. */
+const JOIN_HISTOGRAM = "rescue_customer_join_duration_seconds";
 
 /** How a session push starts on the wire ({ type: "session", session }). */
 const PUSH_PREFIX = '{"type":"session",';
 const binOf = (tree) => join(tree, "bin/rescue-server.js");
 for (const tree of [root, base].filter(Boolean)) {
   if (!existsSync(join(tree, "dist/src/server/cli.js"))) throw new Error(`${tree} is not built: run npx tsc -p tsconfig.json there`);
+}
+
+/** Times the kernel took the CPU from the process's main thread (it was runnable, not waiting) so far. */
+function preemptions(pid) {
+  return Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 }
 
 /** CPU ticks (1/100 s; all, and in the kernel) and write system calls of a process so far. */
@@ -105,7 +94,28 @@ for (const name of chosen) {
     runs,
   };
 }
-console.log(JSON.stringify({ profiles: results, ...(base ? { base, rounds: ROUNDS } : {}), sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
+console.log(JSON.stringify({ profiles: results, ...(base ? { base, rounds: ROUNDS } : {}), ...(SEPARATE_CPUS ? { separateCpus: true } : {}), sessionsCreated: SESSIONS, createConcurrency: CONCURRENCY, cpus: (await import("node:os")).cpus().length, loadavg: (await import("node:os")).loadavg().map((l) => round(l)), node: process.version }, null, 2));
+
+/**
+ * Quantiles (seconds) of a Prometheus histogram in a text exposition, as PromQL's
+ * histogram_quantile estimates them: linearly within the bucket the rank falls in. Undefined when
+ * the histogram is not there or empty.
+ */
+function histogramQuantiles(text, name, percents) {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, "gm"))].map((m) => ({ le: Number(m[1]), n: Number(m[2]) }));
+  const count = buckets.at(-1)?.n;
+  if (!count) return undefined;
+  const quantiles = percents.map((p) => {
+    const rank = (p / 100) * count;
+    const i = buckets.findIndex((b) => b.n >= rank);
+    const lower = i === 0 ? 0 : buckets[i - 1].le;
+    const below = i === 0 ? 0 : buckets[i - 1].n;
+    // The +Inf bucket has no upper bound: its lower one is the estimate, as in PromQL.
+    if (!Number.isFinite(buckets[i].le)) return lower;
+    return lower + ((buckets[i].le - lower) * (rank - below)) / (buckets[i].n - below);
+  });
+  return Object.assign(quantiles, { count });
+}
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -149,11 +159,19 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     }),
   );
   let stopped = false;
-  const server = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile], { stdio: ["ignore", "ignore", "pipe"] });
+  // Older servers (the base tree may be one) have no metrics listener, and so no timing of their own.
+  const metricsFlags = readFileSync(join(tree, "dist/src/server/cli.js"), "utf8").includes("--metrics-port") ? ["--metrics-port", "0"] : [];
+  const serverArgs = [...(process.env.SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), bin, "start", "--data", data, "--port", "0", "--log-level", "warn", "--limits", limitsFile, ...metricsFlags];
+  // taskset execs node: the pid stays the server's.
+  const server = SEPARATE_CPUS
+    ? spawn("taskset", ["-c", "0", process.execPath, ...serverArgs], { stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(process.execPath, serverArgs, { stdio: ["ignore", "ignore", "pipe"] });
+  let metricsUrl;
   const url = await new Promise((done, fail) => {
     let err = "";
     server.stderr.on("data", (d) => {
       err += d;
+      metricsUrl ??= /metrics on (http:\/\/[^"\s]+)\/metrics/.exec(err)?.[1];
       // stderr is a pipe: JSON log lines, whose listening record carries the URL (older servers
       // printed a plain "listening on URL" line; the base tree may be one of them).
       const m = /listening on (https?:\/\/[^"\s]+)/.exec(err);
@@ -229,9 +247,17 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     await pool.close();
 
     // PIN validation: from sending `join` to receiving `joined`, on a fresh customer socket each
-    // time, from a thread of its own: the pushes this thread counts do not delay the answers.
-    const customers = new Worker(CUSTOMERS, { eval: true, workerData: { ws: require.resolve("ws"), url: `${wsUrl}/api/v1/customer/ws`, pins: sessions.slice(0, JOINS).map((s) => s.pin) } });
-    const joinLatency = await new Promise((done, fail) => (customers.once("message", done), customers.once("error", fail)));
+    // time, from a process of its own: the pushes this process counts do not delay the answers
+    // (though on one machine both still share its cores with the server).
+    const preemptedBefore = preemptions(server.pid);
+    const customers = fork(CUSTOMERS, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    customers.send({ url: `${wsUrl}/api/v1/customer/ws`, pins: sessions.slice(0, JOINS).map((s) => s.pin) });
+    const joinLatency = await new Promise((done, fail) => {
+      customers.once("message", done);
+      customers.once("exit", (code) => fail(new Error(`the customers' process exited ${code}`)));
+    });
+    const preempted = preemptions(server.pid) - preemptedBefore;
+    const serverJoin = metricsUrl ? histogramQuantiles(await (await fetch(`${metricsUrl}/metrics`)).text(), JOIN_HISTOGRAM, [50, 99]) : undefined;
 
     const openSockets = technicianSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
     const expectedPushes = (SESSIONS + JOINS) * (N / TECHNICIANS);
@@ -245,7 +271,15 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
       serverKernelCpuMsPerSession: round(((createdUsage.systemTicks - createUsage.systemTicks) * 10) / SESSIONS),
       benchClientCpuMsPerSession: round((clientCpu.user + clientCpu.system) / 1000 / SESSIONS),
       serverWriteSyscallsPerSession: round((createdUsage.writes - createUsage.writes) / SESSIONS),
-      pinValidation: { p50Ms: round(percentile(joinLatency, 50)), p99Ms: round(percentile(joinLatency, 99)), samples: joinLatency.length },
+      // As the customer sees it; `server`: the server's own time, message in to `joined` out
+      // (estimated from its histogram's buckets; absent for a server without one).
+      pinValidation: {
+        p50Ms: round(percentile(joinLatency, 50)),
+        p99Ms: round(percentile(joinLatency, 99)),
+        samples: joinLatency.length,
+        ...(serverJoin ? { server: { p50Ms: round(serverJoin[0] * 1000), p99Ms: round(serverJoin[1] * 1000), samples: serverJoin.count } } : {}),
+        serverPreemptionsPerJoin: round(preempted / joinLatency.length),
+      },
       openSockets,
       technicians: TECHNICIANS,
       socketsPerTechnician: N / TECHNICIANS,
@@ -255,8 +289,10 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
       sessionPushesExpected: expectedPushes,
     };
     for (const ws of technicianSockets) ws.terminate();
-    customers.postMessage("close");
-    await new Promise((r) => customers.once("exit", r));
+    customers.removeAllListeners("exit");
+    const exited = new Promise((r) => customers.once("exit", r));
+    customers.send("close");
+    await exited;
   } finally {
     stopped = true;
     server.kill("SIGTERM");

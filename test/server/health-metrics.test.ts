@@ -61,6 +61,7 @@ describe("/healthz, /readyz and /metrics", () => {
     expect(sample(start, "rescue_sessions", { status: "waiting" })).toBe(0);
     expect(sample(start, "rescue_websocket_connections", { role: "customer" })).toBe(0);
     expect(sample(start, "rescue_pin_checks_total", { result: "wrong" })).toBe(0);
+    expect(sample(start, "rescue_customer_join_duration_seconds_count")).toBe(0);
 
     const technicianWs = each.keep(await openTechnicianWs(server, tech.token));
     const created = await server.api("POST", "/api/v1/sessions", { token: tech.token, body: { method: "pin" } });
@@ -84,6 +85,10 @@ describe("/healthz, /readyz and /metrics", () => {
     expect(sample(during, "rescue_pin_checks_total", { result: "wrong" })).toBe(2);
     expect(sample(during, "rescue_pin_checks_total", { result: "throttled" })).toBe(1);
     expect(sample(during, "rescue_pin_checks_total", { result: "accepted" })).toBe(1);
+    // Only the accepted join is timed, from its message's arrival to `joined`; the wrong ones are not.
+    expect(sample(during, "rescue_customer_join_duration_seconds_count")).toBe(1);
+    expect(sample(during, "rescue_customer_join_duration_seconds_sum")).toBeGreaterThan(0);
+    expect(sample(during, "rescue_customer_join_duration_seconds_bucket", { le: "+Inf" })).toBe(1);
     expect(sample(during, "rescue_websocket_connections", { role: "customer" })).toBe(1);
     expect(sample(during, "rescue_websocket_connections", { role: "technician" })).toBe(1);
     expect(sample(during, "rescue_websocket_connections_opened_total", { role: "customer" })).toBe(4);

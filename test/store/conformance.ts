@@ -255,6 +255,14 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect((await store.sessions.listExpiredPins(at(2_000))).map((s) => s.id)).toEqual(["expired"]);
       expect((await store.sessions.listExpiredPins(at(2_001))).map((s) => s.id).sort()).toEqual(["edge", "expired"]);
       expect((await store.sessions.listJoinedLive()).map((s) => s.id)).toEqual(["joined", "active"]);
+      expect(await store.sessions.listAwayLive()).toEqual([]);
+      await store.sessions.update("active", { customerAwaySince: at(30) });
+      await store.sessions.update("joined", { customerAwaySince: at(20) });
+      await store.sessions.update("ended", { customerAwaySince: at(10) });
+      // Ended sessions have no one away, whatever mark they kept.
+      expect((await store.sessions.listAwayLive()).map((s) => s.id)).toEqual(["joined", "active"]);
+      await store.sessions.update("joined", { customerAwaySince: null });
+      expect((await store.sessions.listAwayLive()).map((s) => [s.id, s.customerAwaySince, s.technicianEmail])).toEqual([["active", at(30), "two@example.test"]]);
       const all = await store.sessions.countLivePins(at(2_000));
       expect(all).toBe(1); // only forever: it has no expiry; edge expires at now, so it is not live
       expect(typeof all).toBe("number");
@@ -268,6 +276,39 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect(await store.sessions.livePinCounts(at(2_000), "t2")).toEqual({ technician: 1, all: 2 });
       expect(await store.sessions.livePinCounts(at(2_000), "nobody")).toEqual({ technician: 0, all: 2 });
       expect([await store.sessions.pinTaken("000004"), await store.sessions.pinTaken("000005"), await store.sessions.pinTaken("4")]).toEqual([true, false, false]);
+    });
+
+    it("sessions: the live PIN count follows every way a PIN comes and goes (insert, clear, reissue, replace, other columns, a refused insert)", async () => {
+      await fresh();
+      const live = async (now: string) => [await store.sessions.countLivePins(now), (await store.sessions.livePinCounts(now, "t1")).all];
+      expect(await live(at(0))).toEqual([0, 0]);
+      await store.sessions.insert(session("a", "t1", { pin: "100001", pinExpiresAt: at(1_000) }));
+      await store.sessions.insert(session("b", "t1", { pin: "100002", pinExpiresAt: null }));
+      await store.sessions.insert(session("c", "t2", { pin: null }));
+      expect(await live(at(0))).toEqual([2, 2]);
+      // A PIN replaced by another (a new PIN for the session) and a change of other columns count nothing.
+      await store.sessions.update("a", { pin: "100003", pinExpiresAt: at(2_000) });
+      await store.sessions.update("b", { status: "waiting", customerCamera: true });
+      expect(await live(at(0))).toEqual([2, 2]);
+      // Expired but not cleared yet: not live, though it still holds its PIN.
+      expect(await live(at(2_000))).toEqual([1, 1]);
+      // Cleared (a join, an expiry), cleared again (nothing to take), and reissued.
+      await store.sessions.update("a", { pin: null, pinExpiresAt: null });
+      await store.sessions.update("a", { pin: null });
+      expect(await live(at(0))).toEqual([1, 1]);
+      await store.sessions.update("c", { pin: "100004", pinExpiresAt: at(5_000) });
+      expect(await live(at(0))).toEqual([2, 2]);
+      // An insert the store refuses (a PIN already taken) leaves the count as it was.
+      await expectConflict(store.sessions.insert(session("d", "t1", { pin: "100004", pinExpiresAt: at(5_000) })));
+      await expectConflict(store.sessions.update("b", { pin: "100004" }));
+      expect(await live(at(0))).toEqual([2, 2]);
+      expect(await live(at(5_000))).toEqual([1, 1]);
+      // Many at once, as a burst of new sessions commits together.
+      await store.exclusive(["sessions"], async () => {
+        for (let i = 0; i < 20; i++) await store.sessions.insert(session(`m${i}`, "t2", { pin: String(200_000 + i), pinExpiresAt: at(3_000 + i) }));
+      });
+      expect(await live(at(0))).toEqual([22, 22]);
+      expect(await live(at(3_010))).toEqual([11, 11]);
     });
 
     it("invitations: round-trip, lookups, unique PIN and token hash, patch, lists and live PIN count", async () => {

@@ -517,9 +517,15 @@ export class SessionService {
   /**
    * Joins the customer to the session of a live PIN and clears the PIN; undefined when no such PIN.
    * `resumeToken` is the customer's credential for coming back after a dropped connection; only
-   * its SHA-256 is stored.
+   * its SHA-256 is stored. `admitted` is called with the result once the join is committed and
+   * before the technicians are told, so that the customer's answer does not wait for their pushes.
    */
-  async customerJoin(pin: string, name: string | undefined, address: string): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
+  async customerJoin(
+    pin: string,
+    name: string | undefined,
+    address: string,
+    admitted?: (joined: { row: SessionRow; resumeToken: string }) => void,
+  ): Promise<{ row: SessionRow; resumeToken: string } | undefined> {
     const joined = await this.exclusive(async () => {
       const found = await this.store.sessions.byPin(pin);
       if (!found) return undefined;
@@ -531,7 +537,10 @@ export class SessionService {
       await this.log(row.id, "customer-connected", { ...(name ? { customer: name } : {}), address });
       return { row: { ...row, ...patch }, resumeToken };
     });
-    if (joined) this.deps.notifier.sessionChanged(joined.row, this.view(joined.row), false);
+    if (joined) {
+      admitted?.(joined);
+      this.deps.notifier.sessionChanged(joined.row, this.view(joined.row), false);
+    }
     return joined;
   }
 
@@ -895,7 +904,8 @@ export class SessionService {
   /** PINs that expired with no customer, and customers away longer than the grace period. */
   private async expireDue(): Promise<void> {
     for (const row of await this.store.sessions.listExpiredPins(this.iso())) await this.expireIfDue(row);
-    for (const row of await this.store.sessions.listJoinedLive()) await this.abortIfGone(row);
+    // Only a customer marked away can have outstayed the grace period (abortIfGone).
+    for (const row of await this.store.sessions.listAwayLive()) await this.abortIfGone(row);
   }
 
   private async expireIfDue(row: SessionRow): Promise<SessionRow> {

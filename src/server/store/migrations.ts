@@ -261,4 +261,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invitations_live_pins ON invitations(pin_expires_at) WHERE pin IS NOT NULL;
     `,
   },
+  {
+    id: 6,
+    name: "sessions holding a PIN, counted by triggers (a new session's cap reads it instead of walking every live PIN)",
+    // The count changes in the transaction that changes a PIN, so it is as exact as the rows, on
+    // every node; live PINs are then this total less the few expired ones no sweep cleared yet.
+    sql: `
+      CREATE TABLE pin_totals (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+      INSERT INTO pin_totals (name, n) SELECT 'sessions', COUNT(*) FROM sessions WHERE pin IS NOT NULL;
+      CREATE TRIGGER sessions_pin_added AFTER INSERT ON sessions WHEN NEW.pin IS NOT NULL
+        BEGIN UPDATE pin_totals SET n = n + 1 WHERE name = 'sessions'; END;
+      CREATE TRIGGER sessions_pin_removed AFTER DELETE ON sessions WHEN OLD.pin IS NOT NULL
+        BEGIN UPDATE pin_totals SET n = n - 1 WHERE name = 'sessions'; END;
+      CREATE TRIGGER sessions_pin_changed AFTER UPDATE OF pin ON sessions WHEN (OLD.pin IS NULL) <> (NEW.pin IS NULL)
+        BEGIN UPDATE pin_totals SET n = n + (CASE WHEN NEW.pin IS NULL THEN -1 ELSE 1 END) WHERE name = 'sessions'; END;
+    `,
+    postgres: `
+      CREATE TABLE pin_totals (name ${T} PRIMARY KEY, n BIGINT NOT NULL);
+      INSERT INTO pin_totals (name, n) SELECT 'sessions', COUNT(*) FROM sessions WHERE pin IS NOT NULL;
+      CREATE FUNCTION sessions_pin_total() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE d integer := 0;
+        BEGIN
+          -- NEW is null on DELETE and OLD on INSERT: each is read only where it is set.
+          IF TG_OP <> 'DELETE' THEN
+            IF NEW.pin IS NOT NULL THEN d := d + 1; END IF;
+          END IF;
+          IF TG_OP <> 'INSERT' THEN
+            IF OLD.pin IS NOT NULL THEN d := d - 1; END IF;
+          END IF;
+          IF d <> 0 THEN UPDATE pin_totals SET n = n + d WHERE name = 'sessions'; END IF;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER sessions_pin_total AFTER INSERT OR DELETE OR UPDATE OF pin ON sessions FOR EACH ROW EXECUTE FUNCTION sessions_pin_total();
+    `,
+  },
+  {
+    id: 7,
+    name: "customers away found from an index (the sweep looks for those past their grace period)",
+    // The sweep runs every few seconds under the sessions lock: without it, it read every joined
+    // session. Only rows with a customer away are in it, so a new session does not write to it.
+    sql: `
+      CREATE INDEX sessions_away ON sessions(customer_away_since) WHERE customer_away_since IS NOT NULL;
+    `,
+  },
 ];

@@ -46,11 +46,18 @@ const SELECT_SESSION = `SELECT s.*, t.email AS technician_email FROM sessions s 
 // Rows created in the same millisecond keep one order on both engines: the id breaks the tie.
 const NEWEST_SESSIONS = "ORDER BY s.created_at DESC, s.id DESC";
 
+/**
+ * Sessions with a live PIN at `?` (now): those holding a PIN (pin_totals, kept by triggers in the
+ * same transactions: migration 6) less those whose PIN expired but is not cleared yet, which the
+ * sweep keeps few. A NULL expiry never expires. One index range of the expired, not of every live PIN.
+ */
+const LIVE_SESSION_PINS = `(SELECT n FROM pin_totals WHERE name = 'sessions') -
+    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at <= ?)`;
+
 const LIVE_PIN_COUNTS = `SELECT
     (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ? AND technician_id = ?) +
     (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL AND technician_id = ?) AS technician,
-    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ?) +
-    (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL) +
+    ${LIVE_SESSION_PINS} +
     (SELECT COUNT(*) FROM invitations WHERE pin IS NOT NULL AND pin_expires_at > ?) AS all_pins`;
 
 /**
@@ -159,24 +166,32 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
               ])
             ).map(toSession),
       listExpiredPins: async (now) =>
-        (await db.all(`${SELECT_SESSION} WHERE s.status = 'connecting' AND s.customer_joined = 0 AND s.pin_expires_at < ? ORDER BY s.created_at, s.id`, [now])).map(toSession),
+        // Only a session holding a PIN has one to expire: the expired part of the live-PIN index, not every session.
+        (
+          await db.all(`${SELECT_SESSION} WHERE s.pin IS NOT NULL AND s.status = 'connecting' AND s.customer_joined = 0 AND s.pin_expires_at < ? ORDER BY s.created_at, s.id`, [now])
+        ).map(toSession),
       listJoinedLive: async () =>
         (await db.all(`${SELECT_SESSION} WHERE s.customer_joined = 1 AND s.status NOT IN (${inList(TERMINAL_STATUSES)}) ORDER BY s.created_at, s.id`, [...TERMINAL_STATUSES])).map(
           toSession,
         ),
+      listAwayLive: async () =>
+        (
+          await db.all(`${SELECT_SESSION} WHERE s.customer_away_since IS NOT NULL AND s.status NOT IN (${inList(TERMINAL_STATUSES)}) ORDER BY s.customer_away_since, s.id`, [
+            ...TERMINAL_STATUSES,
+          ])
+        ).map(toSession),
       countLivePins: (now, technicianId) => {
+        if (!technicianId) return count(`SELECT ${LIVE_SESSION_PINS} AS n`, [now]);
         // A PIN without an expiry, and one not expired yet, counted apart: each is then a range of
         // the partial live-PIN indexes (an OR of both would walk every PIN through the table).
-        const of = technicianId ? " AND technician_id = ?" : "";
-        const by = technicianId ? [technicianId] : [];
         return count(
-          `SELECT (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ?${of}) +
-                  (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL${of}) AS n`,
-          [now, ...by, ...by],
+          `SELECT (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at > ? AND technician_id = ?) +
+                  (SELECT COUNT(*) FROM sessions WHERE pin IS NOT NULL AND pin_expires_at IS NULL AND technician_id = ?) AS n`,
+          [now, technicianId, technicianId],
         );
       },
       livePinCounts: async (now, technicianId) => {
-        // The same ranges of the partial live-PIN indexes as countLivePins, all in one statement.
+        // The same figures as countLivePins (with and without the technician), in one statement.
         const r = (await one(LIVE_PIN_COUNTS, [now, technicianId, technicianId, now, now]))!;
         return { technician: Number(r.technician), all: Number(r.all_pins) };
       },

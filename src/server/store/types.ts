@@ -173,10 +173,12 @@ export interface Store {
     listByTechnician(technicianId: string, statuses: readonly SessionStatus[]): Promise<SessionRow[]>;
     /** Sessions in the given statuses whose status changed at or after `since`. */
     listByTechnicianSince(technicianId: string, statuses: readonly SessionStatus[], since: string): Promise<SessionRow[]>;
-    /** Sessions still waiting for a customer whose PIN expired before `now`. */
+    /** Sessions still waiting for a customer whose PIN expired before `now` (and is still held). */
     listExpiredPins(now: string): Promise<SessionRow[]>;
     /** Sessions not ended whose customer had joined: at start-up, none of those customers is connected. */
     listJoinedLive(): Promise<SessionRow[]>;
+    /** Sessions not ended whose customer is marked away (customerAwaySince set), oldest mark first. */
+    listAwayLive(): Promise<SessionRow[]>;
     /** Sessions holding a PIN that has not expired at `now`: all, or one technician's. */
     countLivePins(now: string, technicianId?: string): Promise<number>;
     /**

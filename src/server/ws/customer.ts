@@ -25,6 +25,8 @@ export interface CustomerDeps {
   stopping: () => boolean;
   joinTimeoutMs: number;
   heartbeatMs: number;
+  /** Told how long (seconds) each accepted join took, from its message's arrival to `joined` written. */
+  joinAnswered?: (seconds: number) => void;
 }
 
 /** Why a PIN from a source that spent its budget of wrong PINs is refused, and what the customer can do. */
@@ -90,7 +92,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
   ws.on(
     "message",
     inOrder(
-      async (data, isBinary) => {
+      async (data, isBinary, arrivedAt) => {
         if (!(await withinBudget())) return log.warn({ sessionId, address }, "customer socket flooding: closed");
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
@@ -99,7 +101,15 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "join": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address));
+            // The customer is answered as soon as the join is committed, before the technicians'
+            // pushes for it are made: those go out at the end of the turn (see LocalSockets.send).
+            const admit = (joined: { row: SessionRow; resumeToken: string }) => {
+              if (ws.readyState !== ws.OPEN) return;
+              customerName = msg.name ?? customerName;
+              enter(joined.row, joined.resumeToken, false);
+              deps.joinAnswered?.((performance.now() - arrivedAt) / 1000);
+            };
+            const check = await deps.pins.check(address, () => sessions.customerJoin(msg.pin, msg.name, address, admit));
             if (!check.ok && check.throttled) {
               log.debug({ address }, "PIN attempts throttled");
               // The same answer for a live PIN and a miss. The customer cannot wait out a budget that
@@ -112,9 +122,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             if (!check.ok) return closeWith(ws, WS_CLOSE.invalidPin, "unknown or expired PIN");
             const joined = check.value;
             // Gone while joining: away at once, so the page may still come back with its credential.
-            if (ws.readyState !== ws.OPEN) return sessions.customerLeft(joined.row.id);
-            customerName = msg.name ?? customerName;
-            enter(joined.row, joined.resumeToken, false);
+            if (phase === "pin") return sessions.customerLeft(joined.row.id);
             log.info({ sessionId, address }, "customer joined");
             return;
           }

@@ -41,11 +41,15 @@ export function errorMessage(err: unknown): { type: "error"; code: string; messa
   return { type: "error", code: "internal", message: "internal error" };
 }
 
-/** Handles messages one at a time, in arrival order. */
-export function inOrder(handle: (data: RawData, isBinary: boolean) => Promise<void>, onError: (err: unknown) => void) {
+/**
+ * Handles messages one at a time, in arrival order. `arrivedAt` is performance.now() (ms) when the
+ * message was read, before it waited for the ones ahead of it.
+ */
+export function inOrder(handle: (data: RawData, isBinary: boolean, arrivedAt: number) => Promise<void>, onError: (err: unknown) => void) {
   let chain = Promise.resolve();
   return (data: RawData, isBinary: boolean) => {
-    chain = chain.then(() => handle(data, isBinary)).catch(onError);
+    const arrivedAt = performance.now();
+    chain = chain.then(() => handle(data, isBinary, arrivedAt)).catch(onError);
   };
 }
 

@@ -45,6 +45,7 @@ export function attachWebSockets(
           stopping: opts.stopping,
           joinTimeoutMs: opts.joinTimeoutMs,
           heartbeatMs: opts.heartbeatMs,
+          joinAnswered: (seconds) => services.metrics.customerJoinDuration.observe(seconds),
         });
       });
     } else if (path === TECHNICIAN_WS_PATH) {
