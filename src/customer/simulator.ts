@@ -43,6 +43,9 @@ export interface PeerFigures {
   sentVideoFrames: number;
   sentAudioPackets: number;
   receivedAudioPackets: number;
+  /** Not sent because the network could not take them when they were due (an outage): never sent late. */
+  droppedVideoFrames: number;
+  droppedAudioPackets: number;
 }
 
 export interface SimulatorResult {
@@ -70,7 +73,7 @@ export interface SimulatorResult {
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
   const peers = new Map<string, CustomerPeer>();
   // Per technician, so that one collaborator's stream does not read as the lead's (each gets its own copy).
-  const figures = new Map<string, PeerFigures>([[LEAD_PEER, { peer: LEAD_PEER, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0 }]]);
+  const figures = new Map<string, PeerFigures>([[LEAD_PEER, { peer: LEAD_PEER, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }]]);
   let receivedLensCommands = 0;
   let status: SessionStatus | null = null;
   let firstPlayAt: number | null = null;
@@ -106,10 +109,12 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
     peers.delete(name);
     await peer.close(reason);
     let f = figures.get(name);
-    if (!f) figures.set(name, (f = { peer: name, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0 }));
+    if (!f) figures.set(name, (f = { peer: name, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }));
     f.sentVideoFrames += peer.sentVideoFrames;
     f.sentAudioPackets += peer.sentAudioPackets;
     f.receivedAudioPackets += peer.receivedAudioPackets;
+    f.droppedVideoFrames += peer.droppedVideoFrames;
+    f.droppedAudioPackets += peer.droppedAudioPackets;
     receivedLensCommands += peer.lensCommands.length;
   };
 
