@@ -113,9 +113,10 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
     });
     ws.on("close", (code, reason) => {
       if (this.ws !== ws) return;
-      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) clearInterval(this.pinger);
-      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) this.emit("closed", { code, reason: reason.toString() });
-      else void this.reconnect(code);
+      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) {
+        clearInterval(this.pinger);
+        this.emit("closed", { code, reason: reason.toString() });
+      } else void this.reconnect(code);
     });
   }
 
