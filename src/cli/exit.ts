@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol/errors.js";
+import { ALREADY_EXISTS, type ErrorCode } from "../protocol/errors.js";
 import { DaemonUnavailable, ExitWith, Interrupted, NotLoggedIn, UsageError } from "./errors.js";
 
 export const EXIT = {
@@ -18,6 +18,8 @@ export const EXIT = {
  * (it is reconnecting): that is 1, keeping 3 for "the daemon itself cannot be reached".
  * `conflict` is a rule of the session model refusing the action (one Lens session, ten active):
  * "not permitted", 5, like a missing permission; so is `quota_exceeded` (too many live sessions).
+ * A `conflict` with what already exists (`details.reason` ALREADY_EXISTS: adding a technician,
+ * group or external technician that is there) refuses nobody's rights: 1, an error.
  */
 const BY_CODE: Record<ErrorCode, number> = {
   bad_request: EXIT.usage,
@@ -42,7 +44,9 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof Interrupted) return EXIT.interrupted;
   if (err instanceof NotLoggedIn) return EXIT.notLoggedIn;
   if (err && typeof err === "object" && (err as { name?: string }).name === "RescueError") {
-    return BY_CODE[(err as { code: ErrorCode }).code] ?? EXIT.error;
+    const { code, details } = err as { code: ErrorCode; details?: Record<string, unknown> };
+    if (code === "conflict" && details?.reason === ALREADY_EXISTS) return EXIT.error;
+    return BY_CODE[code] ?? EXIT.error;
   }
   return EXIT.error;
 }

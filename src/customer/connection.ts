@@ -42,6 +42,9 @@ const FINAL_CLOSES: readonly number[] = [
   WS_CLOSE.rateLimited,
 ];
 
+/** How often the customer pings the server (as the page does): the server's `pong` is the last contact `awayMs` counts from. */
+const PING_MS = 5_000;
+
 /** Waits before resume attempt n (1-based): 0.25, 0.5, 1, 2, 2 ... s. */
 const retryDelayMs = (attempt: number) => Math.min(2000, 250 * 2 ** (attempt - 1));
 
@@ -55,6 +58,9 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
   private ws: WebSocket;
   private resume: { token: string; graceMs: number } | undefined;
   private leaving = false;
+  /** When the server was last heard from (epoch ms): any message or WebSocket ping/pong on the current socket. */
+  private lastHeardAt = Date.now();
+  private readonly pinger: NodeJS.Timeout;
 
   private constructor(
     private readonly serverUrl: string,
@@ -65,6 +71,11 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
     this.ws = opened.ws;
     this.resume = opened.joined.resume;
     this.attach(opened);
+    // An outage leaves the socket looking open; the ping's answer marks each contact (see resume's awayMs).
+    this.pinger = setInterval(() => {
+      if (this.ws.readyState === WebSocket.OPEN) send(this.ws, { type: "ping" });
+    }, PING_MS);
+    this.pinger.unref();
   }
 
   get sessionId(): string {
@@ -83,8 +94,18 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
   private attach({ ws, takeEarly }: Opened): void {
     // What came behind `joined` is delivered once the caller had a chance to listen (the
     // constructor's caller adds its listeners after it), in order with what follows.
+    this.lastHeardAt = Date.now();
+    const heard = () => {
+      if (this.ws === ws) this.lastHeardAt = Date.now();
+    };
+    ws.on("ping", heard);
+    ws.on("pong", heard);
     let queue: WebSocket.RawData[] | null = takeEarly();
-    ws.on("message", (data) => (queue ? queue.push(data) : this.onMessage(data)));
+    ws.on("message", (data) => {
+      heard();
+      if (queue) queue.push(data);
+      else this.onMessage(data);
+    });
     setImmediate(() => {
       const held = queue ?? [];
       queue = null;
@@ -92,15 +113,21 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
     });
     ws.on("close", (code, reason) => {
       if (this.ws !== ws) return;
-      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) this.emit("closed", { code, reason: reason.toString() });
-      else void this.reconnect(code);
+      if (this.leaving || !this.resume || FINAL_CLOSES.includes(code)) {
+        clearInterval(this.pinger);
+        this.emit("closed", { code, reason: reason.toString() });
+      } else void this.reconnect(code);
     });
   }
 
-  /** Resumes the session on a new socket, retrying until the grace period is over. */
+  /**
+   * Resumes the session on a new socket, retrying until the grace period is over. The `awayMs` it
+   * reports counts from the last contact with the server: a socket that died in an outage is
+   * noticed only when the network is back, which would make a minute away look like a moment.
+   */
   private async reconnect(code: number): Promise<void> {
-    const droppedAt = Date.now();
-    const giveUpAt = droppedAt + (this.resume?.graceMs ?? 0);
+    const droppedAt = this.lastHeardAt;
+    const giveUpAt = Date.now() + (this.resume?.graceMs ?? 0);
     let last = { code, reason: "connection lost" };
     for (let attempt = 1; !this.leaving && Date.now() < giveUpAt; attempt++) {
       this.emit("reconnecting", { attempt, code });
@@ -125,6 +152,7 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
         if (err.code === "not_found") break;
       }
     }
+    clearInterval(this.pinger);
     this.emit("closed", last);
   }
 
@@ -172,6 +200,7 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
 
   leave(): void {
     this.leaving = true;
+    clearInterval(this.pinger);
     if (this.ws.readyState === WebSocket.OPEN) send(this.ws, { type: "leave" });
     this.ws.close(1000, "customer left");
   }

@@ -1,3 +1,4 @@
+import type { Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { closeSync, openSync, writeSync } from "node:fs";
 import {
@@ -57,6 +58,14 @@ export interface CustomerPeerEvents {
 const VIDEO_CLOCK = 90_000;
 const AUDIO_CLOCK = 48_000;
 
+/**
+ * Send buffer of the media socket (Linux doubles it, and counts each datagram at about twice its
+ * size): what the kernel may hold back while the next hop is unreachable and send late once it is
+ * back, about a quarter of a second of the clip. The largest frame (~11 KB) fits; while
+ * the network is there datagrams leave at once and the buffer never fills.
+ */
+const SEND_BUFFER_BYTES = 16 * 1024;
+
 const random32 = (): number => Math.floor(Math.random() * 0x1_0000_0000);
 const random16 = (): number => Math.floor(Math.random() * 0x1_0000);
 
@@ -68,6 +77,9 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   readonly pc: RTCPeerConnection;
   sentVideoFrames = 0;
   sentAudioPackets = 0;
+  /** Frames and packets not sent because the network could not take them when they were due (an outage). */
+  droppedVideoFrames = 0;
+  droppedAudioPackets = 0;
   receivedAudioPackets = 0;
   keyframeRequests = 0;
   /** RTCP receiver reports about the video, from the technician. */
@@ -93,6 +105,8 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   /** Candidates gathered before the offer went out: JSEP sends a description before its candidates. */
   private heldCandidates: Signal[] | null = [];
   private voiceFile: { fd: number; writer: OggOpusWriter } | undefined;
+  /** The media socket whose send buffer was made small (see mediaSocket). */
+  private tunedSocket: Socket | undefined;
 
   private readonly probe: MediaProbe | undefined;
 
@@ -302,7 +316,50 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     return from;
   }
 
+  /**
+   * The UDP socket media leaves by (the nominated ICE pair's), when it is a plain UDP socket;
+   * undefined before ICE has chosen one or over a relay.
+   */
+  private mediaSocket(): Socket | undefined {
+    const pair = this.pc.dtlsTransports[0]?.iceTransport.connection.nominated;
+    const transport = (pair?.protocol as { transport?: { socket?: unknown } } | undefined)?.transport;
+    const socket = transport?.socket as Socket | undefined;
+    if (socket && socket !== this.tunedSocket) {
+      // The kernel keeps what it cannot send yet (an unreachable next hop) against this buffer and
+      // sends it when the network is back: a small one holds well under a second of media.
+      this.tunedSocket = socket;
+      try {
+        socket.setSendBufferSize(SEND_BUFFER_BYTES);
+      } catch {
+        // A closed socket: nothing to tune.
+      }
+    }
+    return socket;
+  }
+
+  /**
+   * True when the network cannot take media now: the kernel refused the last datagrams (its
+   * buffer is full, as while the link is down) and they wait in the process. A camera does not
+   * send later what it could not send when it was taken: the frame or packet due now is dropped,
+   * so after an outage the stream goes on live instead of sending the outage's media in a burst.
+   */
+  private backlogged(): boolean {
+    const socket = this.mediaSocket();
+    if (!socket) return false;
+    try {
+      return socket.getSendQueueCount() > 0;
+    } catch {
+      return false;
+    }
+  }
+
   private sendVideo(frame: ClipFrame, ticks: number, index: number): void {
+    if (this.backlogged()) {
+      this.droppedVideoFrames++;
+      // What follows a dropped frame cannot be decoded without it: go on with a keyframe.
+      this.keyframeWanted = true;
+      return;
+    }
     let sentIndex = index;
     if (this.keyframeWanted) {
       // Answer a PLI with the clip's next keyframe, sent now in place of this delta frame.
@@ -331,6 +388,10 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   }
 
   private sendAudio(packet: OpusPacket, ticks: number, index: number): void {
+    if (this.backlogged()) {
+      this.droppedAudioPackets++;
+      return;
+    }
     const header = new RtpHeader({
       sequenceNumber: this.audioSeq,
       timestamp: (this.audioTsBase + ticks) >>> 0,

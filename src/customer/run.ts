@@ -1,6 +1,6 @@
 import { RescueError, WS_CLOSE, type SessionStatus } from "../protocol/index.js";
 import { CustomerConnection } from "./connection.js";
-import { runSimulatedCustomer, type SimulatorOptions } from "./simulator.js";
+import { runSimulatedCustomer, type PeerFigures, type SimulatorOptions } from "./simulator.js";
 import { isLoopbackUrl } from "../media/loopback.js";
 
 export interface SimulateCustomerOptions {
@@ -25,9 +25,11 @@ export interface SimulateCustomerOptions {
 
 export interface SimulateCustomerResult {
   session: string;
+  /** Sent to the lead technician (what their daemon records); `technicians` has each one's. */
   sentVideoFrames: number;
   sentAudioPackets: number;
   receivedAudioPackets: number;
+  technicians: PeerFigures[];
   /** Lens commands that came from the lead technician (drawings, freeze, camera requests). */
   receivedLensCommands: number;
   /**
@@ -51,7 +53,7 @@ export async function simulateCustomer(opts: SimulateCustomerOptions): Promise<S
     conn.grantDevices(!opts.noCamera, true);
     conn.answerEula(opts.acceptEula);
     const after = await conn.waitForStatus(["waiting", "declined", "closed", "aborted", "timed-out"], EULA_ANSWER_MS);
-    if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, receivedLensCommands: 0, endedBy: after };
+    if (after !== "waiting") return { session, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, technicians: [], receivedLensCommands: 0, endedBy: after };
     say("waiting for the technician to start the session");
 
     const statusListeners: ((s: SessionStatus) => void)[] = [];

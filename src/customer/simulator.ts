@@ -36,10 +36,26 @@ export interface SimulatorOptions {
   signal?: AbortSignal;
 }
 
-export interface SimulatorResult {
+/** What went to one technician's peer connection (every connection made to them, summed). */
+export interface PeerFigures {
+  /** "lead", or the collaborator's id as the server names their peer. */
+  peer: string;
   sentVideoFrames: number;
   sentAudioPackets: number;
   receivedAudioPackets: number;
+  /** Not sent because the network could not take them when they were due (an outage): never sent late. */
+  droppedVideoFrames: number;
+  droppedAudioPackets: number;
+}
+
+export interface SimulatorResult {
+  /** Sent to the lead technician, whose daemon records: what to compare with the recording. */
+  sentVideoFrames: number;
+  sentAudioPackets: number;
+  /** The lead technician's voice, as their daemon's `audio.sentPackets` counts it. */
+  receivedAudioPackets: number;
+  /** Each technician's figures, the lead first, then collaborators in the order they joined. */
+  technicians: PeerFigures[];
   /** Lens commands (drawings, freeze, camera requests) that came on the lead's data channel. */
   receivedLensCommands: number;
   /** "streamed" when the duration was played; otherwise the status or reason that ended it. */
@@ -56,7 +72,9 @@ export interface SimulatorResult {
  */
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
   const peers = new Map<string, CustomerPeer>();
-  const totals = { sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, receivedLensCommands: 0 };
+  // Per technician, so that one collaborator's stream does not read as the lead's (each gets its own copy).
+  const figures = new Map<string, PeerFigures>([[LEAD_PEER, { peer: LEAD_PEER, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }]]);
+  let receivedLensCommands = 0;
   let status: SessionStatus | null = null;
   let firstPlayAt: number | null = null;
   let heldSince: number | null = null;
@@ -90,10 +108,14 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
     if (!peer) return;
     peers.delete(name);
     await peer.close(reason);
-    totals.sentVideoFrames += peer.sentVideoFrames;
-    totals.sentAudioPackets += peer.sentAudioPackets;
-    totals.receivedAudioPackets += peer.receivedAudioPackets;
-    totals.receivedLensCommands += peer.lensCommands.length;
+    let f = figures.get(name);
+    if (!f) figures.set(name, (f = { peer: name, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }));
+    f.sentVideoFrames += peer.sentVideoFrames;
+    f.sentAudioPackets += peer.sentAudioPackets;
+    f.receivedAudioPackets += peer.receivedAudioPackets;
+    f.droppedVideoFrames += peer.droppedVideoFrames;
+    f.droppedAudioPackets += peer.droppedAudioPackets;
+    receivedLensCommands += peer.lensCommands.length;
   };
 
   const add = async (name: string): Promise<void> => {
@@ -151,5 +173,13 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
   await add(LEAD_PEER);
   const endedBy = await finished;
   await Promise.all([...peers.keys()].map((name) => drop(name, endedBy)));
-  return { ...totals, endedBy };
+  const lead = figures.get(LEAD_PEER)!;
+  return {
+    sentVideoFrames: lead.sentVideoFrames,
+    sentAudioPackets: lead.sentAudioPackets,
+    receivedAudioPackets: lead.receivedAudioPackets,
+    technicians: [...figures.values()],
+    receivedLensCommands,
+    endedBy,
+  };
 }

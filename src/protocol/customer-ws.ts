@@ -17,7 +17,9 @@ export const CustomerToServer = z.discriminatedUnion("type", [
    * Instead of `join`, after a dropped socket or a page reload: the credential from the last
    * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
    * `awayMs`: how long the customer has been without a connection (by its clock, a page reload
-   * included: the page keeps the time it was left in sessionStorage), at most a day. The server
+   * included: the page keeps the time it was left in sessionStorage), at most a day: counted from
+   * the last message it received from the server (a `pong` to its `ping` every few seconds), not
+   * from when it noticed the socket had died, which after an outage is when the network is back. The server
    * bounds it by its grace period and logs it as customer-reconnected `reportedAwayMs`; it is the
    * gap the log reports only when no server saw the drop (its node died).
    */
@@ -34,8 +36,10 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("media"), state: z.enum(["paused", "resumed"]) }).strict(),
   z.object({ type: z.literal("leave") }).strict(),
   /**
-   * Sent by the page every few seconds and ignored: a socket whose other end is gone (the server
-   * dropped it during a network outage) is noticed by the page once its network is back.
+   * Sent by the page every few seconds, answered with `pong`: a socket whose other end is gone
+   * (the server dropped it during a network outage) is noticed by the page once its network is
+   * back, and the last answer tells when the page last heard from the server (`awayMs` counts
+   * from there).
    */
   z.object({ type: z.literal("ping") }).strict(),
   /** Desktop sessions: the customer stopped sharing their screen (the browser's stop button or the page's). */
@@ -69,5 +73,7 @@ export const ServerToCustomer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("peer"), peer: Id, event: z.enum(["joined", "left"]) }),
   z.object({ type: z.literal("chat"), message: ChatMessage }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+  /** The answer to the customer's `ping`. */
+  z.object({ type: z.literal("pong") }),
 ]);
 export type ServerToCustomer = z.infer<typeof ServerToCustomer>;

@@ -20,6 +20,12 @@ export const ERROR_CODES = {
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * `details.reason` of a `conflict` whose thing is there already (a technician, group or approved
+ * external technician by that name): a clash with what exists, not a rule refusing the caller.
+ */
+export const ALREADY_EXISTS = "exists";
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const ErrorBody = z.object({

@@ -2,8 +2,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { UsageError } from "../cli/errors.js";
+import { JqRuntimeError, applyJq } from "../cli/jq.js";
 import { packageVersion } from "../profile/package.js";
 import { RescueError } from "../protocol/index.js";
+import { caretNotation } from "../protocol/text.js";
 import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis-url.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initStore, startServer } from "./index.js";
@@ -118,8 +121,32 @@ function storeTarget(o: { data?: string; database?: string }, create = false): S
   return { dataDir: create ? resolve(o.data) : existingData(o.data) };
 }
 
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/**
+ * A command's JSON answer on stdout, or what `--jq EXPR` makes of it (as `rescue` does: real jq,
+ * strings raw, one line per output when piped). A bad expression is a UsageError (exit 2), one
+ * that fails at run time a JqRuntimeError (exit 1) after the outputs before it.
+ */
+async function printJson(value: unknown, jq?: string): Promise<void> {
+  if (jq === undefined) {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  // Raw strings on a terminal show their control characters rather than obey them, as in `rescue`.
+  const write = (text: string) => {
+    const shown = process.stdout.isTTY ? caretNotation(text) : text;
+    if (shown) process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+  };
+  try {
+    write(await applyJq(value, jq, !process.stdout.isTTY));
+  } catch (e) {
+    if (e instanceof JqRuntimeError) write(e.output);
+    throw e;
+  }
+}
+
+/** `--jq EXPR` beside a command's `--json` (it implies --json). */
+function jqOption(): Option {
+  return new Option("--jq <expr>", "filter the JSON output with a jq expression (implies --json), e.g. --jq '.[].to'");
 }
 
 /** Resolves on the first SIGTERM or SIGINT. */
@@ -176,6 +203,7 @@ function program(): Command {
     .addOption(databaseOption())
     .option("--admin-email <email>", "the administrator's email", DEFAULT_ADMIN_EMAIL)
     .option("--json", "print {email, password} as JSON")
+    .addOption(jqOption())
     .addHelpText(
       "after",
       [
@@ -186,9 +214,9 @@ function program(): Command {
         `  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server init --json`,
       ].join("\n"),
     )
-    .action(async (o: { data?: string; database?: string; adminEmail: string; json?: boolean }) => {
+    .action(async (o: { data?: string; database?: string; adminEmail: string; json?: boolean; jq?: string }) => {
       const admin = await initStore(storeTarget(o, true), o.adminEmail);
-      if (o.json) printJson(admin);
+      if (o.json || o.jq !== undefined) await printJson(admin, o.jq);
       else process.stdout.write(`administrator: ${admin.email}\npassword: ${admin.password}\n(the password is shown once; keep it safe)\n`);
     });
 
@@ -337,13 +365,14 @@ function program(): Command {
     .option("--data <dir>", "data folder made by init (SQLite)")
     .addOption(databaseOption())
     .option("--json", 'print {"engine", "applied": [ids applied now], "migrations": [{id, name, appliedAt}]} as JSON')
+    .addOption(jqOption())
     .addHelpText(
       "after",
       `\nExamples:\n  $ rescue-server migrate --data ./rescue-data --json\n  $ ${DATABASE_URL_ENV}=postgres://rescue:PASSWORD@db.internal:5432/rescue rescue-server migrate`,
     )
-    .action(async (o: { data?: string; database?: string; json?: boolean }) => {
+    .action(async (o: { data?: string; database?: string; json?: boolean; jq?: string }) => {
       const result = await migrateStore(storeTarget(o));
-      if (o.json) printJson(result);
+      if (o.json || o.jq !== undefined) await printJson(result, o.jq);
       else {
         for (const m of result.migrations) process.stdout.write(`${m.id}  ${m.appliedAt}  ${m.name}\n`);
         process.stderr.write(`${result.engine}: ${result.applied.length === 0 ? "up to date" : `applied ${result.applied.join(", ")}`}\n`);
@@ -356,12 +385,16 @@ function program(): Command {
     .option("--data <dir>", "data folder made by init")
     .addOption(databaseOption())
     .option("--json", "print [{channel, to, body, at}] as JSON")
-    .addHelpText("after", "\nExamples:\n  $ rescue-server outbox --data ./rescue-data --json")
-    .action(async (o: { data?: string; database?: string; json?: boolean }) => {
+    .addOption(jqOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ rescue-server outbox --data ./rescue-data --json\n  $ rescue-server outbox --data ./rescue-data --jq '.[] | select(.channel == \"sms\") | .body'",
+    )
+    .action(async (o: { data?: string; database?: string; json?: boolean; jq?: string }) => {
       const store = await openStore(storeTarget(o));
       try {
         const rows = await store.outbox.list();
-        if (o.json) printJson(rows.map((r) => ({ channel: r.channel, to: r.to, ...(r.subject ? { subject: r.subject } : {}), body: r.body, at: r.at })));
+        if (o.json || o.jq !== undefined) await printJson(rows.map((r) => ({ channel: r.channel, to: r.to, ...(r.subject ? { subject: r.subject } : {}), body: r.body, at: r.at })), o.jq);
         else for (const r of rows) process.stdout.write(`${r.at}  ${r.channel}  ${r.to}\n  ${r.body.replace(/\n/g, "\n  ")}\n`);
       } finally {
         await store.close();
@@ -374,6 +407,7 @@ function program(): Command {
     .requiredOption("--data <dir>", "data folder made by init")
     .requiredOption("--out <file>", "the backup file; written beside itself first, then renamed over it")
     .option("--json", "print {path, bytes, at, schema, technicians, sessions, logEntries} as JSON")
+    .addOption(jqOption())
     .addHelpText(
       "after",
       [
@@ -387,10 +421,10 @@ function program(): Command {
         "  $ rescue-server backup --data ./rescue-data --out ./rescue.db.bak --json",
       ].join("\n"),
     )
-    .action(async (o: { data: string; out: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; json?: boolean; jq?: string }) => {
       const result = await backupStore(existingData(o.data), resolve(o.out));
       if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
-      if (o.json) printJson(result);
+      if (o.json || o.jq !== undefined) await printJson(result, o.jq);
       else {
         process.stdout.write(`${result.path}\n`);
         process.stderr.write(
@@ -405,6 +439,7 @@ function program(): Command {
     .requiredOption("--data <dir>", "data folder to restore into (created 0700 when missing)")
     .requiredOption("--from <file>", "a file written by `rescue-server backup`")
     .option("--json", "print {path, from, previous, backupSchema, schema, technicians, sessions, logEntries} as JSON")
+    .addOption(jqOption())
     .addHelpText(
       "after",
       [
@@ -417,9 +452,9 @@ function program(): Command {
         "  $ rescue-server restore --data ./rescue-data --from ./rescue.db.bak --json",
       ].join("\n"),
     )
-    .action(async (o: { data: string; from: string; json?: boolean }) => {
+    .action(async (o: { data: string; from: string; json?: boolean; jq?: string }) => {
       const result = await restoreStore(resolve(o.data), resolve(o.from));
-      if (o.json) printJson(result);
+      if (o.json || o.jq !== undefined) await printJson(result, o.jq);
       else {
         process.stdout.write(`${result.path}\n`);
         process.stderr.write(
@@ -447,6 +482,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      report(err.message);
+      return EXIT.usage;
     }
     if (err instanceof ZodError) {
       report(err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import {
   AddTechnicianRequest,
   PERMISSIONS,
+  ALREADY_EXISTS,
   RescueError,
   GroupRequest,
   type AddTechnicianResponse,
@@ -58,7 +59,7 @@ export class Organisation {
   }
 
   async createGroup(req: Parsed<typeof GroupRequest>): Promise<Group> {
-    if (await this.store.groups.get(req.name)) throw new RescueError("conflict", `group "${req.name}" already exists`);
+    if (await this.store.groups.get(req.name)) throw new RescueError("conflict", `group "${req.name}" already exists`, { reason: ALREADY_EXISTS });
     const row: GroupRow = {
       name: req.name,
       permissions: unique(req.permissions),
@@ -90,7 +91,7 @@ export class Organisation {
 
   async addTechnician(req: Parsed<typeof AddTechnicianRequest>): Promise<AddTechnicianResponse> {
     if (!(await this.store.groups.get(req.group))) throw new RescueError("not_found", `no group "${req.group}"`);
-    if (await this.store.technicians.byEmail(req.email)) throw new RescueError("conflict", `technician ${req.email} already exists`);
+    if (await this.store.technicians.byEmail(req.email)) throw new RescueError("conflict", `technician ${req.email} already exists`, { reason: ALREADY_EXISTS });
     const password = generatePassword();
     await this.store.technicians.insert({
       id: newId(),

@@ -173,8 +173,13 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     const back = await statsWhen(session.id, (s) => s.connection?.state === "connected" && s.video.frames > before.video.frames + 30, 60_000);
     const restoredMs = Date.now() - upAt;
     await expect.poll(async () => (await statusOf(session.id))?.customer?.away ?? null, { timeout: 30_000 }).toBeNull();
-    const events = (await logOf(session.id)).map((e) => e.event);
+    const log = await logOf(session.id);
+    const events = log.map((e) => e.event);
     for (const e of ["customer-lost", "customer-reconnected", "media-lost", "media-restored"]) expect(events).toContain(e);
+    // The page counts its time away from its last message from the server (before the link went
+    // down), not from noticing that its socket had died.
+    const reconnected = log.find((e) => e.event === "customer-reconnected")!;
+    expect(reconnected.reportedAwayMs as number, JSON.stringify(reconnected)).toBeGreaterThanOrEqual(upAt - downAt);
     expect(events).not.toContain("aborted");
     expect(back.video.frames).toBeGreaterThan(before.video.frames);
     console.log(`20 s link outage: media back ${restoredMs} ms after the link came up`);

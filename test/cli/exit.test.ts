@@ -23,6 +23,11 @@ describe("exit codes", () => {
     for (const [code, exit] of Object.entries(expected)) expect(exitCodeFor(new RescueError(code as ErrorCode, "x")), code).toBe(exit);
   });
 
+  it("a conflict with what already exists is an error (1), not a refusal (5)", () => {
+    expect(exitCodeFor(new RescueError("conflict", "technician a@b.test already exists", { reason: "exists" }))).toBe(1);
+    expect(exitCodeFor(new RescueError("conflict", "cannot chat in a session that is closed", { status: "closed" }))).toBe(5);
+  });
+
   it("maps the CLI's own failures", () => {
     expect(exitCodeFor(new UsageError("x"))).toBe(2);
     expect(exitCodeFor(new DaemonUnavailable("x"))).toBe(3);

@@ -259,6 +259,14 @@ describe("rescue session commands against a real server and daemon", () => {
       expect(added.json()).toEqual({ email, password: expect.any(String) });
       expect((await rescue(adminHome, ["admin", "technician", "list", "--json"])).json<any[]>().map((t) => t.email)).toContain(email);
       expect((await rescue(adminHome, ["admin", "technician", "add", email, "--group", "No Such Group"])).code).toBe(6);
+      // Adding what is there already is an error (1), not "not permitted" (5): the admin may add technicians.
+      const again = await rescue(adminHome, ["admin", "technician", "add", email, "--group", name, "--json"]);
+      expect(again.code, again.stderr).toBe(1);
+      expect(again.stderr).toMatch(/already exists/);
+      expect(again.stdout).toBe("");
+      const groupAgain = await rescue(adminHome, ["admin", "group", "create", name]);
+      expect(groupAgain.code, groupAgain.stderr).toBe(1);
+      expect(groupAgain.stderr).toMatch(/already exists/);
       // The new technician can log in with the password shown once.
       const bobHome = makeHome();
       try {

@@ -77,6 +77,18 @@ describe("rescue-server", () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual({ channel: "sms", to: "+31612345678", body: expect.stringContaining(session.links.mobile), at: expect.any(String) });
     expect(rows[1]).toMatchObject({ channel: "email", to: "c@example.test" });
+    // --jq as every `rescue` command with --json takes it: real jq, strings raw, one line each when piped.
+    const phones = await run(["outbox", "--data", data, "--jq", '.[] | select(.channel == "sms") | .to']);
+    expect(phones.code, phones.stderr).toBe(0);
+    expect(phones.stdout).toBe("+31612345678\n");
+    const badExpr = await run(["outbox", "--data", data, "--jq", ".[] |"]);
+    expect(badExpr.code).toBe(2);
+    expect(badExpr.stdout).toBe("");
+    expect(badExpr.stderr).toMatch(/--jq: jq: error/);
+    const failing = await run(["outbox", "--data", data, "--jq", '.[] | .to, error("stop")']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toBe("+31612345678\n");
+    expect(failing.stderr).toMatch(/--jq: .*stop/);
     expect(server.stderr()).not.toContain(admin.password);
     expect(server.stderr()).not.toContain(token);
 

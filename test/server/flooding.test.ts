@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ErrorBody, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { ErrorBody, InviteResponse, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { DEFAULT_LIMITS } from "../../src/server/limits/config.js";
 import { customerReady, openTechnicianWs, serverPerTest, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const each = serverPerTest();
@@ -113,5 +114,42 @@ describe("flooding", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429]);
     const refused = await create(tech.token);
     expect(ErrorBody.parse(refused.body).error).toMatchObject({ code: "rate_limited", details: { retryAfterSeconds: expect.any(Number) } });
+  });
+
+  it("a view-only collaborator's reoffer flood is cut to the reoffer rate: the customer builds only a few offers, the socket stays, the lead keeps its own budget", async () => {
+    server = await each.start();
+    const lead = await server.technician([...ALL, "lens", "invite-internal"]);
+    const viewer = await server.technician(["lens"]);
+    const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { type: "lens", method: "pin" } })).body);
+    const customer = each.keep(await customerReady(server, s.pin!));
+    expect((await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
+    const invited = InviteResponse.parse((await server.api("POST", `/api/v1/sessions/${s.id}/invitations`, { token: lead.token, body: { kind: "internal", to: viewer.email, permissions: ["view"] } })).body);
+    const bob = each.keep(await openTechnicianWs(server, viewer.token));
+    await bob.next("sessions");
+    expect((await server.api("POST", "/api/v1/invitations/join", { token: viewer.token, body: { pin: invited.pin } })).status).toBe(200);
+    expect(await customer.next("peer")).toEqual({ type: "peer", peer: invited.invitation.id, event: "joined" });
+
+    // The attack: 40 reoffers in a row from the view-only collaborator.
+    const started = Date.now();
+    const sent = 40;
+    for (let i = 0; i < sent; i++) bob.send({ type: "reoffer", sessionId: s.id });
+    const offersAsked = await countUntilQuiet(customer, "peer");
+    const errors: { code: string; message: string }[] = [];
+    for (let i = 0; i < sent - offersAsked; i++) errors.push(await bob.next("error"));
+    const { burst, windowMs } = DEFAULT_LIMITS.reoffer;
+    expect(burst).toBeLessThanOrEqual(10);
+    expect(offersAsked).toBeGreaterThanOrEqual(burst);
+    expect(offersAsked).toBeLessThanOrEqual(burst + Math.ceil(((Date.now() - started) * burst) / windowMs));
+    expect(errors[0]).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/too many requests for a new offer; retry in \d+ s/) });
+    // Refused, not cut off: the socket is open and answers the next message.
+    expect(bob.ws.readyState).toBe(bob.ws.OPEN);
+    bob.send({ type: "chat", sessionId: s.id, text: "hi" });
+    expect(await bob.next("error")).toMatchObject({ code: "forbidden" });
+
+    // The lead's daemon has a budget of its own, untouched by the collaborator's flood.
+    const t = each.keep(await openTechnicianWs(server, lead.token));
+    await t.next("sessions");
+    t.send({ type: "reoffer", sessionId: s.id });
+    expect(await customer.next("peer")).toEqual({ type: "peer", peer: "lead", event: "joined" });
   });
 });

@@ -38,6 +38,12 @@ export interface Limits {
    * chat's, since a technician drawing sends one per key or click; drawing and chat never starve each other.
    */
   lens: Rate;
+  /**
+   * A technician's requests for a new offer (`reoffer`) per session: each makes the customer's
+   * device build a new peer connection, so a few at once and then slowly. A daemon asks on its
+   * own only after a restart, a lost connection or the customer's ICE restart.
+   */
+  reoffer: Rate;
   /** Every message on one WebSocket, a customer's or a technician's; a client over it is cut off. */
   socketMessages: Rate;
   http: HttpLimits;
@@ -54,6 +60,7 @@ export const DEFAULT_LIMITS: Limits = {
   sessions: { createRate: { burst: 30, windowMs: 10 * MINUTE }, livePerTechnician: 20, liveInAll: 1_000 },
   chat: { burst: 10, windowMs: MINUTE / 3 },
   lens: { burst: 60, windowMs: MINUTE / 3 },
+  reoffer: { burst: 6, windowMs: MINUTE },
   socketMessages: { burst: 200, windowMs: 10_000 },
   http: {
     requestTimeoutMs: 30_000,

@@ -20,6 +20,7 @@ export const LimitsFile = z
     sessions: z.strictObject({ createRate: Rate, livePerTechnician: count, liveInAll: count }).partial(),
     chat: Rate,
     lens: Rate,
+    reoffer: Rate,
     socketMessages: Rate,
     http: z
       .strictObject({

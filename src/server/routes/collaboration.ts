@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import * as z from "zod";
 import {
   AddExternalTechnicianRequest,
+  ALREADY_EXISTS,
   CollaboratorParams,
   CollaboratorPatch,
   Id,
@@ -87,7 +88,7 @@ export function collaborationRoutes(app: FastifyInstance, s: Services): void {
   app.post("/api/v1/admin/external-technicians", async (req, reply) => {
     const who = await admin(req);
     const body = parseInput(AddExternalTechnicianRequest, req.body);
-    if (await s.store.externalTechnicians.get(body.email)) throw new RescueError("conflict", `${body.email} is already approved`);
+    if (await s.store.externalTechnicians.get(body.email)) throw new RescueError("conflict", `${body.email} is already approved`, { reason: ALREADY_EXISTS });
     if (await s.store.technicians.byEmail(body.email)) throw new RescueError("conflict", `${body.email} is a technician of the organisation`);
     const row = { email: body.email, name: body.name ?? body.email.split("@")[0]!, addedAt: s.now().toISOString() };
     await s.store.externalTechnicians.insert(row);

@@ -83,7 +83,7 @@ export interface SessionServiceDeps {
   customerGraceMs?: number;
   /** Creation, chat and Lens actions are limited (limits.sessions, limits.chat, limits.lens); state in these buckets. */
   buckets: BucketStore;
-  limits: Pick<Limits, "sessions" | "chat" | "lens">;
+  limits: Pick<Limits, "sessions" | "chat" | "lens" | "reoffer">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -510,6 +510,16 @@ export class SessionService {
       throw new RescueError("conflict", `cannot signal in a session that is ${row.status}`, { status: row.status });
     }
     return { row, peer: collaborator?.id ?? LEAD_PEER };
+  }
+
+  /**
+   * signalTarget for a `reoffer`, which makes the customer's device build a new connection: each
+   * technician has limits.reoffer per session, over it rate_limited with the seconds to wait.
+   */
+  async reofferTarget(caller: Caller, id: string): Promise<{ row: SessionRow; peer: string }> {
+    const target = await this.signalTarget(caller, id);
+    await this.throttle(`reoffer:${caller.technician.id}:${target.row.id}`, this.deps.limits.reoffer, "too many requests for a new offer");
+    return target;
   }
 
   // Customer side. The customer is identified by the socket that joined with the PIN.

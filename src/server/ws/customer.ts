@@ -175,7 +175,8 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             await sessions.customerScreenStopped(sessionId!);
             return;
           case "ping":
-            return;
+            // The customer counts its time away from the last message it had (see `resume`).
+            return send({ type: "pong" });
           case "leave":
             left = true;
             return closeWith(ws, 1000, "left");

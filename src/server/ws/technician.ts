@@ -38,8 +38,9 @@ export async function technicianConnection(
             return;
           }
           case "reoffer": {
-            // The customer's device makes a new connection to this technician and offers on it.
-            const { row, peer } = await sessions.signalTarget(caller, msg.sessionId);
+            // The customer's device makes a new connection to this technician and offers on it;
+            // limited per technician and session (a refusal is an error message, the socket stays).
+            const { row, peer } = await sessions.reofferTarget(caller, msg.sessionId);
             if (!(await hub.hasCustomer(row.id))) return send({ type: "error", code: "conflict", message: `no customer connected to session ${row.id}` });
             log.info({ sessionId: row.id, technician: caller.technician.email }, "customer asked for a new offer");
             hub.toCustomer(row.id, { type: "peer", peer, event: "joined" });

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { examples, type Context } from "../../context.js";
 import { Interrupted, UsageError } from "../../errors.js";
-import { CustomerToServer } from "../../../protocol/index.js";
+import { CustomerToServer, LEAD_PEER } from "../../../protocol/index.js";
 
 interface Options {
   server: string;
@@ -31,13 +31,14 @@ export function register(parent: Command, ctx: Context): void {
     .option("--audio <file.ogg>", "Ogg/Opus file instead of the bundled clip")
     .option("--no-camera", "deny the camera: grant the microphone only and stream audio alone")
     .option("--record-voice <file.ogg>", "save the technician's voice as it arrives (Ogg/Opus, mode 0600)")
-    .option("--json", "print what was sent as JSON");
+    .option("--json", "print what was sent as JSON: sentVideoFrames/sentAudioPackets went to the lead technician (compare them with the recording), technicians[] has each technician's");
   examples(
     cmd,
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json",
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --duration 60 --video clip.ivf --audio clip.ogg",
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --decline-eula",
     "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --record-voice heard.ogg   # what the technician said",
+    "rescue simulate customer --server http://127.0.0.1:8080 --pin 123456 --json --jq '.technicians[] | [.peer, .sentVideoFrames]'",
   );
   cmd.action((opts: Options) => run(ctx, opts));
 }
@@ -88,5 +89,10 @@ async function run(ctx: Context, opts: Options): Promise<void> {
   });
   if (result.endedBy === "left" && ctx.io.signal.aborted) throw new Interrupted();
   if (opts.json) out.value(result);
-  else out.line(out.tty ? `session ${result.session}: sent ${result.sentVideoFrames} video frames and ${result.sentAudioPackets} audio packets (${result.endedBy})` : [result.session, result.sentVideoFrames, result.sentAudioPackets, result.endedBy].join("\t"));
+  else if (!out.tty) out.line([result.session, result.sentVideoFrames, result.sentAudioPackets, result.endedBy].join("\t"));
+  else {
+    const others = result.technicians.filter((t) => t.peer !== LEAD_PEER);
+    const also = others.length > 0 ? `; ${others.length} collaborator${others.length > 1 ? "s" : ""} got ${others.map((t) => `${t.sentVideoFrames}/${t.sentAudioPackets}`).join(", ")}` : "";
+    out.line(`session ${result.session}: sent ${result.sentVideoFrames} video frames and ${result.sentAudioPackets} audio packets to the lead technician${also} (${result.endedBy})`);
+  }
 }

@@ -262,17 +262,26 @@ window.rescueCustomer = (function () {
   }
 
   var retryTimer = null;
-  /** When the socket dropped (0 while connected), and how many resumes were tried since. */
+  /**
+   * Since when the page has been without the server (0 while connected): its last message (the
+   * `pong` to the ping every 5 s at the latest), not when the dead socket was noticed, which after
+   * an outage is only once the network is back. `noticedAt`: when the drop was noticed, from which
+   * the server's grace period (which starts when the server notices it) is waited out. And how
+   * many resumes were tried since.
+   */
   var awaySince = 0;
+  var noticedAt = 0;
+  var lastHeard = 0;
   var attempts = 0;
   // Back from a reload: away since the old page was left, unless the clock says otherwise (moved back).
-  if (resume && typeof resume.leftAt === "number" && resume.leftAt <= Date.now()) awaySince = resume.leftAt;
+  if (resume && typeof resume.leftAt === "number" && resume.leftAt <= Date.now()) awaySince = noticedAt = resume.leftAt;
 
   /** The socket dropped: resume with the credential until the server's grace period is over. */
   function reconnect() {
     if (c.finished) return;
-    if (!awaySince) awaySince = Date.now();
-    if (Date.now() - awaySince > (resume.graceMs || 0)) return c.end("lost", t.lost);
+    if (!awaySince) awaySince = lastHeard || Date.now();
+    if (!noticedAt) noticedAt = Date.now();
+    if (Date.now() - noticedAt > (resume.graceMs || 0)) return c.end("lost", t.lost);
     c.reconnecting = true;
     c.setState("reconnecting", t.reconnecting);
     attempts += 1;
@@ -298,6 +307,7 @@ window.rescueCustomer = (function () {
       c.send(join);
     };
     ws.onmessage = function (event) {
+      if (c.ws === ws) lastHeard = Date.now();
       var msg;
       try {
         msg = JSON.parse(event.data);
@@ -306,6 +316,7 @@ window.rescueCustomer = (function () {
       }
       if (msg.type === "joined") {
         awaySince = 0;
+        noticedAt = 0;
         attempts = 0;
         onJoined(msg);
       } else if (msg.type === "status") onStatus(msg.status);
