@@ -18,6 +18,11 @@ describe("usage errors", () => {
       [["session", "wait", "s1"], /required option '--status <status>'/, "rescue session wait --help"],
       [["admin", "group", "create"], /missing required argument/, "rescue admin group create --help"],
       [["sesion"], /unknown command 'sesion'/, "rescue --help"],
+      // Each Lens shape's own fields, whichever number is wrong.
+      [["lens", "draw", "s1", "--circle", "2,0.5,0.1"], /^rescue: --circle 2,0\.5,0\.1: give X,Y,R, numbers from 0 to 1/, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--circle", "0.5,0.5"], /^rescue: --circle 0\.5,0\.5: give X,Y,R, /, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--arrow", "0.5"], /^rescue: --arrow 0\.5: give X,Y or X,Y,X2,Y2, /, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--line", "0,0,0.5,0.5,2,1"], /^rescue: --line 0,0,0\.5,0\.5,2,1: give X,Y pairs, numbers from 0 to 1/, "rescue lens draw --help"],
       // Found while running (after commander parsed the flags): the same shape.
       [["simulate", "customer", "--server", "http://127.0.0.1:1", "--pin", "12"], /--pin must be 6 digits/, "rescue simulate customer --help"],
     ];
