@@ -692,6 +692,8 @@ export class SessionManager {
       this.memory.delete(session.id);
       this.endListeners(session.id, "no longer in the session");
       if (m) void this.closePeer(session.id, "no longer in the session");
+      // Figures of a session this daemon no longer takes part in are not its to give.
+      this.lastFigures.delete(session.id);
       return;
     }
     if (m && !m.started && m.auto && !this.starts.has(session.id) && RUNNING.includes(session.status)) {
