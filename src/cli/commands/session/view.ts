@@ -27,10 +27,10 @@ export function register(parent: Command, ctx: Context): void {
   );
   cmd.addHelpText(
     "after",
-    "\nCtrl-C ends the view (exit 0); a daemon that goes away ends it with exit 3. Before the session's start it exits 1 saying\n" +
-      "so (as listen and snapshot do): rescue session wait ID --status active && rescue session view ID. Decoding is ffmpeg's: RESCUE_FFMPEG,\n" +
-      "ffmpeg on PATH (Debian/Ubuntu: apt install ffmpeg), or the copy npm installed. Over SSH and in tmux the picture is\n" +
-      "drawn with half blocks.\n",
+    "\nCtrl-C ends the view (exit 0); a daemon that goes away ends it with exit 3. Before the session's start it exits 1\n" +
+      "saying so, as listen and snapshot do: rescue session wait ID --status active && rescue session view ID.\n" +
+      "Decoding is ffmpeg's: RESCUE_FFMPEG, ffmpeg on PATH (Debian/Ubuntu: apt install ffmpeg), or the copy npm installed.\n" +
+      "Over SSH and in tmux the picture is drawn with half blocks.\n",
   );
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
