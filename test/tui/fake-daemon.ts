@@ -453,7 +453,8 @@ export class FakeDaemon implements ConsoleClient {
       if (s.technician !== TECHNICIAN && !me?.permissions.includes("talk")) throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
       this.talked.push({ id: sessionId, packets: readOggOpus(audioPath).packets.length });
     };
-    return playAudioFile(process.env, { talk }, id, file, file);
+    // ffmpeg's own lines are not kept here (the profile's log in the real console).
+    return playAudioFile(process.env, { talk }, id, file, "/dev/null", file);
   }
 
   private recordingsById = new Map<string, RecordingDetail[]>();
