@@ -70,7 +70,7 @@ export class Daemon {
   /** Re-reads the saved login (after `rescue login` or `logout`) and reconnects with it. */
   async reload(): Promise<void> {
     const profile = readProfile(this.paths.home);
-    const token = profile ? await loadToken(this.paths.secrets, account(profile.server, profile.email), profile.storage) : null;
+    const token = profile ? await loadToken(this.paths.secrets, account(profile.server, profile.email), profile.storage, (m) => this.log.warn(m)) : null;
     if (profile && token) {
       this.log.info(`using the login of ${profile.email} on ${profile.server} (token from ${profile.storage})`);
       this.backend.setCredentials({ server: profile.server, email: profile.email, token });

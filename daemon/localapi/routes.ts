@@ -128,7 +128,7 @@ export function routes(d: Daemon): Route[] {
     {
       method: "GET",
       path: "/api/v1/sessions/:id/stats",
-      handler: async ({ params }) => d.manager.stats((await knownSession(params.id!)).id),
+      handler: async ({ params }) => d.manager.statsOf(await knownSession(params.id!)),
     },
     {
       method: "POST",

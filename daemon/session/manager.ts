@@ -35,6 +35,9 @@ import { CRASHED_RECORDING, type FinalisedRecording } from "./recording-finalise
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
+/** Ended sessions whose final figures a daemon keeps (the oldest go first): a few KB in all. */
+const FINAL_FIGURES_KEPT = 200;
+
 const EMPTY_STATS: SessionStats = {
   video: { codec: null, width: null, height: null, frames: 0, fps: 0, bitrateKbps: 0, packetsLost: 0, packetsRecovered: 0 },
   audio: { codec: null, packets: 0, packetsLost: 0, sentPackets: 0, muted: false },
@@ -103,6 +106,10 @@ export class SessionManager {
   private readonly lostSince = new Map<string, number>();
   /** When this daemon asked the customer for a new connection (adopting the session), epoch ms. */
   private readonly reoffered = new Map<string, number>();
+  /** The figures of each session's latest media connection, taken as it closed (see ended()). */
+  private readonly lastFigures = new Map<string, SessionStats>();
+  /** Ended sessions' final figures, oldest first, at most FINAL_FIGURES_KEPT (see statsOf). */
+  private readonly finalFigures = new Map<string, SessionStats>();
   /** Each session's last finished segment, for stats while no segment is being written. */
   private readonly lastSegment = new Map<string, { path: string; bytes: number; frames: number }>();
   /** Offers being taken up, by session: their candidates wait for them. */
@@ -394,6 +401,21 @@ export class SessionManager {
    * packet) or connecting (since the new connection was asked for), `away` from the session, and
    * a recorded session's last segment as `recording` with `paused: true`.
    */
+  /**
+   * `session`'s figures: those of stats() while it runs; once it has ended, the final figures of
+   * its last media connection here (`ended` set). An ended session this daemon has no figures of
+   * (it had no media of it, or it ended before this daemon started) is not_found.
+   */
+  statsOf(session: Session): SessionStats {
+    if (!TERMINAL_STATUSES.includes(session.status) || this.media.has(session.id)) return this.stats(session.id);
+    const final = this.finalFigures.get(session.id);
+    if (final) return structuredClone(final);
+    throw new RescueError(
+      "not_found",
+      `session ${session.id} has ended (${session.status}) and this daemon has no figures of it: it keeps the final figures of sessions whose media it received, until it stops`,
+    );
+  }
+
   stats(sessionId: string): SessionStats {
     const m = this.media.get(sessionId);
     const stats: SessionStats = m ? m.peer.stats() : structuredClone(EMPTY_STATS);
@@ -673,7 +695,9 @@ export class SessionManager {
       this.lensJournal.forget(session.id);
       this.endListeners(session.id, `session ${session.status}`);
       this.nextOffer.delete(session.id);
+      // closePeer takes the connection's figures before its first await: they are there below.
       if (m) void this.closePeer(session.id, `session ${session.status}`);
+      this.ended(session);
       return;
     }
     const before = this.known.get(session.id);
@@ -689,6 +713,8 @@ export class SessionManager {
       this.memory.delete(session.id);
       this.endListeners(session.id, "no longer in the session");
       if (m) void this.closePeer(session.id, "no longer in the session");
+      // Figures of a session this daemon no longer takes part in are not its to give.
+      this.lastFigures.delete(session.id);
       return;
     }
     if (m && !m.started && m.auto && !this.starts.has(session.id) && RUNNING.includes(session.status)) {
@@ -727,12 +753,39 @@ export class SessionManager {
     this.log.info(`session ${sessionId}: media started on joining the running session${recording ? `, recording to ${recording}` : ""}`);
   }
 
+  /**
+   * Keeps the final figures of an ended session (its last connection's, from lastFigures), so a
+   * script asking for them after the end gets what was received, not zeros.
+   */
+  private ended(session: Session): void {
+    const figures = this.lastFigures.get(session.id);
+    this.lastFigures.delete(session.id);
+    if (!figures) return;
+    figures.connection = { state: "closed", since: session.statusSince };
+    figures.video.fps = 0;
+    figures.video.bitrateKbps = 0;
+    delete figures.paused;
+    delete figures.away;
+    figures.ended = { status: session.status, at: session.statusSince };
+    this.finalFigures.delete(session.id);
+    this.finalFigures.set(session.id, figures);
+    for (const oldest of this.finalFigures.keys()) {
+      if (this.finalFigures.size <= FINAL_FIGURES_KEPT) break;
+      this.finalFigures.delete(oldest);
+    }
+  }
+
   private async closePeer(sessionId: string, reason: string): Promise<void> {
     const m = this.media.get(sessionId);
     if (!m) return;
     this.media.delete(sessionId);
+    // Taken before the connection closes (closing clears its counters); the recording's final
+    // size is filled in when the file is finalised.
+    const figures = m.peer.stats();
+    this.lastFigures.set(sessionId, figures);
     const info = await m.peer.close(reason);
     if (info.recording) {
+      figures.recording = { ...figures.recording, path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames };
       this.lastSegment.set(sessionId, { path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames });
       this.log.info(`session ${sessionId}: recording finalised at ${info.recording.path} (${info.recording.bytes} bytes)`);
       this.mediaEvent(sessionId, "recording-stopped", {

@@ -20,11 +20,18 @@ export class Context {
     const { DaemonClient } = await import("./daemon/client.js");
     const autostart = (opts.autostart ?? true) && this.io.env.RESCUE_NO_AUTOSTART !== "1";
     const start = async () => {
-      const { startDaemon } = await import("./daemon/spawn.js");
+      const [{ startDaemon }, { guardSecrets }] = await Promise.all([import("./daemon/spawn.js"), import("../profile/credentials.js")]);
+      // The daemon reads the token; said here, a loose token file is reported where it is seen.
+      for (const m of guardSecrets(this.paths.secrets)) this.warn(m);
       await startDaemon(this.paths, this.io.env);
     };
     return new DaemonClient(this.paths.socket, autostart ? start : undefined);
   }
+
+  /** A warning for people on stderr (`warning: ...`), whatever the output mode. */
+  warn = (message: string): void => {
+    this.io.stderr.write(`warning: ${message}\n`);
+  };
 
   private readonly printers: Printer[] = [];
   private readonly outputFailure = new AbortController();

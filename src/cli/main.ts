@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { Context } from "./context.js";
-import { ExitWith } from "./errors.js";
+import { ExitWith, UsageError } from "./errors.js";
 import { EXIT, exitCodeFor } from "./exit.js";
 import { processIO, type IO } from "./io.js";
 import { visible } from "./output.js";
 import { packageVersion } from "../profile/package.js";
+import { homeProblem } from "../profile/home.js";
 
 /** Runs one `rescue` invocation and returns its exit code; errors become exit codes only here. */
 export async function main(argv: string[], injected?: IO): Promise<number> {
@@ -34,6 +35,8 @@ async function run(given: string[], io: IO): Promise<number> {
   try {
     if (argv.length <= 2) {
       if (io.stdinIsTTY && io.stdoutIsTTY) {
+        const problem = homeProblem(ctx.paths.home, io.env);
+        if (problem) throw new UsageError(problem);
         const { runConsoleCommand } = await import("./commands/console.js");
         await runConsoleCommand(ctx);
         return EXIT.ok;
@@ -44,6 +47,9 @@ async function run(given: string[], io: IO): Promise<number> {
     const program = await buildProgram(ctx, argv);
     program.hook("preAction", (_root, action) => {
       acting = action;
+      // Before any command touches it: said plainly, not as mkdir's EEXIST.
+      const problem = homeProblem(ctx.paths.home, io.env);
+      if (problem) throw new UsageError(problem);
     });
     try {
       await program.parseAsync(argv, { from: "node" });

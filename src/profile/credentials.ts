@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TokenStorage } from "./config.js";
-import { ownPrivateDir, replacePrivateFile } from "./private-dir.js";
+import { ownPrivateDir, ownSecretFile, replacePrivateFile } from "./private-dir.js";
 
 /** Keychain service name; the account is "SERVER EMAIL" so several profiles can coexist. */
 const SERVICE = "rescue";
@@ -15,8 +15,25 @@ async function keychainEntry(acct: string) {
   return new Entry(SERVICE, acct);
 }
 
-function readFile(path: string): Record<string, string> {
+/** Told what was tightened around the token file, one message per fix (see guardSecrets). */
+export type SecretsWarning = (message: string) => void;
+
+/**
+ * Closes the token file and its folder to other users: a secrets.json restored from a backup or
+ * copied into a shared home may be 0644, and it holds a bearer token. The file becomes 0600 and
+ * the folder (RESCUE_HOME, which holds only the tool's files) 0700. Returns one message per fix,
+ * for the caller to show once (the next read finds nothing to fix); none when all was closed.
+ */
+export function guardSecrets(secretsFile: string): string[] {
+  if (!existsSync(secretsFile)) return [];
+  const dir = ownPrivateDir(dirname(secretsFile));
+  const file = ownSecretFile(secretsFile, "the sign-in token");
+  return [...(file ? [file] : []), ...(dir ? [`${dir}, now 0700: it holds the sign-in token`] : [])];
+}
+
+function readFile(path: string, warn?: SecretsWarning): Record<string, string> {
   if (!existsSync(path)) return {};
+  for (const message of guardSecrets(path)) warn?.(message);
   try {
     const v = JSON.parse(readFileSync(path, "utf8")) as unknown;
     return v && typeof v === "object" ? (v as Record<string, string>) : {};
@@ -49,7 +66,11 @@ export async function saveToken(secretsFile: string, acct: string, token: string
   return "file";
 }
 
-export async function loadToken(secretsFile: string, acct: string, storage: TokenStorage): Promise<string | null> {
+/**
+ * The token saved for `acct`, or null. From the file, a file open to others is closed first and
+ * `warn` told so (guardSecrets).
+ */
+export async function loadToken(secretsFile: string, acct: string, storage: TokenStorage, warn?: SecretsWarning): Promise<string | null> {
   if (storage === "keychain") {
     try {
       return (await keychainEntry(acct)).getPassword() ?? null;
@@ -57,7 +78,7 @@ export async function loadToken(secretsFile: string, acct: string, storage: Toke
       return null;
     }
   }
-  return readFile(secretsFile)[acct] ?? null;
+  return readFile(secretsFile, warn)[acct] ?? null;
 }
 
 export async function deleteToken(secretsFile: string, acct: string, storage: TokenStorage): Promise<void> {

@@ -1,5 +1,6 @@
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 type Env = Record<string, string | undefined>;
 
@@ -14,6 +15,29 @@ export function rescueHome(env: Env = process.env): string {
   if (env.RESCUE_HOME) return env.RESCUE_HOME;
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, "rescue");
   return join(homedir(), ".rescue");
+}
+
+/**
+ * Why `home` (rescueHome's answer) cannot be the tool's folder, in words for people, or undefined
+ * when it is a folder or can be made one: it, or a folder above it, is a file (mkdir would fail
+ * with EEXIST or ENOTDIR). `env` says whether RESCUE_HOME chose it.
+ */
+export function homeProblem(home: string, env: Env = process.env): string | undefined {
+  const named = env.RESCUE_HOME ? `RESCUE_HOME ${home}` : `${home} (the tool's folder; RESCUE_HOME picks another)`;
+  for (let p = home; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      // ENOTDIR: a folder above is a file; found as the walk goes up.
+      if ((e as NodeJS.ErrnoException).code !== "ENOTDIR") return undefined;
+    }
+    if (st) {
+      if (st.isDirectory()) return undefined;
+      return p === home ? `${named} is not a folder` : `${named} cannot be made: ${p} is not a folder`;
+    }
+    if (dirname(p) === p) return undefined;
+  }
 }
 
 export interface HomePaths {

@@ -33,6 +33,24 @@ export function chosenDir(path: string): string | undefined {
   return `${path} is open to other users (mode ${octal(mode)}): the recording is 0600, but its name shows; chmod 700 it to hide it`;
 }
 
+/**
+ * A file of the tool's that holds `what` (a secret, e.g. "the sign-in token"): when it exists and
+ * others may read or write it, made 0600. Returns what was found and done, to be shown, e.g.
+ * "/x/secrets.json holds the sign-in token but was 0644 (open to other users): now 0600", or, when
+ * chmod is refused (another user's file), that it is still open and the command that closes it.
+ */
+export function ownSecretFile(path: string, what: string): string | undefined {
+  const mode = statSync(path, { throwIfNoEntry: false })?.mode;
+  if (mode === undefined || (mode & OTHERS) === 0) return undefined;
+  try {
+    chmodSync(path, 0o600);
+    return `${path} holds ${what} but was ${octal(mode)} (open to other users): now 0600`;
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return `${path} holds ${what} but is ${octal(mode)} (open to other users) and could not be changed (${why}): run chmod 600 ${path}`;
+  }
+}
+
 /** A file of customer media or private data: 0600 even when it existed before with a looser mode. */
 export function privateFile(fd: number): void {
   fchmodSync(fd, 0o600);

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { Id, IsoTime } from "./common.js";
+import { Id, IsoTime, SessionStatus } from "./common.js";
 import { ChatMessage, Session } from "./session.js";
 import { Invitation } from "./collaboration.js";
 
@@ -131,6 +131,12 @@ export const SessionStats = z.object({
   away: z.object({ since: IsoTime, until: IsoTime }).optional(),
   /** Media stopped on purpose, not lost: "customer" (their page's pause) or "hold" (the technician's). */
   paused: z.enum(["customer", "hold"]).optional(),
+  /**
+   * The session has ended (`status`, at `at`): the figures are final, those of its last media
+   * connection in this daemon as it closed; `fps` and `bitrateKbps` are 0 (nothing arrives any
+   * more), `connection` is closed. The daemon keeps them for sessions that ended while it ran.
+   */
+  ended: z.object({ status: SessionStatus, at: IsoTime }).optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

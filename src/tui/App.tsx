@@ -4,6 +4,7 @@ import type { ConsoleClient } from "./client.js";
 import { Screen } from "./components/Screen.js";
 import { runEffect } from "./effects.js";
 import { describeError } from "./errors.js";
+import type { InputErrors } from "./input-guard.js";
 import { useLivePicture } from "./hooks/useLivePicture.js";
 import { useMouseReporting } from "./hooks/useMouseReporting.js";
 import { pictureBox } from "./lens-geometry.js";
@@ -30,8 +31,21 @@ export interface ConsoleTimings {
 
 export const DEFAULT_TIMINGS: ConsoleTimings = { retryMs: 2000, statsMs: 1000, tickMs: 1000 };
 
-/** `env`: where the clipboard and browser tools are looked up (the process's own by default). */
-export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { client: ConsoleClient; timings?: ConsoleTimings; env?: Record<string, string | undefined> }) {
+/**
+ * `env`: where the clipboard and browser tools are looked up (the process's own by default).
+ * `inputErrors`: errors caught while keys were read (see guardStdin), shown on the notice line.
+ */
+export function App({
+  client,
+  timings = DEFAULT_TIMINGS,
+  env = process.env,
+  inputErrors,
+}: {
+  client: ConsoleClient;
+  timings?: ConsoleTimings;
+  env?: Record<string, string | undefined>;
+  inputErrors?: InputErrors;
+}) {
   const [state, dispatch] = useReducer(consoleReducer, Date.now(), initialConsoleState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -86,6 +100,15 @@ export function App({ client, timings = DEFAULT_TIMINGS, env = process.env }: { 
   const voiced = state.daemon.reachable ? voiceSession(state.sessions) : null;
   useVoice(client, voiced, "speaker", state.voice.speaker, dispatch);
   useVoice(client, voiced, "mic", state.voice.mic, dispatch);
+
+  useEffect(() => {
+    if (!inputErrors) return;
+    const show = (err: unknown) => dispatch({ type: "notice", kind: "error", text: `a key could not be handled: ${describeError(err)}` });
+    inputErrors.on("failed", show);
+    return () => {
+      inputErrors.off("failed", show);
+    };
+  }, [inputErrors]);
 
   useInput((input, key) => {
     // Keys can arrive faster than React renders (typing, pasting): each is read against the

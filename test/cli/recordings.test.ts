@@ -6,6 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDist } from "../helpers/build.js";
 import { dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { eventually } from "../helpers/processes.js";
+import { Recorder } from "../../daemon/session/recorder.js";
+import { writeManifest } from "../../daemon/session/recorder-manifest.js";
+import { bundledClip } from "../../src/customer/assets.js";
+import { readIvf } from "../../src/media/ivf.js";
+import { readOggOpus } from "../../src/media/ogg-opus.js";
 
 const ID = "k7m2qd9xw4hbte";
 const NAME = `${ID}-2026-11-30T07-12-00-000Z`;
@@ -72,6 +77,34 @@ describe("rescue recordings show", () => {
     expect(byManifest.stdout).toContain("gaps\tnone");
     expect(byManifest.stdout).toMatch(/complete\tno: .+/);
     expect(byManifest.stdout).toContain(`path\t${join(recordings, `${NAME}.webm`)}`);
+  });
+
+  it("tells a gap without audio (a muted microphone, video went on) from one without any media (an outage, hold)", async () => {
+    const id = "g4p5m8qd9xw4hb";
+    const path = join(recordings, `${id}-2026-11-30T08-00-00-000Z.webm`);
+    const video = readIvf(bundledClip().video).frames;
+    const audio = readOggOpus(bundledClip().audio).packets;
+    const recorder = new Recorder({ path, videoCodec: "vp8", audioStallMs: 150, batchMs: 20 });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Frames with their audio; 30-59 without audio (muted); then both tracks jump 2 s (an outage).
+    for (const [from, to, withAudio] of [[0, 30, true], [30, 60, false], [60, 90, true], [150, 180, true]] as const) {
+      for (let i = from; i < to; i++) {
+        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+        if (withAudio) for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+        await sleep(10);
+      }
+    }
+    const summary = await recorder.finalise();
+    expect(summary.audioGaps.map((g) => g.filled)).toEqual([true, false]);
+    await writeManifest(summary, { session: id, technician: null, customerName: null, startedAt: new Date(), endedAt: new Date(), codecs: { video: "vp8", audio: "opus" } });
+
+    const shown = await rescue(home, ["recordings", "show", id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const [muted, outage] = summary.audioGaps as unknown as [{ fromMs: number; toMs: number }, { fromMs: number; toMs: number }];
+    const at = (ms: number) => `${Math.floor(ms / 60_000)}:${((ms % 60_000) / 1000).toFixed(1).padStart(4, "0")}`;
+    expect(shown.stdout).toMatch(
+      new RegExp(`^gaps\\t2, \\d+:\\d\\d\\.\\d in all: ${at(muted.fromMs)}-${at(muted.toMs)} without audio \\(silence; video went on\\), ${at(outage.fromMs)}-${at(outage.toMs)} without video or audio$`, "m"),
+    );
   });
 
   it("says not found (exit 6) for an unknown session", async () => {

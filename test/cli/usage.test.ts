@@ -1,7 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropHome, loggedInHome, makeHome, rescue } from "../helpers/cli.js";
+import { dropHome, loggedInHome, makeHome, rescue, spawnRescue } from "../helpers/cli.js";
 import { startTestServer } from "../helpers/server.js";
 
 const home = makeHome();
@@ -15,6 +18,11 @@ describe("usage errors", () => {
       [["session", "wait", "s1"], /required option '--status <status>'/, "rescue session wait --help"],
       [["admin", "group", "create"], /missing required argument/, "rescue admin group create --help"],
       [["sesion"], /unknown command 'sesion'/, "rescue --help"],
+      // Each Lens shape's own fields, whichever number is wrong.
+      [["lens", "draw", "s1", "--circle", "2,0.5,0.1"], /^rescue: --circle 2,0\.5,0\.1: give X,Y,R, numbers from 0 to 1/, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--circle", "0.5,0.5"], /^rescue: --circle 0\.5,0\.5: give X,Y,R, /, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--arrow", "0.5"], /^rescue: --arrow 0\.5: give X,Y or X,Y,X2,Y2, /, "rescue lens draw --help"],
+      [["lens", "draw", "s1", "--line", "0,0,0.5,0.5,2,1"], /^rescue: --line 0,0,0\.5,0\.5,2,1: give X,Y pairs, numbers from 0 to 1/, "rescue lens draw --help"],
       // Found while running (after commander parsed the flags): the same shape.
       [["simulate", "customer", "--server", "http://127.0.0.1:1", "--pin", "12"], /--pin must be 6 digits/, "rescue simulate customer --help"],
     ];
@@ -81,6 +89,54 @@ describe("usage errors", () => {
       await server.close();
     }
   }, 120_000);
+
+  it("says plainly that an argument is no session id, before the daemon or server sees it: exit 2 and the help line", async () => {
+    const server = await startTestServer();
+    const { home: tech } = await loggedInHome(server, ["lens", "pin", "chat"]);
+    try {
+      const cases: Array<[string[], string, string]> = [
+        [["session", "stats", "../../x"], "../../x", "rescue session stats --help"],
+        [["session", "end", "a/b"], "a/b", "rescue session end --help"],
+        [["session", "log", "x".repeat(65)], "x".repeat(65), "rescue session log --help"],
+        [["chat", "a b", "hello"], "a b", "rescue chat --help"],
+        [["lens", "erase", "%2e%2e"], "%2e%2e", "rescue lens erase --help"],
+      ];
+      for (const [args, id, help] of cases) {
+        const r = await spawnRescue(tech, [...args, "--json"]).done;
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr.trimEnd().split("\n")).toEqual([`rescue: not a session id: ${id}`, `(${help} for usage)`]);
+      }
+    } finally {
+      await dropHome(tech);
+      await server.close();
+    }
+  }, 120_000);
+
+  it("says plainly that RESCUE_HOME is not a folder, whatever the command: exit 2 and the help line, nothing made", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rescue-home-file-"));
+    const file = join(dir, "passwd");
+    writeFileSync(file, "root:x:0:0::/root:/bin/sh\n");
+    try {
+      const cases: Array<[string, string[], string, string]> = [
+        [file, ["whoami"], `RESCUE_HOME ${file} is not a folder`, "rescue whoami --help"],
+        [file, ["session", "list", "--json"], `RESCUE_HOME ${file} is not a folder`, "rescue session list --help"],
+        [join(file, "profile"), ["daemon", "start"], `RESCUE_HOME ${join(file, "profile")} cannot be made: ${file} is not a folder`, "rescue daemon start --help"],
+      ];
+      for (const [h, args, message, help] of cases) {
+        const r = await spawnRescue(h, args).done;
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr.trimEnd().split("\n")).toEqual([`rescue: ${message}`, `(${help} for usage)`]);
+      }
+      expect(readFileSync(file, "utf8")).toBe("root:x:0:0::/root:/bin/sh\n");
+      expect(readdirSync(dir)).toEqual(["passwd"]);
+      // Help needs no folder.
+      expect((await spawnRescue(file, ["whoami", "--help"]).done).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("lists every permission in the group commands' help", async () => {
     const { PERMISSIONS } = await import("../../src/protocol/common.js");

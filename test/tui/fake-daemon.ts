@@ -27,8 +27,6 @@ import type { VideoSource } from "../../src/picture/live-picture.js";
 import { bundledClip } from "../../src/customer/assets.js";
 import { createReadStream, lstatSync, unlinkSync } from "node:fs";
 import { readOggOpus } from "../../src/media/ogg-opus.js";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { playAudioFile } from "../../src/cli/talk-file.js";
 import type { ConsoleClient, VoiceHandle, VoiceKind } from "../../src/tui/client.js";
 
@@ -455,8 +453,8 @@ export class FakeDaemon implements ConsoleClient {
       if (s.technician !== TECHNICIAN && !me?.permissions.includes("talk")) throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
       this.talked.push({ id: sessionId, packets: readOggOpus(audioPath).packets.length });
     };
-    // ffmpeg's own lines, when a conversion fails, go to a log in the temporary folder.
-    return playAudioFile(process.env, { talk }, id, file, join(tmpdir(), "rescue-console-fake-daemon.log"), file);
+    // ffmpeg's own lines are not kept here (the profile's log in the real console).
+    return playAudioFile(process.env, { talk }, id, file, "/dev/null", file);
   }
 
   private recordingsById = new Map<string, RecordingDetail[]>();

@@ -38,6 +38,40 @@ describe("runConsole", () => {
     expect(d.calls).toEqual([]);
   });
 
+  it("an error thrown while keys are read shows on the notice line and in the log, and the console goes on", async () => {
+    const d = new FakeDaemon();
+    d.seed("Bob Jansen", "waiting");
+    const stdout = new TestStdout(80, 24);
+    const input = new TestStdin();
+    stdin = input;
+    // The next read of the terminal fails once, as a fault in key handling would.
+    const read = input.read;
+    let fail = false;
+    input.read = () => {
+      if (fail) {
+        fail = false;
+        throw new Error("the terminal read failed");
+      }
+      return read();
+    };
+    const logged: string[] = [];
+    const done = runConsole(d, { stdin: input as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream }, FAST, (m) => logged.push(m));
+    await vi.waitFor(() => expect(plain(stdout.frames.join(""))).toContain("Bob Jansen"));
+    const since = (n: number) => plain(stdout.frames.slice(n).join(""));
+    let mark = stdout.frames.length;
+    fail = true;
+    input.write("x");
+    await vi.waitFor(() => expect(since(mark)).toContain("Error: a key could not be handled: the terminal read failed"));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^console: a key could not be handled: Error: the terminal read failed\n\s+at /);
+    mark = stdout.frames.length;
+    input.write("?");
+    await vi.waitFor(() => expect(since(mark)).toContain("Keys"));
+    input.write("q");
+    input.write("q");
+    await expect(done).resolves.toBe(0);
+  });
+
   it("exits with 0 on Ctrl-C", async () => {
     const { done, stdin } = await start();
     stdin.write(KEYS.ctrlC);

@@ -201,6 +201,37 @@ describe.skipIf(!hasTmux)(title, () => {
     await c.see("console exited with 0");
   });
 
+  it("ignores Ctrl+F1 and pasted colour codes it does not know, in the list and in a dialog, and still answers keys", async () => {
+    const requests = join(dir, "escapes.ndjson");
+    const c = consoleIn("escapes", 80, 24, { FIXTURE_REQUESTS: requests });
+    await c.see(/> Ada Lovelace\s+Lens\s+Active/);
+    // xterm's Ctrl+F1 and Shift+F1, an SGR colour alone, and coloured text as a paste brings it.
+    for (const s of ["\x1b[1;5P", "\x1b[1;2P", "\x1b[31m", "x\x1b[31mRED\x1b[0m"]) c.burst(...hex(s));
+    c.keys("?");
+    await c.see("Keys");
+    c.keys("Escape");
+    await c.see("q quit");
+    expect(c.screen()).not.toContain("console exited");
+
+    c.keys("n");
+    await c.see("New session");
+    c.keys("Tab");
+    await c.see("> Name");
+    c.text("Bob");
+    c.burst(...hex("\x1b[1;5P"));
+    c.burst(...hex("\x1b[1;2P"));
+    c.burst(...hex(" \x1b[31mJansen\x1b[0m"));
+    await c.see("Bob Jansen");
+    c.keys("Enter");
+    await c.see("Session created: Bob Jansen (Lens)");
+    const sent = readFileSync(requests, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { name: string });
+    expect(sent.map((r) => r.name)).toEqual(["Bob Jansen"]);
+    c.keys("Escape");
+    c.keys("q");
+    await c.see("console exited with 0");
+    expect(c.screen()).not.toMatch(/TypeError|a key could not be handled/);
+  });
+
   it("says the terminal is too small below its minimum size and draws again when it grows", async () => {
     const c = consoleIn("small", 80, 24);
     await c.see("Ada Lovelace");

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { ConsoleClient } from "../../tui/client.js";
 import { examples, type Context } from "../context.js";
 import { ExitWith, UsageError } from "../errors.js";
+import { appendLog } from "../../profile/log-file.js";
 
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent.command("console").description("open the interactive console (also: rescue alone on a terminal)");
@@ -16,7 +17,7 @@ export function register(parent: Command, ctx: Context): void {
 
 export async function runConsoleCommand(ctx: Context): Promise<void> {
   if (!ctx.io.stdinIsTTY || !ctx.io.stdoutIsTTY) throw new UsageError("the console needs a terminal: use rescue session ... commands in scripts");
-  let mod: { runConsole(client: ConsoleClient): Promise<number | void> };
+  let mod: { runConsole(client: ConsoleClient, io?: undefined, timings?: undefined, log?: (message: string) => void): Promise<number | void> };
   try {
     // The Ink console is loaded only here, so other commands never load Ink or React.
     mod = await import("../../tui/main.js");
@@ -25,6 +26,7 @@ export async function runConsoleCommand(ctx: Context): Promise<void> {
     throw e;
   }
   const { consoleClient } = await import("../console-client.js");
-  const code = await mod.runConsole(consoleClient(await ctx.daemon(), ctx.io.env, ctx.paths.log));
+  const log = ctx.paths.log;
+  const code = await mod.runConsole(consoleClient(await ctx.daemon(), ctx.io.env, log), undefined, undefined, (message) => appendLog(log, "error", message));
   if (typeof code === "number" && code !== 0) throw new ExitWith(code);
 }

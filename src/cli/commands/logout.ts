@@ -22,7 +22,7 @@ async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
     return;
   }
   const acct = account(profile.server, profile.email);
-  const token = await loadToken(ctx.paths.secrets, acct, profile.storage);
+  const token = await loadToken(ctx.paths.secrets, acct, profile.storage, ctx.warn);
   let revoked = false;
   if (token) {
     // Best effort: the token is forgotten here even when the server cannot be told.

@@ -15,7 +15,7 @@ async function run(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const { readProfile } = await import("../../profile/config.js");
   const { account, loadToken } = await import("../../profile/credentials.js");
   const profile = readProfile(ctx.paths.home);
-  if (!profile || !(await loadToken(ctx.paths.secrets, account(profile.server, profile.email), profile.storage))) {
+  if (!profile || !(await loadToken(ctx.paths.secrets, account(profile.server, profile.email), profile.storage, ctx.warn))) {
     throw new NotLoggedIn();
   }
   const out = ctx.printer(opts);

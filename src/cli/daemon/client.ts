@@ -8,7 +8,7 @@ import type { LensActionInput } from "../../protocol/lens.js";
 import type { RescueError } from "../../protocol/errors.js";
 import type { DaemonEvent, LiveTalkResponse, StartRequest } from "../../protocol/localapi.js";
 import { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "../../protocol/localapi-version.js";
-import { DaemonUnavailable, DaemonVersionMismatch } from "../errors.js";
+import { DaemonUnavailable, DaemonVersionMismatch, UsageError } from "../errors.js";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -58,6 +58,13 @@ const PROBE_MS = 5_000;
 
 const CONNECT_ERRORS = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
 const enc = encodeURIComponent;
+/** The shape of every id on the wire (protocol/common.ts `Id`), here without loading zod. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A session id for a path: one that cannot be an id (`../../x`) is a usage error, said plainly. */
+const sid = (id: string): string => {
+  if (!ID.test(id)) throw new UsageError(`not a session id: ${id}`);
+  return id;
+};
 
 /**
  * The local API over the daemon's unix socket. Every answer is parsed with its schema; a
@@ -195,7 +202,7 @@ export class DaemonClient {
    * the session's media ends or `close` is called. Rejects with the daemon's error (no media yet).
    */
   async videoStream(id: string): Promise<{ format: "ivf" | "h264"; body: IncomingMessage; close(): void }> {
-    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/video`);
+    const res = await this.openStarting("GET", `/api/v1/sessions/${sid(id)}/video`);
     if ((res.statusCode ?? 500) >= 400) throw await refusal(res, `rescued refused the video of ${id}`);
     const format = res.headers["content-type"] === "video/h264" ? "h264" : "ivf";
     return { format, body: res, close: () => res.destroy() };
@@ -208,7 +215,7 @@ export class DaemonClient {
    * in it, forbidden) are thrown before any audio.
    */
   async customerAudio(id: string, opts: { save?: boolean } = {}): Promise<IncomingMessage> {
-    const res = await this.openStarting("GET", `/api/v1/sessions/${enc(id)}/audio${opts.save ? "?save=1" : ""}`);
+    const res = await this.openStarting("GET", `/api/v1/sessions/${sid(id)}/audio${opts.save ? "?save=1" : ""}`);
     if ((res.statusCode ?? 500) >= 400) throw await refusal(res, `rescued refused the audio of ${id}`);
     return res;
   }
@@ -219,7 +226,7 @@ export class DaemonClient {
    * stops the talk (the session ended). Does not start the daemon (the stream cannot be replayed).
    */
   async talkLive(id: string, upload: Readable): Promise<LiveTalkResponse> {
-    const [res, { LiveTalkResponse }] = await Promise.all([this.open("POST", `/api/v1/sessions/${enc(id)}/talk/live`, upload), localapi()]);
+    const [res, { LiveTalkResponse }] = await Promise.all([this.open("POST", `/api/v1/sessions/${sid(id)}/talk/live`, upload), localapi()]);
     const json = await readJson(res);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(json, `rescued refused the live talk in ${id}`);
     const parsed = LiveTalkResponse.safeParse(json);
@@ -233,30 +240,30 @@ export class DaemonClient {
   listSessions = (status?: string) =>
     this.call("GET", `/api/v1/sessions${status ? `?status=${enc(status)}` : ""}`, () => arrayOf(session().then((m) => m.Session)));
   createSession = (req: CreateSessionRequest) => this.call("POST", "/api/v1/sessions", async () => (await session()).Session, req);
-  getSession = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}`, async () => (await session()).Session);
+  getSession = (id: string) => this.call("GET", `/api/v1/sessions/${sid(id)}`, async () => (await session()).Session);
   sessionAction = (id: string, action: "pin" | "hold" | "resume" | "end") =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/${action}`, async () => (await session()).Session);
-  startSession = (id: string, req: StartRequest) => this.call("POST", `/api/v1/sessions/${enc(id)}/start`, async () => (await localapi()).StartResponse, req);
-  sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/log`, () => arrayOf(session().then((m) => m.SessionLogEntry)));
-  sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${enc(id)}/stats`, async () => (await localapi()).SessionStats);
+    this.call("POST", `/api/v1/sessions/${sid(id)}/${action}`, async () => (await session()).Session);
+  startSession = (id: string, req: StartRequest) => this.call("POST", `/api/v1/sessions/${sid(id)}/start`, async () => (await localapi()).StartResponse, req);
+  sessionLog = (id: string) => this.call("GET", `/api/v1/sessions/${sid(id)}/log`, () => arrayOf(session().then((m) => m.SessionLogEntry)));
+  sessionStats = (id: string) => this.call("GET", `/api/v1/sessions/${sid(id)}/stats`, async () => (await localapi()).SessionStats);
   talk = (id: string, audioPath: string) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/talk`, async () => (await localapi()).TalkResponse, { audioPath });
+    this.call("POST", `/api/v1/sessions/${sid(id)}/talk`, async () => (await localapi()).TalkResponse, { audioPath });
   snapshot = (id: string, out?: string) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/snapshot`, async () => (await localapi()).Snapshot, out ? { out } : {});
+    this.call("POST", `/api/v1/sessions/${sid(id)}/snapshot`, async () => (await localapi()).Snapshot, out ? { out } : {});
   setMuted = (id: string, muted: boolean) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
-  lens = (id: string, action: LensActionInput) => this.call("POST", `/api/v1/sessions/${enc(id)}/lens`, async () => (await lensProtocol()).LensResult, action);
-  chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/chat`, async () => (await session()).ChatMessage, { text });
+    this.call("POST", `/api/v1/sessions/${sid(id)}/${muted ? "mute" : "unmute"}`, async () => (await localapi()).SessionStats.shape.audio);
+  lens = (id: string, action: LensActionInput) => this.call("POST", `/api/v1/sessions/${sid(id)}/lens`, async () => (await lensProtocol()).LensResult, action);
+  chat = (id: string, text: string) => this.call("POST", `/api/v1/sessions/${sid(id)}/chat`, async () => (await session()).ChatMessage, { text });
   invite = (id: string, req: InviteRequest) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);
+    this.call("POST", `/api/v1/sessions/${sid(id)}/invitations`, async () => (await collaboration()).InviteResponse, req);
   join = (pin: string) => this.call("POST", "/api/v1/join", async () => (await collaboration()).JoinResponse.omit({ token: true }), { pin });
-  transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${enc(id)}/transfer`, async () => (await session()).Session, { to });
+  transfer = (id: string, to: string) => this.call("POST", `/api/v1/sessions/${sid(id)}/transfer`, async () => (await session()).Session, { to });
   /** The lead replaces what a collaborator (by id or email) may do. */
   setCollaborator = (id: string, collaborator: string, patch: CollaboratorPatch) =>
-    this.call("PATCH", `/api/v1/sessions/${enc(id)}/collaborators/${enc(collaborator)}`, async () => (await session()).Session, patch);
+    this.call("PATCH", `/api/v1/sessions/${sid(id)}/collaborators/${enc(collaborator)}`, async () => (await session()).Session, patch);
   /** The lead removes a collaborator (by id or email) from the session. */
   removeCollaborator = (id: string, collaborator: string) =>
-    this.call("POST", `/api/v1/sessions/${enc(id)}/collaborators/${enc(collaborator)}/remove`, async () => (await session()).Session);
+    this.call("POST", `/api/v1/sessions/${sid(id)}/collaborators/${enc(collaborator)}/remove`, async () => (await session()).Session);
   recordings = () => this.call("GET", "/api/v1/recordings", () => arrayOf(localapi().then((m) => m.Recording)));
   showRecordings = (ref: string) => this.call("GET", `/api/v1/recordings/show?ref=${enc(ref)}`, () => arrayOf(localapi().then((m) => m.RecordingDetail)));
   deleteRecordings = (ref: string) => this.call("POST", "/api/v1/recordings/delete", async () => (await localapi()).DeletedRecordings, { ref });

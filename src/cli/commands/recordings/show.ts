@@ -27,6 +27,17 @@ async function run(ctx: Context, ref: string, opts: { json?: boolean }): Promise
   printSegments(out, segments);
 }
 
+/**
+ * What a gap of the manifest (`audio.gaps`) lacked: `filled` (silence written while video went on:
+ * a muted or stalled microphone) lacked only audio; not filled (a link outage, hold, the customer's
+ * pause) lacked both tracks; manifests from before `filled` say only that audio was missing.
+ */
+function gapKind(filled: boolean | undefined): string {
+  if (filled === true) return "without audio (silence; video went on)";
+  if (filled === false) return "without video or audio";
+  return "without audio";
+}
+
 /** The segments as `key  value` lines (tab-separated when piped), one block per segment. */
 export function printSegments(out: Printer, segments: RecordingDetail[]): void {
   const row = (k: string, v: string) => out.line(out.tty ? `${k.padEnd(10)} ${v}` : `${k}\t${v}`);
@@ -49,8 +60,9 @@ export function printSegments(out: Printer, segments: RecordingDetail[]): void {
     row("frames", `${m.frames.video} video, ${m.frames.audio} audio`);
     const sizes = m.video.sizes.map((z) => `${z.width}x${z.height} (${z.frames} frames from ${humanDuration(z.fromMs)})`);
     row("sizes", sizes.length ? sizes.join(", ") : "-");
-    const silence = m.audio.gaps.reduce((sum, g) => sum + (g.toMs - g.fromMs), 0);
-    row("gaps", m.audio.gaps.length ? `${m.audio.gaps.length} without audio, ${humanDuration(silence)} in all: ${m.audio.gaps.map((g) => `${humanDuration(g.fromMs)}-${humanDuration(g.toMs)}`).join(", ")}` : "none");
+    const gaps = m.audio.gaps;
+    const missing = gaps.reduce((sum, g) => sum + (g.toMs - g.fromMs), 0);
+    row("gaps", gaps.length ? `${gaps.length}, ${humanDuration(missing)} in all: ${gaps.map((g) => `${humanDuration(g.fromMs)}-${humanDuration(g.toMs)} ${gapKind(g.filled)}`).join(", ")}` : "none");
     row("complete", m.complete ? "yes" : `no${m.error ? `: ${m.error}` : ""}`);
     row("sha256", m.sha256);
     const timeline = m.timeline ?? [];

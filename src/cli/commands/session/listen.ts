@@ -4,6 +4,7 @@ import { ECHO_NOTE, NO_SOUND_SERVER_NOTE } from "../../audio.js";
 import { examples, type Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { startListening } from "../../voice.js";
+import { requireStarted } from "./started.js";
 
 interface Options {
   device?: string;
@@ -35,10 +36,7 @@ async function listen(ctx: Context, id: string, opts: Options): Promise<void> {
   const path = opts.out === undefined ? undefined : resolve(opts.out);
   const daemon = await ctx.daemon();
   // Before the start no sound comes (the customer's page sends none): say so, before any file is made.
-  const { status } = await daemon.getSession(id);
-  if (status === "connecting" || status === "waiting") {
-    throw new Error(`the session has not started (it is ${status}): run rescue session start ${id} first, or rescue session wait ${id} --status active`);
-  }
+  requireStarted(await daemon.getSession(id));
   const run = await startListening(ctx.io.env, daemon, id, { out: path, device: opts.device }, ctx.paths.log);
   // Ctrl-C is the normal end: exit 0 once ffmpeg has finished the file.
   const stop = (): void => run.stop();

@@ -11,7 +11,7 @@ interface Options {
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stats")
-    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss; the media's state (LOST, the customer AWAY and until when) and the recording")
+    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss; the media's state (LOST, the customer AWAY and until when) and the recording; after its end, the final figures")
     .argument("<id>", "session id")
     .option("--watch", "refresh every second until the session ends or Ctrl-C (exit 0); with --json one JSON line per second")
     .option("--json", "print the figures as JSON");
@@ -21,6 +21,10 @@ export function register(parent: Command, ctx: Context): void {
     "rescue session stats k7m2qd9xw4hbte --json",
     "rescue session stats k7m2qd9xw4hbte --watch",
     "rescue session stats k7m2qd9xw4hbte --watch --json | jq -c '{at, fps: .video.fps}'",
+  );
+  cmd.addHelpText(
+    "after",
+    "\nOnce the session has ended, the daemon that received its media answers its final figures (with \"ended\": {status, at}),\nuntil it stops; an ended session it has no figures of exits 6.\n",
   );
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
@@ -78,6 +82,7 @@ function printStats(out: Printer, s: SessionStats): void {
   const size = v.width && v.height ? `${v.width}x${v.height}` : "-";
   const away = s.away;
   const lines: [string, string][] = [
+    ...(s.ended ? [["ended", `${s.ended.status} at ${clock(out, s.ended.at)}: the final figures of its media`] as [string, string]] : []),
     ...(away ? [["customer", `AWAY since ${clock(out, away.since)}: reconnecting; the session is aborted at ${clock(out, away.until)} unless they are back`] as [string, string]] : []),
     ...(s.paused ? [["paused", s.paused === "customer" ? "paused by the customer" : "on hold"] as [string, string]] : []),
     ...(s.connection ? [["media", s.connection.state === "lost" ? `LOST since ${s.connection.since}` : `${s.connection.state} since ${s.connection.since}`] as [string, string]] : []),

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, type Context } from "../../context.js";
+import { requireStarted } from "./started.js";
 import { DaemonUnavailable, UsageError } from "../../errors.js";
 
 interface Options {
@@ -26,9 +27,10 @@ export function register(parent: Command, ctx: Context): void {
   );
   cmd.addHelpText(
     "after",
-    "\nCtrl-C ends the view (exit 0); a daemon that goes away ends it with exit 3. Decoding is ffmpeg's: RESCUE_FFMPEG,\n" +
-      "ffmpeg on PATH (Debian/Ubuntu: apt install ffmpeg), or the copy npm installed. Over SSH and in tmux the picture is\n" +
-      "drawn with half blocks.\n",
+    "\nCtrl-C ends the view (exit 0); a daemon that goes away ends it with exit 3. Before the session's start it exits 1\n" +
+      "saying so, as listen and snapshot do: rescue session wait ID --status active && rescue session view ID.\n" +
+      "Decoding is ffmpeg's: RESCUE_FFMPEG, ffmpeg on PATH (Debian/Ubuntu: apt install ffmpeg), or the copy npm installed.\n" +
+      "Over SSH and in tmux the picture is drawn with half blocks.\n",
   );
   cmd.action((id: string, opts: Options) => run(ctx, id, opts));
 }
@@ -49,6 +51,8 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
 
   const client = await ctx.daemon();
   const session = await client.getSession(id);
+  // Before the start no video comes: said at once, as listen and snapshot say it.
+  requireStarted(session);
   const open = () => client.videoStream(session.id);
   if (opts.window) {
     const { viewInWindow } = await import("../../view/window.js");
@@ -69,8 +73,7 @@ async function run(ctx: Context, id: string, opts: Options): Promise<void> {
         // Piped, nothing shows the wait: say once why no frame comes.
         if (!hinted && !s.video.width && Date.now() - startedAt > 3000) {
           hinted = true;
-          const start = session.status === "waiting" ? `: the session is waiting, start it with rescue session start ${session.id}` : "";
-          ctx.io.stderr.write(`no video from ${session.id} yet${start}\n`);
+          ctx.io.stderr.write(`no video from ${session.id} yet\n`);
         }
       })
       .catch(() => undefined);
