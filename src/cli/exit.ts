@@ -1,4 +1,4 @@
-import { ALREADY_EXISTS, type ErrorCode } from "../protocol/errors.js";
+import type { ErrorCode } from "../protocol/errors.js";
 import { DaemonUnavailable, ExitWith, Interrupted, NotLoggedIn, UsageError } from "./errors.js";
 
 export const EXIT = {
@@ -45,7 +45,9 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof NotLoggedIn) return EXIT.notLoggedIn;
   if (err && typeof err === "object" && (err as { name?: string }).name === "RescueError") {
     const { code, details } = err as { code: ErrorCode; details?: Record<string, unknown> };
-    if (code === "conflict" && details?.reason === ALREADY_EXISTS) return EXIT.error;
+    // ALREADY_EXISTS of protocol/errors.ts, written out: importing it would load zod into every
+    // invocation (`rescue --version` included); test/cli/exit.test.ts holds the two together.
+    if (code === "conflict" && details?.reason === "exists") return EXIT.error;
     return BY_CODE[code] ?? EXIT.error;
   }
   return EXIT.error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, RescueError, type ErrorCode } from "../../src/protocol/index.js";
+import { ALREADY_EXISTS, ERROR_CODES, RescueError, type ErrorCode } from "../../src/protocol/index.js";
 import { DaemonUnavailable, Interrupted, NotLoggedIn, UsageError } from "../../src/cli/errors.js";
 import { exitCodeFor } from "../../src/cli/exit.js";
 
@@ -24,7 +24,7 @@ describe("exit codes", () => {
   });
 
   it("a conflict with what already exists is an error (1), not a refusal (5)", () => {
-    expect(exitCodeFor(new RescueError("conflict", "technician a@b.test already exists", { reason: "exists" }))).toBe(1);
+    expect(exitCodeFor(new RescueError("conflict", "technician a@b.test already exists", { reason: ALREADY_EXISTS }))).toBe(1);
     expect(exitCodeFor(new RescueError("conflict", "cannot chat in a session that is closed", { status: "closed" }))).toBe(5);
   });
 
