@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RescueError } from "../../src/protocol/index.js";
+import { ALREADY_EXISTS, RescueError } from "../../src/protocol/index.js";
 import type { ApiKeyRow, InvitationRow, SessionRow, Store, TechnicianRow } from "../../src/server/store/types.js";
 
 /** A fresh, empty store (schema applied) for one test. */
@@ -66,7 +66,7 @@ function apiKey(id: string, technicianId: string, extra: Partial<ApiKeyRow> = {}
   return { id, technicianId, name: `key ${id}`, hash: `h-${id}`, prefix: id.slice(0, 4), createdAt: T0, lastUsedAt: null, revokedAt: null, ...extra };
 }
 
-/** Rejects with the store's unique-violation error: RescueError conflict on both engines. */
+/** Rejects with the store's unique-violation error: RescueError conflict on both engines, marked as a thing that exists (exit 1 in the CLI, not 5). */
 async function expectConflict(p: Promise<unknown>): Promise<void> {
   const err = await p.then(
     () => undefined,
@@ -74,6 +74,7 @@ async function expectConflict(p: Promise<unknown>): Promise<void> {
   );
   expect(err).toBeInstanceOf(RescueError);
   expect((err as RescueError).code).toBe("conflict");
+  expect((err as RescueError).details).toMatchObject({ reason: ALREADY_EXISTS });
 }
 
 /**

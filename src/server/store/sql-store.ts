@@ -1,4 +1,4 @@
-import { RescueError, TERMINAL_STATUSES, type SessionLogEntry, type SessionStatus } from "../../protocol/index.js";
+import { ALREADY_EXISTS, RescueError, TERMINAL_STATUSES, type SessionLogEntry, type SessionStatus } from "../../protocol/index.js";
 import { maybe, toApiKey, toColumn, toExternal, toGroup, toInvitation, toOutbox, toSession, toTechnician, toToken, type Row } from "./rows.js";
 import type { InvitationPatch, SessionPatch, Store } from "./types.js";
 
@@ -13,9 +13,12 @@ export interface SqlDriver {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
-/** What either engine throws when an insert or update would duplicate a unique key (email, PIN, hash ...). */
+/**
+ * What either engine throws when an insert or update would duplicate a unique key (email, PIN,
+ * hash ...): the thing is there already (ALREADY_EXISTS), as when a check before the insert finds it.
+ */
 export function uniqueViolation(): RescueError {
-  return new RescueError("conflict", "that value is already taken (a unique key of the store)");
+  return new RescueError("conflict", "that value is already taken (a unique key of the store)", { reason: ALREADY_EXISTS });
 }
 
 const SESSION_COLUMNS: Record<keyof SessionPatch, string> = {
