@@ -8,6 +8,7 @@ import {
   TERMINAL_STATUSES,
   type Recording,
   type RecordingDetail,
+  type CollaboratorPermission,
   type Session,
   type SessionStats,
   type MediaLogDetail,
@@ -396,12 +397,6 @@ export class SessionManager {
   }
 
   /**
-   * The session's media figures. Without a media connection in this daemon (the customer away,
-   * the session being adopted) they still say what is going on: `connection` lost (since the last
-   * packet) or connecting (since the new connection was asked for), `away` from the session, and
-   * a recorded session's last segment as `recording` with `paused: true`.
-   */
-  /**
    * `session`'s figures: those of stats() while it runs; once it has ended, the final figures of
    * its last media connection here (`ended` set). An ended session this daemon has no figures of
    * (it had no media of it, or it ended before this daemon started) is not_found.
@@ -416,6 +411,12 @@ export class SessionManager {
     );
   }
 
+  /**
+   * The session's media figures. Without a media connection in this daemon (the customer away,
+   * the session being adopted) they still say what is going on: `connection` lost (since the last
+   * packet) or connecting (since the new connection was asked for), `away` from the session, and
+   * a recorded session's last segment as `recording` with `paused: true`.
+   */
   stats(sessionId: string): SessionStats {
     const m = this.media.get(sessionId);
     const stats: SessionStats = m ? m.peer.stats() : structuredClone(EMPTY_STATS);
@@ -533,10 +534,7 @@ export class SessionManager {
     const session = this.known.get(sessionId);
     if (!session) return;
     if (!session.recordable) throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
-    const me = session.collaborators?.find((c) => c.technician === this.backend.email);
-    if (!this.isLead(session) && !me?.permissions.includes("record")) {
-      throw new RescueError("forbidden", "the lead technician has not given you the permission: record");
-    }
+    if (!this.granted(session, "record")) throw new RescueError("forbidden", "the lead technician has not given you the permission: record");
   }
 
   /** Writes `voice-saved` into the session log: a listener began keeping the customer's voice in a file. */
@@ -546,10 +544,7 @@ export class SessionManager {
 
   private mayTalk(sessionId: string): void {
     const session = this.known.get(sessionId);
-    const me = session?.collaborators?.find((c) => c.technician === this.backend.email);
-    if (session && !this.isLead(session) && !me?.permissions.includes("talk")) {
-      throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
-    }
+    if (session && !this.granted(session, "talk")) throw new RescueError("forbidden", "the lead technician has not given you the permission: talk");
   }
 
   private withPeer<T>(sessionId: string, use: (peer: TechnicianPeer) => T): T {
@@ -733,6 +728,11 @@ export class SessionManager {
     return session.technician === this.backend.email;
   }
 
+  /** The lead may do anything in the session; a collaborator what the lead granted (`permission`). */
+  private granted(session: Session, permission: CollaboratorPermission): boolean {
+    return this.isLead(session) || (session.collaborators ?? []).some((c) => c.technician === this.backend.email && c.permissions.includes(permission));
+  }
+
   private takesPart(session: Session): boolean {
     return this.isLead(session) || (session.collaborators ?? []).some((c) => c.technician === this.backend.email);
   }
@@ -744,8 +744,7 @@ export class SessionManager {
   private startIfRunning(sessionId: string, m: MediaSession): void {
     const session = this.known.get(sessionId);
     if (!session || !m.auto || m.started || this.media.get(sessionId) !== m || !RUNNING.includes(session.status)) return;
-    const me = session.collaborators?.find((c) => c.technician === this.backend.email);
-    const records = session.recordable && (this.isLead(session) || me?.permissions.includes("record") === true);
+    const records = session.recordable && this.granted(session, "record");
     const recording = this.startMedia(sessionId, m, {
       session: { ...session, technician: this.backend.email ?? session.technician },
       recordPath: records ? this.defaultRecordingPath(sessionId) : null,
