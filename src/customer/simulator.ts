@@ -73,7 +73,8 @@ export interface SimulatorResult {
 export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<SimulatorResult> {
   const peers = new Map<string, CustomerPeer>();
   // Per technician, so that one collaborator's stream does not read as the lead's (each gets its own copy).
-  const figures = new Map<string, PeerFigures>([[LEAD_PEER, { peer: LEAD_PEER, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }]]);
+  const none = (peer: string): PeerFigures => ({ peer, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 });
+  const figures = new Map<string, PeerFigures>([[LEAD_PEER, none(LEAD_PEER)]]);
   let receivedLensCommands = 0;
   let status: SessionStatus | null = null;
   let firstPlayAt: number | null = null;
@@ -109,7 +110,7 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
     peers.delete(name);
     await peer.close(reason);
     let f = figures.get(name);
-    if (!f) figures.set(name, (f = { peer: name, sentVideoFrames: 0, sentAudioPackets: 0, receivedAudioPackets: 0, droppedVideoFrames: 0, droppedAudioPackets: 0 }));
+    if (!f) figures.set(name, (f = none(name)));
     f.sentVideoFrames += peer.sentVideoFrames;
     f.sentAudioPackets += peer.sentAudioPackets;
     f.receivedAudioPackets += peer.receivedAudioPackets;
