@@ -1,5 +1,5 @@
 import { caretNotation, oneLine } from "../protocol/text.js";
-import type { IO } from "./io.js";
+import type { IO, Output } from "./io.js";
 
 /** "3 min ago", "in 20 min": for people; piped output keeps ISO times. */
 export function relativeTime(iso: string | null | undefined, now: number): string {
@@ -33,6 +33,27 @@ export interface Column<T> {
 
 /** `text` with control characters (ESC, BEL ...) in caret notation, as `cat -v` shows them. */
 export const visible = caretNotation;
+
+/**
+ * `v` through the jq expression `expr` (`--jq`), written to `stdout`, each output on its own line,
+ * strings raw. A raw string may hold what a customer or collaborator wrote: on a terminal (`tty`)
+ * its control characters are shown, not obeyed; a pipe gets the data as it is. A bad expression
+ * rejects with UsageError; one that fails at run time writes the outputs before the failure (as
+ * jq does), then rejects with JqRuntimeError. Also `rescue-server`'s `--jq`.
+ */
+export async function writeJq(stdout: Output, tty: boolean, v: unknown, expr: string, compact: boolean): Promise<void> {
+  const write = (text: string) => {
+    const shown = tty ? visible(text) : text;
+    if (shown) stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+  };
+  const { applyJq, JqRuntimeError } = await import("./jq.js");
+  try {
+    write(await applyJq(v, expr, compact));
+  } catch (e) {
+    if (e instanceof JqRuntimeError) write(e.output);
+    throw e;
+  }
+}
 
 /**
  * Writes what a command found: JSON when asked, an aligned table with headers on a terminal,
@@ -77,23 +98,12 @@ export class Printer {
 
   private filtered(v: unknown, compact: boolean): void {
     const expr = this.jq!;
-    // A raw string (`-r` style output) may hold what a customer or collaborator wrote: on a
-    // terminal its control characters are shown, not obeyed; a pipe gets the data as it is.
-    const write = (text: string) => {
-      const shown = this.tty ? visible(text) : text;
-      if (shown) this.io.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
-    };
-    this.pending = this.pending.then(async () => {
-      const { applyJq, JqRuntimeError } = await import("./jq.js");
-      try {
-        write(await applyJq(v, expr, compact));
-      } catch (e) {
-        // As jq does: the outputs before the error are printed, then the error ends the command.
-        if (e instanceof JqRuntimeError) write(e.output);
+    this.pending = this.pending.then(() =>
+      writeJq(this.io.stdout, this.tty, v, expr, compact).catch((e: unknown) => {
         this.onFailure?.(e);
         throw e;
-      }
-    });
+      }),
+    );
     // After the first failure the chain stays rejected: later values are not filtered or written, as jq stops at its first error.
     // A stream (--follow) reads done() only when it ends: until then the failure must not count as unhandled.
     this.pending.catch(() => undefined);

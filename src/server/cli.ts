@@ -3,10 +3,9 @@ import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { UsageError } from "../cli/errors.js";
-import { JqRuntimeError, applyJq } from "../cli/jq.js";
+import { writeJq } from "../cli/output.js";
 import { packageVersion } from "../profile/package.js";
 import { RescueError } from "../protocol/index.js";
-import { caretNotation } from "../protocol/text.js";
 import { checkRedisUrl, REDIS_URL_ENV, redactedUrl } from "./bus/redis-url.js";
 import { carriersFrom, deliveryFileIn, describeDelivery, loadDeliveryConfig } from "./delivery/config.js";
 import { initStore, startServer } from "./index.js";
@@ -127,21 +126,8 @@ function storeTarget(o: { data?: string; database?: string }, create = false): S
  * that fails at run time a JqRuntimeError (exit 1) after the outputs before it.
  */
 async function printJson(value: unknown, jq?: string): Promise<void> {
-  if (jq === undefined) {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-    return;
-  }
-  // Raw strings on a terminal show their control characters rather than obey them, as in `rescue`.
-  const write = (text: string) => {
-    const shown = process.stdout.isTTY ? caretNotation(text) : text;
-    if (shown) process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
-  };
-  try {
-    write(await applyJq(value, jq, !process.stdout.isTTY));
-  } catch (e) {
-    if (e instanceof JqRuntimeError) write(e.output);
-    throw e;
-  }
+  if (jq === undefined) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else await writeJq(process.stdout, Boolean(process.stdout.isTTY), value, jq, !process.stdout.isTTY);
 }
 
 /** `--jq EXPR` beside a command's `--json` (it implies --json). */
