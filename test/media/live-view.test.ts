@@ -148,7 +148,8 @@ describe("live view: the technician sees the customer's camera in the terminal",
       await see(new RegExp(`${session.id}  640x480 \\d+ fps \\d+ kbps  Ctrl-C to stop`));
       // 23 rows of picture above the status line: a 4:3 picture of 61x46 pixels centred in 80 columns.
       const painted = () => screen().split("\n").slice(0, 23).filter((l) => l.includes("\u2580"));
-      expect(painted()).toHaveLength(23);
+      // The status line can be drawn before the first picture: wait for the picture too.
+      await vi.waitFor(() => expect(painted()).toHaveLength(23), { timeout: 15_000, interval: 100 });
       expect(screen()).not.toContain("before-view");
       tmux("resize-window", "-t", "view", "-x", "50", "-y", "16");
       await see(new RegExp(`${session.id}  640x480`));
