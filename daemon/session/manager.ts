@@ -391,7 +391,8 @@ export class SessionManager {
       if (resolve(dirname(recording)) !== resolve(this.recordingsDir)) this.places.add(sessionId, recording);
       this.mediaEvent(sessionId, "recording-started", { path: recording });
       const segment = recordingName(basename(recording))?.segment ?? 1;
-      m.peer.timeline?.add("segment", `segment ${segment} starts`, { segment });
+      // Who it is of, also for the manifest of a segment a crash leaves (recording-finaliser.ts).
+      m.peer.timeline?.add("segment", `segment ${segment} starts`, { segment, technician: start.session.technician, customerName: start.session.name || null });
     }
     return recording ?? undefined;
   }

@@ -107,7 +107,7 @@ const OPUS_SILENCE_SEC = 0.02;
  * in the file; shorter ones are loss or a sender's discontinuous transmission (Opus DTX sends a
  * packet every 400 ms in silence).
  */
-const AUDIO_HOLE_SEC = 1;
+export const AUDIO_HOLE_SEC = 1;
 
 /** A packet on its way to the muxer; `raw` is what arrived (codec configuration is read from it). */
 type Item =

@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { manifestPathFor, saveManifest, sha256File, type RecordingManifest } from "./recorder-manifest.js";
 import { probeRecording, type RecordingProbe } from "./recording-probe.js";
 import { recordingName } from "./recordings.js";
-import { readTimeline, timelinePathFor } from "./timeline.js";
+import { readTimeline, timelinePathFor, type TimelineEntry } from "./timeline.js";
 
 /** The `error` of a manifest written for a recording that a crash or kill left without one. */
 export const CRASHED_RECORDING = "the daemon stopped while recording (crash or kill)";
@@ -36,8 +36,8 @@ export interface FinalisedRecording {
 /**
  * Gives every recording in `dir` that has no manifest one: a killed daemon leaves its file
  * without. The file's bytes are never changed: the manifest describes what it holds (codecs,
- * frames, sizes and duration as mediabunny reads them; size and SHA-256 of every byte) with
- * `complete: false`. A file mediabunny cannot read still gets its size and hash, duration null.
+ * frames, sizes, duration and stretches without audio as mediabunny reads them; size and SHA-256
+ * of every byte; the technician and customer named in its timeline) with `complete: false`. A file mediabunny cannot read still gets its size and hash, duration null.
  * Files this daemon is writing, files that change while they are looked at, and files whose
  * manifest exists are left alone; temporary manifests of a daemon that died writing one go.
  * Never throws for one file; throws only when `dir` cannot be listed (ENOENT: nothing to do,
@@ -99,10 +99,13 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
   if (changed(before, after) || opts.isLive(path)) return skip(opts, path, "it changed while it was read");
   if (await hasManifest(path)) return null;
 
+  // The timeline as last saved beside the file (it is rewritten within a fraction of a second of each event).
+  const timeline = await readTimeline(path);
+  const people = whoOf(timeline);
   const manifest: RecordingManifest = {
     session: named.session,
-    technician: null,
-    customerName: null,
+    technician: people.technician,
+    customerName: people.customerName,
     file: basename(path),
     startedAt: startOf(named, after.mtime, probe?.durationMs ?? null).toISOString(),
     endedAt: after.mtime.toISOString(),
@@ -111,20 +114,30 @@ async function finaliseOne(path: string, opts: FinaliseOptions): Promise<Finalis
     width: probe?.width ?? null,
     height: probe?.height ?? null,
     video: { sizes: probe?.sizes ?? [] },
-    audio: { gaps: [] }, // silence the recorder filled in is not told apart from sent silence in the file
+    // Stretches without any audio, as the file shows them; silence the recorder filled in is audio there.
+    audio: { gaps: probe?.audioGaps ?? [] },
     durationMs: probe?.durationMs ?? null,
     bytes: after.size,
     sha256,
     complete: false,
     error: CRASHED_RECORDING,
-    // The timeline as last saved beside the file (it is rewritten within a fraction of a second of each event).
-    timeline: await readTimeline(path),
+    timeline,
   };
   const manifestPath = await saveManifest(path, manifest);
   const tookMs = Math.round(performance.now() - t0);
   const what = probe ? `${probe.frames.video} video frames, ${probe.frames.audio} audio packets, ${probe.durationMs} ms` : "unreadable";
   opts.log.info(`recording ${path} had no manifest (a crash or kill stopped its daemon): finalised as incomplete, ${what}, ${after.size} bytes, in ${tookMs} ms`);
   return { path, manifestPath, manifest, tookMs };
+}
+
+/**
+ * Who the recording is of, from its timeline's `segment` entry (the session manager writes the
+ * technician and the customer's name there when the segment starts); nulls when it has none.
+ */
+function whoOf(timeline: TimelineEntry[]): { technician: string | null; customerName: string | null } {
+  const detail = timeline.find((e) => e.kind === "segment")?.detail ?? {};
+  const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+  return { technician: text(detail.technician), customerName: text(detail.customerName) };
 }
 
 /**

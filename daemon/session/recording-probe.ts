@@ -1,6 +1,6 @@
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input, type InputTrack } from "mediabunny";
 import { vp8KeyframeSize } from "./media-codecs.js";
-import { countFrameSize, type VideoSizeRun } from "./recorder.js";
+import { AUDIO_HOLE_SEC, countFrameSize, type AudioGap, type VideoSizeRun } from "./recorder.js";
 
 /** What a recording file itself tells, read back with mediabunny (the library that wrote it). */
 export interface RecordingProbe {
@@ -13,6 +13,12 @@ export interface RecordingProbe {
   height: number | null;
   /** Sizes in order, from the VP8 keyframes' own headers (H.264: one run at the header's size). */
   sizes: VideoSizeRun[];
+  /**
+   * Stretches of AUDIO_HOLE_SEC or more with no audio packet at all (`filled: false`), as the
+   * recorder lists them: an outage, hold, the customer's pause. Silence the recorder filled in is
+   * audio in the file and is not listed.
+   */
+  audioGaps: AudioGap[];
   /** End of the last packet on the file's timeline, ms. */
   durationMs: number;
 }
@@ -27,7 +33,7 @@ export interface RecordingProbe {
 export async function probeRecording(path: string): Promise<RecordingProbe> {
   const input = new Input({ source: new FilePathSource(path), formats: ALL_FORMATS });
   try {
-    const probe: RecordingProbe = { codecs: { video: null, audio: null }, frames: { video: 0, audio: 0 }, width: null, height: null, sizes: [], durationMs: 0 };
+    const probe: RecordingProbe = { codecs: { video: null, audio: null }, frames: { video: 0, audio: 0 }, width: null, height: null, sizes: [], audioGaps: [], durationMs: 0 };
     let endSec = 0;
     for (const track of await input.getTracks()) {
       if (track.isVideoTrack()) {
@@ -45,6 +51,7 @@ export async function probeRecording(path: string): Promise<RecordingProbe> {
         probe.codecs.audio = track.codec;
         const read = await readPackets(track, false);
         probe.frames.audio = read.count;
+        probe.audioGaps = read.holes;
         endSec = Math.max(endSec, read.endSec);
       }
     }
@@ -56,18 +63,23 @@ export async function probeRecording(path: string): Promise<RecordingProbe> {
   }
 }
 
-/** Counts a track's packets and finds where they end; with `vp8Sizes`, the size runs its keyframes declare. */
-async function readPackets(track: InputTrack, vp8Sizes: boolean): Promise<{ count: number; endSec: number; firstMs: number; sizes: VideoSizeRun[] }> {
+/**
+ * Counts a track's packets and finds where they end; with `vp8Sizes`, the size runs its keyframes
+ * declare; `holes`: where AUDIO_HOLE_SEC or more passes between one packet's end and the next.
+ */
+async function readPackets(track: InputTrack, vp8Sizes: boolean): Promise<{ count: number; endSec: number; firstMs: number; sizes: VideoSizeRun[]; holes: AudioGap[] }> {
   const sizes: VideoSizeRun[] = [];
+  const holes: AudioGap[] = [];
   let count = 0;
   let endSec = 0;
   let firstMs = 0;
   // Only VP8 keyframes' bytes are needed; every other packet is read as timing alone.
   for await (const packet of new EncodedPacketSink(track).packets(undefined, undefined, { metadataOnly: !vp8Sizes })) {
     if (count === 0) firstMs = Math.round(packet.timestamp * 1000);
+    else if (packet.timestamp - endSec >= AUDIO_HOLE_SEC) holes.push({ fromMs: Math.round(endSec * 1000), toMs: Math.round(packet.timestamp * 1000), filled: false });
     count++;
     endSec = Math.max(endSec, packet.timestamp + packet.duration);
     if (vp8Sizes) countFrameSize(sizes, packet.type === "key" ? vp8KeyframeSize(packet.data) : null, packet.timestamp);
   }
-  return { count, endSec, firstMs, sizes };
+  return { count, endSec, firstMs, sizes, holes };
 }

@@ -109,17 +109,22 @@ describe("timeline WebVTT", () => {
     expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(["ENOENT"]);
   });
 
-  it("gives a crash-left recording's manifest the timeline saved beside it", async () => {
+  it("gives a crash-left recording's manifest the timeline saved beside it, and the technician and customer its segment entry names", async () => {
     const dir = folder();
     const name = "sess_4-2026-11-30T07-12-00-000Z";
     const then = new Date(Date.now() - 60_000);
     writeFileSync(join(dir, `${name}.webm`), "not a webm", { mode: 0o600 });
     utimesSync(join(dir, `${name}.webm`), then, then);
-    const entries: TimelineEntry[] = [{ atMs: 1200, kind: "freeze", text: "by t@example.com", detail: { by: "t@example.com" } }];
+    const entries: TimelineEntry[] = [
+      { atMs: 0, kind: "segment", text: "segment 1 starts", detail: { segment: 1, technician: "t@example.com", customerName: "Ann <b>" } },
+      { atMs: 1200, kind: "freeze", text: "by t@example.com", detail: { by: "t@example.com" } },
+    ];
     writeFileSync(join(dir, `${name}.vtt`), timelineVtt(entries), { mode: 0o600 });
     const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const [done] = await finaliseOrphanRecordings({ dir, isLive: () => false, log });
     expect(done!.manifest.timeline).toEqual(entries);
+    // Who the recording is of comes back from the segment entry, as a clean close would have written it.
+    expect(done!.manifest).toMatchObject({ technician: "t@example.com", customerName: "Ann <b>" });
     expect(JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")).timeline).toEqual(entries);
   });
 });

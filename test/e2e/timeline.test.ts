@@ -23,7 +23,7 @@ function videoTimes(path: string): number[] {
   return out.split("\n").filter(Boolean).map(Number);
 }
 
-type Cue = { start: number; entry: { atMs: number; kind: string; text: string } };
+type Cue = { start: number; entry: { atMs: number; kind: string; text: string; detail?: Record<string, unknown> } };
 
 /** The .vtt as ffmpeg's webvtt demuxer reads it: each cue's start and its JSON payload. */
 function cues(vttPath: string): Cue[] {
@@ -114,7 +114,8 @@ describe("the recording's timeline", { timeout: 240_000 }, () => {
 
     // Segment 2: its own timeline from its own start.
     const c2 = cues(secondPath.replace(/\.webm$/, ".vtt"));
-    expect(c2[0]!.entry).toMatchObject({ kind: "segment", text: "segment 2 starts" });
+    // It names the technician (and the customer), for the manifest of a segment a crash leaves.
+    expect(c2[0]!.entry).toMatchObject({ kind: "segment", text: "segment 2 starts", detail: { segment: 2, technician: session.technician } });
     const chat2 = c2.find((c) => c.entry.kind === "chat")!;
     expect(chat2.entry.text).toMatch(/second segment$/);
     expect(c2.some((c) => c.entry.text.includes("look at the"))).toBe(false);

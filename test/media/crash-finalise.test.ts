@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { finaliseOrphanRecordings } from "../../daemon/session/recording-finaliser.js";
 import { homePaths } from "../../src/profile/home.js";
 import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { dropHome, makeHome, rescue } from "../helpers/cli.js";
@@ -15,6 +18,7 @@ afterEach(async () => {
 });
 beforeAll(buildDist, BUILD_TIMEOUT_MS);
 
+const run = promisify(execFile);
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -110,4 +114,42 @@ describe("recordings a crash left without a manifest", () => {
     expect(statSync(manifestPath).ino).toBe(written.ino);
     expect(log().match(/finalised as incomplete/g)).toHaveLength(1);
   }, 90_000);
+
+  it("list the stretch a killed recording has without audio (the customer paused 3 s) as a gap, as a clean close would", async () => {
+    const home = makeHome();
+    cleanups.push(() => dropHome(home));
+    const dir = homePaths(home).recordings;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const name = `gap_1-${new Date().toISOString().replace(/[:.]/g, "-")}.webm`;
+    const path = join(dir, name);
+    const receiver = await killableReceiver((fn) => cleanups.push(fn));
+    await receiver.record(path);
+    await receiver.recorded(60);
+    receiver.customer.pause();
+    await sleep(3000);
+    receiver.customer.resume();
+    // Past the resume by two keyframe intervals (2 s each), so the clusters after the gap are on disk.
+    const resumed = (await receiver.stats()).recording?.frames ?? 0;
+    await receiver.recorded(resumed + 150, 60_000);
+    await receiver.kill();
+
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const [done] = await finaliseOrphanRecordings({ dir, isLive: () => false, log });
+    const gaps = done!.manifest.audio.gaps;
+    expect(gaps, JSON.stringify(gaps)).toHaveLength(1);
+    expect(gaps[0]!.filled).toBe(false);
+    // The pause as the file holds it: 3 s, give or take what a busy machine adds around it.
+    expect(gaps[0]!.toMs - gaps[0]!.fromMs).toBeGreaterThan(2500);
+    expect(gaps[0]!.toMs - gaps[0]!.fromMs).toBeLessThan(5000);
+    // ffprobe sees the same hole between two audio packets.
+    const holes = (await audioPacketTimes(path)).flatMap((t, i, all) => (i > 0 && t - all[i - 1]! > 1 ? [[all[i - 1]!, t]] : []));
+    expect(holes).toHaveLength(1);
+    expect(Math.abs(holes[0]![1]! * 1000 - gaps[0]!.toMs)).toBeLessThan(50);
+  }, 120_000);
 });
+
+/** The audio packets' presentation times in a recording, seconds (ffprobe). */
+async function audioPacketTimes(path: string): Promise<number[]> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path]);
+  return stdout.split("\n").filter((l) => l.trim() !== "" && l.trim() !== "N/A").map(Number);
+}
