@@ -50,7 +50,7 @@ describe("the recording's timeline", { timeout: 240_000 }, () => {
   const suite = lensSuite();
 
   it("puts a chat at second 5 on the frame recorded then, shows annotation, freeze, hold and resume, and gives a segment after a daemon restart its own clock", async () => {
-    const { home, session } = await suite.start({ seconds: 180 });
+    const { home, session, tech } = await suite.start({ seconds: 180 });
     const id = session.id;
     const started = await rescue(home, ["session", "start", id, "--json"]);
     expect(started.code, started.stderr).toBe(0);
@@ -115,7 +115,7 @@ describe("the recording's timeline", { timeout: 240_000 }, () => {
     // Segment 2: its own timeline from its own start.
     const c2 = cues(secondPath.replace(/\.webm$/, ".vtt"));
     // It names the technician (and the customer), for the manifest of a segment a crash leaves.
-    expect(c2[0]!.entry).toMatchObject({ kind: "segment", text: "segment 2 starts", detail: { segment: 2, technician: session.technician } });
+    expect(c2[0]!.entry).toMatchObject({ kind: "segment", text: "segment 2 starts", detail: { segment: 2, technician: tech.email, customerName: "Ann" } });
     const chat2 = c2.find((c) => c.entry.kind === "chat")!;
     expect(chat2.entry.text).toMatch(/second segment$/);
     expect(c2.some((c) => c.entry.text.includes("look at the"))).toBe(false);
