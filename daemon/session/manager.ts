@@ -31,6 +31,7 @@ import { listRecordings, recordingName } from "./recordings.js";
 import { deleteRecordings, findRecordings } from "./recording-files.js";
 import { takeSnapshot, type Snapshot } from "./snapshot.js";
 import { StartMemory } from "./start-memory.js";
+import { SessionTotals } from "./session-totals.js";
 import { RecordingPlaces } from "./recording-places.js";
 import { CRASHED_RECORDING, type FinalisedRecording } from "./recording-finaliser.js";
 import type { VideoTap } from "./video-tap.js";
@@ -109,6 +110,8 @@ export class SessionManager {
   private readonly reoffered = new Map<string, number>();
   /** The figures of each session's latest media connection, taken as it closed (see ended()). */
   private readonly lastFigures = new Map<string, SessionStats>();
+  /** What each session's closed media connections counted, added to the live one's in stats(). */
+  private readonly totals = new SessionTotals();
   /** Ended sessions' final figures, oldest first, at most FINAL_FIGURES_KEPT (see statsOf). */
   private readonly finalFigures = new Map<string, SessionStats>();
   /** Each session's last finished segment, for stats while no segment is being written. */
@@ -420,7 +423,7 @@ export class SessionManager {
    */
   stats(sessionId: string): SessionStats {
     const m = this.media.get(sessionId);
-    const stats: SessionStats = m ? m.peer.stats() : structuredClone(EMPTY_STATS);
+    const stats = this.totals.apply(sessionId, m ? m.peer.stats() : structuredClone(EMPTY_STATS), m !== undefined);
     const session = this.known.get(sessionId);
     if (!session || !this.takesPart(session) || !ADOPTABLE.includes(session.status) || !session.customer) return stats;
     const away = session.customer.away;
@@ -711,6 +714,7 @@ export class SessionManager {
       if (m) void this.closePeer(session.id, "no longer in the session");
       // Figures of a session this daemon no longer takes part in are not its to give.
       this.lastFigures.delete(session.id);
+      this.totals.forget(session.id);
       return;
     }
     if (m && !m.started && m.auto && !this.starts.has(session.id) && RUNNING.includes(session.status)) {
@@ -754,12 +758,13 @@ export class SessionManager {
   }
 
   /**
-   * Keeps the final figures of an ended session (its last connection's, from lastFigures), so a
+   * Keeps the final figures of an ended session (as its last connection closed, from lastFigures), so a
    * script asking for them after the end gets what was received, not zeros.
    */
   private ended(session: Session): void {
     const figures = this.lastFigures.get(session.id);
     this.lastFigures.delete(session.id);
+    this.totals.forget(session.id);
     if (!figures) return;
     figures.connection = { state: "closed", since: session.statusSince };
     figures.video.fps = 0;
@@ -781,7 +786,8 @@ export class SessionManager {
     this.media.delete(sessionId);
     // Taken before the connection closes (closing clears its counters); the recording's final
     // size is filled in when the file is finalised.
-    const figures = m.peer.stats();
+    const figures = this.totals.apply(sessionId, m.peer.stats(), true);
+    this.totals.closedWith(sessionId, figures);
     this.lastFigures.set(sessionId, figures);
     const info = await m.peer.close(reason);
     if (info.recording) {

@@ -132,11 +132,18 @@ export const SessionStats = z.object({
   /** Media stopped on purpose, not lost: "customer" (their page's pause) or "hold" (the technician's). */
   paused: z.enum(["customer", "hold"]).optional(),
   /**
-   * The session has ended (`status`, at `at`): the figures are final, those of its last media
-   * connection in this daemon as it closed; `fps` and `bitrateKbps` are 0 (nothing arrives any
-   * more), `connection` is closed. The daemon keeps them for sessions that ended while it ran.
+   * The session has ended (`status`, at `at`): the figures are final, those of its media
+   * connections in this daemon as the last one closed; `fps` and `bitrateKbps` are 0 (nothing
+   * arrives any more), `connection` is closed. The daemon keeps them for sessions that ended while it ran.
    */
   ended: z.object({ status: SessionStatus, at: IsoTime }).optional(),
+  /**
+   * The session's media connections in this daemon so far, the live one included (a page reload,
+   * a new network or a daemon adopting the session each make one). Frames and packet counts are
+   * the session's, added up over them; `fps`, `bitrateKbps`, codecs and size are the live one's.
+   * Absent in answers of daemons that did not count it.
+   */
+  connections: z.number().int().optional(),
   video: z.object({
     codec: z.string().nullable(),
     width: z.number().int().nullable(),

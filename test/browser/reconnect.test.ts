@@ -72,13 +72,18 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
 
   it("a reload comes back into the same session: live again, the recording goes on in a second segment", async () => {
     const { page, session } = await liveSession();
-    const first = (await stats(session.id)).recording!.path;
+    const beforeReload = await stats(session.id);
+    const first = beforeReload.recording!.path;
 
     await page.reload();
     await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 });
     await page.waitForSelector('body[data-peer="connected"]', { timeout: 30_000 });
     const second = await statsWhen(session.id, (s) => s.recording?.path !== first && (s.recording?.frames ?? 0) > 30);
     expect(second.recording!.path).toBe(first.replace(/\.webm$/, "-2.webm"));
+    // The figures are the session's over both connections: they go on from where they were.
+    expect(second.connections).toBe(2);
+    expect(second.video.frames).toBeGreaterThan(beforeReload.video.frames + second.recording!.frames! - 5);
+    expect(second.audio.packets).toBeGreaterThan(beforeReload.audio.packets);
     expect((await statusOf(session.id))?.status).toBe("active");
     const log = await logOf(session.id);
     const events = log.map((e) => e.event);
@@ -162,6 +167,9 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     await statsWhen(session.id, (s) => s.connection?.state === "lost", 20_000);
     await expect.poll(async () => (await statusOf(session.id))?.customer?.away ?? null, { timeout: 20_000 }).not.toBeNull();
     expect((await statusOf(session.id))?.status).toBe("active");
+    // The technician's figures say the customer is away, and what was received stays counted.
+    const away = await statsWhen(session.id, (s) => s.away !== undefined, 20_000);
+    expect(away.video.frames).toBeGreaterThanOrEqual(before.video.frames);
     await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - downAt))));
     // Chrome gave up on the connection by now (and the page made a new one that cannot connect
     // yet): the page must still say it is reconnecting, not "Live".
@@ -182,6 +190,7 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     expect(reconnected.reportedAwayMs as number, JSON.stringify(reconnected)).toBeGreaterThanOrEqual(upAt - downAt);
     expect(events).not.toContain("aborted");
     expect(back.video.frames).toBeGreaterThan(before.video.frames);
+    expect(back.video.frames).toBeGreaterThanOrEqual(away.video.frames);
     console.log(`20 s link outage: media back ${restoredMs} ms after the link came up`);
     await page.close();
   });

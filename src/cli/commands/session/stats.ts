@@ -11,7 +11,7 @@ interface Options {
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("stats")
-    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss; the media's state (LOST, the customer AWAY and until when) and the recording; after its end, the final figures")
+    .description("show the live media figures of a session: codec, size, frames, fps, bitrate, loss (frames and packets over all its media connections); the media's state (LOST, the customer AWAY and until when) and the recording; after its end, the final figures")
     .argument("<id>", "session id")
     .option("--watch", "refresh every second until the session ends or Ctrl-C (exit 0); with --json one JSON line per second")
     .option("--json", "print the figures as JSON");
@@ -87,6 +87,8 @@ function printStats(out: Printer, s: SessionStats): void {
     ...(s.paused ? [["paused", s.paused === "customer" ? "paused by the customer" : "on hold"] as [string, string]] : []),
     ...(s.connection ? [["media", s.connection.state === "lost" ? `LOST since ${s.connection.since}` : `${s.connection.state} since ${s.connection.since}`] as [string, string]] : []),
     ...(s.connection?.route ? [["route", routeText(s.connection.route)] as [string, string]] : []),
+    // After a reload or a new network the counts below are the session's, over every connection.
+    ...((s.connections ?? 0) > 1 ? [["media", `${s.connections} connections so far: frames and packets add them up`] as [string, string]] : []),
     ["video", `${v.codec ?? "-"} ${size}, ${v.frames} frames, ${v.fps.toFixed(1)} fps, ${v.bitrateKbps.toFixed(0)} kbps, ${v.packetsLost} lost, ${v.packetsRecovered} recovered`],
     ["audio", `${s.audio.codec ?? "-"}, ${s.audio.packets} packets, ${s.audio.packetsLost} lost, ${s.audio.sentPackets} sent${s.audio.muted ? ", muted" : ""}`],
   ];
