@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import type { IceServer } from "../protocol/index.js";
+import { RescueError, type IceServer } from "../protocol/index.js";
 import { AuthService, type Caller } from "./auth/service.js";
 import { outboxDelivery, type Delivery } from "./delivery/carriers.js";
 import { Readiness } from "./health.js";
@@ -40,6 +40,11 @@ export interface Services {
   collaboration: CollaborationService;
   /** A technician's login token, or an external technician's session-scoped one. */
   participant(authorization: string | undefined): Promise<Caller>;
+  /**
+   * A technician of the organisation (their login token). An external technician's scoped token
+   * is refused as forbidden (what they may not do), not as a bad login they could do nothing about.
+   */
+  technician(authorization: string | undefined): Promise<Caller>;
   /** The gate of every route that takes a PIN. */
   pins: PinGuard;
   /** The state of every limit (token buckets): in Redis when the server is one of several nodes. */
@@ -102,6 +107,18 @@ export function buildServices(opts: {
         const external = await collaboration.externalCaller(authorization);
         if (external) return external;
         throw err;
+      }
+    },
+    technician: async (authorization) => {
+      try {
+        return await auth.authenticate(authorization);
+      } catch (err) {
+        const external = await collaboration.externalCaller(authorization);
+        if (!external) throw err;
+        throw new RescueError(
+          "forbidden",
+          `an external technician takes part in session ${external.external!.sessionId} only, with what the lead allows (view, chat, Lens tools): only the lead technician may do this`,
+        );
       }
     },
     pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock, (result) => metrics.pinChecks.inc({ result })),

@@ -77,9 +77,19 @@ describe("collaboration rules on the server", () => {
     // The scoped token reaches its session and nothing else.
     const scoped = joinedExternal.token!;
     expect((await server.api("GET", `/api/v1/sessions/${id}`, { token: scoped })).status).toBe(200);
-    expect((await server.api("GET", "/api/v1/sessions", { token: scoped })).status).toBe(401);
-    expect((await server.api("POST", "/api/v1/sessions", { token: scoped, body: { type: "lens", method: "pin" } })).status).toBe(401);
-    expect((await server.api("POST", `/api/v1/sessions/${id}/end`, { token: scoped })).status).toBe(401);
+    // What is the lead's (or the organisation's) is refused as not theirs to do, not as a bad login.
+    for (const [method, path, body] of [
+      ["GET", "/api/v1/sessions", undefined],
+      ["POST", "/api/v1/sessions", { type: "lens", method: "pin" }],
+      ["POST", `/api/v1/sessions/${id}/end`, undefined],
+      ["POST", `/api/v1/sessions/${id}/hold`, undefined],
+      ["POST", `/api/v1/sessions/${id}/pin`, undefined],
+      ["POST", `/api/v1/sessions/${id}/invitations`, { kind: "external", via: "pin" }],
+    ] as const) {
+      const refused = await server.api(method, path, { token: scoped, ...(body ? { body } : {}) });
+      expect(refused.status, `${method} ${path}`).toBe(403);
+      expect(refused.body.error.message).toMatch(/only the lead technician may do this/);
+    }
     const externalWs = await openTechnicianWs(server, scoped);
     keep(externalWs);
     expect((await externalWs.next("sessions")).sessions.map((s: Session) => s.id)).toEqual([id]);

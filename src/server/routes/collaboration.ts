@@ -20,7 +20,8 @@ const IdParams = z.object({ id: Id });
 
 /** Invitations, joining, collaborators' permissions and removal, transfer (see protocol/collaboration.ts). */
 export function collaborationRoutes(app: FastifyInstance, s: Services): void {
-  const caller = (req: FastifyRequest): Promise<Caller> => s.auth.authenticate(req.headers.authorization);
+  // The organisation's technicians; an external one is told it is not theirs to do (forbidden).
+  const caller = (req: FastifyRequest): Promise<Caller> => s.technician(req.headers.authorization);
   const c = s.collaboration;
 
   app.post("/api/v1/sessions/:id/invitations", async (req, reply) => {

@@ -20,7 +20,8 @@ function statusesOf(query: unknown): SessionStatus[] {
 }
 
 export function sessionRoutes(app: FastifyInstance, s: Services): void {
-  const caller = (req: FastifyRequest): Promise<Caller> => s.auth.authenticate(req.headers.authorization);
+  // The organisation's technicians; an external one is told it is not theirs to do (forbidden).
+  const caller = (req: FastifyRequest): Promise<Caller> => s.technician(req.headers.authorization);
   const id = (req: FastifyRequest): string => parseInput(IdParams, req.params, "path").id;
   // Routes a collaborator uses too, an external one with their session-scoped token.
   const participant = (req: FastifyRequest): Promise<Caller> => s.participant(req.headers.authorization);
