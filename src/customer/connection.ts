@@ -44,6 +44,12 @@ const FINAL_CLOSES: readonly number[] = [
 
 /** How often the customer pings the server (as the page does): the server's `pong` is the last contact `awayMs` counts from. */
 const PING_MS = 5_000;
+/**
+ * A socket the server has not been heard on this long (three pings unanswered) is given up and
+ * the session resumed on a new one, as the page does: one left behind by a network switch (a NAT
+ * that forgot the mapping, a phone's new address) never errors, only the silence tells.
+ */
+const SILENT_MS = 15_000;
 
 /** Waits before resume attempt n (1-based): 0.25, 0.5, 1, 2, 2 ... s. */
 const retryDelayMs = (attempt: number) => Math.min(2000, 250 * 2 ** (attempt - 1));
@@ -73,7 +79,10 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
     this.attach(opened);
     // An outage leaves the socket looking open; the ping's answer marks each contact (see resume's awayMs).
     this.pinger = setInterval(() => {
-      if (this.ws.readyState === WebSocket.OPEN) send(this.ws, { type: "ping" });
+      if (this.ws.readyState !== WebSocket.OPEN) return;
+      // Its close event (1006) resumes on a new socket (see attach).
+      if (this.resume && Date.now() - this.lastHeardAt > SILENT_MS) return void this.ws.terminate();
+      send(this.ws, { type: "ping" });
     }, PING_MS);
     this.pinger.unref();
   }

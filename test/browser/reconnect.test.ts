@@ -194,4 +194,27 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     console.log(`20 s link outage: media back ${restoredMs} ms after the link came up`);
     await page.close();
   });
+
+  it("a network switch that leaves the page's socket half-open (no error, no reset): the page hears nothing, gives it up and resumes on a new one", async () => {
+    const { page, session } = await liveSession();
+    const stranded = ns.strandTcp(Number(new URL(lan!.server.url).port));
+    expect(stranded.length).toBeGreaterThan(0);
+    const strandedAt = Date.now();
+    // The server's heartbeat finds its end dead; the page must find its own by the silence.
+    let back: LogEntry | undefined;
+    await expect.poll(async () => (back = (await logOf(session.id)).find((e) => e.event === "customer-reconnected")), { timeout: 90_000, interval: 500 }).toBeTruthy();
+    const resumedMs = Date.now() - strandedAt;
+    await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 });
+    expect((await statusOf(session.id))?.status).toBe("active");
+    expect((await logOf(session.id)).map((e) => e.event)).not.toContain("aborted");
+    // The page counts its time away from the last thing it heard, before the network changed.
+    expect(back!.reportedAwayMs as number, JSON.stringify(back)).toBeGreaterThanOrEqual(10_000);
+    // The new socket carries the session: the technician's chat arrives, and so does the end.
+    expect((await cli(["chat", session.id, "still there?"])).code).toBe(0);
+    await page.waitForSelector("#messages li.technician >> text=still there?", { timeout: 15_000 });
+    expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
+    await page.waitForSelector('body[data-state="ended"]', { timeout: 15_000 });
+    console.log(`half-open socket (ports ${stranded.join(", ")}): resumed ${resumedMs} ms after the network switch`);
+    await page.close();
+  });
 });

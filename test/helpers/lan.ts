@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,4 +79,18 @@ export async function joinAndStart(page: Page, tech: Pick<LanTechnician, "cli">,
   const started = await tech.cli(["session", "start", session.id, "--json"]);
   expect(started.code, started.stderr).toBe(0);
   return StartResponse.parse(started.json());
+}
+
+/** `rescue simulate customer ARGS...` run inside the LAN's namespace: its process and what it printed once it exits. */
+export function simulatorIn(lan: Pick<LanTechnician, "ns" | "server">, pin: string, args: string[] = []): { child: ChildProcess; done: Promise<CliResult> } {
+  const bin = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
+  const child = spawn("ip", ["netns", "exec", lan.ns.name, process.execPath, bin, "simulate", "customer", "--server", lan.server.url, "--pin", pin, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) })));
+  return { child, done };
 }

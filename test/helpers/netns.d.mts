@@ -13,6 +13,12 @@ export interface NetNs {
   setLink(up: boolean): void;
   /** Drops `percent` (0..100, to 0.01) of the UDP packets leaving the namespace, at random (nftables, needs `nft`); 0 removes the loss. */
   setLoss(percent: number): void;
+  /**
+   * Leaves the namespace's established TCP connections to `hostAddress:port` half-open: their
+   * packets are dropped both ways from now on (nftables), as after a phone's network changed,
+   * while new connections work. Returns the local ports stranded.
+   */
+  strandTcp(port: number): number[];
   close(): void;
 }
 

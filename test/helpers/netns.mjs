@@ -103,6 +103,28 @@ export function createNetns(opts = {}) {
       nft("add", "chain", "inet", "rescue_loss", "out", "{ type filter hook output priority 0; }");
       nft("add", "rule", "inet", "rescue_loss", "out", "meta", "l4proto", "udp", "numgen", "random", "mod", "10000", "<", String(Math.round(percent * 100)), "drop");
     },
+    strandTcp(port) {
+      // The TCP connections open now from the namespace to hostAddress:port lose every packet, both
+      // ways, from now on; new connections (other local ports) go through. A phone whose network
+      // changed under it is left so: no reset, no error, a socket that looks open.
+      const out = execFileSync("ip", ["netns", "exec", name, "ss", "-Htn", "state", "established", "dst", `${hostAddress}:${port}`], { encoding: "utf8" });
+      // Each line: Recv-Q Send-Q Local:Port Peer:Port (no State column with a state filter).
+      const local = out.split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/).at(-2) ?? "");
+      const ports = [...new Set(local.map((a) => a.slice(a.lastIndexOf(":") + 1)).filter((p) => /^\d+$/.test(p)))];
+      if (ports.length === 0) return [];
+      const nft = (...args) => execFileSync("ip", ["netns", "exec", name, "nft", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+      const set = `{ ${ports.join(", ")} }`;
+      try {
+        nft("add", "table", "inet", "rescue_strand");
+        nft("add", "chain", "inet", "rescue_strand", "out", "{ type filter hook output priority 0; }");
+        nft("add", "chain", "inet", "rescue_strand", "in", "{ type filter hook input priority 0; }");
+      } catch {
+        // Made by an earlier call: add to it.
+      }
+      nft("add", "rule", "inet", "rescue_strand", "out", "tcp", "sport", set, "drop");
+      nft("add", "rule", "inet", "rescue_strand", "in", "tcp", "dport", set, "drop");
+      return ports.map(Number);
+    },
     close,
   };
 }

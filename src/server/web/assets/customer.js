@@ -295,6 +295,7 @@ window.rescueCustomer = (function () {
     var ws = new WebSocket(scheme + location.host + "/api/v1/customer/ws");
     c.ws = ws;
     ws.onopen = function () {
+      openedAt = Date.now();
       if (resume) {
         var back = { type: "resume", sessionId: resume.sessionId, token: resume.token };
         // How long this page was without a connection: the gap the technician is told of.
@@ -345,10 +346,29 @@ window.rescueCustomer = (function () {
     };
   }
 
-  // A socket the server dropped during an outage looks open until something is sent on it.
+  /**
+   * Pings every PING_MS; a socket the server has not been heard on for SILENT_MS (three pings
+   * unanswered) is given up and the session resumed on a new one. A socket the server dropped
+   * during an outage looks open until something is sent on it, and one left behind by a network
+   * switch (Wi-Fi to LTE, a NAT that forgot the mapping) never errors at all: only the silence tells.
+   */
+  var PING_MS = 5000;
+  var SILENT_MS = 15000;
+  var openedAt = 0;
   setInterval(function () {
-    if (!c.finished && c.ws && c.ws.readyState === WebSocket.OPEN && joinedOnce) c.send({ type: "ping" });
-  }, 5000);
+    if (c.finished || !c.ws || c.ws.readyState !== WebSocket.OPEN || !joinedOnce) return;
+    if (resume && Date.now() - Math.max(lastHeard, openedAt) > SILENT_MS) {
+      var stale = c.ws;
+      c.ws = null; // its close, whenever it comes, is not this page's any more
+      try {
+        stale.close();
+      } catch (e) {
+        // already closing
+      }
+      return reconnect();
+    }
+    c.send({ type: "ping" });
+  }, PING_MS);
 
   // Back online (the phone's radio returned): try at once rather than at the next backoff step.
   window.addEventListener("online", function () {
