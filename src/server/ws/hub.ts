@@ -130,8 +130,9 @@ export class Hub implements SessionNotifier {
    * Where that time is unknown (the customer left cleanly, Redis lost its data) or cannot be
    * trusted yet (this node reconnected to Redis less than Cluster.confirmMs ago, so Redis may
    * have restarted from a snapshot), a session counts only once this node has seen it missing
-   * for Cluster.confirmMs, so that a customer joining on another node right now, or a node that
-   * lost Redis for a while, is not taken for gone.
+   * for Cluster.confirmMs, so that a customer joining on another node right now, or one whose
+   * node rewrites its entries after Redis came back, is not taken for gone. A node that cannot
+   * renew its entries for a TTL plus that grace counts as dead (its customers are marked away).
    */
   async customersGone(sessionIds: readonly string[]): Promise<Set<string>> {
     const candidates = sessionIds.filter((id) => !this.local.hasCustomer(id));
