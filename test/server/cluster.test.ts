@@ -197,12 +197,11 @@ describe("several nodes through Redis", () => {
     const killedAt = Date.now();
     await b.running.kill();
     await customer.closed;
-    // The session is marked away by node A once B's entry expired and was seen missing long enough.
+    // The session is marked away by a live node once B's entry had expired for the reconnection backoff.
     await expect.poll(async () => (await logOf(a, lead.token, s.id)).at(-1)?.event, { timeout: 15_000, interval: 100 }).toBe("customer-disconnected");
     const elapsed = Date.now() - killedAt;
-    // Not before the entry was seen missing (at the kill at the earliest) for a TTL plus the
-    // reconnection backoff: the last heartbeat may have renewed it just before the kill.
-    expect(elapsed).toBeGreaterThanOrEqual(1_500 + 2_000);
+    // Not before: B's last heartbeat (every TTL/3) renewed the entry at most 500 ms before the kill.
+    expect(elapsed).toBeGreaterThanOrEqual(1_500 - 500 + 2_000);
     expect((await logOf(a, lead.token, s.id)).at(-1)).toMatchObject({ reason: expect.stringMatching(/server node/), graceMs: 120_000 });
     const away = Session.parse((await a.api("GET", `/api/v1/sessions/${s.id}`, { token: lead.token })).body);
     expect(away.status).toBe("active");
@@ -218,6 +217,53 @@ describe("several nodes through Redis", () => {
     expect(await back.next("joined")).toMatchObject({ resumed: true });
     back.send({ type: "signal", signal: OFFER });
     expect((await leadWs.next("signal")).signal).toEqual(OFFER);
+  });
+
+  it("a customer whose node is killed is away within a presence TTL, 2 s and one sweep of the kill, and the drop is logged then", async () => {
+    // A TTL long enough that the bound (TTL + 2 s + one sweep) stands well apart from a second
+    // TTL counted once the entry was first seen missing (at least 5/3 TTL + 2 s after the kill).
+    const ttl = 12_000;
+    const sweep = 500;
+    const bound = ttl + 2_000 + sweep;
+    const deadline = bound + 6_000;
+    cluster = await each.start(2, { presenceTtlMs: ttl, sweepIntervalMs: sweep });
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const lead = await cluster.technician(LEAD);
+    const leadWs = await technicianWs(a, lead.token);
+    const s = await newSession(a, lead.token);
+    const customer = await customerReady(b, s.pin!);
+    expect((await a.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
+    expect(await cluster.redis.client().get(`rescue:customer:${s.id}`)).toBe(b.id);
+
+    const killedAt = Date.now();
+    await b.running.kill();
+    await customer.closed;
+    // The technician on A is told as soon as the sweep marks the customer away.
+    let awayAt: number | undefined;
+    while (awayAt === undefined) {
+      const left = killedAt + deadline - Date.now();
+      const m = await leadWs.next("session", Math.max(left, 1)).catch(() => {
+        throw new Error(`customer still present ${Date.now() - killedAt} ms after the kill (bound ${bound} ms)`);
+      });
+      if (m.session.id === s.id && m.session.customer?.away) awayAt = Date.now();
+    }
+    const elapsed = awayAt - killedAt;
+    expect(elapsed).toBeLessThanOrEqual(deadline);
+    // Not before B's last heartbeat (at most TTL/3 before the kill) had expired for 2 s.
+    expect(elapsed).toBeGreaterThanOrEqual(ttl - ttl / 3 + 2_000 - 500);
+    const session = Session.parse((await a.api("GET", `/api/v1/sessions/${s.id}`, { token: lead.token })).body);
+    expect(session.status).toBe("active");
+    expect(session.customer?.away?.since).toBeTruthy();
+    // The drop is in the log when it happened, from the node that noticed, with no return yet.
+    const log = await logOf(a, lead.token, s.id);
+    const dropped = log.filter((e) => e.event === "customer-disconnected");
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ reason: expect.stringMatching(/server node/) });
+    const droppedAt = Date.parse(dropped[0]!.at as string) - killedAt;
+    expect(droppedAt).toBeGreaterThan(0);
+    expect(droppedAt).toBeLessThanOrEqual(elapsed);
+    expect(log.map((e) => e.event)).not.toContain("customer-reconnected");
+    console.log(JSON.stringify({ customerAwayAfterKillMs: elapsed, boundMs: bound, ttlMs: ttl, sweepMs: sweep }));
   });
 
   it("a grace period armed on a node that then dies still ends: another node's sweep aborts the session", async () => {

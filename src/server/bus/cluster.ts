@@ -38,6 +38,8 @@ export class Cluster {
   readonly bus: RedisBus;
   private heartbeat: NodeJS.Timeout | undefined;
   private failing = false;
+  /** When (ms, this node's clock) the command connection last became ready; undefined while it is down. */
+  private connectedAt: number | undefined = Date.now();
 
   private constructor(
     readonly redis: Redis,
@@ -49,6 +51,10 @@ export class Cluster {
     const prefix = opts.prefix ?? "rescue:";
     this.presence = new RedisPresence(redis, this.node, opts.presenceTtlMs ?? PRESENCE_TTL_MS, prefix);
     this.bus = new RedisBus(redis, subscriber, this.node, log, prefix);
+    // A Redis that restarted (empty, or from a snapshot with old expiry times) drops every
+    // connection, so each reconnection is seen here: see steadyFor.
+    redis.on("close", () => (this.connectedAt = undefined));
+    redis.on("ready", () => (this.connectedAt = Date.now()));
   }
 
   /** Connects both connections; rejects (the URL's password hidden) when Redis cannot be reached. */
@@ -89,6 +95,24 @@ export class Cluster {
    */
   get confirmMs(): number {
     return this.presence.ttlMs + RECONNECT_MAX_MS;
+  }
+
+  /**
+   * How long after a customer's entry expired (by the time Redis recorded for it) the customer
+   * counts as gone: the longest reconnection backoff, for a node whose heartbeat was just cut off.
+   */
+  get expiredGraceMs(): number {
+    return RECONNECT_MAX_MS;
+  }
+
+  /**
+   * Whether this node's command connection has been up, without a break, for at least `ms`.
+   * Redis restarts only with every connection dropped; once this node has been connected for
+   * `confirmMs` every live node has written its entries again since, so an expiry time Redis
+   * holds then is one no live node has renewed (not one left in a snapshot Redis restarted from).
+   */
+  steadyFor(ms: number): boolean {
+    return this.connectedAt !== undefined && Date.now() - this.connectedAt >= ms;
   }
 
   /** Stops the heartbeat and closes both connections (entries left expire with their TTL). */

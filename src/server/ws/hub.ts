@@ -124,34 +124,44 @@ export class Hub implements SessionNotifier {
 
   /**
    * Of these sessions (customers joined, not marked away), those whose customer socket no node
-   * holds. Alone: every one not held here. With a cluster a session counts only once it was
-   * seen missing from Redis for Cluster.confirmMs (a presence TTL and a reconnection backoff),
-   * so that a customer joining on another node right now, or a node that lost Redis for a
-   * while, is not taken for gone.
+   * holds. Alone: every one not held here. With a cluster, a customer is gone once no live node
+   * has held them for a presence TTL plus Cluster.expiredGraceMs: the entry of their last node
+   * expired (by the time Redis recorded for it, whichever node watched) at least that long ago.
+   * Where that time is unknown (the customer left cleanly, Redis lost its data) or cannot be
+   * trusted yet (this node reconnected to Redis less than Cluster.confirmMs ago, so Redis may
+   * have restarted from a snapshot), a session counts only once this node has seen it missing
+   * for Cluster.confirmMs, so that a customer joining on another node right now, or one whose
+   * node rewrites its entries after Redis came back, is not taken for gone. A node that cannot
+   * renew its entries for a TTL plus that grace counts as dead (its customers are marked away).
    */
   async customersGone(sessionIds: readonly string[]): Promise<Set<string>> {
     const candidates = sessionIds.filter((id) => !this.local.hasCustomer(id));
     if (!this.cluster) return new Set(candidates);
-    let present: Set<string>;
+    const cluster = this.cluster;
+    let seen: Awaited<ReturnType<typeof cluster.presence.customersSeen>>;
     try {
-      present = await this.cluster.presence.customersPresent(candidates);
+      seen = await cluster.presence.customersSeen(candidates);
     } catch (err) {
       // Nothing seen while Redis was away counts: observation starts again once it is back.
       this.missingSince.clear();
       throw err;
     }
+    // Judged after the answer: a reconnection while it was on its way counts.
+    const trusted = cluster.steadyFor(cluster.confirmMs);
     const now = Date.now();
     const gone = new Set<string>();
-    const seen = new Set(candidates);
-    for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
+    const wanted = new Set(candidates);
+    for (const id of this.missingSince.keys()) if (!wanted.has(id)) this.missingSince.delete(id);
     for (const id of candidates) {
-      if (present.has(id)) {
+      if (seen.present.has(id)) {
         this.missingSince.delete(id);
         continue;
       }
       const since = this.missingSince.get(id) ?? now;
       this.missingSince.set(id, since);
-      if (now - since >= this.cluster.confirmMs) gone.add(id);
+      const expiredAt = seen.expiredAt.get(id);
+      const expiredLongEnough = trusted && expiredAt !== undefined && seen.now - expiredAt >= cluster.expiredGraceMs;
+      if (expiredLongEnough || now - since >= cluster.confirmMs) gone.add(id);
     }
     for (const id of gone) this.missingSince.delete(id);
     return gone;
