@@ -166,6 +166,11 @@ export class SessionManager {
     });
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {
+      if (state === "signed-in-elsewhere") {
+        // The newer daemon of this login gets the customers' offers now: this one lets its media go.
+        for (const id of [...this.media.keys()]) void this.closePeer(id, "signed in elsewhere");
+        return;
+      }
       if (state !== "connected") return;
       this.iceServers = null;
       // The snapshot is in (known is up to date): sessions whose media this daemon lacks are adopted.
