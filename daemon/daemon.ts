@@ -57,13 +57,15 @@ export class Daemon {
     await listenOnSocket(this.server, this.paths.runDir, this.paths.socket);
     this.log.info(`rescued ${this.version} pid ${process.pid} listening on ${this.paths.socket}`);
     // In the background: the local API answers at once, and hashing a long recording takes a while.
-    this.finalising = finaliseOrphanRecordings({
-      dir: this.paths.recordings,
-      isLive: (path) => this.manager.isRecordingTo(path),
-      log: this.log,
-      signal: this.stopFinalising.signal,
-    })
-      .then((done) => this.manager.crashFinalised(done))
+    this.finalising = this.manager
+      .crashFinalising(
+        finaliseOrphanRecordings({
+          dir: this.paths.recordings,
+          isLive: (path) => this.manager.isRecordingTo(path),
+          log: this.log,
+          signal: this.stopFinalising.signal,
+        }),
+      )
       .catch((e: unknown) => this.log.warn(`recordings left by a crash were not finalised: ${(e as Error).message}`));
   }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import WebSocket from "ws";
 import {
   RescueError,
+  SIGNED_IN_ELSEWHERE,
   ServerToTechnician,
   WS_CLOSE,
   type BackendState,
@@ -121,6 +122,9 @@ export class Backend extends EventEmitter<BackendEvents> {
       return new RescueError("unauthenticated", `${this.lastError ?? "logged out"}: run rescue login --server ${this.creds.server}`);
     }
     if (this.state === "connecting") return new RescueError("unavailable", `still connecting to ${this.creds.server}`);
+    if (this.state === "signed-in-elsewhere") {
+      return new RescueError("unauthenticated", `${this.lastError ?? "signed in elsewhere"}: run rescue login here to take over`, { reason: SIGNED_IN_ELSEWHERE });
+    }
     return new RescueError("unavailable", `reconnecting to ${this.creds.server}${this.lastError ? ` (${this.lastError})` : ""}`);
   }
 
@@ -188,6 +192,14 @@ export class Backend extends EventEmitter<BackendEvents> {
       if (rejected || code === WS_CLOSE.unauthenticated || code === WS_CLOSE.forbidden) {
         this.log.warn(`server ${creds.server} rejected the token`);
         this.setState("logged-out", "the server rejected the saved login");
+        return;
+      }
+      if (code === WS_CLOSE.replaced) {
+        // Another daemon of this login connected after this one: it has the sessions now. Taking
+        // them back by reconnecting would only make the two replace each other in a loop.
+        const why = `signed in elsewhere: a newer connection of ${creds.email} to ${creds.server} replaced this daemon's`;
+        this.log.warn(`${why}; not reconnecting (rescue login here takes over again)`);
+        this.setState("signed-in-elsewhere", why);
         return;
       }
       const why = reason.toString() || this.lastError || `closed (${code})`;

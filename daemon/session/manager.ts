@@ -34,6 +34,7 @@ import { StartMemory } from "./start-memory.js";
 import { SessionTotals } from "./session-totals.js";
 import { RecordingPlaces } from "./recording-places.js";
 import { CRASHED_RECORDING, type FinalisedRecording } from "./recording-finaliser.js";
+import { SegmentLog } from "./segment-log.js";
 import type { VideoTap } from "./video-tap.js";
 import { isLoopbackUrl } from "../../src/media/loopback.js";
 
@@ -130,6 +131,8 @@ export class SessionManager {
   private readonly unsubscribe: () => void;
   /** Every Lens-tool action delivered, with its time. */
   readonly lensJournal: LensJournal;
+  /** Keeps each session's recording-stopped before its next segment's recording-started. */
+  private readonly segmentLog = new SegmentLog((e) => this.log.error(`a recording event was not logged: ${e.message}`));
 
   constructor(
     private readonly backend: Backend,
@@ -166,6 +169,11 @@ export class SessionManager {
     });
     // A new login or server may bring other ICE servers.
     backend.on("state", (state) => {
+      if (state === "signed-in-elsewhere") {
+        // The newer daemon of this login gets the customers' offers now: this one lets its media go.
+        for (const id of [...this.media.keys()]) void this.closePeer(id, "signed in elsewhere");
+        return;
+      }
       if (state !== "connected") return;
       this.iceServers = null;
       // The snapshot is in (known is up to date): sessions whose media this daemon lacks are adopted.
@@ -392,7 +400,8 @@ export class SessionManager {
     if (start.recordPath) start.recordPath = nextRecordingPath(start.recordPath);
     if (recording) {
       if (resolve(dirname(recording)) !== resolve(this.recordingsDir)) this.places.add(sessionId, recording);
-      this.mediaEvent(sessionId, "recording-started", { path: recording });
+      // After the recording-stopped of the segment before it, which may still be finalising.
+      void this.segmentLog.queue(sessionId, Promise.resolve(), () => this.mediaEvent(sessionId, "recording-started", { path: recording }));
       const segment = recordingName(basename(recording))?.segment ?? 1;
       // Who it is of, also for the manifest of a segment a crash leaves (recording-finaliser.ts).
       m.peer.timeline?.add("segment", `segment ${segment} starts`, { segment, technician: start.session.technician, customerName: start.session.name || null });
@@ -441,12 +450,25 @@ export class SessionManager {
   }
 
   /**
+   * The start-up sweep (finaliseOrphanRecordings) that finalises what a killed daemon left. Until
+   * its segments are reported (crashFinalised), no segment event is logged: a session adopted
+   * meanwhile logs its next segment's recording-started after the killed one's recording-stopped.
+   * Resolves when the sweep is done; rejects as it does.
+   */
+  crashFinalising(sweep: Promise<FinalisedRecording[]>): Promise<void> {
+    this.segmentLog.holdUntil(sweep.then((done) => this.crashFinalised(done)));
+    return sweep.then(() => undefined);
+  }
+
+  /**
    * Segments a killed daemon left, now finalised (see finaliseOrphanRecordings): the session log
    * gets the `recording-stopped` the killed daemon never wrote (complete: false, with why) and the
    * outage as media-lost, from the segment's last write until the adopted connection's media
    * (media-restored, logged as the connection comes up, or at once when it already has).
+   * Resolves once all are reported: at once when connected to the server, else on connecting.
    */
-  crashFinalised(done: FinalisedRecording[]): void {
+  crashFinalised(done: FinalisedRecording[]): Promise<void> {
+    const reports: Promise<void>[] = [];
     for (const { path, manifest } of done) {
       const sessionId = manifest.session;
       const endedAt = Date.parse(manifest.endedAt);
@@ -471,14 +493,20 @@ export class SessionManager {
       // Logged through the server: once this daemon is connected to it.
       if (this.backend.state === "connected") report();
       else {
-        const onState = (state: string) => {
-          if (state !== "connected") return;
-          this.backend.off("state", onState);
-          report();
-        };
-        this.backend.on("state", onState);
+        reports.push(
+          new Promise((reported) => {
+            const onState = (state: string) => {
+              if (state !== "connected") return;
+              this.backend.off("state", onState);
+              report();
+              reported();
+            };
+            this.backend.on("state", onState);
+          }),
+        );
       }
     }
+    return Promise.all(reports).then(() => undefined);
   }
 
   /**
@@ -673,6 +701,8 @@ export class SessionManager {
   /** Closes every peer, finalising its recording. */
   async close(): Promise<void> {
     this.unsubscribe();
+    // The last segments' recording-stopped go out now, whatever the start-up sweep still waits for.
+    this.segmentLog.release();
     for (const id of [...this.listeners.keys()]) this.endListeners(id, "daemon stopping");
     this.backend.removeAllListeners("signal");
     this.backend.removeAllListeners("lens");
@@ -789,7 +819,15 @@ export class SessionManager {
     const figures = this.totals.apply(sessionId, m.peer.stats(), true);
     this.totals.closedWith(sessionId, figures);
     this.lastFigures.set(sessionId, figures);
-    const info = await m.peer.close(reason);
+    const closing = m.peer.close(reason);
+    // Its place in the log is taken now: a next segment started while this one is being
+    // finalised is logged as started after this one's recording-stopped.
+    await this.segmentLog.queue(sessionId, closing, (info) => this.peerClosed(sessionId, figures, info));
+    await closing;
+  }
+
+  /** A closed peer's recording, finalised: figures, the last segment and its recording-stopped. */
+  private peerClosed(sessionId: string, figures: SessionStats, info: Awaited<ReturnType<TechnicianPeer["close"]>>): void {
     if (info.recording) {
       figures.recording = { ...figures.recording, path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames };
       this.lastSegment.set(sessionId, { path: info.recording.path, bytes: info.recording.bytes, frames: info.recording.videoFrames });

@@ -14,6 +14,7 @@ import {
 import { opusChannels, opusHead, opusPacketSamples, vp8KeyframeSize, type FrameSize } from "./media-codecs.js";
 import { h264DecoderConfig, h264ToLengthPrefixed } from "./media-h264.js";
 import { RtpTimeline } from "./recorder-clock.js";
+import { StaleMedia } from "./stale-media.js";
 
 export type VideoCodec = "vp8" | "h264";
 
@@ -153,6 +154,11 @@ export class Recorder {
   readonly audioGaps: AudioGap[] = [];
   private readonly videoClock = new RtpTimeline(90_000);
   private readonly audioClock = new RtpTimeline(48_000);
+  /** Media that comes too late to be live (an outage's, let go in a burst) is not recorded. */
+  private readonly staleVideo = new StaleMedia();
+  private readonly staleAudio = new StaleMedia();
+  /** After a stale video frame: the frames that refer to it are skipped up to the next keyframe. */
+  private videoNeedsKeyframe = false;
   private zeroMs: number | undefined;
   private lastAudioMs = 0;
   private videoSinceAudio = 0;
@@ -202,7 +208,14 @@ export class Recorder {
     const nowMs = performance.now();
     // Anchored at the arrival of the frame's first packet, not its last: a large keyframe takes a
     // while to arrive and would otherwise start the video late against the audio.
-    const sec = this.videoClock.seconds(frame.timestamp, this.offsetSec(frame.arrivalMs ?? nowMs));
+    const arrivalSec = this.offsetSec(frame.arrivalMs ?? nowMs);
+    const sec = this.videoClock.seconds(frame.timestamp, arrivalSec);
+    if (!this.staleVideo.live(sec, arrivalSec)) {
+      this.videoNeedsKeyframe = true;
+      return;
+    }
+    if (this.videoNeedsKeyframe && !frame.keyframe) return;
+    this.videoNeedsKeyframe = false;
     if (this.videoFramesIn > 0 && sec > this.lastVideoSec) this.videoFrameSec = Math.min(sec - this.lastVideoSec, 1);
     if (sec >= this.lastVideoSec) this.lastVideoArrivalMs = nowMs;
     this.lastVideoSec = Math.max(this.lastVideoSec, sec);
@@ -243,7 +256,10 @@ export class Recorder {
     const nowMs = performance.now();
     this.lastAudioMs = nowMs;
     this.videoSinceAudio = 0;
-    let sec = this.audioClock.seconds(timestamp, this.offsetSec(nowMs)) + this.audioShiftSec;
+    const arrivalSec = this.offsetSec(nowMs);
+    const rtpSec = this.audioClock.seconds(timestamp, arrivalSec);
+    if (!this.staleAudio.live(rtpSec, arrivalSec)) return;
+    let sec = rtpSec + this.audioShiftSec;
     if (this.fillingSilence) {
       // Back after a gap: continue after the silence (a sender whose clock stood still would land inside it).
       this.fillingSilence = false;

@@ -26,6 +26,11 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  * external technician by that name): a clash with what exists, not a rule refusing the caller.
  */
 export const ALREADY_EXISTS = "exists";
+/**
+ * `details.reason` of the `unauthenticated` error a daemon gives while a newer connection of the
+ * same technician (another daemon with this login) has replaced its own (closed WS_CLOSE.replaced).
+ */
+export const SIGNED_IN_ELSEWHERE = "signed-in-elsewhere";
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const ErrorBody = z.object({

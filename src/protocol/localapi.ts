@@ -47,7 +47,12 @@ import { Invitation } from "./collaboration.js";
  */
 export { LOCALAPI_VERSION, LOCALAPI_VERSION_HEADER } from "./localapi-version.js";
 
-export const BackendState = z.enum(["logged-out", "connecting", "connected", "reconnecting"]);
+/**
+ * The daemon's connection to the server. `signed-in-elsewhere`: a newer connection of the same
+ * technician (another daemon with this login) replaced this one; it stays down until the
+ * technician takes over again here (rescue login, or rescue daemon stop and a command).
+ */
+export const BackendState = z.enum(["logged-out", "connecting", "connected", "reconnecting", "signed-in-elsewhere"]);
 export type BackendState = z.infer<typeof BackendState>;
 
 export const DaemonStatus = z.object({

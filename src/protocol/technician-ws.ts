@@ -13,6 +13,9 @@ export type CustomerMediaEvent = z.infer<typeof CustomerMediaEvent>;
  * Technician WebSocket, GET /api/v1/ws with `Authorization: Bearer <token>` on the upgrade.
  * On open the server sends `hello` then a full `sessions` snapshot; after that a `session`
  * message for every change. A reconnecting client gets a fresh snapshot: that is the truth.
+ * One connection per technician: a newer one (another daemon of the same login, here or on
+ * another machine) replaces the older, which the server closes with WS_CLOSE.replaced (4409,
+ * "signed in elsewhere ..."); a client closed so does not reconnect on its own.
  */
 export const ServerToTechnician = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hello"), technician: Technician }),

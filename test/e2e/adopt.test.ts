@@ -22,6 +22,19 @@ const activeSession = async (suite: ReturnType<typeof lensSuite>) => {
   return setup;
 };
 
+/**
+ * The session log tells the segments one after another: each `recording-started`, then its
+ * `recording-stopped`, then the next one's `recording-started` (every event of `paths` in order).
+ */
+function expectSegmentsInOrder(log: LogEntry[], paths: string[]) {
+  const segmentEvents = log.filter((e) => (e.event === "recording-started" || e.event === "recording-stopped") && paths.includes(e.path as string));
+  const seen = segmentEvents.map((e) => `${e.event} ${paths.indexOf(e.path as string) + 1}`);
+  const expected = paths.flatMap((_, i) => [`recording-started ${i + 1}`, `recording-stopped ${i + 1}`]);
+  // The last segment may still be recording.
+  expect(seen.slice(0, expected.length)).toEqual(seen.length < expected.length ? expected.slice(0, seen.length) : expected);
+  expect(seen.length).toBeGreaterThanOrEqual(expected.length - 1);
+}
+
 /** Starts the daemon again, then waits for the adopted session's media to bring new frames. */
 async function restartAndAdopt(home: string, sessionId: string) {
   const restartedAt = Date.now();
@@ -53,9 +66,11 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
     // The first segment is as it was; the second holds what came after the restart.
     expect(frames(await ffprobe(first.path), "video")).toBe(firstFrames);
     expect(frames(await ffprobe(stats.recording!.path), "video")).toBeGreaterThan(30);
-    const events = (await logOf(home, session.id)).map((e) => e.event);
+    const log = await logOf(home, session.id);
+    const events = log.map((e) => e.event);
     expect(events.filter((e) => e === "recording-started")).toHaveLength(2);
     expect(events.filter((e) => e === "recording-stopped")).toHaveLength(2);
+    expectSegmentsInOrder(log, [first.path, stats.recording!.path]);
     // What the restart cost: the time between the segments, and the frames the clip sent meanwhile (30 fps).
     const manifest = (path: string) => JSON.parse(readFileSync(path.replace(/\.webm$/, ".json"), "utf8")) as { startedAt: string; endedAt: string };
     const gapMs = Date.parse(manifest(stats.recording!.path).startedAt) - Date.parse(manifest(first.path).endedAt);
@@ -90,9 +105,13 @@ describe("a daemon that restarts in a live session", { timeout: 180_000 }, () =>
       .poll(async () => (await logOf(home, session.id)).find((e) => e.event === "recording-stopped" && e.path === crashed), { timeout: 20_000 })
       .toMatchObject({ complete: false, reason: "the daemon stopped while recording (crash or kill)" });
     await expect.poll(async () => (await logOf(home, session.id)).map((e) => e.event).lastIndexOf("media-restored"), { timeout: 20_000 }).toBeGreaterThan(-1);
-    const events = (await logOf(home, session.id)).map((e) => e.event);
+    const log = await logOf(home, session.id);
+    const events = log.map((e) => e.event);
     expect(events.indexOf("media-lost")).toBeGreaterThan(-1);
     expect(events.lastIndexOf("media-restored")).toBeGreaterThan(events.indexOf("media-lost"));
+    // The log's order is true: the killed segment stopped before the next one started, though
+    // the new daemon found (and finalised) the killed one only after adopting the session.
+    expectSegmentsInOrder(log, [crashed, stats.recording!.path]);
   });
 
   it("a session started without recording stays unrecorded when adopted", async () => {

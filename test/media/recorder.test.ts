@@ -179,6 +179,58 @@ describe("recorder", () => {
     expect(manifest.audio.gaps).toEqual(summary.audioGaps);
   });
 
+  it("records no media that comes seconds late in a burst after an outage (a queue let go at once), but follows a sender whose clock stood still", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "late-burst.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", batchMs: 20 });
+    const live = async (from: number, to: number, shiftFrames = 0) => {
+      for (let i = from; i < to; i++) {
+        recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: (i - shiftFrames) * 3000 });
+        for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k - 2 * shiftFrames) * 960);
+        await sleep(33);
+      }
+    };
+    await live(0, 30);
+    // The outage: nothing for 5 s. Then what a queue held comes at once, 4-5 s late: frames 30-60.
+    await sleep(5_000);
+    for (let i = 30; i < 60; i++) {
+      recorder.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: i * 3000 });
+      for (const k of [0, 1]) recorder.addAudioPacket(audio[i * 2 + k]!.data, (i * 2 + k) * 960);
+    }
+    // Then live again, from the keyframe at frame 180 (its timestamps say 6 s: the clock ran on).
+    await live(180, 210);
+    const summary = await recorder.finalise();
+    const times = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+    // Only the live frames: 0-29, then 180-209; the outage stays a hole in the pictures and the audio.
+    expect(times).toHaveLength(60);
+    expect(times.filter((t) => t > 1.1 && t < 5.9)).toEqual([]);
+    expect(summary.audioPackets).toBe(120);
+    // (The clip's two audio packets per frame are 40 ms of audio: frame 30 is at 1.2 s of it, 180 at 7.2 s.)
+    expect(summary.audioGaps).toEqual([{ fromMs: expect.closeTo(1200, -2), toMs: expect.closeTo(7200, -2), filled: false }]);
+
+    // A sender whose clock stood still for a pause (its media 3 s behind from then on, at the live
+    // pace) is recorded again after a second of it, not dropped for good.
+    const path2 = join(tmp.dir, "clock-stood-still.webm");
+    const again = new Recorder({ path: path2, videoCodec: "vp8", batchMs: 20 });
+    const feed = async (from: number, to: number, timestampOf: (i: number) => number) => {
+      for (let i = from; i < to; i++) {
+        again.addVideoFrame({ data: video[i]!.data, keyframe: video[i]!.keyframe, timestamp: timestampOf(i) });
+        await sleep(33);
+      }
+    };
+    await feed(0, 60, (i) => i * 3000);
+    await sleep(3_000);
+    // Its timestamps go on from frame 60 as if no time had passed; frames 60-180 come at 30 a second.
+    await feed(60, 180, (i) => i * 3000);
+    const kept = (await again.finalise()).videoFrames;
+    expect(kept).toBeGreaterThanOrEqual(60 + 60);
+    expect(kept).toBeLessThan(180);
+  });
+
   it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);

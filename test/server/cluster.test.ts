@@ -123,6 +123,33 @@ describe("several nodes through Redis", () => {
     expect((await onA.closed).code).toBe(WS_CLOSE.unauthenticated);
   });
 
+  it("a technician's newer connection on node B replaces their older one on node A (4409, signed in elsewhere): only the newer gets pushes and offers, and stays online", async () => {
+    cluster = await each.start(2);
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const lead = await cluster.technician(LEAD);
+    const s = await newSession(a, lead.token);
+    const customer = await customerReady(a, s.pin!);
+    const older = await technicianWs(a, lead.token);
+    const newer = await technicianWs(b, lead.token);
+    expect(await older.closed).toEqual({ code: WS_CLOSE.replaced, reason: expect.stringMatching(/^signed in elsewhere/) });
+    // The customer's offer reaches the newer connection alone (the older is closed, not sharing).
+    customer.send({ type: "signal", signal: OFFER });
+    expect(await newer.next("signal")).toEqual({ type: "signal", sessionId: s.id, signal: OFFER });
+    expect((await a.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
+    await pushed(newer, s.id, "active");
+    // Still online (a transfer target would find it): the older's close did not mark it offline.
+    const other = await cluster.technician(LEAD);
+    const otherWs = await technicianWs(a, other.token);
+    const s2 = Session.parse((await a.api("POST", "/api/v1/sessions", { token: other.token, body: { type: "desktop", method: "pin", name: "Pat" } })).body);
+    await customerReady(b, s2.pin!);
+    await pushed(otherWs, s2.id, "waiting");
+    const moved = await a.api("POST", `/api/v1/sessions/${s2.id}/transfer`, { token: other.token, body: { to: lead.email } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect((await newer.next("session")).session).toMatchObject({ id: s2.id, technician: lead.email });
+    // And the newer connection stays: it is not closed in turn.
+    await expect(Promise.race([newer.closed, new Promise((r) => setTimeout(() => r("open"), 1_000))])).resolves.toBe("open");
+  });
+
   it("a customer who resumes on node B replaces their socket on node A (4409), and stays present", async () => {
     cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];

@@ -257,15 +257,18 @@ describe("technician WebSocket", () => {
   it("relays signals only between the session's own customer and technician", async () => {
     const { server, tech, s } = await technicianWithSession();
     const intruder = await server.technician(LENS);
+    const older = await technicianWs(tech.token);
+    await older.next("sessions");
+    // A second connection of the same technician replaces the first openly: no two daemons answer one offer.
     const t = await technicianWs(tech.token);
-    const t2 = await technicianWs(tech.token);
     const x = await technicianWs(intruder.token);
-    await Promise.all([t.next("sessions"), t2.next("sessions"), x.next("sessions")]);
+    await Promise.all([t.next("sessions"), x.next("sessions")]);
+    expect(await older.closed).toEqual({ code: WS_CLOSE.replaced, reason: expect.stringMatching(/^signed in elsewhere/) });
     const c = await customerReady(server, s.pin!);
     each.keep(c);
 
     c.send({ type: "signal", signal: { kind: "offer", sdp: "v=0 offer" } });
-    for (const probe of [t, t2]) expect(await probe.next("signal")).toEqual({ type: "signal", sessionId: s.id, signal: { kind: "offer", sdp: "v=0 offer" } });
+    expect(await t.next("signal")).toEqual({ type: "signal", sessionId: s.id, signal: { kind: "offer", sdp: "v=0 offer" } });
 
     x.send({ type: "signal", sessionId: s.id, signal: { kind: "answer", sdp: "evil" } });
     expect((await x.next("error")).code).toBe("not_found");

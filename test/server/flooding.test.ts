@@ -152,4 +152,52 @@ describe("flooding", () => {
     t.send({ type: "reoffer", sessionId: s.id });
     expect(await customer.next("peer")).toEqual({ type: "peer", peer: "lead", event: "joined" });
   });
+  it("attack: a view-only collaborator reconnects its socket in a loop: each opening counts in the reoffer budget, the customer builds only that many offers, the lead's first connection still gets its offer", async () => {
+    server = await each.start();
+    const lead = await server.technician([...ALL, "lens", "invite-internal"]);
+    const viewer = await server.technician(["lens"]);
+    const s = Session.parse((await server.api("POST", "/api/v1/sessions", { token: lead.token, body: { type: "lens", method: "pin" } })).body);
+    const customer = each.keep(await customerReady(server, s.pin!));
+    expect((await server.api("POST", `/api/v1/sessions/${s.id}/start`, { token: lead.token })).status).toBe(200);
+    const invited = InviteResponse.parse((await server.api("POST", `/api/v1/sessions/${s.id}/invitations`, { token: lead.token, body: { kind: "internal", to: viewer.email, permissions: ["view"] } })).body);
+    expect((await server.api("POST", "/api/v1/invitations/join", { token: viewer.token, body: { pin: invited.pin } })).status).toBe(200);
+    // Joining (not connected yet) asks for no offer; nothing waits on the customer's socket.
+    await expect(customer.next("peer", 500)).rejects.toThrow();
+
+    // The attack: the collaborator's socket opened (it waits for its snapshot) and closed, N times.
+    const started = Date.now();
+    const openings = 20;
+    const refusals: { code: string; message: string }[] = [];
+    for (let i = 0; i < openings; i++) {
+      const bob = await openTechnicianWs(server, viewer.token);
+      await bob.next("sessions");
+      // The server tells an opening over the budget why no offer comes; under it, nothing.
+      const said = await bob.next("error", 300).catch(() => undefined);
+      if (said) refusals.push(said);
+      await bob.close();
+    }
+    const offersAsked = await countUntilQuiet(customer, "peer");
+    const { burst, windowMs } = DEFAULT_LIMITS.reoffer;
+    expect(burst).toBeLessThan(openings / 2);
+    // Before the fix every opening made an offer: 20.
+    expect(offersAsked).toBeGreaterThanOrEqual(1);
+    expect(offersAsked).toBeLessThanOrEqual(burst + Math.ceil(((Date.now() - started) * burst) / windowMs));
+    expect(refusals.length).toBeGreaterThanOrEqual(openings - offersAsked - 1);
+    expect(refusals[0]).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/no new offer on this connection: too many requests for a new offer; retry in \d+ s/) });
+
+    // The same budget holds the collaborator's reoffer messages: the loop spent it.
+    const bob = each.keep(await openTechnicianWs(server, viewer.token));
+    await bob.next("sessions");
+    bob.send({ type: "reoffer", sessionId: s.id });
+    expect(await bob.next("error", 5_000).then((e) => e.code)).toBe("rate_limited");
+
+    // The lead's own first connection still gets its offer (its daemon asks with reoffer).
+    const t = each.keep(await openTechnicianWs(server, lead.token));
+    await t.next("sessions");
+    t.send({ type: "reoffer", sessionId: s.id });
+    let peer = await customer.next("peer");
+    // Offers still on their way from the loop (within the budget) come before the lead's.
+    while (peer.peer !== "lead") peer = await customer.next("peer");
+    expect(peer).toEqual({ type: "peer", peer: "lead", event: "joined" });
+  });
 });

@@ -94,8 +94,10 @@ test("a push to many sockets is released a slice at a time, so the event loop ge
   );
   await expect.poll(() => accepted.length).toBe(SOCKETS);
   let writes = 0;
-  for (const ws of accepted) {
-    hub.addTechnician("t1", "hash", ws).ready();
+  // One technician per socket (a technician has one connection): a session change reaches many at once.
+  const technicians = accepted.map((_, i) => `t${i}`);
+  for (const [i, ws] of accepted.entries()) {
+    hub.addTechnician(technicians[i]!, "hash", ws).ready();
     const tcp = (ws as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket;
     for (const method of ["_write", "_writev"] as const) {
       const original = tcp[method].bind(tcp);
@@ -103,12 +105,12 @@ test("a push to many sockets is released a slice at a time, so the event loop ge
     }
   }
 
-  hub.toTechnician("t1", push(1));
+  for (const t of technicians) hub.toTechnician(t, push(1));
   // Runs right after the first slice: the rest are still held.
   const afterFirstSlice = await new Promise<number>((r) => setImmediate(() => r(writes)));
   expect(afterFirstSlice).toBe(UNCORK_SLICE);
   // A second push now goes out with the first to every socket not yet released.
-  hub.toTechnician("t1", push(2));
+  for (const t of technicians) hub.toTechnician(t, push(2));
   await expect.poll(() => [...received.values()].every((m) => m.length === 2), { timeout: 20_000 }).toBe(true);
   for (const messages of received.values()) expect(messages.map((m) => JSON.parse(m).sessionId)).toEqual(["s1", "s2"]);
   // Released sockets write again for the second push; held ones wrote both at once.

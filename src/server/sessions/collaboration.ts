@@ -196,13 +196,29 @@ export class CollaborationService {
     };
   }
 
-  /** A technician's client connected: the customer offers again to each session they collaborate in. */
-  async connected(caller: Caller, sessions: readonly Session[]): Promise<void> {
+  /**
+   * A technician's client connected: the customer offers again to each session they collaborate
+   * in. Each such offer counts in the technician's reoffer budget of that session (see
+   * SessionService.takeOffer), as a `reoffer` does, so that reconnecting in a loop does not make the
+   * customer's device build offers without end. Returns the refusals (rate_limited, one per
+   * session over budget), for the caller to tell that socket.
+   */
+  async connected(caller: Caller, sessions: readonly Session[]): Promise<RescueError[]> {
+    const refused: RescueError[] = [];
     for (const s of sessions) {
       const row = await this.store.sessions.get(s.id);
       const c = row?.collaborators.find((x) => x.technicianId === caller.technician.id);
-      if (row && c) this.offerTo(row, c);
+      if (!row || !c || !this.offers(row, c)) continue;
+      try {
+        await this.deps.sessions.takeOffer(caller.technician.id, row.id);
+      } catch (err) {
+        if (!(err instanceof RescueError)) throw err;
+        refused.push(new RescueError(err.code, `session ${row.id}: no new offer on this connection: ${err.message}`, { ...err.details, sessionId: row.id }));
+        continue;
+      }
+      this.customerPeer(row, c.id, "joined");
     }
+    return refused;
   }
 
   async setPermissions(caller: Caller, sessionId: string, collaboratorId: string, permissions: CollaboratorPermission[]): Promise<Session> {
@@ -325,7 +341,12 @@ export class CollaborationService {
 
   /** Tells the customer's device to offer to this collaborator, when they may view. */
   private offerTo(row: SessionRow, c: CollaboratorRow): void {
-    if (c.permissions.includes("view") && MEDIA_STATUSES.includes(row.status)) this.customerPeer(row, c.id, "joined");
+    if (this.offers(row, c)) this.customerPeer(row, c.id, "joined");
+  }
+
+  /** Whether the customer's device has a peer for this collaborator: they may view, and media flows. */
+  private offers(row: SessionRow, c: CollaboratorRow): boolean {
+    return c.permissions.includes("view") && MEDIA_STATUSES.includes(row.status);
   }
 
   private customerPeer(row: SessionRow, peer: string, event: "joined" | "left"): void {

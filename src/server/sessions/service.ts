@@ -518,8 +518,17 @@ export class SessionService {
    */
   async reofferTarget(caller: Caller, id: string): Promise<{ row: SessionRow; peer: string }> {
     const target = await this.signalTarget(caller, id);
-    await this.throttle(`reoffer:${caller.technician.id}:${target.row.id}`, this.deps.limits.reoffer, "too many requests for a new offer");
+    await this.takeOffer(caller.technician.id, target.row.id);
     return target;
+  }
+
+  /**
+   * Counts one new offer the customer's device of session `sessionId` builds for technician
+   * `technicianId`, whatever asked for it (their `reoffer`, their socket opening): limits.reoffer
+   * per technician and session. Errors: rate_limited with details.retryAfterSeconds.
+   */
+  async takeOffer(technicianId: string, sessionId: string): Promise<void> {
+    await this.throttle(`reoffer:${technicianId}:${sessionId}`, this.deps.limits.reoffer, "too many requests for a new offer");
   }
 
   // Customer side. The customer is identified by the socket that joined with the PIN.

@@ -18,7 +18,7 @@ import { sessionForCollaborator } from "../sessions/log-view.js";
 import type { SessionNotifier } from "../sessions/service.js";
 import { isTerminal } from "../sessions/state.js";
 import type { SessionRow } from "../store/types.js";
-import { LocalSockets } from "./local-sockets.js";
+import { LocalSockets, type TechnicianConnection } from "./local-sockets.js";
 
 /**
  * How long a collaborator's Lens action waits for the lead's daemon to confirm it. Collaborators
@@ -64,9 +64,16 @@ export class Hub implements SessionNotifier {
     await this.cluster?.start(this.local, (m) => this.deliver(m));
   }
 
-  /** Registers a socket; pushes wait until `ready` is called after the snapshot was sent. */
+  /**
+   * Registers a socket; pushes wait until `ready` is called after the snapshot was sent. The newer
+   * connection wins: the technician's sockets opened before it, here and on every other node, are
+   * closed with `replaced` (a second daemon of the same login takes over openly, never silently
+   * shares the signalling).
+   */
   addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { ready(): void; detach(): void } {
-    const entry = this.local.addTechnician(technicianId, tokenHash, ws);
+    const connection: TechnicianConnection = { openedAt: Date.now(), id: randomBytes(9).toString("base64url") };
+    const entry = this.local.addTechnician(technicianId, tokenHash, ws, connection);
+    this.publish((from) => ({ kind: "technician-replaced", from, technicianId, ...connection }));
     if (entry.first) this.shared(this.cluster?.presence.technicianOn(technicianId), "presence: marking a technician online failed");
     return {
       ready: entry.ready,
@@ -192,7 +199,7 @@ export class Hub implements SessionNotifier {
    * A Lens action (a collaborator's drawing) for the lead's daemon, which holds the data channel,
    * on whichever node it is connected: resolves with that daemon's answer (delivered or why not).
    * Errors: conflict when the lead has no daemon connected; timeout after `timeoutMs` without an
-   * answer. With several daemons of the lead connected, the first answer counts.
+   * answer. Only the lead's newest connection gets it (see addTechnician).
    */
   async lens(row: SessionRow, action: LensAction, by: string, timeoutMs = LENS_RELAY_TIMEOUT_MS): Promise<LensRelayResult> {
     if (!(await this.isOnline(row.technicianId))) {
@@ -292,6 +299,11 @@ export class Hub implements SessionNotifier {
         return this.local.closeCustomer(m.sessionId, m.code, m.reason);
       case "customer-replaced":
         return this.local.replaceCustomer(m.sessionId);
+      case "technician-replaced":
+        if (this.local.replaceTechnician(m.technicianId, { openedAt: m.openedAt, id: m.id })) {
+          this.shared(this.cluster?.presence.technicianOff(m.technicianId), "presence: marking a technician offline failed");
+        }
+        return;
       case "lens-result":
         this.settleRelay(m.technicianId, m.sessionId, m.ref, m.result);
         return;

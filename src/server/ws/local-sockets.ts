@@ -9,9 +9,27 @@ import { textFrame } from "./frame.js";
  */
 export const UNCORK_SLICE = 16;
 
+/**
+ * When a technician socket was opened, to tell the newest of a technician's connections on any
+ * node: epoch ms, then a random id between connections opened in the same millisecond.
+ */
+export interface TechnicianConnection {
+  openedAt: number;
+  id: string;
+}
+
+/** Whether connection `a` was opened before `b` (see TechnicianConnection). */
+export function openedBefore(a: TechnicianConnection, b: TechnicianConnection): boolean {
+  return a.openedAt !== b.openedAt ? a.openedAt < b.openedAt : a.id < b.id;
+}
+
+/** The reason a technician socket is closed with when a newer connection of theirs replaces it (code WS_CLOSE.replaced). */
+export const REPLACED_TECHNICIAN_REASON = "signed in elsewhere: a newer connection of this technician replaced this one";
+
 interface TechnicianSocket {
   ws: WebSocket;
   tokenHash: string;
+  connection: TechnicianConnection;
   /** Framed pushes held back until the socket has its snapshot, so `sessions` always comes first. */
   held: Buffer[] | null;
 }
@@ -60,9 +78,19 @@ export class LocalSockets {
     }
   };
 
-  /** Registers a socket; pushes wait until `ready` is called. `detach` returns true when it was the technician's last socket here. */
-  addTechnician(technicianId: string, tokenHash: string, ws: WebSocket): { first: boolean; ready(): void; detach(): boolean } {
-    const entry: TechnicianSocket = { ws, tokenHash, held: [] };
+  /**
+   * Registers a socket; pushes wait until `ready` is called. `detach` returns true when it was the
+   * technician's last socket here. The technician's older sockets here are closed (replaced, see
+   * REPLACED_TECHNICIAN_REASON): one connection per technician gets their pushes and signalling.
+   */
+  addTechnician(
+    technicianId: string,
+    tokenHash: string,
+    ws: WebSocket,
+    connection: TechnicianConnection,
+  ): { first: boolean; ready(): void; detach(): boolean } {
+    const entry: TechnicianSocket = { ws, tokenHash, connection, held: [] };
+    this.replaceTechnician(technicianId, connection);
     let set = this.technicians.get(technicianId);
     const first = !set;
     if (!set) this.technicians.set(technicianId, (set = new Set()));
@@ -83,6 +111,24 @@ export class LocalSockets {
         return false;
       },
     };
+  }
+
+  /**
+   * Connection `newer` of the technician opened (here or on another node): their sockets here
+   * opened before it stop getting pushes at once and close with `replaced`. Returns true when
+   * that closed the technician's last socket here.
+   */
+  replaceTechnician(technicianId: string, newer: TechnicianConnection): boolean {
+    const set = this.technicians.get(technicianId);
+    if (!set) return false;
+    for (const s of set) {
+      if (!openedBefore(s.connection, newer)) continue;
+      set.delete(s);
+      s.ws.close(WS_CLOSE.replaced, REPLACED_TECHNICIAN_REASON);
+    }
+    if (set.size > 0) return false;
+    this.technicians.delete(technicianId);
+    return true;
   }
 
   /** The session's customer socket from now on; an older one here is closed with `replaced`. */

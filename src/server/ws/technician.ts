@@ -66,7 +66,8 @@ export async function technicianConnection(
   const snapshot = await sessions.snapshot(caller);
   send({ type: "sessions", sessions: snapshot });
   registration.ready();
-  // The customer's device offers (again) to this technician in sessions they collaborate in.
-  await deps.collaboration.connected(caller, snapshot);
+  // The customer's device offers (again) to this technician in sessions they collaborate in,
+  // within their reoffer budget; a session over it is an error message, the socket stays.
+  for (const refused of await deps.collaboration.connected(caller, snapshot)) send(errorMessage(refused));
 }
 

@@ -7,6 +7,7 @@ const BACKEND_TEXT: Record<string, { text: string; color: string }> = {
   connecting: { text: "server connecting", color: "yellow" },
   reconnecting: { text: "server reconnecting", color: "yellow" },
   "logged-out": { text: "not logged in (rescue login)", color: "red" },
+  "signed-in-elsewhere": { text: "signed in elsewhere (rescue login to take over)", color: "red" },
 };
 
 export function Header({ daemon, voice = null }: { daemon: DaemonState; voice?: string | null }) {

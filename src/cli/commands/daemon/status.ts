@@ -7,9 +7,11 @@ import { relativeTime, type Printer } from "../../output.js";
 export function register(parent: Command, ctx: Context): void {
   const cmd = parent
     .command("status")
-    .description("show whether rescued runs and its connection to the server (exit 3 when it does not run)")
+    .description(
+      "show whether rescued runs and its connection to the server (exit 3 when it does not run); backend.state is connected, connecting, reconnecting, logged-out or signed-in-elsewhere (another daemon with this login took over: rescue login here takes it back)",
+    )
     .option("--json", "print the daemon status as JSON");
-  examples(cmd, "rescue daemon status", "rescue daemon status --json");
+  examples(cmd, "rescue daemon status", "rescue daemon status --json", "rescue daemon status --json | jq -r .backend.state");
   cmd.action((opts: { json?: boolean }) => run(ctx, opts));
 }
 
