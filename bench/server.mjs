@@ -1,13 +1,15 @@
 // Server benchmark: run after `npx tsc -p tsconfig.json`. The server runs as its own process
 // (bin/rescue-server.js); this process holds technician WebSockets open and measures session
 // creation over HTTP and customer PIN validation over the customer WebSocket, in two profiles:
-//   realistic   TECHNICIANS technicians with SOCKETS_PER_TECHNICIAN sockets each (a daemon, a console)
-//   worstCase   N sockets over 10 technicians (100 sockets per technician: every push fans out 100 times)
+//   realistic   TECHNICIANS technicians (100) creating sessions, each with one socket: their daemon (the
+//               console and scripts talk to the daemon; a newer connection of a technician replaces the older)
+//   worstCase   N technicians (1,000), one socket each: the most sockets a server holds while the first
+//               100 of them create the sessions and the customers join (a technician's sockets no longer
+//               multiply a push: the old worst case, 100 sockets per technician, cannot be opened any more)
 // Besides wall-clock rates (which the machine's other load skews) it prints what the server spent:
 // CPU-ms per session (process.cpuUsage of the server via /proc) and write system calls per session
 // (/proc/PID/io syscw), both independent of other load.
-// PROFILES=realistic,worstCase picks profiles; N, TECHNICIANS, SOCKETS_PER_TECHNICIAN, SESSIONS,
-// CONCURRENCY, JOINS resize them; SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") go to the server.
+// PROFILES=realistic,worstCase picks profiles; N, TECHNICIANS, SESSIONS, CONCURRENCY, JOINS resize them; SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") go to the server.
 // SEPARATE_CPUS=1 runs the server on CPU 0 and this process and its customers on the others (taskset),
 // as if the clients were machines of their own: a push or an answer that wakes a client then does not
 // hand it the server's CPU. Either way each join says how often the server's main thread was preempted.
@@ -28,9 +30,10 @@ import { apiOf } from "./system.mjs";
 const SESSIONS = Number(process.env.SESSIONS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const JOINS = Number(process.env.JOINS ?? 300);
+const CREATORS = Number(process.env.TECHNICIANS ?? 100);
 const PROFILES = {
-  realistic: { technicians: Number(process.env.TECHNICIANS ?? 100), sockets: Number(process.env.TECHNICIANS ?? 100) * Number(process.env.SOCKETS_PER_TECHNICIAN ?? 2) },
-  worstCase: { technicians: 10, sockets: Number(process.env.N ?? 1000) },
+  realistic: { technicians: CREATORS, creators: CREATORS },
+  worstCase: { technicians: Math.max(CREATORS, Number(process.env.N ?? 1000)), creators: CREATORS },
 };
 const chosen = (process.env.PROFILES ?? "realistic,worstCase").split(",").filter((p) => p in PROFILES);
 
@@ -141,8 +144,11 @@ function round(v) {
   return Math.round(v * 100) / 100;
 }
 
-/** One server process with `sockets` technician sockets over `technicians` technicians: creates SESSIONS sessions, joins JOINS. */
-async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
+/**
+ * One server process with `technicians` technicians, one socket each; the first `creators` of them
+ * create SESSIONS sessions (round robin), whose first JOINS PINs customers join.
+ */
+async function profile({ technicians: N, creators: TECHNICIANS }, tree) {
   const bin = binOf(tree);
   const tmp = mkdtempSync(join(tmpdir(), "rescue-bench-"));
   const data = join(tmp, "data");
@@ -191,19 +197,20 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     const adminToken = (await api("POST", "/api/v1/auth/login", undefined, admin)).token;
     await api("POST", "/api/v1/admin/groups", adminToken, { name: "Bench", permissions: ["lens", "private", "pin"], settings: { pinExpiryMinutes: 60 } });
     const tokens = [];
-    for (let i = 0; i < TECHNICIANS; i++) {
+    for (let i = 0; i < N; i++) {
       const t = await api("POST", "/api/v1/admin/technicians", adminToken, { email: `bench${i}@example.test`, group: "Bench" });
       tokens.push((await api("POST", "/api/v1/auth/login", undefined, t)).token);
     }
 
-    // N technician sockets, spread over the technicians; each counts the pushes it receives.
+    // One socket per technician; each counts the pushes it receives.
     let pushes = 0;
     const openStart = performance.now();
     const technicianSockets = await Promise.all(
       Array.from({ length: N }, (_, i) =>
         new Promise((done, fail) => {
-          const ws = new WebSocket(`${wsUrl}/api/v1/ws`, { headers: { authorization: `Bearer ${tokens[i % TECHNICIANS]}` } });
+          const ws = new WebSocket(`${wsUrl}/api/v1/ws`, { headers: { authorization: `Bearer ${tokens[i]}` } });
           ws.on("error", fail);
+          ws.on("close", (code, reason) => fail(new Error(`technician socket ${i} closed before its snapshot: ${code} ${reason}`)));
           // Pushes are counted by their opening bytes, not parsed: the client's CPU is shared with the server.
           let ready = false;
           ws.on("message", (d) => {
@@ -260,7 +267,8 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
     const serverJoin = metricsUrl ? histogramQuantiles(await (await fetch(`${metricsUrl}/metrics`)).text(), JOIN_HISTOGRAM, [50, 99]) : undefined;
 
     const openSockets = technicianSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
-    const expectedPushes = (SESSIONS + JOINS) * (N / TECHNICIANS);
+    // Each session's creation and its customer's join are pushed to its technician's one socket.
+    const expectedPushes = SESSIONS + JOINS;
     // Pushes are in flight for a moment after the last answer.
     for (let i = 0; i < 50 && pushes < expectedPushes; i++) await new Promise((r) => setTimeout(r, 100));
     const serverCpuSeconds = (createdUsage.ticks - createUsage.ticks) / 100;
@@ -281,8 +289,8 @@ async function profile({ technicians: TECHNICIANS, sockets: N }, tree) {
         serverPreemptionsPerJoin: round(preempted / joinLatency.length),
       },
       openSockets,
-      technicians: TECHNICIANS,
-      socketsPerTechnician: N / TECHNICIANS,
+      technicians: N,
+      creatingTechnicians: TECHNICIANS,
       createLatency: { p50Ms: round(percentile(createLatency, 50)), p99Ms: round(percentile(createLatency, 99)) },
       socketsOpenedInMs: Math.round(openMs),
       sessionPushesReceived: pushes,
