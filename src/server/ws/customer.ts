@@ -46,7 +46,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
-  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate, () => log.warn({ sessionId, address }, "customer socket flooding: closed"));
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -93,7 +93,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     "message",
     inOrder(
       async (data, isBinary, arrivedAt) => {
-        if (!(await withinBudget())) return log.warn({ sessionId, address }, "customer socket flooding: closed");
+        if (!(await withinBudget())) return;
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
         if (phase === "pin" && msg.type !== "join" && msg.type !== "resume") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join or resume");
