@@ -83,7 +83,7 @@ export interface SessionServiceDeps {
   customerGraceMs?: number;
   /** Creation, chat and Lens actions are limited (limits.sessions, limits.chat, limits.lens); state in these buckets. */
   buckets: BucketStore;
-  limits: Pick<Limits, "sessions" | "chat" | "lens" | "reoffer">;
+  limits: Pick<Limits, "sessions" | "chat" | "lens" | "reoffer" | "resume">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -564,6 +564,9 @@ export class SessionService {
    * Logs customer-reconnected with `afterMs`, the gap, and `reportedAwayMs`, the customer's figure
    * bounded to 0..grace period (only when they gave one; shown, never acted on); when no node had
    * marked the customer away, customer-disconnected (and the away push) comes first.
+   * Errors: rate_limited (with `retryAfterSeconds`) past limits.resume for the session, counted only
+   * for a right credential (a guesser spends nothing, and cannot keep the customer out); nothing
+   * is logged or pushed, and the credential stays as it was.
    */
   async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
     const resumed = await this.exclusive(async () => {
@@ -571,6 +574,7 @@ export class SessionService {
       if (!found || !found.customerResumeHash || !sameDigest(found.customerResumeHash, sha256(token))) return undefined;
       if (isTerminal(found.status)) return { ended: await this.endedReason(found) };
       if (await this.abortIfGone(found)) return { ended: await this.endedReason({ ...found, status: "aborted" }) };
+      await this.throttle(`resume:${sessionId}`, this.deps.limits.resume, "too many reconnects");
       const now = this.deps.now().getTime();
       // The customer's own count of how long they were without a connection, bounded by the grace
       // period (past it they could not resume): only a figure for the log.

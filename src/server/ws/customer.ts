@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
+import { CustomerToServer, LEAD_PEER, RescueError, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
 import { eulaText } from "../eula.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { PinGuard } from "../limits/pin-guard.js";
@@ -129,9 +129,19 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "resume": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            // A credential is 256 random bits: nothing to walk, so no budget applies, and a customer
-            // whose network spent its PIN budget (a guesser behind the same address) still gets back.
-            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
+            // A credential is 256 random bits: nothing to walk, so no budget of the address applies, and
+            // a customer whose network spent its PIN budget (a guesser behind it) still gets back. The
+            // session's own budget of resumes (spent only with the right credential) holds back a
+            // holder of it reconnecting in a loop: refused with rateLimited and "retry in N s" (no log line
+            // each, as a loop would make), which the page and the simulator wait out and try again.
+            let resumed: Awaited<ReturnType<typeof sessions.customerResume>>;
+            try {
+              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
+            } catch (err) {
+              if (!(err instanceof RescueError) || err.code !== "rate_limited") throw err;
+              log.debug({ sessionId: msg.sessionId, address }, "customer resume refused: too many reconnects");
+              return closeWith(ws, WS_CLOSE.rateLimited, err.message);
+            }
             if (!resumed) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
             if ("ended" in resumed) return closeWith(ws, WS_CLOSE.sessionEnded, `the session has ended: ${resumed.ended}`);
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);
