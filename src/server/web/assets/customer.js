@@ -202,10 +202,11 @@ window.rescueCustomer = (function () {
     hooks.canStart = hooks.canStart || function () { return true; };
     hooks.offered = hooks.offered || function () {};
     c.iceServers = msg.iceServers || [];
+    // In again; also a reloaded page whose first resume had to be tried again (told to wait).
+    c.reconnecting = false;
     if (joinedOnce) {
       // Back after a dropped socket: the page kept its media. A connection that is not up may
       // have lost its offer or answer with the socket: it is made anew.
-      c.reconnecting = false;
       if (!c.pc) c.startIfAccepted();
       else if (c.pc.connectionState !== "connected") c.renewLead();
       return;
