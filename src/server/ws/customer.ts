@@ -7,6 +7,7 @@ import type { PinGuard } from "../limits/pin-guard.js";
 import { sourceOf } from "../limits/source.js";
 import type { SessionService } from "../sessions/service.js";
 import type { SessionRow } from "../store/types.js";
+import type { CustomerContacts } from "./customer-contacts.js";
 import type { Hub } from "./hub.js";
 import { closeWith, errorMessage, inOrder, messageBudget, parseMessage } from "./messages.js";
 import { keepAlive } from "../../net/heartbeat.js";
@@ -14,6 +15,8 @@ import { keepAlive } from "../../net/heartbeat.js";
 export interface CustomerDeps {
   sessions: SessionService;
   hub: Hub;
+  /** This node's last contact with each customer socket it holds (for a resume's measured gap). */
+  contacts: CustomerContacts;
   pins: PinGuard;
   buckets: BucketStore;
   /** Every message of one socket; over it the socket is closed (rateLimited). */
@@ -56,6 +59,13 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     log.info({ sessionId }, "customer lost: no pong");
   });
 
+  // What the server heard last on the session's current socket (a message or a pong): the gap of a
+  // resume that comes before this socket's close is measured from it.
+  const heard = () => {
+    if (sessionId !== undefined && hub.isCustomer(sessionId, ws)) deps.contacts.heard(sessionId, ws);
+  };
+  ws.on("pong", heard);
+  ws.on("message", heard);
   ws.on("error", (err) => log.debug({ err: err.message }, "customer socket error"));
   /** The customer ended the session themselves (`leave`), rather than their connection dropping. */
   let left = false;
@@ -63,6 +73,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     clearTimeout(joinTimer);
     // A socket that a resume replaced says nothing about the customer, who is back already.
     const current = sessionId !== undefined && hub.isCustomer(sessionId, ws);
+    if (sessionId !== undefined) deps.contacts.released(sessionId, ws);
     detach();
     if (sessionId && current && !deps.stopping()) {
       const how = left ? { left } : lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {};
@@ -75,6 +86,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     sessionId = row.id;
     phase = !resumed || row.status === "connecting" ? "joined" : "accepted";
     detach = hub.addCustomer(row.id, ws);
+    deps.contacts.heard(row.id, ws);
     send({
       type: "joined",
       sessionId: row.id,
@@ -136,7 +148,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             // each, as a loop would make), which the page and the simulator wait out and try again.
             let resumed: Awaited<ReturnType<typeof sessions.customerResume>>;
             try {
-              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
+              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs, deps.contacts.lastHeard(msg.sessionId));
             } catch (err) {
               if (!(err instanceof RescueError) || err.code !== "rate_limited") throw err;
               log.debug({ sessionId: msg.sessionId, address }, "customer resume refused: too many reconnects");
