@@ -42,8 +42,10 @@ interface PresenceCommands {
  * Who is connected where, in Redis, with expiry so that a dead node's entries go by themselves:
  * - `PREFIX tech:<technicianId>`: the nodes that hold a socket of the technician (isOnline, transfers);
  * - `PREFIX customer:<sessionId>`: the node that holds the session's customer socket (hasCustomer);
- * - `PREFIX lease:<name>`: one node at a time does a cluster-wide job (the sweep).
- * Every entry lives `ttlMs` unless the owning node's heartbeat (`refresh`, every ttl/3) renews it.
+ * - `PREFIX lease:<name>`: one node at a time does a cluster-wide job (the sweep);
+ * - `PREFIX customer-heard:<sessionId>`: when a node last heard from the session's customer (epoch
+ *   ms), for a resume on another node to measure the gap from; it lives for the time it is given.
+ * Every other entry lives `ttlMs` unless the owning node's heartbeat (`refresh`, every ttl/3) renews it.
  */
 export class RedisPresence {
   private readonly redis: Redis & PresenceCommands;
@@ -117,6 +119,17 @@ export class RedisPresence {
     if (sessionIds.length === 0) return new Set();
     const owners = await this.redis.mget(...sessionIds.map((id) => this.customerKey(id)));
     return new Set(sessionIds.filter((_, i) => owners[i] !== null));
+  }
+
+  /** A node heard from the session's customer at `at` (epoch ms); kept `keepMs`. */
+  async customerHeard(sessionId: string, at: number, keepMs: number): Promise<void> {
+    await this.redis.set(`${this.prefix}customer-heard:${sessionId}`, String(at), "PX", Math.max(1, Math.round(keepMs)));
+  }
+
+  /** When any node last told of hearing from the session's customer (epoch ms), if one did within its keep time. */
+  async customerLastHeard(sessionId: string): Promise<number | undefined> {
+    const value = Number(await this.redis.get(`${this.prefix}customer-heard:${sessionId}`));
+    return Number.isFinite(value) && value > 0 ? value : undefined;
   }
 
   /** Takes or extends the lease `name` for `ttlMs`; true while this node holds it. */

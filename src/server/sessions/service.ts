@@ -561,12 +561,12 @@ export class SessionService {
    * credential is right but the session is over, e.g. the grace period ran out: only the
    * customer who holds it learns that.
    * `reportedAwayMs`: how long the customer says they were without a connection (ms, their clock).
-   * `lastContactAt`: when this node last heard from the customer's old socket (epoch ms), while it
-   * still holds it (this resume came before that socket's close).
+   * `lastContactAt`: when the server last heard from the customer's old socket (epoch ms: on this
+   * node while it still holds it, else as the node that held it told Redis), for a resume that came
+   * before that socket's close.
    * Logs customer-reconnected with `afterMs`, the gap as the server measured it: from when a node
    * marked the customer away (their socket's close, a missed heartbeat, a sweep after a node died),
-   * else from `lastContactAt`, else 0 (the old socket is on another node that has not seen it
-   * drop); never from the customer's figure. And `reportedAwayMs`, the customer's figure bounded to
+   * else from `lastContactAt`, else 0 (no node told of any contact); never from the customer's figure. And `reportedAwayMs`, the customer's figure bounded to
    * 0..grace period (only when they gave one; shown, never acted on); when no node had marked the
    * customer away, customer-disconnected (and the away push) comes first.
    * Errors: rate_limited (with `retryAfterSeconds`) past limits.resume for the session, counted only

@@ -148,7 +148,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
             // each, as a loop would make), which the page and the simulator wait out and try again.
             let resumed: Awaited<ReturnType<typeof sessions.customerResume>>;
             try {
-              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs, deps.contacts.lastHeard(msg.sessionId));
+              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs, await deps.contacts.lastHeard(msg.sessionId));
             } catch (err) {
               if (!(err instanceof RescueError) || err.code !== "rate_limited") throw err;
               log.debug({ sessionId: msg.sessionId, address }, "customer resume refused: too many reconnects");

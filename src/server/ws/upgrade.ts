@@ -5,7 +5,6 @@ import { WebSocketServer } from "ws";
 import { MAX_MESSAGE_BYTES, RescueError, WS_CLOSE } from "../../protocol/index.js";
 import { clientAddress, type TrustProxy } from "../proxy.js";
 import type { Services } from "../services.js";
-import { CustomerContacts } from "./customer-contacts.js";
 import { customerConnection } from "./customer.js";
 import { closeWith } from "./messages.js";
 import { technicianConnection } from "./technician.js";
@@ -27,7 +26,6 @@ export function attachWebSockets(
   // are framed once and written to each socket's stream as they are (see LocalSockets.send).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const { log } = services;
-  const contacts = new CustomerContacts(() => services.now().getTime());
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
@@ -39,7 +37,7 @@ export function attachWebSockets(
         customerConnection(ws, address, {
           sessions: services.sessions,
           hub: services.hub,
-          contacts,
+          contacts: services.customerContacts,
           pins: services.pins,
           buckets: services.socketBuckets,
           messageRate: services.limits.socketMessages,
