@@ -10,6 +10,7 @@ import {
   type SessionStatus,
   type Signal,
   WS_CLOSE,
+  retryAfterOfClose,
 } from "../protocol/index.js";
 
 type Joined = Extract<ServerToCustomer, { type: "joined" }>;
@@ -159,6 +160,9 @@ export class CustomerConnection extends EventEmitter<CustomerConnectionEvents> {
         last = { code: closeCode ?? (err.code === "not_found" ? WS_CLOSE.invalidPin : code), reason: err.message };
         // Refused (ended, or the credential is spent): no point in trying again.
         if (err.code === "not_found") break;
+        // Too many reconnects for the session: the server says when to try again, within the grace period.
+        const retryAfterSeconds = err.code === "rate_limited" ? Number(err.details?.retryAfterSeconds) : NaN;
+        if (retryAfterSeconds > 0) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(retryAfterSeconds * 1000, giveUpAt - Date.now()))));
       }
     }
     clearInterval(this.pinger);
@@ -262,9 +266,13 @@ function open(serverUrl: string, first: CustomerToServer, timeoutMs: number): Pr
       reject(err);
     };
     ws.once("error", (err) => fail(new RescueError("unavailable", `cannot reach ${serverUrl}: ${err.message}`)));
-    ws.once("close", (code, reason) =>
-      fail(new RescueError(FINAL_CLOSES.includes(code) ? "not_found" : "unavailable", reason.toString() || `closed (${code})`, { closeCode: code })),
-    );
+    ws.once("close", (code, reason) => {
+      const text = reason.toString();
+      // A refusal that names a time to come back (too many resumes) is not final.
+      const retryAfterSeconds = retryAfterOfClose(code, text);
+      if (retryAfterSeconds !== undefined) return fail(new RescueError("rate_limited", text, { closeCode: code, retryAfterSeconds }));
+      fail(new RescueError(FINAL_CLOSES.includes(code) ? "not_found" : "unavailable", text || `closed (${code})`, { closeCode: code }));
+    });
     ws.once("open", () => send(ws, first));
     // The server sends `status` right behind `joined`: kept until the connection listens.
     const early: WebSocket.RawData[] = [];

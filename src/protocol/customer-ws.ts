@@ -15,13 +15,15 @@ export const CustomerToServer = z.discriminatedUnion("type", [
   z.object({ type: z.literal("join"), pin: Pin, name: Text(100).optional() }).strict(),
   /**
    * Instead of `join`, after a dropped socket or a page reload: the credential from the last
-   * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin.
+   * `joined.resume`. Each use gives a new one; a wrong or spent one closes with WS_CLOSE.invalidPin;
+   * past the session's budget of resumes it closes with WS_CLOSE.rateLimited and "retry in N s"
+   * (retryAfterOfClose), and the credential stays good for a try after that.
    * `awayMs`: how long the customer has been without a connection (by its clock, a page reload
    * included: the page keeps the time it was left in sessionStorage), at most a day: counted from
    * the last message it received from the server (a `pong` to its `ping` every few seconds), not
    * from when it noticed the socket had died, which after an outage is when the network is back. The server
-   * bounds it by its grace period and logs it as customer-reconnected `reportedAwayMs`; it is the
-   * gap the log reports only when no server saw the drop (its node died).
+   * bounds it by its grace period and logs it as customer-reconnected `reportedAwayMs`, for reading
+   * only: the log's `afterMs` is always the server's own measure.
    */
   z.object({ type: z.literal("resume"), sessionId: Id, token: z.string().min(32).max(128), awayMs: z.number().int().nonnegative().max(86_400_000).optional() }).strict(),
   z.object({ type: z.literal("devices"), camera: z.boolean(), microphone: z.boolean() }).strict(),

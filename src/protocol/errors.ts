@@ -76,6 +76,16 @@ export const WS_CLOSE = {
   replaced: 4409,
 } as const;
 
+/**
+ * The seconds a rateLimited close asks the client to wait before it tries again, from the close
+ * reason's "retry in N s" (a refused resume says it; a flooding socket's close does not, and is final).
+ */
+export function retryAfterOfClose(code: number, reason: string): number | undefined {
+  if (code !== WS_CLOSE.rateLimited) return undefined;
+  const m = /retry in (\d+) s/.exec(reason);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** One validation problem in words, naming unknown fields as such; `where` stands for an empty path. */
 export function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   const at = issue.path.join(".") || where;

@@ -9,6 +9,7 @@ import { MemoryBuckets, type BucketStore } from "./limits/buckets.js";
 import type { Limits } from "./limits/config.js";
 import { PinGuard } from "./limits/pin-guard.js";
 import { RedisBuckets } from "./limits/redis-buckets.js";
+import { CustomerContacts } from "./ws/customer-contacts.js";
 import { Metrics } from "./metrics.js";
 import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
@@ -51,6 +52,8 @@ export interface Services {
   buckets: BucketStore;
   /** Each WebSocket's own message budget: it concerns one socket on this node, so it stays in process. */
   socketBuckets: BucketStore;
+  /** When the server last heard from each customer (told to Redis with several nodes): a resume's measured gap. */
+  customerContacts: CustomerContacts;
   apiKeys: ApiKeyService;
   limits: Limits;
   /** The carriers in use (the outbox where none is configured); the delivery report route verifies with them. */
@@ -124,6 +127,11 @@ export function buildServices(opts: {
     pins: new PinGuard(buckets, limits.pins, (fields, message) => log.warn(fields, message), clock, (result) => metrics.pinChecks.inc({ result })),
     buckets,
     socketBuckets: new MemoryBuckets(clock),
+    // Kept a minute past the grace period: a resume after that finds the session over anyway.
+    customerContacts: new CustomerContacts(clock, cluster?.presence, sessions.customerGraceMs + 60_000, (err) =>
+      // Debug only: while Redis is away this would be a line per customer message (its outage is logged where it is seen).
+      log.debug({ err: err instanceof Error ? err.message : String(err) }, "presence: sharing a customer's last contact failed"),
+    ),
     apiKeys: new ApiKeyService(store, now),
     limits,
     delivery,

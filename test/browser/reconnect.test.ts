@@ -91,12 +91,11 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     expect(events).toContain("customer-reconnected");
     expect(events).not.toContain("aborted");
     // The reloaded page says how long it was away (the time it was left, kept in sessionStorage),
-    // and its figure agrees with the gap the server saw.
+    // and its figure agrees with the gap the server measured itself (from the old socket's close).
     const back = log.find((e) => e.event === "customer-reconnected")!;
     expect(back.reportedAwayMs, JSON.stringify(back)).toEqual(expect.any(Number));
     expect(back.reportedAwayMs as number).toBeGreaterThan(0);
-    expect(back.reportedAwayMs as number).toBeLessThanOrEqual(back.afterMs as number);
-    expect((back.afterMs as number) - (back.reportedAwayMs as number)).toBeLessThan(2000);
+    expect(Math.abs((back.afterMs as number) - (back.reportedAwayMs as number)), JSON.stringify(back)).toBeLessThan(2000);
 
     expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.waitForSelector('body[data-state="ended"]', { timeout: 15_000 });
@@ -119,7 +118,8 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     let back: LogEntry | undefined;
     await expect.poll(async () => (back = (await logOf(session.id)).find((e) => e.event === "customer-reconnected")), { timeout: 15_000 }).toBeTruthy();
     expect(back!.reportedAwayMs as number, JSON.stringify(back)).toBeGreaterThanOrEqual(3000);
-    expect(back!.reportedAwayMs as number).toBeLessThanOrEqual(back!.afterMs as number);
+    expect(back!.afterMs as number, JSON.stringify(back)).toBeGreaterThanOrEqual(2500);
+    expect(Math.abs((back!.afterMs as number) - (back!.reportedAwayMs as number)), JSON.stringify(back)).toBeLessThan(2000);
     expect((await statusOf(session.id))?.status).toBe("active");
     expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.close();

@@ -175,6 +175,56 @@ describe("several nodes through Redis", () => {
     expect(await again.next("signal")).toEqual({ type: "signal", signal: ANSWER });
   });
 
+  it("a customer's resumes spread over two nodes spend one budget, kept in Redis: past it, either node refuses with 4429 and a retry time", async () => {
+    cluster = await each.start(2, { limits: { resume: { burst: 4, windowMs: 60 * 60_000 } } });
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const lead = await cluster.technician(LEAD);
+    const s = await newSession(a, lead.token);
+    const first = await customerReady(a, s.pin!);
+    let token = first.joined.resume.token as string;
+    const answers: (number | "joined")[] = [];
+    for (let i = 0; i < 8; i++) {
+      // The attack of one holder of the credential, alternating nodes so that no node's own count would stop it.
+      const ws = await customerWs(i % 2 ? b : a);
+      ws.send({ type: "resume", sessionId: s.id, token, awayMs: 86_400_000 });
+      const answer = await Promise.race([ws.next("joined", 30_000).then((j) => ({ token: j.resume.token as string })), ws.closed.then((c) => ({ closed: c }))]);
+      if ("token" in answer) {
+        token = answer.token;
+        answers.push("joined");
+        await ws.close();
+      } else {
+        expect(answer.closed.code).toBe(WS_CLOSE.rateLimited);
+        expect(answer.closed.reason).toMatch(/^too many reconnects; retry in \d+ s$/);
+        answers.push(answer.closed.code);
+      }
+    }
+    expect(answers).toEqual(["joined", "joined", "joined", "joined", 4429, 4429, 4429, 4429]);
+    const reconnected = (await logOf(b, lead.token, s.id)).filter((e) => e.event === "customer-reconnected");
+    expect(reconnected).toHaveLength(4);
+  });
+
+  it("the gap of a resume on node B that overtakes the old socket's close on node A is measured from A's last contact, never from the customer's claim", async () => {
+    // No heartbeat ping during the test: the customer's last message is the last contact.
+    cluster = await each.start(2, { heartbeatMs: 60_000 });
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const lead = await cluster.technician(LEAD);
+    const s = await newSession(a, lead.token);
+    const first = await customerReady(a, s.pin!);
+    first.send({ type: "ping" });
+    await first.next("pong");
+    const heardAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const again = await customerWs(b);
+    again.send({ type: "resume", sessionId: s.id, token: first.joined.resume.token, awayMs: 86_400_000 });
+    await again.next("joined");
+    const tookMs = Date.now() - heardAt;
+    const back = (await logOf(b, lead.token, s.id)).at(-1)!;
+    expect(back).toMatchObject({ event: "customer-reconnected", reportedAwayMs: 120_000 });
+    expect(back.afterMs as number).toBeGreaterThanOrEqual(1_400);
+    // A node tells Redis of a contact at most once a second: the figure is at most that much older.
+    expect(back.afterMs as number).toBeLessThanOrEqual(tookMs + 1_000);
+  });
+
   it("transfers go to a technician online on another node, never to one offline; presence follows the sockets", async () => {
     cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];

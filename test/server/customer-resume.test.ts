@@ -116,12 +116,15 @@ describe("customer resume", () => {
     expect(events.slice(-2)).toEqual(["customer-disconnected", "customer-reconnected"]);
   });
 
-  it("a return no server saw coming (the customer's node died) is told as a drop, an away push, then the return with the customer's gap", async () => {
-    const { tech, s, token } = await liveSession();
+  it("a return no server saw coming (the customer's node died) is told as a drop, an away push, then the return with the server's gap", async () => {
+    const { tech, s, c, token } = await liveSession();
     const lead = await openTechnicianWs(server!, tech.token);
     each.keep(lead);
     await lead.next("sessions");
     // Nothing marked the customer away: the socket that held them is gone without a close here.
+    c.send({ type: "ping" });
+    await c.next("pong");
+    const lastContact = Date.now();
     const back = await openCustomerWs(server!);
     each.keep(back);
     back.send({ type: "resume", sessionId: s.id, token, awayMs: 2_345 });
@@ -135,19 +138,21 @@ describe("customer resume", () => {
     const log = await logOf(tech.token, s.id);
     expect(log.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
     expect(log.at(-2)).toMatchObject({ graceMs: 120_000, reason: expect.stringContaining("unnoticed") });
-    expect(log.at(-1)!.afterMs).toBe(2_345);
+    // The gap is the server's, from the old socket's last message (the ping); the customer's figure is only shown.
+    expect(log.at(-1)!.afterMs as number).toBeLessThanOrEqual(Date.now() - lastContact + 1_000);
     expect(log.at(-1)!.reportedAwayMs).toBe(2_345);
 
-    // A claim past the grace period (when the customer could no longer have come back) counts as the grace period.
+    // A claim past the grace period (when the customer could no longer have come back) is shown as the grace period.
     back.ws.terminate();
     await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const dropped = Date.now();
     const again = await openCustomerWs(server!);
     each.keep(again);
     again.send({ type: "resume", sessionId: s.id, token: joined.resume.token, awayMs: 3_600_000 });
     expect(await again.next("joined")).toMatchObject({ resumed: true });
     const after = await logOf(tech.token, s.id);
     expect(after.slice(-2).map((e) => e.event)).toEqual(["customer-disconnected", "customer-reconnected"]);
-    expect(after.at(-1)!.afterMs).toBe(120_000);
+    expect(after.at(-1)!.afterMs as number).toBeLessThanOrEqual(Date.now() - dropped + 1_000);
     expect(after.at(-1)!.reportedAwayMs).toBe(120_000);
   });
 
@@ -183,6 +188,41 @@ describe("customer resume", () => {
     const plain = (await logOf(tech.token, s.id)).at(-1)!;
     expect(plain.event).toBe("customer-reconnected");
     expect(plain).not.toHaveProperty("reportedAwayMs");
+  });
+
+  it("the attack: a forged awayMs cannot move afterMs, the server's own measure, whether the resume overtakes the old socket's close or follows it", async () => {
+    const { tech, s, c, token } = await liveSession();
+    const lead = each.keep(await openTechnicianWs(server!, tech.token));
+    await lead.next("sessions");
+    // A fast reconnect: the new socket arrives while the old one still looks open. The server last
+    // heard the old socket at the ping's answer.
+    c.send({ type: "ping" });
+    await c.next("pong");
+    const heardAt = Date.now();
+    const fast = await openCustomerWs(server!);
+    each.keep(fast);
+    fast.send({ type: "resume", sessionId: s.id, token, awayMs: 86_400_000 });
+    const joined = await fast.next("joined");
+    const tookMs = Date.now() - heardAt;
+    const first = (await logOf(tech.token, s.id)).at(-1)!;
+    expect(first).toMatchObject({ event: "customer-reconnected", reportedAwayMs: 120_000 });
+    expect(first.afterMs as number).toBeLessThanOrEqual(tookMs);
+    // The away push's `since` is the server's too: not moved back by the claim.
+    const away = Session.parse((await lead.next("session")).session);
+    expect(Date.parse(away.customer!.away!.since)).toBeGreaterThanOrEqual(heardAt - 1_000);
+
+    // A drop the server saw (the socket closed), then a resume claiming a day away.
+    fast.ws.terminate();
+    await expect.poll(async () => (await sessionOf(tech.token, s.id)).customer?.away, { timeout: 10_000 }).toBeTruthy();
+    const since = Date.parse((await sessionOf(tech.token, s.id)).customer!.away!.since);
+    const back = await openCustomerWs(server!);
+    each.keep(back);
+    back.send({ type: "resume", sessionId: s.id, token: joined.resume.token, awayMs: 86_400_000 });
+    await back.next("joined");
+    const second = (await logOf(tech.token, s.id)).at(-1)!;
+    expect(second).toMatchObject({ event: "customer-reconnected", reportedAwayMs: 120_000 });
+    expect(second.afterMs as number).toBeLessThanOrEqual(Date.parse(String(second.at)) - since);
+    expect(second.afterMs as number).toBeLessThan(60_000);
   });
 
   it("after the grace period the session is aborted with the reason, nobody is away, and the returning customer is told it ended", async () => {

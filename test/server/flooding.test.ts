@@ -1,6 +1,8 @@
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ErrorBody, InviteResponse, Session, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
 import { DEFAULT_LIMITS } from "../../src/server/limits/config.js";
+import { serverLogger } from "../../src/server/log.js";
 import { customerReady, openTechnicianWs, serverPerTest, type TestServer, type WsProbe } from "../helpers/server.js";
 
 const each = serverPerTest();
@@ -24,7 +26,38 @@ async function countUntilQuiet(ws: WsProbe, type: string, quietMs = 2_000): Prom
   }
 }
 
+/** The server's JSON log lines (pino, as on stderr), collected as they are written. */
+function capturedLog(): { logger: ReturnType<typeof serverLogger>; lines: () => { msg: string; [k: string]: unknown }[] } {
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const logger = serverLogger({ level: "info", format: "json", destination: out });
+  return { logger, lines: () => text.split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
 describe("flooding", () => {
+  it("a flooding socket, a customer's or a technician's, is logged once, not once per message read behind the limit", async () => {
+    const log = capturedLog();
+    server = await each.start({ logger: log.logger, limits: { socketMessages: { burst: 20, windowMs: 60_000 } } });
+    const tech = await server.technician(ALL);
+    const s = Session.parse((await create(tech.token)).body);
+    // The attack: 300 pings at once on one customer socket, 300 messages at once on one technician socket.
+    const c = each.keep(await customerReady(server, s.pin!));
+    for (let i = 0; i < 300; i++) c.send({ type: "ping" });
+    expect((await c.closed).code).toBe(WS_CLOSE.rateLimited);
+    const t = each.keep(await openTechnicianWs(server, tech.token));
+    await t.next("sessions");
+    for (let i = 0; i < 300; i++) t.send({ type: "chat", sessionId: s.id, text: "x" });
+    expect((await t.closed).code).toBe(WS_CLOSE.rateLimited);
+    // Every message the server read is handled before the count (the sockets are closed, a moment for the queue).
+    await new Promise((r) => setTimeout(r, 500));
+    const flooding = (who: string) => log.lines().filter((l) => l.msg === `${who} socket flooding: closed`);
+    expect(flooding("customer")).toHaveLength(1);
+    expect(flooding("customer")[0]).toMatchObject({ sessionId: s.id, level: 40 });
+    expect(flooding("technician")).toHaveLength(1);
+    expect(flooding("technician")[0]).toMatchObject({ technician: tech.email });
+  });
+
   it("a customer's chat flood is cut to the chat rate: the rest is refused, not stored or pushed", async () => {
     server = await each.start({ limits: { chat: { burst: 5, windowMs: 60_000 }, socketMessages: { burst: 1_000, windowMs: 1_000 } } });
     const tech = await server.technician(ALL);

@@ -83,8 +83,10 @@ interface PresenceCommands {
  * - `PREFIX customer-expiry`: a sorted set, each session's id scored with the time (Redis clock, ms)
  *   its customer entry expires, kept after the entry went, so that the sweep knows since when no
  *   node has held the customer (customersSeen);
- * - `PREFIX lease:<name>`: one node at a time does a cluster-wide job (the sweep).
- * Every entry lives `ttlMs` unless the owning node's heartbeat (`refresh`, every ttl/3) renews it.
+ * - `PREFIX lease:<name>`: one node at a time does a cluster-wide job (the sweep);
+ * - `PREFIX customer-heard:<sessionId>`: when a node last heard from the session's customer (epoch
+ *   ms), for a resume on another node to measure the gap from; it lives for the time it is given.
+ * Every other entry lives `ttlMs` unless the owning node's heartbeat (`refresh`, every ttl/3) renews it.
  */
 export class RedisPresence {
   private readonly redis: Redis & PresenceCommands;
@@ -177,6 +179,17 @@ export class RedisPresence {
       else if (until >= 0) expiredAt.set(id, until);
     });
     return { now: Number(out[0]), present, expiredAt };
+  }
+
+  /** A node heard from the session's customer at `at` (epoch ms); kept `keepMs`. */
+  async customerHeard(sessionId: string, at: number, keepMs: number): Promise<void> {
+    await this.redis.set(`${this.prefix}customer-heard:${sessionId}`, String(at), "PX", Math.max(1, Math.round(keepMs)));
+  }
+
+  /** When any node last told of hearing from the session's customer (epoch ms), if one did within its keep time. */
+  async customerLastHeard(sessionId: string): Promise<number | undefined> {
+    const value = Number(await this.redis.get(`${this.prefix}customer-heard:${sessionId}`));
+    return Number.isFinite(value) && value > 0 ? value : undefined;
   }
 
   /** Takes or extends the lease `name` for `ttlMs`; true while this node holds it. */

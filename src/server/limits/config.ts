@@ -44,6 +44,13 @@ export interface Limits {
    * own only after a restart, a lost connection or the customer's ICE restart.
    */
   reoffer: Rate;
+  /**
+   * A customer's resumes (coming back with their credential) per session, counted once the
+   * credential checked out: each writes customer-disconnected and customer-reconnected to the log
+   * and pushes both, so a holder of the credential reconnecting in a loop is slowed to this. A
+   * page reload or a network switch, several in a minute, stays well within the burst.
+   */
+  resume: Rate;
   /** Every message on one WebSocket, a customer's or a technician's; a client over it is cut off. */
   socketMessages: Rate;
   http: HttpLimits;
@@ -61,6 +68,7 @@ export const DEFAULT_LIMITS: Limits = {
   chat: { burst: 10, windowMs: MINUTE / 3 },
   lens: { burst: 60, windowMs: MINUTE / 3 },
   reoffer: { burst: 6, windowMs: MINUTE },
+  resume: { burst: 10, windowMs: 5 * MINUTE },
   socketMessages: { burst: 200, windowMs: 10_000 },
   http: {
     requestTimeoutMs: 30_000,

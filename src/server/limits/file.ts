@@ -21,6 +21,7 @@ export const LimitsFile = z
     chat: Rate,
     lens: Rate,
     reoffer: Rate,
+    resume: Rate,
     socketMessages: Rate,
     http: z
       .strictObject({

@@ -83,7 +83,7 @@ export interface SessionServiceDeps {
   customerGraceMs?: number;
   /** Creation, chat and Lens actions are limited (limits.sessions, limits.chat, limits.lens); state in these buckets. */
   buckets: BucketStore;
-  limits: Pick<Limits, "sessions" | "chat" | "lens" | "reoffer">;
+  limits: Pick<Limits, "sessions" | "chat" | "lens" | "reoffer" | "resume">;
 }
 
 type CreateRequest = ReturnType<(typeof CreateSessionRequest)["parse"]>;
@@ -570,16 +570,25 @@ export class SessionService {
    * credential is right but the session is over, e.g. the grace period ran out: only the
    * customer who holds it learns that.
    * `reportedAwayMs`: how long the customer says they were without a connection (ms, their clock).
-   * Logs customer-reconnected with `afterMs`, the gap, and `reportedAwayMs`, the customer's figure
-   * bounded to 0..grace period (only when they gave one; shown, never acted on); when no node had
-   * marked the customer away, customer-disconnected (and the away push) comes first.
+   * `lastContactAt`: when the server last heard from the customer's old socket (epoch ms: on this
+   * node while it still holds it, else as the node that held it told Redis), for a resume that came
+   * before that socket's close.
+   * Logs customer-reconnected with `afterMs`, the gap as the server measured it: from when a node
+   * marked the customer away (their socket's close, a missed heartbeat, a sweep after a node died),
+   * else from `lastContactAt`, else 0 (no node told of any contact); never from the customer's figure. And `reportedAwayMs`, the customer's figure bounded to
+   * 0..grace period (only when they gave one; shown, never acted on); when no node had marked the
+   * customer away, customer-disconnected (and the away push) comes first.
+   * Errors: rate_limited (with `retryAfterSeconds`) past limits.resume for the session, counted only
+   * for a right credential (a guesser spends nothing, and cannot keep the customer out); nothing
+   * is logged or pushed, and the credential stays as it was.
    */
-  async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
+  async customerResume(sessionId: string, token: string, address: string, reportedAwayMs?: number, lastContactAt?: number): Promise<{ row: SessionRow; resumeToken: string } | { ended: string } | undefined> {
     const resumed = await this.exclusive(async () => {
       const found = await this.store.sessions.get(sessionId);
       if (!found || !found.customerResumeHash || !sameDigest(found.customerResumeHash, sha256(token))) return undefined;
       if (isTerminal(found.status)) return { ended: await this.endedReason(found) };
       if (await this.abortIfGone(found)) return { ended: await this.endedReason({ ...found, status: "aborted" }) };
+      await this.throttle(`resume:${sessionId}`, this.deps.limits.resume, "too many reconnects");
       const now = this.deps.now().getTime();
       // The customer's own count of how long they were without a connection, bounded by the grace
       // period (past it they could not resume): only a figure for the log.
@@ -590,12 +599,12 @@ export class SessionService {
         // resume overtook the old socket's close. The technician hears of the drop first, then of the
         // return: every customer-reconnected follows a customer-disconnected and an away push.
         await this.log(row.id, "customer-disconnected", { reason: "the customer's connection ended unnoticed (their server node stopped, or they reconnected first)", graceMs: this.graceMs });
-        row = await this.patch(row, { customerAwaySince: new Date(now - reported).toISOString() });
+        // Away since the server last heard from them, as far as this node knows: the customer's own
+        // count is theirs to claim, and a client's claim would move a figure the log gives as the server's.
+        row = await this.patch(row, { customerAwaySince: new Date(Math.min(now, lastContactAt ?? now)).toISOString() });
       }
       const resumeToken = newResumeToken();
-      // A sweep marks a customer of a dead node away only once it is sure, later than the drop: the
-      // customer's count, when longer, is the truer gap.
-      const afterMs = Math.max(0, now - Date.parse(row.customerAwaySince!), reported);
+      const afterMs = Math.max(0, now - Date.parse(row.customerAwaySince!));
       const patch: SessionPatch = { customerResumeHash: sha256(resumeToken), customerAwaySince: null };
       await this.store.sessions.update(row.id, patch);
       // The customer's figure is logged as they told it, within the same bounds: for the reader, never a decision.

@@ -1,12 +1,13 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { WebSocket } from "ws";
-import { CustomerToServer, LEAD_PEER, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
+import { CustomerToServer, LEAD_PEER, RescueError, WS_CLOSE, type IceServer, type ServerToCustomer } from "../../protocol/index.js";
 import { eulaText } from "../eula.js";
 import type { BucketStore, Rate } from "../limits/buckets.js";
 import type { PinGuard } from "../limits/pin-guard.js";
 import { sourceOf } from "../limits/source.js";
 import type { SessionService } from "../sessions/service.js";
 import type { SessionRow } from "../store/types.js";
+import type { CustomerContacts } from "./customer-contacts.js";
 import type { Hub } from "./hub.js";
 import { closeWith, errorMessage, inOrder, messageBudget, parseMessage } from "./messages.js";
 import { keepAlive } from "../../net/heartbeat.js";
@@ -14,6 +15,8 @@ import { keepAlive } from "../../net/heartbeat.js";
 export interface CustomerDeps {
   sessions: SessionService;
   hub: Hub;
+  /** This node's last contact with each customer socket it holds (for a resume's measured gap). */
+  contacts: CustomerContacts;
   pins: PinGuard;
   buckets: BucketStore;
   /** Every message of one socket; over it the socket is closed (rateLimited). */
@@ -46,7 +49,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
-  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate, () => log.warn({ sessionId, address }, "customer socket flooding: closed"));
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -56,6 +59,13 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     log.info({ sessionId }, "customer lost: no pong");
   });
 
+  // What the server heard last on the session's current socket (a message or a pong): the gap of a
+  // resume that comes before this socket's close is measured from it.
+  const heard = () => {
+    if (sessionId !== undefined && hub.isCustomer(sessionId, ws)) deps.contacts.heard(sessionId, ws);
+  };
+  ws.on("pong", heard);
+  ws.on("message", heard);
   ws.on("error", (err) => log.debug({ err: err.message }, "customer socket error"));
   /** The customer ended the session themselves (`leave`), rather than their connection dropping. */
   let left = false;
@@ -63,6 +73,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     clearTimeout(joinTimer);
     // A socket that a resume replaced says nothing about the customer, who is back already.
     const current = sessionId !== undefined && hub.isCustomer(sessionId, ws);
+    if (sessionId !== undefined) deps.contacts.released(sessionId, ws);
     detach();
     if (sessionId && current && !deps.stopping()) {
       const how = left ? { left } : lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {};
@@ -75,6 +86,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     sessionId = row.id;
     phase = !resumed || row.status === "connecting" ? "joined" : "accepted";
     detach = hub.addCustomer(row.id, ws);
+    deps.contacts.heard(row.id, ws);
     send({
       type: "joined",
       sessionId: row.id,
@@ -93,7 +105,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     "message",
     inOrder(
       async (data, isBinary, arrivedAt) => {
-        if (!(await withinBudget())) return log.warn({ sessionId, address }, "customer socket flooding: closed");
+        if (!(await withinBudget())) return;
         const msg = parseMessage(ws, CustomerToServer, data, isBinary);
         if (!msg) return;
         if (phase === "pin" && msg.type !== "join" && msg.type !== "resume") return closeWith(ws, WS_CLOSE.badMessage, "the first message must be join or resume");
@@ -129,9 +141,19 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
           case "resume": {
             if (phase !== "pin") return refuse("already joined");
             clearTimeout(joinTimer);
-            // A credential is 256 random bits: nothing to walk, so no budget applies, and a customer
-            // whose network spent its PIN budget (a guesser behind the same address) still gets back.
-            const resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs);
+            // A credential is 256 random bits: nothing to walk, so no budget of the address applies, and
+            // a customer whose network spent its PIN budget (a guesser behind it) still gets back. The
+            // session's own budget of resumes (spent only with the right credential) holds back a
+            // holder of it reconnecting in a loop: refused with rateLimited and "retry in N s" (no log line
+            // each, as a loop would make), which the page and the simulator wait out and try again.
+            let resumed: Awaited<ReturnType<typeof sessions.customerResume>>;
+            try {
+              resumed = await sessions.customerResume(msg.sessionId, msg.token, address, msg.awayMs, await deps.contacts.lastHeard(msg.sessionId));
+            } catch (err) {
+              if (!(err instanceof RescueError) || err.code !== "rate_limited") throw err;
+              log.debug({ sessionId: msg.sessionId, address }, "customer resume refused: too many reconnects");
+              return closeWith(ws, WS_CLOSE.rateLimited, err.message);
+            }
             if (!resumed) return closeWith(ws, WS_CLOSE.invalidPin, "this session cannot be resumed (ended, or the link is no longer valid)");
             if ("ended" in resumed) return closeWith(ws, WS_CLOSE.sessionEnded, `the session has ended: ${resumed.ended}`);
             if (ws.readyState !== ws.OPEN) return sessions.customerLeft(resumed.row.id);

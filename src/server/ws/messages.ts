@@ -58,12 +58,18 @@ let sockets = 0;
 /**
  * One socket's budget of messages (limits.socketMessages): the returned function takes one and
  * closes the socket with rateLimited once the client floods; true while within the budget.
+ * `flooded` is called once, at the message that spent the budget: the messages already read behind
+ * it are refused without a token taken or a line logged each (a flood of 300 is one log line).
  */
-export function messageBudget(ws: WebSocket, buckets: BucketStore, rate: Rate): () => Promise<boolean> {
+export function messageBudget(ws: WebSocket, buckets: BucketStore, rate: Rate, flooded: () => void): () => Promise<boolean> {
   const key = `ws:${++sockets}`;
+  let over = false;
   return async () => {
+    if (over) return false;
     if (await buckets.take(key, rate)) return true;
+    over = true;
     closeWith(ws, WS_CLOSE.rateLimited, "too many messages");
+    flooded();
     return false;
   };
 }

@@ -21,13 +21,13 @@ export async function technicianConnection(
   const registration = hub.addTechnician(caller.technician.id, caller.tokenHash, ws);
   ws.on("error", (err) => log.debug({ err: err.message }, "technician socket error"));
   ws.on("close", registration.detach);
-  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate);
+  const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate, () => log.warn({ technician: caller.technician.email }, "technician socket flooding: closed"));
 
   ws.on(
     "message",
     inOrder(
       async (data, isBinary) => {
-        if (!(await withinBudget())) return log.warn({ technician: caller.technician.email }, "technician socket flooding: closed");
+        if (!(await withinBudget())) return;
         const msg = parseMessage(ws, TechnicianToServer, data, isBinary);
         if (!msg) return;
         switch (msg.type) {

@@ -37,6 +37,7 @@ export function attachWebSockets(
         customerConnection(ws, address, {
           sessions: services.sessions,
           hub: services.hub,
+          contacts: services.customerContacts,
           pins: services.pins,
           buckets: services.socketBuckets,
           messageRate: services.limits.socketMessages,

@@ -202,10 +202,11 @@ window.rescueCustomer = (function () {
     hooks.canStart = hooks.canStart || function () { return true; };
     hooks.offered = hooks.offered || function () {};
     c.iceServers = msg.iceServers || [];
+    // In again; also a reloaded page whose first resume had to be tried again (told to wait).
+    c.reconnecting = false;
     if (joinedOnce) {
       // Back after a dropped socket: the page kept its media. A connection that is not up may
       // have lost its offer or answer with the socket: it is made anew.
-      c.reconnecting = false;
       if (!c.pc) c.startIfAccepted();
       else if (c.pc.connectionState !== "connected") c.renewLead();
       return;
@@ -276,8 +277,11 @@ window.rescueCustomer = (function () {
   // Back from a reload: away since the old page was left, unless the clock says otherwise (moved back).
   if (resume && typeof resume.leftAt === "number" && resume.leftAt <= Date.now()) awaySince = noticedAt = resume.leftAt;
 
-  /** The socket dropped: resume with the credential until the server's grace period is over. */
-  function reconnect() {
+  /**
+   * The socket dropped: resume with the credential until the server's grace period is over.
+   * `waitMs`: the server asked for that long before the next try (too many reconnects).
+   */
+  function reconnect(waitMs) {
     if (c.finished) return;
     if (!awaySince) awaySince = lastHeard || Date.now();
     if (!noticedAt) noticedAt = Date.now();
@@ -286,7 +290,7 @@ window.rescueCustomer = (function () {
     c.setState("reconnecting", t.reconnecting);
     attempts += 1;
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, Math.min(4000, 250 * Math.pow(2, attempts - 1)));
+    retryTimer = setTimeout(connect, Math.max(waitMs || 0, Math.min(4000, 250 * Math.pow(2, attempts - 1))));
   }
 
   function connect() {
@@ -335,6 +339,10 @@ window.rescueCustomer = (function () {
         // The credential no longer opens the session: it ended while this page was away.
         return c.end("ended", t.ended);
       }
+      // 4429 with "retry in N s" on a resume: too many reconnects for the session; wait that long
+      // (within the grace period) and try again.
+      var retryIn = event.code === 4429 && resume ? /retry in (\d+) s/.exec(event.reason || "") : null;
+      if (retryIn) return reconnect(Number(retryIn[1]) * 1000);
       if (event.code === 4404 || event.code === 4429) {
         show("again", true);
         // 4429 before joining: the network spent its budget of wrong PINs (waiting it out takes hours).
