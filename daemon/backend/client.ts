@@ -22,6 +22,8 @@ export interface Credentials {
   server: string;
   email: string;
   token: string;
+  /** An external technician's token, scoped to this one session (held in memory only). */
+  externalSession?: string;
 }
 
 interface BackendEvents {
@@ -119,7 +121,9 @@ export class Backend extends EventEmitter<BackendEvents> {
   private notConnected(): RescueError {
     if (!this.creds) return new RescueError("unauthenticated", "not logged in: run rescue login --server URL");
     if (this.state === "logged-out") {
-      return new RescueError("unauthenticated", `${this.lastError ?? "logged out"}: run rescue login --server ${this.creds.server}`);
+      // An external technician has no login to repeat: only a new invitation lets them in again.
+      const next = this.creds.externalSession ? "a new invitation from the lead technician lets you join again (rescue join --pin PIN)" : `run rescue login --server ${this.creds.server}`;
+      return new RescueError("unauthenticated", `${this.lastError ?? "logged out"}: ${next}`);
     }
     if (this.state === "connecting") return new RescueError("unavailable", `still connecting to ${this.creds.server}`);
     if (this.state === "signed-in-elsewhere") {
@@ -190,8 +194,10 @@ export class Backend extends EventEmitter<BackendEvents> {
       this.clearPing();
       this.ws = null;
       if (rejected || code === WS_CLOSE.unauthenticated || code === WS_CLOSE.forbidden) {
-        this.log.warn(`server ${creds.server} rejected the token`);
-        this.setState("logged-out", "the server rejected the saved login");
+        // The server's reason when it gave one (an external technician removed from the session).
+        const why = reason.toString() || "the server rejected the saved login";
+        this.log.warn(`server ${creds.server} rejected the token: ${why}`);
+        this.setState("logged-out", why);
         return;
       }
       if (code === WS_CLOSE.replaced) {

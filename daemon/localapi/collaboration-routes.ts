@@ -101,7 +101,7 @@ async function joinAsExternal(d: Daemon, server: string, pin: string): Promise<O
     anonymous.close();
   }
   if (!out.token) throw new RescueError("forbidden", "this invitation is for a technician of the organisation: run rescue login first");
-  d.backend.setCredentials({ server, email: out.as, token: out.token });
+  d.backend.setCredentials({ server, email: out.as, token: out.token, externalSession: out.session.id });
   await Promise.race([d.backend.ready().catch(() => undefined), new Promise((r) => setTimeout(r, EXTERNAL_CONNECT_WAIT_MS))]);
   d.log.info(`joined session ${out.session.id} as external technician ${out.as}`);
   const { token: _secret, ...shown } = out;

@@ -241,7 +241,7 @@ export class CollaborationService {
     const row = await this.deps.sessions.run(async () => {
       const { row, c } = await this.collaboratorOf(caller, sessionId, collaboratorId);
       const next = await this.dropCollaborator(row, c, "removed", { by: caller.technician.email, technician: c.technician });
-      if (c.external) this.deps.hub.closeTechnician(c.technicianId, WS_CLOSE.forbidden, "removed from the session by the lead technician");
+      if (c.external) this.deps.hub.closeTechnician(c.technicianId, WS_CLOSE.forbidden, `removed from session ${row.id} by the lead technician`);
       return next;
     });
     return this.deps.sessions.view(row);
