@@ -29,7 +29,7 @@ async function run(given: string[], io: IO): Promise<number> {
   // `rescue help session new` is `rescue session new --help` (commander's own help command reads one level only).
   const argv = given[2] === "help" && given.length > 3 ? [...given.slice(0, 2), ...given.slice(3), "--help"] : given;
   const ctx = new Context(io);
-  const [{ CommanderError }, { buildProgram, usageHint }] = await Promise.all([import("commander"), import("./program.js")]);
+  const [{ CommanderError }, { buildProgram, checkJq, usageHint }] = await Promise.all([import("commander"), import("./program.js")]);
   // The command that ran, so a usage error found while running it can point at its help.
   let acting: Command | null = null;
   try {
@@ -45,11 +45,12 @@ async function run(given: string[], io: IO): Promise<number> {
       return EXIT.usage;
     }
     const program = await buildProgram(ctx, argv);
-    program.hook("preAction", (_root, action) => {
+    program.hook("preAction", async (_root, action) => {
       acting = action;
       // Before any command touches it: said plainly, not as mkdir's EEXIST.
       const problem = homeProblem(ctx.paths.home, io.env);
       if (problem) throw new UsageError(problem);
+      await checkJq(action);
     });
     try {
       await program.parseAsync(argv, { from: "node" });

@@ -239,7 +239,7 @@ export async function buildProgram(ctx: Context, argv: string[]): Promise<Comman
  */
 function addJq(cmd: Command): void {
   if (cmd.options.some((o) => o.long === "--json")) {
-    cmd.option("--jq <expr>", "filter the JSON output with a jq expression (implies --json), e.g. --jq '.[].id'");
+    cmd.option("--jq <expr>", "filter the JSON output with a jq expression (implies --json), e.g. --jq '.id' for an object, --jq '.[].id' for a list");
   }
   for (const sub of cmd.commands) addJq(sub);
   if (!cmd.parent) {
@@ -247,6 +247,20 @@ function addJq(cmd: Command): void {
       if (action.opts().jq !== undefined) action.setOptionValue("json", true);
     });
   }
+}
+
+/**
+ * Throws the UsageError (exit 2) of a `--jq` expression jq cannot compile, so that it is refused
+ * before the command does anything (creates a session, starts a daemon); what the expression does
+ * with the real answer (a run-time error) is only known once there is one.
+ */
+export async function checkJq(action: Command): Promise<void> {
+  const expr = action.opts().jq as string | undefined;
+  if (expr === undefined) return;
+  const { applyJq, JqRuntimeError } = await import("./jq.js");
+  await applyJq(null, expr, true).catch((e: unknown) => {
+    if (!(e instanceof JqRuntimeError)) throw e;
+  });
 }
 
 /** The full name of a command as typed: `rescue session new`. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildDist } from "../helpers/build.js";
@@ -45,6 +45,19 @@ describe("--jq EXPR on commands with --json", () => {
     const failing = await rescue(home, ["version", "--jq", 'error("no such field")']);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/--jq: .*no such field/);
+  });
+
+  it("a bad expression is refused before the command does anything: no daemon started, no session asked for", async () => {
+    const fresh = makeHome();
+    try {
+      const r = await rescue(fresh, ["session", "new", "--lens", "--pin", "--jq", ".id | foo("]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^rescue: --jq: jq: error/);
+      // The old order ran the command first: it started the profile's daemon to ask for a session.
+      expect(existsSync(join(fresh, "run", "rescued.pid"))).toBe(false);
+    } finally {
+      await dropHome(fresh);
+    }
   });
 
   it("an expression that fails at run time says `rescue: --jq: <jq's message>` on one line and exits 1, also after some outputs", async () => {
