@@ -23,7 +23,7 @@ export function audioRoutes(d: Daemon, knownSession: (id: string) => Promise<Ses
         const id = (await knownSession(ctx.params.id!)).id;
         // A listener that keeps the voice in a file records the customer: it needs `record`, and the lead sees it in the log.
         const save = ctx.query.get("save") === "1";
-        if (save) d.manager.maySave(id);
+        if (save) await d.manager.maySave(id);
         streamCustomerAudio(d, id, ctx);
         if (save) d.manager.voiceSaved(id);
       },

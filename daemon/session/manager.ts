@@ -18,6 +18,7 @@ import {
   type LensRelayResult,
   type LensResult,
   lensCommandOf,
+  Technician,
 } from "../../src/protocol/index.js";
 import { LensJournal } from "./lens-journal.js";
 import { timelineItemsOf } from "./timeline-feed.js";
@@ -560,13 +561,20 @@ export class SessionManager {
   /**
    * Keeping the customer's media on disk (a snapshot, the voice saved to a file) is recording: the
    * group's `record` permission for the lead, and the lead's `record` grant for a collaborator.
-   * Throws forbidden otherwise (the server refuses to log it for them too).
+   * The lead's is asked of the server each time (GET /api/v1/me): an admin may have taken `record`
+   * from the group since the session began, and a snapshot is a new capture. Throws forbidden
+   * otherwise (the server refuses to log it for them too), or what the server's absence is.
    */
-  maySave(sessionId: string): void {
+  async maySave(sessionId: string): Promise<void> {
     const session = this.known.get(sessionId);
     if (!session) return;
     if (!session.recordable) throw new RescueError("forbidden", "your technician group may not record sessions (permission: record)");
     if (!this.granted(session, "record")) throw new RescueError("forbidden", "the lead technician has not given you the permission: record");
+    if (!this.isLead(session)) return;
+    const me = await (await this.backend.ready()).call("GET", "/api/v1/me", Technician);
+    if (!me.permissions.includes("record")) {
+      throw new RescueError("forbidden", "your technician group may no longer keep customer media (permission: record was taken away after this session began)");
+    }
   }
 
   /** Writes `voice-saved` into the session log: a listener began keeping the customer's voice in a file. */
@@ -597,7 +605,7 @@ export class SessionManager {
 
   /** Saves the newest frame as a PNG at `outPath` and writes `snapshot` into the session log; forbidden without `record` (maySave). */
   async snapshot(sessionId: string, outPath: string): Promise<Snapshot> {
-    this.maySave(sessionId);
+    await this.maySave(sessionId);
     let shot: Snapshot;
     try {
       shot = await takeSnapshot(this.videoTap(sessionId), outPath);

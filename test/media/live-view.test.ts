@@ -98,6 +98,29 @@ describe("live view: the technician sees the customer's camera in the terminal",
     expect(JSON.stringify(snapshots)).not.toContain(home);
   });
 
+  it("once an admin takes record from the group, a running session's snapshots and saved voice are refused; watching goes on", async () => {
+    const { home, session, tech } = await activeSession();
+    const { server } = suite;
+    const me = await server.api<{ group: string; permissions: string[] }>("GET", "/api/v1/me", { token: await server.login(tech.email, tech.password) });
+    const permissions = me.body.permissions.filter((p) => p !== "record");
+    expect((await server.api("PATCH", `/api/v1/admin/groups/${encodeURIComponent(me.body.group)}`, { token: server.admin.token, body: { permissions } })).status).toBe(200);
+
+    const out = join(home, "after-revoke.png");
+    const shot = await rescue(home, ["session", "snapshot", session.id, "--out", out]);
+    expect(shot.code, shot.stderr).toBe(5);
+    expect(shot.stderr).toMatch(/permission: record/);
+    expect(existsSync(out)).toBe(false);
+    const wav = join(home, "after-revoke.wav");
+    const listen = await rescue(home, ["session", "listen", session.id, "--out", wav]);
+    expect(listen.code, listen.stderr).toBe(5);
+    expect(existsSync(wav)).toBe(false);
+    // Not a new capture: the live view itself is the technician's to keep watching.
+    const view = await rescue(home, ["session", "view", session.id, "--frames", "1", "--renderer", "blocks", "--size", "24x12"]);
+    expect(view.code, view.stderr).toBe(0);
+    const log = await rescue(home, ["session", "log", session.id, "--json"]);
+    expect(log.json<Array<{ event: string }>>().some((e) => e.event === "snapshot" || e.event === "voice-saved")).toBe(false);
+  });
+
   it("--window hands the live stream to a desktop player, and names mpv and ffplay when neither is installed", async () => {
     const { home, session } = await activeSession();
     const bin = join(home, "bin");
