@@ -192,7 +192,16 @@ export class SessionManager {
         this.follow(e.session);
         // The customer came back after this daemon lost their connection (it restarted meanwhile).
         if (before?.customer?.away && !e.session.customer?.away) this.adopt(e.session);
-      } else if (e.type === "sessions") for (const s of e.sessions) this.follow(s);
+      } else if (e.type === "sessions") {
+        for (const s of e.sessions) this.follow(s);
+        // Not among this login's sessions any more (logged out, another login): nobody here may
+        // keep receiving or recording its customer.
+        const listed = new Set(e.sessions.map((s) => s.id));
+        for (const id of [...this.media.keys()].filter((id) => !listed.has(id))) {
+          this.endListeners(id, "logged out");
+          void this.closePeer(id, "not among this login's sessions (logged out)");
+        }
+      }
     });
   }
 

@@ -3,6 +3,7 @@ import { liveHolder, pidRecord, readPidFile, type PidRecord } from "../../../pro
 import { examples, type Context } from "../../context.js";
 import { DaemonUnavailable } from "../../errors.js";
 import { awaitExit, TIMED_OUT, within } from "../../daemon/process.js";
+import { liveSessionsOf, liveSessionsText } from "../live-sessions.js";
 
 /** How long the daemon has to finish (recordings finalised, sockets closed) before it is killed. */
 const STOP_TIMEOUT_MS = 5000;
@@ -44,15 +45,10 @@ async function askToStop(ctx: Context): Promise<PidRecord | null> {
 
 /** Sessions whose media runs through this daemon pause until a daemon runs again: say which, on stderr. */
 async function warnOfLiveMedia(ctx: Context, client: Awaited<ReturnType<Context["daemon"]>>): Promise<void> {
-  const sessions = await within(
-    client.listSessions().catch(() => []),
-    ANSWER_TIMEOUT_MS,
-  );
-  if (sessions === TIMED_OUT) return;
-  const live = sessions.filter((s) => s.status === "active" || s.status === "on-hold" || s.status === "collaborating");
+  const live = await liveSessionsOf(client);
   if (live.length === 0) return;
   ctx.io.stderr.write(
-    `warning: the media and recording of ${live.length} live session${live.length === 1 ? "" : "s"} (${live.map((s) => s.id).join(", ")}) pause until rescued runs again; it then adopts ${live.length === 1 ? "it" : "them"} (the recording goes on in a new segment)\n`,
+    `warning: the media and recording of ${liveSessionsText(live)} pause until rescued runs again; it then adopts ${live.length === 1 ? "it" : "them"} (the recording goes on in a new segment)\n`,
   );
 }
 
