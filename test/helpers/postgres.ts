@@ -16,6 +16,10 @@ export interface TestPostgres {
   database(name?: string): Promise<string>;
   /** The cluster's log so far (postgres's own stderr). */
   log(): Promise<string>;
+  /** Stops the server (fast shutdown: connections are cut) and keeps its data: `resume` starts it again. */
+  pause(): Promise<void>;
+  /** Starts the paused server again on the same port and data. */
+  resume(): Promise<void>;
   /** Stops the cluster and removes its folder. */
   stop(): Promise<void>;
 }
@@ -104,6 +108,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     async log() {
       const { readFile } = await import("node:fs/promises");
       return readFile(logFile, "utf8").catch(() => "");
+    },
+    async pause() {
+      await exec("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    async resume() {
+      await exec("pg_ctl", ["-D", data, "-l", logFile, "-o", settings, "-w", "-t", "120", "start"]);
     },
     async stop() {
       if (stopped) return;

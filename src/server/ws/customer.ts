@@ -35,6 +35,10 @@ export interface CustomerDeps {
 /** Why a PIN from a source that spent its budget of wrong PINs is refused, and what the customer can do. */
 export const PIN_THROTTLED_REASON = "too many wrong PINs from your network: connect from another network (e.g. mobile data) or call your technician";
 
+/** How often, and for how long (ms), a customer's leave the store could not take is tried again. */
+const LEFT_RETRY_MS = 1_000;
+const LEFT_RETRY_FOR_MS = 60_000;
+
 /** Steps a customer goes through, in this order. */
 type Phase = "pin" | "joined" | "devices" | "accepted";
 
@@ -50,6 +54,30 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
   };
   const refuse = (message: string) => send({ type: "error", code: "conflict", message });
   const withinBudget = messageBudget(ws, deps.buckets, deps.messageRate, () => log.warn({ sessionId, address }, "customer socket flooding: closed"));
+
+  /**
+   * Tells the session that its customer's connection ended (`how`: they left, were lost, or it
+   * dropped). A store that cannot be written for a moment (PostgreSQL restarting) is tried again
+   * every LEFT_RETRY_MS for LEFT_RETRY_FOR_MS, so a customer who ended the session is not later
+   * taken for one who never came back; but not once the customer is back on a newer socket, on
+   * any node: a stale leave must not undo a return. A refusal of the session model is final.
+   */
+  const markLeft = async (id: string, how: Parameters<SessionService["customerLeft"]>[1]): Promise<void> => {
+    const giveUpAt = Date.now() + LEFT_RETRY_FOR_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sessions.customerLeft(id, how);
+        if (attempt > 1) log.info({ sessionId: id, attempt }, "marking customer left succeeded on a later try");
+        return;
+      } catch (err) {
+        const retryable = !(err instanceof RescueError) || err.code === "unavailable" || err.code === "internal";
+        if (!retryable || Date.now() > giveUpAt || deps.stopping()) return void log.error({ err, sessionId: id }, "marking customer left failed");
+        log.warn({ err: (err as Error).message, sessionId: id, attempt }, "marking customer left failed: trying again");
+      }
+      await new Promise((r) => setTimeout(r, LEFT_RETRY_MS));
+      if (await hub.hasCustomer(id).catch(() => false)) return;
+    }
+  };
 
   const joinTimer = setTimeout(() => closeWith(ws, WS_CLOSE.badMessage, "join expected"), deps.joinTimeoutMs);
   // A customer who vanished without closing (phone locked, radio lost) is found by the heartbeat.
@@ -77,7 +105,7 @@ export function customerConnection(ws: WebSocket, address: string, deps: Custome
     detach();
     if (sessionId && current && !deps.stopping()) {
       const how = left ? { left } : lost ? { lost: { heartbeatMs: deps.heartbeatMs } } : {};
-      sessions.customerLeft(sessionId, how).catch((err: unknown) => log.error({ err, sessionId }, "marking customer left failed"));
+      void markLeft(sessionId, how);
     }
   });
 
