@@ -192,6 +192,8 @@ describe.skipIf(unavailable !== undefined)("a customer whose page or network dro
     expect(back.video.frames).toBeGreaterThan(before.video.frames);
     expect(back.video.frames).toBeGreaterThanOrEqual(away.video.frames);
     console.log(`20 s link outage: media back ${restoredMs} ms after the link came up`);
+    // The technician's one Lens session slot is free again for the next case.
+    expect((await cli(["session", "end", session.id, "--json"])).code).toBe(0);
     await page.close();
   });
 
