@@ -37,6 +37,8 @@ export function toTechnician(r: Row): TechnicianRow {
     admin: Number(r.admin) === 1,
     passwordHash: str(r.password_hash),
     createdAt: str(r.created_at),
+    disabledAt: r.disabled_at == null ? null : str(r.disabled_at),
+    removedAt: r.removed_at == null ? null : str(r.removed_at),
   };
 }
 
