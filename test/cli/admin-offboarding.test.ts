@@ -41,12 +41,21 @@ describe("rescue admin off-boarding verbs against a real server and daemon", () 
     expect((await me(server.admin.token)).status).toBe(200);
   });
 
-  it("disable, enable, set, reset-password and remove print the contract's JSON and take effect at once", async () => {
+  it("disable, enable, set, reset-password and remove print the contract's JSON and take effect at once; the technician's daemon says why it is logged out", async () => {
     const other = await server.createGroup("Tier 2", ["lens", "private"]);
+    const status = async () => (await rescue(techHome, ["daemon", "status", "--json"])).json<{ backend: { state: string; lastError?: string } }>().backend;
+    for (let i = 0; i < 100 && (await status()).state !== "connected"; i++) await new Promise((r) => setTimeout(r, 200));
+    expect((await status()).state).toBe("connected");
     const disabled = await rescue(adminHome, ["admin", "technician", "disable", tech.email, "--json"]);
     expect(disabled.code, disabled.stderr).toBe(0);
     expect(OffboardResult.parse(disabled.json())).toMatchObject({ email: tech.email, status: "disabled", endedSessions: [] });
     expect((await me(tech.token)).status).toBe(401);
+    let backend = await status();
+    for (let i = 0; i < 100 && backend.state !== "logged-out"; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      backend = await status();
+    }
+    expect(backend).toMatchObject({ state: "logged-out", lastError: "account disabled by an administrator" });
     const listed = await rescue(adminHome, ["admin", "technician", "list", "--json"]);
     expect(listed.json<any[]>().find((t) => t.email === tech.email).status).toBe("disabled");
 
