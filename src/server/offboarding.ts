@@ -1,14 +1,11 @@
-import { RescueError, TERMINAL_STATUSES, SESSION_STATUSES, type Group, type OffboardResult, type PasswordReset, type TechnicianStatus } from "../protocol/index.js";
+import { RescueError, type Group, type OffboardResult, type PasswordReset, type TechnicianStatus } from "../protocol/index.js";
 import { generatePassword, hashPassword } from "./auth/passwords.js";
-import type { Caller } from "./auth/service.js";
 import { groupView } from "./org.js";
 import type { ExternalTechnicianRow, GroupRow, Store, TechnicianPatch, TechnicianRow } from "./store/types.js";
 import type { Hub } from "./ws/hub.js";
 import type { SessionService } from "./sessions/service.js";
+import { LIVE_STATUSES } from "./sessions/state.js";
 import { WS_CLOSE } from "../protocol/index.js";
-
-/** Statuses in which a session still needs its lead: a disable or removal is refused (or, forced, ends them). */
-const LIVE_STATUSES = SESSION_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
 
 /** The store key every change to who may administer runs under: two admins cannot disable each other into none. */
 const ADMINS_KEY = "admins";
@@ -29,17 +26,17 @@ export class Offboarding {
     private readonly store: Store,
     private readonly now: () => Date,
     private readonly hub: Pick<Hub, "closeTechnician">,
-    private readonly sessions: Pick<SessionService, "end">,
+    private readonly sessions: Pick<SessionService, "endForAdmin">,
   ) {}
 
   /** Marks the account removed for good (the row stays: the session log names them). Errors: not_found, conflict (last admin, live sessions). */
-  async remove(email: string, force: boolean): Promise<OffboardResult> {
-    return this.takeAway(email, force, { removedAt: this.now().toISOString() }, "removed by an administrator");
+  async remove(email: string, force: boolean, by: string): Promise<OffboardResult> {
+    return this.takeAway(email, force, by, { removedAt: this.now().toISOString() }, "removed by an administrator");
   }
 
   /** Disables (reversibly) or enables an account. Errors: not_found (or removed), conflict (last admin, live sessions). */
-  async setDisabled(email: string, disabled: boolean, force: boolean): Promise<OffboardResult> {
-    if (disabled) return this.takeAway(email, force, { disabledAt: this.now().toISOString() }, "disabled by an administrator");
+  async setDisabled(email: string, disabled: boolean, force: boolean, by: string): Promise<OffboardResult> {
+    if (disabled) return this.takeAway(email, force, by, { disabledAt: this.now().toISOString() }, "disabled by an administrator");
     const t = await this.present(email);
     await this.store.technicians.update(t.id, { disabledAt: null });
     return this.result({ ...t, disabledAt: null }, 0, []);
@@ -91,7 +88,8 @@ export class Offboarding {
     return groupView(g);
   }
 
-  private async takeAway(email: string, force: boolean, patch: TechnicianPatch, why: string): Promise<OffboardResult> {
+  /** `by`: the administrator's email, which the session log of a session ended by force names. */
+  private async takeAway(email: string, force: boolean, by: string, patch: TechnicianPatch, why: string): Promise<OffboardResult> {
     const { t, live, revoked } = await this.store.exclusive([ADMINS_KEY], async () => {
       const t = await this.present(email);
       if (t.admin && technicianStatus(t) === "active" && (await this.store.technicians.countAdmins()) <= 1) {
@@ -112,12 +110,10 @@ export class Offboarding {
     });
     this.hub.closeTechnician(t.id, WS_CLOSE.unauthenticated, `account ${why}`);
     const ended: string[] = [];
-    // Ended as the lead would (the session log says by whom); outside the admins lock, which the
-    // session queue must not nest in.
-    const lead: Caller = { technician: t, group: (await this.store.groups.get(t.group))!, tokenHash: "" };
+    // Outside the admins lock, which the session queue must not nest in.
     for (const s of live) {
       try {
-        await this.sessions.end(lead, s.id);
+        await this.sessions.endForAdmin(t.id, s.id, by);
         ended.push(s.id);
       } catch (err) {
         // Ended meanwhile by the customer or a timeout: nothing left to do.

@@ -1,5 +1,8 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CreatedApiKey, ErrorBody, OffboardResult, PasswordReset, Technician, WS_CLOSE, type Permission } from "../../src/protocol/index.js";
+import { DATABASE_FILE } from "../../src/server/store/sqlite.js";
 import { customerReady, openTechnicianWs, serverPerTest, type TestServer } from "../helpers/server.js";
 
 // Off-boarding, written as the attacks it stops: a technician who left (or whose password leaked)
@@ -92,6 +95,14 @@ describe("off-boarding a technician", () => {
     expect(OffboardResult.parse(forced.body).endedSessions).toEqual([s.id]);
     expect((await customer.closed).code).toBe(WS_CLOSE.sessionEnded);
     expect((await me(tech.token)).status).toBe(401);
+    // The session log says which administrator ended it (read from the store file: nobody else may read that log now).
+    const db = new Database(join(server.dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT entry FROM session_log WHERE session_id = ? AND event = 'closed'").all(s.id) as { entry: string }[];
+      expect(rows.map((r) => JSON.parse(r.entry).by)).toEqual([server.admin.email]);
+    } finally {
+      db.close();
+    }
   });
 
   it("reset-password: a new password shown once; the old password and every old token stop working, the socket closes", async () => {

@@ -61,7 +61,7 @@ export function adminRoutes(app: FastifyInstance, s: Services): void {
     const who = await admin(req);
     const { email } = parseInput(TechnicianParams, req.params, "path");
     const { force } = parseInput(RemoveTechnicianQuery, req.query, "query");
-    const done = await s.offboarding.remove(email, force === "true");
+    const done = await s.offboarding.remove(email, force === "true", who.technician.email);
     logged(req, who, "technician removed", done);
     return done;
   });
@@ -76,7 +76,7 @@ export function adminRoutes(app: FastifyInstance, s: Services): void {
       logged(req, who, "technician moved", done);
     }
     if (patch.disabled !== undefined) {
-      done = await s.offboarding.setDisabled(email, patch.disabled, patch.force ?? false);
+      done = await s.offboarding.setDisabled(email, patch.disabled, patch.force ?? false, who.technician.email);
       logged(req, who, patch.disabled ? "technician disabled" : "technician enabled", done);
     }
     return done;
