@@ -80,6 +80,11 @@ export function collaborationRoutes(d: Daemon): Route[] {
       handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/external-technicians", ExternalTechnician, body),
     },
     {
+      method: "DELETE",
+      path: "/api/v1/admin/external-technicians/:email",
+      handler: async ({ params }) => (await rest()).call("DELETE", `/api/v1/admin/external-technicians/${enc(params.email!)}`, ExternalTechnician),
+    },
+    {
       method: "POST",
       path: "/api/v1/sessions/:id/transfer",
       body: TransferRequest,

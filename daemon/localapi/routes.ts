@@ -1,4 +1,7 @@
 import {
+  OffboardResult,
+  PasswordReset,
+  TechnicianPatch,
   AddTechnicianRequest,
   AddTechnicianResponse,
   ApiKey,
@@ -260,6 +263,28 @@ export function routes(d: Daemon): Route[] {
       path: "/api/v1/admin/technicians",
       body: AddTechnicianRequest,
       handler: async ({ body }) => (await rest()).call("POST", "/api/v1/admin/technicians", AddTechnicianResponse, body),
+    },
+    {
+      method: "DELETE",
+      path: "/api/v1/admin/technicians/:email",
+      handler: async ({ params, query }) =>
+        (await rest()).call("DELETE", `/api/v1/admin/technicians/${enc(params.email!)}${query.get("force") === "true" ? "?force=true" : ""}`, OffboardResult),
+    },
+    {
+      method: "PATCH",
+      path: "/api/v1/admin/technicians/:email",
+      body: TechnicianPatch,
+      handler: async ({ params, body }) => (await rest()).call("PATCH", `/api/v1/admin/technicians/${enc(params.email!)}`, OffboardResult, body),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/admin/technicians/:email/password",
+      handler: async ({ params }) => (await rest()).call("POST", `/api/v1/admin/technicians/${enc(params.email!)}/password`, PasswordReset),
+    },
+    {
+      method: "DELETE",
+      path: "/api/v1/admin/groups/:name",
+      handler: async ({ params }) => (await rest()).call("DELETE", `/api/v1/admin/groups/${enc(params.name!)}`, Group),
     },
   ];
 }

@@ -145,15 +145,27 @@ const GROUPS: Group[] = [
           create: () => import("./commands/admin/group/create.js"),
           set: () => import("./commands/admin/group/set.js"),
           list: () => import("./commands/admin/group/list.js"),
+          delete: () => import("./commands/admin/group/delete.js"),
         },
       },
       {
         name: "technician",
         description: "technicians",
-        examples: ["rescue admin technician add bob@example.com --group Support --json", "rescue admin technician list"],
+        examples: [
+          "rescue admin technician add bob@example.com --group Support --json",
+          "rescue admin technician list",
+          "rescue admin technician disable eve@example.com",
+          "rescue admin technician remove eve@example.com --force",
+          "rescue admin technician reset-password eve@example.com --json",
+        ],
         verbs: {
           add: () => import("./commands/admin/technician/add.js"),
           list: () => import("./commands/admin/technician/list.js"),
+          set: () => import("./commands/admin/technician/set.js"),
+          disable: () => import("./commands/admin/technician/disable.js"),
+          enable: () => import("./commands/admin/technician/enable.js"),
+          "reset-password": () => import("./commands/admin/technician/reset-password.js"),
+          remove: () => import("./commands/admin/technician/remove.js"),
         },
       },
       {
@@ -163,6 +175,7 @@ const GROUPS: Group[] = [
         verbs: {
           add: () => import("./commands/admin/external/add.js"),
           list: () => import("./commands/admin/external/list.js"),
+          remove: () => import("./commands/admin/external/remove.js"),
         },
       },
     ],

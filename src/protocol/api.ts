@@ -29,6 +29,11 @@ import { Session } from "./session.js";
  *   PATCH /api/v1/admin/groups/:name   GroupPatch -> Group              (admin)
  *   GET  /api/v1/admin/technicians     -> Technician[]                  (admin)
  *   POST /api/v1/admin/technicians     AddTechnicianRequest -> AddTechnicianResponse (admin)
+ *   DELETE /api/v1/admin/technicians/:email[?force=true]  -> OffboardResult (admin; see RemoveTechnician)
+ *   PATCH  /api/v1/admin/technicians/:email  TechnicianPatch -> OffboardResult (admin: move, disable, enable)
+ *   POST   /api/v1/admin/technicians/:email/password  -> PasswordReset (admin; a new password, old tokens revoked)
+ *   DELETE /api/v1/admin/external-technicians/:email  -> ExternalTechnician (admin; the approval withdrawn)
+ *   DELETE /api/v1/admin/groups/:name  -> Group (admin; conflict while technicians are in it)
  *   GET  /api/v1/ws                    technician WebSocket (see technician-ws.ts)
  *   GET  /api/v1/customer/ws           customer WebSocket (see customer-ws.ts)
  *   /api/v1/apikeys, /api/v1/integration/..., /api/v1/openapi.json: the contact-center API (see integration.ts)
@@ -52,8 +57,11 @@ export const Technician = z.object({
   group: z.string(),
   admin: z.boolean(),
   permissions: z.array(Permission),
+  /** Admin listings only: whether the account may log in (disabled: reversibly not; removed: for good). */
+  status: z.enum(["active", "disabled", "removed"]).optional(),
 });
 export type Technician = z.infer<typeof Technician>;
+export type TechnicianStatus = NonNullable<Technician["status"]>;
 
 export const LoginResponse = z.object({
   token: z.string(),
@@ -151,3 +159,36 @@ export const AddTechnicianResponse = z.object({ email: z.string(), password: z.s
 export type AddTechnicianResponse = z.infer<typeof AddTechnicianResponse>;
 
 export const SessionList = z.array(Session);
+
+/** Path parameter naming a technician by email. */
+export const TechnicianParams = z.strictObject({ email: Email });
+
+/**
+ * An administrator's change to a technician: `group` moves them; `disabled` true takes their access
+ * away (tokens revoked, sockets closed), false gives it back. `force` lets a disable end the live
+ * sessions they lead, which are refused otherwise.
+ */
+export const TechnicianPatch = z
+  .strictObject({ group: GroupName.optional(), disabled: z.boolean().optional(), force: z.boolean().optional() })
+  .refine((p) => p.group !== undefined || p.disabled !== undefined, "give group or disabled");
+export type TechnicianPatch = z.input<typeof TechnicianPatch>;
+
+/** Query of DELETE /api/v1/admin/technicians/:email: `force=true` ends the live sessions they lead. */
+export const RemoveTechnicianQuery = z.strictObject({ force: z.enum(["true", "false"]).optional() });
+
+/**
+ * What an off-boarding action did: the technician's state after it, how many login tokens it
+ * revoked (their sockets closed on every node), and the sessions it ended (with `force`).
+ */
+export const OffboardResult = z.object({
+  email: z.string(),
+  group: z.string(),
+  status: z.enum(["active", "disabled", "removed"]),
+  revokedTokens: z.number().int().nonnegative(),
+  endedSessions: z.array(Id),
+});
+export type OffboardResult = z.infer<typeof OffboardResult>;
+
+/** A new password, shown once; every older token of the technician is revoked. */
+export const PasswordReset = z.object({ email: z.string(), password: z.string(), revokedTokens: z.number().int().nonnegative() });
+export type PasswordReset = z.infer<typeof PasswordReset>;

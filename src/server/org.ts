@@ -85,13 +85,18 @@ export class Organisation {
     const groups = new Map((await this.store.groups.list()).map((g) => [g.name, g]));
     return (await this.store.technicians.list()).flatMap((t) => {
       const g = groups.get(t.group);
-      return g ? [technicianView(t, g)] : [];
+      return g ? [{ ...technicianView(t, g), status: t.removedAt ? ("removed" as const) : t.disabledAt ? ("disabled" as const) : ("active" as const) }] : [];
     });
   }
 
   async addTechnician(req: Parsed<typeof AddTechnicianRequest>): Promise<AddTechnicianResponse> {
     if (!(await this.store.groups.get(req.group))) throw new RescueError("not_found", `no group "${req.group}"`);
-    if (await this.store.technicians.byEmail(req.email)) throw new RescueError("conflict", `technician ${req.email} already exists`, { reason: ALREADY_EXISTS });
+    const existing = await this.store.technicians.byEmail(req.email);
+    if (existing) {
+      // A removed account keeps its address: the session log still names it.
+      const removed = existing.removedAt ? " (removed; the session log keeps the address, so add them under another)" : "";
+      throw new RescueError("conflict", `technician ${req.email} already exists${removed}`, { reason: ALREADY_EXISTS });
+    }
     const password = generatePassword();
     await this.store.technicians.insert({
       id: newId(),

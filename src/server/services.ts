@@ -11,6 +11,7 @@ import { PinGuard } from "./limits/pin-guard.js";
 import { RedisBuckets } from "./limits/redis-buckets.js";
 import { CustomerContacts } from "./ws/customer-contacts.js";
 import { Metrics } from "./metrics.js";
+import { Offboarding } from "./offboarding.js";
 import { Organisation } from "./org.js";
 import { CollaborationService } from "./sessions/collaboration.js";
 import { SessionService } from "./sessions/service.js";
@@ -37,6 +38,8 @@ export interface Services {
   hub: Hub;
   auth: AuthService;
   org: Organisation;
+  /** Removing, disabling, moving technicians, resetting passwords; withdrawing approvals; deleting groups. */
+  offboarding: Offboarding;
   sessions: SessionService;
   collaboration: CollaborationService;
   /** A technician's login token, or an external technician's session-scoped one. */
@@ -101,6 +104,7 @@ export function buildServices(opts: {
     log,
     auth,
     org: new Organisation(store, now),
+    offboarding: new Offboarding(store, now, hub, sessions),
     sessions,
     collaboration,
     participant: async (authorization) => {

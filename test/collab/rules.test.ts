@@ -178,6 +178,23 @@ describe("collaboration rules on the server", () => {
     expect(log.map((e: SessionLogEntry) => e.event)).toEqual(expect.arrayContaining(["invited", "email-queued"]));
   });
 
+  it("a disabled or removed technician is neither invited nor handed a session", async () => {
+    const lead = await server.technician(LEAD);
+    const gone = await server.technician(["lens", "private", "pin"]);
+    const { id } = await activeSession(lead);
+    for (const how of ["disable", "remove"] as const) {
+      const path = `/api/v1/admin/technicians/${encodeURIComponent(gone.email)}`;
+      const done = how === "disable" ? await server.api("PATCH", path, { token: server.admin.token, body: { disabled: true } }) : await server.api("DELETE", path, { token: server.admin.token });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      const invited = await invite(lead, id, { kind: "internal", to: gone.email });
+      expect(invited.status, how).toBe(403);
+      expect(invited.body.error.message).toMatch(/disabled or removed/);
+      const transferred = await server.api("POST", `/api/v1/sessions/${id}/transfer`, { token: lead.token, body: { to: gone.email } });
+      expect(transferred.status, how).toBe(403);
+      expect(transferred.body.error.message).toMatch(/disabled or removed/);
+    }
+  });
+
   it("transfers only to an online internal technician whose group and Lens slot allow it", async () => {
     const lead = await server.technician(LEAD);
     const noTransfer = await server.technician(LEAD.filter((p) => p !== "transfer"));

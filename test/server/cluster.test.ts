@@ -123,6 +123,24 @@ describe("several nodes through Redis", () => {
     expect((await onA.closed).code).toBe(WS_CLOSE.unauthenticated);
   });
 
+  it("a technician removed, disabled or given a new password through node B loses their sockets on node A at once (4401) and their token on every node", async () => {
+    cluster = await each.start(2);
+    const [a, b] = cluster.nodes as [TestNode, TestNode];
+    const enc = encodeURIComponent;
+    for (const [how, path, method, body, reason] of [
+      ["remove", "", "DELETE", undefined, "account removed by an administrator"],
+      ["disable", "", "PATCH", { disabled: true }, "account disabled by an administrator"],
+      ["reset", "/password", "POST", undefined, "password reset by an administrator; log in again"],
+    ] as const) {
+      const tech = await cluster.technician(LEAD);
+      const onA = await technicianWs(a, tech.token);
+      const res = await b.api(method, `/api/v1/admin/technicians/${enc(tech.email)}${path}`, { token: cluster.admin.token, body });
+      expect(res.status, `${how}: ${JSON.stringify(res.body)}`).toBe(200);
+      expect(await onA.closed, how).toEqual({ code: WS_CLOSE.unauthenticated, reason });
+      for (const node of [a, b]) expect((await node.api("GET", "/api/v1/me", { token: tech.token })).status, how).toBe(401);
+    }
+  });
+
   it("a technician's newer connection on node B replaces their older one on node A (4409, signed in elsewhere): only the newer gets pushes and offers, and stays online", async () => {
     cluster = await each.start(2);
     const [a, b] = cluster.nodes as [TestNode, TestNode];

@@ -199,4 +199,31 @@ describe("several nodes on one PostgreSQL database", () => {
     const session = (await api(nodes[0]!, "GET", `/api/v1/sessions/${id}`, lead.token)).body as { collaborators?: unknown[] };
     expect(session.collaborators).toHaveLength(4);
   }, 300_000);
+
+  // Last in the file: it disables the admin whose token the tests above use.
+  it("two admins disabling each other on two nodes at once: one wins, one administrator always remains; a forced removal ends the live session", async () => {
+    const admins: { email: string; token: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const added = await api(nodes[0]!, "POST", "/api/v1/admin/technicians", adminToken, { email: `admin-${i}@example.test`, group: "Administrators", admin: true });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      admins.push({ email: added.body.email, token: await login(nodes[i]!, added.body.email, added.body.password) });
+    }
+    const [a, b] = admins as [{ email: string; token: string }, { email: string; token: string }];
+    const lead = await technician(["lens", "private", "pin"]);
+    const live = await waitingSession(lead.token, "lens", 0);
+    expect((await api(nodes[1]!, "DELETE", `/api/v1/admin/technicians/${encodeURIComponent(lead.email)}`, a.token)).status).toBe(409);
+    const forced = await api(nodes[2]!, "DELETE", `/api/v1/admin/technicians/${encodeURIComponent(lead.email)}?force=true`, a.token);
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200);
+    expect(forced.body.endedSessions).toEqual([live]);
+    expect((await api(nodes[0]!, "GET", "/api/v1/me", lead.token)).status).toBe(401);
+
+    expect((await api(nodes[2]!, "PATCH", "/api/v1/admin/technicians/boss%40example.test", a.token, { disabled: true })).status).toBe(200);
+    const codes = await together([
+      () => api(nodes[0]!, "PATCH", `/api/v1/admin/technicians/${encodeURIComponent(b.email)}`, a.token, { disabled: true }),
+      () => api(nodes[1]!, "PATCH", `/api/v1/admin/technicians/${encodeURIComponent(a.email)}`, b.token, { disabled: true }),
+    ]);
+    expect(codes.sort()).toEqual([200, 409]);
+    const answers = await Promise.all([a, b].map((x) => api(nodes[2]!, "GET", "/api/v1/me", x.token)));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 401]);
+  }, 300_000);
 });

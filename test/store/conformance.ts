@@ -349,6 +349,55 @@ export function storeConformance(engine: Store["engine"], open: OpenStore): void
       expect(await store.externalTechnicians.get("a@example.test")).toBeUndefined();
     });
 
+    it("off-boarding: a technician update patches only what it names, disabled and removed admins are not counted, a removed row keeps its sessions readable", async () => {
+      await fresh();
+      await store.technicians.insert(technician("t3", "boss@example.test", { admin: true }));
+      await store.technicians.insert(technician("t4", "deputy@example.test", { admin: true }));
+      await store.groups.insert({ name: "h", permissions: [], pinExpiryMinutes: 1, maxTechnicians: 1, createdAt: T0 });
+      await store.sessions.insert(session("s1", "t1"));
+      expect(await store.technicians.countAdmins()).toBe(2);
+      expect(await store.technicians.update("t4", { disabledAt: at(1) })).toBe(true);
+      expect(await store.technicians.countAdmins()).toBe(1);
+      expect(await store.technicians.byId("t4")).toEqual(technician("t4", "deputy@example.test", { admin: true, disabledAt: at(1) }));
+      expect(await store.technicians.update("t4", { disabledAt: null })).toBe(true);
+      expect(await store.technicians.byId("t4")).toEqual(technician("t4", "deputy@example.test", { admin: true }));
+      expect(await store.technicians.countAdmins()).toBe(2);
+      expect(await store.technicians.update("t3", { removedAt: at(2) })).toBe(true);
+      expect(await store.technicians.countAdmins()).toBe(1);
+      // The removed technician's rows stay: the session still names them.
+      await store.technicians.update("t1", { removedAt: at(3), group: "h", passwordHash: "new" });
+      expect(await store.technicians.byEmail("one@example.test")).toEqual(technician("t1", "one@example.test", { removedAt: at(3), group: "h", passwordHash: "new" }));
+      expect((await store.sessions.get("s1"))!.technicianEmail).toBe("one@example.test");
+      expect(await store.technicians.update("missing", { disabledAt: at(4) })).toBe(false);
+      expect(await store.technicians.update("t2", {})).toBe(true);
+      expect(await store.technicians.update("missing", {})).toBe(false);
+    });
+
+    it("off-boarding: every token of one technician revoked at once (their hashes returned), others kept", async () => {
+      await fresh();
+      for (const hash of ["a1", "a2", "a3"]) await store.tokens.insert({ hash, technicianId: "t1", expiresAt: at(60_000), createdAt: T0 });
+      await store.tokens.insert({ hash: "b1", technicianId: "t2", expiresAt: at(60_000), createdAt: T0 });
+      expect((await store.tokens.deleteByTechnician("t1")).sort()).toEqual(["a1", "a2", "a3"]);
+      for (const hash of ["a1", "a2", "a3"]) expect(await store.tokens.withOwner(hash)).toBeUndefined();
+      expect((await store.tokens.withOwner("b1"))!.technician.id).toBe("t2");
+      expect(await store.tokens.deleteByTechnician("t1")).toEqual([]);
+    });
+
+    it("off-boarding: a group is deleted only when no technician (removed ones too) is in it; an approval is withdrawn", async () => {
+      await fresh();
+      await store.groups.insert({ name: "empty", permissions: [], pinExpiryMinutes: 1, maxTechnicians: 1, createdAt: T0 });
+      expect(await store.groups.delete("empty")).toBe(true);
+      expect(await store.groups.get("empty")).toBeUndefined();
+      expect(await store.groups.delete("empty")).toBe(false);
+      await store.technicians.update("t1", { removedAt: at(1) });
+      await expect(store.groups.delete("g")).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining("still has technicians") });
+      expect(await store.groups.get("g")).toBeDefined();
+      await store.externalTechnicians.insert({ email: "ext@example.test", name: "E", addedAt: T0 });
+      expect(await store.externalTechnicians.delete("ext@example.test")).toBe(true);
+      expect(await store.externalTechnicians.get("ext@example.test")).toBeUndefined();
+      expect(await store.externalTechnicians.delete("ext@example.test")).toBe(false);
+    });
+
     it("session log: entries come back in the order appended, JSON intact, per session", async () => {
       await fresh();
       await store.sessions.insert(session("s1", "t1"));

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import type { Readable } from "node:stream";
 import type * as z from "zod";
-import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest } from "../../protocol/api.js";
+import type { AddTechnicianRequest, CreateSessionRequest, GroupPatch, GroupRequest, TechnicianPatch } from "../../protocol/api.js";
 import type { CollaboratorPatch, InviteRequest } from "../../protocol/collaboration.js";
 import type { LensActionInput } from "../../protocol/lens.js";
 import type { RescueError } from "../../protocol/errors.js";
@@ -272,6 +272,14 @@ export class DaemonClient {
   patchGroup = (name: string, req: GroupPatch) => this.call("PATCH", `/api/v1/admin/groups/${enc(name)}`, async () => (await api()).Group, req);
   listTechnicians = () => this.call("GET", "/api/v1/admin/technicians", () => arrayOf(api().then((m) => m.Technician)));
   addTechnician = (req: AddTechnicianRequest) => this.call("POST", "/api/v1/admin/technicians", async () => (await api()).AddTechnicianResponse, req);
+  /** Off-boarding (admins): `force` ends the live sessions the technician leads. */
+  removeTechnician = (email: string, force: boolean) =>
+    this.call("DELETE", `/api/v1/admin/technicians/${enc(email)}${force ? "?force=true" : ""}`, async () => (await api()).OffboardResult);
+  patchTechnician = (email: string, patch: TechnicianPatch) => this.call("PATCH", `/api/v1/admin/technicians/${enc(email)}`, async () => (await api()).OffboardResult, patch);
+  resetPassword = (email: string) => this.call("POST", `/api/v1/admin/technicians/${enc(email)}/password`, async () => (await api()).PasswordReset);
+  deleteGroup = (name: string) => this.call("DELETE", `/api/v1/admin/groups/${enc(name)}`, async () => (await api()).Group);
+  withdrawExternal = (email: string) =>
+    this.call("DELETE", `/api/v1/admin/external-technicians/${enc(email)}`, async () => (await collaboration()).ExternalTechnician);
   createApiKey = (name: string) => this.call("POST", "/api/v1/apikeys", async () => (await integration()).CreatedApiKey, { name });
   listApiKeys = () => this.call("GET", "/api/v1/apikeys", () => arrayOf(integration().then((m) => m.ApiKey)));
   revokeApiKey = (id: string) => this.call("DELETE", `/api/v1/apikeys/${enc(id)}`, async () => (await localapi()).NoAnswer);

@@ -30,6 +30,11 @@ export function technicianView(t: TechnicianRow, g: GroupRow): Technician {
   return { id: t.id, email: t.email, name: t.name, group: g.name, admin: t.admin, permissions: [...g.permissions] };
 }
 
+/** Whether an administrator disabled or removed the account: it may then neither log in nor use any token or key. */
+export function offboarded(t: TechnicianRow): boolean {
+  return Boolean(t.disabledAt || t.removedAt);
+}
+
 export function hasPermission(caller: Caller, p: Permission): boolean {
   return caller.group.permissions.includes(p);
 }
@@ -59,7 +64,8 @@ export class AuthService {
     const technician = await this.store.technicians.byEmail(email);
     const ok = await verifyPassword(password, technician?.passwordHash ?? DECOY_HASH);
     const group = technician && (await this.store.groups.get(technician.group));
-    if (!ok || !technician || !group) throw new RescueError("unauthenticated", "wrong email or password");
+    // A disabled or removed account gets the same answer as a wrong password: nothing to learn by guessing.
+    if (!ok || !technician || !group || offboarded(technician)) throw new RescueError("unauthenticated", "wrong email or password");
     for (const b of taken) await this.buckets.refund(b.key, b.rate);
     const { token, hash } = newToken();
     const now = this.now();
@@ -76,7 +82,8 @@ export class AuthService {
     if (!token) throw denied();
     const tokenHash = hashToken(token);
     const found = await this.store.tokens.withOwner(tokenHash);
-    if (!found || found.token.expiresAt <= this.now().toISOString()) throw denied();
+    // Off-boarding deletes the tokens too; this also covers a token inserted by a login racing it.
+    if (!found || found.token.expiresAt <= this.now().toISOString() || offboarded(found.technician)) throw denied();
     return { technician: found.technician, group: found.group, tokenHash };
   }
 

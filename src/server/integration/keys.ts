@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { API_KEY_PREFIX, ApiKeySecret, RescueError, type ApiKey, type CreatedApiKey } from "../../protocol/index.js";
-import type { Caller } from "../auth/service.js";
+import { offboarded, type Caller } from "../auth/service.js";
 import { hashToken } from "../auth/tokens.js";
 import { newId } from "../org.js";
 import type { ApiKeyRow, Store } from "../store/types.js";
@@ -65,7 +65,7 @@ export class ApiKeyService {
     if (!key || key.revokedAt) throw denied();
     const technician = await this.store.technicians.byId(key.technicianId);
     const group = technician && (await this.store.groups.get(technician.group));
-    if (!technician || !group) throw denied();
+    if (!technician || !group || offboarded(technician)) throw denied();
     await this.store.apiKeys.touch(key.id, this.now().toISOString());
     return { technician, group, tokenHash: hash, keyId: key.id };
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import * as z from "zod";
 import {
   AddExternalTechnicianRequest,
+  TechnicianParams,
   ALREADY_EXISTS,
   CollaboratorParams,
   CollaboratorPatch,
@@ -95,6 +96,13 @@ export function collaborationRoutes(app: FastifyInstance, s: Services): void {
     await s.store.externalTechnicians.insert(row);
     req.log.info({ email: row.email, by: who.technician.email }, "external technician approved");
     return reply.code(201).send(external(row));
+  });
+  app.delete("/api/v1/admin/external-technicians/:email", async (req) => {
+    const who = await admin(req);
+    const { email } = parseInput(TechnicianParams, req.params, "path");
+    const row = await s.offboarding.withdrawExternal(email);
+    req.log.info({ email: row.email, by: who.technician.email }, "external technician withdrawn");
+    return external(row);
   });
 
   app.post("/api/v1/sessions/:id/transfer", async (req) => {

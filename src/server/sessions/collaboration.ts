@@ -11,7 +11,7 @@ import {
   type Session,
   type SessionStatus,
 } from "../../protocol/index.js";
-import { hasPermission, type Caller } from "../auth/service.js";
+import { hasPermission, offboarded, type Caller } from "../auth/service.js";
 import { bearerToken, hashToken, newToken } from "../auth/tokens.js";
 import type { Delivery } from "../delivery/carriers.js";
 import { newId } from "../org.js";
@@ -88,6 +88,7 @@ export class CollaborationService {
       if (req.kind === "internal") {
         const invitee = await this.store.technicians.byEmail(req.to!);
         if (!invitee) throw new RescueError("not_found", `no technician ${req.to} in your organisation; invite them as an external technician`);
+        if (offboarded(invitee)) throw new RescueError("forbidden", `${req.to}'s account is disabled or removed`);
         if (invitee.id === caller.technician.id) throw new RescueError("bad_request", "you lead this session already");
         if (row.collaborators.some((c) => c.technicianId === invitee.id)) throw new RescueError("conflict", `${req.to} is already in the session`);
         inviteeId = invitee.id;
@@ -263,6 +264,7 @@ export class CollaborationService {
         });
       }
       if (target.id === caller.technician.id) throw new RescueError("bad_request", "you already hold this session");
+      if (offboarded(target)) throw new RescueError("forbidden", `${to}'s account is disabled or removed: sessions go only to technicians who may log in`);
       const group = await this.store.groups.get(target.group);
       const needed = row.type === "lens" ? requiredPermissions(row.type, row.method).filter((p) => p !== row.method) : ["private" as const];
       const missing = needed.filter((p) => !group?.permissions.includes(p));

@@ -379,6 +379,21 @@ export class SessionService {
     return this.technicianAction(caller, id, "end", "closed");
   }
 
+  /**
+   * An administrator ends a live session of a technician being disabled or removed (`--force`):
+   * as the lead's own end, but the session log names the administrator (`by`). Errors: not_found
+   * when the session is not that technician's; conflict when it ended meanwhile.
+   */
+  async endForAdmin(technicianId: string, id: string, admin: string): Promise<Session> {
+    const row = await this.exclusive(async () => {
+      const found = await this.store.sessions.get(id);
+      if (!found || found.technicianId !== technicianId) throw new RescueError("not_found", `no session ${id}`);
+      const row = await this.expireIfDue(found);
+      return this.move(row, nextStatus(row.status, "end"), "closed", { by: admin });
+    });
+    return this.view(row);
+  }
+
   /** One Lens session per technician, and at most MAX_ACTIVE_SESSIONS active ones. */
   private async checkSlots(caller: Caller, row: SessionRow): Promise<void> {
     await this.checkSlotsOf(caller.technician.id, row, "your");

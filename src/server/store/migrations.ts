@@ -304,4 +304,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_away ON sessions(customer_away_since) WHERE customer_away_since IS NOT NULL;
     `,
   },
+  {
+    id: 8,
+    name: "off-boarding: a technician disabled or removed by an administrator (the row stays for the session log)",
+    sql: `
+      ALTER TABLE technicians ADD COLUMN disabled_at TEXT;
+      ALTER TABLE technicians ADD COLUMN removed_at TEXT;
+    `,
+    postgres: `
+      ALTER TABLE technicians ADD COLUMN disabled_at ${T};
+      ALTER TABLE technicians ADD COLUMN removed_at ${T};
+    `,
+  },
 ];

@@ -37,6 +37,9 @@ export function toTechnician(r: Row): TechnicianRow {
     admin: Number(r.admin) === 1,
     passwordHash: str(r.password_hash),
     createdAt: str(r.created_at),
+    // Only when set: most technicians are neither, and rows compare equal to what was inserted.
+    ...(r.disabled_at == null ? {} : { disabledAt: str(r.disabled_at) }),
+    ...(r.removed_at == null ? {} : { removedAt: str(r.removed_at) }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { ALREADY_EXISTS, RescueError, TERMINAL_STATUSES, type SessionLogEntry, type SessionStatus } from "../../protocol/index.js";
 import { maybe, toApiKey, toColumn, toExternal, toGroup, toInvitation, toOutbox, toSession, toTechnician, toToken, type Row } from "./rows.js";
-import type { InvitationPatch, SessionPatch, Store } from "./types.js";
+import type { InvitationPatch, SessionPatch, Store, TechnicianPatch } from "./types.js";
 
 /**
  * What the shared query layer needs from an engine. SQL uses `?` placeholders (the PostgreSQL
@@ -43,6 +43,13 @@ const INVITATION_COLUMNS: Record<keyof InvitationPatch, string> = {
   tokenHash: "token_hash",
   joinedAt: "joined_at",
   permissions: "permissions",
+};
+
+const TECHNICIAN_COLUMNS: Record<keyof TechnicianPatch, string> = {
+  group: "group_name",
+  passwordHash: "password_hash",
+  disabledAt: "disabled_at",
+  removedAt: "removed_at",
 };
 
 const SELECT_SESSION = `SELECT s.*, t.email AS technician_email FROM sessions s JOIN technicians t ON t.id = s.technician_id`;
@@ -93,6 +100,13 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
           JSON.stringify(next.permissions), next.pinExpiryMinutes, next.maxTechnicians, name,
         ]);
       },
+      delete: async (name) => {
+        // A technician's group_name refers to it: checked first, so both engines answer the same conflict.
+        if (await one("SELECT 1 AS used FROM technicians WHERE group_name = ?", [name])) {
+          throw new RescueError("conflict", `group "${name}" still has technicians`);
+        }
+        return (await db.run("DELETE FROM groups WHERE name = ?", [name])) > 0;
+      },
     },
     technicians: {
       list: async () => (await db.all("SELECT * FROM technicians ORDER BY email")).map(toTechnician),
@@ -103,7 +117,13 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
           t.id, t.email, t.name, t.group, t.admin ? 1 : 0, t.passwordHash, t.createdAt,
         ]);
       },
-      countAdmins: () => count("SELECT COUNT(*) AS n FROM technicians WHERE admin = 1", []),
+      update: async (id, patch) => {
+        const keys = Object.keys(patch) as (keyof TechnicianPatch)[];
+        if (keys.length === 0) return (await one("SELECT 1 AS found FROM technicians WHERE id = ?", [id])) !== undefined;
+        const sets = keys.map((k) => `${TECHNICIAN_COLUMNS[k]} = ?`).join(", ");
+        return (await db.run(`UPDATE technicians SET ${sets} WHERE id = ?`, [...keys.map((k) => patch[k] ?? null), id])) > 0;
+      },
+      countAdmins: () => count("SELECT COUNT(*) AS n FROM technicians WHERE admin = 1 AND disabled_at IS NULL AND removed_at IS NULL", []),
     },
     tokens: {
       insert: async (t) => {
@@ -128,6 +148,11 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
       },
       delete: async (hash) => {
         await db.run("DELETE FROM tokens WHERE hash = ?", [hash]);
+      },
+      deleteByTechnician: async (technicianId) => {
+        const hashes = (await db.all("SELECT hash FROM tokens WHERE technician_id = ?", [technicianId])).map((r) => String(r.hash));
+        if (hashes.length > 0) await db.run(`DELETE FROM tokens WHERE hash IN (${inList(hashes)})`, hashes);
+        return hashes;
       },
       deleteExpired: async (now) => {
         await db.run("DELETE FROM tokens WHERE expires_at < ?", [now]);
@@ -238,6 +263,7 @@ export function sqlStore(db: SqlDriver, engine: Pick<Store, "engine" | "exclusiv
       insert: async (e) => {
         await db.run("INSERT INTO external_technicians (email, name, added_at) VALUES (?, ?, ?)", [e.email, e.name, e.addedAt]);
       },
+      delete: async (email) => (await db.run("DELETE FROM external_technicians WHERE email = ?", [email])) > 0,
     },
     sessionLog: {
       append: async (sessionId, entry: SessionLogEntry) => {

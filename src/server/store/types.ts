@@ -20,7 +20,14 @@ export interface TechnicianRow {
   admin: boolean;
   passwordHash: string;
   createdAt: string;
+  /** When an administrator disabled the account (reversible); null or absent while it may log in. */
+  disabledAt?: string | null;
+  /** When an administrator removed the account: the row stays so the session log still names them. */
+  removedAt?: string | null;
 }
+
+/** Fields an administrator may change on a technician. */
+export type TechnicianPatch = Partial<Pick<TechnicianRow, "group" | "passwordHash" | "disabledAt" | "removedAt">>;
 
 export interface TokenRow {
   hash: string;
@@ -146,12 +153,17 @@ export interface Store {
     get(name: string): Promise<GroupRow | undefined>;
     insert(group: GroupRow): Promise<void>;
     update(name: string, patch: Partial<Pick<GroupRow, "permissions" | "pinExpiryMinutes" | "maxTechnicians">>): Promise<void>;
+    /** Deletes the group; false when there is none. A group still referred to by a technician is a conflict. */
+    delete(name: string): Promise<boolean>;
   };
   technicians: {
     list(): Promise<TechnicianRow[]>;
     byId(id: string): Promise<TechnicianRow | undefined>;
     byEmail(email: string): Promise<TechnicianRow | undefined>;
     insert(technician: TechnicianRow): Promise<void>;
+    /** Changes the given fields of technician `id`; false when there is none. */
+    update(id: string, patch: TechnicianPatch): Promise<boolean>;
+    /** Administrators who may log in: neither disabled nor removed. */
     countAdmins(): Promise<number>;
   };
   tokens: {
@@ -160,6 +172,8 @@ export interface Store {
     /** The token with its technician and their group, in one query (every request asks); undefined when any of them is missing. */
     withOwner(hash: string): Promise<{ token: TokenRow; technician: TechnicianRow; group: GroupRow } | undefined>;
     delete(hash: string): Promise<void>;
+    /** Revokes every login token of one technician; resolves with their hashes (their sockets close by hash too). */
+    deleteByTechnician(technicianId: string): Promise<string[]>;
     deleteExpired(now: string): Promise<void>;
   };
   sessions: {
@@ -205,6 +219,8 @@ export interface Store {
     list(): Promise<ExternalTechnicianRow[]>;
     get(email: string): Promise<ExternalTechnicianRow | undefined>;
     insert(row: ExternalTechnicianRow): Promise<void>;
+    /** Withdraws an approval; false when the address was not approved. */
+    delete(email: string): Promise<boolean>;
   };
   sessionLog: {
     append(sessionId: string, entry: SessionLogEntry): Promise<void>;

@@ -15,6 +15,7 @@ export function register(parent: Command, ctx: Context): void {
         { header: "name", value: (t) => t.name },
         { header: "group", value: (t) => t.group },
         { header: "admin", value: (t) => (t.admin ? "yes" : "no") },
+        { header: "status", value: (t) => t.status ?? "active" },
       ],
       "no technicians",
     );
