@@ -155,8 +155,8 @@ export class Recorder {
   private readonly videoClock = new RtpTimeline(90_000);
   private readonly audioClock = new RtpTimeline(48_000);
   /** Media that comes too late to be live (an outage's, let go in a burst) is not recorded. */
-  private readonly staleVideo = new StaleMedia();
-  private readonly staleAudio = new StaleMedia();
+  private readonly staleVideo = new StaleMedia<RecordedVideoFrame>();
+  private readonly staleAudio = new StaleMedia<Buffer>();
   /** After a stale video frame: the frames that refer to it are skipped up to the next keyframe. */
   private videoNeedsKeyframe = false;
   private zeroMs: number | undefined;
@@ -209,8 +209,13 @@ export class Recorder {
     // Anchored at the arrival of the frame's first packet, not its last: a large keyframe takes a
     // while to arrive and would otherwise start the video late against the audio.
     const arrivalSec = this.offsetSec(frame.arrivalMs ?? nowMs);
-    const sec = this.videoClock.seconds(frame.timestamp, arrivalSec);
-    if (!this.staleVideo.live(sec, arrivalSec)) {
+    const rtpSec = this.videoClock.seconds(frame.timestamp, arrivalSec);
+    for (const placed of this.staleVideo.admit(rtpSec, arrivalSec, frame)) this.placeVideoFrame(placed.item, placed.sec, nowMs);
+  }
+
+  /** A frame whose time on the timeline is decided: `sec`, or null for a stale one (not recorded). */
+  private placeVideoFrame(frame: RecordedVideoFrame, sec: number | null, nowMs: number): void {
+    if (sec === null) {
       this.videoNeedsKeyframe = true;
       return;
     }
@@ -258,8 +263,13 @@ export class Recorder {
     this.videoSinceAudio = 0;
     const arrivalSec = this.offsetSec(nowMs);
     const rtpSec = this.audioClock.seconds(timestamp, arrivalSec);
-    if (!this.staleAudio.live(rtpSec, arrivalSec)) return;
-    let sec = rtpSec + this.audioShiftSec;
+    for (const placed of this.staleAudio.admit(rtpSec, arrivalSec, data)) if (placed.sec !== null) this.placeAudioPacket(placed.item, placed.sec);
+  }
+
+  /** An audio packet at `placedSec` on the timeline (its RTP time, re-anchored after a pause). */
+  private placeAudioPacket(data: Buffer, placedSec: number): void {
+    if (this.noAudioTrack) return;
+    let sec = placedSec + this.audioShiftSec;
     if (this.fillingSilence) {
       // Back after a gap: continue after the silence (a sender whose clock stood still would land inside it).
       this.fillingSilence = false;
@@ -295,6 +305,10 @@ export class Recorder {
     if (!this.finalised) {
       this.finalised = true;
       clearTimeout(this.waitTimer);
+      // A run of late media still undecided at the end is decided by the pace it kept so far.
+      const nowMs = performance.now();
+      for (const placed of this.staleVideo.flush()) this.placeVideoFrame(placed.item, placed.sec, nowMs);
+      for (const placed of this.staleAudio.flush()) if (placed.sec !== null) this.placeAudioPacket(placed.item, placed.sec);
       if (!this.output && this.pending.length > 0) this.startOutput();
       this.flushBatch();
       const output = this.output;

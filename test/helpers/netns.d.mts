@@ -11,8 +11,13 @@ export interface NetNs {
   wrapper(program: string): string;
   /** Takes the namespace's link down (the customer's network is gone) or up again. */
   setLink(up: boolean): void;
-  /** Drops `percent` (0..100, to 0.01) of the UDP packets leaving the namespace, at random (nftables, needs `nft`); 0 removes the loss. */
+  /**
+   * Drops `percent` (0..100, to 0.01) of the UDP packets leaving the namespace, at random, where the
+   * sender cannot see it (nftables at the host end's ingress, needs `nft`); 0 removes the loss.
+   */
   setLoss(percent: number): void;
+  /** The UDP packets that reached the lossy hook since `setLoss`, and how many of them it dropped. */
+  lossCounts(): { packets: number; dropped: number };
   /**
    * Leaves the namespace's established TCP connections to `hostAddress:port` half-open: their
    * packets are dropped both ways from now on (nftables), as after a phone's network changed,

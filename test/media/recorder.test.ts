@@ -213,7 +213,7 @@ describe("recorder", () => {
     expect(summary.audioGaps).toEqual([{ fromMs: expect.closeTo(1200, -2), toMs: expect.closeTo(7200, -2), filled: false }]);
 
     // A sender whose clock stood still for a pause (its media 3 s behind from then on, at the live
-    // pace) is recorded again after a second of it, not dropped for good.
+    // pace): none of it is dropped, and it is placed where it arrived, after the pause.
     const path2 = join(tmp.dir, "clock-stood-still.webm");
     const again = new Recorder({ path: path2, videoCodec: "vp8", batchMs: 20 });
     const feed = async (from: number, to: number, timestampOf: (i: number) => number) => {
@@ -227,8 +227,72 @@ describe("recorder", () => {
     // Its timestamps go on from frame 60 as if no time had passed; frames 60-180 come at 30 a second.
     await feed(60, 180, (i) => i * 3000);
     const kept = (await again.finalise()).videoFrames;
-    expect(kept).toBeGreaterThanOrEqual(60 + 60);
-    expect(kept).toBeLessThan(180);
+    expect(kept).toBe(180);
+    const times2 = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path2], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b);
+    // The pause is a hole of about 3 s in the pictures (at frame 60), not squeezed out.
+    const step = times2[60]! - times2[59]!;
+    expect(step).toBeGreaterThan(2.5);
+    expect(step).toBeLessThan(4.5);
+  });
+
+  it("keeps audio with the picture after a pause in which the audio's clock stood still (a browser's replaceTrack(null)), and lists the pause as a gap without audio", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, "audio-clock-stood-still.webm");
+    const recorder = new Recorder({ path, videoCodec: "vp8", batchMs: 20 });
+    // Video's timestamps follow the capture clock across the pause, audio's go on where they stopped.
+    const t0 = performance.now();
+    let vi = 0;
+    let ai = 0;
+    let vNext = 0;
+    let aNext = 0;
+    const feed = async (seconds: number) => {
+      const end = performance.now() + seconds * 1000;
+      while (performance.now() < end) {
+        const now = (performance.now() - t0) / 1000;
+        if (now >= vNext) {
+          recorder.addVideoFrame({ data: video[vi]!.data, keyframe: video[vi]!.keyframe, timestamp: Math.round(now * 90_000) });
+          vi++;
+          vNext = now + 1 / 30;
+        }
+        for (; aNext <= now; aNext += 0.02) recorder.addAudioPacket(audio[ai]!.data, ai++ * 960);
+        await sleep(10);
+      }
+    };
+    await feed(2);
+    const pauseFrom = (performance.now() - t0) / 1000;
+    await sleep(3_000);
+    const pauseSec = (performance.now() - t0) / 1000 - pauseFrom;
+    vNext = aNext = (performance.now() - t0) / 1000;
+    await feed(2);
+    const summary = await recorder.finalise();
+    const probe = (stream: string) =>
+      execFileSync("ffprobe", ["-v", "error", "-select_streams", stream, "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b);
+    const v = probe("v");
+    const a = probe("a");
+    expect(v).toHaveLength(vi);
+    expect(a).toHaveLength(ai);
+    const biggestStep = (t: number[]) => {
+      let at = 1;
+      for (let i = 1; i < t.length; i++) if (t[i]! - t[i - 1]! > t[at]! - t[at - 1]!) at = i;
+      return [t[at - 1]!, t[at]!] as const;
+    };
+    const [vFrom, vTo] = biggestStep(v);
+    const [aFrom, aTo] = biggestStep(a);
+    // Both tracks jump over the pause, at the same places.
+    expect(aTo - aFrom).toBeGreaterThan(pauseSec - 0.5);
+    expect(Math.abs(aFrom - vFrom)).toBeLessThan(0.3);
+    expect(Math.abs(aTo - vTo)).toBeLessThan(0.3);
+    expect(Math.abs(a.at(-1)! - v.at(-1)!)).toBeLessThan(0.3);
+    expect(summary.audioGaps).toEqual([{ fromMs: expect.closeTo(aFrom * 1000 + 20, -2), toMs: expect.closeTo(aTo * 1000, -2), filled: false }]);
   });
 
   it("starts on a keyframe and fails cleanly when nothing was recorded", async () => {
