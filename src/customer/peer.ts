@@ -50,6 +50,8 @@ export type ConnectionState = "new" | "connecting" | "connected" | "disconnected
 export interface CustomerPeerEvents {
   signal: [Signal];
   state: [ConnectionState];
+  /** The connection is up and the clip starts streaming (play). */
+  streaming: [];
   /** The clip finished its duration. */
   ended: [];
   closed: [string];
@@ -222,6 +224,7 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
   async play(durationSec?: number): Promise<void> {
     if (this.audioStream) throw new Error("already playing");
     await this.waitConnected();
+    this.emit("streaming");
     let onEnd!: () => void;
     const ended = new Promise<void>((resolve) => {
       let remaining = this.videoTransceiver ? 2 : 1;
@@ -257,6 +260,22 @@ export class CustomerPeer extends EventEmitter<CustomerPeerEvents> {
     video?.start();
     audio.start();
     return ended;
+  }
+
+  /**
+   * Counts as dropped what fell due over `ms` of wall time during which there was no connection to
+   * send it on (between a dead connection and the one that replaced it), at the clip's own frame
+   * and packet rates: a camera does not stop while its network is gone, so sent + dropped stays
+   * what fell due.
+   */
+  dropUnsent(ms: number): void {
+    if (ms <= 0) return;
+    const mean = (items: readonly { ticks?: number; samples?: number }[], of: (i: never) => number) =>
+      items.length === 0 ? 0 : items.reduce((a, i) => a + of(i as never), 0) / items.length;
+    const frameTicks = this.videoTransceiver ? mean(this.video.frames, (f: { ticks: number }) => f.ticks) : 0;
+    const packetSamples = mean(this.audio, (p: { samples: number }) => p.samples);
+    if (frameTicks > 0) this.droppedVideoFrames += Math.round((ms / 1000) * (VIDEO_CLOCK / frameTicks));
+    if (packetSamples > 0) this.droppedAudioPackets += Math.round((ms / 1000) * (AUDIO_CLOCK / packetSamples));
   }
 
   pause(): void {

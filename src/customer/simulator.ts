@@ -92,10 +92,23 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
   };
 
   const playing = new WeakSet<CustomerPeer>();
+  /**
+   * Since when the lead has had no connection streaming (ms): the last one failed or was replaced,
+   * and no successor streams yet (one may be replaced in turn before it connects). See dropUnsent.
+   */
+  let leadGoneAt: number | null = null;
   const play = (name: string, peer: CustomerPeer): void => {
     if (playing.has(peer)) return peer.resume();
     playing.add(peer);
     const lead = name === LEAD_PEER;
+    if (lead && leadGoneAt !== null) {
+      // What fell due from the last streaming connection's end until this one streams went nowhere: dropped.
+      peer.once("streaming", () => {
+        if (leadGoneAt === null || peers.get(LEAD_PEER) !== peer) return;
+        peer.dropUnsent(Date.now() - leadGoneAt);
+        leadGoneAt = null;
+      });
+    }
     const seconds = lead ? remainingSec() : undefined;
     firstPlayAt ??= Date.now();
     peer.play(seconds).then(
@@ -120,6 +133,9 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
   };
 
   const add = async (name: string): Promise<void> => {
+    const old = peers.get(name);
+    // A lead connection that streamed is replaced (it failed, or the daemon asked for a new one).
+    if (name === LEAD_PEER && old && playing.has(old)) leadGoneAt ??= Date.now();
     await drop(name, "replaced");
     const peer = new CustomerPeer({
       iceServers: opts.iceServers,
@@ -137,7 +153,10 @@ export async function runSimulatedCustomer(opts: SimulatorOptions): Promise<Simu
       if (state !== "failed" || peers.get(name) !== peer) return;
       // As the page does: a dead connection to the lead is made anew (the network came back, or
       // their daemon restarted and asks for an offer); the run ends with the session.
-      if (name === LEAD_PEER) void add(LEAD_PEER).catch(() => finish("connection-failed"));
+      if (name === LEAD_PEER) {
+        leadGoneAt ??= Date.now();
+        void add(LEAD_PEER).catch(() => finish("connection-failed"));
+      }
       else void drop(name, "connection failed");
     });
     await peer.start();
