@@ -8,7 +8,7 @@ import { Session, type Permission } from "../../src/protocol/index.js";
 import type { RunningServer } from "../../src/server/index.js";
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { launchChromium, recordPeerConnections } from "../helpers/chromium.js";
 import { finishedRecording } from "../helpers/lens.js";
 import { netnsUnavailable, type NetNs } from "../helpers/netns.mjs";
 
@@ -138,16 +138,7 @@ describe.skipIf(unavailable !== undefined)("picture quality: Chromium customer o
       const session = Session.parse(created.json());
       const page = await browser.context.newPage();
       // Chrome's own view of what it sends, logged beside the recording's figures (diagnostics only).
-      await page.addInitScript(() => {
-        const Native = window.RTCPeerConnection;
-        const all: RTCPeerConnection[] = ((window as any).__pcs = []);
-        (window as any).RTCPeerConnection = function (this: unknown, config?: RTCConfiguration) {
-          const pc = new Native(config);
-          all.push(pc);
-          return pc;
-        };
-        (window as any).RTCPeerConnection.prototype = Native.prototype;
-      });
+      await recordPeerConnections(page);
       expect((await joinAndStart(page, { cli }, session)).recording).toEqual(expect.any(String));
       await page.waitForSelector('body[data-peer="connected"]', { timeout: 15_000 });
       opts.onLive?.();

@@ -4,7 +4,7 @@ import { Session, SessionStats, type Permission } from "../../src/protocol/index
 import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { lossUnavailable, netnsUnavailable } from "../helpers/netns.mjs";
-import { launchChromium, type Chromium } from "../helpers/chromium.js";
+import { launchChromium, recordPeerConnections, type Chromium } from "../helpers/chromium.js";
 
 /**
  * `session stats` on a lossy link with Chrome as the customer. The answer has no RTX payload type,
@@ -56,16 +56,7 @@ describe.skipIf(unavailable !== undefined)("session stats on a lossy link with a
     expect(created.code, created.stderr).toBe(0);
     const session = Session.parse(created.json());
     const page = await context.newPage();
-    await page.addInitScript(() => {
-      const Native = window.RTCPeerConnection;
-      const all: RTCPeerConnection[] = ((window as any).__pcs = []);
-      (window as any).RTCPeerConnection = function (this: unknown, config?: RTCConfiguration) {
-        const pc = new Native(config);
-        all.push(pc);
-        return pc;
-      };
-      (window as any).RTCPeerConnection.prototype = Native.prototype;
-    });
+    await recordPeerConnections(page);
     const stats = async () => SessionStats.parse((await cli(["session", "stats", session.id, "--json"])).json());
     try {
       await joinAndStart(page, { cli }, session);

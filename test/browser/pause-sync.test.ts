@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, SessionStats, type Permission } from "../../src/protocol/index.js";
@@ -6,6 +5,7 @@ import type { CliResult } from "../helpers/cli.js";
 import { joinAndStart, lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { netnsUnavailable } from "../helpers/netns.mjs";
 import { launchChromium, type Chromium } from "../helpers/chromium.js";
+import { packetTimes } from "../media/helpers.js";
 
 /**
  * A Chrome customer's pause and a technician's hold in the recording. The page stops sending with
@@ -17,16 +17,6 @@ const ALL: Permission[] = ["lens", "private", "pin", "chat", "record"];
 const unavailable = netnsUnavailable();
 
 type Segment = { path: string; manifest: { audio: { gaps: { fromMs: number; toMs: number; filled?: boolean }[] } } | null };
-
-/** Packet times (s) of one track of a recording, sorted, as ffprobe reads them. */
-function packetTimes(path: string, stream: "v" | "a"): number[] {
-  const out = execFileSync("ffprobe", ["-v", "error", "-select_streams", `${stream}:0`, "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .map((l) => Number.parseFloat(l))
-    .filter((t) => Number.isFinite(t))
-    .sort((a, b) => a - b);
-}
 
 /** Steps longer than `minSec` between consecutive times: [before, after] pairs, in order. */
 function jumps(times: number[], minSec: number): [number, number][] {

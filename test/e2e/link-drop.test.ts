@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliResult } from "../helpers/cli.js";
@@ -6,6 +6,7 @@ import { lanTechnician, type LanTechnician } from "../helpers/lan.js";
 import { statsWhen } from "../helpers/lens.js";
 import { netnsUnavailable } from "../helpers/netns.mjs";
 import { SessionStats } from "../../src/protocol/index.js";
+import { packetTimes } from "../media/helpers.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "rescue.js");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,15 +84,6 @@ describe.skipIf(unavailable !== undefined)("a customer link that drops for some 
 type LogEntry = { at: string; event: string; afterMs?: number; path?: string; [k: string]: unknown };
 type Segment = { path: string; durationMs: number | null; manifest: { startedAt: string; endedAt: string; frames: { video: number }; audio: { gaps: { fromMs: number; toMs: number; filled?: boolean }[] } } | null };
 
-/** The video packets' presentation times (s) of a recording, in order, as ffprobe reads them. */
-function videoTimes(path: string): number[] {
-  const out = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .map((l) => Number.parseFloat(l))
-    .filter((t) => Number.isFinite(t))
-    .sort((a, b) => a - b);
-}
 
 /**
  * The same outage, told three ways: the recording's pictures (ffprobe), its manifest's gaps
@@ -161,7 +153,7 @@ describe.skipIf(unavailable !== undefined)("a customer link drop in the recordin
       let manifestGapMs: number;
       const framesPerSecond: number[] = [];
       if (segments.length === 1) {
-        const times = videoTimes(segments[0]!.path);
+        const times = packetTimes(segments[0]!.path, "v");
         let step = 0;
         let at = 0;
         for (let i = 1; i < times.length; i++) if (times[i]! - times[i - 1]! > step) [step, at] = [times[i]! - times[i - 1]!, i];
@@ -179,7 +171,7 @@ describe.skipIf(unavailable !== undefined)("a customer link drop in the recordin
         manifestGapMs = Date.parse(b.manifest!.startedAt) - Date.parse(a.manifest!.endedAt);
         pictureGapMs = manifestGapMs;
         for (const s of segments) {
-          const times = videoTimes(s.path);
+          const times = packetTimes(s.path, "v");
           framesPerSecond.push(times.length / Math.max(times.at(-1)! - times[0]!, 1));
         }
       }

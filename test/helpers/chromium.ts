@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { NetNs } from "./netns.mjs";
 
 export interface Chromium {
@@ -65,4 +65,21 @@ export async function launchChromium(
     rmSync(profile, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Makes every RTCPeerConnection the page creates from now on reachable as `window.__pcs` (in
+ * creation order), so a test can read Chrome's own getStats() of what it sent.
+ */
+export async function recordPeerConnections(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const all: RTCPeerConnection[] = ((window as any).__pcs = []);
+    (window as any).RTCPeerConnection = function (this: unknown, config?: RTCConfiguration) {
+      const pc = new Native(config);
+      all.push(pc);
+      return pc;
+    };
+    (window as any).RTCPeerConnection.prototype = Native.prototype;
+  });
 }

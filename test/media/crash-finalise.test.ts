@@ -1,15 +1,13 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { finaliseOrphanRecordings } from "../../daemon/session/recording-finaliser.js";
 import { homePaths } from "../../src/profile/home.js";
 import { BUILD_TIMEOUT_MS, buildDist } from "../helpers/build.js";
 import { dropHome, makeHome, rescue } from "../helpers/cli.js";
 import { eventually } from "../helpers/processes.js";
-import { ffprobe, frames, sleep } from "./helpers.js";
+import { ffprobe, frames, packetTimes, sleep } from "./helpers.js";
 import { killableReceiver } from "./killable-receiver.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -18,7 +16,6 @@ afterEach(async () => {
 });
 beforeAll(buildDist, BUILD_TIMEOUT_MS);
 
-const run = promisify(execFile);
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -142,14 +139,8 @@ describe("recordings a crash left without a manifest", () => {
     expect(gaps[0]!.toMs - gaps[0]!.fromMs).toBeGreaterThan(2500);
     expect(gaps[0]!.toMs - gaps[0]!.fromMs).toBeLessThan(5000);
     // ffprobe sees the same hole between two audio packets.
-    const holes = (await audioPacketTimes(path)).flatMap((t, i, all) => (i > 0 && t - all[i - 1]! > 1 ? [[all[i - 1]!, t]] : []));
+    const holes = packetTimes(path, "a").flatMap((t, i, all) => (i > 0 && t - all[i - 1]! > 1 ? [[all[i - 1]!, t]] : []));
     expect(holes).toHaveLength(1);
     expect(Math.abs(holes[0]![1]! * 1000 - gaps[0]!.toMs)).toBeLessThan(50);
   }, 120_000);
 });
-
-/** The audio packets' presentation times in a recording, seconds (ffprobe). */
-async function audioPacketTimes(path: string): Promise<number[]> {
-  const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path]);
-  return stdout.split("\n").filter((l) => l.trim() !== "" && l.trim() !== "N/A").map(Number);
-}

@@ -28,6 +28,16 @@ export async function ffprobe(path: string): Promise<Probe> {
   return JSON.parse(stdout) as Probe;
 }
 
+/** The packets' presentation times (s) of one track of a recording, sorted, as ffprobe reads them (N/A left out). */
+export function packetTimes(path: string, stream: "v" | "a"): number[] {
+  const out = execFileSync("ffprobe", ["-v", "error", "-select_streams", `${stream}:0`, "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .map((l) => Number.parseFloat(l))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
+}
+
 export function frames(probe: Probe, type: "video" | "audio"): number {
   return Number(probe.streams.find((s) => s.codec_type === type)?.nb_read_frames ?? 0);
 }
